@@ -1,0 +1,35 @@
+#include "codec/error.hpp"
+
+#include "codec/edn_string.hpp"
+
+namespace quarry {
+
+std::string_view error_code_name(ErrorCode code) noexcept {
+  switch (code) {
+    case ErrorCode::EdnSyntax: return "edn/syntax";
+    case ErrorCode::EdnDepth: return "edn/depth";
+    case ErrorCode::EdnUnsupported: return "edn/unsupported";
+    case ErrorCode::CodecInvalid: return "codec/invalid";
+    case ErrorCode::CodecUnstorable: return "codec/unstorable";
+    case ErrorCode::StorageIo: return "storage/io";
+    case ErrorCode::StorageCorruption: return "storage/corruption";
+    case ErrorCode::StorageLocked: return "storage/locked";
+    case ErrorCode::StorageVersion: return "storage/version";
+    case ErrorCode::StorageUnknownSpace: return "storage/unknown-space";
+    case ErrorCode::StorageInvalid: return "storage/invalid";
+    case ErrorCode::InvalidArgument: return "quarry/invalid-argument";
+    case ErrorCode::Internal: return "quarry/internal";
+  }
+  return "quarry/unknown";
+}
+
+std::string Error::to_edn() const {
+  std::string out = "#error {:code :";
+  out += error_code_name(code);
+  out += " :message ";
+  append_edn_string(out, message);
+  out += '}';
+  return out;
+}
+
+}  // namespace quarry

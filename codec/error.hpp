@@ -1,0 +1,54 @@
+// Quarry's one error type. Every fallible operation returns Result<T> (std::expected<T, Error>);
+// exceptions never cross a layer's public functions.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <string>
+#include <string_view>
+
+namespace quarry {
+
+// Stable error codes. The REPL prints them as keywords (see error_code_name); scripts and tests
+// match on those keywords, so a code's name never changes once released. Append new codes at the
+// end of their group.
+enum class ErrorCode : std::uint16_t {
+  // EDN text
+  EdnSyntax,        // :edn/syntax — malformed input; message names line and column
+  EdnDepth,         // :edn/depth — nesting deeper than the reader allows
+  EdnUnsupported,   // :edn/unsupported — well-formed EDN Quarry cannot represent
+  // binary encoding
+  CodecInvalid,     // :codec/invalid — bytes that are not a valid encoding
+  CodecUnstorable,  // :codec/unstorable — a value kind that cannot be part of an index key
+  // storage
+  StorageIo,           // :storage/io — the operating system or RocksDB reported an I/O failure
+  StorageCorruption,   // :storage/corruption — stored bytes fail a checksum or do not decode
+  StorageLocked,       // :storage/locked — another process holds the database directory
+  StorageVersion,      // :storage/version — on-disk format missing, older or newer than supported
+  StorageUnknownSpace, // :storage/unknown-space — a key space name the store does not have
+  StorageInvalid,      // :storage/invalid — misuse of the storage protocol (e.g. closed store)
+  // general
+  InvalidArgument,  // :quarry/invalid-argument
+  Internal,         // :quarry/internal — a bug in Quarry; the message says where
+};
+
+// The keyword name of a code without the leading colon, e.g. "edn/syntax".
+[[nodiscard]] std::string_view error_code_name(ErrorCode code) noexcept;
+
+struct Error {
+  ErrorCode code;
+  std::string message;
+
+  // "#error {:code :edn/syntax :message \"...\"}" — the REPL's printed form.
+  [[nodiscard]] std::string to_edn() const;
+};
+
+template <class T>
+using Result = std::expected<T, Error>;
+
+// Shorthand for `return fail(ErrorCode::X, "...")` inside functions returning Result<T>.
+[[nodiscard]] inline std::unexpected<Error> fail(ErrorCode code, std::string message) {
+  return std::unexpected<Error>(Error{code, std::move(message)});
+}
+
+}  // namespace quarry

@@ -1,0 +1,235 @@
+#include "codec/value.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "codec/number_order.hpp"
+
+namespace quarry {
+namespace {
+
+// Cross-kind rank: the numeric kinds share one rank so they interleave by value.
+int rank(ValueKind k) noexcept {
+  switch (k) {
+    case ValueKind::Long:
+    case ValueKind::Double:
+    case ValueKind::BigInt:
+    case ValueKind::BigDec:
+      return static_cast<int>(ValueKind::Long);
+    default:
+      return static_cast<int>(k);
+  }
+}
+
+template <class T>
+int three_way(const T& a, const T& b) noexcept {
+  return a < b ? -1 : (b < a ? 1 : 0);
+}
+
+int compare_bytes(std::string_view a, std::string_view b) noexcept {
+  std::size_t n = std::min(a.size(), b.size());
+  int c = n == 0 ? 0 : std::memcmp(a.data(), b.data(), n);
+  if (c != 0) return c < 0 ? -1 : 1;
+  return three_way(a.size(), b.size());
+}
+
+// Approximate numeric value used only to place BigInt/BigDec among the other numbers.
+double approx(const Value& v) noexcept {
+  switch (v.kind()) {
+    case ValueKind::Long: return static_cast<double>(v.as<std::int64_t>());
+    case ValueKind::Double: return v.as<double>();
+    case ValueKind::BigInt: return std::strtod(v.as<BigInt>().digits.c_str(), nullptr);
+    case ValueKind::BigDec: return std::strtod(v.as<BigDec>().text.c_str(), nullptr);
+    default: return 0;
+  }
+}
+
+// See codec/number_order.hpp: (floor, remainder, kind) for long and double; BigInt and BigDec
+// (never stored) are placed by their nearest double, after long/double at equal values.
+int compare_numbers(const Value& a, const Value& b) noexcept {
+  struct Placed {
+    std::uint64_t floor_key;
+    std::uint16_t remainder;
+    int kind;
+  };
+  auto place = [](const Value& v) -> Placed {
+    if (auto n = v.get_if<std::int64_t>()) {
+      auto split = number_order::split_long(*n);
+      return {number_order::double_key(split.floor), split.remainder, 0};
+    }
+    return {number_order::double_key(approx(v)), 0, static_cast<int>(v.kind()) - 2};
+  };
+  Placed pa = place(a), pb = place(b);
+  if (int c = three_way(pa.floor_key, pb.floor_key)) return c;
+  if (int c = three_way(pa.remainder, pb.remainder)) return c;
+  if (int c = three_way(pa.kind, pb.kind)) return c;
+  if (a.kind() == ValueKind::BigInt) return compare_bytes(a.as<BigInt>().digits, b.as<BigInt>().digits);
+  if (a.kind() == ValueKind::BigDec) return compare_bytes(a.as<BigDec>().text, b.as<BigDec>().text);
+  return 0;
+}
+
+int compare_named(std::string_view ans, std::string_view aname, std::string_view bns,
+                  std::string_view bname) noexcept {
+  if (int c = compare_bytes(ans, bns)) return c;
+  return compare_bytes(aname, bname);
+}
+
+int compare_sequences(const std::vector<Value>& a, const std::vector<Value>& b) noexcept {
+  std::size_t n = std::min(a.size(), b.size());
+  for (std::size_t i = 0; i < n; ++i)
+    if (int c = compare(a[i], b[i])) return c;
+  return three_way(a.size(), b.size());
+}
+
+std::size_t mix(std::size_t seed, std::size_t h) noexcept {
+  return seed ^ (h + 0x9e3779b97f4a7c15ULL + (seed << 6) + (seed >> 2));
+}
+
+Symbol split_symbol(std::string_view q) {
+  // "/" alone is the division symbol; otherwise the first '/' separates namespace and name.
+  auto slash = q.find('/');
+  if (q == "/" || slash == std::string_view::npos || slash == 0) return {"", std::string(q)};
+  return {std::string(q.substr(0, slash)), std::string(q.substr(slash + 1))};
+}
+
+}  // namespace
+
+bool Value::is_storable() const noexcept {
+  switch (kind()) {
+    case ValueKind::Boolean:
+    case ValueKind::Long:
+    case ValueKind::Double:
+    case ValueKind::String:
+    case ValueKind::Keyword:
+    case ValueKind::Symbol:
+    case ValueKind::Instant:
+    case ValueKind::Uuid:
+    case ValueKind::Ref:
+    case ValueKind::Bytes:
+      return true;
+    case ValueKind::Vector:
+      return std::all_of(as<Vector>().items.begin(), as<Vector>().items.end(),
+                         [](const Value& v) { return v.is_storable(); });
+    default:
+      return false;
+  }
+}
+
+Value Value::keyword(std::string_view qualified) {
+  Symbol s = split_symbol(qualified);
+  return Keyword{std::move(s.ns), std::move(s.name)};
+}
+
+Value Value::symbol(std::string_view qualified) { return split_symbol(qualified); }
+
+int compare(const Value& a, const Value& b) noexcept {
+  int ra = rank(a.kind()), rb = rank(b.kind());
+  if (ra != rb) return three_way(ra, rb);
+  switch (a.kind()) {
+    case ValueKind::Nil: return 0;
+    case ValueKind::Boolean: return three_way(a.as<bool>(), b.as<bool>());
+    case ValueKind::Long:
+    case ValueKind::Double:
+    case ValueKind::BigInt:
+    case ValueKind::BigDec:
+      return compare_numbers(a, b);
+    case ValueKind::Instant: return three_way(a.as<Instant>().millis, b.as<Instant>().millis);
+    case ValueKind::Uuid: return three_way(a.as<Uuid>().bytes, b.as<Uuid>().bytes);
+    case ValueKind::Char: return three_way(a.as<Char>().code_point, b.as<Char>().code_point);
+    case ValueKind::String: return compare_bytes(a.as<std::string>(), b.as<std::string>());
+    case ValueKind::Keyword: {
+      const auto &x = a.as<Keyword>(), &y = b.as<Keyword>();
+      return compare_named(x.ns, x.name, y.ns, y.name);
+    }
+    case ValueKind::Symbol: {
+      const auto &x = a.as<Symbol>(), &y = b.as<Symbol>();
+      return compare_named(x.ns, x.name, y.ns, y.name);
+    }
+    case ValueKind::Ref: return three_way(a.as<EntityId>().value, b.as<EntityId>().value);
+    case ValueKind::Bytes: return compare_bytes(a.as<Bytes>().data, b.as<Bytes>().data);
+    case ValueKind::Vector: return compare_sequences(a.as<Vector>().items, b.as<Vector>().items);
+    case ValueKind::List: return compare_sequences(a.as<List>().items, b.as<List>().items);
+    case ValueKind::Set: return compare_sequences(a.as<Set>().items, b.as<Set>().items);
+    case ValueKind::Map: {
+      const auto &x = a.as<Map>().entries, &y = b.as<Map>().entries;
+      std::size_t n = std::min(x.size(), y.size());
+      for (std::size_t i = 0; i < n; ++i) {
+        if (int c = compare(x[i].first, y[i].first)) return c;
+        if (int c = compare(x[i].second, y[i].second)) return c;
+      }
+      return three_way(x.size(), y.size());
+    }
+    case ValueKind::Tagged: {
+      const auto &x = a.as<Tagged>(), &y = b.as<Tagged>();
+      if (int c = compare_named(x.tag.ns, x.tag.name, y.tag.ns, y.tag.name)) return c;
+      return compare(*x.value, *y.value);
+    }
+  }
+  return 0;
+}
+
+std::size_t hash_value(const Value& v) noexcept {
+  std::size_t h = std::hash<int>{}(static_cast<int>(v.kind()));
+  auto str = [](std::string_view s) { return std::hash<std::string_view>{}(s); };
+  switch (v.kind()) {
+    case ValueKind::Nil: return h;
+    case ValueKind::Boolean: return mix(h, v.as<bool>());
+    case ValueKind::Long: return mix(h, std::hash<std::int64_t>{}(v.as<std::int64_t>()));
+    case ValueKind::Double: return mix(h, number_order::double_key(v.as<double>()));
+    case ValueKind::BigInt: return mix(h, str(v.as<BigInt>().digits));
+    case ValueKind::BigDec: return mix(h, str(v.as<BigDec>().text));
+    case ValueKind::Instant: return mix(h, std::hash<std::int64_t>{}(v.as<Instant>().millis));
+    case ValueKind::Uuid:
+      return mix(h, str(std::string_view(reinterpret_cast<const char*>(v.as<Uuid>().bytes.data()), 16)));
+    case ValueKind::Char: return mix(h, v.as<Char>().code_point);
+    case ValueKind::String: return mix(h, str(v.as<std::string>()));
+    case ValueKind::Keyword: return mix(mix(h, str(v.as<Keyword>().ns)), str(v.as<Keyword>().name));
+    case ValueKind::Symbol: return mix(mix(h, str(v.as<Symbol>().ns)), str(v.as<Symbol>().name));
+    case ValueKind::Ref: return mix(h, std::hash<std::uint64_t>{}(v.as<EntityId>().value));
+    case ValueKind::Bytes: return mix(h, str(v.as<Bytes>().data));
+    case ValueKind::Vector:
+      for (const auto& x : v.as<Vector>().items) h = mix(h, hash_value(x));
+      return h;
+    case ValueKind::List:
+      for (const auto& x : v.as<List>().items) h = mix(h, hash_value(x));
+      return h;
+    case ValueKind::Set:
+      for (const auto& x : v.as<Set>().items) h = mix(h, hash_value(x));
+      return h;
+    case ValueKind::Map:
+      for (const auto& [k, x] : v.as<Map>().entries) h = mix(mix(h, hash_value(k)), hash_value(x));
+      return h;
+    case ValueKind::Tagged:
+      return mix(mix(h, str(v.as<Tagged>().tag.qualified())), hash_value(*v.as<Tagged>().value));
+  }
+  return h;
+}
+
+bool make_map(std::vector<std::pair<Value, Value>> entries, Map& out, Value* duplicate) {
+  std::stable_sort(entries.begin(), entries.end(),
+                   [](const auto& x, const auto& y) { return compare(x.first, y.first) < 0; });
+  for (std::size_t i = 1; i < entries.size(); ++i) {
+    if (compare(entries[i - 1].first, entries[i].first) == 0) {
+      if (duplicate) *duplicate = entries[i].first;
+      return false;
+    }
+  }
+  out.entries = std::move(entries);
+  return true;
+}
+
+bool make_set(std::vector<Value> items, Set& out, Value* duplicate) {
+  std::stable_sort(items.begin(), items.end(),
+                   [](const Value& x, const Value& y) { return compare(x, y) < 0; });
+  for (std::size_t i = 1; i < items.size(); ++i) {
+    if (compare(items[i - 1], items[i]) == 0) {
+      if (duplicate) *duplicate = items[i];
+      return false;
+    }
+  }
+  out.items = std::move(items);
+  return true;
+}
+
+}  // namespace quarry
