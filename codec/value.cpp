@@ -108,9 +108,9 @@ bool Value::is_storable() const noexcept {
     case ValueKind::Ref:
     case ValueKind::Bytes:
       return true;
-    case ValueKind::Vector:
+    case ValueKind::Vector:  // a tuple; its elements may also be nil (a missing composite part)
       return std::all_of(as<Vector>().items.begin(), as<Vector>().items.end(),
-                         [](const Value& v) { return v.is_storable(); });
+                         [](const Value& v) { return v.is_nil() || v.is_storable(); });
     default:
       return false;
   }

@@ -1,7 +1,7 @@
 // Value: every EDN datum Quarry reads, and every value a datom can hold.
 //
 // Datom values ("storable" values) are: boolean, long, double, string, keyword, symbol, instant,
-// uuid, ref, bytes, and tuples — a tuple is a Vector whose elements are all storable. The other
+// uuid, ref, bytes, and tuples — a tuple is a Vector whose elements are storable or nil. The other
 // kinds (nil, bigint, bigdec, character, list, map, set, tagged literal) exist because EDN has them:
 // queries and tx-data are EDN, and nil appears in query and pull results.
 //

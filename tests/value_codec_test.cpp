@@ -1,0 +1,193 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+
+#include "codec/value_codec.hpp"
+#include "support/random_values.hpp"
+
+using namespace quarry;
+
+namespace {
+
+std::string enc(const Value& v) {
+  auto r = codec::encode_value(v);
+  REQUIRE(r.has_value());
+  return *r;
+}
+
+int sign(int x) { return (x > 0) - (x < 0); }
+
+int memcmp_order(const std::string& a, const std::string& b) {
+  std::size_t n = std::min(a.size(), b.size());
+  int c = std::memcmp(a.data(), b.data(), n);
+  if (c != 0) return sign(c);
+  return sign(static_cast<int>(a.size()) - static_cast<int>(b.size()));
+}
+
+bool is_proper_prefix(const std::string& a, const std::string& b) {
+  return a.size() < b.size() && b.compare(0, a.size(), a) == 0;
+}
+
+Value round_trip(const Value& v) {
+  std::string bytes = enc(v);
+  std::string_view in = bytes;
+  auto back = codec::decode_value(in);
+  REQUIRE(back.has_value());
+  CHECK(in.empty());
+  return *back;
+}
+
+constexpr std::uint64_t kSeed = 20261121;
+constexpr int kPairs = 150000;
+
+}  // namespace
+
+TEST_CASE("encoded values sort like the values, are prefix-free, and decode back (seeded)") {
+  std::printf("value codec property seed: %llu, %d pairs\n", static_cast<unsigned long long>(kSeed), kPairs);
+  testing::RandomValues gen(kSeed);
+  int order_failures = 0, prefix_failures = 0, trip_failures = 0;
+  for (int i = 0; i < kPairs; ++i) {
+    Value a = gen.storable(), b = gen.storable();
+    std::string ea = enc(a), eb = enc(b);
+    int by_value = sign(compare(a, b));
+    if (memcmp_order(ea, eb) != by_value && order_failures++ < 5)
+      FAIL_CHECK("order differs at pair " << i << " value order " << by_value);
+    if (by_value != 0 && (is_proper_prefix(ea, eb) || is_proper_prefix(eb, ea)) && prefix_failures++ < 5)
+      FAIL_CHECK("prefix at pair " << i);
+    if (compare(round_trip(a), a) != 0 && trip_failures++ < 5) FAIL_CHECK("round trip at pair " << i);
+  }
+  CHECK(order_failures == 0);
+  CHECK(prefix_failures == 0);
+  CHECK(trip_failures == 0);
+}
+
+TEST_CASE("numbers compare by value across long and double") {
+  CHECK(compare(Value(3), Value(3.5)) < 0);
+  CHECK(compare(Value(4), Value(3.5)) > 0);
+  CHECK(compare(Value(-1), Value(-0.5)) < 0);
+  CHECK(memcmp_order(enc(Value(3)), enc(Value(3.5))) < 0);
+  CHECK(memcmp_order(enc(Value(4)), enc(Value(3.5))) > 0);
+  // A long and the double of the same value are distinct and adjacent: long first.
+  CHECK(compare(Value(3), Value(3.0)) < 0);
+  CHECK(memcmp_order(enc(Value(3)), enc(Value(3.0))) < 0);
+  // 2^53 + 1 is not a double: it sorts after the double 2^53 and before 2^53 + 2.
+  std::int64_t big = (1LL << 53) + 1;
+  CHECK(compare(Value(big), Value(9007199254740992.0)) > 0);
+  CHECK(compare(Value(big), Value(9007199254740994.0)) < 0);
+  CHECK(memcmp_order(enc(Value(big)), enc(Value(9007199254740992.0))) > 0);
+  CHECK(memcmp_order(enc(Value(big)), enc(Value(9007199254740994.0))) < 0);
+}
+
+TEST_CASE("extreme numbers round trip") {
+  for (std::int64_t n : {std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max(),
+                         std::int64_t{0}, std::int64_t{-1}, (std::int64_t{1} << 62) + 7}) {
+    CHECK(round_trip(Value(n)).as<std::int64_t>() == n);
+  }
+  CHECK(std::isnan(round_trip(Value(std::nan(""))).as<double>()));
+  CHECK(std::signbit(round_trip(Value(-0.0)).as<double>()));
+  CHECK(round_trip(Value(-std::numeric_limits<double>::infinity())).as<double>() < -1e308);
+  CHECK(compare(Value(std::numeric_limits<double>::infinity()), Value(std::nan(""))) < 0);
+}
+
+TEST_CASE("kinds sort in a fixed order") {
+  std::vector<Value> ascending = {
+      Value(false), Value(true), Value(-5), Value(2.5), Value(Instant{0}), Value(Uuid{}),
+      Value("a"), Value::keyword("a"), Value::symbol("a"), Value(EntityId{1}), Value(Bytes{"a"}),
+      Value(Vector{{Value(1)}})};
+  for (std::size_t i = 1; i < ascending.size(); ++i) {
+    CHECK(compare(ascending[i - 1], ascending[i]) < 0);
+    CHECK(memcmp_order(enc(ascending[i - 1]), enc(ascending[i])) < 0);
+  }
+}
+
+TEST_CASE("strings with zero bytes stay ordered and prefix-free") {
+  std::string a("a"), a0("a\0", 2), ab("ab");
+  CHECK(memcmp_order(enc(Value(a)), enc(Value(a0))) < 0);
+  CHECK(memcmp_order(enc(Value(a0)), enc(Value(ab))) < 0);
+  CHECK(round_trip(Value(a0)).as<std::string>() == a0);
+}
+
+TEST_CASE("keywords order by namespace, then name") {
+  Value plain = Value::keyword("z"), a_c = Value::keyword("a/c"), ab_c = Value::keyword("a.b/c");
+  CHECK(compare(plain, a_c) < 0);
+  CHECK(compare(a_c, ab_c) < 0);
+  CHECK(memcmp_order(enc(plain), enc(a_c)) < 0);
+  CHECK(memcmp_order(enc(a_c), enc(ab_c)) < 0);
+}
+
+TEST_CASE("tuples order element by element, shorter first, nil lowest") {
+  Value shorter = Vector{{Value(1)}};
+  Value with_nil = Vector{{Value(1), Value()}};
+  Value longer = Vector{{Value(1), Value(0)}};
+  CHECK(memcmp_order(enc(shorter), enc(with_nil)) < 0);
+  CHECK(memcmp_order(enc(with_nil), enc(longer)) < 0);
+  CHECK(compare(shorter, with_nil) < 0);
+  CHECK(compare(with_nil, longer) < 0);
+  CHECK(round_trip(with_nil) == with_nil);
+}
+
+TEST_CASE("kinds a datom cannot hold are refused and leave the buffer as it was") {
+  std::string out = "keep";
+  for (const Value& v : {Value(), Value(BigInt{"1"}), Value(Char{'a'}), Value(List{}), Value(Set{}),
+                         Value(Map{}), Value(Vector{{Value(List{})}})}) {
+    auto r = codec::append_value(out, v);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().code == ErrorCode::CodecUnstorable);
+    CHECK(out == "keep");
+  }
+}
+
+TEST_CASE("malformed encodings are errors, not crashes (seeded)") {
+  std::mt19937_64 rng(kSeed);
+  testing::RandomValues gen(kSeed + 1);
+  int errors = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string bytes = enc(gen.storable());
+    if (rng() % 2) bytes.resize(rng() % (bytes.size() + 1));
+    else bytes[rng() % bytes.size()] = static_cast<char>(rng());
+    std::string_view in = bytes;
+    if (!codec::decode_value(in)) ++errors;
+  }
+  CHECK(errors > 0);
+  std::string_view nil_alone("\x01", 1);
+  CHECK(codec::decode_value(nil_alone).error().code == ErrorCode::CodecInvalid);
+  std::string_view unknown("\x99", 1);
+  CHECK(codec::decode_value(unknown).error().code == ErrorCode::CodecInvalid);
+}
+
+TEST_CASE("compact ids sort like the ids and round trip") {
+  std::mt19937_64 rng(kSeed);
+  for (int i = 0; i < 100000; ++i) {
+    std::uint64_t a = rng() >> (rng() % 64), b = rng() >> (rng() % 64);
+    std::string ea, eb;
+    codec::append_uint(ea, a);
+    codec::append_uint(eb, b);
+    if (memcmp_order(ea, eb) != sign((a > b) - (a < b))) FAIL("id order " << a << " vs " << b);
+    std::string_view in = ea;
+    auto back = codec::decode_uint(in);
+    REQUIRE(back.has_value());
+    CHECK(*back == a);
+  }
+  std::string zero;
+  codec::append_uint(zero, 0);
+  CHECK(zero.size() == 1);
+  std::string_view leading_zero("\x02\x00\x05", 3);
+  CHECK_FALSE(codec::decode_uint(leading_zero).has_value());
+}
+
+TEST_CASE("key builder and reader compose parts") {
+  codec::KeyBuilder b;
+  b.entity(EntityId{42}).attr(AttrId{7});
+  REQUIRE(b.value(Value("hello")).has_value());
+  b.tx(TxId{kTx0 + 1});
+  std::string key = std::move(b).take();
+  codec::KeyReader r(key);
+  CHECK(r.entity()->value == 42);
+  CHECK(r.attr()->value == 7);
+  CHECK(r.value()->as<std::string>() == "hello");
+  CHECK(r.tx()->value == kTx0 + 1);
+  CHECK(r.done());
+}
