@@ -1,0 +1,60 @@
+// Byte layouts of the index, history and log keys (DESIGN.md §4; documented in doc/format.md).
+//
+//   space   key                                   value
+//   eavt    E · A · V                             T
+//   aevt    A · E · V                             T
+//   avet    A · V · E                             T
+//   vaet    R · A · E          (ref values only)  T
+//   heavt   E · A · V · T+ (fixed 8)              T- (fixed 8)       and likewise haevt, havet, hvaet
+//   log     T (fixed 8) · N                       E · A · V · op
+//
+// E, R and T are compact unsigned ids (codec::append_uint); A is the attribute's offset from
+// kSystemBase as a compact id, so that attribute positions take two bytes; V is the value codec.
+// T+ is the tx that asserted a history datom and T- the tx that retracted it. N numbers the datoms
+// of one transaction from 0; op is 1 for an assertion, 0 for a retraction.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "codec/error.hpp"
+#include "index/datom.hpp"
+
+namespace quarry::keys {
+
+// Space names, fixed: they are RocksDB column family names.
+inline constexpr std::string_view kEavt = "eavt", kAevt = "aevt", kAvet = "avet", kVaet = "vaet";
+inline constexpr std::string_view kHistoryEavt = "heavt", kHistoryAevt = "haevt",
+                                  kHistoryAvet = "havet", kHistoryVaet = "hvaet";
+inline constexpr std::string_view kLog = "log", kMeta = "meta";
+
+[[nodiscard]] std::string_view current_space(IndexOrder order) noexcept;
+[[nodiscard]] std::string_view history_space(IndexOrder order) noexcept;
+
+// Appends the key parts of `order` for one datom (without any tx). VAET REQUIRES v to be a ref.
+// REQUIRES: d.a.value >= kSystemBase. Fails only if v is not storable.
+[[nodiscard]] Result<void> append_datom_key(std::string& out, IndexOrder order, EntityId e, AttrId a,
+                                            const Value& v);
+
+// Encoded components, for building prefixes and range bounds.
+void append_entity(std::string& out, EntityId e);
+void append_attr(std::string& out, AttrId a);
+void append_tx(std::string& out, TxId t);        // compact, as in current-index values
+void append_tx_fixed(std::string& out, TxId t);  // fixed 8 bytes, as in history keys and the log
+
+// Decodes a current-index entry back into a datom (added = true).
+[[nodiscard]] Result<Datom> decode_current(IndexOrder order, std::string_view key, std::string_view value);
+// Decodes a history entry: the datom as asserted (tx = T+, added = true) and the retracting tx T-.
+struct HistoryEntry {
+  Datom asserted;
+  TxId retracted;
+};
+[[nodiscard]] Result<HistoryEntry> decode_history(IndexOrder order, std::string_view key,
+                                                  std::string_view value);
+
+// Log entries.
+[[nodiscard]] std::string log_key(TxId tx, std::uint64_t seq);
+[[nodiscard]] Result<std::string> log_value(const Datom& d);
+[[nodiscard]] Result<Datom> decode_log(std::string_view key, std::string_view value);
+
+}  // namespace quarry::keys
