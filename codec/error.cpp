@@ -19,6 +19,16 @@ std::string_view error_code_name(ErrorCode code) noexcept {
     case ErrorCode::StorageInvalid: return "storage/invalid";
     case ErrorCode::InvalidArgument: return "quarry/invalid-argument";
     case ErrorCode::Internal: return "quarry/internal";
+    case ErrorCode::TxSyntax: return "tx/syntax";
+    case ErrorCode::TxType: return "tx/type";
+    case ErrorCode::TxUnique: return "tx/unique";
+    case ErrorCode::TxUpsert: return "tx/upsert";
+    case ErrorCode::TxCas: return "tx/cas";
+    case ErrorCode::TxUnknownAttribute: return "tx/unknown-attribute";
+    case ErrorCode::TxLookupRef: return "tx/lookup-ref";
+    case ErrorCode::TxSchema: return "tx/schema";
+    case ErrorCode::TxEntityId: return "tx/entity-id";
+    case ErrorCode::TxTempid: return "tx/tempid";
   }
   return "quarry/unknown";
 }

@@ -30,6 +30,17 @@ enum class ErrorCode : std::uint16_t {
   // general
   InvalidArgument,  // :quarry/invalid-argument
   Internal,         // :quarry/internal — a bug in Quarry; the message says where
+  // transactions (tx/); every message names the offending form or datom, printed as EDN
+  TxSyntax,            // :tx/syntax — a tx form of the wrong shape (unknown op, missing part, bad map)
+  TxType,              // :tx/type — a value that does not match its attribute's :db/valueType
+  TxUnique,            // :tx/unique — a :db/unique value already held by another entity
+  TxUpsert,            // :tx/upsert — upserts of one entity resolving to different entities
+  TxCas,               // :tx/cas — :db/cas found a value other than the expected old one
+  TxUnknownAttribute,  // :tx/unknown-attribute — an undeclared attribute in strict mode, or a bad reverse attribute
+  TxLookupRef,         // :tx/lookup-ref — a lookup ref on a non-unique attribute, or resolving to nothing
+  TxSchema,            // :tx/schema — an invalid or unsafe schema change (e.g. unique with duplicates)
+  TxEntityId,          // :tx/entity-id — an entity id out of its partition, an unknown ident, a tx id misused
+  TxTempid,            // :tx/tempid — a tempid used only as a value, or where only :db/add allows one
 };
 
 // The keyword name of a code without the leading colon, e.g. "edn/syntax".
