@@ -52,6 +52,32 @@ bool take_eav(IndexOrder order, std::string_view& in, Datom& d, Error& err) {
 
 }  // namespace
 
+std::vector<std::string> all_spaces() {
+  return {std::string(kEavt),         std::string(kAevt),         std::string(kAvet),
+          std::string(kVaet),         std::string(kHistoryEavt),  std::string(kHistoryAevt),
+          std::string(kHistoryAvet),  std::string(kHistoryVaet),  std::string(kLog),
+          std::string(kMeta)};
+}
+
+std::string stats_key(AttrId a) {
+  std::string out(kMetaStatsPrefix);
+  codec::append_uint_fixed(out, a.value);
+  return out;
+}
+
+std::optional<std::string> prefix_successor(std::string_view prefix) {
+  std::string out(prefix);
+  while (!out.empty()) {
+    auto& last = reinterpret_cast<unsigned char&>(out.back());
+    if (last != 0xFF) {
+      ++last;
+      return out;
+    }
+    out.pop_back();
+  }
+  return std::nullopt;
+}
+
 std::string_view current_space(IndexOrder order) noexcept {
   switch (order) {
     case IndexOrder::Eavt: return kEavt;

@@ -14,8 +14,11 @@
 // of one transaction from 0; op is 1 for an assertion, 0 for a retraction.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "codec/error.hpp"
 #include "index/datom.hpp"
@@ -27,6 +30,27 @@ inline constexpr std::string_view kEavt = "eavt", kAevt = "aevt", kAvet = "avet"
 inline constexpr std::string_view kHistoryEavt = "heavt", kHistoryAevt = "haevt",
                                   kHistoryAvet = "havet", kHistoryVaet = "hvaet";
 inline constexpr std::string_view kLog = "log", kMeta = "meta";
+
+// Every space the index layer uses: open a Store with exactly this list (or a superset).
+[[nodiscard]] std::vector<std::string> all_spaces();
+
+// Meta space records (all values fixed 8-byte big-endian unless said otherwise).
+//   index-format     the index layout version, decimal ASCII; a store without it is not a database
+//   basis-tx         the last committed transaction
+//   max-eid          the largest user entity id used as a datom's e
+//   next-system-id   the next free id in the system partition
+//   stats/ A(fixed8) datom count (fixed8) · distinct values (fixed8), for attributes with datoms
+inline constexpr std::string_view kMetaFormat = "index-format";
+inline constexpr std::string_view kMetaBasis = "basis-tx";
+inline constexpr std::string_view kMetaMaxEid = "max-eid";
+inline constexpr std::string_view kMetaNextSystemId = "next-system-id";
+inline constexpr std::string_view kMetaStatsPrefix = "stats/";
+inline constexpr std::uint32_t kIndexFormat = 1;
+[[nodiscard]] std::string stats_key(AttrId a);
+
+// The smallest key greater than every key that starts with `prefix`; nullopt if there is none
+// (empty prefix or all 0xFF bytes), meaning "unbounded".
+[[nodiscard]] std::optional<std::string> prefix_successor(std::string_view prefix);
 
 [[nodiscard]] std::string_view current_space(IndexOrder order) noexcept;
 [[nodiscard]] std::string_view history_space(IndexOrder order) noexcept;

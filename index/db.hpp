@@ -1,0 +1,182 @@
+// The index layer's API: database values (Db) and the one writer that makes new ones (Writer).
+//
+// A Db is an immutable database value: a storage snapshot, the basis transaction it reflects, the
+// schema and statistics as of that transaction, and a VIEW over them:
+//   current          what is true at the basis                 (reads only the current spaces)
+//   as_of(t)         what was true after transaction t          (current + history spaces)
+//   since(t)         what is true now and was asserted after t  (Datomic's since)
+//   history()        every assertion and retraction, as [e a v tx added]; combined with as_of/since
+//                    it keeps the events whose tx lies in the window (since, as_of]
+// Views compose: db.as_of(t1).since(t0).history(). A view never changes basis(), schema(), the
+// counters or attr_stats(): those always describe the current state at the basis.
+//
+// Copying a Db is cheap (one shared pointer and the view). A Db keeps its snapshot, and through it
+// the Store, alive: the Store is only closed when the Writer and every Db and DatomCursor are gone.
+// Thread safety: a Db is immutable; any number of threads may read one concurrently.
+//
+// Writer: owns the latest Db of one Store and commits transactions to it — one atomic storage
+// batch per commit. See Writer::commit for exactly what the index layer checks (very little: the
+// tx layer does the semantics).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "codec/error.hpp"
+#include "codec/ids.hpp"
+#include "codec/value.hpp"
+#include "index/datom.hpp"
+#include "index/datom_cursor.hpp"
+#include "index/schema.hpp"
+#include "storage/store.hpp"
+
+namespace quarry::index {
+
+// Exact per-attribute figures of the current state at the basis, for the query planner.
+struct AttrStats {
+  std::uint64_t datoms = 0;           // current datoms of the attribute
+  std::uint64_t distinct_values = 0;  // distinct values among them
+  friend bool operator==(const AttrStats&, const AttrStats&) = default;
+};
+
+// Leading components of an index position. Which fields may be set depends on the order: they
+// must form a prefix of the order's own component order —
+//   Eavt: e, a, v     Aevt: a, e, v     Avet: a, v, e     Vaet: v, a, e  (v must be a ref)
+// e.g. {.a = name, .v = Value("Ann")} on Avet. Any other combination is InvalidArgument.
+struct DatomPrefix {
+  std::optional<EntityId> e = std::nullopt;
+  std::optional<AttrId> a = std::nullopt;
+  std::optional<Value> v = std::nullopt;
+};
+
+// Encoded values longer than this are refused by Writer::commit (CodecUnstorable, naming the
+// attribute and size): index keys hold values inline, and out-of-line storage of large values is
+// not implemented yet.
+inline constexpr std::size_t kMaxValueBytes = 1024;
+
+namespace detail {
+struct DbCore;  // snapshot, space ids, schema, counters, stats (index/db_core.hpp)
+}
+
+class Db {
+ public:
+  // ---- identity and metadata (independent of the view) ----
+  [[nodiscard]] TxId basis() const noexcept;    // the last transaction this value contains
+  [[nodiscard]] TxId next_tx() const noexcept;  // basis() + 1: the id the next commit should use
+  [[nodiscard]] const Schema& schema() const noexcept;
+  [[nodiscard]] std::shared_ptr<const Schema> schema_ptr() const noexcept;
+  // Largest user entity id ever used as a datom's e (0 when none); new user entities get
+  // max_eid() + 1 (DESIGN.md §3).
+  [[nodiscard]] std::uint64_t max_eid() const noexcept;
+  // The next free id in the system partition (for new attributes), >= sys::kFirstUserSystemId.
+  [[nodiscard]] std::uint64_t next_system_id() const noexcept;
+  // Zeroes for an attribute with no datoms or no such attribute.
+  [[nodiscard]] AttrStats attr_stats(AttrId a) const noexcept;
+
+  // ---- views ----
+  // as_of(t) of an as-of view keeps the earlier t; since(t) of a since view keeps the later t.
+  // A t above basis() is the same as basis().
+  [[nodiscard]] Db as_of(TxId t) const;
+  [[nodiscard]] Db since(TxId t) const;
+  [[nodiscard]] Db history() const;
+  [[nodiscard]] std::optional<TxId> as_of_t() const noexcept { return as_of_; }
+  [[nodiscard]] std::optional<TxId> since_t() const noexcept { return since_; }
+  [[nodiscard]] bool is_history() const noexcept { return history_; }
+  // The same snapshot with no view (the current state at basis()).
+  [[nodiscard]] Db current() const;
+
+  // ---- raw index access (honours the view) ----
+  // Datoms whose key starts with `prefix`, in index order; history views order by index order,
+  // then tx. Errors: InvalidArgument (bad prefix), CodecUnstorable (unencodable v).
+  [[nodiscard]] Result<DatomCursor> datoms(IndexOrder order, const DatomPrefix& prefix = {}) const;
+  // Datoms from the position `prefix` names to the end of the whole index.
+  [[nodiscard]] Result<DatomCursor> seek_datoms(IndexOrder order, const DatomPrefix& prefix = {}) const;
+  // AVET datoms of attribute a with start <= v < end (an absent bound is open).
+  [[nodiscard]] Result<DatomCursor> index_range(AttrId a, const std::optional<Value>& start = std::nullopt,
+                                                const std::optional<Value>& end = std::nullopt) const;
+  // Builds a prefix from positional components as the REPL's (datoms $ :eavt 1 :name "x") gives
+  // them: e as a ref or positive long; a as a keyword (resolved through schema()) or an id;
+  // v as any storable value (a ref or positive long on Vaet). InvalidArgument otherwise.
+  [[nodiscard]] Result<DatomPrefix> prefix(IndexOrder order, std::span<const Value> components) const;
+
+  // ---- point helpers (read the view's state: on a history view, as the same view without
+  // history) ----
+  [[nodiscard]] Result<std::vector<Datom>> entity_datoms(EntityId e) const;            // EAVT e
+  [[nodiscard]] Result<std::vector<Datom>> attr_datoms(EntityId e, AttrId a) const;    // EAVT e a
+  [[nodiscard]] Result<bool> has_datom(EntityId e, AttrId a, const Value& v) const;
+  [[nodiscard]] Result<bool> entity_exists(EntityId e) const;  // has any datom as e
+  // The entity holding v for attribute a (AVET), e.g. for a unique attribute; the smallest such
+  // entity if several do.
+  [[nodiscard]] Result<std::optional<EntityId>> find_unique(AttrId a, const Value& v) const;
+  // Datoms whose value is a ref to e (VAET), e.g. for :db/retractEntity.
+  [[nodiscard]] Result<std::vector<Datom>> referencing_datoms(EntityId e) const;
+  // Every assertion and retraction about e within the view's tx window, ordered by tx, then
+  // retractions before assertions, then a, then v.
+  [[nodiscard]] Result<std::vector<Datom>> entity_history(EntityId e) const;
+
+  // ---- transaction log and time ----
+  // The datoms of transactions start <= tx < end, in tx order and, within one transaction, in the
+  // order they were committed; retractions have added = false. Ignores the view.
+  [[nodiscard]] Result<std::vector<Datom>> tx_log(TxId start, TxId end) const;
+  // The last transaction whose :db/txInstant is <= at (for as-of/since by #inst); nullopt if
+  // there is none.
+  [[nodiscard]] Result<std::optional<TxId>> tx_at_or_before(Instant at) const;
+
+ private:
+  friend class Writer;
+  explicit Db(std::shared_ptr<const detail::DbCore> core) noexcept;
+  std::shared_ptr<const detail::DbCore> core_;
+  std::optional<TxId> as_of_;
+  std::optional<TxId> since_;
+  bool history_ = false;
+};
+
+class Writer {
+ public:
+  // Opens the database kept in `store`, which must have every space of keys::all_spaces()
+  // (StorageUnknownSpace otherwise). An empty store is bootstrapped in one batch: the built-in
+  // attributes as transaction kTx0 (with :db/txInstant #inst 0 on kTx0) and the meta format
+  // marker. An existing one has its marker checked (StorageVersion if it is missing or another
+  // version) and its counters, statistics and schema loaded.
+  [[nodiscard]] static Result<std::unique_ptr<Writer>> open(std::shared_ptr<Store> store);
+
+  // The latest committed value. Thread-safe.
+  [[nodiscard]] Db db() const;
+
+  // Commits one transaction: `datoms` are its assertions (added = true) and retractions
+  // (added = false), applied in ONE atomic storage batch; their tx fields are ignored (tx is used).
+  // Writes the current indexes (VAET for ref attributes), moves retracted datoms to the history
+  // spaces (not for :db/noHistory attributes), appends the tx log in the given order, updates
+  // statistics, counters and, when system entities change, the schema.
+  //
+  // REQUIRES of the caller (the tx layer) and CHECKED because a violation would corrupt the index,
+  // each as InvalidArgument naming the datom, with nothing written:
+  //  - basis is db() (not an older value) and tx > basis.basis(), tx < kSystemBase;
+  //  - every attribute exists in the schema after this transaction (or before it, for retractions);
+  //  - every assertion is not already current, every retraction is current, and no (e a v)
+  //    appears twice (so redundant assertions and retractions of absent datoms must be dropped);
+  //  - a ref attribute's values are refs; an attribute's ref-ness does not change, and its
+  //    :db/ident is not retracted, while it has datoms;
+  //  - values are storable (CodecUnstorable) and encode to at most kMaxValueBytes (CodecUnstorable).
+  // Everything else (types, cardinality, uniqueness) is the tx layer's job.
+  // On any error nothing is written and db() is unchanged. REQUIRES: one commit at a time is the
+  // caller's job, but commits are also serialized here.
+  [[nodiscard]] Result<Db> commit(const Db& basis, TxId tx, std::span<const Datom> datoms,
+                                  WriteOptions options = {});
+
+  ~Writer();
+
+ private:
+  explicit Writer(Db db, std::shared_ptr<Store> store);
+  std::shared_ptr<Store> store_;
+  mutable std::mutex db_mutex_;  // guards db_
+  std::mutex commit_mutex_;      // serializes commit()
+  Db db_;
+};
+
+}  // namespace quarry::index

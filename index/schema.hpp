@@ -1,0 +1,123 @@
+// Attribute schema: what the index layer knows about each attribute, built from the attribute
+// entities' own datoms (DESIGN.md §3), so schema is versioned and queryable like any other data.
+//
+// An ATTRIBUTE is an entity in the system partition (id >= kSystemBase) that has a :db/ident.
+// Its schema is the current value of the system attributes below on that entity; an attribute with
+// no :db/valueType is untyped (ValueType::Any, DataScript's behaviour). Schema values are keywords
+// (:db.type/string, :db.cardinality/many, :db.unique/identity), not refs to enum entities.
+//
+// Thread safety: a Schema is immutable once built and shared (std::shared_ptr<const Schema>) by
+// every Db value that sees it; any number of threads may read it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "codec/error.hpp"
+#include "codec/ids.hpp"
+#include "codec/value.hpp"
+#include "index/datom.hpp"
+
+namespace quarry::index {
+
+// The built-in attributes. Their ids are persisted in every key: never renumber. Written into a
+// new database as transaction kTx0 (see Writer::open), so `[?a :db/ident ?i]` finds them.
+namespace sys {
+inline constexpr AttrId kIdent{kSystemBase + 1};         // keyword, unique identity
+inline constexpr AttrId kValueType{kSystemBase + 2};     // keyword, :db.type/*
+inline constexpr AttrId kCardinality{kSystemBase + 3};   // keyword, :db.cardinality/one|many
+inline constexpr AttrId kUnique{kSystemBase + 4};        // keyword, :db.unique/value|identity
+inline constexpr AttrId kIndex{kSystemBase + 5};         // boolean
+inline constexpr AttrId kIsComponent{kSystemBase + 6};   // boolean
+inline constexpr AttrId kDoc{kSystemBase + 7};           // string
+inline constexpr AttrId kNoHistory{kSystemBase + 8};     // boolean
+inline constexpr AttrId kTxInstant{kSystemBase + 9};     // instant, indexed
+// Ids kSystemBase+1 .. kFirstUserSystemId-1 are reserved for built-ins (present and future).
+// The tx layer gives new attributes (and other system entities) ids from Db::next_system_id().
+inline constexpr std::uint64_t kFirstUserSystemId = kSystemBase + 64;
+}  // namespace sys
+
+// Not persisted as numbers (schema datoms hold keywords), so these may be reordered.
+enum class ValueType : std::uint8_t {
+  Any,  // untyped: no :db/valueType
+  Boolean,
+  Long,
+  Double,
+  String,
+  Keyword,
+  Symbol,
+  Instant,
+  Uuid,
+  Ref,
+  Bytes,
+  Tuple,
+};
+enum class Unique : std::uint8_t { None, Value, Identity };
+
+// :db.type/string <-> ValueType::String etc. Any has no keyword (nullopt); unknown keywords give
+// nullopt.
+[[nodiscard]] std::optional<ValueType> value_type_from_keyword(const Keyword& k) noexcept;
+[[nodiscard]] std::optional<Keyword> value_type_keyword(ValueType t);
+// :db.cardinality/many -> true, :db.cardinality/one -> false, anything else nullopt.
+[[nodiscard]] std::optional<bool> cardinality_many_from_keyword(const Keyword& k) noexcept;
+[[nodiscard]] Keyword cardinality_keyword(bool many);
+// :db.unique/value, :db.unique/identity. None has no keyword (nullopt).
+[[nodiscard]] std::optional<Unique> unique_from_keyword(const Keyword& k) noexcept;
+[[nodiscard]] std::optional<Keyword> unique_keyword(Unique u);
+// Whether v is a value of type t (Any accepts every storable value; Tuple accepts a Vector of
+// storable-or-nil elements; Ref accepts EntityId only).
+[[nodiscard]] bool value_has_type(const Value& v, ValueType t) noexcept;
+
+struct AttrSchema {
+  AttrId id;
+  Keyword ident;
+  ValueType type = ValueType::Any;
+  bool many = false;  // cardinality many
+  Unique unique = Unique::None;
+  bool indexed = false;  // :db/index (AVET is kept for every attribute regardless)
+  bool component = false;
+  bool no_history = false;  // retracted datoms are not kept in the history spaces
+  std::string doc;
+
+  [[nodiscard]] bool is_ref() const noexcept { return type == ValueType::Ref; }
+  friend bool operator==(const AttrSchema&, const AttrSchema&) = default;
+};
+
+class Schema {
+ public:
+  // The built-in attributes only.
+  [[nodiscard]] static std::shared_ptr<const Schema> bootstrap();
+
+  // nullptr when there is no such attribute. The pointer lives as long as this Schema.
+  [[nodiscard]] const AttrSchema* find(AttrId id) const noexcept;
+  [[nodiscard]] const AttrSchema* find(const Keyword& ident) const noexcept;
+  // Every attribute, ordered by id.
+  [[nodiscard]] std::span<const AttrSchema> attrs() const noexcept { return attrs_; }
+  [[nodiscard]] std::size_t size() const noexcept { return attrs_.size(); }
+
+  // The schema after applying `datoms` (assertions and retractions, e.g. one transaction's) to
+  // this one. Datoms about entities outside the system partition or of non-schema attributes are
+  // ignored; retractions are applied before assertions. InvalidArgument for a schema value of the
+  // wrong kind or an unknown :db.type/:db.cardinality/:db.unique keyword, naming the datom.
+  [[nodiscard]] Result<std::shared_ptr<const Schema>> with(std::span<const Datom> datoms) const;
+
+  // Builds a schema from every current datom of system entities (what Writer::open reads).
+  [[nodiscard]] static Result<std::shared_ptr<const Schema>> from_datoms(std::span<const Datom> datoms);
+
+  // The bootstrap datoms describing the built-in attributes (tx = kTx0), for a new database.
+  [[nodiscard]] static std::vector<Datom> bootstrap_datoms();
+
+  // True if `a` is one of the attributes that define schema (:db/ident ... :db/noHistory).
+  [[nodiscard]] static bool is_schema_attr(AttrId a) noexcept;
+
+ private:
+  std::vector<AttrSchema> attrs_;  // sorted by id
+  std::vector<std::size_t> by_ident_;  // indexes into attrs_, sorted by ident
+  void reindex();
+};
+
+}  // namespace quarry::index
