@@ -1,0 +1,489 @@
+// RocksStore. The only file of Quarry that includes RocksDB; rocksdb::Status becomes an Error in
+// exactly one place (to_error).
+//
+// Options, and why (figures in bench/README.md, "Store"):
+// - One shared LRU block cache for all column families, so memory is bounded per store, not per
+//   space; index and filter blocks are charged to it, with L0's pinned (the RocksDB tuning guide's
+//   setup for bounded memory).
+// - Whole-key bloom filters, 10 bits/key: point reads of absent keys (upsert and uniqueness checks)
+//   skip table files. They do not help seeks; prefix extractors would, but the key layout belongs
+//   to index/, so none is set here yet.
+// - LZ4 on upper levels, ZSTD on the last one: measured write and read throughput within noise of no
+//   compression on the bench's keys, with smaller files.
+// - WAL on; sync per write configurable, default true (a committed transaction is durable).
+// - WAL recovery kTolerateCorruptedTailRecords: a torn last record from a crash mid-write is dropped
+//   (that batch was never acknowledged), corruption elsewhere fails the open.
+// - Our own info logger: Debian's librocksdb is built with assertions, and its default file logger
+//   aborts the process when a write to LOG fails (e.g. disk full). Ours ignores failures.
+#include "storage/rocks_store.hpp"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/db.h>
+#include <rocksdb/env.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdarg>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <mutex>
+#include <system_error>
+
+#include "storage/rocks_tuning.hpp"
+#include "storage/write_batch.hpp"
+
+namespace quarry {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The one conversion of a RocksDB status into Quarry's error. `what` says what was being done.
+Error to_error(const rocksdb::Status& status, std::string_view what, const std::string& path) {
+  std::string detail = status.ToString();
+  bool same_process = detail.find("lock hold by current process") != std::string::npos;
+  if (status.IsIOError() && (same_process || detail.find("While lock file") != std::string::npos)) {
+    return Error{ErrorCode::StorageLocked,
+                 "the database directory " + path +
+                     (same_process ? " is already open in this process"
+                                   : " is in use by another process") +
+                     " (" + detail + ")"};
+  }
+  ErrorCode code = ErrorCode::StorageIo;
+  if (status.IsCorruption()) {
+    code = ErrorCode::StorageCorruption;
+  } else if (status.IsInvalidArgument() || status.IsNotSupported()) {
+    code = ErrorCode::StorageInvalid;
+  }
+  return Error{code, std::string(what) + " " + path + ": " + detail};
+}
+
+std::unexpected<Error> failed(const rocksdb::Status& status, std::string_view what,
+                              const std::string& path) {
+  return std::unexpected(to_error(status, what, path));
+}
+
+// RocksDB's info log, written to a file; every failure is ignored (see the file comment). An empty
+// path, or a file that cannot be opened, logs nothing.
+class FileLogger final : public rocksdb::Logger {
+ public:
+  explicit FileLogger(std::string path)
+      : rocksdb::Logger(rocksdb::InfoLogLevel::INFO_LEVEL), path_(std::move(path)) {
+    if (!path_.empty()) file_ = std::fopen(path_.c_str(), "a");
+  }
+  ~FileLogger() override { close_file(); }
+
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    char line[2048];
+    std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    localtime_r(&now, &tm);
+    std::size_t n = std::strftime(line, sizeof line, "%Y/%m/%d-%H:%M:%S ", &tm);
+    int body = std::vsnprintf(line + n, sizeof line - n - 1, format, ap);
+    if (body > 0) n = std::min(sizeof line - 2, n + static_cast<std::size_t>(body));
+    if (n == 0 || line[n - 1] != '\n') line[n++] = '\n';
+    std::lock_guard lock(mutex_);
+    if (!file_) return;
+    (void)std::fwrite(line, 1, n, file_);
+    (void)std::fflush(file_);
+  }
+
+  // Moves the log to LOG.old and starts a new one when it has grown past max_bytes.
+  void rotate_if_larger(std::size_t max_bytes) {
+    std::lock_guard lock(mutex_);
+    if (!file_ || std::ftell(file_) < static_cast<long>(max_bytes)) return;
+    std::fclose(file_);
+    std::error_code ignored;
+    fs::rename(path_, path_ + ".old", ignored);
+    file_ = std::fopen(path_.c_str(), "a");
+  }
+
+ protected:
+  rocksdb::Status CloseImpl() override {
+    close_file();
+    return rocksdb::Status::OK();
+  }
+
+ private:
+  void close_file() {
+    std::lock_guard lock(mutex_);
+    if (file_) std::fclose(file_);
+    file_ = nullptr;
+  }
+
+  std::string path_;
+  std::mutex mutex_;
+  std::FILE* file_ = nullptr;
+};
+
+rocksdb::CompressionType to_rocksdb(RocksCompression c) {
+  switch (c) {
+    case RocksCompression::None: return rocksdb::kNoCompression;
+    case RocksCompression::Snappy: return rocksdb::kSnappyCompression;
+    case RocksCompression::Lz4: return rocksdb::kLZ4Compression;
+    case RocksCompression::Zstd: return rocksdb::kZSTD;
+  }
+  return rocksdb::kNoCompression;
+}
+
+// A cursor: a RocksDB iterator bounded by the cursor's own copies of the bounds.
+class RocksCursor final : public Cursor {
+ public:
+  RocksCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family,
+              const rocksdb::Snapshot* snapshot, CursorBounds bounds, const std::string& path)
+      : bounds_(std::move(bounds)), path_(path) {
+    rocksdb::ReadOptions read;
+    read.snapshot = snapshot;
+    if (bounds_.lower) {
+      lower_ = rocksdb::Slice(*bounds_.lower);
+      read.iterate_lower_bound = &lower_;
+    }
+    if (bounds_.upper) {
+      upper_ = rocksdb::Slice(*bounds_.upper);
+      read.iterate_upper_bound = &upper_;
+    }
+    iterator_.reset(db->NewIterator(read, family));
+  }
+
+  void seek_to_first() override {
+    iterator_->SeekToFirst();
+    settle();
+  }
+  void seek_to_last() override {
+    iterator_->SeekToLast();
+    settle();
+  }
+  void seek(std::string_view key) override {
+    if (bounds_.lower && key < *bounds_.lower) key = *bounds_.lower;
+    iterator_->Seek(rocksdb::Slice(key.data(), key.size()));
+    settle();
+  }
+  void seek_for_prev(std::string_view key) override {
+    if (bounds_.upper && key >= *bounds_.upper) return seek_to_last();
+    iterator_->SeekForPrev(rocksdb::Slice(key.data(), key.size()));
+    settle();
+  }
+  void next() override {
+    iterator_->Next();
+    settle();
+  }
+  void prev() override {
+    iterator_->Prev();
+    settle();
+  }
+
+  bool valid() const override { return iterator_->Valid(); }
+  std::string_view key() const override { return iterator_->key().ToStringView(); }
+  std::string_view value() const override { return iterator_->value().ToStringView(); }
+  Result<void> status() const override {
+    if (error_) return std::unexpected(*error_);
+    return {};
+  }
+
+ private:
+  // Every move ends here: an iterator that stops being valid is checked for an error, so a failed
+  // read is reported by status() instead of passing for the end of the range.
+  void settle() {
+    error_.reset();
+    if (iterator_->Valid()) return;
+    rocksdb::Status s = iterator_->status();
+    if (!s.ok()) error_ = to_error(s, "reading", path_);
+  }
+
+  CursorBounds bounds_;
+  rocksdb::Slice lower_, upper_;  // view bounds_; referenced by the iterator's ReadOptions
+  std::string path_;
+  std::unique_ptr<rocksdb::Iterator> iterator_;
+  std::optional<Error> error_;
+};
+
+}  // namespace
+
+struct RocksStore::Impl {
+  RocksOptions options;
+  std::shared_ptr<FileLogger> logger;
+  std::unique_ptr<rocksdb::DB> db;
+  rocksdb::ColumnFamilyHandle* meta = nullptr;          // "default": Quarry's own records
+  std::vector<rocksdb::ColumnFamilyHandle*> families;   // every open family (owned)
+  std::vector<rocksdb::ColumnFamilyHandle*> spaces;     // by SpaceId (views of families)
+
+  ~Impl() {
+    if (!db) return;
+    for (auto* family : families) (void)db->DestroyColumnFamilyHandle(family);
+    (void)db->Close();
+  }
+};
+
+namespace {
+
+class RocksSnapshot final : public Snapshot {
+ public:
+  explicit RocksSnapshot(const RocksStore::Impl& impl)
+      : impl_(impl), snapshot_(impl.db->GetSnapshot()) {}
+  ~RocksSnapshot() override { impl_.db->ReleaseSnapshot(snapshot_); }
+
+  Result<std::optional<std::string>> get(SpaceId space, std::string_view key) const override {
+    if (space.index >= impl_.spaces.size()) return unknown(space);
+    rocksdb::ReadOptions read;
+    read.snapshot = snapshot_;
+    rocksdb::PinnableSlice value;
+    rocksdb::Status s = impl_.db->Get(read, impl_.spaces[space.index],
+                                      rocksdb::Slice(key.data(), key.size()), &value);
+    if (s.IsNotFound()) return std::nullopt;
+    if (!s.ok()) return failed(s, "reading", impl_.options.path);
+    return value.ToString();
+  }
+
+  Result<std::unique_ptr<Cursor>> cursor(SpaceId space, CursorBounds bounds) const override {
+    if (space.index >= impl_.spaces.size()) return unknown(space);
+    return std::make_unique<RocksCursor>(impl_.db.get(), impl_.spaces[space.index], snapshot_,
+                                         std::move(bounds), impl_.options.path);
+  }
+
+ private:
+  static std::unexpected<Error> unknown(SpaceId space) {
+    return fail(ErrorCode::StorageUnknownSpace,
+                "no key space with id " + std::to_string(space.index));
+  }
+
+  const RocksStore::Impl& impl_;
+  const rocksdb::Snapshot* snapshot_;
+};
+
+// Reads the format marker of an open database. Ok(true): a current marker. Ok(false): none, and the
+// database is empty (a create that crashed before writing it), so it may be written now.
+Result<bool> check_format(RocksStore::Impl& impl, const std::vector<std::string>& families) {
+  const std::string& path = impl.options.path;
+  std::string found;
+  rocksdb::Status s = impl.db->Get(rocksdb::ReadOptions(), impl.meta,
+                                   std::string(RocksStore::kFormatKey), &found);
+  if (s.IsNotFound()) {
+    std::unique_ptr<rocksdb::Iterator> any(impl.db->NewIterator(rocksdb::ReadOptions(), impl.meta));
+    any->SeekToFirst();
+    if (!any->status().ok()) return failed(any->status(), "reading", path);
+    if (families.size() <= 1 && !any->Valid()) return false;
+    return fail(ErrorCode::StorageVersion,
+                "the directory " + path +
+                    " holds a RocksDB database without a Quarry format marker (found: none, "
+                    "supported: " + std::to_string(RocksStore::kFormatVersion) +
+                    "); Quarry wrote nothing to it");
+  }
+  if (!s.ok()) return failed(s, "reading the format marker of", path);
+  std::uint32_t version = 0;
+  auto [end, ec] = std::from_chars(found.data(), found.data() + found.size(), version);
+  if (ec != std::errc{} || end != found.data() + found.size()) {
+    return fail(ErrorCode::StorageVersion, "the database at " + path +
+                                               " has an unreadable format marker \"" + found + "\"");
+  }
+  if (version != RocksStore::kFormatVersion) {
+    return fail(ErrorCode::StorageVersion,
+                "the database at " + path + " has format version " + std::to_string(version) +
+                    (version > RocksStore::kFormatVersion ? " (newer" : " (older") +
+                    " than this build); supported: " + std::to_string(RocksStore::kFormatVersion));
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<void> tune_rocksdb(const RocksOptions& options, rocksdb::DBOptions& db,
+                          rocksdb::ColumnFamilyOptions& cf) {
+  if (options.info_log) {
+    std::error_code ec;
+    if (options.create_if_missing) fs::create_directories(options.path, ec);
+    if (ec) {
+      return fail(ErrorCode::StorageIo,
+                  "cannot create the database directory " + options.path + ": " + ec.message());
+    }
+    db.info_log = std::make_shared<FileLogger>((fs::path(options.path) / "LOG").string());
+  } else {
+    db.info_log = std::make_shared<FileLogger>("");
+  }
+  db.info_log_level = rocksdb::InfoLogLevel::INFO_LEVEL;
+  db.create_if_missing = options.create_if_missing;
+  db.create_missing_column_families = false;  // open() creates them after the format check
+  db.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+  db.max_background_jobs = options.background_jobs;
+  db.paranoid_checks = true;
+
+  rocksdb::BlockBasedTableOptions table;
+  if (options.block_cache_bytes > 0) table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  if (options.bloom_bits_per_key > 0) {
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(options.bloom_bits_per_key, false));
+  }
+  table.format_version = 5;
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf.compression = to_rocksdb(options.compression);
+  cf.bottommost_compression = to_rocksdb(options.bottommost_compression);
+  cf.write_buffer_size = options.write_buffer_bytes;
+  cf.level_compaction_dynamic_level_bytes = true;
+  return {};
+}
+
+RocksStore::RocksStore(std::vector<std::string> spaces, std::unique_ptr<Impl> impl)
+    : Store(std::move(spaces)), impl_(std::move(impl)) {}
+
+RocksStore::~RocksStore() = default;
+
+const std::string& RocksStore::path() const noexcept { return impl_->options.path; }
+
+Result<std::unique_ptr<RocksStore>> RocksStore::open(const RocksOptions& options,
+                                                     std::vector<std::string> spaces) {
+  if (auto ok = validate_names(spaces); !ok) return std::unexpected(ok.error());
+  if (options.path.empty()) return fail(ErrorCode::InvalidArgument, "RocksOptions::path is empty");
+  std::error_code ec;
+  const bool existed = fs::exists(fs::path(options.path) / "CURRENT", ec);
+  if (!existed && !options.create_if_missing) {
+    return fail(ErrorCode::StorageIo, "no database at " + options.path +
+                                          " (and RocksOptions::create_if_missing is false)");
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  rocksdb::DBOptions db_options;
+  rocksdb::ColumnFamilyOptions cf_options;
+  if (auto ok = tune_rocksdb(options, db_options, cf_options); !ok) return std::unexpected(ok.error());
+  impl->logger = std::static_pointer_cast<FileLogger>(db_options.info_log);
+
+  std::vector<std::string> on_disk{rocksdb::kDefaultColumnFamilyName};
+  if (existed) {
+    rocksdb::Status s = rocksdb::DB::ListColumnFamilies(db_options, options.path, &on_disk);
+    if (!s.ok()) return failed(s, "listing the column families of", options.path);
+  }
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const std::string& name : on_disk) descriptors.emplace_back(name, cf_options);
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, descriptors, &impl->families, &raw);
+  if (!s.ok()) return failed(s, "opening", options.path);
+  impl->db.reset(raw);
+  impl->logger->rotate_if_larger(options.info_log_max_bytes);
+  for (std::size_t i = 0; i < on_disk.size(); ++i) {
+    if (on_disk[i] == rocksdb::kDefaultColumnFamilyName) impl->meta = impl->families[i];
+  }
+
+  auto current = check_format(*impl, on_disk);
+  if (!current) return std::unexpected(current.error());
+  if (!*current) {
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    s = impl->db->Put(sync, impl->meta, std::string(kFormatKey), std::to_string(kFormatVersion));
+    if (!s.ok()) return failed(s, "writing the format marker of", options.path);
+  }
+
+  for (const std::string& name : spaces) {
+    auto at = std::find(on_disk.begin(), on_disk.end(), name);
+    if (at != on_disk.end()) {
+      impl->spaces.push_back(impl->families[at - on_disk.begin()]);
+      continue;
+    }
+    rocksdb::ColumnFamilyHandle* created = nullptr;
+    s = impl->db->CreateColumnFamily(cf_options, name, &created);
+    if (!s.ok()) return failed(s, "creating key space \"" + name + "\" in", options.path);
+    impl->families.push_back(created);
+    impl->spaces.push_back(created);
+  }
+  return std::unique_ptr<RocksStore>(new RocksStore(std::move(spaces), std::move(impl)));
+}
+
+Result<std::unique_ptr<Snapshot>> RocksStore::snapshot() const {
+  return std::make_unique<RocksSnapshot>(*impl_);
+}
+
+Result<void> RocksStore::write(const WriteBatch& batch, WriteOptions options) {
+  if (auto ok = check(batch); !ok) return ok;
+  if (batch.empty()) return {};
+  rocksdb::WriteBatch out(batch.byte_size() + batch.size() * 16);
+  rocksdb::Status s;
+  for (std::size_t i = 0; i < batch.size() && s.ok(); ++i) {
+    WriteBatch::Op op = batch[i];
+    auto* family = impl_->spaces[op.space.index];
+    rocksdb::Slice key(op.key.data(), op.key.size()), value(op.value.data(), op.value.size());
+    switch (op.kind) {
+      case WriteBatch::Kind::Put: s = out.Put(family, key, value); break;
+      case WriteBatch::Kind::Delete: s = out.Delete(family, key); break;
+      case WriteBatch::Kind::DeleteRange:
+        if (op.key < op.value) s = out.DeleteRange(family, key, value);
+        break;
+    }
+  }
+  if (!s.ok()) return failed(s, "preparing a write to", impl_->options.path);
+  rocksdb::WriteOptions write;
+  write.sync = options.sync.value_or(impl_->options.sync_writes);
+  s = impl_->db->Write(write, &out);
+  if (!s.ok()) return failed(s, "writing to", impl_->options.path);
+  return {};
+}
+
+Result<void> RocksStore::flush() {
+  rocksdb::Status s = impl_->db->Flush(rocksdb::FlushOptions(), impl_->families);
+  if (!s.ok()) return failed(s, "flushing", impl_->options.path);
+  return {};
+}
+
+Result<void> RocksStore::compact(SpaceId space) {
+  if (auto ok = check(space); !ok) return ok;
+  rocksdb::CompactRangeOptions options;
+  options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
+  rocksdb::Status s = impl_->db->CompactRange(options, impl_->spaces[space.index], nullptr, nullptr);
+  if (!s.ok()) return failed(s, "compacting", impl_->options.path);
+  return {};
+}
+
+Result<RangeStats> RocksStore::range_stats(SpaceId space, const CursorBounds& range) const {
+  if (auto ok = check(space); !ok) return std::unexpected(ok.error());
+  rocksdb::DB& db = *impl_->db;
+  auto* family = impl_->spaces[space.index];
+  // An open upper bound becomes "just past the last key".
+  std::string upper;
+  if (range.upper) {
+    upper = *range.upper;
+  } else {
+    std::unique_ptr<rocksdb::Iterator> last(db.NewIterator(rocksdb::ReadOptions(), family));
+    last->SeekToLast();
+    if (!last->status().ok()) return failed(last->status(), "reading", impl_->options.path);
+    if (!last->Valid()) return RangeStats{};
+    upper = last->key().ToString() + '\0';
+  }
+  std::string lower = range.lower.value_or("");
+  if (upper <= lower) return RangeStats{};
+  rocksdb::Range r(lower, upper);
+
+  std::uint64_t file_bytes = 0, mem_keys = 0, mem_bytes = 0;
+  rocksdb::SizeApproximationOptions files_only;
+  files_only.include_memtables = false;
+  files_only.include_files = true;
+  rocksdb::Status s = db.GetApproximateSizes(files_only, family, &r, 1, &file_bytes);
+  if (!s.ok()) return failed(s, "estimating sizes in", impl_->options.path);
+  db.GetApproximateMemTableStats(family, r, &mem_keys, &mem_bytes);
+
+  // Keys in table files: their bytes at the average stored size of an entry in this space.
+  std::uint64_t all_keys = 0, sst_bytes = 0, active = 0, immutable = 0;
+  (void)db.GetIntProperty(family, "rocksdb.estimate-num-keys", &all_keys);
+  (void)db.GetIntProperty(family, "rocksdb.live-sst-files-size", &sst_bytes);
+  (void)db.GetIntProperty(family, "rocksdb.num-entries-active-mem-table", &active);
+  (void)db.GetIntProperty(family, "rocksdb.num-entries-imm-mem-tables", &immutable);
+  std::uint64_t sst_keys = all_keys > active + immutable ? all_keys - active - immutable : 0;
+  std::uint64_t file_keys = sst_bytes > 0 ? file_bytes * sst_keys / sst_bytes : 0;
+  return RangeStats{file_bytes + mem_bytes, file_keys + mem_keys};
+}
+
+Result<std::optional<std::string>> RocksStore::property(std::string_view name,
+                                                        std::optional<SpaceId> space) const {
+  if (space) {
+    if (auto ok = check(*space); !ok) return std::unexpected(ok.error());
+  }
+  auto* family = space ? impl_->spaces[space->index] : impl_->meta;
+  std::string value;
+  if (!impl_->db->GetProperty(family, rocksdb::Slice(name.data(), name.size()), &value)) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+}  // namespace quarry

@@ -1,0 +1,108 @@
+// RocksStore: the RocksDB implementation of the storage protocol (store.hpp).
+//
+// One column family per key space, plus RocksDB's "default" family, which holds Quarry's own
+// records (the format-version marker) and nothing else. The on-disk layout and the reasons for the
+// options are written up in doc/format.md ("Storage") and bench/README.md ("Store").
+//
+// Opening:
+// - creates the directory and the database when missing (RocksOptions::create_if_missing);
+// - writes the format-version marker into a new database and checks it in an existing one:
+//   a missing marker or a version other than kFormatVersion is StorageVersion, and the directory is
+//   left untouched (nothing is written before the check passes);
+// - creates the column families of spaces the database does not have yet; families that exist on
+//   disk but were not asked for are opened (RocksDB requires it) but not reachable;
+// - a directory held by another process, or already open in this one, is StorageLocked.
+//
+// Thread safety: as store.hpp says; RocksDB itself also serializes concurrent writers.
+// REQUIRES: every Snapshot and Cursor is destroyed before the store.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "storage/store.hpp"
+
+namespace quarry {
+
+// Block compression of table files. Persisted per block by RocksDB, so it can be changed between
+// opens of the same database.
+enum class RocksCompression : std::uint8_t { None, Snappy, Lz4, Zstd };
+
+// Everything RocksStore lets a caller tune. Every field has a working default; the defaults were
+// chosen with bench/store_bench.cpp (see bench/README.md, "Store").
+struct RocksOptions {
+  // The database directory. Required.
+  std::string path;
+
+  // Create the directory and an empty database when there is none. When false, opening a missing
+  // database fails with StorageIo.
+  bool create_if_missing = true;
+
+  // The durability of a write whose WriteOptions::sync is unset. true: write() returns after the
+  // write-ahead log is fsync'ed, so a committed batch survives a power failure. false: it survives a
+  // process crash (the WAL is written, not synced) but the last writes may be lost with the machine.
+  bool sync_writes = true;
+
+  // Capacity of the LRU block cache shared by every column family (uncompressed data, index and
+  // filter blocks). 0 leaves RocksDB's default 8 MiB cache per family.
+  std::size_t block_cache_bytes = std::size_t{64} << 20;
+
+  // Bloom filter bits per key on whole keys (~1% false positives at 10); speeds point reads of
+  // absent keys. 0 disables filters. Range scans and seeks do not use them.
+  int bloom_bits_per_key = 10;
+
+  // Compression of table files above the last level, and of the last level (where most data ends
+  // up). LZ4 costs little CPU on the hot levels; ZSTD packs the cold bulk tighter.
+  RocksCompression compression = RocksCompression::Lz4;
+  RocksCompression bottommost_compression = RocksCompression::Zstd;
+
+  // Size of one memtable per column family before it is flushed to a table file.
+  std::size_t write_buffer_bytes = std::size_t{32} << 20;
+
+  // Threads for background flushes and compactions.
+  int background_jobs = 2;
+
+  // RocksDB's own diagnostic log. When true it goes to DIR/LOG through a logger that ignores write
+  // failures (a full disk must not abort the process); a LOG larger than info_log_max_bytes at open
+  // is moved to LOG.old first. When false nothing is logged.
+  bool info_log = true;
+  std::size_t info_log_max_bytes = std::size_t{4} << 20;
+};
+
+class RocksStore final : public Store {
+ public:
+  // The on-disk format this build reads and writes (doc/format.md). Stored as the value of
+  // kFormatKey in the default column family, as decimal ASCII.
+  static constexpr std::uint32_t kFormatVersion = 1;
+  static constexpr std::string_view kFormatKey = "quarry/format-version";
+
+  // Opens (or creates) the database at options.path with the given key spaces.
+  // Errors: InvalidArgument (bad space names, empty path), StorageLocked, StorageVersion,
+  // StorageCorruption, StorageIo.
+  [[nodiscard]] static Result<std::unique_ptr<RocksStore>> open(const RocksOptions& options,
+                                                                std::vector<std::string> spaces);
+  // Closes the database. Unsynced writes that reached the WAL are kept.
+  ~RocksStore() override;
+
+  [[nodiscard]] Result<std::unique_ptr<Snapshot>> snapshot() const override;
+  [[nodiscard]] Result<void> write(const WriteBatch& batch, WriteOptions options = {}) override;
+  [[nodiscard]] Result<void> flush() override;
+  [[nodiscard]] Result<void> compact(SpaceId space) override;
+  [[nodiscard]] Result<RangeStats> range_stats(SpaceId space,
+                                               const CursorBounds& range = {}) const override;
+  [[nodiscard]] Result<std::optional<std::string>> property(
+      std::string_view name, std::optional<SpaceId> space = std::nullopt) const override;
+
+  [[nodiscard]] const std::string& path() const noexcept;
+
+  struct Impl;  // the RocksDB handles; defined in rocks_store.cpp
+
+ private:
+  RocksStore(std::vector<std::string> spaces, std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace quarry

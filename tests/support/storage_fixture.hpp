@@ -1,0 +1,93 @@
+// Shared by the storage tests: temporary directories and one factory per Store implementation, so
+// one suite can run against both (doctest's TEST_CASE_TEMPLATE over MemoryFactory, RocksFactory).
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "storage/memory_store.hpp"
+#include "storage/rocks_store.hpp"
+#include "storage/store.hpp"
+#include "storage/write_batch.hpp"
+
+namespace quarry::testing {
+
+// A fresh directory under /tmp, removed with everything in it on destruction.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "quarry-storage-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) FAIL("mkdtemp failed for " << pattern);
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  [[nodiscard]] const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+struct MemoryFactory {
+  static constexpr const char* kName = "memory";
+  Result<std::unique_ptr<Store>> open(std::vector<std::string> spaces) {
+    auto store = MemoryStore::open(std::move(spaces));
+    if (!store) return std::unexpected(store.error());
+    return std::unique_ptr<Store>(std::move(*store));
+  }
+};
+
+// Opens RocksStores in its own temporary directory. Writes are unsynced to keep the tests fast;
+// durability is not what these tests check.
+struct RocksFactory {
+  static constexpr const char* kName = "rocksdb";
+  TempDir dir;
+  RocksOptions options() const {
+    RocksOptions o;
+    o.path = dir.path();
+    o.sync_writes = false;
+    o.block_cache_bytes = std::size_t{8} << 20;
+    o.write_buffer_bytes = std::size_t{256} << 10;  // small, so tests reach table files too
+    return o;
+  }
+  Result<std::unique_ptr<Store>> open(std::vector<std::string> spaces) {
+    auto store = RocksStore::open(options(), std::move(spaces));
+    if (!store) return std::unexpected(store.error());
+    return std::unique_ptr<Store>(std::move(*store));
+  }
+};
+
+// Unwraps a Result in a test: a failed one fails the test with its error.
+template <class T>
+T must(Result<T> result) {
+  if (!result) FAIL(result.error().to_edn());
+  return std::move(*result);
+}
+inline void must(Result<void> result) {
+  if (!result) FAIL(result.error().to_edn());
+}
+
+using Entries = std::vector<std::pair<std::string, std::string>>;
+
+// Every entry from the cursor's current position to the end of its range, going forward (or
+// backward); requires a clean status at the end.
+inline Entries drain(Cursor& cursor, bool forward = true) {
+  Entries out;
+  for (; cursor.valid(); forward ? cursor.next() : cursor.prev()) {
+    out.emplace_back(std::string(cursor.key()), std::string(cursor.value()));
+  }
+  must(cursor.status());
+  return out;
+}
+
+}  // namespace quarry::testing
