@@ -176,6 +176,7 @@ class Writer {
   std::shared_ptr<Store> store_;
   mutable std::mutex db_mutex_;  // guards db_
   std::mutex commit_mutex_;      // serializes commit()
+  bool broken_ = false;          // a batch was written but its snapshot failed (guarded by commit_mutex_)
   Db db_;
 };
 

@@ -129,6 +129,14 @@ Result<void> append_datom_key(std::string& out, IndexOrder order, EntityId e, At
   return {};
 }
 
+Result<Datom> decode_datom_key(IndexOrder order, std::string_view key) {
+  Datom d;
+  Error err;
+  if (!take_eav(order, key, d, err)) return corrupt(current_space(order), err.message);
+  if (!key.empty()) return corrupt(current_space(order), "trailing key bytes");
+  return d;
+}
+
 Result<Datom> decode_current(IndexOrder order, std::string_view key, std::string_view value) {
   Datom d;
   Error err;

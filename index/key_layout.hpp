@@ -66,6 +66,9 @@ void append_attr(std::string& out, AttrId a);
 void append_tx(std::string& out, TxId t);        // compact, as in current-index values
 void append_tx_fixed(std::string& out, TxId t);  // fixed 8 bytes, as in history keys and the log
 
+// Decodes the E, A, V parts of a datom key of `order` (no tx; the whole key must be consumed).
+[[nodiscard]] Result<Datom> decode_datom_key(IndexOrder order, std::string_view key);
+
 // Decodes a current-index entry back into a datom (added = true).
 [[nodiscard]] Result<Datom> decode_current(IndexOrder order, std::string_view key, std::string_view value);
 // Decodes a history entry: the datom as asserted (tx = T+, added = true) and the retracting tx T-.

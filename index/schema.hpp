@@ -73,15 +73,15 @@ enum class Unique : std::uint8_t { None, Value, Identity };
 [[nodiscard]] bool value_has_type(const Value& v, ValueType t) noexcept;
 
 struct AttrSchema {
-  AttrId id;
-  Keyword ident;
+  AttrId id{};
+  Keyword ident{};
   ValueType type = ValueType::Any;
   bool many = false;  // cardinality many
   Unique unique = Unique::None;
   bool indexed = false;  // :db/index (AVET is kept for every attribute regardless)
   bool component = false;
   bool no_history = false;  // retracted datoms are not kept in the history spaces
-  std::string doc;
+  std::string doc{};
 
   [[nodiscard]] bool is_ref() const noexcept { return type == ValueType::Ref; }
   friend bool operator==(const AttrSchema&, const AttrSchema&) = default;
@@ -101,8 +101,9 @@ class Schema {
 
   // The schema after applying `datoms` (assertions and retractions, e.g. one transaction's) to
   // this one. Datoms about entities outside the system partition or of non-schema attributes are
-  // ignored; retractions are applied before assertions. InvalidArgument for a schema value of the
-  // wrong kind or an unknown :db.type/:db.cardinality/:db.unique keyword, naming the datom.
+  // ignored; retractions are applied before assertions. TxSchema for a schema value of the
+  // wrong kind, an unknown :db.type/:db.cardinality/:db.unique keyword, or two attributes with
+  // one ident.
   [[nodiscard]] Result<std::shared_ptr<const Schema>> with(std::span<const Datom> datoms) const;
 
   // Builds a schema from every current datom of system entities (what Writer::open reads).
@@ -116,6 +117,9 @@ class Schema {
 
  private:
   std::vector<AttrSchema> attrs_;  // sorted by id
+  // System entities with schema datoms but no :db/ident (not attributes), kept so that a later
+  // :db/ident sees their earlier :db/valueType etc. Sorted by id.
+  std::vector<AttrSchema> orphans_;
   std::vector<std::size_t> by_ident_;  // indexes into attrs_, sorted by ident
   void reindex();
 };

@@ -1,0 +1,65 @@
+#include "index/stats.hpp"
+
+#include <algorithm>
+
+#include "codec/value_codec.hpp"
+#include "index/key_layout.hpp"
+
+namespace quarry::index::detail {
+
+void StatsDelta::add(AttrId a, std::string_view encoded_value, EntityId e, bool added) {
+  Group& g = groups_[{a, std::string(encoded_value)}];
+  if (added) ++g.asserted;
+  else g.retracted.push_back(e);
+}
+
+Result<StatsMap> StatsDelta::apply(const DbCore& basis, std::vector<AttrId>& changed) const {
+  StatsMap stats = *basis.stats;
+  const SpaceId avet = basis.spaces.current[static_cast<int>(IndexOrder::Avet)];
+  for (const auto& [key, g] : groups_) {
+    const auto& [attr, value] = key;
+    std::string prefix;
+    keys::append_attr(prefix, attr);
+    prefix += value;
+    auto c = basis.snapshot->cursor(avet, CursorBounds{prefix, keys::prefix_successor(prefix)});
+    if (!c) return std::unexpected(c.error());
+    (*c)->seek_to_first();
+    bool before = (*c)->valid();
+    bool after = g.asserted > 0;
+    for (; !after && (*c)->valid(); (*c)->next()) {
+      std::string_view rest = (*c)->key().substr(prefix.size());
+      auto e = codec::decode_uint(rest);
+      if (!e) return std::unexpected(e.error());
+      after = std::find(g.retracted.begin(), g.retracted.end(), EntityId{*e}) == g.retracted.end();
+    }
+    if (auto s = (*c)->status(); !s) return std::unexpected(s.error());
+
+    AttrStats& s = stats[attr];
+    s.datoms = static_cast<std::uint64_t>(static_cast<std::int64_t>(s.datoms) + g.asserted -
+                                          static_cast<std::int64_t>(g.retracted.size()));
+    s.distinct_values = s.distinct_values + (after ? 1 : 0) - (before ? 1 : 0);
+    changed.push_back(attr);
+  }
+  std::sort(changed.begin(), changed.end());
+  changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
+  for (AttrId a : changed)
+    if (stats[a] == AttrStats{}) stats.erase(a);
+  return stats;
+}
+
+std::string encode_stats(const AttrStats& s) {
+  std::string out;
+  codec::append_uint_fixed(out, s.datoms);
+  codec::append_uint_fixed(out, s.distinct_values);
+  return out;
+}
+
+Result<AttrStats> decode_stats(std::string_view bytes) {
+  auto datoms = codec::decode_uint_fixed(bytes);
+  auto distinct = datoms ? codec::decode_uint_fixed(bytes) : datoms;
+  if (!datoms || !distinct || !bytes.empty())
+    return fail(ErrorCode::StorageCorruption, "undecodable meta statistics record");
+  return AttrStats{*datoms, *distinct};
+}
+
+}  // namespace quarry::index::detail

@@ -1,0 +1,153 @@
+// Writer: opening (bootstrap or load) and the commit entry point.
+#include <charconv>
+
+#include "codec/value_codec.hpp"
+#include "index/commit.hpp"
+#include "index/db.hpp"
+#include "index/key_layout.hpp"
+#include "index/stats.hpp"
+
+namespace quarry::index {
+namespace {
+
+using detail::DbCore;
+
+Result<std::shared_ptr<const DbCore>> bootstrap(std::shared_ptr<Store> store, const detail::Spaces& spaces,
+                                                std::shared_ptr<const Snapshot> snap) {
+  // A store without the marker must be empty: anything else is not ours to interpret.
+  for (SpaceId id : {spaces.current[0], spaces.history[0], spaces.log, spaces.meta}) {
+    auto c = snap->cursor(id);
+    if (!c) return std::unexpected(c.error());
+    (*c)->seek_to_first();
+    if ((*c)->valid())
+      return fail(ErrorCode::StorageVersion, "the store holds data but no '" + std::string(keys::kMetaFormat) +
+                                                 "' marker: not a Quarry index");
+    if (auto s = (*c)->status(); !s) return std::unexpected(s.error());
+  }
+  DbCore empty;
+  empty.store = std::move(store);
+  empty.snapshot = std::move(snap);
+  empty.spaces = spaces;
+  empty.schema = std::make_shared<const Schema>();
+  empty.stats = std::make_shared<const detail::StatsMap>();
+  auto datoms = Schema::bootstrap_datoms();
+  auto prepared = detail::prepare_commit(empty, TxId{kTx0}, datoms);
+  if (!prepared) return std::unexpected(prepared.error());
+  prepared->batch.put(spaces.meta, keys::kMetaFormat, std::to_string(keys::kIndexFormat));
+  bool written = false;
+  return detail::publish(empty, std::move(*prepared), WriteOptions{}, written);
+}
+
+Result<std::uint64_t> read_counter(const Snapshot& snap, SpaceId meta, std::string_view name) {
+  auto v = snap.get(meta, name);
+  if (!v) return std::unexpected(v.error());
+  if (!*v) return fail(ErrorCode::StorageCorruption, "meta record '" + std::string(name) + "' is missing");
+  std::string_view bytes = **v;
+  auto n = codec::decode_uint_fixed(bytes);
+  if (!n || !bytes.empty())
+    return fail(ErrorCode::StorageCorruption, "meta record '" + std::string(name) + "' is undecodable");
+  return *n;
+}
+
+Result<std::shared_ptr<const DbCore>> load(std::shared_ptr<Store> store, const detail::Spaces& spaces,
+                                           std::shared_ptr<const Snapshot> snap) {
+  auto core = std::make_shared<DbCore>();
+  auto basis = read_counter(*snap, spaces.meta, keys::kMetaBasis);
+  if (!basis) return std::unexpected(basis.error());
+  auto max_eid = read_counter(*snap, spaces.meta, keys::kMetaMaxEid);
+  if (!max_eid) return std::unexpected(max_eid.error());
+  auto next_system = read_counter(*snap, spaces.meta, keys::kMetaNextSystemId);
+  if (!next_system) return std::unexpected(next_system.error());
+  core->counters = {TxId{*basis}, *max_eid, *next_system};
+
+  auto stats = std::make_shared<detail::StatsMap>();
+  std::string prefix(keys::kMetaStatsPrefix);
+  auto c = snap->cursor(spaces.meta, CursorBounds{prefix, keys::prefix_successor(prefix)});
+  if (!c) return std::unexpected(c.error());
+  for ((*c)->seek_to_first(); (*c)->valid(); (*c)->next()) {
+    std::string_view key = (*c)->key().substr(prefix.size());
+    auto a = codec::decode_uint_fixed(key);
+    auto s = detail::decode_stats((*c)->value());
+    if (!a || !key.empty() || !s) return fail(ErrorCode::StorageCorruption, "undecodable meta statistics record");
+    stats->emplace(AttrId{*a}, *s);
+  }
+  if (auto s = (*c)->status(); !s) return std::unexpected(s.error());
+  core->stats = std::move(stats);
+
+  // Schema: every current datom of system entities (they sort after all user and tx entities).
+  std::string first_system;
+  keys::append_entity(first_system, EntityId{kSystemBase});
+  std::vector<Datom> system;
+  auto e = snap->cursor(spaces.current[0], CursorBounds{first_system, std::nullopt});
+  if (!e) return std::unexpected(e.error());
+  for ((*e)->seek_to_first(); (*e)->valid(); (*e)->next()) {
+    auto d = keys::decode_current(IndexOrder::Eavt, (*e)->key(), (*e)->value());
+    if (!d) return std::unexpected(d.error());
+    if (Schema::is_schema_attr(d->a)) system.push_back(std::move(*d));
+  }
+  if (auto s = (*e)->status(); !s) return std::unexpected(s.error());
+  auto schema = Schema::from_datoms(system);
+  if (!schema) return fail(ErrorCode::StorageCorruption, "stored schema is invalid: " + schema.error().message);
+  core->schema = std::move(*schema);
+
+  core->store = std::move(store);
+  core->snapshot = std::move(snap);
+  core->spaces = spaces;
+  return std::shared_ptr<const DbCore>(std::move(core));
+}
+
+}  // namespace
+
+Writer::Writer(Db db, std::shared_ptr<Store> store) : store_(std::move(store)), db_(std::move(db)) {}
+Writer::~Writer() = default;
+
+Result<std::unique_ptr<Writer>> Writer::open(std::shared_ptr<Store> store) {
+  if (!store) return fail(ErrorCode::InvalidArgument, "Writer::open needs a store");
+  auto spaces = detail::resolve_spaces(*store);
+  if (!spaces) return std::unexpected(spaces.error());
+  auto snap = store->snapshot();
+  if (!snap) return std::unexpected(snap.error());
+  std::shared_ptr<const Snapshot> shared_snap = std::move(*snap);
+  auto marker = shared_snap->get(spaces->meta, keys::kMetaFormat);
+  if (!marker) return std::unexpected(marker.error());
+  Result<std::shared_ptr<const DbCore>> core =
+      !marker->has_value() ? bootstrap(store, *spaces, std::move(shared_snap))
+      : **marker == std::to_string(keys::kIndexFormat)
+          ? load(store, *spaces, std::move(shared_snap))
+          : fail(ErrorCode::StorageVersion, "index format '" + **marker + "' is not supported (this build reads " +
+                                                std::to_string(keys::kIndexFormat) + ")");
+  if (!core) return std::unexpected(core.error());
+  return std::unique_ptr<Writer>(new Writer(Db(std::move(*core)), std::move(store)));
+}
+
+Db Writer::db() const {
+  std::lock_guard lock(db_mutex_);
+  return db_;
+}
+
+Result<Db> Writer::commit(const Db& basis, TxId tx, std::span<const Datom> datoms, WriteOptions options) {
+  std::lock_guard commit_lock(commit_mutex_);
+  if (broken_) return fail(ErrorCode::StorageIo, "an earlier commit was written but not re-read; reopen the database");
+  Db latest = db();
+  if (basis.core_ != latest.core_)
+    return fail(ErrorCode::InvalidArgument, "commit basis is transaction " + std::to_string(basis.basis().value) +
+                                                " but the latest is " + std::to_string(latest.basis().value));
+  auto prepared = detail::prepare_commit(*latest.core_, tx, datoms);
+  if (!prepared) return std::unexpected(prepared.error());
+  bool written = false;
+  auto core = detail::publish(*latest.core_, std::move(*prepared), options, written);
+  if (!core) {
+    // Written but not re-read: the store is ahead of db_, so refuse further commits rather than
+    // build them on a stale basis.
+    if (written) broken_ = true;
+    return std::unexpected(core.error());
+  }
+  Db next(std::move(*core));
+  {
+    std::lock_guard lock(db_mutex_);
+    db_ = next;
+  }
+  return next;
+}
+
+}  // namespace quarry::index
