@@ -48,6 +48,7 @@ struct AttrStats {
 // must form a prefix of the order's own component order —
 //   Eavt: e, a, v     Aevt: a, e, v     Avet: a, v, e     Vaet: v, a, e  (v must be a ref)
 // e.g. {.a = name, .v = Value("Ann")} on Avet. Any other combination is InvalidArgument.
+// (C++ designated initializers are always written in declaration order: .e, .a, .v.)
 struct DatomPrefix {
   std::optional<EntityId> e = std::nullopt;
   std::optional<AttrId> a = std::nullopt;
