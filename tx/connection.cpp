@@ -1,0 +1,89 @@
+#include "tx/connection.hpp"
+
+#include <chrono>
+
+#include "tx/form_text.hpp"
+
+namespace quarry::tx {
+namespace {
+
+Instant system_now() {
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  return Instant{std::chrono::duration_cast<std::chrono::milliseconds>(now).count()};
+}
+
+// The :db/txInstant of the basis transaction (0 for a database without one).
+Result<Instant> last_tx_instant(const index::Db& db) {
+  auto datoms = db.attr_datoms(EntityId{db.basis().value}, index::sys::kTxInstant);
+  if (!datoms) return std::unexpected(datoms.error());
+  for (const auto& d : *datoms)
+    if (auto i = d.v.get_if<Instant>()) return *i;
+  return Instant{};
+}
+
+}  // namespace
+
+Connection::Connection(std::unique_ptr<index::Writer> writer, ConnectionOptions options, Instant last)
+    : writer_(std::move(writer)), options_(std::move(options)), last_instant_(last) {}
+
+Result<std::unique_ptr<Connection>> Connection::open(std::shared_ptr<Store> store,
+                                                     ConnectionOptions options) {
+  auto writer = index::Writer::open(std::move(store));
+  if (!writer) return std::unexpected(writer.error());
+  auto last = last_tx_instant((*writer)->db());
+  if (!last) return std::unexpected(last.error());
+  return std::unique_ptr<Connection>(new Connection(std::move(*writer), std::move(options), *last));
+}
+
+index::Db Connection::db() const { return writer_->db(); }
+
+Instant Connection::next_instant() {
+  Instant now = options_.clock ? options_.clock() : system_now();
+  return now < last_instant_ ? last_instant_ : now;
+}
+
+Result<TxReport> Connection::transact(const Value& tx_data) {
+  auto forms = parse_tx_data(tx_data);
+  if (!forms) return std::unexpected(forms.error());
+  return transact(*forms);
+}
+
+Result<TxReport> Connection::transact(std::span<const TxForm> forms) {
+  std::lock_guard lock(transact_mutex_);
+  index::Db before = writer_->db();
+  TxOptions tx_options{.strict_schema = options_.strict_schema, .tx_instant = next_instant()};
+  auto prepared = prepare_tx(before, forms, tx_options);
+  if (!prepared) return std::unexpected(prepared.error());
+  auto after = writer_->commit(before, prepared->tx, prepared->datoms, WriteOptions{options_.sync});
+  if (!after) return std::unexpected(after.error());
+  last_instant_ = tx_options.tx_instant;
+  return TxReport{std::move(before), std::move(*after), prepared->tx, std::move(prepared->datoms),
+                  std::move(prepared->tempids)};
+}
+
+Result<Value> schema_tx_data(const Value& schema) {
+  const auto* m = schema.get_if<Map>();
+  if (!m) return fail(ErrorCode::TxSyntax, "a schema must be a map of attributes, got " + form_text(schema));
+  std::vector<Value> forms;
+  forms.reserve(m->entries.size());
+  for (const auto& [attr, props] : m->entries) {
+    const auto* k = attr.get_if<Keyword>();
+    const auto* p = props.get_if<Map>();
+    if (!k || !p) {
+      return fail(ErrorCode::TxSyntax, "a schema entry must be a keyword and a map, got " +
+                                           form_text(attr) + " " + form_text(props));
+    }
+    std::vector<std::pair<Value, Value>> entries = p->entries;
+    entries.emplace_back(Value::keyword("db/ident"), attr);
+    Map entity;
+    Value duplicate;
+    if (!make_map(std::move(entries), entity, &duplicate)) {
+      return fail(ErrorCode::TxSyntax, "schema entry " + form_text(attr) + " has " +
+                                           form_text(duplicate) + " twice");
+    }
+    forms.emplace_back(std::move(entity));
+  }
+  return Value(Vector{std::move(forms)});
+}
+
+}  // namespace quarry::tx

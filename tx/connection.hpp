@@ -1,0 +1,77 @@
+// Connection: the one writer of a database. Holds the index Writer, serializes transactions
+// (one at a time, a mutex), and turns tx-data into committed transactions with their reports.
+//
+// Thread safety: every member function may be called from any thread. transact() calls are
+// serialized; db() never waits for a transaction in progress (it returns the latest committed
+// value, which stays consistent however many transactions follow).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "codec/error.hpp"
+#include "codec/value.hpp"
+#include "index/db.hpp"
+#include "storage/store.hpp"
+#include "tx/transactor.hpp"
+#include "tx/tx_data.hpp"
+
+namespace quarry::tx {
+
+struct ConnectionOptions {
+  // See TxOptions::strict_schema.
+  bool strict_schema = false;
+  // Durability of each commit; absent: the store's default.
+  std::optional<bool> sync;
+  // Source of :db/txInstant (milliseconds since the epoch). Absent: the system clock. Instants
+  // never go backwards: a clock reading earlier than the previous transaction's is raised to it.
+  std::function<Instant()> clock;
+};
+
+// What a transaction did.
+struct TxReport {
+  index::Db db_before;
+  index::Db db_after;
+  TxId tx;
+  // The datoms committed: retractions (added = false) and assertions, including :db/txInstant.
+  std::vector<Datom> datoms;
+  // Tempid as written -> entity, sorted by tempid; always has :db/current-tx.
+  std::vector<std::pair<Value, EntityId>> tempids;
+};
+
+class Connection {
+ public:
+  // Opens (bootstrapping an empty store) the database kept in `store`.
+  [[nodiscard]] static Result<std::unique_ptr<Connection>> open(std::shared_ptr<Store> store,
+                                                                ConnectionOptions options = {});
+
+  // The latest committed database value.
+  [[nodiscard]] index::Db db() const;
+
+  // Runs one transaction: all of it is committed, or (on any error) nothing, leaving db() as it
+  // was. tx-data is a vector of forms (tx/tx_data.hpp).
+  [[nodiscard]] Result<TxReport> transact(const Value& tx_data);
+  [[nodiscard]] Result<TxReport> transact(std::span<const TxForm> forms);
+
+  [[nodiscard]] const ConnectionOptions& options() const noexcept { return options_; }
+
+ private:
+  Connection(std::unique_ptr<index::Writer> writer, ConnectionOptions options, Instant last);
+  [[nodiscard]] Instant next_instant();
+
+  std::unique_ptr<index::Writer> writer_;
+  ConnectionOptions options_;
+  std::mutex transact_mutex_;  // one transaction at a time; guards last_instant_
+  Instant last_instant_;
+};
+
+// The tx-data that declares a DataScript-style schema map: {:name {:db/unique :db.unique/identity}}
+// becomes [{:db/ident :name, :db/unique :db.unique/identity}]. TxSyntax if `schema` is not a map of
+// keywords to maps.
+[[nodiscard]] Result<Value> schema_tx_data(const Value& schema);
+
+}  // namespace quarry::tx

@@ -1,0 +1,61 @@
+// The transactor: turns parsed tx-data (tx/tx_data.hpp) into the datoms of one transaction against
+// a database value, without writing anything. tx/connection.hpp commits the result.
+//
+// Semantics (DESIGN.md §3; DataScript 1.8 where the design is silent — see doc/transactions.md):
+// - Forms are applied in order to a private overlay of the basis, so a later form sees the
+//   effects of earlier ones (a cas after an add sees the added value). The datoms produced are the
+//   NET change: asserting a card-one value twice in one transaction leaves one assertion, not an
+//   assertion, a retraction and another assertion as DataScript's tx-data would.
+// - Tempids: a string (other than "datomic.tx") or a negative long. A tempid gets an id the first
+//   time it is met (in form order): the entity found by an upsert, else max-eid + 1 (in the
+//   system partition for a tempid that asserts :db/ident). If a later upsert resolves a tempid
+//   that already has a new id to an existing entity, the transaction is re-run with that tempid
+//   bound from the start (DataScript's retry); a tempid resolving to two existing entities is a
+//   TxUpsert error. A tempid that appears only in value positions is a TxTempid error.
+// - Upserts: a map (or [:db/add tempid a v]) whose :db.unique/identity attribute has a value held
+//   by an existing entity is that entity. An explicit entity id that disagrees is TxUpsert.
+// - :db.unique/value and identity are checked on the final state of the transaction (TxUnique).
+// - Attributes used without declaration are created (cardinality one, no type) unless
+//   TxOptions::strict_schema; :db/* idents are never created implicitly.
+// - Schema changes (datoms on attribute entities) take effect for the forms after them and are
+//   validated against all data at the end (tx/schema_change.hpp).
+// - Every transaction asserts :db/txInstant on its own entity, unless the tx-data sets it.
+#pragma once
+
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "codec/error.hpp"
+#include "codec/value.hpp"
+#include "index/db.hpp"
+#include "tx/tx_data.hpp"
+
+namespace quarry::tx {
+
+struct TxOptions {
+  // Reject attributes that have not been declared (Datomic's behaviour) instead of creating them
+  // untyped with cardinality one (DataScript's).
+  bool strict_schema = false;
+  // The :db/txInstant asserted on the transaction entity.
+  Instant tx_instant{};
+};
+
+// The outcome of prepare_tx: what to commit, and how tempids were resolved.
+struct PreparedTx {
+  TxId tx;
+  // Retractions (added = false) and assertions, tx = `tx`, with no redundant datom; the last
+  // assertion is :db/txInstant on the tx entity (unless the tx-data asserted it).
+  std::vector<Datom> datoms;
+  // Every tempid of the tx-data (as written: "a", -1, "datomic.tx") and :db/current-tx, with the
+  // entity it resolved to; sorted by tempid.
+  std::vector<std::pair<Value, EntityId>> tempids;
+};
+
+// Computes the transaction `forms` would make on `basis` (whose next_tx() is its id). Errors:
+// the Tx* codes of codec/error.hpp, with messages naming the form or datom; storage errors as they
+// come. Nothing is written and `basis` is not changed.
+[[nodiscard]] Result<PreparedTx> prepare_tx(const index::Db& basis, std::span<const TxForm> forms,
+                                            const TxOptions& options);
+
+}  // namespace quarry::tx

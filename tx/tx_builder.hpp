@@ -1,0 +1,115 @@
+// Internal to tx/: one attempt at building a transaction (see tx/transactor.hpp for the
+// semantics). prepare_tx runs attempts until one finishes without asking for a retry.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "codec/error.hpp"
+#include "index/db.hpp"
+#include "tx/overlay.hpp"
+#include "tx/transactor.hpp"
+#include "tx/tx_data.hpp"
+
+namespace quarry::tx::detail {
+
+// Tempid name ("a", -1) -> entity.
+using TempidMap = std::unordered_map<Value, EntityId>;
+
+// A tempid that already had a new id when an upsert resolved it to an existing entity: the
+// transaction must be re-run with the tempid bound to that entity from the start.
+struct Retry {
+  Value tempid;
+  EntityId id;
+};
+
+// Tempids whose entity asserts :db/ident (they get ids in the system partition).
+[[nodiscard]] std::unordered_set<Value> ident_tempids(std::span<const TxForm> forms);
+
+class TxBuilder {
+ public:
+  // REQUIRES: every argument outlives the builder.
+  TxBuilder(const index::Db& basis, const TxOptions& options, const TempidMap& prebound,
+            const std::unordered_set<Value>& ident_tempids);
+
+  // Applies the forms in order. On error, retry() tells whether the error is a request to re-run.
+  [[nodiscard]] Result<void> run(std::span<const TxForm> forms);
+  [[nodiscard]] const std::optional<Retry>& retry() const noexcept { return retry_; }
+  // After a successful run(): the final checks and the datoms.
+  [[nodiscard]] Result<PreparedTx> finish();
+
+ private:
+  enum class Role : std::uint8_t {
+    AddEntity,  // e of an assertion: a tempid is allocated
+    Entity,     // e of a retraction or cas: a tempid is an error
+    Value,      // a ref value of an assertion: a tempid is allocated (and must also be an entity)
+    Lookup,     // a ref value of a retraction or cas, or inside a lookup ref: no tempid
+  };
+
+  // Forms.
+  [[nodiscard]] Result<void> list_form(const ListForm& f);
+  [[nodiscard]] Result<EntityId> map_entity(const MapForm& m);
+  [[nodiscard]] Result<void> add(const EntityRef& e, const AttrRef& a, const Value& v);
+  [[nodiscard]] Result<void> retract(const ListForm& f);
+  [[nodiscard]] Result<void> retract_entity(EntityId e);
+  [[nodiscard]] Result<void> cas(const ListForm& f);
+  [[nodiscard]] Result<void> map_entry(EntityId e, const AttrRef& a, const Value& v);
+  [[nodiscard]] Result<void> assert_value(EntityId e, const index::AttrSchema& a, const Value& v);
+
+  // Entities and values.
+  [[nodiscard]] Result<EntityId> entity(const EntityRef& ref, Role role);
+  [[nodiscard]] Result<EntityId> add_entity(const EntityRef& ref, const index::AttrSchema& a,
+                                            const Value& v);
+  [[nodiscard]] Result<EntityId> tempid(const TempId& t, Role role);
+  [[nodiscard]] Result<EntityId> lookup(const LookupRef& ref);
+  [[nodiscard]] Result<EntityId> checked_id(EntityId id, Role role);
+  [[nodiscard]] Result<Value> value(const index::AttrSchema& a, const Value& v, Role role);
+  // The value of an identity attribute for an upsert, if it can be had without allocating.
+  [[nodiscard]] Result<std::optional<Value>> probe(const index::AttrSchema& a, const Value& v);
+  // Binds `t` to the upserted entity `id` (or asks for a retry, or fails on a conflict).
+  [[nodiscard]] Result<void> bind_upsert(const Value& t, EntityId id);
+  [[nodiscard]] EntityId allocate(bool system);
+  [[nodiscard]] std::vector<Value> values_of(const index::AttrSchema& a, const Value& v) const;
+
+  // Attributes and schema.
+  [[nodiscard]] Result<const index::AttrSchema*> attribute(const Keyword& ident, bool create);
+  [[nodiscard]] Result<const index::Schema*> schema();
+  [[nodiscard]] Result<void> guard_schema_datom(EntityId e, const index::AttrSchema& a,
+                                                const Value* v);
+
+  // Datoms.
+  [[nodiscard]] Result<void> add_datom(EntityId e, const index::AttrSchema& a, const Value& v);
+  [[nodiscard]] Result<void> check_unique(const std::vector<Datom>& datoms);
+
+  // Errors naming the current form.
+  [[nodiscard]] std::unexpected<Error> error(ErrorCode code, std::string what) const;
+  [[nodiscard]] std::string datom_text(EntityId e, AttrId a, const Value& v);
+
+  const index::Db& basis_;
+  const TxOptions& options_;
+  const std::unordered_set<Value>& ident_tempids_;
+  TxId tx_;
+  std::uint64_t next_eid_;
+  std::uint64_t next_system_id_;
+  Overlay overlay_;
+
+  TempidMap tempids_;
+  std::unordered_set<Value> upserted_;      // tempids bound by an upsert (or a retry)
+  std::unordered_set<Value> entity_used_;   // tempids met in an entity position
+  std::unordered_set<Value> value_used_;    // tempids met as ref values
+  std::vector<Value> current_tx_names_;     // "datomic.tx" / :db/current-tx as written
+
+  std::shared_ptr<const index::Schema> schema_;
+  std::vector<std::shared_ptr<const index::Schema>> retired_;  // keep AttrSchema pointers valid
+  bool schema_dirty_ = false;
+  std::vector<std::pair<EntityId, AttrId>> schema_slots_;  // slots holding schema datoms
+
+  const TxForm* form_ = nullptr;
+  std::optional<Retry> retry_;
+};
+
+}  // namespace quarry::tx::detail
