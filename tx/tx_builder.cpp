@@ -372,6 +372,15 @@ Result<void> TxBuilder::add(const EntityRef& e, const AttrRef& a, const Value& v
     if (!source) return std::unexpected(source.error());
     return add_datom(*source, **attr, Value(*target));
   }
+  // A tempid value gets its id before a tempid entity, as in DataScript: [:db/add "x" :ref "y"]
+  // allocates "y" first.
+  if ((*attr)->is_ref() && (v.is<std::string>() || v.is<std::int64_t>())) {
+    auto ref = parse_entity_ref(v, v);
+    if (ref && std::holds_alternative<TempId>(*ref)) {
+      auto allocated = entity(*ref, Role::Value);
+      if (!allocated) return std::unexpected(allocated.error());
+    }
+  }
   auto id = add_entity(e, **attr, v);
   if (!id) return std::unexpected(id.error());
   return assert_value(*id, **attr, v);

@@ -1,0 +1,117 @@
+#include <algorithm>
+
+#include "api/db_impl.hpp"
+#include "index/schema.hpp"
+
+namespace quarry {
+namespace {
+
+const std::vector<Value>* sequence_items(const Value& v) {
+  if (auto vec = v.get_if<Vector>()) return &vec->items;
+  if (auto list = v.get_if<List>()) return &list->items;
+  return nullptr;
+}
+
+Value ref_map(EntityId e) {
+  Map m;
+  m.entries.emplace_back(Value::keyword("db/id"), Value(static_cast<std::int64_t>(e.value)));
+  return m;
+}
+
+}  // namespace
+
+TxId Db::basis() const noexcept { return impl_->db.basis(); }
+Db Db::as_of(TxId t) const { return wrap_db(impl_->db.as_of(t)); }
+Db Db::since(TxId t) const { return wrap_db(impl_->db.since(t)); }
+Db Db::history() const { return wrap_db(impl_->db.history()); }
+
+std::optional<Keyword> Db::ident(AttrId a) const {
+  if (const auto* s = impl_->db.schema().find(a)) return s->ident;
+  return std::nullopt;
+}
+
+std::optional<AttrId> Db::attribute(const Keyword& ident) const {
+  if (const auto* s = impl_->db.schema().find(ident)) return s->id;
+  return std::nullopt;
+}
+
+Value Db::datom_value(const Datom& d) const {
+  auto id = ident(d.a);
+  Value a = id ? Value(*id) : Value(static_cast<std::int64_t>(d.a.value));
+  Value v = d.v;
+  if (auto ref = v.get_if<EntityId>()) v = Value(static_cast<std::int64_t>(ref->value));
+  return Vector{{Value(static_cast<std::int64_t>(d.e.value)), std::move(a), std::move(v),
+                 Value(static_cast<std::int64_t>(d.tx.value)), Value(d.added)}};
+}
+
+Result<std::vector<Datom>> Db::datoms(IndexOrder order, std::span<const Value> components) const {
+  auto prefix = impl_->db.prefix(order, components);
+  if (!prefix) return std::unexpected(prefix.error());
+  return index::collect(impl_->db.datoms(order, *prefix));
+}
+
+Result<std::optional<EntityId>> Db::entid(const Value& eid) const {
+  const index::Db& db = impl_->db;
+  if (auto n = eid.get_if<std::int64_t>()) {
+    if (*n <= 0) return fail(ErrorCode::InvalidArgument, "an entity id is a positive long, got " + to_edn(eid));
+    return EntityId{static_cast<std::uint64_t>(*n)};
+  }
+  if (auto ref = eid.get_if<EntityId>()) return *ref;
+  if (auto k = eid.get_if<Keyword>()) return db.find_unique(index::sys::kIdent, eid);
+  if (auto items = sequence_items(eid); items && items->size() == 2 && (*items)[0].is<Keyword>()) {
+    const auto* attr = db.schema().find((*items)[0].as<Keyword>());
+    if (!attr || attr->unique == index::Unique::None) {
+      return fail(ErrorCode::TxLookupRef, "lookup ref attribute should be marked as :db/unique: " + to_edn(eid));
+    }
+    Value v = (*items)[1];
+    if (attr->is_ref()) {
+      auto inner = entid(v);
+      if (!inner) return std::unexpected(inner.error());
+      if (!*inner) return std::nullopt;
+      v = Value(**inner);
+    }
+    return db.find_unique(attr->id, v);
+  }
+  return fail(ErrorCode::InvalidArgument,
+              "expected an entity id, lookup ref or ident, got " + to_edn(eid));
+}
+
+Result<Value> Db::entity(const Value& eid) const {
+  auto e = entid(eid);
+  if (!e) return std::unexpected(e.error());
+  if (!*e) return Value{};
+  auto datoms = impl_->db.entity_datoms(**e);
+  if (!datoms) return std::unexpected(datoms.error());
+  const index::Schema& schema = impl_->db.schema();
+  std::vector<std::pair<Value, Value>> entries;
+  entries.emplace_back(Value::keyword("db/id"), Value(static_cast<std::int64_t>((*e)->value)));
+  for (std::size_t i = 0; i < datoms->size();) {
+    const AttrId a = (*datoms)[i].a;
+    const index::AttrSchema* attr = schema.find(a);
+    std::vector<Value> values;
+    for (; i < datoms->size() && (*datoms)[i].a == a; ++i) {
+      const Value& v = (*datoms)[i].v;
+      values.push_back(v.is<EntityId>() ? ref_map(v.as<EntityId>()) : v);
+    }
+    Value key = attr ? Value(attr->ident) : Value(static_cast<std::int64_t>(a.value));
+    if (attr && attr->many) {
+      Set set;
+      if (!make_set(std::move(values), set)) return fail(ErrorCode::Internal, "api/db.cpp: duplicate values");
+      entries.emplace_back(std::move(key), std::move(set));
+    } else {
+      entries.emplace_back(std::move(key), std::move(values.front()));
+    }
+  }
+  Map out;
+  if (!make_map(std::move(entries), out)) return fail(ErrorCode::Internal, "api/db.cpp: duplicate attributes");
+  return Value(std::move(out));
+}
+
+Result<std::vector<Datom>> Db::entity_history(const Value& eid) const {
+  auto e = entid(eid);
+  if (!e) return std::unexpected(e.error());
+  if (!*e) return std::vector<Datom>{};
+  return impl_->db.entity_history(**e);
+}
+
+}  // namespace quarry
