@@ -181,3 +181,26 @@ TEST_CASE("stats keys are ordered by attribute") {
   CHECK(keys::stats_key(AttrId{kSystemBase + 1}) < keys::stats_key(AttrId{kSystemBase + 256}));
   CHECK(keys::stats_key(AttrId{1}).starts_with(keys::kMetaStatsPrefix));
 }
+
+TEST_CASE("the worked example of doc/format.md holds") {
+  auto hex = [](std::string_view bytes) {
+    std::string out;
+    char buf[4];
+    for (unsigned char c : bytes) {
+      std::snprintf(buf, sizeof buf, "%02x ", c);
+      out += buf;
+    }
+    if (!out.empty()) out.pop_back();
+    return out;
+  };
+  const EntityId e{42};
+  const AttrId a{kSystemBase + 64};
+  const TxId t{kTx0 + 1};
+  CHECK(hex(key_of(IndexOrder::Eavt, Datom{e, a, "Ann", t})) == "01 2a 01 40 30 41 6e 6e 00 01");
+  CHECK(hex(key_of(IndexOrder::Aevt, Datom{e, a, "Ann", t})) == "01 40 01 2a 30 41 6e 6e 00 01");
+  CHECK(hex(key_of(IndexOrder::Avet, Datom{e, a, "Ann", t})) == "01 40 30 41 6e 6e 00 01 01 2a");
+  CHECK(hex(compact_tx(t)) == "04 20 00 00 01");
+  CHECK(hex(keys::log_key(t, 0)) == "00 00 00 00 20 00 00 01 00");
+  CHECK(hex(*keys::log_value(Datom{e, a, "Ann", t, true})) == "01 2a 01 40 30 41 6e 6e 00 01 01");
+  CHECK(hex(fixed_tx(TxId{kTx0 + 3})) == "00 00 00 00 20 00 00 03");
+}
