@@ -8,8 +8,9 @@
 // - Whole-key bloom filters, 10 bits/key: point reads of absent keys (upsert and uniqueness checks)
 //   skip table files. They do not help seeks; prefix extractors would, but the key layout belongs
 //   to index/, so none is set here yet.
-// - LZ4 on upper levels, ZSTD on the last one: measured write and read throughput within noise of no
-//   compression on the bench's keys, with smaller files.
+// - LZ4 on upper levels, ZSTD on the last one: on the bench's index keys the compacted files take
+//   13.2 MiB against 29.6 MiB uncompressed (16.1 MiB with LZ4 alone), and no variant's write or read
+//   throughput differed beyond noise (writes are bound by memtable and WAL, reads by the cache).
 // - WAL on; sync per write configurable, default true (a committed transaction is durable).
 // - WAL recovery kTolerateCorruptedTailRecords: a torn last record from a crash mid-write is dropped
 //   (that batch was never acknowledged), corruption elsewhere fails the open.
