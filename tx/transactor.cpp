@@ -12,8 +12,8 @@ Result<PreparedTx> prepare_tx(const index::Db& basis, std::span<const TxForm> fo
   for (std::size_t attempt = 0; attempt <= forms.size() + 1; ++attempt) {
     detail::TxBuilder builder(basis, options, prebound, ident_tempids);
     auto ran = builder.run(forms);
-    if (const auto& retry = builder.retry()) {
-      prebound.insert_or_assign(retry->tempid, retry->id);
+    if (!builder.retries().empty()) {
+      for (const auto& retry : builder.retries()) prebound.insert_or_assign(retry.tempid, retry.id);
       continue;
     }
     if (!ran) return std::unexpected(ran.error());

@@ -229,9 +229,12 @@ Result<void> TxBuilder::bind_upsert(const Value& t, EntityId id) {
   }
   if (it->second == id) return {};
   if (!upserted_.contains(t)) {
-    // The tempid got a new id earlier in this attempt; start over with it bound to `id`.
-    retry_ = Retry{t, id};
-    return fail(ErrorCode::Internal, "retry");
+    // The tempid got a new id earlier in this attempt: the attempt must be re-run with it bound to
+    // `id`. Go on with it re-bound to find other such tempids in the same pass.
+    retries_.push_back(Retry{t, id});
+    it->second = id;
+    upserted_.insert(t);
+    return {};
   }
   return error(ErrorCode::TxUpsert, "conflicting upsert: " + form_text(t) + " resolves both to " +
                                         id_text(it->second) + " and " + id_text(id));

@@ -36,9 +36,10 @@ class TxBuilder {
   TxBuilder(const index::Db& basis, const TxOptions& options, const TempidMap& prebound,
             const std::unordered_set<Value>& ident_tempids);
 
-  // Applies the forms in order. On error, retry() tells whether the error is a request to re-run.
+  // Applies the forms in order. When retries() is not empty afterwards, the attempt is void
+  // (whatever run returned) and must be re-run with those tempids bound.
   [[nodiscard]] Result<void> run(std::span<const TxForm> forms);
-  [[nodiscard]] const std::optional<Retry>& retry() const noexcept { return retry_; }
+  [[nodiscard]] const std::vector<Retry>& retries() const noexcept { return retries_; }
   // After a successful run(): the final checks and the datoms.
   [[nodiscard]] Result<PreparedTx> finish();
 
@@ -109,7 +110,10 @@ class TxBuilder {
   std::vector<std::pair<EntityId, AttrId>> schema_slots_;  // slots holding schema datoms
 
   const TxForm* form_ = nullptr;
-  std::optional<Retry> retry_;
+  // Tempids found to need re-binding. The attempt goes on with them re-bound (so one attempt
+  // collects as many as it can: a transaction whose every tempid needs one re-runs once, not once
+  // per tempid), but its result is discarded.
+  std::vector<Retry> retries_;
 };
 
 }  // namespace quarry::tx::detail
