@@ -10,10 +10,30 @@
 namespace quarry::index::detail {
 namespace {
 
+// A short rendering of a value for error messages (the EDN printer lives above codec's value
+// types and is not needed for this).
+std::string brief(const Value& v) {
+  constexpr std::size_t kMax = 40;
+  auto clip = [&](std::string s) { return s.size() > kMax ? s.substr(0, kMax) + "..." : s; };
+  switch (v.kind()) {
+    case ValueKind::Boolean: return v.as<bool>() ? "true" : "false";
+    case ValueKind::Long: return std::to_string(v.as<std::int64_t>());
+    case ValueKind::Double: return std::to_string(v.as<double>());
+    case ValueKind::String: return "\"" + clip(v.as<std::string>()) + "\"";
+    case ValueKind::Keyword: return ":" + clip(v.as<Keyword>().qualified());
+    case ValueKind::Symbol: return clip(v.as<Symbol>().qualified());
+    case ValueKind::Ref: return std::to_string(v.as<EntityId>().value);
+    case ValueKind::Instant: return "#inst " + std::to_string(v.as<Instant>().millis);
+    default: return "<" + std::string(v.is_storable() ? "value" : "unstorable value") + ">";
+  }
+}
+
+// "[e :attr v]" or "[e :attr v] (retraction)", for error messages.
 std::string describe(const Datom& d, const AttrSchema* attr) {
   std::string out = "[" + std::to_string(d.e.value) + " ";
   out += attr ? ":" + attr->ident.qualified() : std::to_string(d.a.value);
-  out += d.added ? " ... added]" : " ... retracted]";
+  out += " " + brief(d.v) + "]";
+  if (!d.added) out += " (retraction)";
   return out;
 }
 

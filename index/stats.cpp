@@ -26,11 +26,16 @@ Result<StatsMap> StatsDelta::apply(const DbCore& basis, std::vector<AttrId>& cha
     (*c)->seek_to_first();
     bool before = (*c)->valid();
     bool after = g.asserted > 0;
+    std::vector<EntityId> retracted;
+    if (!after) {
+      retracted = g.retracted;
+      std::sort(retracted.begin(), retracted.end());
+    }
     for (; !after && (*c)->valid(); (*c)->next()) {
       std::string_view rest = (*c)->key().substr(prefix.size());
       auto e = codec::decode_uint(rest);
       if (!e) return std::unexpected(e.error());
-      after = std::find(g.retracted.begin(), g.retracted.end(), EntityId{*e}) == g.retracted.end();
+      after = !std::binary_search(retracted.begin(), retracted.end(), EntityId{*e});
     }
     if (auto s = (*c)->status(); !s) return std::unexpected(s.error());
 
