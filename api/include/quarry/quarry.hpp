@@ -141,7 +141,11 @@ class Database {
 
   // Runs one transaction, all or nothing: on any error nothing is written and db() is unchanged.
   // tx-data as EDN text, as a Value (a vector of forms), or as typed operations.
+  // (Text is EDN: the const char* and std::string overloads exist so that a string literal is
+  // not taken for a Value holding a string.)
   [[nodiscard]] Result<TxReport> transact(std::string_view tx_data_edn);
+  [[nodiscard]] Result<TxReport> transact(const char* tx_data_edn) { return transact(std::string_view(tx_data_edn)); }
+  [[nodiscard]] Result<TxReport> transact(const std::string& tx_data_edn) { return transact(std::string_view(tx_data_edn)); }
   [[nodiscard]] Result<TxReport> transact(const Value& tx_data);
   [[nodiscard]] Result<TxReport> transact(std::span<const TxOp> ops);
 
@@ -149,6 +153,8 @@ class Database {
   // :db.unique/identity}, ...}: the same as transacting [{:db/ident :name, ...}, ...].
   [[nodiscard]] Result<TxReport> declare_schema(const Value& schema);
   [[nodiscard]] Result<TxReport> declare_schema(std::string_view schema_edn);
+  [[nodiscard]] Result<TxReport> declare_schema(const char* schema_edn) { return declare_schema(std::string_view(schema_edn)); }
+  [[nodiscard]] Result<TxReport> declare_schema(const std::string& schema_edn) { return declare_schema(std::string_view(schema_edn)); }
 
   // The latest committed value.
   [[nodiscard]] Db db() const;
