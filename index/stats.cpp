@@ -16,28 +16,30 @@ void StatsDelta::add(AttrId a, std::string_view encoded_value, EntityId e, bool 
 Result<StatsMap> StatsDelta::apply(const DbCore& basis, std::vector<AttrId>& changed) const {
   StatsMap stats = *basis.stats;
   const SpaceId avet = basis.spaces.current[static_cast<int>(IndexOrder::Avet)];
+  // One cursor for the whole transaction: groups come in key order, so each seek moves forward.
+  auto c = basis.snapshot->cursor(avet);
+  if (!c) return std::unexpected(c.error());
   for (const auto& [key, g] : groups_) {
     const auto& [attr, value] = key;
     std::string prefix;
     keys::append_attr(prefix, attr);
     prefix += value;
-    auto c = basis.snapshot->cursor(avet, CursorBounds{prefix, keys::prefix_successor(prefix)});
-    if (!c) return std::unexpected(c.error());
-    (*c)->seek_to_first();
-    bool before = (*c)->valid();
+    (*c)->seek(prefix);
+    auto holds_value = [&] { return (*c)->valid() && (*c)->key().starts_with(prefix); };
+    bool before = holds_value();
     bool after = g.asserted > 0;
     std::vector<EntityId> retracted;
     if (!after) {
       retracted = g.retracted;
       std::sort(retracted.begin(), retracted.end());
     }
-    for (; !after && (*c)->valid(); (*c)->next()) {
+    for (; !after && holds_value(); (*c)->next()) {
       std::string_view rest = (*c)->key().substr(prefix.size());
       auto e = codec::decode_uint(rest);
       if (!e) return std::unexpected(e.error());
       after = !std::binary_search(retracted.begin(), retracted.end(), EntityId{*e});
     }
-    if (auto s = (*c)->status(); !s) return std::unexpected(s.error());
+    if (auto st = (*c)->status(); !st) return std::unexpected(st.error());
 
     AttrStats& s = stats[attr];
     s.datoms = static_cast<std::uint64_t>(static_cast<std::int64_t>(s.datoms) + g.asserted -
