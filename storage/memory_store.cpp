@@ -76,23 +76,18 @@ class MemorySnapshot final : public Snapshot {
       : version_(std::move(version)) {}
 
   Result<std::optional<std::string>> get(SpaceId space, std::string_view key) const override {
-    if (space.index >= version_->roots.size()) return unknown(space);
+    if (space.index >= version_->roots.size()) return unknown_space(space, version_->roots.size());
     auto found = memtree::find(version_->roots[space.index].get(), key);
     if (!found) return std::nullopt;
     return std::string(*found);
   }
 
   Result<std::unique_ptr<Cursor>> cursor(SpaceId space, CursorBounds bounds) const override {
-    if (space.index >= version_->roots.size()) return unknown(space);
+    if (space.index >= version_->roots.size()) return unknown_space(space, version_->roots.size());
     return std::make_unique<MemoryCursor>(version_->roots[space.index], std::move(bounds));
   }
 
  private:
-  static std::unexpected<Error> unknown(SpaceId space) {
-    return fail(ErrorCode::StorageUnknownSpace,
-                "no key space with id " + std::to_string(space.index));
-  }
-
   std::shared_ptr<const MemoryStore::Version> version_;
 };
 

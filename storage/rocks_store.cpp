@@ -229,7 +229,7 @@ class RocksSnapshot final : public Snapshot {
   ~RocksSnapshot() override { impl_.db->ReleaseSnapshot(snapshot_); }
 
   Result<std::optional<std::string>> get(SpaceId space, std::string_view key) const override {
-    if (space.index >= impl_.spaces.size()) return unknown(space);
+    if (space.index >= impl_.spaces.size()) return unknown_space(space, impl_.spaces.size());
     rocksdb::ReadOptions read;
     read.snapshot = snapshot_;
     rocksdb::PinnableSlice value;
@@ -241,17 +241,12 @@ class RocksSnapshot final : public Snapshot {
   }
 
   Result<std::unique_ptr<Cursor>> cursor(SpaceId space, CursorBounds bounds) const override {
-    if (space.index >= impl_.spaces.size()) return unknown(space);
+    if (space.index >= impl_.spaces.size()) return unknown_space(space, impl_.spaces.size());
     return std::make_unique<RocksCursor>(impl_.db.get(), impl_.spaces[space.index], snapshot_,
                                          std::move(bounds), impl_.options.path);
   }
 
  private:
-  static std::unexpected<Error> unknown(SpaceId space) {
-    return fail(ErrorCode::StorageUnknownSpace,
-                "no key space with id " + std::to_string(space.index));
-  }
-
   const RocksStore::Impl& impl_;
   const rocksdb::Snapshot* snapshot_;
 };

@@ -13,11 +13,14 @@ Result<SpaceId> Store::space(std::string_view name) const {
   return fail(ErrorCode::StorageUnknownSpace, "no key space named \"" + std::string(name) + "\"");
 }
 
+std::unexpected<Error> unknown_space(SpaceId id, std::size_t count) {
+  return fail(ErrorCode::StorageUnknownSpace, "no key space with id " + std::to_string(id.index) +
+                                                  " (the store has " + std::to_string(count) + ")");
+}
+
 Result<void> Store::check(SpaceId id) const {
   if (id.index < names_.size()) return {};
-  return fail(ErrorCode::StorageUnknownSpace,
-              "no key space with id " + std::to_string(id.index) + " (the store has " +
-                  std::to_string(names_.size()) + ")");
+  return unknown_space(id, names_.size());
 }
 
 Result<void> Store::check(const WriteBatch& batch) const {

@@ -118,6 +118,9 @@ class Snapshot {
   Snapshot() = default;
 };
 
+// The StorageUnknownSpace error for an id that a store (or its snapshot) of `count` spaces lacks.
+[[nodiscard]] std::unexpected<Error> unknown_space(SpaceId id, std::size_t count);
+
 // A store of named key spaces. See the file comment for thread safety and lifetimes.
 class Store {
  public:

@@ -30,13 +30,6 @@ RocksOptions options_for(const TempDir& dir) {
   return o;
 }
 
-Entries scan_all(const Store& store, SpaceId space) {
-  auto snap = must(store.snapshot());
-  auto cursor = must(snap->cursor(space));
-  cursor->seek_to_first();
-  return drain(*cursor);
-}
-
 // Writes a value under `key` in the default column family with plain RocksDB.
 void put_default(const std::string& path, const std::string& key, const std::string& value,
                  bool create = false) {
@@ -76,13 +69,13 @@ TEST_CASE("data survives closing and reopening; spaces can be added later") {
     auto store = must(RocksStore::open(options_for(dir), {"vaet", "aevt", "eavt"}));
     SpaceId eavt = must(store->space("eavt"));
     CHECK(eavt.index == 2);
-    auto entries = scan_all(*store, eavt);
+    auto entries = scan(*store, eavt);
     CHECK(entries.size() == 999);
     auto snap = must(store->snapshot());
     CHECK(must(snap->get(eavt, "e7")) == std::nullopt);
     CHECK(must(snap->get(eavt, "e999")) == "999");
     CHECK(must(snap->get(must(store->space("aevt")), "a")) == "1");
-    CHECK(scan_all(*store, must(store->space("vaet"))).empty());
+    CHECK(scan(*store, must(store->space("vaet"))).empty());
     snap.reset();
     must(store->flush());
   }
@@ -92,7 +85,7 @@ TEST_CASE("data survives closing and reopening; spaces can be added later") {
     CHECK_FALSE(store->space("eavt"));
   }
   auto store = must(RocksStore::open(options_for(dir), kSpaces));
-  CHECK(scan_all(*store, must(store->space("eavt"))).size() == 999);
+  CHECK(scan(*store, must(store->space("eavt"))).size() == 999);
   CHECK(fs::exists(fs::path(dir.path()) / "LOG"));
 }
 
@@ -151,7 +144,7 @@ TEST_CASE("an empty RocksDB database without a marker (a create cut short) is ad
     REQUIRE(db->Close().ok());
   }
   auto store = must(RocksStore::open(options_for(dir), kSpaces));
-  CHECK(scan_all(*store, must(store->space("eavt"))).empty());
+  CHECK(scan(*store, must(store->space("eavt"))).empty());
 }
 
 TEST_CASE("opening a database twice in one process is StorageLocked") {
@@ -299,7 +292,7 @@ TEST_CASE("a torn last WAL record (a crash mid-write) loses that batch whole, ke
 
   auto store = must(RocksStore::open(options_for(dir), kSpaces));
   for (const char* space : {"eavt", "aevt"}) {
-    auto entries = scan_all(*store, must(store->space(space)));
+    auto entries = scan(*store, must(store->space(space)));
     CHECK(entries.size() == 100);  // batches 0 and 1, all of them; nothing of batch 2
     CHECK(entries.front().first == "b0-0");
     CHECK(entries.back().first.rfind("b1-", 0) == 0);

@@ -40,13 +40,6 @@ void put_all(Store& store, SpaceId space, const std::vector<std::string>& keys) 
   must(store.write(batch));
 }
 
-Entries scan(const Store& store, SpaceId space, CursorBounds bounds = {}, bool forward = true) {
-  auto snap = must(store.snapshot());
-  auto cursor = must(snap->cursor(space, std::move(bounds)));
-  forward ? cursor->seek_to_first() : cursor->seek_to_last();
-  return drain(*cursor, forward);
-}
-
 std::vector<std::string> keys_of(const Entries& entries) {
   std::vector<std::string> out;
   for (const auto& e : entries) out.push_back(e.first);

@@ -90,4 +90,13 @@ inline Entries drain(Cursor& cursor, bool forward = true) {
   return out;
 }
 
+// Every entry of a space in a fresh snapshot, within bounds, forward or backward.
+inline Entries scan(const Store& store, SpaceId space, CursorBounds bounds = {},
+                    bool forward = true) {
+  auto snap = must(store.snapshot());
+  auto cursor = must(snap->cursor(space, std::move(bounds)));
+  forward ? cursor->seek_to_first() : cursor->seek_to_last();
+  return drain(*cursor, forward);
+}
+
 }  // namespace quarry::testing
