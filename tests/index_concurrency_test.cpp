@@ -47,6 +47,8 @@ TEST_CASE_TEMPLATE("readers see exactly their basis while a writer commits", S, 
     t.commit({add(static_cast<std::uint64_t>(k), n, k), retract(1000000, total, k - 1), add(1000000, total, k)});
     CHECK(basis.attr_stats(n).datoms == static_cast<std::uint64_t>(k - 1));
   }
+  // The readers may not have been scheduled yet on a loaded machine: let each finish a round.
+  while (checks.load() < 2) std::this_thread::yield();
   done = true;
   r1.join();
   r2.join();
