@@ -29,6 +29,8 @@ std::string_view error_code_name(ErrorCode code) noexcept {
     case ErrorCode::TxSchema: return "tx/schema";
     case ErrorCode::TxEntityId: return "tx/entity-id";
     case ErrorCode::TxTempid: return "tx/tempid";
+    case ErrorCode::ReplUnknownForm: return "repl/unknown-form";
+    case ErrorCode::ReplUnsupported: return "repl/unsupported";
   }
   return "quarry/unknown";
 }

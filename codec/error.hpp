@@ -41,6 +41,9 @@ enum class ErrorCode : std::uint16_t {
   TxSchema,            // :tx/schema — an invalid or unsafe schema change (e.g. unique with duplicates)
   TxEntityId,          // :tx/entity-id — an entity id out of its partition, an unknown ident, a tx id misused
   TxTempid,            // :tx/tempid — a tempid used only as a value, or where only :db/add allows one
+  // the `quarry` command (repl/)
+  ReplUnknownForm,     // :repl/unknown-form — a form or meta command the command does not know
+  ReplUnsupported,     // :repl/unsupported — a known form whose engine is not built yet
 };
 
 // The keyword name of a code without the leading colon, e.g. "edn/syntax".

@@ -1,3 +1,107 @@
-// Placeholder entry point: prints the version. The REPL itself is issue 5.
+// The `quarry` command (DESIGN.md §7): `quarry [DIR]`, `quarry --mem`, `quarry DIR -e FORM`,
+// script mode when standard input is not a terminal.
+#include <unistd.h>
+
+#include <csignal>
 #include <cstdio>
-int main() { std::puts("quarry 0.1.0"); }
+#include <cstring>
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include <quarry/quarry.hpp>
+
+#include "session.hpp"
+
+namespace {
+
+constexpr const char* kVersion = "quarry 0.1.0";
+
+constexpr const char* kUsage = R"(usage: quarry [DIR]           open (creating if missing) the database in DIR (default ./quarry-data)
+       quarry --mem           an in-memory database
+       quarry DIR -e FORM     evaluate one form, print its result, exit
+       quarry DIR < FILE      script mode: one line of EDN per form; exit 1 if any form failed
+       quarry --help | --version
+)";
+
+struct Arguments {
+  std::string dir = "quarry-data";
+  bool in_memory = false;
+  std::optional<std::string> expression;
+};
+
+// nullopt after printing usage, help or version; exit_code says how to leave.
+std::optional<Arguments> parse_arguments(int argc, char** argv, int& exit_code) {
+  Arguments args;
+  bool dir_seen = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      std::fputs(kUsage, stdout);
+      exit_code = 0;
+      return std::nullopt;
+    }
+    if (a == "--version") {
+      std::puts(kVersion);
+      exit_code = 0;
+      return std::nullopt;
+    }
+    if (a == "--mem") {
+      args.in_memory = true;
+    } else if (a == "-e" && i + 1 < argc) {
+      args.expression = argv[++i];
+    } else if (!a.starts_with('-') && !dir_seen) {
+      args.dir = a;
+      dir_seen = true;
+    } else {
+      std::fprintf(stderr, "quarry: unexpected argument '%s'\n%s", a.c_str(), kUsage);
+      exit_code = 2;
+      return std::nullopt;
+    }
+  }
+  return args;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);  // a closed pipe shows as a write error, not a silent death
+  int exit_code = 0;
+  auto args = parse_arguments(argc, argv, exit_code);
+  if (!args) return exit_code;
+
+  quarry::Options options;
+  options.in_memory = args->in_memory;
+  options.path = args->dir;
+  auto database = quarry::Database::open(options);
+  if (!database) {
+    std::fprintf(stderr, "quarry: %s\n", database.error().message.c_str());
+    std::puts(database.error().to_edn().c_str());
+    return 1;
+  }
+
+  bool interactive = !args->expression && isatty(STDIN_FILENO);
+  quarry::repl::Session session(*database, interactive);
+  if (args->expression) {
+    session.evaluate_text(*args->expression);
+    return session.any_failed() ? 1 : 0;
+  }
+  if (interactive) {
+    std::printf("%s — %s. .help for help, Ctrl-D to quit.\n", kVersion,
+                args->in_memory ? "in-memory database" : ("database " + args->dir).c_str());
+  }
+  std::string line;
+  while (!session.quit_requested()) {
+    if (interactive) {
+      std::fputs(session.prompt(), stdout);
+      std::fflush(stdout);
+    }
+    if (!std::getline(std::cin, line)) break;
+    line += '\n';
+    session.feed_line(line);
+  }
+  if (!session.quit_requested()) session.finish();
+  if (interactive) std::puts("");
+  if (std::ferror(stdout)) return 1;
+  return session.any_failed() ? 1 : 0;
+}
