@@ -1,0 +1,62 @@
+#include "codec/edn_reader.hpp"
+
+namespace quarry {
+namespace {
+
+// Below this many pending bytes a partial form is simply re-parsed on every next(): cheap, and
+// a syntax error in typed input is reported as soon as its line arrives.
+constexpr std::size_t kAlwaysReparse = 16 * 1024;
+
+}  // namespace
+
+EdnStreamReader::EdnStreamReader(EdnReadOptions options, TextPosition start)
+    : options_(options), position_(start) {}
+
+void EdnStreamReader::feed(std::string_view text) { buffer_.append(text); }
+
+Result<std::optional<EdnForm>> EdnStreamReader::next() {
+  if (pending() == 0 || !worth_parsing()) return std::nullopt;
+  ReadStep step = read_next_form(std::string_view(buffer_).substr(start_), position_, finished_, options_);
+  switch (step.status) {
+    case ReadStatus::Incomplete:
+      partial_size_ = pending();
+      return std::nullopt;
+    case ReadStatus::End:
+      consume(step.consumed);
+      return std::nullopt;
+    case ReadStatus::Form:
+      consume(step.consumed);
+      return std::move(step.form);
+    case ReadStatus::Error:
+      consume(step.consumed);
+      return std::unexpected(std::move(*step.error));
+  }
+  return std::nullopt;
+}
+
+void EdnStreamReader::discard_pending() { consume(pending()); }
+
+bool EdnStreamReader::worth_parsing() {
+  if (partial_size_ == 0 || finished_ || pending() < kAlwaysReparse || pending() >= 2 * partial_size_)
+    return true;
+  partial_scan_.scan(std::string_view(buffer_).substr(start_ + partial_scanned_));
+  partial_scanned_ = pending();
+  return partial_scan_.balanced();
+}
+
+void EdnStreamReader::consume(std::size_t n) {
+  position_ = advance(position_, std::string_view(buffer_).substr(start_, n));
+  start_ += n;
+  if (start_ == buffer_.size()) {
+    buffer_.clear();
+    start_ = 0;
+  } else if (start_ > 4096 && start_ > buffer_.size() / 2) {
+    buffer_.erase(0, start_);
+    start_ = 0;
+  }
+  partial_size_ = 0;
+  partial_scanned_ = 0;
+  partial_scan_ = EdnBracketScan{};
+}
+
+}  // namespace quarry
