@@ -1,6 +1,7 @@
 #include "index/commit.hpp"
 
 #include <algorithm>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "codec/value_codec.hpp"
@@ -93,6 +94,26 @@ Result<void> check_schema_change(const DbCore& basis, const Schema& after,
   return {};
 }
 
+// Stores a large value's full encoding once (nothing to write if the values space has it). Two
+// different values with one hash cannot both be stored: refused rather than aliased.
+Result<void> store_large_value(const DbCore& basis, keys::LargeValue& large,
+                               std::unordered_map<std::uint64_t, std::string>& written, WriteBatch& batch) {
+  auto collision = [&] {
+    return fail(ErrorCode::CodecUnstorable, "two different large values share the hash " +
+                                                std::to_string(large.hash) + "; the second cannot be stored");
+  };
+  if (auto it = written.find(large.hash); it != written.end()) {
+    if (it->second != large.encoding) return collision();
+    return {};
+  }
+  auto stored = basis.snapshot->get(basis.spaces.values, keys::value_key(large.hash));
+  if (!stored) return std::unexpected(stored.error());
+  if (stored->has_value() && **stored != large.encoding) return collision();
+  if (!stored->has_value()) batch.put(basis.spaces.values, keys::value_key(large.hash), large.encoding);
+  written.emplace(large.hash, std::move(large.encoding));
+  return {};
+}
+
 }  // namespace
 
 Result<PreparedCommit> prepare_commit(const DbCore& basis, TxId tx, std::span<const Datom> datoms) {
@@ -124,6 +145,7 @@ Result<PreparedCommit> prepare_commit(const DbCore& basis, TxId tx, std::span<co
   StatsDelta stats;
   std::unordered_set<std::string> seen;
   std::unordered_set<std::uint64_t> used_attrs;
+  std::unordered_map<std::uint64_t, std::string> large_values;  // written by this transaction
   std::uint64_t seq = 0;
 
   for (const Datom& d : datoms) {
@@ -132,15 +154,14 @@ Result<PreparedCommit> prepare_commit(const DbCore& basis, TxId tx, std::span<co
     if (!attr)
       return fail(ErrorCode::InvalidArgument, "unknown attribute id " + std::to_string(d.a.value) +
                                                   " in datom " + describe(d, nullptr));
-    auto venc = codec::encode_value(d.v);
-    if (!venc)
+    std::string venc_bytes;
+    keys::LargeValue large;
+    if (!keys::append_value_component(venc_bytes, d.v, &large))
       return fail(ErrorCode::CodecUnstorable, "the value of :" + attr->ident.qualified() +
                                                   " in datom " + describe(d, attr) + " is not storable");
-    if (venc->size() > kMaxValueBytes)
-      return fail(ErrorCode::CodecUnstorable,
-                  "the value of :" + attr->ident.qualified() + " in datom " + describe(d, attr) +
-                      " encodes to " + std::to_string(venc->size()) + " bytes; at most " +
-                      std::to_string(kMaxValueBytes) + " are supported");
+    const std::string* venc = &venc_bytes;
+    if (!large.encoding.empty())
+      if (auto r = store_large_value(basis, large, large_values, out.batch); !r) return std::unexpected(r.error());
     if (attr->is_ref() && !d.v.is<EntityId>())
       return fail(ErrorCode::InvalidArgument, "ref attribute :" + attr->ident.qualified() +
                                                   " needs an entity id value in " + describe(d, attr));
@@ -208,6 +229,7 @@ std::shared_ptr<const DbCore> next_core(const DbCore& basis, PreparedCommit prep
   core->schema = std::move(prepared.schema);
   core->stats = std::move(prepared.stats);
   core->counters = prepared.counters;
+  core->values = SnapshotValues(core->snapshot.get(), core->spaces.values);
   return core;
 }
 

@@ -57,7 +57,7 @@ std::uint64_t fixed8(std::string_view bytes) {
 
 void DatomCursor::Impl::fill_current_only() {
   while (pending.empty() && current->valid()) {
-    auto d = keys::decode_current(order, current->key(), current->value());
+    auto d = keys::decode_current(order, current->key(), current->value(), &core->values);
     if (!d) {
       error = std::move(d.error());
       return;
@@ -121,7 +121,7 @@ void DatomCursor::Impl::expand() {
   std::optional<Datom> base;
   auto push = [&](std::uint64_t tx, bool added) {
     if (!base) {
-      auto d = keys::decode_datom_key(order, key);
+      auto d = keys::decode_datom_key(order, key, &core->values);
       if (!d) {
         error = std::move(d.error());
         return;

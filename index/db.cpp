@@ -59,7 +59,7 @@ Result<EncodedPrefix> encode_prefix(IndexOrder order, const DatomPrefix& p) {
           if (!p.v->is<EntityId>())
             return fail(ErrorCode::InvalidArgument, "the v component of :vaet must be a ref");
           keys::append_entity(out.bytes, p.v->as<EntityId>());
-        } else if (auto r = codec::append_value(out.bytes, *p.v); !r) {
+        } else if (auto r = keys::append_value_component(out.bytes, *p.v); !r) {
           return std::unexpected(r.error());
         }
         break;
@@ -145,10 +145,10 @@ Result<DatomCursor> Db::index_range(AttrId a, const std::optional<Value>& start,
   CursorBounds bounds;
   bounds.lower = attr;
   if (start)
-    if (auto r = codec::append_value(*bounds.lower, *start); !r) return std::unexpected(r.error());
+    if (auto r = keys::append_value_component(*bounds.lower, *start); !r) return std::unexpected(r.error());
   if (end) {
     bounds.upper = attr;
-    if (auto r = codec::append_value(*bounds.upper, *end); !r) return std::unexpected(r.error());
+    if (auto r = keys::append_value_component(*bounds.upper, *end); !r) return std::unexpected(r.error());
   } else {
     bounds.upper = keys::prefix_successor(attr);
   }
@@ -276,7 +276,7 @@ Result<std::vector<Datom>> Db::tx_log(TxId start, TxId end) const {
   auto c = core_->snapshot->cursor(core_->spaces.log, std::move(bounds));
   if (!c) return std::unexpected(c.error());
   for ((*c)->seek_to_first(); (*c)->valid(); (*c)->next()) {
-    auto d = keys::decode_log((*c)->key(), (*c)->value());
+    auto d = keys::decode_log((*c)->key(), (*c)->value(), &core_->values);
     if (!d) return std::unexpected(d.error());
     out.push_back(std::move(*d));
   }
@@ -320,9 +320,21 @@ Result<Spaces> resolve_spaces(const Store& store) {
   if (!log) return std::unexpected(log.error());
   auto meta = store.space(keys::kMeta);
   if (!meta) return std::unexpected(meta.error());
+  auto values = store.space(keys::kValues);
+  if (!values) return std::unexpected(values.error());
   s.log = *log;
   s.meta = *meta;
+  s.values = *values;
   return s;
+}
+
+Result<std::string> SnapshotValues::encoding(std::uint64_t hash) const {
+  if (!snapshot_) return fail(ErrorCode::Internal, "large value read without a snapshot");
+  auto v = snapshot_->get(space_, keys::value_key(hash));
+  if (!v) return std::unexpected(v.error());
+  if (!*v)
+    return fail(ErrorCode::StorageCorruption, "large value " + std::to_string(hash) + " is missing from the values space");
+  return std::move(**v);
 }
 
 }  // namespace detail

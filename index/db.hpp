@@ -55,11 +55,6 @@ struct DatomPrefix {
   std::optional<Value> v = std::nullopt;
 };
 
-// Encoded values longer than this are refused by Writer::commit (CodecUnstorable, naming the
-// attribute and size): index keys hold values inline, and out-of-line storage of large values is
-// not implemented yet.
-inline constexpr std::size_t kMaxValueBytes = 1024;
-
 namespace detail {
 struct DbCore;  // snapshot, space ids, schema, counters, stats (index/db_core.hpp)
 }
@@ -97,7 +92,8 @@ class Db {
   [[nodiscard]] Result<DatomCursor> datoms(IndexOrder order, const DatomPrefix& prefix = {}) const;
   // Datoms from the position `prefix` names to the end of the whole index.
   [[nodiscard]] Result<DatomCursor> seek_datoms(IndexOrder order, const DatomPrefix& prefix = {}) const;
-  // AVET datoms of attribute a with start <= v < end (an absent bound is open).
+  // AVET datoms of attribute a with start <= v < end (an absent bound is open). Exact except for
+  // large values near a bound (see Writer::commit on large values).
   [[nodiscard]] Result<DatomCursor> index_range(AttrId a, const std::optional<Value>& start = std::nullopt,
                                                 const std::optional<Value>& end = std::nullopt) const;
   // Builds a prefix from positional components as the REPL's (datoms $ :eavt 1 :name "x") gives
@@ -163,7 +159,10 @@ class Writer {
   //    appears twice (so redundant assertions and retractions of absent datoms must be dropped);
   //  - a ref attribute's values are refs; an attribute's ref-ness does not change, and its
   //    :db/ident is not retracted, while it has datoms;
-  //  - values are storable (CodecUnstorable) and encode to at most kMaxValueBytes (CodecUnstorable).
+  //  - values are storable (CodecUnstorable). Values of any size are accepted: those encoding to
+  //    more than keys::kMaxInlineValueBytes are stored once, out of line (index/key_layout.hpp);
+  //    the index orders them exactly except among large values sharing their first
+  //    keys::kValueStubBytes (and inline values extending that same prefix).
   // Everything else (types, cardinality, uniqueness) is the tx layer's job.
   // On any error nothing is written and db() is unchanged. REQUIRES: one commit at a time is the
   // caller's job, but commits are also serialized here.

@@ -12,6 +12,7 @@
 
 #include "index/datom_cursor.hpp"
 #include "index/db.hpp"
+#include "index/key_layout.hpp"
 #include "storage/store.hpp"
 
 namespace quarry::index::detail {
@@ -22,8 +23,21 @@ struct Spaces {
   std::array<SpaceId, 4> history{};
   SpaceId log{};
   SpaceId meta{};
+  SpaceId values{};
 };
 [[nodiscard]] Result<Spaces> resolve_spaces(const Store& store);
+
+// Large values read from the values space of one snapshot. Borrows the snapshot.
+class SnapshotValues final : public keys::LargeValueSource {
+ public:
+  SnapshotValues() = default;
+  SnapshotValues(const Snapshot* snapshot, SpaceId space) : snapshot_(snapshot), space_(space) {}
+  [[nodiscard]] Result<std::string> encoding(std::uint64_t hash) const override;
+
+ private:
+  const Snapshot* snapshot_ = nullptr;
+  SpaceId space_{};
+};
 
 using StatsMap = boost::container::flat_map<AttrId, AttrStats>;
 
@@ -42,6 +56,7 @@ struct DbCore {
   std::shared_ptr<const Schema> schema;
   std::shared_ptr<const StatsMap> stats;
   Counters counters;
+  SnapshotValues values;  // over `snapshot`; set with it
 };
 
 // Which datoms a scan yields, in the terms of db.hpp's views. The tx window is (lo, hi]: lo is

@@ -5,9 +5,61 @@
 namespace quarry::keys {
 namespace {
 
+constexpr unsigned char kLargeMarker = 0xFF;
+
+// The longest prefix of s no longer than n bytes that does not split a UTF-8 sequence.
+std::string utf8_prefix(const std::string& s, std::size_t n) {
+  if (s.size() <= n) return s;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n);
+}
+
+// A value of v's kind that v starts with, holding at most about `budget` bytes (see the header).
+Value stub_of(const Value& v, std::size_t budget) {
+  switch (v.kind()) {
+    case ValueKind::String: return Value(utf8_prefix(v.as<std::string>(), budget));
+    case ValueKind::Bytes: return Value(Bytes{v.as<Bytes>().data.substr(0, budget)});
+    case ValueKind::Keyword:
+    case ValueKind::Symbol: {
+      const bool kw = v.kind() == ValueKind::Keyword;
+      const std::string& ns = kw ? v.as<Keyword>().ns : v.as<Symbol>().ns;
+      const std::string& name = kw ? v.as<Keyword>().name : v.as<Symbol>().name;
+      std::string sns = utf8_prefix(ns, budget);
+      std::string sname = ns.size() > budget ? std::string() : utf8_prefix(name, budget - ns.size());
+      return kw ? Value(Keyword{std::move(sns), std::move(sname)}) : Value(Symbol{std::move(sns), std::move(sname)});
+    }
+    case ValueKind::Vector: {
+      Vector out;
+      std::size_t used = 0;
+      for (const Value& item : v.as<Vector>().items) {
+        std::string enc;
+        if (item.is_nil()) enc.push_back('\x01');
+        else if (!codec::append_value(enc, item)) return Value(std::move(out));
+        if (used + enc.size() <= budget) {
+          out.items.push_back(item);
+          used += enc.size();
+          continue;
+        }
+        if (budget - used > 8) out.items.push_back(stub_of(item, budget - used - 8));
+        break;
+      }
+      return Value(std::move(out));
+    }
+    default: return v;  // fixed-size kinds are never large
+  }
+}
+
 std::unexpected<Error> corrupt(std::string_view space, std::string_view why) {
   return fail(ErrorCode::StorageCorruption,
               "undecodable " + std::string(space) + " entry: " + std::string(why));
+}
+
+// A failed take_eav: bad bytes are corruption of `space`; anything else (an I/O error reading a
+// large value) passes through unchanged.
+std::unexpected<Error> decode_failure(std::string_view space, Error err) {
+  if (err.code == ErrorCode::CodecInvalid || err.code == ErrorCode::StorageCorruption)
+    return corrupt(space, err.message);
+  return std::unexpected(std::move(err));
 }
 
 template <class T>
@@ -20,8 +72,31 @@ bool take(Result<T> r, T& out, Error& err) {
   return true;
 }
 
+// Reads a V component (append_value_component) from the front of `in`.
+bool take_value(std::string_view& in, Value& out, const LargeValueSource* values, Error& err) {
+  if (!take(codec::decode_value(in), out, err)) return false;
+  if (in.empty() || static_cast<unsigned char>(in.front()) != kLargeMarker) return true;
+  in.remove_prefix(1);
+  std::uint64_t hash;
+  if (!take(codec::decode_uint_fixed(in), hash, err)) return false;
+  if (!values) {
+    err = Error{ErrorCode::Internal, "a large value was read without access to the values space"};
+    return false;
+  }
+  std::string full;
+  if (!take(values->encoding(hash), full, err)) return false;
+  std::string_view rest = full;
+  if (!take(codec::decode_value(rest), out, err)) return false;
+  if (!rest.empty()) {
+    err = Error{ErrorCode::StorageCorruption, "trailing bytes after a large value"};
+    return false;
+  }
+  return true;
+}
+
 // Reads the E, A, V parts in `order` from the front of `in`.
-bool take_eav(IndexOrder order, std::string_view& in, Datom& d, Error& err) {
+bool take_eav(IndexOrder order, std::string_view& in, Datom& d, Error& err,
+              const LargeValueSource* values) {
   auto entity = [&] {
     std::uint64_t n;
     if (!take(codec::decode_uint(in), n, err)) return false;
@@ -34,7 +109,7 @@ bool take_eav(IndexOrder order, std::string_view& in, Datom& d, Error& err) {
     d.a = AttrId{n + kSystemBase};
     return true;
   };
-  auto value = [&] { return take(codec::decode_value(in), d.v, err); };
+  auto value = [&] { return take_value(in, d.v, values, err); };
   auto ref = [&] {
     std::uint64_t n;
     if (!take(codec::decode_uint(in), n, err)) return false;
@@ -56,7 +131,7 @@ std::vector<std::string> all_spaces() {
   return {std::string(kEavt),         std::string(kAevt),         std::string(kAvet),
           std::string(kVaet),         std::string(kHistoryEavt),  std::string(kHistoryAevt),
           std::string(kHistoryAvet),  std::string(kHistoryVaet),  std::string(kLog),
-          std::string(kMeta)};
+          std::string(kMeta),         std::string(kValues)};
 }
 
 std::string stats_key(AttrId a) {
@@ -103,19 +178,53 @@ void append_attr(std::string& out, AttrId a) { codec::append_uint(out, a.value -
 void append_tx(std::string& out, TxId t) { codec::append_uint(out, t.value); }
 void append_tx_fixed(std::string& out, TxId t) { codec::append_uint_fixed(out, t.value); }
 
+std::uint64_t value_hash(std::string_view encoding) noexcept {
+  std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a 64
+  for (unsigned char c : encoding) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  h ^= h >> 33;  // murmur3's fmix64, so that every input bit reaches every output bit
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
+  return h;
+}
+
+std::string value_key(std::uint64_t hash) {
+  std::string out;
+  codec::append_uint_fixed(out, hash);
+  return out;
+}
+
+Result<void> append_value_component(std::string& out, const Value& v, LargeValue* large) {
+  const std::size_t start = out.size();
+  if (auto r = codec::append_value(out, v); !r) return r;
+  if (out.size() - start <= kMaxInlineValueBytes) return {};
+  std::string full = out.substr(start);
+  out.resize(start);
+  if (auto r = codec::append_value(out, stub_of(v, kValueStubBytes)); !r) return r;
+  const std::uint64_t hash = value_hash(full);
+  out.push_back(static_cast<char>(kLargeMarker));
+  codec::append_uint_fixed(out, hash);
+  if (large) *large = LargeValue{hash, std::move(full)};
+  return {};
+}
+
 Result<void> append_datom_key(std::string& out, IndexOrder order, EntityId e, AttrId a, const Value& v) {
   switch (order) {
     case IndexOrder::Eavt:
       append_entity(out, e);
       append_attr(out, a);
-      return codec::append_value(out, v);
+      return append_value_component(out, v);
     case IndexOrder::Aevt:
       append_attr(out, a);
       append_entity(out, e);
-      return codec::append_value(out, v);
+      return append_value_component(out, v);
     case IndexOrder::Avet: {
       append_attr(out, a);
-      if (auto r = codec::append_value(out, v); !r) return r;
+      if (auto r = append_value_component(out, v); !r) return r;
       append_entity(out, e);
       return {};
     }
@@ -129,18 +238,19 @@ Result<void> append_datom_key(std::string& out, IndexOrder order, EntityId e, At
   return {};
 }
 
-Result<Datom> decode_datom_key(IndexOrder order, std::string_view key) {
+Result<Datom> decode_datom_key(IndexOrder order, std::string_view key, const LargeValueSource* values) {
   Datom d;
   Error err;
-  if (!take_eav(order, key, d, err)) return corrupt(current_space(order), err.message);
+  if (!take_eav(order, key, d, err, values)) return decode_failure(current_space(order), std::move(err));
   if (!key.empty()) return corrupt(current_space(order), "trailing key bytes");
   return d;
 }
 
-Result<Datom> decode_current(IndexOrder order, std::string_view key, std::string_view value) {
+Result<Datom> decode_current(IndexOrder order, std::string_view key, std::string_view value,
+                             const LargeValueSource* values) {
   Datom d;
   Error err;
-  if (!take_eav(order, key, d, err)) return corrupt(current_space(order), err.message);
+  if (!take_eav(order, key, d, err, values)) return decode_failure(current_space(order), std::move(err));
   if (!key.empty()) return corrupt(current_space(order), "trailing key bytes");
   std::uint64_t tx;
   if (!take(codec::decode_uint(value), tx, err) || !value.empty())
@@ -149,10 +259,11 @@ Result<Datom> decode_current(IndexOrder order, std::string_view key, std::string
   return d;
 }
 
-Result<HistoryEntry> decode_history(IndexOrder order, std::string_view key, std::string_view value) {
+Result<HistoryEntry> decode_history(IndexOrder order, std::string_view key, std::string_view value,
+                                    const LargeValueSource* values) {
   HistoryEntry h;
   Error err;
-  if (!take_eav(order, key, h.asserted, err)) return corrupt(history_space(order), err.message);
+  if (!take_eav(order, key, h.asserted, err, values)) return decode_failure(history_space(order), std::move(err));
   std::uint64_t asserted, retracted;
   if (!take(codec::decode_uint_fixed(key), asserted, err) || !key.empty())
     return corrupt(history_space(order), "bad asserting tx");
@@ -174,12 +285,12 @@ Result<std::string> log_value(const Datom& d) {
   std::string out;
   append_entity(out, d.e);
   append_attr(out, d.a);
-  if (auto r = codec::append_value(out, d.v); !r) return std::unexpected(r.error());
+  if (auto r = append_value_component(out, d.v); !r) return std::unexpected(r.error());
   out.push_back(d.added ? '\x01' : '\x00');
   return out;
 }
 
-Result<Datom> decode_log(std::string_view key, std::string_view value) {
+Result<Datom> decode_log(std::string_view key, std::string_view value, const LargeValueSource* values) {
   Datom d;
   Error err;
   std::uint64_t tx, seq;
@@ -187,7 +298,7 @@ Result<Datom> decode_log(std::string_view key, std::string_view value) {
       !key.empty())
     return corrupt(kLog, "bad key");
   d.tx = TxId{tx};
-  if (!take_eav(IndexOrder::Eavt, value, d, err)) return corrupt(kLog, err.message);
+  if (!take_eav(IndexOrder::Eavt, value, d, err, values)) return decode_failure(kLog, std::move(err));
   if (value.size() != 1 || (value[0] != '\x00' && value[0] != '\x01')) return corrupt(kLog, "bad op byte");
   d.added = value[0] == '\x01';
   return d;

@@ -7,11 +7,20 @@
 //   vaet    R · A · E          (ref values only)  T
 //   heavt   E · A · V · T+ (fixed 8)              T- (fixed 8)       and likewise haevt, havet, hvaet
 //   log     T (fixed 8) · N                       E · A · V · op
+//   values  H (fixed 8)                           the full encoding of a large value
 //
 // E, R and T are compact unsigned ids (codec::append_uint); A is the attribute's offset from
 // kSystemBase as a compact id, so that attribute positions take two bytes; V is the value codec.
 // T+ is the tx that asserted a history datom and T- the tx that retracted it. N numbers the datoms
 // of one transaction from 0; op is 1 for an assertion, 0 for a retraction.
+//
+// LARGE VALUES. A value whose encoding is longer than kMaxInlineValueBytes is written, wherever a V
+// goes, as  stub · 0xFF · H : stub is a value of the same kind that is a prefix of it (its first
+// kValueStubBytes bytes or elements), H a 64-bit hash of its full encoding, and the full encoding
+// is stored once in the `values` space under H. 0xFF can never follow a V otherwise (it starts no
+// id, tx or op byte), so the marker is unambiguous. Order: such keys sort by the stub, so values
+// are ordered exactly except among large values sharing a stub, and inline values that extend
+// that stub, whose relative order is arbitrary but fixed.
 #pragma once
 
 #include <cstdint>
@@ -29,7 +38,12 @@ namespace quarry::keys {
 inline constexpr std::string_view kEavt = "eavt", kAevt = "aevt", kAvet = "avet", kVaet = "vaet";
 inline constexpr std::string_view kHistoryEavt = "heavt", kHistoryAevt = "haevt",
                                   kHistoryAvet = "havet", kHistoryVaet = "hvaet";
-inline constexpr std::string_view kLog = "log", kMeta = "meta";
+inline constexpr std::string_view kLog = "log", kMeta = "meta", kValues = "values";
+
+// Encodings up to this many bytes sit in keys; longer ones are stored out of line (see above).
+inline constexpr std::size_t kMaxInlineValueBytes = 1024;
+// Budget, in bytes of text or of element encodings, of the stub that stands for a large value.
+inline constexpr std::size_t kValueStubBytes = 256;
 
 // Every space the index layer uses: open a Store with exactly this list (or a superset).
 [[nodiscard]] std::vector<std::string> all_spaces();
@@ -53,10 +67,35 @@ inline constexpr std::uint32_t kIndexFormat = 1;
 [[nodiscard]] std::optional<std::string> prefix_successor(std::string_view prefix);
 
 [[nodiscard]] std::string_view current_space(IndexOrder order) noexcept;
+
+// A large value met while encoding: the record the values space must hold.
+struct LargeValue {
+  std::uint64_t hash = 0;
+  std::string encoding;  // the full value encoding
+};
+
+// Appends v as the V component of a key or log entry: its encoding, or the large form above.
+// When v is large and `large` is given, *large receives the values-space record. Fails only if v
+// is not storable.
+[[nodiscard]] Result<void> append_value_component(std::string& out, const Value& v,
+                                                  LargeValue* large = nullptr);
+
+// The values-space key of a large value.
+[[nodiscard]] std::string value_key(std::uint64_t hash);
+// The persisted hash of a full value encoding (FNV-1a 64 with a final avalanche; never change).
+[[nodiscard]] std::uint64_t value_hash(std::string_view encoding) noexcept;
+
+// Reads a large value's full encoding back by hash (from the values space of a snapshot). The
+// decoders below need one only for keys holding large values; without one such a key is an error.
+class LargeValueSource {
+ public:
+  virtual ~LargeValueSource() = default;
+  [[nodiscard]] virtual Result<std::string> encoding(std::uint64_t hash) const = 0;
+};
 [[nodiscard]] std::string_view history_space(IndexOrder order) noexcept;
 
-// Appends the key parts of `order` for one datom (without any tx). VAET REQUIRES v to be a ref.
-// REQUIRES: d.a.value >= kSystemBase. Fails only if v is not storable.
+// Appends the key parts of `order` for one datom (without any tx), V as append_value_component.
+// VAET REQUIRES v to be a ref. REQUIRES: d.a.value >= kSystemBase. Fails only if v is not storable.
 [[nodiscard]] Result<void> append_datom_key(std::string& out, IndexOrder order, EntityId e, AttrId a,
                                             const Value& v);
 
@@ -67,21 +106,25 @@ void append_tx(std::string& out, TxId t);        // compact, as in current-index
 void append_tx_fixed(std::string& out, TxId t);  // fixed 8 bytes, as in history keys and the log
 
 // Decodes the E, A, V parts of a datom key of `order` (no tx; the whole key must be consumed).
-[[nodiscard]] Result<Datom> decode_datom_key(IndexOrder order, std::string_view key);
+[[nodiscard]] Result<Datom> decode_datom_key(IndexOrder order, std::string_view key,
+                                             const LargeValueSource* values = nullptr);
 
 // Decodes a current-index entry back into a datom (added = true).
-[[nodiscard]] Result<Datom> decode_current(IndexOrder order, std::string_view key, std::string_view value);
+[[nodiscard]] Result<Datom> decode_current(IndexOrder order, std::string_view key, std::string_view value,
+                                           const LargeValueSource* values = nullptr);
 // Decodes a history entry: the datom as asserted (tx = T+, added = true) and the retracting tx T-.
 struct HistoryEntry {
   Datom asserted;
   TxId retracted;
 };
 [[nodiscard]] Result<HistoryEntry> decode_history(IndexOrder order, std::string_view key,
-                                                  std::string_view value);
+                                                  std::string_view value,
+                                                  const LargeValueSource* values = nullptr);
 
 // Log entries.
 [[nodiscard]] std::string log_key(TxId tx, std::uint64_t seq);
 [[nodiscard]] Result<std::string> log_value(const Datom& d);
-[[nodiscard]] Result<Datom> decode_log(std::string_view key, std::string_view value);
+[[nodiscard]] Result<Datom> decode_log(std::string_view key, std::string_view value,
+                                       const LargeValueSource* values = nullptr);
 
 }  // namespace quarry::keys

@@ -30,6 +30,7 @@ Result<std::shared_ptr<const DbCore>> bootstrap(std::shared_ptr<Store> store, co
   empty.spaces = spaces;
   empty.schema = std::make_shared<const Schema>();
   empty.stats = std::make_shared<const detail::StatsMap>();
+  empty.values = detail::SnapshotValues(empty.snapshot.get(), spaces.values);
   auto datoms = Schema::bootstrap_datoms();
   auto prepared = detail::prepare_commit(empty, TxId{kTx0}, datoms);
   if (!prepared) return std::unexpected(prepared.error());
@@ -78,10 +79,11 @@ Result<std::shared_ptr<const DbCore>> load(std::shared_ptr<Store> store, const d
   std::string first_system;
   keys::append_entity(first_system, EntityId{kSystemBase});
   std::vector<Datom> system;
+  detail::SnapshotValues values(snap.get(), spaces.values);
   auto e = snap->cursor(spaces.current[0], CursorBounds{first_system, std::nullopt});
   if (!e) return std::unexpected(e.error());
   for ((*e)->seek_to_first(); (*e)->valid(); (*e)->next()) {
-    auto d = keys::decode_current(IndexOrder::Eavt, (*e)->key(), (*e)->value());
+    auto d = keys::decode_current(IndexOrder::Eavt, (*e)->key(), (*e)->value(), &values);
     if (!d) return std::unexpected(d.error());
     if (Schema::is_schema_attr(d->a)) system.push_back(std::move(*d));
   }
@@ -93,6 +95,7 @@ Result<std::shared_ptr<const DbCore>> load(std::shared_ptr<Store> store, const d
   core->store = std::move(store);
   core->snapshot = std::move(snap);
   core->spaces = spaces;
+  core->values = detail::SnapshotValues(core->snapshot.get(), spaces.values);
   return std::shared_ptr<const DbCore>(std::move(core));
 }
 

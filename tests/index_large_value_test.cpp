@@ -1,0 +1,109 @@
+// Values too large for a key: stored once in the values space and referenced from every index,
+// history and log entry, on both stores.
+#include <doctest/doctest.h>
+
+#include "support/index_check.hpp"
+#include "support/index_stores.hpp"
+#include "support/index_tx.hpp"
+
+using namespace quarry;
+using namespace quarry::testing;
+using index::Db;
+using index::ValueType;
+
+#define STORES MemoryStoreKind, RocksStoreKind
+
+namespace {
+
+std::vector<Datom> all(Result<index::DatomCursor> c) {
+  auto r = index::collect(std::move(c));
+  REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().message));
+  return *r;
+}
+
+std::uint64_t count_keys(Store& store, std::string_view space) {
+  auto snap = store.snapshot();
+  REQUIRE(snap.has_value());
+  auto c = (*snap)->cursor(*store.space(space));
+  REQUIRE(c.has_value());
+  std::uint64_t n = 0;
+  for ((*c)->seek_to_first(); (*c)->valid(); (*c)->next()) ++n;
+  return n;
+}
+
+std::string big(char fill, std::size_t n, std::string tail = "") { return std::string(n, fill) + tail; }
+
+}  // namespace
+
+TEST_CASE_TEMPLATE("large values read back whole from every order, the log and history", S, STORES) {
+  TempDir dir;
+  auto store = S::open(dir);
+  IndexTx t(std::move(*index::Writer::open(store)));
+  AttrId doc = t.define("doc", {.type = ValueType::String, .unique = index::Unique::Identity});
+  AttrId blob = t.define("blob", {.type = ValueType::Bytes});
+  AttrId pair = t.define("pair", {.type = ValueType::Tuple});
+  const Value text(big('a', 100000, "!"));
+  const Value bytes(Bytes{big('\0', 5000) + big('\xff', 5000)});
+  const Value tuple(Vector{{Value(1), Value(big('t', 3000)), Value(kw("k"))}});
+  TxId t1 = t.commit({add(1, doc, text), add(1, blob, bytes), add(1, pair, tuple), add(2, doc, "short")}).basis();
+  Db db = t.db();
+
+  auto e1 = all(db.datoms(IndexOrder::Eavt, {.e = EntityId{1}}));
+  REQUIRE(e1.size() == 3);
+  CHECK(e1[0].v == text);
+  CHECK(e1[1].v == bytes);
+  CHECK(e1[2].v == tuple);
+  CHECK(all(db.datoms(IndexOrder::Aevt, {.a = doc}))[0].v == text);
+  auto by_value = all(db.datoms(IndexOrder::Avet, {.a = doc, .v = text}));
+  REQUIRE(by_value.size() == 1);
+  CHECK(by_value[0].e == EntityId{1});
+  CHECK(db.find_unique(doc, text)->value() == EntityId{1});
+  CHECK(*db.has_datom(EntityId{1}, blob, bytes));
+  CHECK(!*db.has_datom(EntityId{1}, blob, Value(Bytes{big('\0', 5000) + big('\xff', 4999)})));
+  auto log = db.tx_log(t1, db.next_tx());
+  REQUIRE(log.has_value());
+  CHECK((*log)[0].v == text);
+  // "short" sorts after the large "aaa…!" value, as the values do.
+  CHECK(all(db.datoms(IndexOrder::Avet, {.a = doc}))[1].v == Value("short"));
+
+  TxId t2 = t.commit({retract(1, doc, text), add(1, doc, "replaced")}).basis();
+  db = t.db();
+  CHECK(all(db.as_of(t1).datoms(IndexOrder::Eavt, {.e = EntityId{1}, .a = doc}))[0].v == text);
+  auto h = all(db.history().datoms(IndexOrder::Avet, {.a = doc, .v = text}));
+  REQUIRE(h.size() == 2);
+  CHECK(h[1] == Datom{EntityId{1}, doc, text, t2, false});
+  require_consistent(db);
+}
+
+TEST_CASE_TEMPLATE("a large value is stored once however many datoms hold it", S, STORES) {
+  TempDir dir;
+  auto store = S::open(dir);
+  IndexTx t(std::move(*index::Writer::open(store)));
+  AttrId doc = t.define("doc", {.type = ValueType::String});
+  const std::string text = big('z', 4000);
+  t.commit({add(1, doc, text), add(2, doc, text)});
+  t.commit({add(3, doc, text)});
+  CHECK(count_keys(*store, "values") == 1);
+  CHECK(t.db().attr_stats(doc) == index::AttrStats{3, 1});
+  // Large values sharing their first bytes are still distinct datoms and distinct values.
+  t.commit({add(1, doc, text + "b"), add(1, doc, text + "a")});
+  CHECK(count_keys(*store, "values") == 3);
+  CHECK(t.db().attr_stats(doc) == index::AttrStats{5, 3});
+  CHECK(t.db().attr_datoms(EntityId{1}, doc)->size() == 3);
+  require_consistent(t.db());
+}
+
+TEST_CASE("large values survive a reopen of a RocksDB database") {
+  TempDir dir;
+  const Value text(big('q', 20000));
+  AttrId doc;
+  {
+    IndexTx t(open_writer<RocksStoreKind>(dir));
+    doc = t.define("doc", {.type = ValueType::String});
+    t.commit({add(1, doc, text), add(doc.value, index::sys::kDoc, big('d', 2000))});
+  }
+  IndexTx t(open_writer<RocksStoreKind>(dir));
+  CHECK(t.db().attr_datoms(EntityId{1}, doc)->at(0).v == text);
+  CHECK(t.db().schema().find(doc)->doc == big('d', 2000));  // the schema loader reads them too
+  require_consistent(t.db());
+}
