@@ -155,6 +155,7 @@ Result<void> TxBuilder::guard_schema_datom(EntityId e, const index::AttrSchema& 
 
 EntityId TxBuilder::allocate(bool system) {
   if (system) return EntityId{next_system_id_++};
+  if (next_eid_ > kMaxUserEntity) user_partition_full_ = true;  // reported by finish()
   return EntityId{next_eid_++};
 }
 
@@ -643,6 +644,10 @@ Result<void> TxBuilder::check_unique(const std::vector<Datom>& datoms) {
 
 Result<PreparedTx> TxBuilder::finish() {
   form_ = nullptr;
+  if (user_partition_full_) {
+    return fail(ErrorCode::TxEntityId, "the user partition is full: new entities would get ids above " +
+                                           std::to_string(kMaxUserEntity));
+  }
   for (const auto& t : value_used_) {
     if (!entity_used_.contains(t)) {
       return fail(ErrorCode::TxTempid, "tempid " + form_text(t) +

@@ -107,6 +107,7 @@ class TxBuilder {
   std::shared_ptr<const index::Schema> schema_;
   std::vector<std::shared_ptr<const index::Schema>> retired_;  // keep AttrSchema pointers valid
   bool schema_dirty_ = false;
+  bool user_partition_full_ = false;
   std::vector<std::pair<EntityId, AttrId>> schema_slots_;  // slots holding schema datoms
 
   const TxForm* form_ = nullptr;
