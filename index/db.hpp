@@ -152,20 +152,24 @@ class Writer {
   // statistics, counters and, when system entities change, the schema.
   //
   // REQUIRES of the caller (the tx layer) and CHECKED because a violation would corrupt the index,
-  // each as InvalidArgument naming the datom, with nothing written:
+  // each as InvalidArgument naming the datom (TxSchema for the schema rules), nothing written:
   //  - basis is db() (not an older value) and tx > basis.basis(), tx < kSystemBase;
   //  - every attribute exists in the schema after this transaction (or before it, for retractions);
   //  - every assertion is not already current, every retraction is current, and no (e a v)
   //    appears twice (so redundant assertions and retractions of absent datoms must be dropped);
   //  - a ref attribute's values are refs; an attribute's ref-ness does not change, and its
-  //    :db/ident is not retracted, while it has datoms;
+  //    :db/ident is not retracted, while it has datoms (TxSchema); schema datoms on system
+  //    entities have the right kinds and known :db.type/* etc. keywords, and no two attributes
+  //    share an ident (TxSchema, from Schema::with);
   //  - values are storable (CodecUnstorable). Values of any size are accepted: those encoding to
   //    more than keys::kMaxInlineValueBytes are stored once, out of line (index/key_layout.hpp);
   //    the index orders them exactly except among large values sharing their first
   //    keys::kValueStubBytes (and inline values extending that same prefix).
   // Everything else (types, cardinality, uniqueness) is the tx layer's job.
-  // On any error nothing is written and db() is unchanged. REQUIRES: one commit at a time is the
-  // caller's job, but commits are also serialized here.
+  // On any error nothing is written and db() is unchanged. If the batch was written but the
+  // snapshot after it could not be taken, the error is returned and every later commit fails
+  // (the store is ahead of db()): reopen. Commits are serialized here; db() may be called from
+  // any thread meanwhile.
   [[nodiscard]] Result<Db> commit(const Db& basis, TxId tx, std::span<const Datom> datoms,
                                   WriteOptions options = {});
 
