@@ -39,6 +39,11 @@ Result<Overlay::Slot*> Overlay::slot(EntityId e, AttrId a) {
   return &slots_.back();
 }
 
+void Overlay::reserve(std::size_t slots) {
+  slots_.reserve(slots);
+  index_.reserve(slots);
+}
+
 bool Overlay::touched(EntityId e, AttrId a) const { return index_.contains(Key{e.value, a.value}); }
 
 Result<const std::vector<Value>*> Overlay::values(EntityId e, AttrId a) {

@@ -68,6 +68,8 @@ class Overlay {
                                               TxId tx) const;
 
   [[nodiscard]] std::size_t slot_count() const noexcept { return slots_.size(); }
+  // Preallocates for about `slots` slots (saves rehashing in large transactions).
+  void reserve(std::size_t slots);
 
  private:
   struct Key {

@@ -591,6 +591,10 @@ Result<void> TxBuilder::list_form(const ListForm& f) {
 }
 
 Result<void> TxBuilder::run(std::span<const TxForm> forms) {
+  std::size_t estimate = 1;
+  for (const auto& f : forms)
+    estimate += std::holds_alternative<MapForm>(f.body) ? std::get<MapForm>(f.body).attrs.size() : 1;
+  overlay_.reserve(estimate);
   for (const auto& f : forms) {
     form_ = &f;
     Result<void> ok;
