@@ -30,9 +30,18 @@ const char* part_names(IndexOrder order) {
 
 // The encoded prefix. `exact` is false when an attribute id below the system partition cut it
 // short: no datom can match it, and every key from `bytes` on sorts after it.
+// `upper` is the exclusive end of the keys that start with it. That is usually the prefix
+// successor, but a prefix ending in an inline value must stop at bytes · 0xFF: keys of large
+// values whose stub equals that value continue it with the 0xFF marker (key_layout.hpp).
 struct EncodedPrefix {
   std::string bytes;
   bool exact = true;
+  bool ends_with_inline_value = false;
+
+  [[nodiscard]] std::optional<std::string> upper() const {
+    if (ends_with_inline_value) return bytes + '\xff';
+    return keys::prefix_successor(bytes);
+  }
 };
 
 Result<EncodedPrefix> encode_prefix(IndexOrder order, const DatomPrefix& p) {
@@ -48,6 +57,7 @@ Result<EncodedPrefix> encode_prefix(IndexOrder order, const DatomPrefix& p) {
       return fail(ErrorCode::InvalidArgument, "components of :" + std::string(index_order_name(order)) +
                                                   " must be a prefix of " + part_names(order));
     if (!out.exact) continue;
+    out.ends_with_inline_value = false;
     switch (part) {
       case Part::E: keys::append_entity(out.bytes, *p.e); break;
       case Part::A:
@@ -59,8 +69,10 @@ Result<EncodedPrefix> encode_prefix(IndexOrder order, const DatomPrefix& p) {
           if (!p.v->is<EntityId>())
             return fail(ErrorCode::InvalidArgument, "the v component of :vaet must be a ref");
           keys::append_entity(out.bytes, p.v->as<EntityId>());
-        } else if (auto r = keys::append_value_component(out.bytes, *p.v); !r) {
-          return std::unexpected(r.error());
+        } else {
+          keys::LargeValue large;
+          if (auto r = keys::append_value_component(out.bytes, *p.v, &large); !r) return std::unexpected(r.error());
+          out.ends_with_inline_value = large.encoding.empty();
         }
         break;
     }
@@ -123,7 +135,7 @@ Result<DatomCursor> Db::datoms(IndexOrder order, const DatomPrefix& prefix) cons
   if (!p) return std::unexpected(p.error());
   CursorBounds bounds;
   if (!p->bytes.empty()) {
-    bounds.upper = keys::prefix_successor(p->bytes);
+    bounds.upper = p->upper();
     bounds.lower = std::move(p->bytes);
   }
   return detail::open_scan(core_, order, std::move(bounds), scan_view(*this), !p->exact);

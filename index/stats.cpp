@@ -25,7 +25,13 @@ Result<StatsMap> StatsDelta::apply(const DbCore& basis, std::vector<AttrId>& cha
     keys::append_attr(prefix, attr);
     prefix += value;
     (*c)->seek(prefix);
-    auto holds_value = [&] { return (*c)->valid() && (*c)->key().starts_with(prefix); };
+    // A key of this value continues the prefix with E; one continuing it with 0xFF belongs to a
+    // large value whose stub equals this (inline) value.
+    auto holds_value = [&] {
+      if (!(*c)->valid() || !(*c)->key().starts_with(prefix)) return false;
+      std::string_view k = (*c)->key();
+      return k.size() == prefix.size() || static_cast<unsigned char>(k[prefix.size()]) != 0xFF;
+    };
     bool before = holds_value();
     bool after = g.asserted > 0;
     std::vector<EntityId> retracted;

@@ -2,6 +2,7 @@
 // history and log entry, on both stores.
 #include <doctest/doctest.h>
 
+#include "index/key_layout.hpp"
 #include "support/index_check.hpp"
 #include "support/index_stores.hpp"
 #include "support/index_tx.hpp"
@@ -105,5 +106,28 @@ TEST_CASE("large values survive a reopen of a RocksDB database") {
   IndexTx t(open_writer<RocksStoreKind>(dir));
   CHECK(t.db().attr_datoms(EntityId{1}, doc)->at(0).v == text);
   CHECK(t.db().schema().find(doc)->doc == big('d', 2000));  // the schema loader reads them too
+  require_consistent(t.db());
+}
+
+TEST_CASE_TEMPLATE("an inline value equal to a large value's stub is still its own value", S, STORES) {
+  TempDir dir;
+  IndexTx t(open_writer<S>(dir));
+  AttrId doc = t.define("doc", {.type = ValueType::String, .many = true});
+  const std::string stub(keys::kValueStubBytes, 'm');  // inline, and the stub of the large one
+  const std::string large = stub + std::string(2000, 'm');
+  t.commit({add(1, doc, stub), add(1, doc, large), add(2, doc, large), add(3, doc, stub)});
+  Db db = t.db();
+  auto exact = all(db.datoms(IndexOrder::Eavt, {.e = EntityId{1}, .a = doc, .v = Value(stub)}));
+  REQUIRE(exact.size() == 1);
+  CHECK(exact[0].v == Value(stub));
+  auto holders = all(db.datoms(IndexOrder::Avet, {.a = doc, .v = Value(stub)}));
+  CHECK(holders.size() == 2);
+  for (const auto& d : holders) CHECK(d.v == Value(stub));
+  CHECK(all(db.datoms(IndexOrder::Avet, {.a = doc, .v = Value(large)})).size() == 2);
+  CHECK(db.attr_stats(doc) == index::AttrStats{4, 2});
+  // Retracting every holder of the inline value leaves the large one counted.
+  t.commit({retract(1, doc, stub), retract(3, doc, stub)});
+  CHECK(t.db().attr_stats(doc) == index::AttrStats{2, 1});
+  CHECK(all(t.db().history().datoms(IndexOrder::Avet, {.a = doc, .v = Value(stub)})).size() == 4);
   require_consistent(t.db());
 }
