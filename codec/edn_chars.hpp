@@ -6,7 +6,9 @@
 
 namespace quarry::edn_chars {
 
-[[nodiscard]] constexpr bool is_digit(unsigned char c) noexcept { return c >= '0' && c <= '9'; }
+[[nodiscard]] constexpr bool is_digit(unsigned char c) noexcept {
+  return c >= '0' && c <= '9';
+}
 
 [[nodiscard]] constexpr bool is_alpha(unsigned char c) noexcept {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -25,8 +27,22 @@ namespace quarry::edn_chars {
 // . * + ! - _ ? $ % & = < > / : #. Anything else ends the token.
 [[nodiscard]] constexpr bool is_constituent(unsigned char c) noexcept {
   switch (c) {
-    case '.': case '*': case '+': case '!': case '-': case '_': case '?': case '$':
-    case '%': case '&': case '=': case '<': case '>': case '/': case ':': case '#':
+    case '.':
+    case '*':
+    case '+':
+    case '!':
+    case '-':
+    case '_':
+    case '?':
+    case '$':
+    case '%':
+    case '&':
+    case '=':
+    case '<':
+    case '>':
+    case '/':
+    case ':':
+    case '#':
       return true;
     default:
       return is_alpha(c) || is_digit(c);
@@ -39,7 +55,9 @@ namespace quarry::edn_chars {
 }
 
 // Printable ASCII other than space: what may follow the backslash of a character literal.
-[[nodiscard]] constexpr bool is_graphic(unsigned char c) noexcept { return c > 0x20 && c < 0x7f; }
+[[nodiscard]] constexpr bool is_graphic(unsigned char c) noexcept {
+  return c > 0x20 && c < 0x7f;
+}
 
 // ASCII bytes a string holds literally (everything but the quote and the backslash).
 [[nodiscard]] constexpr bool is_plain_string_byte(unsigned char c) noexcept {

@@ -29,10 +29,10 @@ struct ParseFailure {
   Iterator where = nullptr;      // the position the message names
   Iterator token_end = nullptr;  // for a bad token: its end (a token cut off by the end of the
                                  // buffer may still become valid, so that is not yet an error)
-  std::string what;              // "invalid number '01'"; empty: describe the text at `where`
-  std::string detail;            // "leading zeros are not allowed"
+  std::string what{};            // "invalid number '01'"; empty: describe the text at `where`
+  std::string detail{};          // "leading zeros are not allowed"
   Iterator related = nullptr;    // another position the message mentions, e.g. a first occurrence
-  std::string related_what;      // "first at"
+  std::string related_what{};    // "first at"
 };
 
 // Something opened and not yet closed: a collection, a tagged literal or a #_ discard.
@@ -45,17 +45,18 @@ struct Opener {
 struct ParseState {
   std::size_t max_depth = 512;
   bool skip_quote = false;
-  std::vector<Opener> open;            // innermost last; size() is the current depth
-  Iterator string_start = nullptr;     // the opening quote while inside a string
-  Iterator last_token_end = nullptr;   // end of the most recent token or comment
+  std::vector<Opener> open;           // innermost last; size() is the current depth
+  Iterator string_start = nullptr;    // the opening quote while inside a string
+  Iterator last_token_end = nullptr;  // end of the most recent token or comment
 
   // REQUIRES (on success): a matching leave(). Throws ParseFailure(EdnDepth) beyond max_depth.
   void enter(Iterator at, std::string_view label) {
     if (open.size() >= max_depth)
-      throw ParseFailure{ErrorCode::EdnDepth, at, nullptr, "nesting too deep",
-                         "more than " + std::to_string(max_depth) +
-                             " nested collections, tagged literals and discards",
-                         nullptr, {}};
+      throw ParseFailure{.code = ErrorCode::EdnDepth,
+                         .where = at,
+                         .what = "nesting too deep",
+                         .detail = "more than " + std::to_string(max_depth) +
+                                   " nested collections, tagged literals and discards"};
     open.push_back({at, label});
   }
   void leave() noexcept { open.pop_back(); }
@@ -64,10 +65,10 @@ struct ParseState {
 struct state_tag;
 
 // Entry rules. Each expects the context to carry a ParseState under state_tag.
-using whitespace_rule = x3::rule<class whitespace_class>;                   // skips ws, comments, #_
-using form_rule = x3::rule<class form_class, Value>;                        // one form
-using document_rule = x3::rule<class document_class, Value>;                // ws form ws end
-using documents_rule = x3::rule<class documents_class, std::vector<Value>>; // ws (form ws)* end
+using whitespace_rule = x3::rule<class whitespace_class>;     // skips ws, comments, #_
+using form_rule = x3::rule<class form_class, Value>;          // one form
+using document_rule = x3::rule<class document_class, Value>;  // ws form ws end
+using documents_rule = x3::rule<class documents_class, std::vector<Value>>;  // ws (form ws)* end
 
 BOOST_SPIRIT_DECLARE(whitespace_rule, form_rule, document_rule, documents_rule)
 

@@ -75,14 +75,16 @@ struct opener_parser : x3::parser<opener_parser> {
   std::ptrdiff_t back = 0;
   template <class Ctx, class RCtx, class Attr>
   bool parse(Iterator& first, Iterator const& last, Ctx const& ctx, RCtx&, Attr&) const {
-    if (static_cast<std::size_t>(last - first) < text.size() || std::string_view(first, text.size()) != text)
+    if (static_cast<std::size_t>(last - first) < text.size() ||
+        std::string_view(first, text.size()) != text)
       return false;
     x3::get<state_tag>(ctx).enter(first - back, label);
     first += text.size();
     return true;
   }
 };
-constexpr opener_parser opener(std::string_view text, std::string_view label, std::ptrdiff_t back = 0) {
+constexpr opener_parser opener(std::string_view text, std::string_view label,
+                               std::ptrdiff_t back = 0) {
   return {{}, text, label, back};
 }
 
@@ -109,8 +111,12 @@ inline constexpr auto constituent = byte_if<edn_chars::is_constituent>;
 inline constexpr auto symbol_start = byte_if<edn_chars::is_symbol_start>;
 inline constexpr auto graphic = byte_if<edn_chars::is_graphic>;
 inline constexpr auto plain_string_byte = byte_if<edn_chars::is_plain_string_byte>;
-constexpr bool is_sign(unsigned char c) noexcept { return c == '+' || c == '-'; }
-constexpr bool is_comment_byte(unsigned char c) noexcept { return c != '\n'; }
+constexpr bool is_sign(unsigned char c) noexcept {
+  return c == '+' || c == '-';
+}
+constexpr bool is_comment_byte(unsigned char c) noexcept {
+  return c != '\n';
+}
 inline constexpr auto sign = byte_if<is_sign>;
 inline constexpr auto comment_byte = byte_if<is_comment_byte>;
 
@@ -124,10 +130,11 @@ struct utf8_sequence_parser : x3::parser<utf8_sequence_parser> {
     if (first == last || static_cast<unsigned char>(*first) < 0x80) return false;
     Utf8Sequence seq = decode_utf8({first, static_cast<std::size_t>(last - first)});
     if (seq.status == Utf8Status::Truncated)
-      throw ParseFailure{ErrorCode::EdnSyntax, last, nullptr, {}, "expected the rest of a UTF-8 sequence", nullptr, {}};
+      throw ParseFailure{.where = last, .detail = "expected the rest of a UTF-8 sequence"};
     if (seq.status == Utf8Status::Invalid)
-      throw ParseFailure{ErrorCode::EdnSyntax, first, nullptr, "invalid UTF-8 in a string",
-                         "strings must be well-formed UTF-8", nullptr, {}};
+      throw ParseFailure{.where = first,
+                         .what = "invalid UTF-8 in a string",
+                         .detail = "strings must be well-formed UTF-8"};
     first += seq.length;
     return true;
   }
@@ -144,14 +151,16 @@ struct unicode_escape_parser : x3::parser<unicode_escape_parser> {
   bool parse(Iterator& first, Iterator const& last, Ctx const&, RCtx&, Attr& attr) const {
     Iterator p = first;
     char32_t unit = hex4(p, last);
-    if (unit >= 0xDC00 && unit <= 0xDFFF) bad_surrogate(first, "a low surrogate without a high one");
+    if (unit >= 0xDC00 && unit <= 0xDFFF)
+      bad_surrogate(first, "a low surrogate without a high one");
     if (unit >= 0xD800 && unit <= 0xDBFF) {
       if (p == last || *p != '\\' || ++p == last || *p != 'u') {
         if (p == last) expected(last, "\\u and a low surrogate after a high surrogate");
         bad_surrogate(first, "a high surrogate must be followed by \\uDC00-\\uDFFF");
       }
       char32_t low = hex4(++p, last);
-      if (low < 0xDC00 || low > 0xDFFF) bad_surrogate(first, "a high surrogate must be followed by \\uDC00-\\uDFFF");
+      if (low < 0xDC00 || low > 0xDFFF)
+        bad_surrogate(first, "a high surrogate must be followed by \\uDC00-\\uDFFF");
       unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
     }
     x3::traits::move_to(unit, attr);
@@ -161,10 +170,11 @@ struct unicode_escape_parser : x3::parser<unicode_escape_parser> {
 
  private:
   [[noreturn]] static void expected(Iterator at, const char* what) {
-    throw ParseFailure{ErrorCode::EdnSyntax, at, nullptr, {}, std::string("expected ") + what, nullptr, {}};
+    throw ParseFailure{.where = at, .detail = std::string("expected ") + what};
   }
   [[noreturn]] static void bad_surrogate(Iterator hex, const char* why) {
-    throw ParseFailure{ErrorCode::EdnSyntax, hex - 2, nullptr, "invalid escape '\\u" + std::string(hex, 4) + "'", why, nullptr, {}};
+    throw ParseFailure{
+        .where = hex - 2, .what = "invalid escape '\\u" + std::string(hex, 4) + "'", .detail = why};
   }
   static char32_t hex4(Iterator& p, Iterator last) {
     char32_t unit = 0;
@@ -172,19 +182,53 @@ struct unicode_escape_parser : x3::parser<unicode_escape_parser> {
       if (p == last || !edn_chars::is_hex_digit(static_cast<unsigned char>(*p)))
         expected(p, "four hex digits after \\u");
       char c = *p;
-      unit = unit * 16 + static_cast<char32_t>(edn_chars::is_digit(c) ? c - '0' : (c | 0x20) - 'a' + 10);
+      unit = unit * 16 +
+             static_cast<char32_t>(edn_chars::is_digit(c) ? c - '0' : (c | 0x20) - 'a' + 10);
     }
     return unit;
   }
 };
 inline constexpr unicode_escape_parser unicode_escape{};
 
-struct simple_escape_table : x3::symbols<char32_t> {
-  simple_escape_table() {
-    add("\"", U'"')("\\", U'\\')("b", U'\b')("f", U'\f')("n", U'\n')("r", U'\r')("t", U'\t');
+// The character after a backslash in a string, for the escapes other than \u: " \ b f n r t.
+struct simple_escape_parser : x3::parser<simple_escape_parser> {
+  using attribute_type = char32_t;
+  static bool const has_attribute = true;
+  template <class Ctx, class RCtx, class Attr>
+  bool parse(Iterator& first, Iterator const& last, Ctx const&, RCtx&, Attr& attr) const {
+    if (first == last) return false;
+    char32_t c;
+    switch (*first) {
+      case '"':
+        c = U'"';
+        break;
+      case '\\':
+        c = U'\\';
+        break;
+      case 'b':
+        c = U'\b';
+        break;
+      case 'f':
+        c = U'\f';
+        break;
+      case 'n':
+        c = U'\n';
+        break;
+      case 'r':
+        c = U'\r';
+        break;
+      case 't':
+        c = U'\t';
+        break;
+      default:
+        return false;
+    }
+    x3::traits::move_to(c, attr);
+    ++first;
+    return true;
   }
 };
-inline const simple_escape_table simple_escape;
+inline constexpr simple_escape_parser simple_escape{};
 
 // ---- semantic actions ------------------------------------------------------------------------
 
@@ -202,20 +246,22 @@ inline std::string quoted_token(Iterator begin, Iterator end) {
 // The action for a token delimited by raw[]: classify it (edn_tokens), store the Value, or fail
 // naming the token. `prefix` is the length of the leading ':', '\' or '##' the token excludes.
 template <class Classify>
-auto classify_token(const char* kind, std::ptrdiff_t prefix, Classify classify) {
+constexpr auto classify_token(const char* kind, std::ptrdiff_t prefix, Classify classify) {
   return [=](auto& ctx) {
     auto range = x3::_attr(ctx);
     state_of(ctx).last_token_end = range.end();
     auto result = classify(std::string_view(range.begin(), range.size()));
     if (!result)
-      throw ParseFailure{ErrorCode::EdnSyntax, range.begin() - prefix, range.end(),
-                         std::string("invalid ") + kind + " " + quoted_token(range.begin() - prefix, range.end()),
-                         std::move(result.error()), nullptr, {}};
+      throw ParseFailure{.where = range.begin() - prefix,
+                         .token_end = range.end(),
+                         .what = std::string("invalid ") + kind + " " +
+                                 quoted_token(range.begin() - prefix, range.end()),
+                         .detail = std::move(result.error())};
     x3::_val(ctx) = Value(std::move(*result));
   };
 }
 
-inline auto const leave = [](auto& ctx) { state_of(ctx).leave(); };
+inline constexpr auto leave = [](auto& ctx) { state_of(ctx).leave(); };
 
 struct Items {
   std::vector<Value> values;
@@ -238,72 +284,87 @@ std::vector<std::size_t> sorted_order(std::size_t n, KeyOf key_of) {
 
 // Throws if two keys are equal, naming the later occurrence and the earlier one.
 template <class KeyOf>
-void check_unique(std::size_t n, KeyOf key_of, const std::vector<Iterator>& starts, const char* what) {
+void check_unique(std::size_t n, KeyOf key_of, const std::vector<Iterator>& starts,
+                  const char* what) {
   auto order = sorted_order(n, key_of);
   for (std::size_t i = 1; i < n; ++i) {
     if (compare(key_of(order[i - 1]), key_of(order[i])) != 0) continue;
     std::string shown = to_edn(key_of(order[i]));
     if (shown.size() > 40) shown = shown.substr(0, 40) + "...";
-    throw ParseFailure{ErrorCode::EdnSyntax, starts[order[i]], nullptr,
-                       std::string("duplicate ") + what + " " + shown, "maps and sets cannot repeat a key",
-                       starts[order[i - 1]], "first at"};
+    throw ParseFailure{.where = starts[order[i]],
+                       .what = std::string("duplicate ") + what + " " + shown,
+                       .detail = "maps and sets cannot repeat a key",
+                       .related = starts[order[i - 1]],
+                       .related_what = "first at"};
   }
 }
 
 // For (mark >> form): the attribute is (position, value).
-inline auto const push_item = [](auto& ctx) {
+inline constexpr auto push_item = [](auto& ctx) {
   Items& items = x3::_val(ctx);
   items.starts.push_back(boost::fusion::at_c<0>(x3::_attr(ctx)));
   items.values.push_back(std::move(boost::fusion::at_c<1>(x3::_attr(ctx))));
 };
-inline auto const push_key = [](auto& ctx) {
+inline constexpr auto push_key = [](auto& ctx) {
   MapItems& items = x3::_val(ctx);
   items.key_starts.push_back(boost::fusion::at_c<0>(x3::_attr(ctx)));
   items.entries.emplace_back(std::move(boost::fusion::at_c<1>(x3::_attr(ctx))), Value());
 };
-inline auto const push_value = [](auto& ctx) {
+inline constexpr auto push_value = [](auto& ctx) {
   x3::_val(ctx).entries.back().second = std::move(x3::_attr(ctx));
 };
 
-inline auto const make_list = [](auto& ctx) { x3::_val(ctx) = List{std::move(x3::_attr(ctx).values)}; };
-inline auto const make_vector = [](auto& ctx) { x3::_val(ctx) = Vector{std::move(x3::_attr(ctx).values)}; };
-inline auto const make_set_value = [](auto& ctx) {
+inline constexpr auto make_list = [](auto& ctx) {
+  x3::_val(ctx) = List{std::move(x3::_attr(ctx).values)};
+};
+inline constexpr auto make_vector = [](auto& ctx) {
+  x3::_val(ctx) = Vector{std::move(x3::_attr(ctx).values)};
+};
+inline constexpr auto make_set_value = [](auto& ctx) {
   Items& items = x3::_attr(ctx);
-  check_unique(items.values.size(), [&](std::size_t i) -> const Value& { return items.values[i]; },
-               items.starts, "set element");
+  check_unique(
+      items.values.size(), [&](std::size_t i) -> const Value& { return items.values[i]; },
+      items.starts, "set element");
   Set set;
-  if (!make_set(std::move(items.values), set)) throw std::logic_error("make_set disagrees with check_unique");
+  if (!make_set(std::move(items.values), set))
+    throw std::logic_error("make_set disagrees with check_unique");
   x3::_val(ctx) = std::move(set);
 };
-inline auto const make_map_value = [](auto& ctx) {
+inline constexpr auto make_map_value = [](auto& ctx) {
   MapItems& items = x3::_attr(ctx);
-  check_unique(items.entries.size(), [&](std::size_t i) -> const Value& { return items.entries[i].first; },
-               items.key_starts, "map key");
+  check_unique(
+      items.entries.size(), [&](std::size_t i) -> const Value& { return items.entries[i].first; },
+      items.key_starts, "map key");
   Map map;
-  if (!make_map(std::move(items.entries), map)) throw std::logic_error("make_map disagrees with check_unique");
+  if (!make_map(std::move(items.entries), map))
+    throw std::logic_error("make_map disagrees with check_unique");
   x3::_val(ctx) = std::move(map);
 };
 
-inline auto const open_string = [](auto& ctx) { state_of(ctx).string_start = x3::_attr(ctx); };
-inline auto const close_string = [](auto& ctx) { state_of(ctx).string_start = nullptr; };
-inline auto const append_range = [](auto& ctx) {
+inline constexpr auto open_string = [](auto& ctx) { state_of(ctx).string_start = x3::_attr(ctx); };
+inline constexpr auto close_string = [](auto& ctx) { state_of(ctx).string_start = nullptr; };
+inline constexpr auto append_range = [](auto& ctx) {
   auto range = x3::_attr(ctx);
   x3::_val(ctx).append(range.begin(), range.end());
 };
-inline auto const append_code_point = [](auto& ctx) { append_utf8(x3::_val(ctx), x3::_attr(ctx)); };
-inline auto const make_string = [](auto& ctx) { x3::_val(ctx) = Value(std::move(x3::_attr(ctx))); };
+inline constexpr auto append_code_point = [](auto& ctx) {
+  append_utf8(x3::_val(ctx), x3::_attr(ctx));
+};
+inline constexpr auto make_string = [](auto& ctx) {
+  x3::_val(ctx) = Value(std::move(x3::_attr(ctx)));
+};
 
-inline auto const make_symbolic = classify_token("symbolic value", 2, edn_tokens::symbolic);
-inline auto const make_char = classify_token("character", 1, [](std::string_view name) {
+inline constexpr auto make_symbolic = classify_token("symbolic value", 2, edn_tokens::symbolic);
+inline constexpr auto make_char = classify_token("character", 1, [](std::string_view name) {
   auto c = edn_tokens::character(name);
   return c ? std::expected<Char, std::string>(Char{*c}) : std::unexpected(std::move(c.error()));
 });
-inline auto const make_keyword = classify_token("keyword", 1, edn_tokens::keyword);
-inline auto const make_number = classify_token("number", 0, edn_tokens::number);
-inline auto const make_symbol = classify_token("symbol", 0, edn_tokens::symbol);
+inline constexpr auto make_keyword = classify_token("keyword", 1, edn_tokens::keyword);
+inline constexpr auto make_number = classify_token("number", 0, edn_tokens::number);
+inline constexpr auto make_symbol = classify_token("symbol", 0, edn_tokens::symbol);
 
 // The tag of a tagged literal: validated, stored in the rule's value until the tagged form is read.
-inline auto const start_tag = [](auto& ctx) {
+inline constexpr auto start_tag = [](auto& ctx) {
   auto range = x3::_attr(ctx);
   state_of(ctx).enter(range.begin() - 1, std::string_view(range.begin() - 1, range.size() + 1));
   classify_token("tag", 1, edn_tokens::tag)(ctx);
@@ -314,7 +375,7 @@ inline auto const start_tag = [](auto& ctx) {
 Value tagged_value(Symbol tag, Value value, Iterator at);
 
 // For (mark >> tag_value): the attribute is (position, value).
-inline auto const finish_tagged = [](auto& ctx) {
+inline constexpr auto finish_tagged = [](auto& ctx) {
   state_of(ctx).leave();
   Symbol tag = std::get<Symbol>(x3::_val(ctx).storage());
   x3::_val(ctx) = tagged_value(std::move(tag), std::move(boost::fusion::at_c<1>(x3::_attr(ctx))),
@@ -323,100 +384,109 @@ inline auto const finish_tagged = [](auto& ctx) {
 
 // A comment cut off by the end of the buffer (no newline yet) is treated like a token there: the
 // text that follows may continue it.
-inline auto const end_comment = [](auto& ctx) { state_of(ctx).last_token_end = x3::_attr(ctx).end(); };
+inline constexpr auto end_comment = [](auto& ctx) {
+  state_of(ctx).last_token_end = x3::_attr(ctx).end();
+};
 
-inline auto const check_quote_allowed = [](auto& ctx) { x3::_pass(ctx) = state_of(ctx).skip_quote; };
+inline constexpr auto check_quote_allowed = [](auto& ctx) {
+  x3::_pass(ctx) = state_of(ctx).skip_quote;
+};
 
 // ---- rules -----------------------------------------------------------------------------------
 
 // Rules that name what an expectation point wants; their names appear in error messages.
-x3::rule<class discard_class> const discard = "discard";
-x3::rule<class discarded_class, Value> const discarded = "a form after '#_'";
-x3::rule<class quote_class> const quote = "quote";
-x3::rule<class form_body_class, Value> const form_body = "a form";
-x3::rule<class items_class, Items> const items = "forms";
-x3::rule<class map_items_class, MapItems> const map_items = "map entries";
-x3::rule<class map_value_class, Value> const map_value = "a map value (a map needs an even number of forms)";
-x3::rule<class list_class, Value> const list = "list";
-x3::rule<class vector_class, Value> const vector = "vector";
-x3::rule<class map_class, Value> const map = "map";
-x3::rule<class set_class, Value> const set = "set";
-x3::rule<class close_list_class> const close_list = "')' or a form";
-x3::rule<class close_vector_class> const close_vector = "']' or a form";
-x3::rule<class close_map_class> const close_map = "'}' or a map key";
-x3::rule<class close_set_class> const close_set = "'}' or a form";
-x3::rule<class dispatch_class, Value> const dispatch = "dispatch";
-x3::rule<class dispatch_body_class, Value> const dispatch_body =
+constexpr x3::rule<class discard_class> discard = "discard";
+constexpr x3::rule<class discarded_class, Value> discarded = "a form after '#_'";
+constexpr x3::rule<class quote_class> quote = "quote";
+constexpr x3::rule<class form_body_class, Value> form_body = "a form";
+constexpr x3::rule<class items_class, Items> items = "forms";
+constexpr x3::rule<class map_items_class, MapItems> map_items = "map entries";
+constexpr x3::rule<class map_value_class, Value> map_value =
+    "a map value (a map needs an even number of forms)";
+constexpr x3::rule<class list_class, Value> list = "list";
+constexpr x3::rule<class vector_class, Value> vector = "vector";
+constexpr x3::rule<class map_class, Value> map = "map";
+constexpr x3::rule<class set_class, Value> set = "set";
+constexpr x3::rule<class close_list_class> close_list = "')' or a form";
+constexpr x3::rule<class close_vector_class> close_vector = "']' or a form";
+constexpr x3::rule<class close_map_class> close_map = "'}' or a map key";
+constexpr x3::rule<class close_set_class> close_set = "'}' or a form";
+constexpr x3::rule<class dispatch_class, Value> dispatch = "dispatch";
+constexpr x3::rule<class dispatch_body_class, Value> dispatch_body =
     "'{', '#', '_' or a tag (a symbol starting with a letter) after '#'";
-x3::rule<class symbolic_class, Value> const symbolic = "symbolic value";
-x3::rule<class symbolic_name_class, Value> const symbolic_name = "Inf, -Inf or NaN after '##'";
-x3::rule<class tagged_class, Value> const tagged = "tagged literal";
-x3::rule<class tag_value_class, Value> const tag_value = "a form after the tag";
-x3::rule<class string_class, Value> const string = "string";
-x3::rule<class string_body_class, std::string> const string_body = "string characters";
-x3::rule<class escape_class, char32_t> const escape =
+constexpr x3::rule<class symbolic_class, Value> symbolic = "symbolic value";
+constexpr x3::rule<class symbolic_name_class, Value> symbolic_name = "Inf, -Inf or NaN after '##'";
+constexpr x3::rule<class tagged_class, Value> tagged = "tagged literal";
+constexpr x3::rule<class tag_value_class, Value> tag_value = "a form after the tag";
+constexpr x3::rule<class string_class, Value> string = "string";
+constexpr x3::rule<class string_body_class, std::string> string_body = "string characters";
+constexpr x3::rule<class escape_class, char32_t> escape =
     "an escape: \\\" \\\\ \\b \\f \\n \\r \\t or \\uXXXX";
-x3::rule<class close_quote_class> const close_quote = "'\"' to end the string";
-x3::rule<class character_class, Value> const character = "character";
-x3::rule<class character_name_class, Value> const character_name = "a character name after '\\'";
-x3::rule<class keyword_class, Value> const keyword = "keyword";
-x3::rule<class keyword_name_class, Value> const keyword_name = "a keyword name after ':'";
-x3::rule<class number_class, Value> const number = "number";
-x3::rule<class symbol_class, Value> const symbol = "symbol";
-x3::rule<class end_one_class> const end_one = "end of input (exactly one form was expected)";
-x3::rule<class end_all_class> const end_all = "a form or end of input";
+constexpr x3::rule<class close_quote_class> close_quote = "'\"' to end the string";
+constexpr x3::rule<class character_class, Value> character = "character";
+constexpr x3::rule<class character_name_class, Value> character_name =
+    "a character name after '\\'";
+constexpr x3::rule<class keyword_class, Value> keyword = "keyword";
+constexpr x3::rule<class keyword_name_class, Value> keyword_name = "a keyword name after ':'";
+constexpr x3::rule<class number_class, Value> number = "number";
+constexpr x3::rule<class symbol_class, Value> symbol = "symbol";
+constexpr x3::rule<class end_one_class> end_one = "end of input (exactly one form was expected)";
+constexpr x3::rule<class end_all_class> end_all = "a form or end of input";
 
-whitespace_rule const ws = "whitespace";
-form_rule const form_ = "a form";
-document_rule const document_ = "document";
-documents_rule const documents_ = "documents";
+constexpr whitespace_rule ws = "whitespace";
+constexpr form_rule form_ = "a form";
+constexpr document_rule document_ = "document";
+constexpr documents_rule documents_ = "documents";
 
-auto const ws_def = *(x3::omit[+whitespace_byte] | x3::raw[x3::lit(';') >> *comment_byte][end_comment] | discard);
-auto const discard_def = opener("#_", "#_") > ws > discarded[leave];
-auto const discarded_def = form_;
+constexpr auto ws_def =
+    *(x3::omit[+whitespace_byte] | x3::raw[x3::lit(';') >> *comment_byte][end_comment] | discard);
+constexpr auto discard_def = opener("#_", "#_") > ws > discarded[leave];
+constexpr auto discarded_def = form_;
 
-auto const form__def = -quote >> form_body;
-auto const quote_def = x3::lit('\'')[check_quote_allowed] >> ws;
-auto const form_body_def = list | vector | map | dispatch | string | character | keyword | number | symbol;
+constexpr auto form__def = (quote > form_body) | form_body;
+constexpr auto quote_def = x3::lit('\'')[check_quote_allowed] >> ws;
+constexpr auto form_body_def =
+    list | vector | map | dispatch | string | character | keyword | number | symbol;
 
-auto const items_def = *((mark >> form_)[push_item] >> ws);
-auto const map_items_def = *((mark >> form_)[push_key] >> ws > map_value[push_value] > ws);
-auto const map_value_def = form_;
-auto const list_def = (opener("(", "(") > ws > items > close_list[leave])[make_list];
-auto const vector_def = (opener("[", "[") > ws > items > close_vector[leave])[make_vector];
-auto const map_def = (opener("{", "{") > ws > map_items > close_map[leave])[make_map_value];
-auto const set_def = (opener("{", "#{", 1) > ws > items > close_set[leave])[make_set_value];
-auto const close_list_def = x3::lit(')');
-auto const close_vector_def = x3::lit(']');
-auto const close_map_def = x3::lit('}');
-auto const close_set_def = x3::lit('}');
+constexpr auto items_def = *((mark >> form_)[push_item] >> ws);
+constexpr auto map_items_def = *((mark >> form_)[push_key] >> ws > map_value[push_value] > ws);
+constexpr auto map_value_def = form_;
+constexpr auto list_def = (opener("(", "(") > ws > items > close_list[leave])[make_list];
+constexpr auto vector_def = (opener("[", "[") > ws > items > close_vector[leave])[make_vector];
+constexpr auto map_def = (opener("{", "{") > ws > map_items > close_map[leave])[make_map_value];
+constexpr auto set_def = (opener("{", "#{", 1) > ws > items > close_set[leave])[make_set_value];
+constexpr auto close_list_def = x3::lit(')');
+constexpr auto close_vector_def = x3::lit(']');
+constexpr auto close_map_def = x3::lit('}');
+constexpr auto close_set_def = x3::lit('}');
 
-auto const dispatch_def = x3::lit('#') > dispatch_body;
-auto const dispatch_body_def = set | symbolic | tagged;
-auto const symbolic_def = x3::lit('#') > symbolic_name;
-auto const symbolic_name_def = x3::raw[+constituent][make_symbolic];
-auto const tagged_def = x3::raw[alpha >> *constituent][start_tag] > ws > (mark >> tag_value)[finish_tagged];
-auto const tag_value_def = form_;
+constexpr auto dispatch_def = x3::lit('#') > dispatch_body;
+constexpr auto dispatch_body_def = set | symbolic | tagged;
+constexpr auto symbolic_def = x3::lit('#') > symbolic_name;
+constexpr auto symbolic_name_def = x3::raw[+constituent][make_symbolic];
+constexpr auto tagged_def = x3::raw[alpha >> *constituent][start_tag] > ws >
+                            (mark >> tag_value)[finish_tagged];
+constexpr auto tag_value_def = form_;
 
-auto const string_def =
-    (x3::omit[(mark >> x3::lit('"'))[open_string]] > string_body > close_quote[close_string])[make_string];
-auto const string_body_def = *(x3::raw[+plain_string_byte][append_range] |
-                               (x3::lit('\\') > escape)[append_code_point] |
-                               x3::raw[utf8_sequence][append_range]);
-auto const escape_def = simple_escape | (x3::lit('u') > unicode_escape);
-auto const close_quote_def = x3::lit('"');
+constexpr auto string_def = (x3::omit[(mark >> x3::lit('"'))[open_string]] > string_body >
+                             close_quote[close_string])[make_string];
+constexpr auto string_body_def =
+    *(x3::raw[+plain_string_byte][append_range] | (x3::lit('\\') > escape)[append_code_point] |
+      x3::raw[utf8_sequence][append_range]);
+constexpr auto escape_def = simple_escape | (x3::lit('u') > unicode_escape);
+constexpr auto close_quote_def = x3::lit('"');
 
-auto const character_def = x3::lit('\\') > character_name;
-auto const character_name_def = x3::raw[graphic >> *constituent][make_char];
-auto const keyword_def = x3::lit(':') > keyword_name;
-auto const keyword_name_def = x3::raw[+constituent][make_keyword];
-auto const number_def = x3::raw[-sign >> digit >> *constituent][make_number];
-auto const symbol_def = x3::raw[symbol_start >> *constituent][make_symbol];
+constexpr auto character_def = x3::lit('\\') > character_name;
+constexpr auto character_name_def = x3::raw[graphic >> *constituent][make_char];
+constexpr auto keyword_def = x3::lit(':') > keyword_name;
+constexpr auto keyword_name_def = x3::raw[+constituent][make_keyword];
+constexpr auto number_def = x3::raw[-sign >> digit >> *constituent][make_number];
+constexpr auto symbol_def = x3::raw[symbol_start >> *constituent][make_symbol];
 
-auto const document__def = ws > form_ > ws > end_one;
-auto const documents__def = ws > *(form_ >> ws) > end_all;
-auto const end_one_def = x3::eoi;
-auto const end_all_def = x3::eoi;
+constexpr auto document__def = ws > form_ > ws > end_one;
+constexpr auto documents__def = ws > *(form_ >> ws) > end_all;
+constexpr auto end_one_def = x3::eoi;
+constexpr auto end_all_def = x3::eoi;
 
 BOOST_SPIRIT_DEFINE(ws, discard, discarded, quote, form_, form_body, items, map_items, map_value,
                     list, vector, map, set, close_list, close_vector, close_map, close_set,
@@ -424,9 +494,17 @@ BOOST_SPIRIT_DEFINE(ws, discard, discarded, quote, form_, form_body, items, map_
                     string_body, escape, close_quote, character, character_name, keyword,
                     keyword_name, number, symbol, document_, documents_, end_one, end_all)
 
-whitespace_rule const& whitespace() { return ws; }
-form_rule const& form() { return form_; }
-document_rule const& document() { return document_; }
-documents_rule const& documents() { return documents_; }
+whitespace_rule const& whitespace() {
+  return ws;
+}
+form_rule const& form() {
+  return form_;
+}
+document_rule const& document() {
+  return document_;
+}
+documents_rule const& documents() {
+  return documents_;
+}
 
 }  // namespace quarry::edn_grammar

@@ -41,7 +41,9 @@ Civil civil_from_days(std::int64_t z) noexcept {
   return {y + (m <= 2), m, d};
 }
 
-bool is_leap(std::int64_t y) noexcept { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool is_leap(std::int64_t y) noexcept {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 unsigned days_in_month(std::int64_t y, unsigned m) noexcept {
   static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -75,7 +77,9 @@ std::optional<std::int64_t> take_year(std::string_view t, std::size_t& pos) {
   bool negative = sign && t[pos] == '-';
   if (sign) ++pos;
   std::size_t n = 0;
-  while (pos + n < t.size() && n < 10 && edn_chars::is_digit(static_cast<unsigned char>(t[pos + n]))) ++n;
+  while (pos + n < t.size() && n < 10 &&
+         edn_chars::is_digit(static_cast<unsigned char>(t[pos + n])))
+    ++n;
   if (n < 4 || (!sign && n != 4) || n > 9) return std::nullopt;
   std::int64_t y = 0;
   for (std::size_t i = 0; i < n; ++i) y = y * 10 + (t[pos + i] - '0');
@@ -112,7 +116,8 @@ std::expected<Fields, std::string> take_date_time(std::string_view t, std::size_
     return invalid("expected a second 00-59");
   if (*more && take(t, pos, '.')) {
     std::size_t digits = 0;
-    for (; pos < t.size() && edn_chars::is_digit(static_cast<unsigned char>(t[pos])); ++pos, ++digits)
+    for (; pos < t.size() && edn_chars::is_digit(static_cast<unsigned char>(t[pos]));
+         ++pos, ++digits)
       if (digits < 3) f.millis = f.millis * 10 + static_cast<unsigned>(t[pos] - '0');
     if (digits == 0) return invalid("expected digits after '.'");
     for (; digits < 3; ++digits) f.millis *= 10;
@@ -172,8 +177,8 @@ void append_inst(std::string& out, Instant instant) {
   int n = std::snprintf(buf, sizeof buf, year_format, static_cast<long long>(c.year));
   out.append(buf, static_cast<std::size_t>(n));
   auto t = static_cast<unsigned>(rem);
-  n = std::snprintf(buf, sizeof buf, "-%02u-%02uT%02u:%02u:%02u.%03uZ", c.month, c.day,
-                    t / 3600000, t / 60000 % 60, t / 1000 % 60, t % 1000);
+  n = std::snprintf(buf, sizeof buf, "-%02u-%02uT%02u:%02u:%02u.%03uZ", c.month, c.day, t / 3600000,
+                    t / 60000 % 60, t / 1000 % 60, t % 1000);
   out.append(buf, static_cast<std::size_t>(n));
 }
 
@@ -193,7 +198,8 @@ std::expected<Uuid, std::string> parse_uuid(std::string_view text) {
     uuid.bytes[byte / 2] = static_cast<std::uint8_t>(uuid.bytes[byte / 2] << 4 | nibble);
     ++byte;
   }
-  if (!ok) return invalid("expected 8-4-4-4-12 hex digits, e.g. f81d4fae-7dec-11d0-a765-00a0c91e6bf6");
+  if (!ok)
+    return invalid("expected 8-4-4-4-12 hex digits, e.g. f81d4fae-7dec-11d0-a765-00a0c91e6bf6");
   return uuid;
 }
 

@@ -98,30 +98,68 @@ void append_tagged_text(std::string& out, const char* tag, AppendText append_tex
 
 void append_edn(std::string& out, const Value& value) {
   switch (value.kind()) {
-    case ValueKind::Nil: out += "nil"; return;
-    case ValueKind::Boolean: out += value.as<bool>() ? "true" : "false"; return;
-    case ValueKind::Long: append_integer(out, value.as<std::int64_t>()); return;
-    case ValueKind::Double: append_double(out, value.as<double>()); return;
-    case ValueKind::BigInt: out += value.as<BigInt>().digits; out += 'N'; return;
-    case ValueKind::BigDec: out += value.as<BigDec>().text; out += 'M'; return;
+    case ValueKind::Nil:
+      out += "nil";
+      return;
+    case ValueKind::Boolean:
+      out += value.as<bool>() ? "true" : "false";
+      return;
+    case ValueKind::Long:
+      append_integer(out, value.as<std::int64_t>());
+      return;
+    case ValueKind::Double:
+      append_double(out, value.as<double>());
+      return;
+    case ValueKind::BigInt:
+      out += value.as<BigInt>().digits;
+      out += 'N';
+      return;
+    case ValueKind::BigDec:
+      out += value.as<BigDec>().text;
+      out += 'M';
+      return;
     case ValueKind::Instant:
-      append_tagged_text(out, "#inst", [&](std::string& o) { edn_literals::append_inst(o, value.as<Instant>()); });
+      append_tagged_text(
+          out, "#inst", [&](std::string& o) { edn_literals::append_inst(o, value.as<Instant>()); });
       return;
     case ValueKind::Uuid:
-      append_tagged_text(out, "#uuid", [&](std::string& o) { edn_literals::append_uuid(o, value.as<Uuid>()); });
+      append_tagged_text(out, "#uuid",
+                         [&](std::string& o) { edn_literals::append_uuid(o, value.as<Uuid>()); });
       return;
-    case ValueKind::Char: append_char(out, value.as<Char>().code_point); return;
-    case ValueKind::String: append_edn_string(out, value.as<std::string>()); return;
-    case ValueKind::Keyword: out += ':'; append_name(out, value.as<Keyword>()); return;
-    case ValueKind::Symbol: append_name(out, value.as<Symbol>()); return;
-    case ValueKind::Ref: append_integer(out, value.as<EntityId>().value); return;
+    case ValueKind::Char:
+      append_char(out, value.as<Char>().code_point);
+      return;
+    case ValueKind::String:
+      append_edn_string(out, value.as<std::string>());
+      return;
+    case ValueKind::Keyword:
+      out += ':';
+      append_name(out, value.as<Keyword>());
+      return;
+    case ValueKind::Symbol:
+      append_name(out, value.as<Symbol>());
+      return;
+    case ValueKind::Ref:
+      append_integer(out, value.as<EntityId>().value);
+      return;
     case ValueKind::Bytes:
-      append_tagged_text(out, "#bytes", [&](std::string& o) { edn_literals::append_base64(o, value.as<Bytes>().data); });
+      append_tagged_text(out, "#bytes", [&](std::string& o) {
+        edn_literals::append_base64(o, value.as<Bytes>().data);
+      });
       return;
-    case ValueKind::Vector: append_items(out, '[', value.as<Vector>().items, ']'); return;
-    case ValueKind::List: append_items(out, '(', value.as<List>().items, ')'); return;
-    case ValueKind::Map: append_map(out, value.as<Map>()); return;
-    case ValueKind::Set: out += '#'; append_items(out, '{', value.as<Set>().items, '}'); return;
+    case ValueKind::Vector:
+      append_items(out, '[', value.as<Vector>().items, ']');
+      return;
+    case ValueKind::List:
+      append_items(out, '(', value.as<List>().items, ')');
+      return;
+    case ValueKind::Map:
+      append_map(out, value.as<Map>());
+      return;
+    case ValueKind::Set:
+      out += '#';
+      append_items(out, '{', value.as<Set>().items, '}');
+      return;
     case ValueKind::Tagged: {
       const Tagged& t = value.as<Tagged>();
       out += '#';

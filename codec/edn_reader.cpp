@@ -16,13 +16,13 @@ Value tagged_value(Symbol tag, Value value, Iterator at) {
   std::string literal = "#" + tag.name;
   const std::string* text = value.get_if<std::string>();
   if (!text)
-    throw ParseFailure{ErrorCode::EdnSyntax, at, nullptr, "invalid " + literal,
-                       literal + " takes a string", nullptr, {}};
+    throw ParseFailure{
+        .where = at, .what = "invalid " + literal, .detail = literal + " takes a string"};
   auto failure = [&](std::string reason) {
     std::string shown = text->size() > 40 ? text->substr(0, 40) + "..." : *text;
     std::string what = "invalid " + literal + " ";
     append_edn_string(what, shown);
-    return ParseFailure{ErrorCode::EdnSyntax, at, nullptr, std::move(what), std::move(reason), nullptr, {}};
+    return ParseFailure{.where = at, .what = std::move(what), .detail = std::move(reason)};
   };
   if (builtin("inst")) {
     auto instant = edn_literals::parse_inst(*text);
@@ -60,16 +60,16 @@ template <class Rule, class Attr>
 std::optional<ParseFailure> run(Rule const& rule, Iterator& first, Iterator last, ParseState& state,
                                 Attr& attr) {
   try {
-    if (x3::parse(first, last, x3::with<edn_grammar::state_tag>(state)[rule], attr)) return std::nullopt;
-    return ParseFailure{ErrorCode::EdnSyntax, first, nullptr, {}, std::string("expected ") + rule.name,
-                        nullptr, {}};
+    if (x3::parse(first, last, x3::with<edn_grammar::state_tag>(state)[rule], attr))
+      return std::nullopt;
+    return ParseFailure{.where = first, .detail = std::string("expected ") + rule.name};
   } catch (const x3::expectation_failure<Iterator>& e) {
-    return ParseFailure{ErrorCode::EdnSyntax, e.where(), nullptr, {}, "expected " + e.which(), nullptr, {}};
+    return ParseFailure{.where = e.where(), .detail = "expected " + e.which()};
   } catch (ParseFailure& f) {
     return std::move(f);
   } catch (const std::exception& e) {  // allocation failure, or a bug
-    return ParseFailure{ErrorCode::Internal, nullptr, nullptr,
-                        std::string("EDN reader failed: ") + e.what(), {}, nullptr, {}};
+    return ParseFailure{.code = ErrorCode::Internal,
+                        .what = std::string("EDN reader failed: ") + e.what()};
   }
 }
 
@@ -79,9 +79,12 @@ std::string describe_found(Iterator where, Iterator last) {
   char buf[48];
   if (c == '\n') return "unexpected newline";
   if (c == '\t') return "unexpected tab";
-  if (c >= 0x20 && c < 0x7f) std::snprintf(buf, sizeof buf, "unexpected character '%c'", c);
-  else if (c >= 0x80) std::snprintf(buf, sizeof buf, "unexpected non-ASCII byte 0x%02x", c);
-  else std::snprintf(buf, sizeof buf, "unexpected control byte 0x%02x", c);
+  if (c >= 0x20 && c < 0x7f)
+    std::snprintf(buf, sizeof buf, "unexpected character '%c'", c);
+  else if (c >= 0x80)
+    std::snprintf(buf, sizeof buf, "unexpected non-ASCII byte 0x%02x", c);
+  else
+    std::snprintf(buf, sizeof buf, "unexpected control byte 0x%02x", c);
   return buf;
 }
 
@@ -91,19 +94,24 @@ std::string line_column(TextPosition p) {
 
 // What is still open at the end of the input, for "unexpected end of input" messages.
 std::string unclosed_note(const ParseState& state, auto position_of) {
-  if (state.string_start) return " (the string at " + line_column(position_of(state.string_start)) + " is not closed)";
+  if (state.string_start)
+    return " (the string at " + line_column(position_of(state.string_start)) + " is not closed)";
   if (state.open.empty()) return {};
   const auto& o = state.open.back();
   std::string where = line_column(position_of(o.at));
   if (o.label == "#_") return " (the #_ at " + where + " has no form to discard)";
-  if (o.label[0] == '#' && o.label != "#{") return " (the tag " + std::string(o.label) + " at " + where + " has no form)";
+  if (o.label[0] == '#' && o.label != "#{")
+    return " (the tag " + std::string(o.label) + " at " + where + " has no form)";
   return " (the '" + std::string(o.label) + "' at " + where + " is not closed)";
 }
 
-Error make_error(const ParseFailure& f, const ParseState& state, std::string_view text, TextPosition base) {
+Error make_error(const ParseFailure& f, const ParseState& state, std::string_view text,
+                 TextPosition base) {
   Iterator begin = text.data(), last = begin + text.size();
   if (!f.where) return Error{f.code, f.what};
-  auto position_of = [&](Iterator p) { return advance(base, {begin, static_cast<std::size_t>(p - begin)}); };
+  auto position_of = [&](Iterator p) {
+    return advance_position(base, {begin, static_cast<std::size_t>(p - begin)});
+  };
   std::string message = f.what.empty() ? describe_found(f.where, last) : f.what;
   message += " at " + line_column(position_of(f.where));
   if (!f.detail.empty()) message += ": " + f.detail;
@@ -122,7 +130,7 @@ bool at_buffer_end(const ParseFailure& f, Iterator last) {
 
 }  // namespace
 
-TextPosition advance(TextPosition from, std::string_view text) noexcept {
+TextPosition advance_position(TextPosition from, std::string_view text) noexcept {
   for (char ch : text) {
     auto c = static_cast<unsigned char>(ch);
     if (c == '\n') {
@@ -176,10 +184,13 @@ ReadStep read_next_form(std::string_view buffer, TextPosition at, bool end_of_in
   if (auto f = run(edn_grammar::form(), p, last, state, value)) return failed(*f);
   if (!end_of_input && p == last && state.last_token_end == last)
     return ReadStep{ReadStatus::Incomplete, 0, {}, {}};
-  TextPosition start = advance(at, {begin, static_cast<std::size_t>(form_start - begin)});
-  TextPosition end = advance(start, {form_start, static_cast<std::size_t>(p - form_start)});
-  return ReadStep{ReadStatus::Form, static_cast<std::size_t>(p - begin),
-                  EdnForm{std::move(value), start, end}, {}};
+  TextPosition start = advance_position(at, {begin, static_cast<std::size_t>(form_start - begin)});
+  TextPosition end =
+      advance_position(start, {form_start, static_cast<std::size_t>(p - form_start)});
+  return ReadStep{ReadStatus::Form,
+                  static_cast<std::size_t>(p - begin),
+                  EdnForm{std::move(value), start, end},
+                  {}};
 }
 
 }  // namespace quarry

@@ -12,8 +12,8 @@
 // Errors: every function returns an Error with code EdnSyntax (or EdnDepth when nesting exceeds
 // EdnReadOptions::max_depth) whose message names the line and column (1-based) and what was
 // expected, e.g. "unexpected character ')' at line 3, column 7: expected ']' or a form".
-// Columns count Unicode code points. Nothing throws; the reader never recurses deeper than
-// max_depth, whatever the input.
+// Columns count Unicode code points. Nothing throws (an allocation failure while parsing becomes
+// an Internal error); the reader never recurses deeper than max_depth, whatever the input.
 //
 // Thread safety: all functions are reentrant; an EdnStreamReader is not shared between threads.
 #pragma once
@@ -36,8 +36,8 @@ struct EdnReadOptions {
   // 6 KiB at -O0 and 12 KiB with AddressSanitizer, so the default fits an 8 MiB main-thread
   // stack in all three. Lower it for threads with small stacks.
   std::size_t max_depth = 512;
-  // When true, a ' (Clojure's quote) directly before a form is skipped, so text pasted from
-  // Clojure reads as plain data: '[:find ?e ...]. The REPL sets this (DESIGN.md §7).
+  // When true, a ' (Clojure's quote) before any form is skipped, so text pasted from Clojure
+  // reads as plain data: '[:find ?e ...]. The REPL sets this (DESIGN.md §7).
   bool skip_quote = false;
 };
 
@@ -51,7 +51,7 @@ struct TextPosition {
 };
 
 // The position reached after `text`, which starts at `from`.
-[[nodiscard]] TextPosition advance(TextPosition from, std::string_view text) noexcept;
+[[nodiscard]] TextPosition advance_position(TextPosition from, std::string_view text) noexcept;
 
 // Exactly one form: leading and trailing whitespace, comments and #_ discards are allowed, any
 // other text before the end is an error ("1 2" fails at the 2).

@@ -7,8 +7,10 @@ namespace quarry {
 void EdnBracketScan::step(unsigned char c) noexcept {
   switch (mode_) {
     case Mode::String:
-      if (c == '\\') mode_ = Mode::StringEscape;
-      else if (c == '"') mode_ = Mode::Code;
+      if (c == '\\')
+        mode_ = Mode::StringEscape;
+      else if (c == '"')
+        mode_ = Mode::Code;
       return;
     case Mode::StringEscape:
       mode_ = Mode::String;
@@ -24,11 +26,27 @@ void EdnBracketScan::step(unsigned char c) noexcept {
       break;
   }
   switch (c) {
-    case '(': case '[': case '{': ++depth_; mode_ = Mode::Code; return;
-    case ')': case ']': case '}': --depth_; mode_ = Mode::Code; return;
-    case '"': mode_ = Mode::String; return;
-    case ';': mode_ = Mode::Comment; return;
-    case '\\': mode_ = Mode::CharStart; return;
+    case '(':
+    case '[':
+    case '{':
+      ++depth_;
+      mode_ = Mode::Code;
+      return;
+    case ')':
+    case ']':
+    case '}':
+      --depth_;
+      mode_ = Mode::Code;
+      return;
+    case '"':
+      mode_ = Mode::String;
+      return;
+    case ';':
+      mode_ = Mode::Comment;
+      return;
+    case '\\':
+      mode_ = Mode::CharStart;
+      return;
     default:
       mode_ = edn_chars::is_whitespace(c) ? Mode::Code : Mode::Token;
   }

@@ -22,9 +22,13 @@ class EdnBracketScan {
   [[nodiscard]] long depth() const noexcept { return depth_; }
   // True when the scan is not inside a string, a character literal or a token, i.e. at a point
   // where a top-level form could have ended.
-  [[nodiscard]] bool at_boundary() const noexcept { return mode_ == Mode::Code || mode_ == Mode::Comment; }
+  [[nodiscard]] bool at_boundary() const noexcept {
+    return mode_ == Mode::Code || mode_ == Mode::Comment;
+  }
   // True when everything opened so far has been closed (and no string is open).
-  [[nodiscard]] bool balanced() const noexcept { return depth_ <= 0 && mode_ != Mode::String && mode_ != Mode::StringEscape; }
+  [[nodiscard]] bool balanced() const noexcept {
+    return depth_ <= 0 && mode_ != Mode::String && mode_ != Mode::StringEscape;
+  }
 
  private:
   enum class Mode : unsigned char { Code, Token, String, StringEscape, CharStart, Comment };

@@ -12,11 +12,14 @@ constexpr std::size_t kAlwaysReparse = 16 * 1024;
 EdnStreamReader::EdnStreamReader(EdnReadOptions options, TextPosition start)
     : options_(options), position_(start) {}
 
-void EdnStreamReader::feed(std::string_view text) { buffer_.append(text); }
+void EdnStreamReader::feed(std::string_view text) {
+  buffer_.append(text);
+}
 
 Result<std::optional<EdnForm>> EdnStreamReader::next() {
   if (pending() == 0 || !worth_parsing()) return std::nullopt;
-  ReadStep step = read_next_form(std::string_view(buffer_).substr(start_), position_, finished_, options_);
+  ReadStep step =
+      read_next_form(std::string_view(buffer_).substr(start_), position_, finished_, options_);
   switch (step.status) {
     case ReadStatus::Incomplete:
       partial_size_ = pending();
@@ -34,10 +37,13 @@ Result<std::optional<EdnForm>> EdnStreamReader::next() {
   return std::nullopt;
 }
 
-void EdnStreamReader::discard_pending() { consume(pending()); }
+void EdnStreamReader::discard_pending() {
+  consume(pending());
+}
 
 bool EdnStreamReader::worth_parsing() {
-  if (partial_size_ == 0 || finished_ || pending() < kAlwaysReparse || pending() >= 2 * partial_size_)
+  if (partial_size_ == 0 || finished_ || pending() < kAlwaysReparse ||
+      pending() >= 2 * partial_size_)
     return true;
   partial_scan_.scan(std::string_view(buffer_).substr(start_ + partial_scanned_));
   partial_scanned_ = pending();
@@ -45,7 +51,7 @@ bool EdnStreamReader::worth_parsing() {
 }
 
 void EdnStreamReader::consume(std::size_t n) {
-  position_ = advance(position_, std::string_view(buffer_).substr(start_, n));
+  position_ = advance_position(position_, std::string_view(buffer_).substr(start_, n));
   start_ += n;
   if (start_ == buffer_.size()) {
     buffer_.clear();

@@ -8,11 +8,21 @@ void append_edn_string(std::string& out, std::string_view s) {
   out += '"';
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];
@@ -28,7 +38,9 @@ void append_edn_string(std::string& out, std::string_view s) {
 
 namespace {
 
-bool is_continuation(unsigned char c) noexcept { return (c & 0xC0) == 0x80; }
+bool is_continuation(unsigned char c) noexcept {
+  return (c & 0xC0) == 0x80;
+}
 
 }  // namespace
 

@@ -20,8 +20,8 @@ enum class Utf8Status : unsigned char {
 
 struct Utf8Sequence {
   Utf8Status status = Utf8Status::Invalid;
-  std::size_t length = 0;  // bytes of the sequence when Valid
-  char32_t code_point = 0; // when Valid
+  std::size_t length = 0;   // bytes of the sequence when Valid
+  char32_t code_point = 0;  // when Valid
 };
 
 // Decodes the one UTF-8 sequence at the start of `text` (RFC 3629: shortest form only, no

@@ -166,7 +166,8 @@ std::expected<Value, std::string> symbol(std::string_view token) {
 }
 
 std::expected<Keyword, std::string> keyword(std::string_view name) {
-  if (!name.empty() && name[0] == ':') return invalid("auto-resolved keywords (::name) are not EDN");
+  if (!name.empty() && name[0] == ':')
+    return invalid("auto-resolved keywords (::name) are not EDN");
   auto sym = checked_name(name, true);
   if (!sym) return std::unexpected(std::move(sym.error()));
   return Keyword{std::move(sym->ns), std::move(sym->name)};
