@@ -52,7 +52,8 @@ class RandomValues {
                                        std::numeric_limits<std::int64_t>::min(),
                                        std::numeric_limits<std::int64_t>::max() - 1000};
     switch (pick(4)) {
-      case 0: return kEdges[pick(std::size(kEdges))] + static_cast<std::int64_t>(pick(5)) - 2;
+      case 0:  // an edge nudged by -2..2, wrapping (computed unsigned: no signed overflow)
+        return static_cast<std::int64_t>(static_cast<std::uint64_t>(kEdges[pick(std::size(kEdges))]) + pick(5) - 2);
       case 1: return static_cast<std::int64_t>(pick(21)) - 10;
       case 2: return static_cast<std::int64_t>(rng_());
       default: return static_cast<std::int64_t>(rng_() >> pick(64));
