@@ -57,7 +57,7 @@ Result<std::optional<EntityId>> Db::entid(const Value& eid) const {
     return EntityId{static_cast<std::uint64_t>(*n)};
   }
   if (auto ref = eid.get_if<EntityId>()) return *ref;
-  if (auto k = eid.get_if<Keyword>()) return db.find_unique(index::sys::kIdent, eid);
+  if (eid.is<Keyword>()) return db.find_unique(index::sys::kIdent, eid);
   if (auto items = sequence_items(eid); items && items->size() == 2 && (*items)[0].is<Keyword>()) {
     const auto* attr = db.schema().find((*items)[0].as<Keyword>());
     if (!attr || attr->unique == index::Unique::None) {

@@ -26,10 +26,10 @@ struct ConnectionOptions {
   // See TxOptions::strict_schema.
   bool strict_schema = false;
   // Durability of each commit; absent: the store's default.
-  std::optional<bool> sync;
+  std::optional<bool> sync{};
   // Source of :db/txInstant (milliseconds since the epoch). Absent: the system clock. Instants
   // never go backwards: a clock reading earlier than the previous transaction's is raised to it.
-  std::function<Instant()> clock;
+  std::function<Instant()> clock{};
 };
 
 // What a transaction did.

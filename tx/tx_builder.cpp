@@ -17,7 +17,7 @@ bool is_ident_attr(const AttrRef& a) {
 void scan_map_for_ident_tempids(const MapForm& m, std::unordered_set<Value>& out);
 
 void scan_value_for_ident_tempids(const Value& v, std::unordered_set<Value>& out) {
-  if (auto m = v.get_if<Map>()) {
+  if (v.is<Map>()) {
     auto parsed = parse_tx_form(v);
     if (parsed) scan_map_for_ident_tempids(std::get<MapForm>(parsed->body), out);
   } else if (auto vec = v.get_if<Vector>()) {

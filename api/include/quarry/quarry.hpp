@@ -41,7 +41,7 @@ namespace quarry {
 struct Options {
   // The RocksDB directory. Required unless in_memory. Opening a directory that another Database
   // (in this or another process) holds fails with :storage/locked.
-  std::string path;
+  std::string path{};
 
   // Keep everything in memory (nothing is persisted; path is ignored).
   bool in_memory = false;
@@ -64,7 +64,7 @@ struct Options {
 
   // Source of each transaction's :db/txInstant; empty: the system clock. Instants never go
   // backwards (a reading earlier than the previous transaction's is raised to it). For tests.
-  std::function<Instant()> clock;
+  std::function<Instant()> clock{};
 };
 
 // An immutable database value: the state after one transaction (its basis), or a view of the
