@@ -16,11 +16,6 @@ using index::ValueType;
 
 namespace {
 
-std::vector<Datom> all(Result<index::DatomCursor> c) {
-  auto r = index::collect(std::move(c));
-  REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().message));
-  return *r;
-}
 
 std::vector<std::uint64_t> entities(const std::vector<Datom>& ds) {
   std::vector<std::uint64_t> out;

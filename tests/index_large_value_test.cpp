@@ -16,11 +16,6 @@ using index::ValueType;
 
 namespace {
 
-std::vector<Datom> all(Result<index::DatomCursor> c) {
-  auto r = index::collect(std::move(c));
-  REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().message));
-  return *r;
-}
 
 std::uint64_t count_keys(Store& store, std::string_view space) {
   auto snap = store.snapshot();

@@ -14,11 +14,6 @@ using index::ValueType;
 
 namespace {
 
-std::vector<Datom> all(Result<index::DatomCursor> c) {
-  auto r = index::collect(std::move(c));
-  REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().message));
-  return *r;
-}
 
 struct Saved {
   std::vector<Datom> current, history;

@@ -15,11 +15,6 @@ using index::ValueType;
 
 namespace {
 
-std::vector<Datom> all(Result<index::DatomCursor> c) {
-  auto r = index::collect(std::move(c));
-  REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().message));
-  return *r;
-}
 
 std::vector<Datom> without_tx_instants(std::vector<Datom> ds) {
   std::erase_if(ds, [](const Datom& d) { return d.a == index::sys::kTxInstant; });

@@ -67,4 +67,11 @@ class IndexTx {
   std::unique_ptr<index::Writer> writer_;
 };
 
+// Every datom a cursor yields; fails the test (with the error's message) on an error.
+inline std::vector<Datom> all(Result<index::DatomCursor> c) {
+  auto r = index::collect(std::move(c));
+  REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().message));
+  return *r;
+}
+
 }  // namespace quarry::testing
