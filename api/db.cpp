@@ -1,16 +1,11 @@
 #include <algorithm>
 
 #include "api/db_impl.hpp"
+#include "index/entity_ref.hpp"
 #include "index/schema.hpp"
 
 namespace quarry {
 namespace {
-
-const std::vector<Value>* sequence_items(const Value& v) {
-  if (auto vec = v.get_if<Vector>()) return &vec->items;
-  if (auto list = v.get_if<List>()) return &list->items;
-  return nullptr;
-}
 
 Value ref_map(EntityId e) {
   Map m;
@@ -51,29 +46,7 @@ Result<std::vector<Datom>> Db::datoms(IndexOrder order, std::span<const Value> c
 }
 
 Result<std::optional<EntityId>> Db::entid(const Value& eid) const {
-  const index::Db& db = impl_->db;
-  if (auto n = eid.get_if<std::int64_t>()) {
-    if (*n <= 0) return fail(ErrorCode::InvalidArgument, "an entity id is a positive long, got " + to_edn(eid));
-    return EntityId{static_cast<std::uint64_t>(*n)};
-  }
-  if (auto ref = eid.get_if<EntityId>()) return *ref;
-  if (eid.is<Keyword>()) return db.find_unique(index::sys::kIdent, eid);
-  if (auto items = sequence_items(eid); items && items->size() == 2 && (*items)[0].is<Keyword>()) {
-    const auto* attr = db.schema().find((*items)[0].as<Keyword>());
-    if (!attr || attr->unique == index::Unique::None) {
-      return fail(ErrorCode::TxLookupRef, "lookup ref attribute should be marked as :db/unique: " + to_edn(eid));
-    }
-    Value v = (*items)[1];
-    if (attr->is_ref()) {
-      auto inner = entid(v);
-      if (!inner) return std::unexpected(inner.error());
-      if (!*inner) return std::nullopt;
-      v = Value(**inner);
-    }
-    return db.find_unique(attr->id, v);
-  }
-  return fail(ErrorCode::InvalidArgument,
-              "expected an entity id, lookup ref or ident, got " + to_edn(eid));
+  return index::resolve_entity(impl_->db, eid);
 }
 
 Result<Value> Db::entity(const Value& eid) const {

@@ -29,6 +29,14 @@ std::string_view error_code_name(ErrorCode code) noexcept {
     case ErrorCode::TxSchema: return "tx/schema";
     case ErrorCode::TxEntityId: return "tx/entity-id";
     case ErrorCode::TxTempid: return "tx/tempid";
+    case ErrorCode::QuerySyntax: return "query/syntax";
+    case ErrorCode::QueryInvalid: return "query/invalid";
+    case ErrorCode::QueryInput: return "query/input";
+    case ErrorCode::QueryFunction: return "query/function";
+    case ErrorCode::QueryCancelled: return "query/cancelled";
+    case ErrorCode::QueryTimeout: return "query/timeout";
+    case ErrorCode::QueryLimit: return "query/limit";
+    case ErrorCode::PullSyntax: return "pull/syntax";
     case ErrorCode::ReplUnknownForm: return "repl/unknown-form";
     case ErrorCode::ReplUnsupported: return "repl/unsupported";
   }

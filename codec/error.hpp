@@ -41,6 +41,16 @@ enum class ErrorCode : std::uint16_t {
   TxSchema,            // :tx/schema — an invalid or unsafe schema change (e.g. unique with duplicates)
   TxEntityId,          // :tx/entity-id — an entity id out of its partition, an unknown ident, a tx id misused
   TxTempid,            // :tx/tempid — a tempid used only as a value, or where only :db/add allows one
+  // queries and pull (query/); messages name the offending clause or variable, printed as EDN
+  QuerySyntax,     // :query/syntax — a query, rule or :in binding of the wrong shape
+  QueryInvalid,    // :query/invalid — well-formed but meaningless: unbound variable, or-branches
+                   //   binding different variables, unknown function or rule, wrong arity
+  QueryInput,      // :query/input — inputs that do not match :in (count or shape)
+  QueryFunction,   // :query/function — a built-in function or aggregate failed (e.g. wrong types)
+  QueryCancelled,  // :query/cancelled — the caller cancelled the query
+  QueryTimeout,    // :query/timeout — the query ran past its deadline
+  QueryLimit,      // :query/limit — an intermediate result grew past the row limit
+  PullSyntax,      // :pull/syntax — a pull pattern of the wrong shape
   // the `quarry` command (repl/)
   ReplUnknownForm,     // :repl/unknown-form — a form or meta command the command does not know
   ReplUnsupported,     // :repl/unsupported — a known form whose engine is not built yet

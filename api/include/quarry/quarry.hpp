@@ -91,6 +91,13 @@ class Db {
   // entity with no datoms is {:db/id n}; a lookup ref or ident that finds nothing gives nil.
   [[nodiscard]] Result<Value> entity(const Value& eid) const;
 
+  // Pull (query/pull.hpp, doc/query.md): the attributes `pattern` names of the entity `eid` (as for
+  // entity()), as a map; nil when nothing matches or the entity is not found. pull_many gives a
+  // vector with one result per id. Errors: :pull/syntax, :edn/syntax, those of entid().
+  [[nodiscard]] Result<Value> pull(const Value& pattern, const Value& eid) const;
+  [[nodiscard]] Result<Value> pull(std::string_view pattern_edn, const Value& eid) const;
+  [[nodiscard]] Result<Value> pull_many(const Value& pattern, std::span<const Value> eids) const;
+
   // Every assertion and retraction about one entity (`eid` as for entity()) in tx order,
   // retractions before assertions within a transaction.
   [[nodiscard]] Result<std::vector<Datom>> entity_history(const Value& eid) const;
@@ -107,6 +114,8 @@ class Db {
 
   struct Impl;  // defined in api/db.cpp
   explicit Db(std::shared_ptr<const Impl> impl) noexcept : impl_(std::move(impl)) {}
+  // For Quarry's own layers; Impl is opaque to applications.
+  [[nodiscard]] const Impl& impl() const noexcept { return *impl_; }
 
  private:
   std::shared_ptr<const Impl> impl_;
@@ -169,3 +178,5 @@ class Database {
 };
 
 }  // namespace quarry
+
+#include "quarry/query.hpp"  // q, explain, QueryOptions: everything above plus queries

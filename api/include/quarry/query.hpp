@@ -1,0 +1,78 @@
+// Queries and pull over database values (DESIGN.md §6; the language is doc/query.md).
+//
+//   quarry::Db db = database.db();
+//   auto r = quarry::q("[:find ?n :in $ ?min :where [?e :age ?a] [(>= ?a ?min)] [?e :name ?n]]",
+//                      {db, quarry::Value(30)});
+//   // r->value is #{["Ann"] ...}; r->columns is {"?n"}
+//   auto ann = db.pull("[:name {:friend [:name]}]", quarry::Value(1));   // (quarry.hpp)
+//
+// Results use Quarry's query conventions: entity ids, tx ids and refs are longs; attributes are
+// keywords; a relation is a set of vectors (a vector of vectors with :with).
+//
+// Parsed queries are cached (keyed by the query's EDN value), so running the same query text again
+// skips parsing. Thread safety: any number of queries may run at once on any Db values.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "quarry/quarry.hpp"
+#include "quarry/value.hpp"
+
+namespace quarry {
+
+// One query input, in :in order: a database for a $ source, or a value (a rules vector for %,
+// a scalar, tuple, collection or relation for the other bindings).
+using QueryInput = std::variant<Db, Value>;
+
+// Guards against runaway queries; the defaults never stop a query except at 50 million rows.
+struct QueryOptions {
+  // Past this point the query stops with :query/timeout.
+  std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt;
+  // When it becomes true (set from any thread, e.g. a Ctrl-C handler), the query stops with
+  // :query/cancelled. The flag must outlive the call.
+  const std::atomic<bool>* cancel = nullptr;
+  // Largest intermediate relation, in rows, before the query stops with :query/limit.
+  std::uint64_t max_rows = 50'000'000;
+};
+
+// The shape :find asked for.
+enum class FindShape : std::uint8_t {
+  Relation,    // :find ?a ?b      -> a set of tuples (vectors), or of maps with :keys
+  Collection,  // :find [?a ...]   -> a vector
+  Scalar,      // :find ?a .       -> one value, nil when nothing matched
+  Tuple,       // :find [?a ?b]    -> one vector, nil when nothing matched
+};
+
+struct QueryResult {
+  Value value;
+  FindShape shape = FindShape::Relation;
+  // One name per :find element, as written: "?name", "(count ?e)".
+  std::vector<std::string> columns;
+};
+
+// Runs a query (EDN text or an already-read Value, optionally quoted) with `inputs` bound to its
+// :in in order; a query without :in takes one database. Errors: :edn/syntax, :query/syntax,
+// :query/invalid, :query/input, :query/function, :query/timeout, :query/cancelled, :query/limit.
+[[nodiscard]] Result<QueryResult> q(std::string_view query_edn, std::span<const QueryInput> inputs,
+                                    const QueryOptions& options = {});
+[[nodiscard]] Result<QueryResult> q(const Value& query, std::span<const QueryInput> inputs,
+                                    const QueryOptions& options = {});
+[[nodiscard]] inline Result<QueryResult> q(std::string_view query_edn,
+                                           std::initializer_list<QueryInput> inputs,
+                                           const QueryOptions& options = {}) {
+  return q(query_edn, std::span<const QueryInput>(inputs.begin(), inputs.size()), options);
+}
+
+// The plan q would follow for these inputs, as EDN (what the REPL's (explain ...) prints).
+[[nodiscard]] Result<Value> explain(const Value& query, std::span<const QueryInput> inputs);
+
+}  // namespace quarry

@@ -1,0 +1,63 @@
+#include "quarry/query.hpp"
+
+#include "api/db_impl.hpp"
+#include "query/engine.hpp"
+#include "query/query_cache.hpp"
+
+namespace quarry {
+namespace {
+
+// One cache for the process: parsed queries do not depend on any database.
+query::QueryCache& parsed_queries() {
+  static query::QueryCache cache;
+  return cache;
+}
+
+std::vector<query::Input> engine_inputs(std::span<const QueryInput> inputs) {
+  std::vector<query::Input> out;
+  out.reserve(inputs.size());
+  for (const QueryInput& input : inputs) {
+    if (const Db* db = std::get_if<Db>(&input)) {
+      out.emplace_back(db->impl().db);
+    } else {
+      out.emplace_back(std::get<Value>(input));
+    }
+  }
+  return out;
+}
+
+FindShape public_shape(query::FindShape shape) {
+  switch (shape) {
+    case query::FindShape::Relation: return FindShape::Relation;
+    case query::FindShape::Collection: return FindShape::Collection;
+    case query::FindShape::Scalar: return FindShape::Scalar;
+    case query::FindShape::Tuple: return FindShape::Tuple;
+  }
+  return FindShape::Relation;
+}
+
+}  // namespace
+
+Result<QueryResult> q(std::string_view query_edn, std::span<const QueryInput> inputs,
+                      const QueryOptions& options) {
+  auto form = read_edn(query_edn);
+  if (!form) return std::unexpected(form.error());
+  return q(*form, inputs, options);
+}
+
+Result<QueryResult> q(const Value& query, std::span<const QueryInput> inputs, const QueryOptions& options) {
+  auto parsed = parsed_queries().parse(query);
+  if (!parsed) return std::unexpected(parsed.error());
+  const query::Limits limits{.deadline = options.deadline, .cancel = options.cancel, .max_rows = options.max_rows};
+  auto out = query::run_query(**parsed, engine_inputs(inputs), limits);
+  if (!out) return std::unexpected(out.error());
+  return QueryResult{std::move(out->value), public_shape(out->shape), std::move(out->columns)};
+}
+
+Result<Value> explain(const Value& query, std::span<const QueryInput> inputs) {
+  auto parsed = parsed_queries().parse(query);
+  if (!parsed) return std::unexpected(parsed.error());
+  return query::explain_query(**parsed, engine_inputs(inputs));
+}
+
+}  // namespace quarry
