@@ -1,0 +1,248 @@
+// A trivially correct query evaluator for differential tests: a small query AST that prints as
+// EDN Datalog, evaluated by nested loops over a list of datoms, clause by clause in written order.
+// It knows data patterns (3 to 5 positions), comparison predicates, not, or, or-join (with its
+// join variables bound), and :find of variables or of count / count-distinct / min / max / sum
+// aggregates, with DataScript 1.8's semantics: set semantics throughout; aggregates see the
+// distinct tuples of the :find variables; no matches with aggregates gives the empty set.
+//
+// Values follow Quarry's query conventions: entity ids, tx ids and refs are longs, attributes are
+// keywords. REQUIRES of generated queries (the evaluator does not check): every variable a
+// predicate uses is bound by an earlier clause; `not` and or-join bodies share a bound variable
+// with the clauses before them; every branch of an `or` binds the same variables.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "codec/edn_printer.hpp"
+#include "codec/value.hpp"
+
+namespace quarry::testing::model {
+
+// [e a v tx added] with a as its ident keyword and refs as longs.
+struct Fact {
+  Value e, a, v, tx;
+  bool added = true;
+  friend auto operator<=>(const Fact&, const Fact&) = default;
+};
+
+// A pattern or predicate position: a variable "?x", `_`, or a constant.
+struct Term {
+  enum Kind { Var, Blank, Const } kind = Blank;
+  std::string var{};
+  Value constant{};
+  static Term variable(std::string name) { return {Var, std::move(name), {}}; }
+  static Term blank() { return {}; }
+  static Term value(Value v) { return {Const, {}, std::move(v)}; }
+  [[nodiscard]] std::string edn() const { return kind == Var ? var : kind == Blank ? "_" : to_edn(constant); }
+};
+
+struct Clause {
+  enum Kind { Pattern, Predicate, Not, Or, OrJoin, And } kind = Pattern;
+  std::vector<Term> terms{};          // Pattern: 3-5 terms; Predicate: its two arguments
+  std::string op{};                   // Predicate: < > <= >= = not=
+  std::vector<Clause> body{};         // Not, And: clauses; Or, OrJoin: branches (one clause each)
+  std::vector<std::string> join_vars{};  // OrJoin
+
+  [[nodiscard]] std::string edn() const {
+    std::string s;
+    auto list = [&](const char* head) {
+      s = std::string("(") + head;
+      if (kind == OrJoin) {
+        s += " [";
+        for (std::size_t i = 0; i < join_vars.size(); ++i) s += (i ? " " : "") + join_vars[i];
+        s += "]";
+      }
+      for (const Clause& c : body) s += " " + c.edn();
+      s += ")";
+    };
+    switch (kind) {
+      case Pattern:
+        s = "[";
+        for (std::size_t i = 0; i < terms.size(); ++i) s += (i ? " " : "") + terms[i].edn();
+        return s + "]";
+      case Predicate: return "[(" + op + " " + terms[0].edn() + " " + terms[1].edn() + ")]";
+      case Not: list("not"); return s;
+      case Or: list("or"); return s;
+      case OrJoin: list("or-join"); return s;
+      case And: list("and"); return s;
+    }
+    return s;
+  }
+};
+
+// A :find element: a variable, or (aggregate ?var).
+struct FindElem {
+  std::string aggregate{};  // empty for a plain variable
+  std::string var{};
+  [[nodiscard]] std::string edn() const { return aggregate.empty() ? var : "(" + aggregate + " " + var + ")"; }
+};
+
+struct Query {
+  std::vector<FindElem> find{};
+  std::vector<Clause> where{};
+  [[nodiscard]] std::string edn() const {
+    std::string s = "[:find";
+    for (const auto& f : find) s += " " + f.edn();
+    s += " :where";
+    for (const auto& c : where) s += " " + c.edn();
+    return s + "]";
+  }
+};
+
+using Env = std::map<std::string, Value>;
+
+class Evaluator {
+ public:
+  // `facts`: the database as the query sees it (current datoms with added = true, or for a
+  // history database every assertion and retraction).
+  explicit Evaluator(const std::vector<Fact>& facts) : facts_(facts) {}
+
+  [[nodiscard]] std::set<Env> run(const std::vector<Clause>& clauses, std::set<Env> envs) const {
+    for (const Clause& c : clauses) envs = step(c, envs);
+    return envs;
+  }
+
+  // The query's result as Quarry returns a relation: a set of vectors.
+  [[nodiscard]] Value result(const Query& q) const {
+    const std::set<Env> envs = run(q.where, {Env{}});
+    bool has_aggregate = false;
+    for (const auto& f : q.find) has_aggregate = has_aggregate || !f.aggregate.empty();
+    std::vector<Value> rows;
+    if (!has_aggregate) {
+      std::set<std::vector<Value>> distinct;
+      for (const Env& env : envs) {
+        std::vector<Value> row;
+        for (const auto& f : q.find) row.push_back(env.at(f.var));
+        distinct.insert(row);
+      }
+      for (auto& row : distinct) rows.emplace_back(Vector{row});
+    } else {
+      // Distinct tuples of every :find variable, grouped by the plain ones.
+      std::set<std::vector<Value>> tuples;
+      for (const Env& env : envs) {
+        std::vector<Value> t;
+        for (const auto& f : q.find) t.push_back(env.at(f.var));
+        tuples.insert(t);
+      }
+      std::map<std::vector<Value>, std::vector<std::vector<Value>>> groups;
+      for (const auto& t : tuples) {
+        std::vector<Value> key;
+        for (std::size_t i = 0; i < q.find.size(); ++i)
+          if (q.find[i].aggregate.empty()) key.push_back(t[i]);
+        groups[key].push_back(t);
+      }
+      for (const auto& [key, members] : groups) {
+        std::vector<Value> row;
+        std::size_t k = 0;
+        for (std::size_t i = 0; i < q.find.size(); ++i) {
+          if (q.find[i].aggregate.empty()) {
+            row.push_back(key[k++]);
+            continue;
+          }
+          std::vector<Value> bag;
+          for (const auto& t : members) bag.push_back(t[i]);
+          row.push_back(aggregate(q.find[i].aggregate, bag));
+        }
+        rows.emplace_back(Vector{row});
+      }
+    }
+    Set out;
+    (void)make_set(std::move(rows), out);
+    return Value(std::move(out));
+  }
+
+ private:
+  static Value aggregate(const std::string& name, const std::vector<Value>& bag) {
+    if (name == "count") return Value(static_cast<std::int64_t>(bag.size()));
+    if (name == "count-distinct") return Value(static_cast<std::int64_t>(std::set<Value>(bag.begin(), bag.end()).size()));
+    if (name == "sum") {
+      std::int64_t sum = 0;
+      for (const Value& v : bag) sum += v.as<std::int64_t>();
+      return Value(sum);
+    }
+    Value best = bag.front();
+    for (const Value& v : bag)
+      if (name == "min" ? compare(v, best) < 0 : compare(v, best) > 0) best = v;
+    return best;
+  }
+
+  // Binds `t` to `x` in `env`: false when it conflicts with a constant or an earlier binding.
+  static bool unify(const Term& t, const Value& x, Env& env) {
+    switch (t.kind) {
+      case Term::Blank: return true;
+      case Term::Const: return t.constant == x;
+      case Term::Var: {
+        auto [it, inserted] = env.emplace(t.var, x);
+        return inserted || it->second == x;
+      }
+    }
+    return false;
+  }
+
+  static const Value& resolve(const Term& t, const Env& env) {
+    return t.kind == Term::Var ? env.at(t.var) : t.constant;
+  }
+
+  static bool holds(const std::string& op, const Value& a, const Value& b) {
+    const int c = compare(a, b);
+    if (op == "<") return c < 0;
+    if (op == ">") return c > 0;
+    if (op == "<=") return c <= 0;
+    if (op == ">=") return c >= 0;
+    if (op == "=") return c == 0;
+    return c != 0;  // not=
+  }
+
+  std::set<Env> step(const Clause& c, const std::set<Env>& envs) const {
+    std::set<Env> out;
+    switch (c.kind) {
+      case Clause::Pattern:
+        for (const Env& env : envs) {
+          for (const Fact& f : facts_) {
+            const Value* parts[5] = {&f.e, &f.a, &f.v, &f.tx, nullptr};
+            const Value added(f.added);
+            parts[4] = &added;
+            Env next = env;
+            bool ok = true;
+            for (std::size_t i = 0; ok && i < c.terms.size(); ++i) ok = unify(c.terms[i], *parts[i], next);
+            if (ok) out.insert(std::move(next));
+          }
+        }
+        return out;
+      case Clause::Predicate:
+        for (const Env& env : envs)
+          if (holds(c.op, resolve(c.terms[0], env), resolve(c.terms[1], env))) out.insert(env);
+        return out;
+      case Clause::Not:
+        for (const Env& env : envs)
+          if (run(c.body, {env}).empty()) out.insert(env);
+        return out;
+      case Clause::And: return run(c.body, envs);
+      case Clause::Or:
+        for (const Env& env : envs)
+          for (const Clause& branch : c.body)
+            for (Env e : run({branch}, {env})) out.insert(std::move(e));
+        return out;
+      case Clause::OrJoin:
+        // Join variables are bound: or-join keeps the rows for which some branch matches.
+        for (const Env& env : envs) {
+          Env inner;
+          for (const auto& v : c.join_vars) inner.emplace(v, env.at(v));
+          bool any = false;
+          for (const Clause& branch : c.body) any = any || !run({branch}, {inner}).empty();
+          if (any) out.insert(env);
+        }
+        return out;
+    }
+    return out;
+  }
+
+  const std::vector<Fact>& facts_;
+};
+
+}  // namespace quarry::testing::model
