@@ -24,6 +24,12 @@ Result<std::vector<Binding>> parse_tuple_elements(const std::vector<Value>& item
 }
 }  // namespace
 
+Error in_context(Error error, const Value& whole) {
+  const std::string suffix = ", got: " + edn_text(whole);
+  if (!error.message.ends_with(suffix)) error.message += " in " + edn_text(whole);
+  return error;
+}
+
 Result<Binding> parse_binding(const Value& form) {
   if (is_blank(form)) return Binding{BindScalar{Blank{}}};
   if (is_variable(form)) return Binding{BindScalar{Variable{form.as<Symbol>().name}}};
@@ -64,7 +70,7 @@ Result<std::vector<InBinding>> parse_in(std::span<const Value> forms) {
           form);
     } else {
       auto b = parse_binding(form);
-      if (!b) return std::unexpected(b.error());
+      if (!b) return std::unexpected(in_context(b.error(), form));
       out.emplace_back(std::move(*b));
     }
   }

@@ -204,7 +204,7 @@ Result<Clause> parse_clause(const Value& form) {
     if (!call) return std::unexpected(call.error());
     if (items->size() == 1) return Clause{Predicate{std::move(call->first), std::move(call->second)}};
     auto binding = parse_binding((*items)[1]);
-    if (!binding) return std::unexpected(binding.error());
+    if (!binding) return std::unexpected(in_context(binding.error(), form));
     return Clause{
         FunctionCall{std::move(call->first), std::move(call->second), std::move(*binding)}};
   }

@@ -39,6 +39,8 @@ namespace quarry::query::detail {
 // "msg" + the form printed as EDN, with code QuerySyntax.
 [[nodiscard]] std::unexpected<Error> syntax_error(std::string_view message, const Value& form);
 [[nodiscard]] std::unexpected<Error> invalid_error(std::string message);
+// Adds " in <whole>" to an error about a part of `whole` (unless it already quotes `whole`).
+[[nodiscard]] Error in_context(Error error, const Value& whole);
 // "#{?a ?b}" (sorted) — how DataScript prints a set of variables in its messages.
 [[nodiscard]] std::string var_set_text(const std::set<std::string>& names);
 // "[?a ?b]" in the given order.

@@ -307,7 +307,13 @@ Result<void> check_find(const Query& q, const VarSet& bound, const VarSet& in_va
       if (agg == nullptr) return invalid_error("Unknown aggregate '" + a->fn + " in " + text);
       const int n = static_cast<int>(a->const_args.size());
       if (n < agg->min_const_args || n > agg->max_const_args)
-        return invalid_error("Wrong number of arguments to aggregate '" + a->fn + "' in " + text);
+        return invalid_error("Wrong number of arguments to aggregate '" + a->fn + "': expected " +
+                             std::to_string(agg->min_const_args) +
+                             (agg->max_const_args != agg->min_const_args
+                                  ? " to " + std::to_string(agg->max_const_args)
+                                  : std::string()) +
+                             " constant(s) before the variable, got " + std::to_string(n) +
+                             " in " + text);
     }
     if (const auto* p = std::get_if<FindPull>(&e)) {
       find_vars.insert(p->var.name);
@@ -321,7 +327,7 @@ Result<void> check_find(const Query& q, const VarSet& bound, const VarSet& in_va
   VarSet with_vars;
   for (const Variable& v : q.with) {
     if (!with_vars.insert(v.name).second)
-      return invalid_error("Vars used in :with should be distinct");
+      return invalid_error("Vars used in :with should be distinct: " + v.name + " appears twice");
   }
   for (const auto* set : {&find_vars, &with_vars})
     for (const auto& v : *set)
