@@ -1,19 +1,9 @@
-#include <algorithm>
-
 #include "api/db_impl.hpp"
 #include "index/entity_ref.hpp"
 #include "index/schema.hpp"
+#include "query/entity_map.hpp"
 
 namespace quarry {
-namespace {
-
-Value ref_map(EntityId e) {
-  Map m;
-  m.entries.emplace_back(Value::keyword("db/id"), Value(static_cast<std::int64_t>(e.value)));
-  return m;
-}
-
-}  // namespace
 
 TxId Db::basis() const noexcept { return impl_->db.basis(); }
 Db Db::as_of(TxId t) const { return wrap_db(impl_->db.as_of(t)); }
@@ -53,31 +43,7 @@ Result<Value> Db::entity(const Value& eid) const {
   auto e = entid(eid);
   if (!e) return std::unexpected(e.error());
   if (!*e) return Value{};
-  auto datoms = impl_->db.entity_datoms(**e);
-  if (!datoms) return std::unexpected(datoms.error());
-  const index::Schema& schema = impl_->db.schema();
-  std::vector<std::pair<Value, Value>> entries;
-  entries.emplace_back(Value::keyword("db/id"), Value(static_cast<std::int64_t>((*e)->value)));
-  for (std::size_t i = 0; i < datoms->size();) {
-    const AttrId a = (*datoms)[i].a;
-    const index::AttrSchema* attr = schema.find(a);
-    std::vector<Value> values;
-    for (; i < datoms->size() && (*datoms)[i].a == a; ++i) {
-      const Value& v = (*datoms)[i].v;
-      values.push_back(v.is<EntityId>() ? ref_map(v.as<EntityId>()) : v);
-    }
-    Value key = attr ? Value(attr->ident) : Value(static_cast<std::int64_t>(a.value));
-    if (attr && attr->many) {
-      Set set;
-      if (!make_set(std::move(values), set)) return fail(ErrorCode::Internal, "api/db.cpp: duplicate values");
-      entries.emplace_back(std::move(key), std::move(set));
-    } else {
-      entries.emplace_back(std::move(key), std::move(values.front()));
-    }
-  }
-  Map out;
-  if (!make_map(std::move(entries), out)) return fail(ErrorCode::Internal, "api/db.cpp: duplicate attributes");
-  return Value(std::move(out));
+  return query::entity_map(impl_->db, **e);
 }
 
 Result<std::vector<Datom>> Db::entity_history(const Value& eid) const {

@@ -96,6 +96,13 @@ class Db {
   // vector with one result per id. Errors: :pull/syntax, :edn/syntax, those of entid().
   [[nodiscard]] Result<Value> pull(const Value& pattern, const Value& eid) const;
   [[nodiscard]] Result<Value> pull(std::string_view pattern_edn, const Value& eid) const;
+  // (So that pull("[*]", id) takes the text for EDN, not for a Value holding a string.)
+  [[nodiscard]] Result<Value> pull(const char* pattern_edn, const Value& eid) const {
+    return pull(std::string_view(pattern_edn), eid);
+  }
+  [[nodiscard]] Result<Value> pull(const std::string& pattern_edn, const Value& eid) const {
+    return pull(std::string_view(pattern_edn), eid);
+  }
   [[nodiscard]] Result<Value> pull_many(const Value& pattern, std::span<const Value> eids) const;
 
   // Every assertion and retraction about one entity (`eid` as for entity()) in tx order,
