@@ -1,5 +1,5 @@
 // The `quarry` command (DESIGN.md §7): `quarry [DIR]`, `quarry --mem`, `quarry DIR -e FORM`,
-// script mode when standard input is not a terminal.
+// script mode when standard input is not a terminal, interactive mode (libedit) when it is.
 #include <unistd.h>
 
 #include <csignal>
@@ -11,6 +11,8 @@
 
 #include <quarry/quarry.hpp>
 
+#include "interrupt.hpp"
+#include "line_editor.hpp"
 #include "session.hpp"
 
 namespace {
@@ -22,12 +24,15 @@ constexpr const char* kUsage = R"(usage: quarry [DIR]           open (creating i
        quarry DIR -e FORM     evaluate one form, print its result, exit
        quarry DIR < FILE      script mode: one line of EDN per form; exit 1 if any form failed
        quarry --help | --version
+options:
+       --format edn|table     how results print; scripts and -e print EDN unless this says table
 )";
 
 struct Arguments {
   std::string dir = "quarry-data";
   bool in_memory = false;
   std::optional<std::string> expression;
+  std::optional<quarry::repl::OutputFormat> format;
 };
 
 // nullopt after printing usage, help or version; exit_code says how to leave.
@@ -50,6 +55,10 @@ std::optional<Arguments> parse_arguments(int argc, char** argv, int& exit_code) 
       args.in_memory = true;
     } else if (a == "-e" && i + 1 < argc) {
       args.expression = argv[++i];
+    } else if (a == "--format" && i + 1 < argc && (std::strcmp(argv[i + 1], "edn") == 0 ||
+                                                  std::strcmp(argv[i + 1], "table") == 0)) {
+      args.format = std::strcmp(argv[++i], "edn") == 0 ? quarry::repl::OutputFormat::Edn
+                                                       : quarry::repl::OutputFormat::Table;
     } else if (!a.starts_with('-') && !dir_seen) {
       args.dir = a;
       dir_seen = true;
@@ -60,6 +69,33 @@ std::optional<Arguments> parse_arguments(int argc, char** argv, int& exit_code) 
     }
   }
   return args;
+}
+
+// Script mode: lines from standard input, no line editing, no prompt.
+void run_script(quarry::repl::Session& session) {
+  std::string line;
+  while (!session.quit_requested() && std::getline(std::cin, line)) {
+    line += '\n';
+    session.feed_line(line);
+  }
+  if (!session.quit_requested()) session.finish();
+}
+
+void run_interactive(quarry::repl::Session& session, const char* program) {
+  using quarry::repl::LineEditor;
+  quarry::repl::install_interrupt_handler();
+  LineEditor editor(program, LineEditor::default_history_path());
+  while (!session.quit_requested()) {
+    LineEditor::Input input = editor.read(session.prompt());
+    if (input.event == LineEditor::Event::End) break;
+    if (input.event == LineEditor::Event::Interrupt) {
+      session.discard_pending();
+      continue;
+    }
+    editor.remember(input.text);
+    session.feed_line(input.text);
+  }
+  std::puts("");
 }
 
 }  // namespace
@@ -81,27 +117,16 @@ int main(int argc, char** argv) {
   }
 
   bool interactive = !args->expression && isatty(STDIN_FILENO);
-  quarry::repl::Session session(*database, interactive);
+  quarry::repl::Session session(*database, {.interactive = interactive, .format = args->format});
   if (args->expression) {
     session.evaluate_text(*args->expression);
-    return session.any_failed() ? 1 : 0;
-  }
-  if (interactive) {
+  } else if (interactive) {
     std::printf("%s — %s. .help for help, Ctrl-D to quit.\n", kVersion,
                 args->in_memory ? "in-memory database" : ("database " + args->dir).c_str());
+    run_interactive(session, argv[0]);
+    return session.output_failed() ? 1 : 0;
+  } else {
+    run_script(session);
   }
-  std::string line;
-  while (!session.quit_requested()) {
-    if (interactive) {
-      std::fputs(session.prompt(), stdout);
-      std::fflush(stdout);
-    }
-    if (!std::getline(std::cin, line)) break;
-    line += '\n';
-    session.feed_line(line);
-  }
-  if (!session.quit_requested()) session.finish();
-  if (interactive) std::puts("");
-  if (std::ferror(stdout)) return 1;
-  return session.any_failed() ? 1 : 0;
+  return session.any_failed() || session.output_failed() ? 1 : 0;
 }

@@ -5,20 +5,50 @@
 namespace quarry::repl {
 
 std::string help_text() {
-  return R"(Quarry: an embedded Datalog database. Input is EDN forms, one result per form.
+  return R"(Quarry: an embedded Datalog database. Type EDN forms; each prints its result.
+A form may span lines (the prompt becomes ...> until it is complete). Ctrl-C drops the
+unfinished form, or cancels a running query; Ctrl-D quits.
 
-  (schema! {:person/name {:db/unique :db.unique/identity}
+Schema and transactions
+  (schema! {:person/name   {:db/unique :db.unique/identity}
+            :person/age    {:db/valueType :db.type/long}
             :person/friend {:db/valueType :db.type/ref :db/cardinality :db.cardinality/many}})
   (transact! [{:person/name "Ann" :person/age 41}
-              {:person/name "Bob" :person/friend [:person/name "Ann"]}])
-  (datoms $ :avet :person/name)           every datom of an index, or those with a given prefix
-  (entity $ [:person/name "Bob"])         all attributes of an entity (id, lookup ref or ident)
-  (history $ [:person/name "Ann"])        every assertion and retraction about an entity
-  (datoms (as-of $ 536870914) :eavt 1)    databases: $, (as-of $ T), (since $ T), (history $)
+              {:db/id "bob" :person/name "Bob" :person/friend [:person/name "Ann"]}
+              [:db/add "bob" :person/age 27]])
+  (transact! [[:db/retract [:person/name "Bob"] :person/age 27]])
 
-Queries (q, pull, pull-many, explain) are not built yet and answer :repl/unsupported.
+Queries: (q QUERY INPUT...), on $ when there are no inputs
+  (q [:find ?name ?age :where [?p :person/name ?name] [?p :person/age ?age]])
+  (q [:find [?name ...] :in $ ?min
+      :where [?p :person/age ?a] [(>= ?a ?min)] [?p :person/name ?name]]
+     $ 30)
+  (q [:find (count ?p) . :where [?p :person/name]])
+  A rule, passed as the % input; rules may be recursive:
+  (q [:find ?who :in $ % :where (knows ?me ?who) [?me :person/name "Bob"]]
+     $ [[(knows ?a ?b) [?a :person/friend ?b]]
+        [(knows ?a ?b) [?a :person/friend ?x] (knows ?x ?b)]])
+  (explain [:find ?n :where [?p :person/name ?n]])       the plan, as EDN
 
-Meta commands: .help  .schema  .stats  .timer on|off  .format edn  .quit
+Entities and pull
+  (entity $ [:person/name "Bob"])                         every attribute, with :db/id
+  (pull $ [:person/name {:person/friend [:person/name]}] [:person/name "Bob"])
+  (pull-many $ [:person/name :person/age] [1 2])
+
+Time travel: a database is $, (as-of $ T), (since $ T) or (history $); T is a tx id or #inst
+  (q [:find ?age . :where [?p :person/name "Bob"] [?p :person/age ?age]] (as-of $ 536870914))
+  (history $ [:person/name "Bob"])                        every assertion and retraction
+  (q [:find ?age ?tx ?added :where [?p :person/age ?age ?tx ?added]] (history $))
+  (datoms $ :avet :person/name)                           raw index access: :eavt :aevt :avet :vaet
+
+Meta commands (on a line of their own)
+  .help                 this text
+  .schema  .stats       the declared attributes; counts
+  .format table|edn     how results print (tables by default at a terminal)
+  .timer on|off         time each form (on standard error)
+  .import FILE          load EDN tx-data: transaction vectors, or one large vector (batched)
+  .export FILE [:history]  write the database (or its whole history) for .import
+  .quit                 leave (so does Ctrl-D)
 )";
 }
 

@@ -1,10 +1,14 @@
 #include "session.hpp"
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 
 #include "forms.hpp"
-#include "meta.hpp"
+#include "interrupt.hpp"
+#include "table.hpp"
+#include "text.hpp"
 
 namespace quarry::repl {
 namespace {
@@ -15,21 +19,21 @@ EdnReadOptions reader_options() {
   return options;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == ',')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n' || s.back() == ','))
-    s.remove_suffix(1);
-  return s;
-}
-
 }  // namespace
 
-Session::Session(Database& database, bool interactive)
-    : database_(database), interactive_(interactive), reader_(reader_options()) {}
+Session::Session(Database& database, SessionOptions options)
+    : database_(database),
+      context_{.database = database, .cancel = &interrupt_flag()},
+      interactive_(options.interactive),
+      tables_allowed_(options.interactive || options.format == OutputFormat::Table),
+      format_(options.format.value_or(options.interactive ? OutputFormat::Table : OutputFormat::Edn)),
+      reader_(reader_options()) {}
 
 const char* Session::prompt() const noexcept {
   return reader_.has_partial_form() ? "   ...> " : "quarry> ";
 }
+
+bool Session::tables() const noexcept { return tables_allowed_ && format_ == OutputFormat::Table; }
 
 void Session::feed_line(std::string_view line) {
   // A meta command is a line starting with '.', outside any form. Its line is fed to the reader
@@ -38,7 +42,7 @@ void Session::feed_line(std::string_view line) {
   if (!reader_.has_partial_form() && command.starts_with('.')) {
     reader_.feed("\n");
     drain();
-    run_meta(command);
+    if (!quit_) run_meta(command);
     return;
   }
   reader_.feed(line);
@@ -50,6 +54,8 @@ void Session::finish() {
   reader_.finish();
   drain();
 }
+
+void Session::discard_pending() { reader_.discard_pending(); }
 
 void Session::evaluate_text(std::string_view text) {
   std::string_view command = trim(text);
@@ -72,54 +78,47 @@ void Session::drain() {
 }
 
 void Session::run_form(const Value& form) {
+  interrupt_flag().store(false);
   auto start = std::chrono::steady_clock::now();
-  Result<Value> result = evaluate(database_, form);
+  Result<Outcome> result = evaluate(context_, form);
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  print_result(result);
+  interrupt_flag().store(false);
+  if (!result) {
+    report(result.error());
+  } else {
+    print_outcome(*result);
+  }
   if (timer_) std::fprintf(stderr, ";; elapsed %.3f ms\n", ms);
 }
 
-void Session::run_meta(std::string_view command) {
-  auto space = command.find_first_of(" \t");
-  std::string_view name = command.substr(0, space);
-  std::string_view arg = space == std::string_view::npos ? std::string_view() : trim(command.substr(space));
-  if (name == ".quit" || name == ".exit") {
-    quit_ = true;
-  } else if (name == ".help") {
-    std::fputs(help_text().c_str(), stdout);
-    if (!interactive_) std::fflush(stdout);
-  } else if (name == ".timer" && (arg == "on" || arg == "off")) {
-    timer_ = arg == "on";
-    if (interactive_) print_line(std::string(";; timer ") + (timer_ ? "on" : "off"));
-  } else if (name == ".format" && arg == "edn") {
-    if (interactive_) print_line(";; format edn");
-  } else if (name == ".format" && arg == "table") {
-    report(Error{ErrorCode::ReplUnsupported, "table output is not built yet; results print as EDN"});
-  } else if (name == ".schema") {
-    print_result(schema_summary(database_.db()));
-  } else if (name == ".stats") {
-    print_result(stats_summary(database_.db()));
-  } else if (name == ".import" || name == ".export") {
-    report(Error{ErrorCode::ReplUnsupported, std::string(name) + " is not built yet"});
-  } else {
-    report(Error{ErrorCode::ReplUnknownForm, "unknown meta command " + std::string(command) + "; .help lists them"});
-  }
+void Session::print_outcome(const Outcome& outcome) {
+  if (tables()) return print_text(render_table(outcome));
+  print_text(to_edn(outcome.value) + "\n");
 }
 
 void Session::print_result(const Result<Value>& result) {
   if (!result) return report(result.error());
-  print_line(to_edn(*result));
+  print_outcome(Outcome{.value = *result});
 }
 
 void Session::report(const Error& error) {
   failed_ = true;
-  print_line(error.to_edn());
+  print_text(error.to_edn() + "\n");
 }
 
-void Session::print_line(const std::string& text) {
-  std::fwrite(text.data(), 1, text.size(), stdout);
-  std::fputc('\n', stdout);
-  std::fflush(stdout);
+void Session::note(const std::string& text) {
+  if (interactive_) print_text(";; " + text + "\n");
+}
+
+void Session::print_text(std::string_view text) {
+  if (output_failed_) return;
+  std::size_t written = std::fwrite(text.data(), 1, text.size(), stdout);
+  if (written == text.size() && std::fflush(stdout) == 0) return;
+  // A closed pipe (SIGPIPE is ignored, so EPIPE arrives here) or a full disk: stop cleanly.
+  int error = errno;
+  output_failed_ = true;
+  quit_ = true;
+  std::fprintf(stderr, "quarry: cannot write the output (%s); stopping\n", std::strerror(error));
 }
 
 }  // namespace quarry::repl

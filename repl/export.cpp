@@ -1,0 +1,202 @@
+#include "export.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+namespace quarry::repl {
+namespace {
+
+// Ids at or above this are system entities (attributes, other idents), allocated by the
+// database; below it (and above tx0) transaction entities. DESIGN.md §3.
+constexpr std::uint64_t kSystemBase = std::uint64_t{1} << 40;
+
+bool is_system(EntityId e) { return e.value >= kSystemBase; }
+Value long_of(EntityId e) { return Value(static_cast<std::int64_t>(e.value)); }
+
+Value op(const char* name, Value e, Value a, Value v) {
+  return Vector{{Value::keyword(name), std::move(e), std::move(a), std::move(v)}};
+}
+
+// Writes transaction vectors, one operation per line, and counts them.
+class TxWriter {
+ public:
+  explicit TxWriter(std::FILE* file) : file_(file) {}
+
+  void transaction(const std::vector<Value>& ops) {
+    if (ops.empty()) return;
+    std::string text = "[";
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+      if (i > 0) text += "\n ";
+      append_edn(text, ops[i]);
+    }
+    text += "]\n";
+    std::fwrite(text.data(), 1, text.size(), file_);
+    ++transactions_;
+    operations_ += ops.size();
+  }
+  void comment(const std::string& text) { std::fprintf(file_, ";; %s\n", text.c_str()); }
+
+  std::size_t transactions_ = 0;
+  std::size_t operations_ = 0;
+
+ private:
+  std::FILE* file_;
+};
+
+// Idents of system entities, as of the start of the transaction being written.
+using Idents = std::unordered_map<std::uint64_t, Keyword>;
+
+Result<Idents> current_idents(const Db& db, std::vector<std::uint64_t>* builtins) {
+  Value attr = Value::keyword("db/ident");
+  auto datoms = db.datoms(IndexOrder::Aevt, std::span<const Value>(&attr, 1));
+  if (!datoms) return std::unexpected(datoms.error());
+  Idents out;
+  for (const Datom& d : *datoms) {
+    out.emplace(d.e.value, d.v.as<Keyword>());
+    if (builtins && d.tx.value == kTx0) builtins->push_back(d.e.value);
+  }
+  return out;
+}
+
+void write_current(const Db& db, const std::vector<Datom>& all, const Idents& idents,
+                   const std::vector<std::uint64_t>& builtins, TxWriter& out) {
+  auto is_builtin = [&](EntityId e) {
+    return std::find(builtins.begin(), builtins.end(), e.value) != builtins.end();
+  };
+  auto value_of = [&](const Value& v) -> Value {
+    auto ref = v.get_if<EntityId>();
+    if (!ref) return v;
+    if (is_system(*ref))
+      if (auto it = idents.find(ref->value); it != idents.end()) return Value(it->second);
+    return long_of(*ref);
+  };
+
+  // Schema: one map per ident entity, its first value of each attribute that is not a ref.
+  std::vector<Value> schema, late, data;
+  std::map<std::uint64_t, std::vector<std::pair<Value, Value>>> maps;
+  for (const Datom& d : all) {
+    if (!is_system(d.e) || is_builtin(d.e)) continue;
+    auto ident = idents.find(d.e.value);
+    if (ident == idents.end()) continue;  // an ident-less system entity cannot be named
+    auto attr = db.ident(d.a);
+    if (!attr) continue;
+    auto& entries = maps[d.e.value];
+    Value key(*attr);
+    bool seen = std::any_of(entries.begin(), entries.end(), [&](const auto& kv) { return kv.first == key; });
+    if (d.v.is<EntityId>() || seen) {
+      late.push_back(op("db/add", Value(ident->second), key, value_of(d.v)));
+    } else {
+      entries.emplace_back(std::move(key), d.v);
+    }
+  }
+  for (auto& [e, entries] : maps) {
+    Map m;
+    if (make_map(std::move(entries), m)) schema.push_back(Value(std::move(m)));
+  }
+  out.transaction(schema);
+
+  for (const Datom& d : all) {
+    if (d.e.value >= kTx0) continue;
+    auto attr = db.ident(d.a);
+    if (!attr) continue;
+    data.push_back(op("db/add", long_of(d.e), Value(*attr), value_of(d.v)));
+    if (data.size() == kExportBatch) {
+      out.transaction(data);
+      data.clear();
+    }
+  }
+  out.transaction(data);
+  out.transaction(late);
+}
+
+void write_history(const Db& db, const std::vector<Datom>& all, TxWriter& out) {
+  // Every datom of every transaction after the bootstrap, grouped by the tx that asserted or
+  // retracted it; within a tx, retractions first (as the tx log orders them).
+  std::map<std::uint64_t, std::vector<const Datom*>> by_tx;
+  for (const Datom& d : all) by_tx[d.tx.value].push_back(&d);
+
+  Idents idents;
+  for (const Datom* d : by_tx[kTx0])
+    if (auto attr = db.ident(d->a); attr && attr->ns == "db" && attr->name == "ident" && d->added)
+      idents.emplace(d->e.value, d->v.as<Keyword>());
+
+  for (auto& [tx, datoms] : by_tx) {
+    if (tx <= kTx0) continue;
+    std::stable_partition(datoms.begin(), datoms.end(), [](const Datom* d) { return !d->added; });
+    // System entities this transaction names for the first time go by a tempid.
+    std::unordered_map<std::uint64_t, Value> fresh;
+    auto entity = [&](EntityId e) -> Value {
+      if (e.value == tx) return Value("datomic.tx");
+      if (!is_system(e)) return long_of(e);
+      if (auto it = idents.find(e.value); it != idents.end()) return Value(it->second);
+      auto [it, _] = fresh.emplace(e.value, Value("quarry.export/" + std::to_string(e.value)));
+      return it->second;
+    };
+    std::vector<Value> ops;
+    ops.reserve(datoms.size());
+    for (const Datom* d : datoms) {
+      auto attr = db.ident(d->a);
+      if (!attr) continue;
+      Value v = d->v;
+      if (auto ref = v.get_if<EntityId>()) v = entity(*ref);
+      ops.push_back(op(d->added ? "db/add" : "db/retract", entity(d->e), Value(*attr), std::move(v)));
+    }
+    out.transaction(ops);
+    for (const Datom* d : datoms) {
+      auto attr = db.ident(d->a);
+      if (!attr || attr->ns != "db" || attr->name != "ident") continue;
+      if (d->added) {
+        idents.insert_or_assign(d->e.value, d->v.as<Keyword>());
+      } else if (auto it = idents.find(d->e.value); it != idents.end() && Value(it->second) == d->v) {
+        idents.erase(it);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+Result<Value> export_database(const Db& db, const std::string& path, ExportScope scope) {
+  Db source = scope == ExportScope::History ? db.history() : db;
+  auto all = source.datoms(IndexOrder::Eavt);
+  if (!all) return std::unexpected(all.error());
+  std::vector<std::uint64_t> builtins;
+  auto idents = current_idents(db, &builtins);
+  if (!idents) return std::unexpected(idents.error());
+
+  std::FILE* file = std::fopen(path.c_str(), "w");
+  if (!file) return fail(ErrorCode::StorageIo, "cannot write " + path + ": " + std::strerror(errno));
+  TxWriter out(file);
+  out.comment("quarry export of basis tx " + std::to_string(db.basis().value) +
+              (scope == ExportScope::History ? ", full history: one transaction per original one"
+                                             : ", current state: schema, then data"));
+  out.comment("load it into an empty database with: .import " + path);
+  if (scope == ExportScope::History) {
+    write_history(db, *all, out);
+  } else {
+    write_current(db, *all, *idents, builtins, out);
+  }
+  bool failed = std::ferror(file) != 0;
+  int saved_errno = errno;
+  if (std::fclose(file) != 0 && !failed) {
+    failed = true;
+    saved_errno = errno;
+  }
+  if (failed) return fail(ErrorCode::StorageIo, "cannot write " + path + ": " + std::strerror(saved_errno));
+
+  Map summary;
+  if (!make_map({{Value::keyword("file"), Value(path)},
+                 {Value::keyword("transactions"), Value(static_cast<std::int64_t>(out.transactions_))},
+                 {Value::keyword("operations"), Value(static_cast<std::int64_t>(out.operations_))}},
+                summary))
+    return fail(ErrorCode::Internal, "export summary keys collide");
+  return Value(std::move(summary));
+}
+
+}  // namespace quarry::repl

@@ -1,0 +1,95 @@
+// The dot commands of a session (DESIGN.md §7): .help .schema .stats .timer .format .import
+// .export .quit. In script mode a command that only changes a setting prints nothing and the
+// others print one line of EDN.
+#include <chrono>
+#include <cstdio>
+#include <optional>
+
+#include "export.hpp"
+#include "import.hpp"
+#include "interrupt.hpp"
+#include "meta.hpp"
+#include "progress.hpp"
+#include "session.hpp"
+#include "text.hpp"
+
+namespace quarry::repl {
+namespace {
+
+// A file name: the rest of the line, or an EDN string for names with odd characters.
+Result<std::string> file_argument(std::string_view text, const char* usage) {
+  text = trim(text);
+  if (text.empty()) return fail(ErrorCode::InvalidArgument, std::string("usage: ") + usage);
+  if (!text.starts_with('"')) return std::string(text);
+  auto name = read_edn(text);
+  if (!name || !name->is<std::string>())
+    return fail(ErrorCode::InvalidArgument, std::string("usage: ") + usage + " (a quoted name must be one EDN string)");
+  return name->as<std::string>();
+}
+
+}  // namespace
+
+void Session::run_meta(std::string_view command) {
+  auto space = command.find_first_of(" \t");
+  std::string_view name = command.substr(0, space);
+  std::string_view arg = space == std::string_view::npos ? std::string_view() : trim(command.substr(space));
+  if (name == ".quit" || name == ".exit") {
+    quit_ = true;
+  } else if (name == ".help") {
+    // A script gets the same text as one EDN string: one line per command.
+    print_text(interactive_ ? help_text() : to_edn(Value(help_text())) + "\n");
+  } else if (name == ".timer" && (arg == "on" || arg == "off")) {
+    timer_ = arg == "on";
+    note(std::string("timer ") + (timer_ ? "on" : "off"));
+  } else if (name == ".format" && (arg == "edn" || arg == "table")) {
+    format_ = arg == "edn" ? OutputFormat::Edn : OutputFormat::Table;
+    note("format " + std::string(arg));
+  } else if (name == ".timer" || name == ".format") {
+    report(Error{ErrorCode::InvalidArgument,
+                 name == ".timer" ? "usage: .timer on|off" : "usage: .format edn|table"});
+  } else if (name == ".schema") {
+    print_result(schema_summary(database_.db()));
+  } else if (name == ".stats") {
+    print_result(stats_summary(database_.db()));
+  } else if (name == ".import") {
+    run_import(arg);
+  } else if (name == ".export") {
+    run_export(arg);
+  } else {
+    report(Error{ErrorCode::ReplUnknownForm, "unknown meta command " + std::string(command) + "; .help lists them"});
+  }
+}
+
+void Session::run_import(std::string_view argument) {
+  auto path = file_argument(argument, ".import FILE");
+  if (!path) return report(path.error());
+  ImportOptions options;
+  options.cancel = &interrupt_flag();
+  std::optional<ProgressBar> bar;
+  if (interactive_) {
+    bar.emplace("operations");
+    options.progress = [&bar](std::size_t done, std::size_t total) { bar->update(done, total); };
+  }
+  interrupt_flag().store(false);
+  auto summary = import_file(database_, *path, options);
+  interrupt_flag().store(false);
+  if (bar) bar->finish();
+  if (!summary) return report(summary.error());
+  print_text(to_edn(summary->to_value()) + "\n");
+  if (interactive_ && summary->seconds > 0)
+    note(with_thousands(static_cast<std::size_t>(summary->datoms / summary->seconds)) + " datoms/s");
+}
+
+void Session::run_export(std::string_view argument) {
+  ExportScope scope = ExportScope::Current;
+  argument = trim(argument);
+  if (argument.ends_with(":history")) {
+    scope = ExportScope::History;
+    argument.remove_suffix(std::string_view(":history").size());
+  }
+  auto path = file_argument(argument, ".export FILE [:history]");
+  if (!path) return report(path.error());
+  print_result(export_database(database_.db(), *path, scope));
+}
+
+}  // namespace quarry::repl
