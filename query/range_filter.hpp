@@ -1,0 +1,25 @@
+// Range predicates as index ranges: [?e :salary ?s] [(> ?s 50000)] reads only the AVET datoms of
+// :salary above 50000 instead of every :salary datom.
+//
+// find_range looks at the predicates among `clauses` not yet run of the forms (op ?v C) and
+// (op C ?v), op one of < <= > >=, where C is a constant or a variable bound to a single value
+// (a scalar input), and combines them into a ValueRange (query/pattern.hpp). The predicates stay
+// in the plan and still filter afterwards: the range only narrows the scan, so the result is the
+// same whichever values the index orders near a bound (values of every kind compare, in index
+// order, as the built-in comparisons do).
+#pragma once
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include "query/ast.hpp"
+#include "query/clause_order.hpp"
+#include "query/pattern.hpp"
+
+namespace quarry::query {
+
+[[nodiscard]] ValueRange find_range(std::span<const Clause> clauses, const std::vector<bool>& done,
+                                    const std::string& var, const ScalarLookup& scalar);
+
+}  // namespace quarry::query

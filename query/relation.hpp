@@ -1,0 +1,158 @@
+// Relation: the unit of query execution — a set of bindings of some variables, one row per
+// binding, stored flat (row-major) in one vector of Values so that a row costs no allocation of
+// its own.
+//
+// A relation of arity 0 is either empty (no row: "false") or the unit relation (one empty row:
+// "true", the start of every where clause list). Relations are sets by contract where it matters
+// (results, rule tables, unions): operators that can create duplicates say so, and dedup() removes
+// them.
+//
+// RowIndex is the hash table the joins, anti-joins and dedup are built on: it groups the rows of
+// one relation by some of their columns.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "codec/value.hpp"
+
+namespace quarry::query {
+
+class Relation {
+ public:
+  Relation() = default;  // arity 0, no rows
+  explicit Relation(std::vector<std::string> vars) : vars_(std::move(vars)) {}
+  // Arity 0 with one row: the identity of joins.
+  [[nodiscard]] static Relation unit();
+
+  [[nodiscard]] const std::vector<std::string>& vars() const noexcept { return vars_; }
+  [[nodiscard]] std::size_t arity() const noexcept { return vars_.size(); }
+  [[nodiscard]] std::size_t size() const noexcept { return rows_; }
+  [[nodiscard]] bool empty() const noexcept { return rows_ == 0; }
+  // The column of `var`, or -1.
+  [[nodiscard]] int column(std::string_view var) const noexcept;
+  [[nodiscard]] bool has(std::string_view var) const noexcept { return column(var) >= 0; }
+
+  // REQUIRES: i < size().
+  [[nodiscard]] std::span<const Value> row(std::size_t i) const noexcept {
+    return {cells_.data() + i * vars_.size(), vars_.size()};
+  }
+  [[nodiscard]] const Value& at(std::size_t row, std::size_t col) const noexcept {
+    return cells_[row * vars_.size() + col];
+  }
+
+  // Appending: push arity() cells with push(), then end_row(); or add_row() in one go.
+  void push(const Value& v) { cells_.push_back(v); }
+  void push(Value&& v) { cells_.push_back(std::move(v)); }
+  void end_row() noexcept { ++rows_; }
+  void add_row(std::span<const Value> row) {
+    cells_.insert(cells_.end(), row.begin(), row.end());
+    ++rows_;
+  }
+  // Drops the row being built (cells pushed since the last end_row()).
+  void abandon_row() { cells_.resize(rows_ * vars_.size()); }
+  void reserve(std::size_t rows) { cells_.reserve(rows * vars_.size()); }
+  void clear() noexcept {
+    cells_.clear();
+    rows_ = 0;
+  }
+  // Keeps the rows for which keep[i] is true.
+  void filter(const std::vector<bool>& keep);
+  // Removes duplicate rows (keeps the first of each).
+  void dedup();
+
+  // Rows with these columns only, in this order (duplicates are removed when `distinct`).
+  [[nodiscard]] Relation project(std::span<const std::string> vars, bool distinct) const;
+
+  [[nodiscard]] std::vector<Value>& cells() noexcept { return cells_; }
+  [[nodiscard]] const std::vector<Value>& cells() const noexcept { return cells_; }
+  // For builders that fill cells() directly.
+  void set_size(std::size_t rows) noexcept { rows_ = rows; }
+
+ private:
+  std::vector<std::string> vars_;
+  std::vector<Value> cells_;
+  std::size_t rows_ = 0;
+};
+
+// Hash of some cells of a row, consistent with Value equality.
+[[nodiscard]] std::size_t hash_cells(std::span<const Value> row, std::span<const int> cols) noexcept;
+[[nodiscard]] std::size_t hash_values(std::span<const Value> values) noexcept;
+
+// Groups the rows of a relation by the values of `cols` (chained hashing; no allocation per row).
+// The relation must outlive the index and not change while it is used.
+class RowIndex {
+ public:
+  RowIndex(const Relation& rel, std::vector<int> cols);
+
+  // Calls f(row) for each row whose key columns equal `key` (one value per key column), with the
+  // key's hash_values() precomputed.
+  template <class F>
+  void for_each_match(std::span<const Value> key, std::size_t hash, F&& f) const {
+    for (std::uint32_t r = heads_[hash & mask_]; r != kNone; r = next_[r]) {
+      if (hashes_[r] == hash && key_equals(r, key)) {
+        for (; r != kNone; r = same_[r]) f(static_cast<std::size_t>(r));
+        return;
+      }
+    }
+  }
+  [[nodiscard]] bool contains(std::span<const Value> key, std::size_t hash) const {
+    bool found = false;
+    for_each_match(key, hash, [&](std::size_t) { found = true; });
+    return found;
+  }
+  // The first row of each distinct key, in row order; for_each_in_group(leader) visits the rows
+  // sharing its key, in row order.
+  [[nodiscard]] const std::vector<std::uint32_t>& group_leaders() const noexcept { return leaders_; }
+  template <class F>
+  void for_each_in_group(std::size_t leader, F&& f) const {
+    for (std::uint32_t r = static_cast<std::uint32_t>(leader); r != kNone; r = same_[r]) f(static_cast<std::size_t>(r));
+  }
+  [[nodiscard]] std::size_t hash_of(std::size_t row) const noexcept { return hashes_[row]; }
+  [[nodiscard]] const std::vector<int>& cols() const noexcept { return cols_; }
+
+ private:
+  static constexpr std::uint32_t kNone = 0xffffffffu;
+  [[nodiscard]] bool key_equals(std::uint32_t row, std::span<const Value> key) const noexcept;
+
+  const Relation* rel_;
+  std::vector<int> cols_;
+  std::size_t mask_ = 0;
+  std::vector<std::uint32_t> heads_;
+  std::vector<std::uint32_t> next_;
+  std::vector<std::size_t> hashes_;
+  std::vector<std::uint32_t> leaders_;  // first row of each distinct key
+  std::vector<std::uint32_t> same_;     // next row with the same key as this one
+};
+
+// A set of rows of a fixed arity, for building relations without duplicates incrementally
+// (unions, rule tables). Insertion returns whether the row was new.
+class RowSet {
+ public:
+  explicit RowSet(std::size_t arity) : arity_(arity) {}
+  bool insert(std::span<const Value> row);
+  [[nodiscard]] bool contains(std::span<const Value> row) const;
+  [[nodiscard]] std::size_t size() const noexcept { return rows_; }
+  [[nodiscard]] std::size_t arity() const noexcept { return arity_; }
+  [[nodiscard]] std::span<const Value> row(std::size_t i) const noexcept {
+    return {cells_.data() + i * arity_, arity_};
+  }
+  [[nodiscard]] const std::vector<Value>& cells() const noexcept { return cells_; }
+
+ private:
+  static constexpr std::uint32_t kNone = 0xffffffffu;
+  void grow();
+  std::size_t arity_;
+  std::size_t rows_ = 0;
+  std::vector<Value> cells_;
+  std::vector<std::size_t> hashes_;
+  std::vector<std::uint32_t> next_;
+  std::vector<std::uint32_t> heads_;
+  std::size_t mask_ = 0;
+};
+
+}  // namespace quarry::query

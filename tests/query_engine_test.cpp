@@ -1,0 +1,214 @@
+// The query engine's parts: relations and joins, index choice, rules on cyclic data, limits,
+// explain. Query semantics as a whole are the golden cases' job (query_golden_test).
+#include <doctest/doctest.h>
+
+#include <quarry/quarry.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <string>
+
+#include "codec/edn_printer.hpp"
+#include "query/join.hpp"
+#include "query/relation.hpp"
+
+namespace {
+
+using quarry::Database;
+using quarry::Options;
+using quarry::Value;
+
+Value edn(std::string_view text) {
+  auto v = quarry::read_edn(text);
+  REQUIRE_MESSAGE(v.has_value(), (v ? "" : v.error().message));
+  return *v;
+}
+
+Database open_memory() {
+  auto db = Database::open(Options{.in_memory = true});
+  REQUIRE_MESSAGE(db.has_value(), (db ? "" : db.error().to_edn()));
+  return std::move(*db);
+}
+
+void ok(Database& db, std::string_view tx) {
+  auto r = db.transact(tx);
+  REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().to_edn()));
+}
+
+// The query's result as EDN text, or the error's code keyword.
+std::string run(const quarry::Db& db, std::string_view query, std::vector<quarry::QueryInput> extra = {},
+                const quarry::QueryOptions& options = {}) {
+  std::vector<quarry::QueryInput> inputs{db};
+  inputs.insert(inputs.end(), extra.begin(), extra.end());
+  auto r = quarry::q(query, inputs, options);
+  if (!r) return ":" + std::string(quarry::error_code_name(r.error().code));
+  return quarry::to_edn(r->value);
+}
+
+Database people() {
+  Database db = open_memory();
+  REQUIRE(db.declare_schema(R"({:friend {:db/valueType :db.type/ref :db/cardinality :db.cardinality/many}
+                                 :alias {:db/cardinality :db.cardinality/many}
+                                 :email {:db/unique :db.unique/identity}})")
+              .has_value());
+  ok(db, R"([{:db/id 1 :name "Ivan" :age 15 :alias ["i" "v"] :email "ivan@x" :friend [2]}
+             {:db/id 2 :name "Petr" :age 37 :alias ["p"] :friend [3]}
+             {:db/id 3 :name "Oleg" :age 37 :friend [1]}
+             {:db/id 4 :name "Ivan" :age 22}])");
+  return db;
+}
+
+}  // namespace
+
+using quarry::query::Relation;
+
+TEST_CASE("relations: dedup, project and hash join keep set semantics") {
+  Relation a({"?x", "?y"});
+  for (auto [x, y] : {std::pair{1, 10}, {2, 20}, {1, 10}, {3, 30}}) {
+    a.push(Value(x));
+    a.push(Value(y));
+    a.end_row();
+  }
+  a.dedup();
+  CHECK(a.size() == 3);
+  std::vector<std::string> xs{"?x"};
+  CHECK(a.project(xs, true).size() == 3);
+
+  Relation b({"?y", "?z"});
+  for (auto [y, z] : {std::pair{10, 100}, {10, 101}, {30, 300}, {40, 400}}) {
+    b.push(Value(y));
+    b.push(Value(z));
+    b.end_row();
+  }
+  quarry::query::Limits limits;
+  quarry::query::Context ctx(limits);
+  auto j = quarry::query::hash_join(ctx, a, b);
+  REQUIRE(j.has_value());
+  CHECK(j->vars() == std::vector<std::string>{"?x", "?y", "?z"});
+  CHECK(j->size() == 3);  // (1 10 100) (1 10 101) (3 30 300)
+  auto anti = quarry::query::anti_join(ctx, a, b);
+  REQUIRE(anti.has_value());
+  CHECK(anti->size() == 1);  // (2 20)
+
+  quarry::query::RowIndex index(b, {0});
+  CHECK(index.group_leaders().size() == 3);
+}
+
+TEST_CASE("the first query: [:find ?e :where [?e :name \"Ivan\"]]") {
+  Database db = people();
+  CHECK(run(db.db(), R"([:find ?e :where [?e :name "Ivan"]])") == "#{[1] [4]}");
+  CHECK(run(db.db(), R"([:find ?e ?a :where [?e :name "Ivan"] [?e :age ?a]])") == "#{[1 15] [4 22]}");
+  CHECK(run(db.db(), R"([:find ?e ?a :where [?e :age ?a] [?e :name "Ivan"]])") == "#{[1 15] [4 22]}");
+}
+
+TEST_CASE("patterns: blanks, constants anywhere, unknown attributes, repeated variables") {
+  Database db = people();
+  auto d = db.db();
+  CHECK(run(d, R"([:find ?e :where [?e :alias _]])") == "#{[1] [2]}");
+  CHECK(run(d, R"([:find ?n :where [_ :name ?n]])") == R"(#{["Ivan"] ["Oleg"] ["Petr"]})");
+  CHECK(run(d, R"([:find ?e :where [?e :no-such-attr ?v]])") == "#{}");
+  CHECK(run(d, R"([:find ?a :where [2 ?a 37]])") == "#{[:age]}");
+  CHECK(run(d, R"([:find ?e ?a :where [?e ?a 37]])") == "#{[2 :age] [3 :age]}");
+  CHECK(run(d, R"([:find ?v :where [[:email "ivan@x"] :age ?v]])") == "#{[15]}");
+  CHECK(run(d, R"([:find ?e :where [?e :friend [:email "ivan@x"]]])") == "#{[3]}");
+  CHECK(run(d, R"([:find ?e :where [?e :friend ?e]])") == "#{}");
+  CHECK(run(d, R"([:find ?e ?f :where [?e :friend ?f] [?f :friend ?e]])") == "#{}");
+  CHECK(run(d, R"([:find ?x :where [?e :friend ?f] [?f :friend ?g] [?g :friend ?x]])") == "#{[1] [2] [3]}");
+}
+
+TEST_CASE("inputs, predicates, functions and find shapes") {
+  Database db = people();
+  auto d = db.db();
+  CHECK(run(d, R"([:find ?e :in $ ?n :where [?e :name ?n]])", {Value("Petr")}) == "#{[2]}");
+  CHECK(run(d, R"([:find ?e :in $ [?n ...] :where [?e :name ?n]])", {edn(R"(["Petr" "Oleg"])")}) == "#{[2] [3]}");
+  CHECK(run(d, R"([:find ?e :in $ [[?n ?a]] :where [?e :name ?n] [?e :age ?a]])", {edn(R"([["Ivan" 22]])")}) ==
+        "#{[4]}");
+  CHECK(run(d, R"([:find ?e :in $ [?n ...] :where [?e :name ?n]])", {Value(5)}) == ":query/input");
+  CHECK(run(d, R"([:find ?e :in $ ?n :where [?e :name ?n]])") == ":query/input");
+  CHECK(run(d, R"([:find ?e :where [?e :age ?a] [(> ?a 20)]])") == "#{[2] [3] [4]}");
+  CHECK(run(d, R"([:find ?e ?b :where [?e :age ?a] [(inc ?a) ?b] [(< ?b 20)]])") == "#{[1 16]}");
+  CHECK(run(d, R"([:find [?n ...] :where [_ :name ?n]])") == R"(["Ivan" "Oleg" "Petr"])");
+  CHECK(run(d, R"([:find ?n . :where [2 :name ?n]])") == R"("Petr")");
+  CHECK(run(d, R"([:find ?n . :where [99 :name ?n]])") == "nil");
+  CHECK(run(d, R"([:find [?n ?a] :where [2 :name ?n] [2 :age ?a]])") == R"(["Petr" 37])");
+  CHECK(run(d, R"([:find ?a :with ?e :where [?e :age ?a]])") == "[[15] [22] [37] [37]]");
+  CHECK(run(d, R"([:find ?n ?a :keys name age :where [?e :name ?n] [?e :age ?a] [(< ?a 20)]])") ==
+        R"(#{{:age 15, :name "Ivan"}})");
+  CHECK(run(d, R"([:find (count ?e) . :where [?e :age 37]])") == "2");
+  CHECK(run(d, R"([:find ?a (count ?e) :where [?e :age ?a]])") == "#{[15 1] [22 1] [37 2]}");
+}
+
+TEST_CASE("not, not-join, or, or-join") {
+  Database db = people();
+  auto d = db.db();
+  CHECK(run(d, R"([:find ?e :where [?e :name _] (not [?e :alias _])])") == "#{[3] [4]}");
+  CHECK(run(d, R"([:find ?e :where [?e :name _] (not-join [?e] [?e :friend ?f] [?f :age 37])])") ==
+        "#{[3] [4]}");
+  CHECK(run(d, R"([:find ?e :where [?e :age _] (not [?f :alias _])])") == ":query/invalid");
+  CHECK(run(d, R"([:find ?e :where (or [?e :age 15] [?e :name "Oleg"])])") == "#{[1] [3]}");
+  CHECK(run(d, R"([:find ?e ?n :where [?e :name ?n] (or-join [?e] [?e :age 15] (and [?e :friend ?f] [?f :name "Ivan"]))])") ==
+        R"(#{[1 "Ivan"] [3 "Oleg"]})");
+}
+
+TEST_CASE("rules: recursion terminates on cyclic data; mutual recursion; required bindings") {
+  Database db = people();
+  auto d = db.db();
+  const Value rules = edn(R"([[(reach ?x ?y) [?x :friend ?y]]
+                               [(reach ?x ?y) [?x :friend ?t] (reach ?t ?y)]])");
+  CHECK(run(d, "[:find ?y :in $ % :where (reach 1 ?y)]", {rules}) == "#{[1] [2] [3]}");
+  CHECK(run(d, "[:find ?x ?y :in $ % :where (reach ?x ?y)]", {rules}) ==
+        "#{[1 1] [1 2] [1 3] [2 1] [2 2] [2 3] [3 1] [3 2] [3 3]}");
+  CHECK(run(d, "[:find ?x :in $ % :where (reach ?x 3)]", {rules}) == "#{[1] [2] [3]}");
+  const Value mutual = edn(R"([[(even ?x ?y) [(identity ?x) ?y]]
+                                [(even ?x ?y) [?x :friend ?t] (odd ?t ?y)]
+                                [(odd ?x ?y) [?x :friend ?t] (even ?t ?y)]])");
+  // 1 -> 2 -> 3 -> 1: from 1, an even number of steps reaches 1, 3 (2 steps), 2 (4 steps), ...
+  CHECK(run(d, "[:find ?y :in $ % :where (odd 1 ?y)]", {mutual}) == "#{[1] [2] [3]}");
+  const Value required = edn("[[(older [?x] ?y) [?x :age ?a] [?y :age ?b] [(> ?a ?b)]]]");
+  CHECK(run(d, "[:find ?y :in $ % :where [?x :name \"Petr\"] (older ?x ?y)]", {required}) == "#{[1] [4]}");
+  CHECK(run(d, "[:find ?y :in $ % :where (older ?x ?y)]", {required}) == ":query/invalid");
+  CHECK(run(d, "[:find ?y :in $ % :where (nope ?y)]", {rules}) == ":query/invalid");
+}
+
+TEST_CASE("history: five-position patterns see assertions and retractions") {
+  Database db = open_memory();
+  ok(db, R"([{:db/id 1 :name "Ann"}])");
+  ok(db, R"([[:db/add 1 :name "Anna"]])");
+  auto h = db.db().history();
+  CHECK(run(h, R"([:find ?v ?added :where [1 :name ?v _ ?added]])") ==
+        R"(#{["Ann" false] ["Ann" true] ["Anna" true]})");
+  CHECK(run(db.db(), R"([:find ?v :where [1 :name ?v]])") == R"(#{["Anna"]})");
+}
+
+TEST_CASE("limits: max_rows, deadline and cancel stop a query") {
+  Database db = open_memory();
+  std::string tx = "[";
+  for (int i = 1; i <= 300; ++i) tx += "{:db/id " + std::to_string(i) + " :n " + std::to_string(i) + "}";
+  ok(db, tx + "]");
+  const std::string product = "[:find ?a ?b :where [?a :n _] [?b :n _]]";
+  CHECK(run(db.db(), product, {}, {.max_rows = 1000}) == ":query/limit");
+  CHECK(run(db.db(), product, {}, {.deadline = std::chrono::steady_clock::now() - std::chrono::seconds(1)}) ==
+        ":query/timeout");
+  std::atomic<bool> cancel{true};
+  CHECK(run(db.db(), product, {}, {.cancel = &cancel}) == ":query/cancelled");
+  cancel = false;
+  auto r = quarry::q(product, {db.db()}, {.cancel = &cancel});
+  REQUIRE(r.has_value());
+  CHECK(r->value.as<quarry::Set>().items.size() == 90000);
+}
+
+TEST_CASE("explain: index choice and order from what is bound") {
+  Database db = people();
+  auto plan = quarry::explain(edn(R"([:find ?e ?a :where [?e :age ?a] [?e :name "Ivan"]])"), std::vector<quarry::QueryInput>{db.db()});
+  REQUIRE(plan.has_value());
+  const std::string text = quarry::to_edn(*plan);
+  INFO(text);
+  // The constant pattern first, through AVET; then the other by e.
+  auto first = text.find(":clause [?e :name \"Ivan\"]");
+  auto second = text.find(":clause [?e :age ?a]");
+  REQUIRE(first != std::string::npos);
+  REQUIRE(second != std::string::npos);
+  CHECK(first < second);
+  CHECK(text.find(":index :avet") != std::string::npos);
+  CHECK(text.find(":find [?e ?a]") != std::string::npos);
+}
