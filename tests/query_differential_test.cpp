@@ -1,0 +1,584 @@
+// Randomized differential test of the query engine (seeded; the seed is printed, and QUARRY_SEED
+// overrides it). Each scenario draws a small schema and a sequence of random transactions, applies
+// them to an in-memory and a RocksDB database (same tx-data, same clock), and runs random queries
+// on both:
+//  - the two stores must give identical results (or the same error);
+//  - every query is also evaluated by support/query_model.hpp's nested-loop evaluator over the
+//    datoms the transaction reports wrote, which must agree with Quarry. The model keeps the
+//    whole history, so the same holds for as-of, since and history databases.
+// Queries: 1-4 connected data patterns (constant attributes, sometimes a variable attribute or a
+// tx position), comparison predicates, not, or, or-join, and count / count-distinct / min / max /
+// sum aggregates.
+//
+// A failure prints the seed, the transactions, the query, the model's result and Quarry's.
+#include <doctest/doctest.h>
+
+#include <quarry/quarry.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <tuple>
+#include <unistd.h>
+#include <vector>
+
+#include "support/query_model.hpp"
+
+namespace quarry::testing {
+namespace {
+
+using model::Clause;
+using model::Fact;
+using model::FindElem;
+using model::Term;
+
+constexpr std::uint64_t kDefaultSeed = 20250601;
+// Few scenarios with many queries each: opening a RocksDB directory costs a few fsyncs.
+constexpr int kScenarios = 12;
+constexpr int kEntities = 10;
+
+class TempPath {
+ public:
+  TempPath() {
+    static std::atomic<int> n{0};
+    const char* base = std::getenv("QUARRY_TEST_BINARY_DIR");
+    path_ = std::filesystem::path(base ? base : std::filesystem::temp_directory_path().string()) /
+            ("query-diff-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
+    std::filesystem::remove_all(path_);
+  }
+  ~TempPath() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  [[nodiscard]] std::string str() const { return path_.string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+enum class Type { Long, String, Ref };
+
+struct Attr {
+  std::string name;  // without the colon
+  Type type;
+  bool many;
+  bool unique;
+};
+
+// What a query variable holds, for choosing well-typed predicates and aggregates.
+enum class Kind { Entity, Long, String, Tx, Any, Keyword, Bool };
+
+bool numeric(Kind k) { return k == Kind::Entity || k == Kind::Long; }
+
+class Rng {
+ public:
+  explicit Rng(std::uint64_t seed) : rng_(seed) {}
+  int below(int n) { return static_cast<int>(rng_() % static_cast<std::uint64_t>(n)); }
+  bool chance(int percent) { return below(100) < percent; }
+  template <class T>
+  const T& pick(const std::vector<T>& v) { return v[static_cast<std::size_t>(below(static_cast<int>(v.size())))]; }
+
+ private:
+  std::mt19937_64 rng_;
+};
+
+const std::vector<std::string> kStrings = {"a", "b", "c", "d", "e"};
+
+Value random_value(Rng& rng, Type t) {
+  switch (t) {
+    case Type::Long: return Value(static_cast<std::int64_t>(rng.below(8)));
+    case Type::String: return Value(rng.pick(kStrings));
+    case Type::Ref: return Value(static_cast<std::int64_t>(1 + rng.below(kEntities)));
+  }
+  return {};
+}
+
+std::vector<Attr> random_schema(Rng& rng) {
+  std::vector<Attr> attrs;
+  const int n = 4 + rng.below(3);
+  for (int i = 0; i < n; ++i) {
+    // At least one attribute of each type, so every kind of join can be drawn.
+    const Type t = i < 3 ? static_cast<Type>(i) : static_cast<Type>(rng.below(3));
+    const bool many = rng.chance(35);
+    const bool unique = t != Type::Ref && !many && rng.chance(25);
+    attrs.push_back({(i % 2 ? "s/" : "") + std::string("a") + std::to_string(i), t, many, unique});
+  }
+  return attrs;
+}
+
+std::string schema_edn(const std::vector<Attr>& attrs) {
+  static const char* types[] = {":db.type/long", ":db.type/string", ":db.type/ref"};
+  std::string s = "{";
+  for (const Attr& a : attrs) {
+    s += ":" + a.name + " {:db/valueType " + types[static_cast<int>(a.type)] + " :db/cardinality " +
+         (a.many ? ":db.cardinality/many" : ":db.cardinality/one");
+    if (a.unique) s += " :db/unique :db.unique/identity";
+    s += "} ";
+  }
+  return s + "}";
+}
+
+// ---- the database pair and the model ----
+
+struct Scenario {
+  std::vector<Attr> attrs;
+  std::vector<std::string> txs;   // tx-data as written, for failure reports
+  std::vector<Fact> history;      // every datom the reports hold, in tx order
+  std::vector<std::int64_t> tx_ids;
+  Database mem, rocks;
+};
+
+Database open_db(const std::string& path, bool in_memory) {
+  auto clock = std::make_shared<std::int64_t>(1'700'000'000'000);
+  auto db = Database::open(Options{.path = path, .in_memory = in_memory, .sync_writes = false,
+                                   .clock = [clock] { return Instant{(*clock)++}; }});
+  REQUIRE_MESSAGE(db.has_value(), (db ? "" : db.error().to_edn()));
+  return std::move(*db);
+}
+
+Value long_of(const Value& v) {
+  if (const EntityId* e = v.get_if<EntityId>()) return Value(static_cast<std::int64_t>(e->value));
+  return v;
+}
+
+void record(Scenario& s, const TxReport& r) {
+  s.tx_ids.push_back(static_cast<std::int64_t>(r.tx.value));
+  for (const Datom& d : r.datoms) {
+    auto ident = r.db_after.ident(d.a);
+    REQUIRE(ident.has_value());
+    s.history.push_back({Value(static_cast<std::int64_t>(d.e.value)), Value(*ident), long_of(d.v),
+                         Value(static_cast<std::int64_t>(d.tx.value)), d.added});
+  }
+}
+
+// Runs tx-data on both databases: both must succeed (the model records it) or fail alike.
+void transact_both(Scenario& s, const std::string& tx) {
+  auto a = s.mem.transact(tx);
+  auto b = s.rocks.transact(tx);
+  REQUIRE_MESSAGE(a.has_value() == b.has_value(), "stores disagree on " << tx);
+  if (!a) {
+    CHECK_MESSAGE(a.error().code == b.error().code, tx);
+    return;
+  }
+  s.txs.push_back(tx);
+  record(s, *a);
+}
+
+// The datoms true after tx `t` (every tx when t is 0): assertions minus later retractions.
+std::vector<Fact> current_facts(const std::vector<Fact>& history, std::int64_t t = 0) {
+  std::map<std::tuple<Value, Value, Value>, Value> live;
+  for (const Fact& f : history) {
+    if (t && f.tx.as<std::int64_t>() > t) break;
+    if (f.added) live.insert_or_assign({f.e, f.a, f.v}, f.tx);
+    else live.erase({f.e, f.a, f.v});
+  }
+  std::vector<Fact> out;
+  for (const auto& [k, tx] : live) out.push_back({std::get<0>(k), std::get<1>(k), std::get<2>(k), tx, true});
+  return out;
+}
+
+std::string random_op(Rng& rng, const Scenario& s) {
+  const std::string e = std::to_string(1 + rng.below(kEntities));
+  const Attr& a = rng.pick(s.attrs);
+  const int roll = rng.below(100);
+  if (roll < 12) {
+    // retract a datom that exists now
+    std::vector<Fact> live;
+    for (const Fact& f : current_facts(s.history)) {
+      const auto& id = f.e.as<std::int64_t>();
+      if (id >= 1 && id <= kEntities) live.push_back(f);
+    }
+    if (!live.empty()) {
+      const Fact& f = rng.pick(live);
+      return "[:db/retract " + to_edn(f.e) + " " + to_edn(f.a) + " " + to_edn(f.v) + "]";
+    }
+  }
+  if (roll < 20) return "[:db/retract " + e + " :" + a.name + " " + to_edn(random_value(rng, a.type)) + "]";
+  if (roll < 23) return "[:db/retract " + e + " :" + a.name + "]";
+  if (roll < 25) return "[:db/retractEntity " + e + "]";
+  return "[:db/add " + e + " :" + a.name + " " + to_edn(random_value(rng, a.type)) + "]";
+}
+
+// ---- query generation ----
+
+class QueryGen {
+ public:
+  // `present`: the values each attribute holds (by name), from which constants are mostly drawn
+  // so that queries select something.
+  QueryGen(Rng& rng, const std::vector<Attr>& attrs, const std::map<std::string, std::vector<Value>>& present,
+           bool history)
+      : rng_(rng), attrs_(attrs), present_(present), history_(history) {}
+
+  model::Query make() {
+    model::Query q;
+    const int patterns = 1 + rng_.below(4);
+    q.where.push_back(pattern(false));
+    int made = 1;
+    int extras = rng_.below(4);
+    while (made < patterns || extras > 0) {
+      const int roll = rng_.below(100);
+      if (made < patterns && (roll < 50 || extras == 0)) {
+        q.where.push_back(pattern(true));
+        ++made;
+        continue;
+      }
+      --extras;
+      const int what = rng_.below(100);
+      if (what < 45) {
+        if (auto p = predicate(vars_)) q.where.push_back(*p);
+      } else if (what < 65) {
+        q.where.push_back(negation());
+      } else if (what < 85) {
+        q.where.push_back(disjunction());
+      } else {
+        q.where.push_back(or_join());
+      }
+    }
+    find(q);
+    return q;
+  }
+
+ private:
+  std::string fresh(const char* prefix = "?v") { return prefix + std::to_string(next_++); }
+
+  std::vector<std::string> bound(std::function<bool(Kind)> fits, const std::map<std::string, Kind>& vars) const {
+    std::vector<std::string> out;
+    for (const auto& [name, kind] : vars)
+      if (fits(kind)) out.push_back(name);
+    return out;
+  }
+
+  Kind kind_of(Type t) const { return t == Type::Ref ? Kind::Entity : t == Type::Long ? Kind::Long : Kind::String; }
+
+  // A value term for attribute `a`: an existing variable of its kind (never `self`, the pattern's
+  // entity variable), a fresh one, a constant or _.
+  Term value_term(const Attr& a, std::map<std::string, Kind>& vars, bool must_share, const std::string& self) {
+    const Kind k = kind_of(a.type);
+    auto same = bound([&](Kind x) { return x == k; }, vars);
+    std::erase(same, self);
+    const int roll = rng_.below(100);
+    if (!same.empty() && (must_share || roll < 30)) return Term::variable(rng_.pick(same));
+    if (roll < 75) {
+      std::string v = fresh();
+      vars[v] = k;
+      return Term::variable(v);
+    }
+    if (roll < 92) return Term::value(constant(a));
+    return Term::blank();
+  }
+
+  // A data pattern; when `connect`, it shares a variable with the clauses before it.
+  Clause pattern(bool connect) {
+    auto entities = bound([](Kind k) { return k == Kind::Entity; }, vars_);
+    Clause c{.kind = Clause::Pattern};
+    if (connect && !entities.empty() && rng_.chance(12)) {
+      // [?e ?a ?v] over a bound entity: every attribute of it.
+      std::string a = fresh("?attr"), v = fresh();
+      vars_[a] = Kind::Keyword;
+      vars_[v] = Kind::Any;
+      c.terms = {Term::variable(rng_.pick(entities)), Term::variable(a), Term::variable(v)};
+      return c;
+    }
+    const Attr& attr = rng_.pick(attrs_);
+    const bool e_shared = connect && !entities.empty() && rng_.chance(70);
+    Term e;
+    if (e_shared) {
+      e = Term::variable(rng_.pick(entities));
+    } else if (connect && rng_.chance(10)) {
+      e = Term::value(Value(static_cast<std::int64_t>(1 + rng_.below(kEntities))));
+    } else {
+      e = Term::variable(fresh("?e"));
+    }
+    // Unconnected so far: the value must join (when nothing of its kind is bound, the entity does).
+    bool value_must_share = connect && !e_shared;
+    auto joinable = bound([&](Kind k) { return k == kind_of(attr.type); }, vars_);
+    std::erase(joinable, e.var);
+    if (value_must_share && joinable.empty()) {
+      if (!entities.empty()) e = Term::variable(rng_.pick(entities));
+      value_must_share = false;
+    }
+    if (e.kind == Term::Var) vars_.emplace(e.var, Kind::Entity);
+    c.terms = {e, Term::value(Value::keyword(attr.name)), value_term(attr, vars_, value_must_share, e.var)};
+    if (rng_.chance(history_ ? 40 : 12)) {
+      std::string tx = fresh("?tx");
+      vars_[tx] = Kind::Tx;
+      c.terms.push_back(Term::variable(tx));
+      if (history_ && rng_.chance(70)) {
+        std::string added = fresh("?added");
+        vars_[added] = Kind::Bool;
+        c.terms.push_back(Term::variable(added));
+      }
+    }
+    return c;
+  }
+
+  // [(op ?x Y)]: Y another variable of ?x's class (numbers, strings or tx ids) or a constant that
+  // suits ?x's kind (tx ids are compared with each other only).
+  std::optional<Clause> predicate(const std::map<std::string, Kind>& vars) {
+    static const std::vector<std::string> ops = {"<", ">", "<=", ">=", "=", "not="};
+    auto nums = bound(numeric, vars);
+    auto strs = bound([](Kind k) { return k == Kind::String; }, vars);
+    auto txs = bound([](Kind k) { return k == Kind::Tx; }, vars);
+    std::vector<std::vector<std::string>> classes;
+    for (const auto* c : {&nums, &strs, &nums})
+      if (!c->empty()) classes.push_back(*c);
+    if (txs.size() > 1) classes.push_back(txs);
+    if (classes.empty()) return std::nullopt;
+    std::vector<std::string> from = rng_.pick(classes);
+    const std::string x = rng_.pick(from);
+    const Kind kind = vars.at(x);
+    std::erase(from, x);
+    Term y;
+    if (kind == Kind::Tx || (!from.empty() && rng_.chance(30))) y = Term::variable(rng_.pick(from));
+    else if (kind == Kind::Entity) y = Term::value(Value(static_cast<std::int64_t>(1 + rng_.below(kEntities))));
+    else if (kind == Kind::Long) y = Term::value(Value(static_cast<std::int64_t>(rng_.below(9))));
+    else y = Term::value(Value(rng_.pick(kStrings)));
+    Clause c{.kind = Clause::Predicate, .terms = {Term::variable(x), y}, .op = rng_.pick(ops)};
+    if (y.kind == Term::Const && rng_.chance(20)) std::swap(c.terms[0], c.terms[1]);
+    return c;
+  }
+
+  std::string bound_entity() {
+    auto entities = bound([](Kind k) { return k == Kind::Entity; }, vars_);
+    return rng_.pick(entities);  // the first pattern always binds an entity variable or joins one
+  }
+
+  // (not [?e :a V] [(pred)]?) over a bound entity; its fresh variables stay inside.
+  Clause negation() {
+    std::map<std::string, Kind> inner = vars_;
+    const std::string e = bound_entity();
+    const Attr& a = rng_.pick(attrs_);
+    Clause p{.kind = Clause::Pattern, .terms = {Term::variable(e), Term::value(Value::keyword(a.name)), value_term(a, inner, false, e)}};
+    Clause c{.kind = Clause::Not, .body = {p}};
+    if (p.terms[2].kind == Term::Var && !vars_.contains(p.terms[2].var) && rng_.chance(50)) {
+      std::map<std::string, Kind> only{{p.terms[2].var, inner[p.terms[2].var]}};
+      if (auto pred = predicate(only)) c.body.push_back(*pred);
+    }
+    return c;
+  }
+
+  // (or [?e :a1 X] [?e :a2 X] ...): every branch binds ?e and, when X is a variable, X.
+  Clause disjunction() {
+    const std::string e = bound_entity();
+    const Attr& first = rng_.pick(attrs_);
+    std::vector<const Attr*> same;
+    for (const Attr& a : attrs_)
+      if (a.type == first.type) same.push_back(&a);
+    const bool with_var = rng_.chance(60);
+    std::string x;
+    if (with_var) {
+      auto existing = bound([&](Kind k) { return k == kind_of(first.type); }, vars_);
+      x = !existing.empty() && rng_.chance(40) ? rng_.pick(existing) : fresh();
+    }
+    Clause c{.kind = Clause::Or};
+    const int branches = 2 + rng_.below(2);
+    for (int i = 0; i < branches; ++i) {
+      const Attr& a = with_var ? *rng_.pick(same) : rng_.pick(attrs_);
+      Term v = with_var ? Term::variable(x) : Term::value(constant(a));
+      Clause p{.kind = Clause::Pattern, .terms = {Term::variable(e), Term::value(Value::keyword(a.name)), v}};
+      if (with_var && a.type == Type::Long && rng_.chance(30)) {
+        Clause pred{.kind = Clause::Predicate, .terms = {v, Term::value(Value(static_cast<std::int64_t>(rng_.below(8))))}, .op = "<"};
+        c.body.push_back(Clause{.kind = Clause::And, .body = {p, pred}});
+      } else {
+        c.body.push_back(p);
+      }
+    }
+    if (with_var) vars_.emplace(x, kind_of(first.type));
+    return c;
+  }
+
+  // (or-join [?e] [?e :a c] (and [?e :b ?p] [(< ?p c)])): private variables per branch.
+  Clause or_join() {
+    const std::string e = bound_entity();
+    Clause c{.kind = Clause::OrJoin, .join_vars = {e}};
+    const int branches = 2 + rng_.below(2);
+    for (int i = 0; i < branches; ++i) {
+      const Attr& a = rng_.pick(attrs_);
+      if (rng_.chance(50)) {
+        c.body.push_back(Clause{.kind = Clause::Pattern, .terms = {Term::variable(e), Term::value(Value::keyword(a.name)), Term::value(constant(a))}});
+        continue;
+      }
+      std::map<std::string, Kind> inner{{e, Kind::Entity}};
+      Clause p{.kind = Clause::Pattern, .terms = {Term::variable(e), Term::value(Value::keyword(a.name)), Term::variable(fresh("?p"))}};
+      inner[p.terms[2].var] = kind_of(a.type);
+      std::map<std::string, Kind> only{{p.terms[2].var, kind_of(a.type)}};
+      Clause branch{.kind = Clause::And, .body = {p}};
+      if (auto pred = predicate(only)) branch.body.push_back(*pred);
+      c.body.push_back(branch.body.size() == 1 ? p : branch);
+    }
+    return c;
+  }
+
+  void find(model::Query& q) {
+    std::vector<std::string> names;
+    for (const auto& [name, kind] : vars_) names.push_back(name);
+    std::shuffle(names.begin(), names.end(), std::mt19937(static_cast<unsigned>(rng_.below(1 << 30))));
+    if (rng_.chance(25)) {
+      // 0-1 grouping variables, then 1-2 aggregates over other variables.
+      std::size_t i = 0;
+      if (names.size() > 1 && rng_.chance(60)) q.find.push_back({"", names[i++]});
+      const std::size_t aggregates = std::min<std::size_t>(names.size() - i, 1 + rng_.below(2));
+      for (std::size_t k = 0; k < aggregates; ++k, ++i) {
+        const Kind kind = vars_.at(names[i]);
+        std::vector<std::string> fns = {"count", "count-distinct"};
+        if (numeric(kind) || kind == Kind::Tx) fns.insert(fns.end(), {"min", "max", "sum"});
+        if (kind == Kind::String) fns.insert(fns.end(), {"min", "max"});
+        q.find.push_back({rng_.pick(fns), names[i]});
+      }
+      if (!q.find.empty()) return;
+    }
+    const std::size_t n = std::min<std::size_t>(names.size(), 1 + rng_.below(3));
+    for (std::size_t i = 0; i < n; ++i) q.find.push_back({"", names[i]});
+  }
+
+  Value constant(const Attr& a) {
+    auto it = present_.find(a.name);
+    if (it != present_.end() && !it->second.empty() && rng_.chance(70)) return rng_.pick(it->second);
+    return random_value(rng_, a.type);
+  }
+
+  Rng& rng_;
+  const std::vector<Attr>& attrs_;
+  const std::map<std::string, std::vector<Value>>& present_;
+  bool history_;
+  std::map<std::string, Kind> vars_;
+  int next_ = 0;
+};
+
+// Each attribute's values among `facts` (user attributes by name, without the colon).
+std::map<std::string, std::vector<Value>> present_values(const std::vector<Fact>& facts) {
+  std::map<std::string, std::vector<Value>> out;
+  for (const Fact& f : facts) out[f.a.as<Keyword>().qualified()].push_back(f.v);
+  return out;
+}
+
+// ---- running and comparing ----
+
+struct Tally {
+  int queries = 0;
+  int checked_against_model = 0;
+  int non_empty = 0;  // queries whose answer (by the model) has rows: a measure of checking power
+  int mismatches = 0;
+};
+
+std::string show(const Result<QueryResult>& r) { return r ? to_edn(r->value) : "#error " + r.error().to_edn(); }
+
+void compare_one(const Scenario& s, std::uint64_t seed, const std::string& view, const Db& mem, const Db& rocks,
+                 const model::Query& query, const std::vector<Fact>& facts, Tally& tally) {
+  const std::string text = query.edn();
+  auto a = q(text, {mem});
+  auto b = q(text, {rocks});
+  ++tally.queries;
+  const Value expected = model::Evaluator(facts).result(query);
+  ++tally.checked_against_model;
+  if (!expected.as<Set>().items.empty()) ++tally.non_empty;
+  const bool stores_agree = a.has_value() == b.has_value() && (a ? a->value == b->value : a.error().code == b.error().code);
+  const bool model_agrees = a && a->value == expected;
+  if (stores_agree && model_agrees) return;
+  ++tally.mismatches;
+  if (tally.mismatches > 8) return;  // the first few tell the story
+  std::string txs;
+  for (const auto& tx : s.txs) txs += "  " + tx + "\n";
+  const std::string disagree = stores_agree ? "" : " (the stores disagree)";
+  FAIL_CHECK("seed " << seed << ", " << view << disagree << "\nschema "
+                     << schema_edn(s.attrs) << "\ntransactions:\n" << txs << "query    " << text
+                     << "\nmodel    " << to_edn(expected) << "\nmemory   " << show(a) << "\nRocksDB  " << show(b));
+}
+
+void run_scenario(std::uint64_t seed, Tally& tally) {
+  Rng rng(seed);
+  TempPath path;
+  Scenario s{.attrs = random_schema(rng), .txs = {}, .history = {}, .tx_ids = {},
+             .mem = open_db("", true), .rocks = open_db(path.str(), false)};
+  {
+    auto a = s.mem.declare_schema(schema_edn(s.attrs));
+    auto b = s.rocks.declare_schema(schema_edn(s.attrs));
+    REQUIRE_MESSAGE(a.has_value(), (a ? "" : a.error().to_edn()));
+    REQUIRE_MESSAGE(b.has_value(), (b ? "" : b.error().to_edn()));
+    record(s, *a);
+  }
+  const int txs = 8 + rng.below(10);
+  for (int i = 0; i < txs; ++i) {
+    std::string tx = "[";
+    if (i == 0) {
+      // A first transaction that gives most entities a few values (not unique ones: no conflicts).
+      std::vector<Attr> plain;
+      for (const Attr& a : s.attrs)
+        if (!a.unique) plain.push_back(a);
+      for (int k = 0; k < 5 * kEntities; ++k) {
+        const Attr& a = rng.pick(plain);
+        tx += "[:db/add " + std::to_string(1 + rng.below(kEntities)) + " :" + a.name + " " +
+              to_edn(random_value(rng, a.type)) + "] ";
+      }
+    }
+    const int ops = 1 + rng.below(5);
+    for (int k = 0; k < ops; ++k) tx += (k ? " " : "") + random_op(rng, s);
+    transact_both(s, tx + "]");
+  }
+
+  // The model must hold what the database holds (a check of the harness, not of queries).
+  {
+    auto all = s.mem.db().datoms(IndexOrder::Eavt);
+    REQUIRE(all.has_value());
+    std::vector<Fact> stored;
+    for (const Datom& d : *all)
+      if (d.e.value <= kEntities)
+        stored.push_back({Value(static_cast<std::int64_t>(d.e.value)), Value(*s.mem.db().ident(d.a)), long_of(d.v),
+                          Value(static_cast<std::int64_t>(d.tx.value)), true});
+    std::vector<Fact> modelled;
+    for (const Fact& f : current_facts(s.history))
+      if (f.e.as<std::int64_t>() <= kEntities) modelled.push_back(f);
+    std::sort(stored.begin(), stored.end());
+    REQUIRE_MESSAGE(stored == modelled, "seed " << seed << ": the reports do not add up to the database");
+  }
+
+  const Db mem = s.mem.db(), rocks = s.rocks.db();
+  const std::vector<Fact> now = current_facts(s.history);
+  const auto present_now = present_values(now);
+  for (int i = 0; i < 24; ++i) {
+    QueryGen gen(rng, s.attrs, present_now, false);
+    compare_one(s, seed, "current db", mem, rocks, gen.make(), now, tally);
+  }
+  for (int i = 0; i < 6; ++i) {
+    const std::int64_t t = rng.pick(s.tx_ids);
+    const TxId tx{static_cast<std::uint64_t>(t)};
+    const auto present = present_values(current_facts(s.history, t));
+    QueryGen gen(rng, s.attrs, present, false);
+    const model::Query query = gen.make();
+    if (i < 4) {
+      compare_one(s, seed, "as-of " + std::to_string(t), mem.as_of(tx), rocks.as_of(tx), query, current_facts(s.history, t), tally);
+    } else {
+      std::vector<Fact> since;
+      for (const Fact& f : now)
+        if (f.tx.as<std::int64_t>() > t) since.push_back(f);
+      compare_one(s, seed, "since " + std::to_string(t), mem.since(tx), rocks.since(tx), query, since, tally);
+    }
+  }
+  const auto present_ever = present_values(s.history);
+  for (int i = 0; i < 4; ++i) {
+    QueryGen gen(rng, s.attrs, present_ever, true);
+    compare_one(s, seed, "history", mem.history(), rocks.history(), gen.make(), s.history, tally);
+  }
+}
+
+TEST_CASE("random queries agree between the stores and with a nested-loop model") {
+  std::uint64_t seed = kDefaultSeed;
+  if (const char* env = std::getenv("QUARRY_SEED")) seed = std::strtoull(env, nullptr, 10);
+  std::printf("query_differential_test: seed %llu (set QUARRY_SEED to change)\n", static_cast<unsigned long long>(seed));
+  Tally tally;
+  for (int i = 0; i < kScenarios; ++i) run_scenario(seed + static_cast<std::uint64_t>(i), tally);
+  std::printf("query_differential_test: %d queries on both stores, %d checked against the model (%d with rows), "
+              "%d mismatches\n", tally.queries, tally.checked_against_model, tally.non_empty, tally.mismatches);
+  CHECK(tally.mismatches == 0);
+}
+
+}  // namespace
+}  // namespace quarry::testing
