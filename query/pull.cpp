@@ -20,6 +20,7 @@
 
 #include "query/pull_pattern.hpp"
 #include "query/pull_plan.hpp"
+#include "query/pull_prefetch.hpp"
 
 namespace quarry::query {
 namespace {
@@ -48,27 +49,58 @@ struct Slot {
   std::vector<Value> values;  // non-nil results so far
 };
 
+// One key and value of a result map; the key lives in the plan.
+struct Entry {
+  std::uint32_t rank;
+  const Value* key;
+  Value value;
+};
+
+// Frames are reused from one entity to the next (their vectors keep their capacity), so a
+// pull-many allocates little beyond the results themselves.
 struct Frame {
   EntityId e;
   const PullPlanPattern* pattern = nullptr;
   RecursionLimits limits;
   bool in_seen = false;  // e was added to `seen` when this frame was pushed
-  std::vector<std::pair<Value, Value>> entries;
-  std::vector<Slot> slots;
+  std::vector<Entry> entries;
+  std::vector<Slot> slots;  // the first slot_count are in use
+  std::size_t slot_count = 0;
   std::size_t slot = 0;  // the slot being filled
+
+  void reset(EntityId id, const PullPlanPattern* p, RecursionLimits l, bool seen) {
+    e = id;
+    pattern = p;
+    limits = std::move(l);
+    in_seen = seen;
+    entries.clear();
+    slot_count = 0;
+    slot = 0;
+  }
+  Slot& add_slot(const PullPlanAttr& a) {
+    if (slot_count == slots.size()) slots.emplace_back();
+    Slot& s = slots[slot_count++];
+    s.attr = &a;
+    s.targets.clear();
+    s.next = 0;
+    s.values.clear();
+    return s;
+  }
+  void add(const PullPlanAttr& a, Value v) { entries.push_back(Entry{a.key_rank, &a.key, std::move(v)}); }
 };
 
 class Puller {
  public:
   Puller(const index::Db& db, const PullPlan& plan, PullShape shape) : db_(db), plan_(plan), shape_(shape) {}
 
-  Result<Value> pull(EntityId e) {
-    stack_.clear();
+  // `datoms`: e's datoms if they were prefetched.
+  Result<Value> pull(EntityId e, std::optional<std::span<const Datom>> datoms) {
+    depth_ = 0;
     seen_.clear();
-    if (auto r = push(e, plan_.root, {}, false); !r) return std::unexpected(r.error());
+    if (auto r = push(e, plan_.root, {}, false, datoms); !r) return std::unexpected(r.error());
     for (;;) {
-      Frame& f = stack_.back();
-      if (f.slot < f.slots.size()) {
+      Frame& f = frames_[depth_ - 1];
+      if (f.slot < f.slot_count) {
         Slot& s = f.slots[f.slot];
         if (s.next < s.targets.size()) {
           if (auto r = follow(f, *s.attr, s.targets[s.next++]); !r) return std::unexpected(r.error());
@@ -77,18 +109,16 @@ class Puller {
         Value v = s.attr->multival ? collection(std::move(s.values))
                   : s.values.empty() ? Value{}
                                      : std::move(s.values.front());
-        if (!v.is_nil()) f.entries.emplace_back(s.attr->key, std::move(v));
+        if (!v.is_nil()) f.add(*s.attr, std::move(v));
         ++f.slot;
         continue;
       }
-      auto result = finish(f);
-      if (!result) return result;
+      Value result = finish(f);
       if (f.in_seen) seen_.erase(f.e.value);
-      stack_.pop_back();
-      if (stack_.empty()) return result;
-      if (!result->is_nil()) {
-        Frame& parent = stack_.back();
-        parent.slots[parent.slot].values.push_back(std::move(*result));
+      if (--depth_ == 0) return result;
+      if (!result.is_nil()) {
+        Frame& parent = frames_[depth_ - 1];
+        parent.slots[parent.slot].values.push_back(std::move(result));
       }
     }
   }
@@ -97,9 +127,11 @@ class Puller {
   const index::Db& db_;
   const PullPlan& plan_;
   PullShape shape_;
-  std::vector<Frame> stack_;
+  std::vector<Frame> frames_;  // the first depth_ are the stack, root first
+  std::size_t depth_ = 0;
   std::unordered_set<std::uint64_t> seen_;
-  std::vector<Value> group_;  // the values of one attribute while scanning an entity
+  std::vector<Value> group_;           // the values of one attribute while scanning an entity
+  std::vector<std::uint64_t> order_;   // finish(): entries sorted by (rank, position)
 
   std::size_t limit_of(const PullPlanAttr& a) const { return shape_.unlimited ? kNoLimit : a.limit; }
 
@@ -114,11 +146,10 @@ class Puller {
   }
 
   // ref-frame: pull `target` of ref attribute `a` from frame `from` (the stack top).
-  Result<void> follow(const Frame& from, const PullPlanAttr& a, EntityId target) {
+  Result<void> follow(Frame& from, const PullPlanAttr& a, EntityId target) {
     if (!a.auto_expanding) return push(target, a.pattern, from.limits, false);
-    Slot& slot = stack_.back().slots[stack_.back().slot];
     if (seen_.contains(target.value)) {
-      slot.values.push_back(ref_map(target));
+      from.slots[from.slot].values.push_back(ref_map(target));
       return {};
     }
     auto lim = std::ranges::find(from.limits, &a, &RecursionLimits::value_type::first);
@@ -133,39 +164,46 @@ class Puller {
     return push(target, a.pattern, std::move(limits), true);
   }
 
-  // Pushes a frame for e and reads its datoms.
-  Result<void> push(EntityId e, const PullPlanPattern* pattern, RecursionLimits limits, bool in_seen) {
-    Frame& f = stack_.emplace_back();
-    f.e = e;
-    f.pattern = pattern;
-    f.limits = std::move(limits);
-    f.in_seen = in_seen;
-    for (const PullPlanAttr& a : pattern->db_ids) f.entries.emplace_back(a.key, id_value(e));
-    if (auto r = read_forward(f); !r) return r;
+  // Pushes a frame for e and reads its datoms (from `datoms` if given, else from the index).
+  // Invalidates references to frames.
+  Result<void> push(EntityId e, const PullPlanPattern* pattern, RecursionLimits limits, bool in_seen,
+                    std::optional<std::span<const Datom>> datoms = std::nullopt) {
+    if (depth_ == frames_.size()) frames_.emplace_back();
+    Frame& f = frames_[depth_++];
+    f.reset(e, pattern, std::move(limits), in_seen);
+    for (const PullPlanAttr& a : pattern->db_ids) f.add(a, id_value(e));
+    if (auto r = read_forward(f, datoms); !r) return r;
     return read_reverse(f);
   }
 
   // Puts the values of one attribute into the frame: directly, or as a slot to pull from.
-  void emit(Frame& f, const PullPlanAttr& a, std::vector<Value> values) {
-    if (values.size() > limit_of(a)) values.resize(limit_of(a));
+  // Moves out of `values` when `take` (the caller's last use of them).
+  void emit(Frame& f, const PullPlanAttr& a, std::vector<Value>& values, bool take) {
+    const std::size_t n = std::min(values.size(), limit_of(a));
     if (a.ref && a.pattern) {
-      Slot& s = f.slots.emplace_back();
-      s.attr = &a;
-      s.targets.reserve(values.size());
-      for (const Value& v : values)
-        if (const auto* id = v.get_if<EntityId>()) s.targets.push_back(*id);
-      if (!a.multival && s.targets.size() > 1) s.targets.resize(1);
+      Slot& s = f.add_slot(a);
+      const std::size_t count = a.multival ? n : std::min<std::size_t>(n, 1);
+      for (std::size_t i = 0; i < count; ++i)
+        if (const auto* id = values[i].get_if<EntityId>()) s.targets.push_back(*id);
       return;
     }
-    if (a.ref)
-      for (Value& v : values)
-        if (const auto* id = v.get_if<EntityId>()) v = ref_map(*id);
-    if (a.multival) f.entries.emplace_back(a.key, collection(std::move(values)));
-    else f.entries.emplace_back(a.key, std::move(values.front()));
+    const auto value = [&](std::size_t i) -> Value {
+      if (a.ref)
+        if (const auto* id = values[i].get_if<EntityId>()) return ref_map(*id);
+      return take ? std::move(values[i]) : values[i];
+    };
+    if (!a.multival) {
+      f.add(a, value(0));
+      return;
+    }
+    std::vector<Value> items;
+    items.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) items.push_back(value(i));
+    f.add(a, collection(std::move(items)));
   }
 
   void emit_default(Frame& f, const PullPlanAttr& a) {
-    if (a.default_value) f.entries.emplace_back(a.key, *a.default_value);
+    if (a.default_value) f.add(a, *a.default_value);
   }
 
   // One attribute's datoms have been gathered in group_: hand them to every spec for it.
@@ -175,36 +213,43 @@ class Puller {
     if (next_spec < forward.size() && forward[next_spec].attr->id == a) {
       std::size_t end = next_spec;
       while (end < forward.size() && forward[end].attr->id == a) ++end;
-      for (; next_spec < end; ++next_spec) {
-        if (next_spec + 1 == end) emit(f, forward[next_spec], std::move(group_));
-        else emit(f, forward[next_spec], group_);
-      }
+      for (; next_spec < end; ++next_spec) emit(f, forward[next_spec], group_, next_spec + 1 == end);
     } else if (f.pattern->wildcard) {
       // Every datom's attribute is in the schema (the index layer refuses others).
-      if (const PullPlanAttr* w = plan_.wildcard_attr(a)) emit(f, *w, std::move(group_));
+      if (const PullPlanAttr* w = plan_.wildcard_attr(a)) emit(f, *w, group_, true);
     }
     group_.clear();
   }
 
-  Result<void> read_forward(Frame& f) {
+  // Reads the frame's forward attributes: one EAVT scan of the entity (of the pattern's
+  // attribute range unless it has a wildcard), or the prefetched datoms.
+  Result<void> read_forward(Frame& f, std::optional<std::span<const Datom>> prefetched) {
     const PullPlanPattern& p = *f.pattern;
     std::size_t next_spec = 0;
     if (p.wildcard || !p.forward.empty()) {
-      const bool one_attr = !p.wildcard && p.forward.front().attr->id == p.forward.back().attr->id;
+      const AttrId first = p.wildcard ? AttrId{} : p.forward.front().attr->id;
       const AttrId last = p.wildcard ? AttrId{} : p.forward.back().attr->id;
-      auto cursor = p.wildcard  ? db_.datoms(IndexOrder::Eavt, {.e = f.e})
-                    : one_attr ? db_.datoms(IndexOrder::Eavt, {.e = f.e, .a = last})
-                               : db_.seek_datoms(IndexOrder::Eavt, {.e = f.e, .a = p.forward.front().attr->id});
-      if (!cursor) return std::unexpected(cursor.error());
       AttrId current{};
-      for (; cursor->valid(); cursor->next()) {
-        const Datom& d = cursor->datom();
-        if (d.e != f.e || (!p.wildcard && d.a > last)) break;
+      // Feeds one datom of f.e in EAVT order; false once past the pattern's last attribute.
+      const auto feed = [&](const Datom& d) {
+        if (!p.wildcard && d.a > last) return false;
         if (d.a != current && !group_.empty()) flush_group(f, current, next_spec);
         current = d.a;
         group_.push_back(d.v);
+        return true;
+      };
+      if (prefetched) {
+        for (const Datom& d : *prefetched)
+          if ((p.wildcard || d.a >= first) && !feed(d)) break;
+      } else {
+        auto cursor = p.wildcard       ? db_.datoms(IndexOrder::Eavt, {.e = f.e})
+                      : first == last ? db_.datoms(IndexOrder::Eavt, {.e = f.e, .a = last})
+                                      : db_.seek_datoms(IndexOrder::Eavt, {.e = f.e, .a = first});
+        if (!cursor) return std::unexpected(cursor.error());
+        for (; cursor->valid(); cursor->next())
+          if (cursor->datom().e != f.e || !feed(cursor->datom())) break;
+        if (auto s = cursor->status(); !s) return std::unexpected(s.error());
       }
-      if (auto s = cursor->status(); !s) return std::unexpected(s.error());
       if (!group_.empty()) flush_group(f, current, next_spec);
     }
     for (; next_spec < p.forward.size(); ++next_spec) emit_default(f, p.forward[next_spec]);
@@ -220,27 +265,28 @@ class Puller {
       for (; cursor->valid() && group_.size() < limit; cursor->next()) group_.emplace_back(cursor->datom().e);
       if (auto s = cursor->status(); !s) return std::unexpected(s.error());
       if (group_.empty()) emit_default(f, a);
-      else emit(f, a, std::move(group_));
+      else emit(f, a, group_, true);
       group_.clear();
     }
     return {};
   }
 
-  // The frame's map, keys sorted (a later entry wins over an earlier one with the same key), or
-  // nil when it is empty.
-  Result<Value> finish(Frame& f) {
-    if (f.entries.empty()) return Value{};
+  // The frame's map (keys in Value order; of two entries with one key, the later wins), or nil
+  // when it is empty.
+  Value finish(Frame& f) {
     auto& entries = f.entries;
-    std::stable_sort(entries.begin(), entries.end(),
-                     [](const auto& x, const auto& y) { return compare(x.first, y.first) < 0; });
-    std::size_t out = 0;
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-      if (out > 0 && entries[out - 1].first == entries[i].first) entries[out - 1] = std::move(entries[i]);
-      else if (out++ != i) entries[out - 1] = std::move(entries[i]);
-    }
-    entries.resize(out);
+    if (entries.empty()) return Value{};
+    order_.clear();
+    for (std::size_t i = 0; i < entries.size(); ++i)
+      order_.push_back(std::uint64_t{entries[i].rank} << 32 | static_cast<std::uint32_t>(i));
+    std::ranges::sort(order_);
     Map m;
-    m.entries = std::move(entries);
+    m.entries.reserve(order_.size());
+    for (std::size_t i = 0; i < order_.size(); ++i) {
+      if (i + 1 < order_.size() && order_[i] >> 32 == order_[i + 1] >> 32) continue;
+      Entry& entry = entries[order_[i] & 0xffffffffu];
+      m.entries.emplace_back(*entry.key, std::move(entry.value));
+    }
     return Value(std::move(m));
   }
 };
@@ -252,9 +298,12 @@ Result<void> execute_pull(const index::Db& db, const PullPlan& plan, std::span<c
   if (db.is_history())
     return fail(ErrorCode::InvalidArgument, "pull and entity read a database value, not a history database");
   Puller puller(db, plan, shape);
+  const bool reads_forward = plan.root->wildcard || !plan.root->forward.empty();
+  auto prefetch = reads_forward ? EntityPrefetch::read(db, entities) : EntityPrefetch{};
+  if (!prefetch) return std::unexpected(prefetch.error());
   out.reserve(out.size() + entities.size());
   for (EntityId e : entities) {
-    auto v = puller.pull(e);
+    auto v = puller.pull(e, prefetch->datoms_of(e));
     if (!v) return std::unexpected(v.error());
     out.push_back(std::move(*v));
   }

@@ -35,8 +35,29 @@ class Planner {
     return out;
   }
 
-  // Called once the root is bound: the wildcard defaults, if any pattern needs them.
+  // Called once the root is bound: the wildcard defaults, if any pattern needs them, and the
+  // key ranks.
   void finish() {
+    add_wildcard_attrs();
+    std::vector<PullPlanAttr*> all;
+    for (auto& p : plan_.patterns)
+      for (auto* attrs : {&p->db_ids, &p->forward, &p->absent, &p->reverse})
+        for (PullPlanAttr& a : *attrs) all.push_back(&a);
+    for (PullPlanAttr& a : plan_.wildcard_attrs) all.push_back(&a);
+    std::ranges::sort(all, [](const PullPlanAttr* x, const PullPlanAttr* y) { return compare(x->key, y->key) < 0; });
+    std::uint32_t rank = 0;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      if (i > 0 && all[i - 1]->key != all[i]->key) ++rank;
+      all[i]->key_rank = rank;
+    }
+  }
+
+ private:
+  PullPlan& plan_;
+  const index::Schema& schema_;
+  PullPlanPattern* component_pattern_ = nullptr;
+
+  void add_wildcard_attrs() {
     const bool any_wildcard = std::ranges::any_of(plan_.patterns, [](const auto& p) { return p->wildcard; });
     if (!any_wildcard) return;
     for (const index::AttrSchema& a : schema_.attrs()) {
@@ -53,11 +74,6 @@ class Planner {
       plan_.wildcard_attrs.push_back(std::move(attr));
     }
   }
-
- private:
-  PullPlan& plan_;
-  const index::Schema& schema_;
-  PullPlanPattern* component_pattern_ = nullptr;
 
   PullPlanPattern* add_pattern() {
     plan_.patterns.push_back(std::make_unique<PullPlanPattern>());

@@ -29,6 +29,9 @@ inline constexpr std::size_t kDefaultManyLimit = 1000;
 
 struct PullPlanAttr {
   Value key;                               // the result key
+  // The key's position among all keys of the plan in Value order (equal keys, equal ranks), so
+  // that result maps are sorted by comparing integers.
+  std::uint32_t key_rank = 0;
   const index::AttrSchema* attr = nullptr; // nullptr for :db/id and for unknown attributes
   bool db_id = false;
   bool reverse = false;
