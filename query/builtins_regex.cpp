@@ -12,7 +12,6 @@
 // groups it is a vector [whole group1 group2 …] with nil for a group that did not take part.
 // No match is nil; re-seq returns a list of matches, or nil when there is none.
 #include <array>
-#include <list>
 #include <memory>
 #include <regex>
 #include <string>
@@ -23,13 +22,18 @@
 namespace quarry::query::builtins {
 namespace {
 
-// Subjects longer than this are refused: libstdc++'s matcher recurses once per character
-// consumed, so a much longer subject could exhaust the stack.
-constexpr std::size_t kMaxSubjectBytes = 1 << 16;
+// libstdc++'s backtracking matcher (exact ECMAScript semantics) recurses once per character
+// consumed, so on a long subject it could exhaust the stack. Subjects longer than this are
+// matched by its polynomial (Thompson NFA) matcher instead, whose recursion depth depends on the
+// pattern only; it differs from ECMAScript in one respect — among alternatives it prefers the
+// longest match ((re-find "a|ab" "ab") is "ab", not "a") — and refuses back-references.
+constexpr std::size_t kMaxBacktrackingSubject = 1024;
 
 struct Compiled {
-  std::shared_ptr<const std::regex> regex;
-  std::string error;  // empty when regex is set
+  std::shared_ptr<const std::regex> backtracking;  // null when the pattern is invalid
+  std::shared_ptr<const std::regex> polynomial;    // null also when the pattern has back-references
+  std::string error;        // why backtracking is null
+  std::string long_error;   // why polynomial is null
 };
 
 Compiled compile(const std::string& pattern) {
@@ -43,18 +47,24 @@ Compiled compile(const std::string& pattern) {
       for (char c : letters) {
         if (c == 'i') flags |= std::regex::icase;
         else if (c == 'm') flags |= std::regex::multiline;
-        else return {nullptr, std::string("unsupported regex flag '") + c + "'"};
+        else return {nullptr, nullptr, std::string("unsupported regex flag '") + c + "'", {}};
       }
       body.remove_prefix(close + 1);
     }
   }
+  Compiled out;
   try {
-    return {std::make_shared<const std::regex>(body.begin(), body.end(), flags), {}};
-  } catch (const std::regex_error& e) {
-    return {nullptr, std::string("invalid regex: ") + e.what()};
+    out.backtracking = std::make_shared<const std::regex>(body.begin(), body.end(), flags);
   } catch (const std::exception& e) {
-    return {nullptr, e.what()};
+    out.error = std::string("invalid regex: ") + e.what();
+    return out;
   }
+  try {
+    out.polynomial = std::make_shared<const std::regex>(body.begin(), body.end(), flags | std::regex_constants::__polynomial);
+  } catch (const std::exception& e) {
+    out.long_error = std::string("string too long for this regex: ") + e.what();
+  }
+  return out;
 }
 
 // Compiles `pattern`, remembering the last few patterns of this thread: a query calls the same
@@ -83,20 +93,22 @@ Result<Value> re_apply(std::string_view fn, std::span<const Value> args) {
   const auto* pattern = args[0].get_if<std::string>();
   const auto* subject = args[1].get_if<std::string>();
   if (!pattern || !subject) return call_fail(fn, args, "expects a pattern string and a string");
-  if (subject->size() > kMaxSubjectBytes) return call_fail(fn, args, "string too long to match");
-  const Compiled& re = compiled(*pattern);
-  if (!re.regex) return call_fail(fn, args, re.error);
+  const Compiled& compiled_re = compiled(*pattern);
+  if (!compiled_re.backtracking) return call_fail(fn, args, compiled_re.error);
+  const bool long_subject = subject->size() > kMaxBacktrackingSubject;
+  if (long_subject && !compiled_re.polynomial) return call_fail(fn, args, compiled_re.long_error);
+  const std::regex& regex = long_subject ? *compiled_re.polynomial : *compiled_re.backtracking;
   try {
     std::smatch m;
     if constexpr (mode == Mode::Find) {
-      if (!std::regex_search(*subject, m, *re.regex)) return Value();
+      if (!std::regex_search(*subject, m, regex)) return Value();
       return match_value(m);
     } else if constexpr (mode == Mode::Matches) {
-      if (!std::regex_match(*subject, m, *re.regex)) return Value();
+      if (!std::regex_match(*subject, m, regex)) return Value();
       return match_value(m);
     } else {
       List matches;
-      for (std::sregex_iterator it(subject->begin(), subject->end(), *re.regex), end; it != end; ++it)
+      for (std::sregex_iterator it(subject->begin(), subject->end(), regex), end; it != end; ++it)
         matches.items.push_back(match_value(*it));
       if (matches.items.empty()) return Value();
       return Value(std::move(matches));
@@ -116,7 +128,7 @@ Result<Value> re_pattern(const index::Db*, std::span<const Value> args) {
   const auto* pattern = args[0].get_if<std::string>();
   if (!pattern) return call_fail("re-pattern", args, "expects a string");
   const Compiled& re = compiled(*pattern);
-  if (!re.regex) return call_fail("re-pattern", args, re.error);
+  if (!re.backtracking) return call_fail("re-pattern", args, re.error);
   return args[0];
 }
 
