@@ -64,10 +64,9 @@ Result<std::vector<InBinding>> parse_in(std::span<const Value> forms) {
     } else if (is_rules_var(form)) {
       out.emplace_back(RulesBinding{});
     } else if (is_plain_symbol(form)) {
-      return syntax_error(
-          "Cannot parse :in, expected (src-var | % | bind-scalar | bind-tuple | bind-coll | "
-          "bind-rel); an input is named by a ?variable, not a plain symbol",
-          form);
+      // DataScript's plain-symbol input (`:in $ pattern`), usable as a pull pattern: a scalar
+      // binding whose variable name has no '?'. Plain symbols are not variables in :where.
+      out.emplace_back(Binding{BindScalar{Variable{*symbol_text(form)}}});
     } else {
       auto b = parse_binding(form);
       if (!b) return std::unexpected(in_context(b.error(), form));

@@ -9,7 +9,7 @@ constexpr std::string_view kFindShapes =
     "Cannot parse :find, expected: (find-rel | find-coll | find-tuple | find-scalar)";
 constexpr std::string_view kPullShape =
     "Cannot parse pull expression, expected (pull src-var? ?variable pattern) where pattern is a "
-    "vector or an :in ?variable";
+    "vector or an :in input";
 
 Result<FindElement> parse_pull(const std::vector<Value>& items, const Value& form) {
   if (items.size() != 3 && items.size() != 4) return syntax_error(kPullShape, form);
@@ -23,8 +23,9 @@ Result<FindElement> parse_pull(const std::vector<Value>& items, const Value& for
   const Value& pattern = items[with_source ? 3 : 2];
   if (!is_variable(var)) return syntax_error(kPullShape, form);
   pull.var = Variable{var.as<Symbol>().name};
-  if (is_variable(pattern)) {
-    pull.pattern = Variable{pattern.as<Symbol>().name};
+  if (is_variable(pattern) || is_plain_symbol(pattern)) {
+    // A plain symbol names a plain-symbol :in input (DataScript's `:in $ pattern`).
+    pull.pattern = Variable{*symbol_text(pattern)};
   } else if (pattern.is<Vector>()) {
     pull.pattern = pattern;
   } else {

@@ -101,6 +101,14 @@ TEST_CASE("pull in :find: default or named source, constant or input pattern") {
   CHECK(p2.source.name == "$h");
   CHECK(std::get<Variable>(p2.pattern).name == "?pat");
   CHECK(printed(q2) == "[:find (pull $h ?e ?pat) :in $h ?pat :where [$h ?e :name]]");
+
+  // DataScript's plain-symbol input naming the pattern
+  Query q3 = parse("[:find (pull ?e pattern) . :in $ pattern :where [?e :name]]");
+  CHECK(std::get<Variable>(std::get<FindPull>(q3.find.elements[0]).pattern).name == "pattern");
+  const auto& in = std::get<BindScalar>(std::get<Binding>(q3.in[1]).form);
+  CHECK(std::get<Variable>(in.var).name == "pattern");
+  CHECK(printed(q3) == "[:find (pull ?e pattern) . :in $ pattern :where [?e :name]]");
+  round_trip(printed(q3));
 }
 
 TEST_CASE(":keys, :strs and :syms store the names without sigils") {
@@ -362,7 +370,7 @@ const BadQuery kBadQueries[] = {
      "Only one of :keys, :strs and :syms"},
     {"[:find ?e :keys 1 :where [?e :a]]", ErrorCode::QuerySyntax, "expected symbols"},
     {"[:find ?e :with e :where [?e :a ?e]]", ErrorCode::QuerySyntax, "in :with, got: e"},
-    {"[:find ?e :in db :where [?e :a]]", ErrorCode::QuerySyntax, "not a plain symbol"},
+    {"[:find ?e :in $ [db] :where [?e :a]]", ErrorCode::QuerySyntax, "Cannot parse binding"},
     {"[:find ?e :in $ [] :where [?e :a]]", ErrorCode::QuerySyntax,
      "Tuple binding cannot be empty"},
     {"[:find ?e :in $ [?a 1] :where [?e :a]]", ErrorCode::QuerySyntax, "Cannot parse binding"},
