@@ -22,7 +22,7 @@
 
 namespace quarry::query {
 
-struct PullPattern;  // parsed pattern (query/pull.cpp)
+struct PullPattern;  // parsed pattern (query/pull_pattern.hpp)
 
 // Parses a pattern. Syntax only (no database): :pull/syntax for a malformed one.
 [[nodiscard]] Result<std::shared_ptr<const PullPattern>> parse_pull_pattern(const Value& pattern);
