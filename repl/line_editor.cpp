@@ -48,8 +48,7 @@ unsigned char LineEditor::on_interrupt(editline* el, int) {
   void* self = nullptr;
   el_get(el, EL_CLIENTDATA, &self);
   static_cast<LineEditor*>(self)->interrupted_ = true;
-  el_insertstr(el, "^C");  // shows where the line was abandoned; the text is dropped
-  return CC_NEWLINE;
+  return CC_NEWLINE;  // ends el_gets; read() drops the text
 }
 
 LineEditor::Input LineEditor::read(std::string_view prompt) {
@@ -57,7 +56,11 @@ LineEditor::Input LineEditor::read(std::string_view prompt) {
   interrupted_ = false;
   int count = 0;
   const char* line = el_gets(el_, &count);
-  if (interrupted_) return {Event::Interrupt, {}};
+  if (interrupted_) {
+    std::fputs("^C\n", stdout);  // libedit leaves the cursor on the abandoned line
+    std::fflush(stdout);
+    return {Event::Interrupt, {}};
+  }
   if (!line || count <= 0) return {Event::End, {}};
   std::string text(line, static_cast<std::size_t>(count));
   if (text.ends_with('\n')) text.pop_back();

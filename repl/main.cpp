@@ -93,6 +93,7 @@ void run_interactive(quarry::repl::Session& session, const char* program) {
       continue;
     }
     editor.remember(input.text);
+    quarry::repl::interrupt_flag().store(false);  // a Ctrl-C from now on is for this line's forms
     session.feed_line(input.text);
   }
   std::puts("");

@@ -46,7 +46,8 @@ Meta commands (on a line of their own)
   .schema  .stats       the declared attributes; counts
   .format table|edn     how results print (tables by default at a terminal)
   .timer on|off         time each form (on standard error)
-  .import FILE          load EDN tx-data: transaction vectors, or one large vector (batched)
+  .import FILE [:batch N]  load EDN tx-data: transaction vectors, or one large vector cut
+                        into transactions of N operations (10000)
   .export FILE [:history]  write the database (or its whole history) for .import
   .quit                 leave (so does Ctrl-D)
 )";

@@ -78,7 +78,8 @@ void Session::drain() {
 }
 
 void Session::run_form(const Value& form) {
-  interrupt_flag().store(false);
+  // The flag was cleared when the line was read (main.cpp), so a Ctrl-C typed while the form
+  // was still being parsed cancels it too; it is cleared again once the form is done.
   auto start = std::chrono::steady_clock::now();
   Result<Outcome> result = evaluate(context_, form);
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();

@@ -61,16 +61,24 @@ void Session::run_meta(std::string_view command) {
 }
 
 void Session::run_import(std::string_view argument) {
-  auto path = file_argument(argument, ".import FILE");
-  if (!path) return report(path.error());
   ImportOptions options;
+  // .import FILE :batch N — the size of the transactions a single large vector is cut into.
+  argument = trim(argument);
+  if (auto at = argument.rfind(":batch "); at != std::string_view::npos) {
+    auto n = read_edn(argument.substr(at + 7));
+    if (!n || !n->is<std::int64_t>() || n->as<std::int64_t>() <= 0)
+      return report(Error{ErrorCode::InvalidArgument, "usage: .import FILE [:batch N], N a positive number"});
+    options.batch_size = static_cast<std::size_t>(n->as<std::int64_t>());
+    argument = argument.substr(0, at);
+  }
+  auto path = file_argument(argument, ".import FILE [:batch N]");
+  if (!path) return report(path.error());
   options.cancel = &interrupt_flag();
   std::optional<ProgressBar> bar;
   if (interactive_) {
     bar.emplace("operations");
     options.progress = [&bar](std::size_t done, std::size_t total) { bar->update(done, total); };
   }
-  interrupt_flag().store(false);
   auto summary = import_file(database_, *path, options);
   interrupt_flag().store(false);
   if (bar) bar->finish();
