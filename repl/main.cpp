@@ -75,7 +75,7 @@ std::optional<Arguments> parse_arguments(int argc, char** argv, int& exit_code) 
 void run_script(quarry::repl::Session& session) {
   std::string line;
   while (!session.quit_requested() && std::getline(std::cin, line)) {
-    line += '\n';
+    if (!std::cin.eof()) line += '\n';  // the last line may have none
     session.feed_line(line);
   }
   if (!session.quit_requested()) session.finish();
@@ -86,6 +86,9 @@ void run_interactive(quarry::repl::Session& session, const char* program) {
   quarry::repl::install_interrupt_handler();
   LineEditor editor(program, LineEditor::default_history_path());
   while (!session.quit_requested()) {
+    // Ctrl-C cannot raise SIGINT while a line is edited (line_editor.hpp), so clearing the flag
+    // here means: a Ctrl-C from the moment this line is entered is for its forms.
+    quarry::repl::interrupt_flag().store(false);
     LineEditor::Input input = editor.read(session.prompt());
     if (input.event == LineEditor::Event::End) break;
     if (input.event == LineEditor::Event::Interrupt) {
@@ -93,8 +96,7 @@ void run_interactive(quarry::repl::Session& session, const char* program) {
       continue;
     }
     editor.remember(input.text);
-    quarry::repl::interrupt_flag().store(false);  // a Ctrl-C from now on is for this line's forms
-    session.feed_line(input.text);
+    session.feed_line(input.text + '\n');
   }
   std::puts("");
 }

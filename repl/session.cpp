@@ -40,13 +40,12 @@ void Session::feed_line(std::string_view line) {
   // as an empty line so that later positions still count it.
   std::string_view command = trim(line);
   if (!reader_.has_partial_form() && command.starts_with('.')) {
-    reader_.feed("\n");
+    if (line.ends_with('\n')) reader_.feed("\n");
     drain();
     if (!quit_) run_meta(command);
     return;
   }
   reader_.feed(line);
-  if (!line.ends_with('\n')) reader_.feed("\n");
   drain();
 }
 

@@ -35,7 +35,9 @@ class Session {
  public:
   Session(Database& database, SessionOptions options);
 
-  // Feeds one line of input (with or without its '\n') and evaluates every form it completes.
+  // Feeds one line of input and evaluates every form it completes. The line includes its '\n'
+  // (only the last line of a script may lack one): a form ending the line without it, such as
+  // `42`, might still go on, and positions in messages count from it.
   void feed_line(std::string_view line);
   // Declares the end of input: a form left unfinished is reported as an error.
   void finish();
