@@ -28,6 +28,39 @@ double max_rows(const std::vector<std::string>& vars, const BoundRows& bound) {
   return r;
 }
 
+std::vector<std::string> external_needs(std::span<const Clause> clauses);
+
+// What an or needs bound from outside: its required variables, and what its branches' predicates
+// and functions need that the branch does not bind itself.
+std::vector<std::string> or_needs(const Or& o) {
+  std::vector<std::string> needs;
+  for (const Variable& v : o.required_vars) add_unique(needs, v.name);
+  for (const Clause& branch : o.branches) {
+    std::span<const Clause> parts(&branch, 1);
+    if (const auto* a = std::get_if<And>(&branch.node)) parts = a->clauses;
+    for (const std::string& v : external_needs(parts)) add_unique(needs, v);
+  }
+  return needs;
+}
+
+std::vector<std::string> external_needs(std::span<const Clause> clauses) {
+  std::vector<std::string> outputs, needs;
+  for (const Clause& c : clauses)
+    for (const std::string& v : output_vars(c)) add_unique(outputs, v);
+  for (const Clause& c : clauses) {
+    std::vector<std::string> n;
+    if (const auto* p = std::get_if<Predicate>(&c.node)) n = fn_arg_vars(p->args);
+    else if (const auto* f = std::get_if<FunctionCall>(&c.node)) n = fn_arg_vars(f->args);
+    else if (const auto* x = std::get_if<Not>(&c.node); x && x->join)
+      for (const Variable& v : x->join_vars) n.push_back(v.name);
+    else if (const auto* o = std::get_if<Or>(&c.node)) n = or_needs(*o);
+    else if (const auto* a = std::get_if<And>(&c.node)) n = external_needs(a->clauses);
+    for (const std::string& v : n)
+      if (std::find(outputs.begin(), outputs.end(), v) == outputs.end()) add_unique(needs, v);
+  }
+  return needs;
+}
+
 }  // namespace
 
 Result<ClausePlanner> ClausePlanner::make(const Context& ctx, std::span<const Clause> clauses,
@@ -70,7 +103,7 @@ Result<ClausePlanner> ClausePlanner::make(const Context& ctx, std::span<const Cl
         }
       }
     } else if (const auto* o = std::get_if<Or>(&c.node)) {
-      for (const Variable& v : o->required_vars) add_unique(p.needs_[i], v.name);
+      p.needs_[i] = or_needs(*o);
     } else if (const auto* rc = std::get_if<RuleCall>(&c.node)) {
       const auto* branches = ctx.rules ? ctx.rules->find(rc->name) : nullptr;
       if (branches && !branches->empty()) {

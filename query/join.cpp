@@ -145,15 +145,24 @@ Result<Relation> Bindings::project(Context& ctx, std::span<const std::string> va
 
 Result<void> Bindings::join(Context& ctx, Relation rel) {
   if (rel.empty()) empty_ = true;
-  auto i = merge(ctx, rel.vars());
-  if (!i) return std::unexpected(i.error());
-  if (*i < 0) {
-    if (rel.arity() > 0) rels_.push_back(std::move(rel));
-    return {};
+  // Join with each relation sharing a variable, one at a time: every step has a shared variable,
+  // so no product is built even when rel links several relations.
+  for (std::size_t k = 0; k < rels_.size();) {
+    const Relation& other = rels_[k];
+    const bool shares = std::any_of(rel.vars().begin(), rel.vars().end(),
+                                    [&](const std::string& v) { return other.has(v); });
+    if (!shares) {
+      ++k;
+      continue;
+    }
+    auto joined = hash_join(ctx, other, rel);
+    if (!joined) return std::unexpected(joined.error());
+    rel = std::move(*joined);
+    rels_.erase(rels_.begin() + static_cast<std::ptrdiff_t>(k));
+    k = 0;
   }
-  auto joined = hash_join(ctx, rels_[static_cast<std::size_t>(*i)], rel);
-  if (!joined) return std::unexpected(joined.error());
-  replace(*i, std::move(*joined));
+  if (rel.empty()) empty_ = true;
+  if (rel.arity() > 0) rels_.push_back(std::move(rel));
   return {};
 }
 

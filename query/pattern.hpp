@@ -2,9 +2,10 @@
 //
 // resolve_pattern turns the pattern's constants into index terms once: the attribute keyword into
 // its AttrSchema (an unknown attribute matches nothing, no error), idents and lookup refs in e
-// position and in the v position of a ref attribute into entity ids (one that names nothing
-// matches nothing). choose_access then picks how to read the index given which of the pattern's
-// variables are already bound:
+// position and in the v position of a ref attribute into entity ids (one that names nothing is
+// :query/invalid, as in DataScript; bound values that are idents or lookup refs are resolved the
+// same way, per binding). choose_access then picks how to read the index given which of the
+// pattern's variables are already bound:
 //
 //   known (constant or bound)   index   prefix
 //   e (a (v))                   EAVT    e, a if known, v if a and v are known
@@ -86,7 +87,14 @@ inline constexpr double kSeekCost = 12;
 using BoundRows = std::function<std::optional<double>(const std::string& var)>;
 
 [[nodiscard]] Result<ResolvedPattern> resolve_pattern(const Context& ctx, const DataPattern& pattern);
-[[nodiscard]] Access choose_access(const ResolvedPattern& rp, const BoundRows& bound, const ValueRange& range);
+// force_probe: look up per binding whenever some bound variable extends the prefix (bindings
+// that name entities by lookup ref or ident must be resolved one by one).
+[[nodiscard]] Access choose_access(const ResolvedPattern& rp, const BoundRows& bound, const ValueRange& range,
+                                   bool force_probe = false);
+
+// The entity an ident or lookup ref names; :query/invalid "Nothing found for entity id" when it
+// names none (as DataScript).
+[[nodiscard]] Result<std::optional<EntityId>> resolve_entity_ref(const index::Db& db, const Value& ref);
 
 // Joins the pattern's matches into `bindings`.
 [[nodiscard]] Result<void> apply_pattern(Context& ctx, Bindings& bindings, const ResolvedPattern& rp,

@@ -1,6 +1,7 @@
 // resolve_pattern and choose_access (query/pattern.hpp).
 #include <algorithm>
 
+#include "codec/edn_printer.hpp"
 #include "index/entity_ref.hpp"
 #include "query/pattern.hpp"
 
@@ -22,10 +23,17 @@ Result<std::optional<EntityId>> constant_entity(const index::Db& db, const Value
   }
   if (const EntityId* id = v.get_if<EntityId>()) return std::optional<EntityId>{*id};
   if (!v.is<Keyword>() && !index::is_lookup_ref(v)) return std::optional<EntityId>{};
-  return index::resolve_entity(db, v);
+  return resolve_entity_ref(db, v);
 }
 
 }  // namespace
+
+Result<std::optional<EntityId>> resolve_entity_ref(const index::Db& db, const Value& ref) {
+  auto e = index::resolve_entity(db, ref);
+  if (!e) return std::unexpected(e.error());
+  if (!*e) return fail(ErrorCode::QueryInvalid, "Nothing found for entity id " + to_edn(ref));
+  return e;
+}
 
 Result<ResolvedPattern> resolve_pattern(const Context& ctx, const DataPattern& pattern) {
   ResolvedPattern rp;
@@ -133,7 +141,7 @@ bool is_bound_var(const PatternSlot& s, const BoundRows& bound) {
 
 }  // namespace
 
-Access choose_access(const ResolvedPattern& rp, const BoundRows& bound, const ValueRange& range) {
+Access choose_access(const ResolvedPattern& rp, const BoundRows& bound, const ValueRange& range, bool force_probe) {
   Access scan;
   const bool e_c = rp.e.has_value(), a_c = rp.attr != nullptr;
   // A constant v helps a scan only with a known attribute (AVET) or through every attribute.
@@ -214,7 +222,7 @@ Access choose_access(const ResolvedPattern& rp, const BoundRows& bound, const Va
   if (probe.probe_vars.empty()) return scan;  // bound variables only in tx/added: filter
   const double per_lookup = kSeekCost * (probe.per_attribute ? rp.attr_count : 1.0);
   probe.cost = r * (per_lookup + per_probe);
-  return probe.cost < scan.cost ? probe : scan;
+  return force_probe || probe.cost < scan.cost ? probe : scan;
 }
 
 }  // namespace quarry::query

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "index/entity_ref.hpp"
 #include "query/pattern.hpp"
 
 namespace quarry::query {
@@ -61,7 +62,7 @@ bool datom_equals(int pos, const Datom& d, const Value& x, AttrNames& names) {
         const auto* n = x.get_if<std::int64_t>();
         return n && *n > 0 && static_cast<std::uint64_t>(*n) == id->value;
       }
-      return d.v == x;
+      return same_value(d.v, x);
     case kTx: {
       const auto* n = x.get_if<std::int64_t>();
       return n && *n > 0 && static_cast<std::uint64_t>(*n) == d.tx.value;
@@ -72,6 +73,10 @@ bool datom_equals(int pos, const Datom& d, const Value& x, AttrNames& names) {
     }
   }
 }
+
+// Values that name entities indirectly (an ident keyword, a lookup ref): bound values like these
+// in e position, or in v position of a ref attribute, are resolved per binding.
+bool names_entity_indirectly(const Value& v) { return v.is<Keyword>() || index::is_lookup_ref(v); }
 
 std::optional<EntityId> as_entity(const Value& v) {
   if (const auto* n = v.get_if<std::int64_t>()) {
@@ -314,7 +319,13 @@ Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedP
     index::DatomPrefix prefix;
     const index::AttrSchema* attr = rp.attr;
     if (e_p) {
-      auto e = as_entity(lrow[static_cast<std::size_t>(e_col)]);
+      const Value& ev = lrow[static_cast<std::size_t>(e_col)];
+      auto e = as_entity(ev);
+      if (!e && names_entity_indirectly(ev)) {
+        auto resolved = resolve_entity_ref(db, ev);
+        if (!resolved) return std::unexpected(resolved.error());
+        e = *resolved;
+      }
       if (!e) continue;
       prefix.e = e;
     } else if (rp.e) {
@@ -356,6 +367,11 @@ Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedP
       if (cover.a) prefix.a = attr->id;
       if (cover.v && v_query) {
         auto v = index_value(*attr, *v_query);
+        if (!v && attr->is_ref() && names_entity_indirectly(*v_query)) {
+          auto resolved = resolve_entity_ref(db, *v_query);
+          if (!resolved) return std::unexpected(resolved.error());
+          v = Value(**resolved);
+        }
         if (!v) continue;
         prefix.v = std::move(*v);
       }
@@ -367,6 +383,20 @@ Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedP
   }
   if (!distinct_matches(rp)) out.dedup();
   return out;
+}
+
+// True when the relation binds the pattern's e variable (or the v variable of a ref attribute)
+// to some ident or lookup ref: those must be looked up one by one.
+bool needs_resolution(const ResolvedPattern& rp, const Relation& r) {
+  auto check = [&](const PatternSlot& s) {
+    if (s.kind != PatternSlot::Kind::Var) return false;
+    const int col = r.column(s.var);
+    if (col < 0) return false;
+    for (std::size_t i = 0; i < r.size(); ++i)
+      if (names_entity_indirectly(r.at(i, static_cast<std::size_t>(col)))) return true;
+    return false;
+  };
+  return check(rp.slots[kE]) || (rp.attr && rp.attr->is_ref() && check(rp.slots[kV]));
 }
 
 // A pattern over a collection of tuples: each element is matched position by position.
@@ -417,21 +447,41 @@ Result<void> apply_pattern(Context& ctx, Bindings& bindings, const ResolvedPatte
     bindings.mark_empty();
     return {};
   }
-  auto i = bindings.merge(ctx, rp.vars);
-  if (!i) return std::unexpected(i.error());
-  auto rows_of = [&](const std::string& var) -> std::optional<double> {
-    if (*i < 0) return std::nullopt;
-    const Relation& r = bindings.relations()[static_cast<std::size_t>(*i)];
-    if (!r.has(var)) return std::nullopt;
-    return static_cast<double>(r.size());
-  };
-  const Access access = choose_access(rp, rows_of, range);
-  if (*i < 0) return scan_new(ctx, bindings, rp, access, range);
-  const Relation& bound = bindings.relations()[static_cast<std::size_t>(*i)];
+  // The relations binding the pattern's variables. The pattern is joined with the one giving the
+  // cheapest access; the others join the result afterwards on their shared variables (merging
+  // them first would build their product).
+  std::vector<int> touched;
+  for (const std::string& v : rp.vars) {
+    const int i = bindings.find(v);
+    if (i >= 0 && std::find(touched.begin(), touched.end(), i) == touched.end()) touched.push_back(i);
+  }
+  if (touched.empty()) {
+    const Access access = choose_access(rp, [](const std::string&) { return std::nullopt; }, range);
+    return scan_new(ctx, bindings, rp, access, range);
+  }
+  int primary = -1;
+  Access access;
+  for (int i : touched) {
+    const Relation& r = bindings.relations()[static_cast<std::size_t>(i)];
+    auto rows_of = [&](const std::string& var) -> std::optional<double> {
+      if (!r.has(var)) return std::nullopt;
+      return static_cast<double>(r.size());
+    };
+    Access a = choose_access(rp, rows_of, range, needs_resolution(rp, r));
+    if (primary < 0 || a.cost < access.cost) {
+      primary = i;
+      access = std::move(a);
+    }
+  }
+  const Relation& bound = bindings.relations()[static_cast<std::size_t>(primary)];
   auto out = access.probe ? probe_join(ctx, bound, rp, access) : scan_join(ctx, bound, rp, access, range);
   if (!out) return std::unexpected(out.error());
-  bindings.replace(*i, std::move(*out));
-  return {};
+  if (touched.size() == 1) {
+    bindings.replace(primary, std::move(*out));
+    return {};
+  }
+  bindings.relations().erase(bindings.relations().begin() + primary);
+  return bindings.join(ctx, std::move(*out));
 }
 
 }  // namespace quarry::query

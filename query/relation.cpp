@@ -114,7 +114,7 @@ RowIndex::RowIndex(const Relation& rel, std::vector<int> cols) : rel_(&rel), col
       auto other = rel.row(r);
       bool equal = true;
       for (int c : cols_) {
-        if (!(other[static_cast<std::size_t>(c)] == row[static_cast<std::size_t>(c)])) {
+        if (!same_value(other[static_cast<std::size_t>(c)], row[static_cast<std::size_t>(c)])) {
           equal = false;
           break;
         }
@@ -140,7 +140,7 @@ RowIndex::RowIndex(const Relation& rel, std::vector<int> cols) : rel_(&rel), col
 bool RowIndex::key_equals(std::uint32_t row, std::span<const Value> key) const noexcept {
   auto cells = rel_->row(row);
   for (std::size_t k = 0; k < cols_.size(); ++k)
-    if (!(cells[static_cast<std::size_t>(cols_[k])] == key[k])) return false;
+    if (!same_value(cells[static_cast<std::size_t>(cols_[k])], key[k])) return false;
   return true;
 }
 
@@ -149,7 +149,7 @@ bool RowSet::insert(std::span<const Value> row) {
   if (!heads_.empty()) {
     for (std::uint32_t r = heads_[h & mask_]; r != kNone; r = next_[r]) {
       if (hashes_[r] != h) continue;
-      if (std::equal(row.begin(), row.end(), cells_.begin() + static_cast<std::ptrdiff_t>(r * arity_))) return false;
+      if (std::equal(row.begin(), row.end(), cells_.begin() + static_cast<std::ptrdiff_t>(r * arity_), same_value)) return false;
     }
   }
   if (rows_ * 2 >= heads_.size()) {
@@ -169,7 +169,7 @@ bool RowSet::contains(std::span<const Value> row) const {
   std::size_t h = hash_values(row);
   for (std::uint32_t r = heads_[h & mask_]; r != kNone; r = next_[r]) {
     if (hashes_[r] != h) continue;
-    if (std::equal(row.begin(), row.end(), cells_.begin() + static_cast<std::ptrdiff_t>(r * arity_))) return true;
+    if (std::equal(row.begin(), row.end(), cells_.begin() + static_cast<std::ptrdiff_t>(r * arity_), same_value)) return true;
   }
   return false;
 }

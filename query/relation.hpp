@@ -79,6 +79,21 @@ class Relation {
   std::size_t rows_ = 0;
 };
 
+// a == b, with the common cases (longs, strings, keywords) decided without compare()'s general
+// number ordering.
+[[nodiscard]] inline bool same_value(const Value& a, const Value& b) noexcept {
+  if (a.kind() != b.kind()) {
+    return false;  // compare() never equates values of different kinds (1 and 1.0 differ)
+  }
+  switch (a.kind()) {
+    case ValueKind::Long: return a.as<std::int64_t>() == b.as<std::int64_t>();
+    case ValueKind::String: return a.as<std::string>() == b.as<std::string>();
+    case ValueKind::Keyword: return a.as<Keyword>() == b.as<Keyword>();
+    case ValueKind::Boolean: return a.as<bool>() == b.as<bool>();
+    default: return compare(a, b) == 0;
+  }
+}
+
 // Hash of some cells of a row, consistent with Value equality.
 [[nodiscard]] std::size_t hash_cells(std::span<const Value> row, std::span<const int> cols) noexcept;
 [[nodiscard]] std::size_t hash_values(std::span<const Value> values) noexcept;
