@@ -84,6 +84,8 @@ void Session::run_form(const Value& form) {
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   interrupt_flag().store(false);
   if (!result) {
+    // The terminal echoed ^C where the cursor was; start the message on a line of its own.
+    if (interactive_ && result.error().code == ErrorCode::QueryCancelled) print_text("\n");
     report(result.error());
   } else {
     print_outcome(*result);
