@@ -188,8 +188,7 @@ Result<QueryOutput> find_output(Context& ctx, const Query& query, Bindings& bind
   }
 
   std::sort(rows.begin(), rows.end(), [](const std::vector<Value>& a, const std::vector<Value>& b) {
-    return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(),
-                                        [](const Value& x, const Value& y) { return compare(x, y) < 0; });
+    return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), value_less);
   });
   auto as_value = [&](std::vector<Value>& row) -> Value {
     if (query.return_kind != ReturnMapKind::None) return return_map(query, row);
@@ -219,11 +218,19 @@ Result<QueryOutput> find_output(Context& ctx, const Query& query, Bindings& bind
     out.value = Value(Vector{std::move(items)});
     return out;
   }
+  // Rows are distinct and sorted. As vectors they compare element by element, so `items` is
+  // already in Set order — except with return maps (ordered by their sorted keys) and pulls (two
+  // entities may pull equal maps): those go through make_set.
   Set set;
-  // Rows are distinct, and sorted as vectors; maps sort the same way only if built from sorted
-  // rows with one key order, so let make_set sort again (it also drops pulls that came out equal).
-  items.erase(std::unique(items.begin(), items.end()), items.end());
-  if (!make_set(std::move(items), set)) return fail(ErrorCode::Internal, "find: duplicate result rows");
+  if (query.return_kind == ReturnMapKind::None && std::none_of(pulls.begin(), pulls.end(), [](const PullSpec& p) {
+        return p.pattern != nullptr;
+      })) {
+    set.items = std::move(items);
+  } else {
+    std::sort(items.begin(), items.end(), value_less);
+    items.erase(std::unique(items.begin(), items.end()), items.end());
+    if (!make_set(std::move(items), set)) return fail(ErrorCode::Internal, "find: duplicate result rows");
+  }
   out.value = Value(std::move(set));
   return out;
 }

@@ -94,6 +94,12 @@ class Relation {
   }
 }
 
+// compare(a, b) < 0, with two longs decided directly (the general number order is slower).
+[[nodiscard]] inline bool value_less(const Value& a, const Value& b) noexcept {
+  if (a.kind() == ValueKind::Long && b.kind() == ValueKind::Long) return a.as<std::int64_t>() < b.as<std::int64_t>();
+  return compare(a, b) < 0;
+}
+
 // Hash of some cells of a row, consistent with Value equality.
 [[nodiscard]] std::size_t hash_cells(std::span<const Value> row, std::span<const int> cols) noexcept;
 [[nodiscard]] std::size_t hash_values(std::span<const Value> values) noexcept;
