@@ -20,6 +20,14 @@ TEST_CASE("the README's C++ example works as printed") {
   auto now = db->db().entity(ann);     // {:db/id 1, :person/age 42, :person/name "Ann"}
   auto then = before.entity(ann);      // {:db/id 1, :person/age 41, :person/name "Ann"}
   auto bad = db->transact(R"([[:db/add 1 :person/age "forty"]])");  // bad.error().code == TxType
+
+  // Datalog: the inputs bind :in in order; $ is a database value, here the current one.
+  auto older = quarry::q(R"([:find ?n ?a :in $ ?min
+                             :where [?e :person/age ?a] [(>= ?a ?min)] [?e :person/name ?n]])",
+                         {db->db(), quarry::Value(40)});
+  // older->value is #{["Ann" 42]}; older->columns is {"?n", "?a"}
+  auto was = quarry::q("[:find ?a . :where [_ :person/age ?a]]", {before});  // 41: time travel
+  auto pulled = db->db().pull("[:person/name :person/age]", ann);  // {:person/age 42, :person/name "Ann"}
   // --- README example ends
 
   REQUIRE(schema);
@@ -30,4 +38,11 @@ TEST_CASE("the README's C++ example works as printed") {
   CHECK(quarry::to_edn(*then) == R"({:db/id 1, :person/age 41, :person/name "Ann"})");
   REQUIRE_FALSE(bad);
   CHECK(bad.error().code == quarry::ErrorCode::TxType);
+  REQUIRE(older);
+  CHECK(quarry::to_edn(older->value) == R"(#{["Ann" 42]})");
+  CHECK(older->columns == std::vector<std::string>{"?n", "?a"});
+  REQUIRE(was);
+  CHECK(was->value == quarry::Value(41));
+  REQUIRE(pulled);
+  CHECK(quarry::to_edn(*pulled) == R"({:person/age 42, :person/name "Ann"})");
 }
