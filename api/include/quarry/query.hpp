@@ -66,6 +66,16 @@ struct QueryResult {
                                     const QueryOptions& options = {});
 [[nodiscard]] Result<QueryResult> q(const Value& query, std::span<const QueryInput> inputs,
                                     const QueryOptions& options = {});
+// Text is EDN: the const char* and std::string overloads exist so that a string is not taken for
+// a Value holding a string (as Database::transact does).
+[[nodiscard]] inline Result<QueryResult> q(const std::string& query_edn, std::span<const QueryInput> inputs,
+                                           const QueryOptions& options = {}) {
+  return q(std::string_view(query_edn), inputs, options);
+}
+[[nodiscard]] inline Result<QueryResult> q(const char* query_edn, std::span<const QueryInput> inputs,
+                                           const QueryOptions& options = {}) {
+  return q(std::string_view(query_edn), inputs, options);
+}
 [[nodiscard]] inline Result<QueryResult> q(std::string_view query_edn,
                                            std::initializer_list<QueryInput> inputs,
                                            const QueryOptions& options = {}) {
