@@ -164,14 +164,14 @@ bool RowSet::insert(std::span<const Value> row) {
   return true;
 }
 
-bool RowSet::contains(std::span<const Value> row) const {
-  if (heads_.empty()) return false;
+std::size_t RowSet::index_of(std::span<const Value> row) const {
+  if (heads_.empty()) return kAbsent;
   std::size_t h = hash_values(row);
   for (std::uint32_t r = heads_[h & mask_]; r != kNone; r = next_[r]) {
     if (hashes_[r] != h) continue;
-    if (std::equal(row.begin(), row.end(), cells_.begin() + static_cast<std::ptrdiff_t>(r * arity_), same_value)) return true;
+    if (std::equal(row.begin(), row.end(), cells_.begin() + static_cast<std::ptrdiff_t>(r * arity_), same_value)) return r;
   }
-  return false;
+  return kAbsent;
 }
 
 void RowSet::grow() {

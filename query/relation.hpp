@@ -156,7 +156,10 @@ class RowSet {
  public:
   explicit RowSet(std::size_t arity) : arity_(arity) {}
   bool insert(std::span<const Value> row);
-  [[nodiscard]] bool contains(std::span<const Value> row) const;
+  [[nodiscard]] bool contains(std::span<const Value> row) const { return index_of(row) != kAbsent; }
+  // The row's index (rows keep their insertion order), or kAbsent.
+  static constexpr std::size_t kAbsent = static_cast<std::size_t>(-1);
+  [[nodiscard]] std::size_t index_of(std::span<const Value> row) const;
   [[nodiscard]] std::size_t size() const noexcept { return rows_; }
   [[nodiscard]] std::size_t arity() const noexcept { return arity_; }
   [[nodiscard]] std::span<const Value> row(std::size_t i) const noexcept {

@@ -20,12 +20,16 @@
 // always has the same adornment. Rule calls inside `not` are evaluated to completion by a fresh
 // evaluation (negation needs the complete answer; recursion through not is refused after a depth).
 // An explicit source on a top-level call ($src rule ...) becomes the default source of its bodies.
+// Right-linear rules (transitive closures from bound arguments) take a shortcut: see
+// query/rules_linear.hpp.
 #include <algorithm>
 #include <map>
 #include <memory>
 
 #include "query/clause_vars.hpp"
 #include "query/parser.hpp"
+#include "query/rule_support.hpp"
+#include "query/rules_linear.hpp"
 #include "query/solve.hpp"
 
 namespace quarry::query {
@@ -71,24 +75,6 @@ class RuleRuntime {
 namespace {
 
 constexpr int kMaxRuleDepth = 16;
-
-void collect_sites(const Clause& c, std::vector<const RuleCall*>& out) {
-  if (const auto* rc = std::get_if<RuleCall>(&c.node)) out.push_back(rc);
-  else if (const auto* o = std::get_if<Or>(&c.node))
-    for (const Clause& b : o->branches) collect_sites(b, out);
-  else if (const auto* a = std::get_if<And>(&c.node))
-    for (const Clause& x : a->clauses) collect_sites(x, out);
-}
-
-std::vector<std::string> head_vars(const Rule& r) {
-  std::vector<std::string> head;
-  for (const Variable& v : r.required_vars) head.push_back(v.name);
-  for (const Variable& v : r.free_vars) head.push_back(v.name);
-  return head;
-}
-
-std::string call_text(const RuleCall& call) { return clause_text(Clause{call}); }
-
 }  // namespace
 
 Result<std::size_t> RuleRuntime::table_for(Context&, const RuleCall& call, const Bindings& bindings) {
@@ -211,8 +197,16 @@ Result<void> RuleRuntime::top_call(Context& ctx, Bindings& bindings, const RuleC
   auto t = table_for(ctx, call, bindings);
   if (!t) return std::unexpected(t.error());
   if (auto s = seed(ctx, bindings, call, *tables_[*t]); !s) return s;
-  if (auto r = run(ctx); !r) return r;
-  const Table& table = *tables_[*t];
+  Table& table = *tables_[*t];
+  bool done = false;
+  if (right_linear(rules_, table.name, table.bound)) {
+    auto linear = evaluate_right_linear(ctx, rules_, table.name, table.bound, table.magic, table.answers);
+    if (!linear) return std::unexpected(linear.error());
+    done = *linear;
+    table.answers_committed = table.answers.size();
+  }
+  if (!done)
+    if (auto r = run(ctx); !r) return r;
   return join_answers(ctx, bindings, call, table, 0, table.answers_committed);
 }
 
@@ -232,36 +226,8 @@ Result<void> RuleRuntime::eval_branch(Context& ctx, std::size_t t, const Rule& b
   const std::vector<std::string> head = head_vars(branch);
   Bindings inner;
   {
-    // The seed: magic tuples [lo, hi) bound to the head variables of the bound positions.
     const Table& table = *tables_[t];
-    std::vector<std::string> vars;
-    std::vector<std::size_t> positions;  // magic column -> position
-    for (std::size_t k = 0; k < head.size(); ++k)
-      if (table.bound[k]) positions.push_back(k);
-    std::vector<int> first(positions.size(), -1);  // magic column of the first equal head variable
-    for (std::size_t j = 0; j < positions.size(); ++j) {
-      const std::string& name = head[positions[j]];
-      auto it = std::find(vars.begin(), vars.end(), name);
-      if (it == vars.end()) vars.push_back(name);
-      else
-        for (std::size_t q = 0; q < j; ++q)
-          if (head[positions[q]] == name) {
-            first[j] = static_cast<int>(q);
-            break;
-          }
-    }
-    Relation seed(vars);
-    for (std::size_t r = lo; r < hi; ++r) {
-      auto m = table.magic.row(r);
-      bool ok = true;
-      for (std::size_t j = 0; j < m.size(); ++j)
-        if (first[j] >= 0 && !(m[j] == m[static_cast<std::size_t>(first[j])])) ok = false;
-      if (!ok) continue;
-      for (std::size_t j = 0; j < m.size(); ++j)
-        if (first[j] < 0) seed.push(m[j]);
-      seed.end_row();
-    }
-    if (auto j = inner.join(ctx, std::move(seed)); !j) return j;
+    if (auto j = inner.join(ctx, seed_relation(head, table.bound, table.magic, lo, hi)); !j) return j;
   }
   const std::size_t saved_current = current_;
   const RuleCall* saved_site = delta_site_;
@@ -322,7 +288,7 @@ Result<void> RuleRuntime::run(Context& ctx) {
           r = eval_branch(ctx, t, *branch, table.magic_prev, table.magic_committed, nullptr);
         if (r && table.magic_prev > 0) {
           std::vector<const RuleCall*> sites;
-          for (const Clause& c : branch->body) collect_sites(c, sites);
+          for (const Clause& c : branch->body) collect_rule_calls(c, sites, false);
           for (const RuleCall* site : sites) {
             auto it = site_tables_.find({t, site});
             if (it != site_tables_.end() &&
