@@ -75,31 +75,49 @@ class Terminal {
     }
   }
 
+  // Reads up to a prompt, then waits until libedit has put the terminal in its editing mode:
+  // libedit prints the prompt first and switches modes when it reads the first key, and a key
+  // typed in between would meet the cooked terminal (where ^D and ^C mean something else).
+  void prompt(std::string_view text) {
+    expect(text);
+    wait_for_mode(false);
+  }
+
   // Waits until the REPL has handed the terminal back (signal keys on): a line was entered and
   // is being evaluated, so Ctrl-C now raises SIGINT.
-  void wait_until_evaluating() {
-    for (int i = 0; i < 12000; ++i) {
-      struct termios mode {};
-      REQUIRE(::tcgetattr(master_, &mode) == 0);
-      if (mode.c_lflag & ISIG) return;
-      std::this_thread::sleep_for(5ms);
-    }
-    FAIL("the terminal never left line-editing mode");
-  }
+  void wait_until_evaluating() { wait_for_mode(true); }
 
   // Reads until the REPL closes the terminal; returns its exit status.
   int wait_exit() {
     while (read_some()) {
     }
     int status = 0;
-    REQUIRE(::waitpid(pid_, &status, 0) == pid_);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    for (int i = 0; i < 12000; ++i) {
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      std::this_thread::sleep_for(5ms);
+    }
+    FAIL("the REPL did not exit; the terminal showed:\n" << transcript_);
+    return -1;
   }
 
   [[nodiscard]] const std::string& transcript() const { return transcript_; }
 
  private:
+  // Polls the terminal's mode (the master side reads the slave's termios on Linux) until its
+  // signal keys are on (cooked: evaluating) or off (libedit editing a line).
+  void wait_for_mode(bool cooked) {
+    for (int i = 0; i < 12000; ++i) {
+      struct termios mode {};
+      REQUIRE(::tcgetattr(master_, &mode) == 0);
+      if (((mode.c_lflag & ISIG) != 0) == cooked) return;
+      std::this_thread::sleep_for(5ms);
+    }
+    FAIL("the terminal never switched modes; it showed:\n" << transcript_);
+  }
+
   // False at end of output (the slave side closed) or after a minute without any.
   bool read_some() {
     struct pollfd p {master_, POLLIN, 0};
@@ -126,16 +144,16 @@ TEST_CASE("the interactive REPL: multi-line forms, tables, history, Ctrl-C, Ctrl
   quarry::testing::write_file(home / "numbers.edn", numbers + "]\n");
 
   Terminal term(home);
-  term.expect("quarry> ");
+  term.prompt("quarry> ");
 
   // A transaction typed over three lines: the prompt continues until the form is complete.
   term.type("(transact! [{:name \"Ann\" :age 41}\r");
-  term.expect("   ...> ");
+  term.prompt("   ...> ");
   term.type("            {:name \"Bob\"\r");
-  term.expect("   ...> ");
+  term.prompt("   ...> ");
   term.type("             :age 27}])\r");
   term.expect(":tx 536870913}");
-  term.expect("quarry> ");
+  term.prompt("quarry> ");
 
   // A query prints a table.
   term.type("(q [:find ?name ?age :where [?e :name ?name] [?e :age ?age]])\r");
@@ -143,39 +161,42 @@ TEST_CASE("the interactive REPL: multi-line forms, tables, history, Ctrl-C, Ctrl
   CHECK(table.find(" ?name | ?age") != std::string::npos);
   CHECK(table.find(" \"Ann\" |   41") != std::string::npos);
   CHECK(table.find(" \"Bob\" |   27") != std::string::npos);
-  term.expect("quarry> ");
+  term.prompt("quarry> ");
 
   // Up arrow recalls that line; Enter runs it again.
   term.type("\x1b[A");
   term.expect(":where [?e :name ?name] [?e :age ?age]])");
   term.type("\r");
   term.expect("(2 rows)");
-  term.expect("quarry> ");
+  term.prompt("quarry> ");
 
   // Ctrl-C at the continuation prompt drops the unfinished form: the next line starts afresh.
   term.type("(q [:find ?e\r");
-  term.expect("   ...> ");
+  term.prompt("   ...> ");
   term.type("\x03");
-  term.expect("quarry> ");
+  term.prompt("quarry> ");
   term.type(".format edn\r");
   term.expect(";; format edn");
+  term.prompt("quarry> ");
   term.type("(q [:find ?e . :where [?e :name \"Bob\"]])\r");
   term.expect("\r\n2\r\n");
+  term.prompt("quarry> ");
   term.type(".format table\r");
-  term.expect("quarry> ");
+  term.prompt("quarry> ");
 
   // Ctrl-C during a long query (a cross product of 3,000 entities) cancels it; the REPL stays.
   term.type(".import " + (home / "numbers.edn") + "\r");
   term.expect(":transactions 1}");
-  term.expect("quarry> ");
+  term.prompt("quarry> ");
   term.type("(q [:find (count ?a) . :where [?a :n ?x] [?b :n ?y] [(< ?x ?y)]])\r");
   term.wait_until_evaluating();
   term.type("\x03");
   std::string cancelled = term.expect("quarry> ");
+  term.prompt("");
   CHECK(cancelled.find("\r\n#error {:code :query/cancelled") != std::string::npos);
   term.type("(q [:find (count ?a) . :where [?a :n]])\r");
   term.expect("\r\n3000\r\n");
-  term.expect("quarry> ");
+  term.prompt("quarry> ");
 
   // Ctrl-D on an empty line quits cleanly; the history was saved.
   term.type("\x04");
