@@ -251,3 +251,26 @@ TEST_CASE("rules: the right-linear shortcut agrees with the general evaluation")
   CHECK(run(d, "[:find ?x ?y :in $ % :where (reach ?x ?y)]", {rules}) ==
         run(d, "[:find ?x ?y :in $ % :where (reach2 ?x ?y)]", {rules}));
 }
+
+TEST_CASE("explain: a few bound entities are looked up per binding, a range predicate narrows AVET") {
+  Database db = open_memory();
+  std::string tx = "[";
+  for (int i = 1; i <= 500; ++i)
+    tx += "{:db/id " + std::to_string(i) + " :age " + std::to_string(i % 90) + " :n " + std::to_string(i) + "}";
+  ok(db, tx + "]");
+  std::vector<quarry::QueryInput> in{db.db(), Value(7)};
+  auto plan = quarry::explain(edn("[:find ?a :in $ ?e :where [?e :age ?a]]"), in);
+  REQUIRE(plan.has_value());
+  std::string text = quarry::to_edn(*plan);
+  INFO(text);
+  CHECK(text.find(":index :eavt") != std::string::npos);
+  CHECK(text.find(":lookup true") != std::string::npos);
+  CHECK(run(db.db(), "[:find ?a :in $ ?e :where [?e :age ?a]]", {Value(7)}) == "#{[7]}");
+
+  plan = quarry::explain(edn("[:find ?e :where [?e :age ?a] [(< ?a 3)]]"), std::vector<quarry::QueryInput>{db.db()});
+  REQUIRE(plan.has_value());
+  text = quarry::to_edn(*plan);
+  CHECK(text.find(":range [nil 3]") != std::string::npos);
+  CHECK(run(db.db(), "[:find (count ?e) . :where [?e :age ?a] [(< ?a 3)]]") == "17");
+  CHECK(run(db.db(), "[:find (count ?e) . :where [?e :age ?a] [(<= ?a 2)] [(> ?a 0)]]") == "12");
+}
