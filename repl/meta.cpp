@@ -25,7 +25,8 @@ Queries: (q QUERY INPUT...), on $ when there are no inputs
      $ 30)
   (q [:find (count ?p) . :where [?p :person/name]])
   A rule, passed as the % input; rules may be recursive:
-  (q [:find ?who :in $ % :where (knows ?me ?who) [?me :person/name "Bob"]]
+  (q [:find [?who ...] :in $ %
+      :where [?me :person/name "Bob"] (knows ?me ?f) [?f :person/name ?who]]
      $ [[(knows ?a ?b) [?a :person/friend ?b]]
         [(knows ?a ?b) [?a :person/friend ?x] (knows ?x ?b)]])
   (explain [:find ?n :where [?p :person/name ?n]])       the plan, as EDN
