@@ -500,7 +500,7 @@ TEST_CASE("get-else, get-some and missing? read the source") {
 }
 
 TEST_CASE("regexes match long strings without deep recursion") {
-  // Past 1024 bytes the polynomial matcher is used: no stack growth with the subject's length.
+  // Past 256 bytes the polynomial matcher is used: no stack growth with the subject's length.
   std::string long_text(100000, 'a');
   long_text += 'b';
   auto r = find_builtin("re-find")->call(nullptr, std::vector<Value>{Value("(a|b)*"), Value(long_text)});
