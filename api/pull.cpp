@@ -8,9 +8,12 @@
 namespace quarry {
 
 Result<Value> Db::pull(const Value& pattern, const Value& eid) const {
-  auto many = pull_many(pattern, std::span(&eid, 1));
-  if (!many) return std::unexpected(many.error());
-  return many->as<Vector>().items.front();
+  auto parsed = query::parse_pull_pattern(pattern);
+  if (!parsed) return std::unexpected(parsed.error());
+  auto e = index::resolve_entity(impl_->db, eid);
+  if (!e) return std::unexpected(e.error());
+  if (!*e) return Value{};
+  return query::pull(impl_->db, **parsed, **e);
 }
 
 Result<Value> Db::pull(std::string_view pattern_edn, const Value& eid) const {

