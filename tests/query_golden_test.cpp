@@ -37,19 +37,7 @@ using quarry::QueryInput;
 using quarry::Value;
 using quarry::Vector;
 
-// __FILE__ may be relative to the build directory (ccache's CCACHE_BASEDIR makes it so), while
-// the test runs in build/tests: try it as is, then from the executable's build directory.
-std::filesystem::path golden_dir() {
-  const auto relative = std::filesystem::path(__FILE__).parent_path() / "golden" / "query";
-  if (relative.is_absolute() || std::filesystem::exists(relative)) return relative;
-  std::error_code ec;
-  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    auto from_build = exe.parent_path().parent_path() / relative;
-    if (std::filesystem::exists(from_build)) return from_build;
-  }
-  return relative;
-}
+std::filesystem::path golden_dir() { return std::filesystem::path(QUARRY_TESTS_DIR) / "golden" / "query"; }
 
 std::vector<std::filesystem::path> golden_files() {
   std::vector<std::filesystem::path> out;

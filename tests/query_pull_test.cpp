@@ -114,14 +114,7 @@ const Value* lookup(const quarry::Map& m, std::string_view key) {
 // ---------------------------------------------------------------------------------------------
 // Golden cases
 
-// __FILE__ may be relative to the build directory (ccache's CCACHE_BASEDIR makes it so), while
-// CTest runs tests in <build>/tests: try it as it is, then from the build directory.
-std::filesystem::path golden_dir() {
-  const std::filesystem::path here = std::filesystem::path(__FILE__).parent_path() / "golden" / "pull";
-  if (here.is_absolute() || std::filesystem::exists(here)) return here;
-  if (const char* bin = std::getenv("QUARRY_TEST_BINARY_DIR")) return std::filesystem::path(bin).parent_path() / here;
-  return here;
-}
+std::filesystem::path golden_dir() { return std::filesystem::path(QUARRY_TESTS_DIR) / "golden" / "pull"; }
 
 std::vector<std::filesystem::path> golden_files() {
   std::vector<std::filesystem::path> out;

@@ -27,7 +27,7 @@ namespace quarry::testing {
 namespace {
 
 std::filesystem::path golden_dir() {
-  return std::filesystem::path(__FILE__).parent_path() / "golden" / "tx";
+  return std::filesystem::path(QUARRY_TESTS_DIR) / "golden" / "tx";
 }
 
 const Value* lookup(const Map& m, std::string_view key) {

@@ -91,7 +91,7 @@ class Db {
   // entity with no datoms is {:db/id n}; a lookup ref or ident that finds nothing gives nil.
   [[nodiscard]] Result<Value> entity(const Value& eid) const;
 
-  // Pull (query/pull.hpp, doc/query.md): the attributes `pattern` names of the entity `eid` (as for
+  // Pull (doc/pull.md): the attributes `pattern` names of the entity `eid` (as for
   // entity()), as a map; nil when nothing matches or the entity is not found. pull_many gives a
   // vector with one result per id. Errors: :pull/syntax, :edn/syntax, those of entid().
   [[nodiscard]] Result<Value> pull(const Value& pattern, const Value& eid) const;
