@@ -58,14 +58,15 @@ Result<Relation> hash_join(Context& ctx, const Relation& a, const Relation& b) {
     auto row = probe.row(r);
     for (std::size_t k = 0; k < probe_cols.size(); ++k) key[k] = row[static_cast<std::size_t>(probe_cols[k])];
     const std::size_t h = hash_values(key);
+    const std::size_t before = out.size();
     index.for_each_match(key, h, [&](std::size_t m) {
       if (build_a) emit(out, a, m, b, r, s);
       else emit(out, a, r, b, m, s);
     });
-    if ((r & 1023) == 0) {
-      if (auto t = ctx.tick(1024); !t) return std::unexpected(t.error());
-      if (auto c = ctx.check_rows(out.size()); !c) return std::unexpected(c.error());
-    }
+    // Work is counted in rows emitted as well as rows probed: with few shared columns one probe
+    // row can emit thousands, and a cancel or deadline must still be noticed promptly.
+    if (auto t = ctx.tick(1 + out.size() - before); !t) return std::unexpected(t.error());
+    if (auto c = ctx.check_rows(out.size()); !c) return std::unexpected(c.error());
   }
   if (auto c = ctx.check_rows(out.size()); !c) return std::unexpected(c.error());
   return out;

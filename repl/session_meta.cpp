@@ -34,6 +34,8 @@ void Session::run_meta(std::string_view command) {
   std::string_view name = command.substr(0, space);
   std::string_view arg = space == std::string_view::npos ? std::string_view() : trim(command.substr(space));
   if (name == ".quit" || name == ".exit") {
+    // Not a setting, so a script gets its one line (§7): nil, as a form with no result.
+    if (!interactive_) print_text("nil\n");
     quit_ = true;
   } else if (name == ".help") {
     // A script gets the same text as one EDN string: one line per command.
