@@ -1,6 +1,8 @@
 // The public facade, used only through <quarry/quarry.hpp> as an application would.
 #include <doctest/doctest.h>
 
+#include "support/temp_path.hpp"
+
 #include <quarry/quarry.hpp>
 
 #include <atomic>
@@ -24,24 +26,7 @@ Value edn(std::string_view text) {
   return *v;
 }
 
-class TempPath {
- public:
-  TempPath() {
-    static std::atomic<int> n{0};
-    const char* base = std::getenv("QUARRY_TEST_BINARY_DIR");
-    path_ = std::filesystem::path(base ? base : std::filesystem::temp_directory_path().string()) /
-            ("api-test-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
-    std::filesystem::remove_all(path_);
-  }
-  ~TempPath() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  [[nodiscard]] std::string str() const { return path_.string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using quarry::testing::TempPath;
 
 Database open_memory() {
   auto db = Database::open(Options{.in_memory = true});

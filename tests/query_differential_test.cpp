@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "support/query_model.hpp"
+#include "support/temp_path.hpp"
 
 namespace quarry::testing {
 namespace {
@@ -45,24 +46,7 @@ constexpr std::uint64_t kDefaultSeed = 20250601;
 constexpr int kScenarios = 12;
 constexpr int kEntities = 10;
 
-class TempPath {
- public:
-  TempPath() {
-    static std::atomic<int> n{0};
-    const char* base = std::getenv("QUARRY_TEST_BINARY_DIR");
-    path_ = std::filesystem::path(base ? base : std::filesystem::temp_directory_path().string()) /
-            ("query-diff-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
-    std::filesystem::remove_all(path_);
-  }
-  ~TempPath() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  [[nodiscard]] std::string str() const { return path_.string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using quarry::testing::TempPath;
 
 enum class Type { Long, String, Ref };
 

@@ -14,6 +14,8 @@
 // The expectations are DataScript 1.8's answers: scripts/datascript-check verifies them.
 #include <doctest/doctest.h>
 
+#include "support/temp_path.hpp"
+
 #include <quarry/quarry.hpp>
 
 #include <algorithm>
@@ -63,26 +65,7 @@ const Value* lookup(const Value& form, std::string_view key) {
   return nullptr;
 }
 
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> n{0};
-    const char* base = std::getenv("QUARRY_TEST_BINARY_DIR");
-    path_ = std::filesystem::path(base ? base : std::filesystem::temp_directory_path().string()) /
-            ("query-golden-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
-    std::filesystem::remove_all(path_);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  [[nodiscard]] std::string str() const { return path_.string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using TempDir = quarry::testing::TempPath;
 
 enum class StoreKind { Memory, Rocks };
 

@@ -11,6 +11,8 @@
 // expectation is DataScript 1.8's answer, checked by tests/golden/pull/datascript_check.cljs.
 #include <doctest/doctest.h>
 
+#include "support/temp_path.hpp"
+
 #include <quarry/quarry.hpp>
 
 #include <algorithm>
@@ -40,24 +42,7 @@ Value edn(std::string_view text) {
   return *v;
 }
 
-class TempPath {
- public:
-  TempPath() {
-    static std::atomic<int> n{0};
-    const char* base = std::getenv("QUARRY_TEST_BINARY_DIR");
-    path_ = std::filesystem::path(base ? base : std::filesystem::temp_directory_path().string()) /
-            ("pull-test-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
-    std::filesystem::remove_all(path_);
-  }
-  ~TempPath() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  [[nodiscard]] std::string str() const { return path_.string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using quarry::testing::TempPath;
 
 // A database of either kind; the RocksDB one lives in a temporary directory removed afterwards.
 struct MemoryKind {

@@ -12,6 +12,8 @@
 //   T6  Ann :age 30 again           (card one back to an old value)
 #include <doctest/doctest.h>
 
+#include "support/temp_path.hpp"
+
 #include <quarry/quarry.hpp>
 
 #include <algorithm>
@@ -31,24 +33,7 @@ using quarry::QueryInput;
 using quarry::TxId;
 using quarry::Value;
 
-class TempPath {
- public:
-  TempPath() {
-    static std::atomic<int> n{0};
-    const char* base = std::getenv("QUARRY_TEST_BINARY_DIR");
-    path_ = std::filesystem::path(base ? base : std::filesystem::temp_directory_path().string()) /
-            ("query-time-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
-    std::filesystem::remove_all(path_);
-  }
-  ~TempPath() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  [[nodiscard]] std::string str() const { return path_.string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using quarry::testing::TempPath;
 
 struct Story {
   Database db;
