@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_timing.hpp"
 #include "storage/memory_store.hpp"
 #include "storage/rocks_store.hpp"
 #include "storage/rocks_tuning.hpp"
@@ -73,37 +74,16 @@ Workload make_workload() {
   return w;
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "quarry-bench-XXXXXX").string();
-    if (!mkdtemp(pattern.data())) std::perror("mkdtemp");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const std::string& path() const { return path_; }
-  std::uint64_t bytes_on_disk() const {
-    std::uint64_t total = 0;
-    for (const auto& e : fs::directory_iterator(path_)) {
-      if (e.path().extension() == ".sst") total += e.file_size();
-    }
-    return total;
-  }
+using bench::must;
+using bench::TempDir;
 
- private:
-  std::string path_;
-};
-
-template <class T>
-T must(Result<T> r, const char* what) {
-  if (!r) {
-    std::fprintf(stderr, "%s: %s\n", what, r.error().to_edn().c_str());
-    std::exit(1);
+// Bytes in the directory's table files (.sst).
+std::uint64_t bytes_on_disk(const TempDir& dir) {
+  std::uint64_t total = 0;
+  for (const auto& e : fs::directory_iterator(dir.path())) {
+    if (e.path().extension() == ".sst") total += e.file_size();
   }
-  if constexpr (!std::is_void_v<T>) return std::move(*r);
+  return total;
 }
 
 double seconds_of(const std::function<void()>& run) {
@@ -393,7 +373,7 @@ void options_table(const Workload& w, const ReadKeys& reads) {
     double scan = seconds_of([&] { keys = t.scan(); });
     std::printf("| %-22s | %9.0f | %9.0f | %9.0f | %9.0f | %9.0f | %8.1f |\n", v.name,
                 kDatoms / write, kReads / get, kReads / absent, kReads / seek, keys / scan,
-                dir.bytes_on_disk() / 1048576.0);
+                bytes_on_disk(dir) / 1048576.0);
     std::fflush(stdout);
   }
 }

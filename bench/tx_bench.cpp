@@ -31,6 +31,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_timing.hpp"
 #include "index/key_layout.hpp"
 #include "storage/rocks_tuning.hpp"
 
@@ -39,45 +40,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-template <class T>
-T must(Result<T> r, const char* what) {
-  if (!r) {
-    std::fprintf(stderr, "%s: %s\n", what, r.error().to_edn().c_str());
-    std::exit(1);
-  }
-  if constexpr (!std::is_void_v<T>) return std::move(*r);
-}
+using bench::Clock;
+using bench::must;
+using bench::read_file;
+using bench::TempDir;
 
-using Clock = std::chrono::steady_clock;
-double since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "quarry-tx-bench-XXXXXX").string();
-    if (!mkdtemp(pattern.data())) std::perror("mkdtemp");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  [[nodiscard]] const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p);
-  if (!in) {
-    std::fprintf(stderr, "cannot read %s\n", p.c_str());
-    std::exit(1);
-  }
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+double since(Clock::time_point start) { return bench::seconds_since(start); }
 
 void header() {
   std::printf("| store       | scenario                              |     datoms/s |      tx/s |  p50 ms |  p99 ms |     time |\n");

@@ -1,6 +1,8 @@
 // The public facade, used only through <quarry/quarry.hpp> as an application would.
 #include <doctest/doctest.h>
 
+#include "support/edn_value.hpp"
+
 #include "support/temp_path.hpp"
 
 #include <quarry/quarry.hpp>
@@ -20,11 +22,7 @@ using quarry::TxOp;
 using quarry::Value;
 using quarry::kw;
 
-Value edn(std::string_view text) {
-  auto v = quarry::read_edn(text);
-  REQUIRE_MESSAGE(v.has_value(), (v ? "" : v.error().message));
-  return *v;
-}
+using quarry::testing::edn;
 
 using quarry::testing::TempPath;
 

@@ -9,6 +9,8 @@
 // number types follow Clojure on the JVM, and non-numbers are errors rather than "1a" or null.
 #include <doctest/doctest.h>
 
+#include "support/edn_value.hpp"
+
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -85,11 +87,7 @@ const Case kCases[] = {
 };
 // clang-format on
 
-Value edn(std::string_view text) {
-  auto v = read_edn(text);
-  REQUIRE_MESSAGE(v.has_value(), (v ? "" : v.error().message));
-  return *v;
-}
+using quarry::testing::edn;
 
 Result<Value> apply(const Aggregate& a, std::string_view consts, std::string_view bag) {
   Value c = edn(consts);

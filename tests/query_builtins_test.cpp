@@ -9,6 +9,8 @@
 // lenient coercion that Clojure on the JVM refuses; doc/query-functions.md lists each difference.
 #include <doctest/doctest.h>
 
+#include "support/edn_value.hpp"
+
 #include <set>
 #include <string>
 #include <vector>
@@ -291,11 +293,7 @@ const Case kCases[] = {
 };
 // clang-format on
 
-Value edn(std::string_view text) {
-  auto v = read_edn(text);
-  REQUIRE_MESSAGE(v.has_value(), (v ? "" : v.error().message));
-  return *v;
-}
+using quarry::testing::edn;
 
 Result<Value> call(const Builtin& b, const Value& args, const index::Db* db = nullptr) {
   const auto& items = args.as<Vector>().items;

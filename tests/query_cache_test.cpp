@@ -1,15 +1,13 @@
 #include <doctest/doctest.h>
 
+#include "support/edn_value.hpp"
+
 #include "codec/edn_reader.hpp"
 #include "query/query_cache.hpp"
 
 namespace {
 
-quarry::Value edn(std::string_view text) {
-  auto v = quarry::read_edn(text);
-  REQUIRE(v.has_value());
-  return *v;
-}
+using quarry::testing::edn;
 
 }  // namespace
 

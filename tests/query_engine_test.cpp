@@ -2,6 +2,8 @@
 // explain. Query semantics as a whole are the golden cases' job (query_golden_test).
 #include <doctest/doctest.h>
 
+#include "support/edn_value.hpp"
+
 #include <quarry/quarry.hpp>
 
 #include <atomic>
@@ -18,11 +20,7 @@ using quarry::Database;
 using quarry::Options;
 using quarry::Value;
 
-Value edn(std::string_view text) {
-  auto v = quarry::read_edn(text);
-  REQUIRE_MESSAGE(v.has_value(), (v ? "" : v.error().message));
-  return *v;
-}
+using quarry::testing::edn;
 
 Database open_memory() {
   auto db = Database::open(Options{.in_memory = true});

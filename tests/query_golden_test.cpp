@@ -14,6 +14,7 @@
 // The expectations are DataScript 1.8's answers: scripts/datascript-check verifies them.
 #include <doctest/doctest.h>
 
+#include "support/golden_files.hpp"
 #include "support/temp_path.hpp"
 
 #include <quarry/quarry.hpp>
@@ -38,23 +39,6 @@ using quarry::Map;
 using quarry::QueryInput;
 using quarry::Value;
 using quarry::Vector;
-
-std::filesystem::path golden_dir() { return std::filesystem::path(QUARRY_TESTS_DIR) / "golden" / "query"; }
-
-std::vector<std::filesystem::path> golden_files() {
-  std::vector<std::filesystem::path> out;
-  for (const auto& entry : std::filesystem::directory_iterator(golden_dir()))
-    if (entry.path().extension() == ".edn") out.push_back(entry.path());
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 const Value* lookup(const Value& form, std::string_view key) {
   const auto* m = form.get_if<Map>();
@@ -188,11 +172,11 @@ void run_case(const Database& database, const Value& c, const std::string& where
 }
 
 void run_all(StoreKind kind, const char* store_name) {
-  auto files = golden_files();
+  auto files = quarry::testing::golden_files("query");
   REQUIRE(!files.empty());
   Counts counts;
   for (const auto& file : files) {
-    auto forms = quarry::read_edn_all(read_file(file));
+    auto forms = quarry::read_edn_all(quarry::testing::read_text(file));
     REQUIRE_MESSAGE(forms.has_value(), file.string() << ": " << (forms ? "" : forms.error().to_edn()));
     std::unique_ptr<World> world;
     for (const auto& form : *forms) {

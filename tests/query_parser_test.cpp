@@ -3,6 +3,8 @@
 // :query/invalid and a message naming the offending part.
 #include <doctest/doctest.h>
 
+#include "support/edn_value.hpp"
+
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -17,11 +19,7 @@ using namespace quarry::query;
 
 namespace {
 
-Value edn(std::string_view text) {
-  auto v = read_edn(text);
-  REQUIRE_MESSAGE(v.has_value(), text);
-  return *v;
-}
+using quarry::testing::edn;
 
 Query parse(std::string_view text) {
   auto q = parse_query(edn(text));

@@ -11,6 +11,9 @@
 // expectation is DataScript 1.8's answer, checked by tests/golden/pull/datascript_check.cljs.
 #include <doctest/doctest.h>
 
+#include "support/edn_value.hpp"
+#include "support/golden_files.hpp"
+
 #include "support/temp_path.hpp"
 
 #include <quarry/quarry.hpp>
@@ -36,11 +39,7 @@ using quarry::Database;
 using quarry::Options;
 using quarry::Value;
 
-Value edn(std::string_view text) {
-  auto v = quarry::read_edn(text);
-  REQUIRE_MESSAGE(v.has_value(), (v ? "" : v.error().message));
-  return *v;
-}
+using quarry::testing::edn;
 
 using quarry::testing::TempPath;
 
@@ -99,22 +98,8 @@ const Value* lookup(const quarry::Map& m, std::string_view key) {
 // ---------------------------------------------------------------------------------------------
 // Golden cases
 
-std::filesystem::path golden_dir() { return std::filesystem::path(QUARRY_TESTS_DIR) / "golden" / "pull"; }
-
-std::vector<std::filesystem::path> golden_files() {
-  std::vector<std::filesystem::path> out;
-  for (const auto& entry : std::filesystem::directory_iterator(golden_dir()))
-    if (entry.path().extension() == ".edn") out.push_back(entry.path());
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-std::string read_text(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using quarry::testing::golden_files;
+using quarry::testing::read_text;
 
 // Runs one file; returns the number of cases it ran.
 template <class Kind>
@@ -155,7 +140,7 @@ int run_golden_file(const std::filesystem::path& path) {
 }
 
 TEST_CASE_TEMPLATE("golden pull cases agree with DataScript", Kind, MemoryKind, RocksKind) {
-  auto files = golden_files();
+  auto files = golden_files("pull");
   REQUIRE(!files.empty());
   int total = 0;
   for (const auto& f : files) total += run_golden_file<Kind>(f);

@@ -21,27 +21,17 @@
 #include <fstream>
 #include <sstream>
 
+#include "support/golden_files.hpp"
 #include "support/tx_harness.hpp"
 
 namespace quarry::testing {
 namespace {
-
-std::filesystem::path golden_dir() {
-  return std::filesystem::path(QUARRY_TESTS_DIR) / "golden" / "tx";
-}
 
 const Value* lookup(const Map& m, std::string_view key) {
   Value k = Value::keyword(key);
   for (const auto& [mk, mv] : m.entries)
     if (mk == k) return &mv;
   return nullptr;
-}
-
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 Value tempids_edn(const tx::TxReport& r) {
@@ -71,7 +61,7 @@ Value attr_edn(const index::Db& db, const Keyword& ident) {
 
 template <class Kind>
 void run_file(const std::filesystem::path& path) {
-  auto steps = read_edn_all(read_file(path));
+  auto steps = read_edn_all(read_text(path));
   REQUIRE_MESSAGE(steps.has_value(), path.string() << ": " << (steps ? "" : steps.error().message));
   tx::ConnectionOptions options;
   if (!steps->empty())
@@ -142,16 +132,8 @@ void run_file(const std::filesystem::path& path) {
   }
 }
 
-std::vector<std::filesystem::path> golden_files() {
-  std::vector<std::filesystem::path> out;
-  for (const auto& entry : std::filesystem::directory_iterator(golden_dir()))
-    if (entry.path().extension() == ".edn") out.push_back(entry.path());
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 TEST_CASE_TEMPLATE("golden transaction scripts", Kind, MemoryStoreKind, RocksStoreKind) {
-  auto files = golden_files();
+  auto files = golden_files("tx");
   REQUIRE(!files.empty());
   for (const auto& f : files) {
     SUBCASE(f.filename().string().c_str()) { run_file<Kind>(f); }

@@ -1,6 +1,8 @@
 // The tx-data parser: EDN values -> typed forms, without a database.
 #include <doctest/doctest.h>
 
+#include "support/edn_value.hpp"
+
 #include "codec/edn_printer.hpp"
 #include "codec/edn_reader.hpp"
 #include "tx/tx_data.hpp"
@@ -8,11 +10,7 @@
 namespace quarry::tx {
 namespace {
 
-Value edn(std::string_view text) {
-  auto v = read_edn(text);
-  REQUIRE_MESSAGE(v.has_value(), (v ? "" : v.error().message));
-  return *v;
-}
+using quarry::testing::edn;
 
 std::vector<TxForm> parse(std::string_view text) {
   auto forms = parse_tx_data(edn(text));

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "support/edn_value.hpp"
 #include "codec/edn_printer.hpp"
 #include "codec/edn_reader.hpp"
 #include "index/key_layout.hpp"
@@ -140,10 +141,5 @@ inline Value user_state_edn(const index::Db& db) {
   return Vector{std::move(out)};
 }
 
-inline Value edn(std::string_view text) {
-  auto v = read_edn(text);
-  REQUIRE_MESSAGE(v.has_value(), (v ? "" : v.error().message));
-  return *v;
-}
 
 }  // namespace quarry::testing
