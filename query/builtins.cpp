@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "codec/edn_printer.hpp"
+#include "codec/edn_string.hpp"
 #include "query/builtin_families.hpp"
 
 namespace quarry::query {
@@ -126,25 +127,7 @@ void append_str(std::string& out, const Value& v) {
       out.append(edn, open + 1, edn.size() - open - 2);
       return;
     }
-    case ValueKind::Char: {
-      char32_t c = v.as<Char>().code_point;
-      if (c < 0x80) {
-        out += static_cast<char>(c);
-      } else if (c < 0x800) {
-        out += static_cast<char>(0xC0 | (c >> 6));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-      } else if (c < 0x10000) {
-        out += static_cast<char>(0xE0 | (c >> 12));
-        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-      } else {
-        out += static_cast<char>(0xF0 | (c >> 18));
-        out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-      }
-      return;
-    }
+    case ValueKind::Char: append_utf8(out, v.as<Char>().code_point); return;
     default: append_edn(out, v); return;
   }
 }
