@@ -2,6 +2,7 @@
 
 #include <string_view>
 
+#include "index/entity_ref.hpp"
 #include "tx/form_text.hpp"
 
 namespace quarry::tx {
@@ -118,10 +119,7 @@ Keyword written_name(const AttrRef& a) {
   return Keyword{a.ident.ns, "_" + a.ident.name};
 }
 
-bool looks_like_lookup_ref(const Value& v) {
-  auto items = sequence_items(v);
-  return items && items->size() == 2 && (*items)[0].is<Keyword>();
-}
+bool looks_like_lookup_ref(const Value& v) { return index::is_lookup_ref(v); }
 
 Result<EntityRef> parse_entity_ref(const Value& v, const Value& context) {
   switch (v.kind()) {
