@@ -12,11 +12,9 @@ Result<void> Context::check_interrupt() const {
   return {};
 }
 
-Result<void> Context::check_rows(std::size_t rows) const {
-  if (rows > limits_.max_rows)
-    return fail(ErrorCode::QueryLimit, "an intermediate relation grew past " + std::to_string(limits_.max_rows) +
-                                           " rows (Limits::max_rows)");
-  return {};
+Result<void> Context::row_limit_error() const {
+  return fail(ErrorCode::QueryLimit, "an intermediate relation grew past " + std::to_string(limits_.max_rows) +
+                                         " rows (Limits::max_rows)");
 }
 
 const Source* Context::source(const std::string& name) const {

@@ -55,7 +55,10 @@ class Context {
     return check_interrupt();
   }
   // :query/limit when a relation would hold more than max_rows rows.
-  [[nodiscard]] Result<void> check_rows(std::size_t rows) const;
+  [[nodiscard]] Result<void> check_rows(std::size_t rows) const {
+    if (rows <= limits_.max_rows) return {};  // inline: operators call this per row
+    return row_limit_error();
+  }
   [[nodiscard]] std::uint64_t max_rows() const noexcept { return limits_.max_rows; }
 
   // The source a clause names; "$" means default_source. nullptr when not bound by :in.
@@ -74,6 +77,7 @@ class Context {
   int rule_depth = 0;  // nested rule evaluations (rule calls inside not), bounded
 
  private:
+  [[nodiscard]] Result<void> row_limit_error() const;
   static constexpr std::uint64_t kTickInterval = 4096;
   const Limits& limits_;
   std::uint64_t ticks_ = 0;

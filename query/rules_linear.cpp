@@ -17,14 +17,6 @@ struct TailBranch {
   const RuleCall* call = nullptr;
 };
 
-bool mentions(const std::vector<Clause>& clauses, const std::string& var) {
-  for (const Clause& c : clauses) {
-    auto vars = clause_vars(c);
-    if (std::find(vars.begin(), vars.end(), var) != vars.end()) return true;
-  }
-  return false;
-}
-
 // The tail call of `branch` if it is one of the allowed shape; nullptr with ok = false when the
 // branch disqualifies the rule, nullptr with ok = true for a base branch.
 const RuleCall* tail_call(const Rule& branch, const std::string& name, const std::vector<bool>& bound, bool& ok) {
