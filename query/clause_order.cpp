@@ -104,6 +104,27 @@ Result<ClausePlanner> ClausePlanner::make(const Context& ctx, std::span<const Cl
       }
     } else if (const auto* o = std::get_if<Or>(&c.node)) {
       p.needs_[i] = or_needs(*o);
+      // A plain not inside a branch, like one at this level, needs the variables it shares with
+      // the clauses around the or that its own branch does not bind: (or (not [?e :city]) ...)
+      // runs only once ?e is bound.
+      for (const Clause& branch : o->branches) {
+        std::span<const Clause> parts(&branch, 1);
+        if (const auto* a = std::get_if<And>(&branch.node)) parts = a->clauses;
+        std::vector<std::string> outputs;
+        for (const Clause& part : parts)
+          for (const std::string& v : output_vars(part)) add_unique(outputs, v);
+        for (const Clause& part : parts) {
+          const auto* n = std::get_if<Not>(&part.node);
+          if (!n || n->join) continue;
+          for (const std::string& v : clause_vars(part)) {
+            if (std::find(outputs.begin(), outputs.end(), v) != outputs.end()) continue;
+            bool shared = std::find(bound.begin(), bound.end(), v) != bound.end();
+            for (std::size_t j = 0; j < clauses.size() && !shared; ++j)
+              if (j != i) shared = std::find(vars[j].begin(), vars[j].end(), v) != vars[j].end();
+            if (shared) add_unique(p.needs_[i], v);
+          }
+        }
+      }
     } else if (const auto* rc = std::get_if<RuleCall>(&c.node)) {
       const auto* branches = ctx.rules ? ctx.rules->find(rc->name) : nullptr;
       if (branches && !branches->empty()) {

@@ -77,6 +77,42 @@ std::vector<std::string> clause_vars(const Clause& clause) {
   return out;
 }
 
+namespace {
+
+void collect_positions(const Clause& clause, const std::string& source, PatternPositions& out) {
+  std::visit(
+      [&](const auto& c) {
+        using T = std::decay_t<decltype(c)>;
+        if constexpr (std::is_same_v<T, DataPattern>) {
+          const std::string src = c.source.name == "$" ? source : c.source.name;
+          auto var_at = [&](std::size_t i) -> const Variable* {
+            return i < c.terms.size() ? std::get_if<Variable>(&c.terms[i]) : nullptr;
+          };
+          if (const Variable* e = var_at(0)) out.entity.emplace_back(e->name, src);
+          if (const Variable* a = var_at(1)) add_unique(out.attribute, a->name);
+          const Value* attr = c.terms.size() > 1 ? std::get_if<Value>(&c.terms[1]) : nullptr;
+          if (const Variable* v = var_at(2); v && attr) out.value.push_back({v->name, src, *attr});
+        } else if constexpr (std::is_same_v<T, Not>) {
+          const std::string src = c.source ? c.source->name : source;
+          for (const Clause& inner : c.clauses) collect_positions(inner, src, out);
+        } else if constexpr (std::is_same_v<T, Or>) {
+          const std::string src = c.source ? c.source->name : source;
+          for (const Clause& inner : c.branches) collect_positions(inner, src, out);
+        } else if constexpr (std::is_same_v<T, And>) {
+          for (const Clause& inner : c.clauses) collect_positions(inner, source, out);
+        }
+      },
+      clause.node);
+}
+
+}  // namespace
+
+PatternPositions pattern_positions(std::span<const Clause> clauses) {
+  PatternPositions out;
+  for (const Clause& c : clauses) collect_positions(c, "$", out);
+  return out;
+}
+
 std::vector<std::string> or_vars(const Or& clause) {
   std::vector<std::string> out;
   if (clause.join) {

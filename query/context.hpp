@@ -74,6 +74,12 @@ class Context {
   // While rule bodies run: plan clauses from estimates only, so that a body's clause order (and
   // with it which arguments of its rule calls are bound) is the same at every iteration.
   bool static_plans = false;
+  // Variables in the attribute position of some data pattern of the query or its rules: they
+  // hold idents (query/pattern.hpp, ResolvedPattern::e_is_attribute).
+  std::vector<std::string> attribute_vars;
+  // Inputs for entity variables given as lookup refs or idents, resolved to ids when bound
+  // (query/inputs.hpp): variable -> id -> the value as given, restored in the :find output.
+  std::map<std::string, std::unordered_map<std::int64_t, Value>, std::less<>> entity_inputs;
   int rule_depth = 0;  // nested rule evaluations (rule calls inside not), bounded
 
  private:

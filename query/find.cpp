@@ -12,6 +12,7 @@
 #include "codec/edn_printer.hpp"
 #include "query/aggregates.hpp"
 #include "query/clause_vars.hpp"
+#include "index/entity_ref.hpp"
 #include "query/pull.hpp"
 
 namespace quarry::query {
@@ -74,10 +75,18 @@ Result<PullSpec> prepare_pull(const Context& ctx, const FindPull& p, Bindings& b
   return spec;
 }
 
+// The entity may be an id, or an ident or lookup ref (bound by a function, or by an input the
+// where clauses do not use as an entity): resolved here, nil when it names nothing.
 Result<Value> run_pull(const PullSpec& spec, const Value& e) {
-  const auto* n = e.get_if<std::int64_t>();
-  if (!n || *n <= 0) return Value();
-  return pull(*spec.db, *spec.pattern, EntityId{static_cast<std::uint64_t>(*n)});
+  if (const auto* n = e.get_if<std::int64_t>()) {
+    if (*n <= 0) return Value();
+    return pull(*spec.db, *spec.pattern, EntityId{static_cast<std::uint64_t>(*n)});
+  }
+  if (!e.is<Keyword>() && !index::is_lookup_ref(e)) return Value();
+  auto id = index::resolve_entity(*spec.db, e);
+  if (!id) return std::unexpected(id.error());
+  if (!*id) return Value();
+  return pull(*spec.db, *spec.pattern, **id);
 }
 
 Value return_map(const Query& q, const std::vector<Value>& row) {
@@ -120,6 +129,17 @@ Result<QueryOutput> find_output(Context& ctx, const Query& query, Bindings& bind
   for (const Variable& w : query.with) add_unique(vars, w.name);
   auto tuples = bindings.project(ctx, vars, ":find");
   if (!tuples) return std::unexpected(tuples.error());
+  // Entities given by lookup ref or ident come back as they were given (DataScript's answer).
+  for (const auto& [var, given] : ctx.entity_inputs) {
+    const int col = tuples->column(var);
+    if (col < 0) continue;
+    for (std::size_t r = 0; r < tuples->size(); ++r) {
+      Value& cell = tuples->cells()[r * tuples->arity() + static_cast<std::size_t>(col)];
+      const auto* id = cell.get_if<std::int64_t>();
+      if (!id) continue;
+      if (auto it = given.find(*id); it != given.end()) cell = it->second;
+    }
+  }
 
   std::vector<PullSpec> pulls(elements.size());
   bool any_aggregate = false;

@@ -53,6 +53,9 @@ struct ResolvedPattern {
   std::optional<EntityId> e;
   const index::AttrSchema* attr = nullptr;
   std::optional<Value> v;  // only when attr is known (a ref attribute's as an EntityId)
+  // The e variable is also an attribute variable of the query (Context::attribute_vars):
+  // attribute entities in e position bind as their idents.
+  bool e_is_attribute = false;
   // Distinct variables, in position order.
   std::vector<std::string> vars;
   // Figures for estimates, from the source's statistics.

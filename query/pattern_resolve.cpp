@@ -55,6 +55,9 @@ Result<ResolvedPattern> resolve_pattern(const Context& ctx, const DataPattern& p
       slot.value = query_form(*c);
     }
   }
+  if (rp.slots[0].kind == PatternSlot::Kind::Var)
+    rp.e_is_attribute = std::find(ctx.attribute_vars.begin(), ctx.attribute_vars.end(), rp.slots[0].var) !=
+                        ctx.attribute_vars.end();
   if (!rp.source->db) {
     const Value& coll = *rp.source->tuples;
     double n = 0;

@@ -12,9 +12,25 @@ namespace {
 constexpr int kE = 0, kA = 1, kV = 2, kTx = 3, kAdded = 4;
 
 // AttrId -> its ident as a keyword Value, cached (scans see long runs of one attribute).
+//
+// With entities_as_idents (the pattern's e variable is also an attribute variable somewhere in the
+// query), an attribute entity in e position is given as its ident too, so that [?a :db/ident ?n]
+// joins with [?e ?a _] whichever runs first.
 class AttrNames {
  public:
-  explicit AttrNames(const index::Schema& schema) : schema_(schema) {}
+  explicit AttrNames(const index::Schema& schema, bool entities_as_idents = false)
+      : schema_(schema), entities_as_idents_(entities_as_idents) {}
+  // The e position's value: an entity id, or an attribute's ident (see above).
+  Value entity(EntityId e) {
+    if (entities_as_idents_)
+      if (const index::AttrSchema* s = schema_.find(AttrId{e.value})) return Value(s->ident);
+    return Value(static_cast<std::int64_t>(e.value));
+  }
+  // Whether x names attribute a: its ident, or its id as a long.
+  bool names(AttrId a, const Value& x) {
+    if (const auto* n = x.get_if<std::int64_t>()) return *n > 0 && static_cast<std::uint64_t>(*n) == a.value;
+    return get(a) == x;
+  }
   const Value& get(AttrId a) {
     if (a == last_id_ && has_last_) return *last_;
     auto it = cache_.find(a.value);
@@ -31,6 +47,7 @@ class AttrNames {
 
  private:
   const index::Schema& schema_;
+  bool entities_as_idents_ = false;
   std::unordered_map<std::uint64_t, Value> cache_;
   AttrId last_id_{};
   bool has_last_ = false;
@@ -39,7 +56,7 @@ class AttrNames {
 
 Value datom_value(int pos, const Datom& d, AttrNames& names) {
   switch (pos) {
-    case kE: return Value(static_cast<std::int64_t>(d.e.value));
+    case kE: return names.entity(d.e);
     case kA: return names.get(d.a);
     case kV:
       if (const EntityId* id = d.v.get_if<EntityId>()) return Value(static_cast<std::int64_t>(id->value));
@@ -53,10 +70,11 @@ Value datom_value(int pos, const Datom& d, AttrNames& names) {
 bool datom_equals(int pos, const Datom& d, const Value& x, AttrNames& names) {
   switch (pos) {
     case kE: {
+      if (x.is<Keyword>()) return names.entity(d.e) == x;
       const auto* n = x.get_if<std::int64_t>();
       return n && static_cast<std::uint64_t>(*n) == d.e.value && *n > 0;
     }
-    case kA: return names.get(d.a) == x;
+    case kA: return names.names(d.a, x);
     case kV:
       if (const EntityId* id = d.v.get_if<EntityId>()) {
         const auto* n = x.get_if<std::int64_t>();
@@ -230,7 +248,7 @@ PrefixCover scan_cover(const ResolvedPattern& rp, const Access& access) {
 // No bound variable: the matches form a new relation.
 Result<void> scan_new(Context& ctx, Bindings& bindings, const ResolvedPattern& rp, const Access& access,
                       const ValueRange& range) {
-  AttrNames names(rp.source->db->schema());
+  AttrNames names(rp.source->db->schema(), rp.e_is_attribute);
   Matcher m = make_matcher(rp, nullptr, access, scan_cover(rp, access));
   Relation out(m.new_vars);
   auto r = scan(ctx, rp, access, range, m, names, [&](const Datom& d) {
@@ -247,7 +265,7 @@ Result<void> scan_new(Context& ctx, Bindings& bindings, const ResolvedPattern& r
 // Bound variables, scan of the constants' prefix hash-joined with the bound relation.
 Result<Relation> scan_join(Context& ctx, const Relation& bound, const ResolvedPattern& rp, const Access& access,
                            const ValueRange& range) {
-  AttrNames names(rp.source->db->schema());
+  AttrNames names(rp.source->db->schema(), rp.e_is_attribute);
   Matcher m = make_matcher(rp, &bound, access, scan_cover(rp, access));
   std::vector<std::string> vars = bound.vars();
   vars.insert(vars.end(), m.new_vars.begin(), m.new_vars.end());
@@ -279,7 +297,7 @@ Result<Relation> scan_join(Context& ctx, const Relation& bound, const ResolvedPa
 // Bound variables, one index read per distinct binding of access.probe_vars.
 Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedPattern& rp, const Access& access) {
   const index::Db& db = *rp.source->db;
-  AttrNames names(db.schema());
+  AttrNames names(db.schema(), rp.e_is_attribute);
   const PatternSlot& es = rp.slots[kE];
   const PatternSlot& as = rp.slots[kA];
   const PatternSlot& vs = rp.slots[kV];
@@ -332,8 +350,12 @@ Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedP
       prefix.e = rp.e;
     }
     if (a_p) {
-      const Keyword* k = lrow[static_cast<std::size_t>(a_col)].get_if<Keyword>();
-      attr = k ? db.schema().find(*k) : nullptr;
+      // An attribute variable holds an ident, or an attribute's entity id (bound in e position).
+      const Value& av = lrow[static_cast<std::size_t>(a_col)];
+      attr = nullptr;
+      if (const Keyword* k = av.get_if<Keyword>()) attr = db.schema().find(*k);
+      else if (const auto* n = av.get_if<std::int64_t>(); n && *n > 0)
+        attr = db.schema().find(AttrId{static_cast<std::uint64_t>(*n)});
       if (!attr) continue;
     }
     const Value* v_query = v_p ? &lrow[static_cast<std::size_t>(v_col)]

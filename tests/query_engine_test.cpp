@@ -268,7 +268,7 @@ TEST_CASE("explain: a few bound entities are looked up per binding, a range pred
   plan = quarry::explain(edn("[:find ?e :where [?e :age ?a] [(< ?a 3)]]"), std::vector<quarry::QueryInput>{db.db()});
   REQUIRE(plan.has_value());
   text = quarry::to_edn(*plan);
-  CHECK(text.find(":range [nil 3]") != std::string::npos);
+  CHECK(text.find(":range [nil 3.0") != std::string::npos);  // widened past every number equal to 3
   CHECK(run(db.db(), "[:find (count ?e) . :where [?e :age ?a] [(< ?a 3)]]") == "17");
   CHECK(run(db.db(), "[:find (count ?e) . :where [?e :age ?a] [(<= ?a 2)] [(> ?a 0)]]") == "12");
 }
