@@ -54,10 +54,13 @@ Result<QueryResult> q(const Value& query, std::span<const QueryInput> inputs, co
   return QueryResult{std::move(out->value), public_shape(out->shape), std::move(out->columns)};
 }
 
-Result<Value> explain(const Value& query, std::span<const QueryInput> inputs) {
+Result<Value> explain(const Value& query, std::span<const QueryInput> inputs, const ExplainOptions& options) {
   auto parsed = parsed_queries().parse(query);
   if (!parsed) return std::unexpected(parsed.error());
-  return query::explain_query(**parsed, engine_inputs(inputs));
+  const QueryOptions& o = options.query;
+  query::ExplainOptions engine{.analyze = options.analyze,
+                               .limits = {.deadline = o.deadline, .cancel = o.cancel, .max_rows = o.max_rows}};
+  return query::explain_query(**parsed, engine_inputs(inputs), engine);
 }
 
 }  // namespace quarry

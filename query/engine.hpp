@@ -53,9 +53,18 @@ struct QueryOutput {
 [[nodiscard]] Result<QueryOutput> run_query(const Query& query, std::span<const Input> inputs,
                                             const Limits& limits = {});
 
-// The plan run_query would follow, as EDN: for each clause in execution order, the clause, the
-// index it scans (:eavt :aevt :avet :vaet, or :filter / :join / :rule), and the variables bound
-// before it. Same errors as run_query for bad inputs.
-[[nodiscard]] Result<Value> explain_query(const Query& query, std::span<const Input> inputs);
+struct ExplainOptions {
+  // Run the plan too: every step gets :actual (rows) and :ms, the plan :rows and :ms.
+  bool analyze = false;
+  // The limits of the run when analyze is set.
+  Limits limits = {};
+};
+
+// The plan run_query builds and executes for these inputs, as EDN (shape in query/explain.cpp:
+// {:plan [STEP...] :find [...]}, each STEP with :op and :estimate; with analyze also :actual and
+// :ms per step and :rows and :ms for the whole). Same errors as run_query; with analyze, also
+// those of running it.
+[[nodiscard]] Result<Value> explain_query(const Query& query, std::span<const Input> inputs,
+                                          const ExplainOptions& options = {});
 
 }  // namespace quarry::query

@@ -1,106 +1,112 @@
-// explain_query (query/engine.hpp): the plan run_query would follow, planned from estimates.
+// explain_query (query/engine.hpp): the plan run_query runs, as EDN; with analyze, run as well.
 //
-// Shape:
-//   {:clauses [{:clause [?e :name "Ivan"]   ; the clause as written
-//               :index :avet                ; :eavt :aevt :avet :vaet for data patterns;
-//                                           ; :filter (predicate, not), :function, :join (or),
-//                                           ; :rule (rule call)
-//               :lookup false               ; patterns: true = one index lookup per binding
-//                                           ; of the bound variables, false = one scan
-//               :range [50000 nil]          ; patterns narrowed by range predicates: [start end]
-//               :bound [?x]                 ; variables bound before the clause runs
-//               :estimate 2579}             ; expected rows afterwards
-//              ...]
-//    :find [?e (count ?f)]}
-// The order is the planner's with estimated sizes (inputs at their real sizes); run_query plans
-// with the real sizes as it goes, so the order can differ when estimates are far off.
+// Shape (DESIGN.md §7):
+//   {:plan [{:op :scan                 ; query/plan.hpp's StepOp: :scan :lookup :collection
+//                                      ; :filter :function :not :or :and :rule
+//            :clause [?e :name "Ivan"] ; the clause as written
+//            :index :avet              ; data patterns: the index read
+//            :range [50000 nil]        ; data patterns narrowed by range predicates: the scan's
+//                                      ; [start end), widened as query/range_filter.hpp says
+//            :bound [?x]               ; variables bound before the step
+//            :estimate 2579            ; expected rows afterwards
+//            :actual 2581 :ms 0.41}    ; with :analyze only: rows afterwards and wall time
+//           ...]
+//    :find [?e (count ?f)]
+//    :rows 12 :ms 3.2}                 ; with :analyze only: result size and total wall time
+// The plan is the object run_query builds and executes (query/solve.hpp); the steps inside an
+// or, a not or a rule body are planned when they run, from what is bound then.
+#include <chrono>
 #include <cmath>
 
-#include "query/clause_order.hpp"
 #include "query/clause_vars.hpp"
+#include "query/context.hpp"
 #include "query/engine.hpp"
 #include "query/find.hpp"
 #include "query/inputs.hpp"
 #include "query/parser.hpp"
+#include "query/solve.hpp"
 
 namespace quarry::query {
 namespace {
 
 Value kw(std::string_view name) { return Value::keyword(name); }
 
-Value index_keyword(const Clause& clause, const PlanStep& step) {
-  if (step.pattern) {
-    if (!step.pattern->source->db) return kw("collection");
-    return kw(index_order_name(step.access.order));
-  }
-  if (std::holds_alternative<Predicate>(clause.node) || std::holds_alternative<Not>(clause.node)) return kw("filter");
-  if (std::holds_alternative<FunctionCall>(clause.node)) return kw("function");
-  if (std::holds_alternative<Or>(clause.node)) return kw("join");
-  if (std::holds_alternative<RuleCall>(clause.node)) return kw("rule");
-  return kw("join");
-}
-
 std::int64_t rounded(double x) {
   if (!std::isfinite(x) || x < 0) return 0;
   return x > 9e18 ? static_cast<std::int64_t>(9e18) : static_cast<std::int64_t>(std::llround(x));
 }
 
+// Milliseconds to three decimals, so that printed plans stay readable.
+Value millis(double ms) { return Value(std::round(ms * 1000.0) / 1000.0); }
+
+// The size of a query's result value: rows of a relation or collection, 0/1 for a scalar/tuple.
+std::int64_t result_rows(const QueryOutput& out) {
+  const Value& v = out.value;
+  if (out.shape == FindShape::Scalar) return v.is_nil() ? 0 : 1;
+  if (out.shape == FindShape::Tuple) return v.is_nil() ? 0 : 1;
+  if (const auto* s = v.get_if<Set>()) return static_cast<std::int64_t>(s->items.size());
+  if (const auto* x = v.get_if<Vector>()) return static_cast<std::int64_t>(x->items.size());
+  return 0;
+}
+
+Value step_value(const Plan& plan, const PlannedStep& step, const StepRun* run) {
+  const Clause& clause = plan.clauses[step.clause];
+  std::vector<std::pair<Value, Value>> entries;
+  entries.emplace_back(kw("op"), kw(step_op_name(step.op)));
+  entries.emplace_back(kw("clause"), to_edn(clause));
+  if (step.pattern && step.pattern->source->db) {
+    entries.emplace_back(kw("index"), kw(index_order_name(step.access.order)));
+    if (step.access.range) {
+      const ValueRange& r = step.range;
+      Value start = r.start ? *r.start : Value();
+      Value end = r.end ? *r.end : (r.last ? *r.last : Value());
+      entries.emplace_back(kw("range"), Value(Vector{{start, end}}));
+    }
+  }
+  Vector bound;
+  for (const std::string& v : step.bound_before) bound.items.push_back(Value::symbol(v));
+  entries.emplace_back(kw("bound"), Value(std::move(bound)));
+  entries.emplace_back(kw("estimate"), Value(rounded(step.estimate)));
+  if (run) {
+    entries.emplace_back(kw("actual"), Value(static_cast<std::int64_t>(run->rows)));
+    entries.emplace_back(kw("ms"), millis(run->ms));
+  }
+  Map m;
+  (void)make_map(std::move(entries), m);
+  return Value(std::move(m));
+}
+
 }  // namespace
 
-Result<Value> explain_query(const Query& query, std::span<const Input> inputs) {
-  const Limits limits;
-  Context ctx(limits);
+Result<Value> explain_query(const Query& query, std::span<const Input> inputs, const ExplainOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  Context ctx(options.limits);
   Bindings bindings;
   if (auto r = bind_inputs(query, inputs, ctx, bindings); !r) return std::unexpected(r.error());
-  std::vector<std::pair<std::vector<std::string>, double>> groups;
-  std::vector<std::string> bound;
-  for (const Relation& r : bindings.relations()) {
-    groups.emplace_back(r.vars(), static_cast<double>(r.size()));
-    for (const std::string& v : r.vars()) bound.push_back(v);
+  auto plan = plan_for(ctx, bindings, query.where);
+  if (!plan) return std::unexpected(plan.error());
+  std::vector<StepRun> runs;
+  std::optional<QueryOutput> output;
+  if (options.analyze) {
+    if (auto r = execute(ctx, bindings, *plan, &runs); !r) return std::unexpected(r.error());
+    auto out = find_output(ctx, query, bindings);
+    if (!out) return std::unexpected(out.error());
+    output = std::move(*out);
   }
-  EstimatedBindings estimated(groups);
-  auto planner = ClausePlanner::make(ctx, query.where, bound);
-  if (!planner) return std::unexpected(planner.error());
-  const BoundRows rows = [&](const std::string& var) { return estimated.rows(var); };
-  const ScalarLookup scalar = [&](const std::string& var) -> const Value* {
-    const int i = bindings.find(var);
-    if (i < 0) return nullptr;
-    const Relation& r = bindings.relations()[static_cast<std::size_t>(i)];
-    return r.size() == 1 ? &r.at(0, static_cast<std::size_t>(r.column(var))) : nullptr;
-  };
-  Vector clauses;
-  while (!planner->done()) {
-    auto step = planner->next(ctx, rows, scalar);
-    if (!step) return std::unexpected(step.error());
-    const Clause& clause = query.where[step->clause];
-    Vector bound_now;
-    for (const std::string& v : estimated.bound_vars()) bound_now.items.push_back(Value::symbol(v));
-    std::vector<std::pair<Value, Value>> entries;
-    entries.emplace_back(kw("clause"), to_edn(clause));
-    entries.emplace_back(kw("index"), index_keyword(clause, *step));
-    if (step->pattern) {
-      entries.emplace_back(kw("lookup"), Value(step->access.probe));
-      if (step->access.range) {
-        const ValueRange& r = step->range;
-        Value start = r.start ? *r.start : Value();
-        Value end = r.end ? *r.end : (r.last ? *r.last : Value());
-        entries.emplace_back(kw("range"), Value(Vector{{start, end}}));
-      }
-    }
-    entries.emplace_back(kw("bound"), Value(std::move(bound_now)));
-    entries.emplace_back(kw("estimate"), Value(rounded(step->rows)));
-    Map m;
-    (void)make_map(std::move(entries), m);
-    clauses.items.push_back(Value(std::move(m)));
-
-    std::vector<std::string> touched = output_vars(clause);
-    for (const std::string& v : clause_vars(clause))
-      if (estimated.rows(v)) add_unique(touched, v);
-    estimated.bind(touched, step->rows);
+  Vector steps;
+  for (std::size_t k = 0; k < plan->steps.size(); ++k)
+    steps.items.push_back(step_value(*plan, plan->steps[k], options.analyze ? &runs[k] : nullptr));
+  std::vector<std::pair<Value, Value>> entries;
+  entries.emplace_back(kw("plan"), Value(std::move(steps)));
+  entries.emplace_back(kw("find"), find_form(query));
+  if (output) {
+    entries.emplace_back(kw("rows"), Value(result_rows(*output)));
+    entries.emplace_back(
+        kw("ms"), millis(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count()));
   }
-  Map plan;
-  (void)make_map({{kw("clauses"), Value(std::move(clauses))}, {kw("find"), find_form(query)}}, plan);
-  return Value(std::move(plan));
+  Map m;
+  (void)make_map(std::move(entries), m);
+  return Value(std::move(m));
 }
 
 }  // namespace quarry::query

@@ -99,8 +99,12 @@ using BoundRows = std::function<std::optional<double>(const std::string& var)>;
 // names none (as DataScript).
 [[nodiscard]] Result<std::optional<EntityId>> resolve_entity_ref(const index::Db& db, const Value& ref);
 
-// Joins the pattern's matches into `bindings`.
+// Joins the pattern's matches into `bindings` with the planned access: a scan of the planned
+// index hash-joined with the bound relation, or one lookup per distinct binding of its probe
+// variables. Two cases override the plan: bound values that name entities by ident or lookup ref
+// (resolved one by one, so looked up), and probe variables bound in separate relations (the
+// access is then chosen per relation, to avoid building their product).
 [[nodiscard]] Result<void> apply_pattern(Context& ctx, Bindings& bindings, const ResolvedPattern& rp,
-                                         const ValueRange& range);
+                                         const ValueRange& range, const Access& planned);
 
 }  // namespace quarry::query

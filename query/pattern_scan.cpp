@@ -5,6 +5,7 @@
 
 #include "index/entity_ref.hpp"
 #include "query/pattern.hpp"
+#include "query/range_filter.hpp"
 
 namespace quarry::query {
 namespace {
@@ -204,9 +205,10 @@ bool distinct_matches(const ResolvedPattern& rp) {
 // Reads every datom of a scan (constants only) and calls f(datom) for those the matcher accepts;
 // f returns false to stop (the row limit was reached).
 template <class F>
-Result<void> scan(Context& ctx, const ResolvedPattern& rp, const Access& access, const ValueRange& range,
+Result<void> scan(Context& ctx, const ResolvedPattern& rp, const Access& access, const ValueRange& logical_range,
                   const Matcher& m, AttrNames& names, F&& f) {
   const index::Db& db = *rp.source->db;
+  const ValueRange range = scan_range(logical_range);
   auto each = [&](const Datom& d) {
     if (range.last && rp.attr && compare(datom_value(kV, d, names), *range.last) > 0) return false;
     return !m.datom_ok(d, names) || f(d);
@@ -463,39 +465,63 @@ Result<void> apply_tuples(Context& ctx, Bindings& bindings, const ResolvedPatter
 
 }  // namespace
 
-Result<void> apply_pattern(Context& ctx, Bindings& bindings, const ResolvedPattern& rp, const ValueRange& range) {
+Result<void> apply_pattern(Context& ctx, Bindings& bindings, const ResolvedPattern& rp, const ValueRange& range,
+                           const Access& planned) {
   if (!rp.source->db) return apply_tuples(ctx, bindings, rp);
   if (rp.impossible) {
     bindings.mark_empty();
     return {};
   }
-  // The relations binding the pattern's variables. The pattern is joined with the one giving the
-  // cheapest access; the others join the result afterwards on their shared variables (merging
-  // them first would build their product).
+  // The relations binding the pattern's variables. The pattern is joined with one of them (the
+  // primary); the others join the result afterwards on their shared variables (merging them
+  // first would build their product).
   std::vector<int> touched;
   for (const std::string& v : rp.vars) {
     const int i = bindings.find(v);
     if (i >= 0 && std::find(touched.begin(), touched.end(), i) == touched.end()) touched.push_back(i);
   }
   if (touched.empty()) {
-    const Access access = choose_access(rp, [](const std::string&) { return std::nullopt; }, range);
+    Access access = planned;
+    access.probe = false;
     return scan_new(ctx, bindings, rp, access, range);
   }
+  const auto& rels = bindings.relations();
+  auto holds_all = [&](int i, const std::vector<std::string>& vars) {
+    const Relation& r = rels[static_cast<std::size_t>(i)];
+    return std::all_of(vars.begin(), vars.end(), [&](const std::string& v) { return r.has(v); });
+  };
   int primary = -1;
   Access access;
-  for (int i : touched) {
-    const Relation& r = bindings.relations()[static_cast<std::size_t>(i)];
-    auto rows_of = [&](const std::string& var) -> std::optional<double> {
-      if (!r.has(var)) return std::nullopt;
-      return static_cast<double>(r.size());
-    };
-    Access a = choose_access(rp, rows_of, range, needs_resolution(rp, r));
-    if (primary < 0 || a.cost < access.cost) {
-      primary = i;
-      access = std::move(a);
+  if (planned.probe) {
+    for (int i : touched)
+      if (holds_all(i, planned.probe_vars)) primary = i;
+    if (primary >= 0) access = planned;
+  } else {
+    for (int i : touched)
+      if (primary < 0 || rels[static_cast<std::size_t>(i)].size() < rels[static_cast<std::size_t>(primary)].size())
+        primary = i;
+    access = planned;
+  }
+  if (primary >= 0 && !access.probe && needs_resolution(rp, rels[static_cast<std::size_t>(primary)])) primary = -1;
+  // Rule bodies plan their order once from estimates, but their relations change size from one
+  // iteration to the next: the access is chosen from the real sizes each time.
+  if (ctx.static_plans) primary = -1;
+  if (primary < 0) {
+    // The plan's access does not fit what is bound: choose per relation, as the cost model would.
+    for (int i : touched) {
+      const Relation& r = rels[static_cast<std::size_t>(i)];
+      auto rows_of = [&](const std::string& var) -> std::optional<double> {
+        if (!r.has(var)) return std::nullopt;
+        return static_cast<double>(r.size());
+      };
+      Access a = choose_access(rp, rows_of, range, needs_resolution(rp, r));
+      if (primary < 0 || a.cost < access.cost) {
+        primary = i;
+        access = std::move(a);
+      }
     }
   }
-  const Relation& bound = bindings.relations()[static_cast<std::size_t>(primary)];
+  const Relation& bound = rels[static_cast<std::size_t>(primary)];
   auto out = access.probe ? probe_join(ctx, bound, rp, access) : scan_join(ctx, bound, rp, access, range);
   if (!out) return std::unexpected(out.error());
   if (touched.size() == 1) {

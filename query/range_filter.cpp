@@ -107,7 +107,10 @@ ValueRange find_range(std::span<const Clause> clauses, const std::vector<bool>& 
       case Op::Le: tighten_high(range.last, *c); break;
     }
   }
-  // The scan reads [start, end): widened as described at scan_bound.
+  return range;
+}
+
+ValueRange scan_range(const ValueRange& range) {
   ValueRange scan;
   if (range.start) scan.start = scan_bound(*range.start, true);
   std::optional<Value> high = range.end;

@@ -19,6 +19,11 @@
 
 namespace quarry::query {
 
+// The range an AVET scan reads for `range`: widened so that it holds every value the predicates
+// may keep (see scan_bound in the .cpp: 3 and 3.0, -0.0 and 0.0, values longer than the in-key
+// limit).
+[[nodiscard]] ValueRange scan_range(const ValueRange& range);
+
 [[nodiscard]] ValueRange find_range(std::span<const Clause> clauses, const std::vector<bool>& done,
                                     const std::string& var, const ScalarLookup& scalar);
 

@@ -81,10 +81,33 @@ Result<Outcome> eval_query(EvalContext& context, const List& form) {
                  .row_keys = return_keys(call->query)};
 }
 
+// (explain QUERY INPUT...) or (explain {:analyze true} QUERY INPUT...): an options map is a map
+// without :find (a query in map form has one).
 Result<Outcome> eval_explain(EvalContext& context, const List& form) {
-  auto call = query_call(context, form, "(explain QUERY INPUT...)");
+  ExplainOptions options;
+  options.query.cancel = context.cancel;
+  List rest = form;
+  if (form.items.size() >= 2) {
+    if (const auto* m = form.items[1].get_if<Map>()) {
+      bool is_query = false;
+      for (const auto& [k, v] : m->entries) {
+        const Keyword* key = k.get_if<Keyword>();
+        if (key && key->ns.empty() && key->name == "find") is_query = true;
+      }
+      if (!is_query) {
+        for (const auto& [k, v] : m->entries) {
+          const Keyword* key = k.get_if<Keyword>();
+          if (!key || !key->ns.empty() || key->name != "analyze" || !v.is<bool>())
+            return bad_form("(explain {:analyze true|false} QUERY INPUT...): the options map takes only :analyze, a boolean");
+          options.analyze = v.as<bool>();
+        }
+        rest.items.erase(rest.items.begin() + 1);
+      }
+    }
+  }
+  auto call = query_call(context, rest, "(explain OPTIONS? QUERY INPUT...)");
   if (!call) return std::unexpected(call.error());
-  auto plan = explain(call->query, call->inputs);
+  auto plan = explain(call->query, call->inputs, options);
   if (!plan) return std::unexpected(plan.error());
   return Outcome{.value = std::move(*plan)};
 }

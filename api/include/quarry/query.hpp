@@ -82,7 +82,19 @@ struct QueryResult {
   return q(query_edn, std::span<const QueryInput>(inputs.begin(), inputs.size()), options);
 }
 
-// The plan q would follow for these inputs, as EDN (what the REPL's (explain ...) prints).
-[[nodiscard]] Result<Value> explain(const Value& query, std::span<const QueryInput> inputs);
+struct ExplainOptions {
+  // Also run the plan: each step gets :actual (rows) and :ms, the whole :rows and :ms.
+  bool analyze = false;
+  // The limits of that run (analyze only).
+  QueryOptions query = {};
+};
+
+// The plan q builds and runs for these inputs, as EDN (what the REPL's (explain ...) prints):
+// {:plan [STEP ...] :find [...]}, each STEP a map with :op (:scan :lookup :filter :function :not
+// :or :and :rule :collection), :clause, :index and :range for data patterns, :bound and
+// :estimate (rows). With analyze, the query runs: each STEP also has :actual and :ms, and the
+// map :rows (the result's size) and :ms. Errors: those of q.
+[[nodiscard]] Result<Value> explain(const Value& query, std::span<const QueryInput> inputs,
+                                    const ExplainOptions& options = {});
 
 }  // namespace quarry
