@@ -1,7 +1,7 @@
 #include "api/db_impl.hpp"
 #include "index/entity_ref.hpp"
 #include "index/schema.hpp"
-#include "query/entity_map.hpp"
+#include "query/pull/entity_map.hpp"
 
 namespace quarry {
 

@@ -3,7 +3,7 @@
 
 #include "api/db_impl.hpp"
 #include "index/entity_ref.hpp"
-#include "query/pull.hpp"
+#include "query/pull/pull.hpp"
 
 namespace quarry {
 

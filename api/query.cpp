@@ -1,8 +1,8 @@
 #include "quarry/query.hpp"
 
 #include "api/db_impl.hpp"
-#include "query/engine.hpp"
-#include "query/query_cache.hpp"
+#include "query/exec/engine.hpp"
+#include "query/parse/query_cache.hpp"
 
 namespace quarry {
 namespace {

@@ -1,4 +1,4 @@
-// The aggregates of :find (query/aggregates.hpp), table-driven: each case applies one aggregate
+// The aggregates of :find (query/builtins/aggregates.hpp), table-driven: each case applies one aggregate
 // (with its constant arguments) to a bag of values and expects an EDN value, or a :query/function
 // error whose message contains the given text (expectations starting with '!').
 //
@@ -17,7 +17,7 @@
 
 #include "codec/edn_printer.hpp"
 #include "codec/edn_reader.hpp"
-#include "query/aggregates.hpp"
+#include "query/builtins/aggregates.hpp"
 
 using namespace quarry;
 using quarry::query::Aggregate;

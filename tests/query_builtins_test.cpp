@@ -1,4 +1,4 @@
-// The built-in functions of queries (query/builtins.hpp), table-driven: each case calls one
+// The built-in functions of queries (query/builtins/builtins.hpp), table-driven: each case calls one
 // function on EDN arguments and expects an EDN value, or a :query/function error whose message
 // contains the given text (cases whose expectation starts with '!').
 //
@@ -17,7 +17,7 @@
 
 #include "codec/edn_printer.hpp"
 #include "codec/edn_reader.hpp"
-#include "query/builtins.hpp"
+#include "query/builtins/builtins.hpp"
 #include "support/index_stores.hpp"
 #include "support/index_tx.hpp"
 

@@ -3,7 +3,7 @@
 #include "support/edn_value.hpp"
 
 #include "codec/edn_reader.hpp"
-#include "query/query_cache.hpp"
+#include "query/parse/query_cache.hpp"
 
 namespace {
 

@@ -11,8 +11,8 @@
 #include <string>
 
 #include "codec/edn_printer.hpp"
-#include "query/join.hpp"
-#include "query/relation.hpp"
+#include "query/exec/join.hpp"
+#include "query/exec/relation.hpp"
 
 namespace {
 

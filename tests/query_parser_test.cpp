@@ -12,7 +12,7 @@
 
 #include "codec/edn_printer.hpp"
 #include "codec/edn_reader.hpp"
-#include "query/parser.hpp"
+#include "query/parse/parser.hpp"
 
 using namespace quarry;
 using namespace quarry::query;

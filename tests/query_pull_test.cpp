@@ -31,7 +31,7 @@
 #include <vector>
 
 #include "api/db_impl.hpp"
-#include "query/pull.hpp"
+#include "query/pull/pull.hpp"
 
 namespace {
 
@@ -345,7 +345,7 @@ namespace {
 
 TEST_CASE_TEMPLATE("pull-many of neighbouring entities agrees with pulling them one by one", Kind, MemoryKind,
                    RocksKind) {
-  // pull-many reads runs of close ids with one cursor (query/pull_prefetch.hpp); single pulls
+  // pull-many reads runs of close ids with one cursor (query/pull/pull_prefetch.hpp); single pulls
   // do not. Ids: a dense run with gaps and entities without datoms, duplicates, a far one.
   TestDatabase<Kind> db;
   REQUIRE(db->declare_schema(kSchema).has_value());

@@ -1,0 +1,151 @@
+// The registry of built-in functions, and the helpers the family files share
+// (query/builtins/builtin_families.hpp).
+#include "query/builtins/builtins.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <vector>
+
+#include "codec/edn_printer.hpp"
+#include "codec/edn_string.hpp"
+#include "query/builtins/builtin_families.hpp"
+
+namespace quarry::query {
+namespace {
+
+std::vector<const Builtin*> build_registry() {
+  std::vector<const Builtin*> all;
+  for (auto family : {builtins::compare_family(), builtins::math_family(), builtins::logic_family(),
+                      builtins::string_family(), builtins::regex_family(), builtins::coll_family(),
+                      builtins::db_family()})
+    for (const Builtin& b : family) all.push_back(&b);
+  std::sort(all.begin(), all.end(),
+            [](const Builtin* a, const Builtin* b) { return a->name < b->name; });
+  return all;
+}
+
+}  // namespace
+
+const Builtin* find_builtin(std::string_view name) noexcept {
+  static const std::vector<const Builtin*> registry = build_registry();
+  auto it = std::lower_bound(registry.begin(), registry.end(), name,
+                             [](const Builtin* b, std::string_view n) { return b->name < n; });
+  return it != registry.end() && (*it)->name == name ? *it : nullptr;
+}
+
+namespace builtins {
+
+std::string abbreviated_edn(const Value& v, std::size_t limit) {
+  std::string s = to_edn(v);
+  if (s.size() > limit) {
+    std::size_t cut = limit;
+    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;  // UTF-8 boundary
+    s.resize(cut);
+    s += "...";
+  }
+  return s;
+}
+
+Error call_error(std::string_view fn, std::span<const Value> args, std::string_view reason) {
+  std::string msg = "(";
+  msg += fn;
+  for (const Value& a : args) {
+    msg += ' ';
+    msg += abbreviated_edn(a);
+  }
+  msg += "): ";
+  msg += reason;
+  return Error{ErrorCode::QueryFunction, std::move(msg)};
+}
+
+std::optional<Number> as_number(const Value& v) noexcept {
+  if (auto l = v.get_if<std::int64_t>()) return Number{false, *l, 0};
+  if (auto d = v.get_if<double>()) return Number{true, 0, *d};
+  return std::nullopt;
+}
+
+namespace {
+
+template <class T>
+int three_way(const T& a, const T& b) noexcept {
+  return a < b ? -1 : (b < a ? 1 : 0);
+}
+
+// Exact comparison of a long with a (non-NaN) double.
+int compare_long_double(std::int64_t l, double d) noexcept {
+  constexpr double kTwo63 = 9223372036854775808.0;
+  if (d >= kTwo63) return -1;
+  if (d < -kTwo63) return 1;
+  double t = std::trunc(d);  // in [-2^63, 2^63): converts exactly
+  auto ti = static_cast<std::int64_t>(t);
+  if (int c = three_way(l, ti)) return c;
+  return d > t ? -1 : (d < t ? 1 : 0);
+}
+
+}  // namespace
+
+int query_compare(const Value& a, const Value& b) noexcept {
+  auto x = as_number(a), y = as_number(b);
+  if (x && y) {
+    bool nan = (x->is_double && std::isnan(x->d)) || (y->is_double && std::isnan(y->d));
+    if (!nan) {
+      if (!x->is_double && !y->is_double) return three_way(x->l, y->l);
+      if (x->is_double && y->is_double) return three_way(x->d, y->d);
+      if (!x->is_double) return compare_long_double(x->l, y->d);
+      return -compare_long_double(y->l, x->d);
+    }
+  }
+  return compare(a, b);
+}
+
+bool query_equal(const Value& a, const Value& b) noexcept {
+  if (a.is_number() && b.is_number()) return query_compare(a, b) == 0;
+  auto items = [](const Value& v) -> const std::vector<Value>* {
+    if (auto vec = v.get_if<Vector>()) return &vec->items;
+    if (auto list = v.get_if<List>()) return &list->items;
+    return nullptr;
+  };
+  const auto *xs = items(a), *ys = items(b);
+  if (xs && ys) {
+    if (xs->size() != ys->size()) return false;
+    for (std::size_t i = 0; i < xs->size(); ++i)
+      if (!query_equal((*xs)[i], (*ys)[i])) return false;
+    return true;
+  }
+  return compare(a, b) == 0;
+}
+
+void append_str(std::string& out, const Value& v) {
+  switch (v.kind()) {
+    case ValueKind::Nil: return;
+    case ValueKind::String: out += v.as<std::string>(); return;
+    case ValueKind::Symbol: out += v.as<Symbol>().qualified(); return;
+    case ValueKind::Uuid: {  // (str #uuid "…") is the bare uuid text
+      std::string edn = to_edn(v);  // #uuid "…"
+      auto open = edn.find('"');
+      out.append(edn, open + 1, edn.size() - open - 2);
+      return;
+    }
+    case ValueKind::Char: append_utf8(out, v.as<Char>().code_point); return;
+    default: append_edn(out, v); return;
+  }
+}
+
+std::mt19937_64& random_engine() {
+  thread_local std::mt19937_64 engine = [] {
+    try {
+      std::random_device device;
+      std::seed_seq seed{device(), device(), device(), device()};
+      return std::mt19937_64(seed);
+    } catch (...) {  // no entropy source: fall back to the clock and this thread's address
+      auto t = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+      int local = 0;
+      return std::mt19937_64(t ^ reinterpret_cast<std::uintptr_t>(&local));
+    }
+  }();
+  return engine;
+}
+
+}  // namespace builtins
+}  // namespace quarry::query

@@ -1,0 +1,82 @@
+// Database functions: get-else get-some missing?. Each takes the source ($) first; the engine
+// passes it as `source` and the rest as `args`.
+//
+// The entity is anything index::resolve_entity accepts (an entity id as a long, an ident, a
+// lookup ref); one that does not exist, or a lookup ref that finds nothing, simply has no
+// attributes. The attribute is its ident keyword; an unknown attribute has no values. A ref
+// attribute's value comes back as a long (the query layer's convention). Values are read from
+// the source's view (as-of, since); a history source is read as the same view without history.
+//
+// For a cardinality-many attribute, get-else and get-some take the smallest value (the first
+// in EAVT order), as DataScript 1.8 does (Datomic refuses cardinality-many in get-else).
+#include <array>
+#include <string>
+#include <vector>
+
+#include "index/entity_ref.hpp"
+#include "query/builtins/builtin_families.hpp"
+
+namespace quarry::query::builtins {
+namespace {
+
+// "get-else $": the call as written, for error messages (args exclude the source).
+std::string with_source(std::string_view fn) { return std::string(fn) + " $"; }
+
+Value query_value(const Value& v) {
+  if (auto id = v.get_if<EntityId>()) return Value(static_cast<std::int64_t>(id->value));
+  return v;
+}
+
+// The first current value of attribute `attr` of entity `entity` in `db`, nullopt if none.
+// Errors name the call `fn`.
+Result<std::optional<Value>> first_value(std::string_view fn, const index::Db& db, std::span<const Value> args,
+                                         const Value& entity, const Value& attr) {
+  const auto* ident = attr.get_if<Keyword>();
+  if (!ident) return call_fail(with_source(fn), args, "an attribute is a keyword, got " + abbreviated_edn(attr));
+  auto e = index::resolve_entity(db, entity);
+  if (!e) return call_fail(with_source(fn), args, e.error().message);
+  if (!*e) return std::nullopt;
+  const index::AttrSchema* schema = db.schema().find(*ident);
+  if (!schema) return std::nullopt;
+  auto datoms = db.attr_datoms(**e, schema->id);
+  if (!datoms) return std::unexpected(datoms.error());
+  if (datoms->empty()) return std::nullopt;
+  return query_value(datoms->front().v);
+}
+
+// (get-else $ e attr default)
+Result<Value> get_else(const index::Db* db, std::span<const Value> args) {
+  if (args[2].is_nil()) return call_fail(with_source("get-else"), args, "nil default value is not supported");
+  auto v = first_value("get-else", *db, args, args[0], args[1]);
+  if (!v) return std::unexpected(v.error());
+  return *v ? **v : args[2];
+}
+
+// (get-some $ e attr …): [attr value] for the first attribute that has a value, else nil.
+Result<Value> get_some(const index::Db* db, std::span<const Value> args) {
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    auto v = first_value("get-some", *db, args, args[0], args[i]);
+    if (!v) return std::unexpected(v.error());
+    if (*v) return Value(Vector{{args[i], **v}});
+  }
+  return Value();
+}
+
+// (missing? $ e attr)
+Result<Value> missing_p(const index::Db* db, std::span<const Value> args) {
+  auto v = first_value("missing?", *db, args, args[0], args[1]);
+  if (!v) return std::unexpected(v.error());
+  return Value(!v->has_value());
+}
+
+constexpr std::array kTable{
+    Builtin{"get-else", 3, 3, true, &get_else},
+    Builtin{"get-some", 2, -1, true, &get_some},
+    Builtin{"missing?", 2, 2, true, &missing_p},
+};
+
+}  // namespace
+
+std::span<const Builtin> db_family() noexcept { return kTable; }
+
+}  // namespace quarry::query::builtins

@@ -1,0 +1,59 @@
+// The execution context of one run_query: its Scope (plan/scope.hpp: sources, rules) and the
+// checks of Limits (deadline, cancel flag, row limit).
+//
+// Limits are checked between clauses (check_interrupt), every few thousand rows produced (tick),
+// and whenever a relation grows (check_rows). Operators call tick() from their inner loops with the
+// number of rows (or datoms) they have just handled; it costs an addition unless a check is due.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "codec/error.hpp"
+#include "codec/value.hpp"
+#include "index/db.hpp"
+#include "query/parse/ast.hpp"
+#include "query/exec/engine.hpp"
+#include "query/plan/scope.hpp"
+
+namespace quarry::query {
+
+class RuleRuntime;  // query/rules/rules.cpp: the tables of rule evaluation in progress
+
+class Context : public Scope {
+ public:
+  explicit Context(const Limits& limits) : limits_(limits) {}
+
+  // Deadline and cancel flag: :query/timeout, :query/cancelled.
+  [[nodiscard]] Result<void> check_interrupt() const;
+  // Counts work; runs check_interrupt() every kTickInterval units.
+  [[nodiscard]] Result<void> tick(std::size_t units = 1) {
+    ticks_ += units;
+    if (ticks_ < next_check_) return {};
+    next_check_ = ticks_ + kTickInterval;
+    return check_interrupt();
+  }
+  // :query/limit when a relation would hold more than max_rows rows.
+  [[nodiscard]] Result<void> check_rows(std::size_t rows) const {
+    if (rows <= limits_.max_rows) return {};  // inline: operators call this per row
+    return row_limit_error();
+  }
+  [[nodiscard]] std::uint64_t max_rows() const noexcept { return limits_.max_rows; }
+
+  RuleRuntime* rule_runtime = nullptr;   // set while rule bodies are evaluated
+  int rule_depth = 0;  // nested rule evaluations (rule calls inside not), bounded
+
+ private:
+  [[nodiscard]] Result<void> row_limit_error() const;
+  static constexpr std::uint64_t kTickInterval = 4096;
+  const Limits& limits_;
+  std::uint64_t ticks_ = 0;
+  std::uint64_t next_check_ = 0;
+};
+
+}  // namespace quarry::query

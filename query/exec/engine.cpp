@@ -1,0 +1,20 @@
+// run_query (query/exec/engine.hpp): bind the inputs, solve the where clauses, build the :find output.
+#include "query/exec/engine.hpp"
+
+#include "query/exec/context.hpp"
+#include "query/exec/find.hpp"
+#include "query/exec/inputs.hpp"
+#include "query/exec/solve.hpp"
+
+namespace quarry::query {
+
+Result<QueryOutput> run_query(const Query& query, std::span<const Input> inputs, const Limits& limits) {
+  Context ctx(limits);
+  Bindings bindings;
+  if (auto r = bind_inputs(query, inputs, ctx, bindings); !r) return std::unexpected(r.error());
+  if (auto r = ctx.check_interrupt(); !r) return std::unexpected(r.error());
+  if (auto r = solve(ctx, bindings, query.where); !r) return std::unexpected(r.error());
+  return find_output(ctx, query, bindings);
+}
+
+}  // namespace quarry::query

@@ -1,0 +1,70 @@
+// Running a parsed query against databases and inputs.
+//
+// Conventions inside the query layer (and so in results): entity ids, tx ids and ref values are
+// longs (Value(std::int64_t)), never Value(EntityId); attributes bound by a pattern's attribute
+// position are keywords (their idents). Relations have set semantics; :with keeps one row per
+// distinct binding of the :with variables, so aggregates see a bag.
+//
+// Thread safety: run_query reads only its arguments; any number may run at once.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "codec/error.hpp"
+#include "codec/value.hpp"
+#include "index/db.hpp"
+#include "query/parse/ast.hpp"
+
+namespace quarry::query {
+
+// One input, in :in order: a database for a $ source, or a value (a rules vector for %, a scalar,
+// tuple, collection or relation for a binding).
+using Input = std::variant<index::Db, Value>;
+
+// Guards against runaway queries. Defaults: no deadline, no cancel flag, 50 million rows.
+struct Limits {
+  // Checked between clauses and every few thousand rows: past it, :query/timeout.
+  std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt;
+  // When it becomes true (from any thread), the query stops with :query/cancelled.
+  const std::atomic<bool>* cancel = nullptr;
+  // Largest intermediate relation (rows) a query may build: beyond it, :query/limit.
+  std::uint64_t max_rows = 50'000'000;
+};
+
+struct QueryOutput {
+  // Relation: a set of vectors (with :with, a vector of vectors); :keys/:strs/:syms: a set of maps
+  // (vector with :with); Collection: a vector; Scalar: the value or nil; Tuple: a vector or nil.
+  Value value;
+  FindShape shape = FindShape::Relation;
+  // One name per :find element, as written: "?name", "(count ?e)", "(pull ?e [:name])".
+  std::vector<std::string> columns;
+};
+
+// Runs `query` with `inputs` bound to its :in, in order. :query/input when inputs do not match :in;
+// the errors of query/parse/parser.hpp's check_rules for rule calls; :query/function, :query/timeout,
+// :query/cancelled, :query/limit; storage errors from reading the indexes.
+[[nodiscard]] Result<QueryOutput> run_query(const Query& query, std::span<const Input> inputs,
+                                            const Limits& limits = {});
+
+struct ExplainOptions {
+  // Run the plan too: every step gets :actual (rows) and :ms, the plan :rows and :ms.
+  bool analyze = false;
+  // The limits of the run when analyze is set.
+  Limits limits = {};
+};
+
+// The plan run_query builds and executes for these inputs, as EDN (shape in query/exec/explain.cpp:
+// {:plan [STEP...] :find [...]}, each STEP with :op and :estimate; with analyze also :actual and
+// :ms per step and :rows and :ms for the whole). Same errors as run_query; with analyze, also
+// those of running it.
+[[nodiscard]] Result<Value> explain_query(const Query& query, std::span<const Input> inputs,
+                                          const ExplainOptions& options = {});
+
+}  // namespace quarry::query

@@ -1,0 +1,112 @@
+// explain_query (query/exec/engine.hpp): the plan run_query runs, as EDN; with analyze, run as well.
+//
+// Shape (DESIGN.md §7):
+//   {:plan [{:op :scan                 ; query/plan/plan.hpp's StepOp: :scan :lookup :collection
+//                                      ; :filter :function :not :or :and :rule
+//            :clause [?e :name "Ivan"] ; the clause as written
+//            :index :avet              ; data patterns: the index read
+//            :range [50000 nil]        ; data patterns narrowed by range predicates: the scan's
+//                                      ; [start end), widened as query/plan/range_filter.hpp says
+//            :bound [?x]               ; variables bound before the step
+//            :estimate 2579            ; expected rows afterwards
+//            :actual 2581 :ms 0.41}    ; with :analyze only: rows afterwards and wall time
+//           ...]
+//    :find [?e (count ?f)]
+//    :rows 12 :ms 3.2}                 ; with :analyze only: result size and total wall time
+// The plan is the object run_query builds and executes (query/exec/solve.hpp); the steps inside an
+// or, a not or a rule body are planned when they run, from what is bound then.
+#include <chrono>
+#include <cmath>
+
+#include "query/parse/clause_vars.hpp"
+#include "query/exec/context.hpp"
+#include "query/exec/engine.hpp"
+#include "query/exec/find.hpp"
+#include "query/exec/inputs.hpp"
+#include "query/parse/parser.hpp"
+#include "query/exec/solve.hpp"
+
+namespace quarry::query {
+namespace {
+
+Value kw(std::string_view name) { return Value::keyword(name); }
+
+std::int64_t rounded(double x) {
+  if (!std::isfinite(x) || x < 0) return 0;
+  return x > 9e18 ? static_cast<std::int64_t>(9e18) : static_cast<std::int64_t>(std::llround(x));
+}
+
+// Milliseconds to three decimals, so that printed plans stay readable.
+Value millis(double ms) { return Value(std::round(ms * 1000.0) / 1000.0); }
+
+// The size of a query's result value: rows of a relation or collection, 0/1 for a scalar/tuple.
+std::int64_t result_rows(const QueryOutput& out) {
+  const Value& v = out.value;
+  if (out.shape == FindShape::Scalar) return v.is_nil() ? 0 : 1;
+  if (out.shape == FindShape::Tuple) return v.is_nil() ? 0 : 1;
+  if (const auto* s = v.get_if<Set>()) return static_cast<std::int64_t>(s->items.size());
+  if (const auto* x = v.get_if<Vector>()) return static_cast<std::int64_t>(x->items.size());
+  return 0;
+}
+
+Value step_value(const Plan& plan, const PlannedStep& step, const StepRun* run) {
+  const Clause& clause = plan.clauses[step.clause];
+  std::vector<std::pair<Value, Value>> entries;
+  entries.emplace_back(kw("op"), kw(step_op_name(step.op)));
+  entries.emplace_back(kw("clause"), to_edn(clause));
+  if (step.pattern && step.pattern->source->db) {
+    entries.emplace_back(kw("index"), kw(index_order_name(step.access.order)));
+    if (step.access.range) {
+      const ValueRange& r = step.range;
+      Value start = r.start ? *r.start : Value();
+      Value end = r.end ? *r.end : (r.last ? *r.last : Value());
+      entries.emplace_back(kw("range"), Value(Vector{{start, end}}));
+    }
+  }
+  Vector bound;
+  for (const std::string& v : step.bound_before) bound.items.push_back(Value::symbol(v));
+  entries.emplace_back(kw("bound"), Value(std::move(bound)));
+  entries.emplace_back(kw("estimate"), Value(rounded(step.estimate)));
+  if (run) {
+    entries.emplace_back(kw("actual"), Value(static_cast<std::int64_t>(run->rows)));
+    entries.emplace_back(kw("ms"), millis(run->ms));
+  }
+  Map m;
+  (void)make_map(std::move(entries), m);
+  return Value(std::move(m));
+}
+
+}  // namespace
+
+Result<Value> explain_query(const Query& query, std::span<const Input> inputs, const ExplainOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  Context ctx(options.limits);
+  Bindings bindings;
+  if (auto r = bind_inputs(query, inputs, ctx, bindings); !r) return std::unexpected(r.error());
+  auto plan = plan_for(ctx, bindings, query.where);
+  if (!plan) return std::unexpected(plan.error());
+  std::vector<StepRun> runs;
+  std::optional<QueryOutput> output;
+  if (options.analyze) {
+    if (auto r = execute(ctx, bindings, *plan, &runs); !r) return std::unexpected(r.error());
+    auto out = find_output(ctx, query, bindings);
+    if (!out) return std::unexpected(out.error());
+    output = std::move(*out);
+  }
+  Vector steps;
+  for (std::size_t k = 0; k < plan->steps.size(); ++k)
+    steps.items.push_back(step_value(*plan, plan->steps[k], options.analyze ? &runs[k] : nullptr));
+  std::vector<std::pair<Value, Value>> entries;
+  entries.emplace_back(kw("plan"), Value(std::move(steps)));
+  entries.emplace_back(kw("find"), find_form(query));
+  if (output) {
+    entries.emplace_back(kw("rows"), Value(result_rows(*output)));
+    entries.emplace_back(
+        kw("ms"), millis(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count()));
+  }
+  Map m;
+  (void)make_map(std::move(entries), m);
+  return Value(std::move(m));
+}
+
+}  // namespace quarry::query

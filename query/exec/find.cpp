@@ -1,0 +1,258 @@
+// The :find part (query/exec/find.hpp): projection, :with, aggregates, pull, shapes and return maps.
+//
+// As DataScript does: the rows are the DISTINCT tuples of the :find variables and the :with
+// variables; without aggregates, a :with query keeps one result row per such tuple (a bag,
+// returned as a vector). Aggregates group those tuples by the non-aggregate :find elements and
+// see, per group, one value per tuple (duplicates kept). Results are deterministic: relations are
+// sets (sorted), and bags and collections are sorted too.
+#include "query/exec/find.hpp"
+
+#include <algorithm>
+
+#include "codec/edn_printer.hpp"
+#include "query/builtins/aggregates.hpp"
+#include "query/parse/clause_vars.hpp"
+#include "index/entity_ref.hpp"
+#include "query/pull/pull.hpp"
+
+namespace quarry::query {
+namespace {
+
+Value symbol(const std::string& name) { return Value::symbol(name); }
+
+Value element_form(const FindElement& e) {
+  return std::visit(
+      [](const auto& x) -> Value {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, FindVar>) {
+          return symbol(x.var.name);
+        } else if constexpr (std::is_same_v<T, FindAggregate>) {
+          List l;
+          l.items.push_back(symbol(x.fn));
+          for (const Value& c : x.const_args) l.items.push_back(c);
+          l.items.push_back(symbol(x.var.name));
+          return Value(std::move(l));
+        } else {
+          List l;
+          l.items.push_back(symbol("pull"));
+          if (x.source.name != "$") l.items.push_back(symbol(x.source.name));
+          l.items.push_back(symbol(x.var.name));
+          if (const Value* p = std::get_if<Value>(&x.pattern)) l.items.push_back(*p);
+          else l.items.push_back(symbol(std::get<Variable>(x.pattern).name));
+          return Value(std::move(l));
+        }
+      },
+      e);
+}
+
+const std::string& element_var(const FindElement& e) {
+  return std::visit([](const auto& x) -> const std::string& { return x.var.name; }, e);
+}
+
+// A pull element ready to run: its database and parsed pattern.
+struct PullSpec {
+  const index::Db* db = nullptr;
+  std::shared_ptr<const PullPattern> pattern;
+};
+
+Result<PullSpec> prepare_pull(const Context& ctx, const FindPull& p, Bindings& bindings) {
+  PullSpec spec;
+  const Source* src = ctx.source(p.source);
+  if (!src || !src->db) return fail(ErrorCode::QueryInvalid, "pull needs a database source, " + p.source.name + " is not one");
+  spec.db = src->db;
+  const Value* pattern = std::get_if<Value>(&p.pattern);
+  if (!pattern) {
+    const std::string& var = std::get<Variable>(p.pattern).name;
+    const int i = bindings.find(var);
+    const Relation* r = i < 0 ? nullptr : &bindings.relations()[static_cast<std::size_t>(i)];
+    if (!r || r->size() != 1)
+      return fail(ErrorCode::QueryInvalid, "the pull pattern " + var + " must be bound to one value by :in");
+    pattern = &r->at(0, static_cast<std::size_t>(r->column(var)));
+  }
+  auto parsed = parse_pull_pattern(*pattern);
+  if (!parsed) return std::unexpected(parsed.error());
+  spec.pattern = std::move(*parsed);
+  return spec;
+}
+
+// The entity may be an id, or an ident or lookup ref (bound by a function, or by an input the
+// where clauses do not use as an entity): resolved here, nil when it names nothing.
+Result<Value> run_pull(const PullSpec& spec, const Value& e) {
+  if (const auto* n = e.get_if<std::int64_t>()) {
+    if (*n <= 0) return Value();
+    return pull(*spec.db, *spec.pattern, EntityId{static_cast<std::uint64_t>(*n)});
+  }
+  if (!e.is<Keyword>() && !index::is_lookup_ref(e)) return Value();
+  auto id = index::resolve_entity(*spec.db, e);
+  if (!id) return std::unexpected(id.error());
+  if (!*id) return Value();
+  return pull(*spec.db, *spec.pattern, **id);
+}
+
+Value return_map(const Query& q, const std::vector<Value>& row) {
+  std::vector<std::pair<Value, Value>> entries;
+  for (std::size_t i = 0; i < row.size() && i < q.return_names.size(); ++i) {
+    const std::string& name = q.return_names[i];
+    Value key = q.return_kind == ReturnMapKind::Keys   ? Value::keyword(name)
+                : q.return_kind == ReturnMapKind::Strs ? Value(name)
+                                                       : Value::symbol(name);
+    entries.emplace_back(std::move(key), row[i]);
+  }
+  Map m;
+  if (!make_map(std::move(entries), m)) return Value();
+  return Value(std::move(m));
+}
+
+}  // namespace
+
+std::vector<std::string> find_columns(const Query& query) {
+  std::vector<std::string> columns;
+  for (const FindElement& e : query.find.elements) columns.push_back(to_edn(element_form(e)));
+  return columns;
+}
+
+Value find_form(const Query& query) {
+  Vector v;
+  for (const FindElement& e : query.find.elements) v.items.push_back(element_form(e));
+  return Value(std::move(v));
+}
+
+Result<QueryOutput> find_output(Context& ctx, const Query& query, Bindings& bindings) {
+  QueryOutput out;
+  out.shape = query.find.shape;
+  out.columns = find_columns(query);
+  const auto& elements = query.find.elements;
+
+  // The distinct tuples of the find and :with variables.
+  std::vector<std::string> vars;
+  for (const FindElement& e : elements) add_unique(vars, element_var(e));
+  for (const Variable& w : query.with) add_unique(vars, w.name);
+  auto tuples = bindings.project(ctx, vars, ":find");
+  if (!tuples) return std::unexpected(tuples.error());
+  // Entities given by lookup ref or ident come back as they were given (DataScript's answer).
+  for (const auto& [var, given] : ctx.entity_inputs) {
+    const int col = tuples->column(var);
+    if (col < 0) continue;
+    for (std::size_t r = 0; r < tuples->size(); ++r) {
+      Value& cell = tuples->cells()[r * tuples->arity() + static_cast<std::size_t>(col)];
+      const auto* id = cell.get_if<std::int64_t>();
+      if (!id) continue;
+      if (auto it = given.find(*id); it != given.end()) cell = it->second;
+    }
+  }
+
+  std::vector<PullSpec> pulls(elements.size());
+  bool any_aggregate = false;
+  for (std::size_t k = 0; k < elements.size(); ++k) {
+    if (const auto* p = std::get_if<FindPull>(&elements[k])) {
+      auto spec = prepare_pull(ctx, *p, bindings);
+      if (!spec) return std::unexpected(spec.error());
+      pulls[k] = std::move(*spec);
+    }
+    any_aggregate = any_aggregate || std::holds_alternative<FindAggregate>(elements[k]);
+  }
+  std::vector<int> cols;
+  for (const FindElement& e : elements) cols.push_back(tuples->column(element_var(e)));
+
+  // Result rows, one vector per row.
+  std::vector<std::vector<Value>> rows;
+  auto finish_row = [&](std::vector<Value>& row) -> Result<void> {
+    for (std::size_t k = 0; k < elements.size(); ++k) {
+      if (!pulls[k].pattern) continue;
+      auto pulled = run_pull(pulls[k], row[k]);
+      if (!pulled) return std::unexpected(pulled.error());
+      row[k] = std::move(*pulled);
+    }
+    return {};
+  };
+  if (!any_aggregate) {
+    rows.reserve(tuples->size());
+    for (std::size_t r = 0; r < tuples->size(); ++r) {
+      std::vector<Value> row;
+      row.reserve(elements.size());
+      for (int c : cols) row.push_back(tuples->at(r, static_cast<std::size_t>(c)));
+      if (auto f = finish_row(row); !f) return std::unexpected(f.error());
+      rows.push_back(std::move(row));
+      if ((r & 1023) == 1023)
+        if (auto t = ctx.tick(1024); !t) return std::unexpected(t.error());
+    }
+  } else {
+    std::vector<int> key_cols;
+    std::vector<const Aggregate*> aggs(elements.size(), nullptr);
+    for (std::size_t k = 0; k < elements.size(); ++k) {
+      if (const auto* a = std::get_if<FindAggregate>(&elements[k])) {
+        aggs[k] = find_aggregate(a->fn);
+        if (!aggs[k]) return fail(ErrorCode::QueryInvalid, "Unknown aggregate function '" + a->fn);
+      } else {
+        key_cols.push_back(cols[k]);
+      }
+    }
+    RowIndex groups(*tuples, key_cols);
+    std::vector<Value> bag;
+    for (std::uint32_t leader : groups.group_leaders()) {
+      std::vector<Value> row(elements.size());
+      for (std::size_t k = 0; k < elements.size(); ++k) {
+        if (!aggs[k]) {
+          row[k] = tuples->at(leader, static_cast<std::size_t>(cols[k]));
+          continue;
+        }
+        bag.clear();
+        groups.for_each_in_group(leader, [&](std::size_t r) { bag.push_back(tuples->at(r, static_cast<std::size_t>(cols[k]))); });
+        auto v = aggs[k]->call(std::get<FindAggregate>(elements[k]).const_args, bag);
+        if (!v) return std::unexpected(v.error());
+        row[k] = std::move(*v);
+      }
+      if (auto f = finish_row(row); !f) return std::unexpected(f.error());
+      rows.push_back(std::move(row));
+    }
+  }
+
+  std::sort(rows.begin(), rows.end(), [](const std::vector<Value>& a, const std::vector<Value>& b) {
+    return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), value_less);
+  });
+  auto as_value = [&](std::vector<Value>& row) -> Value {
+    if (query.return_kind != ReturnMapKind::None) return return_map(query, row);
+    return Value(Vector{std::move(row)});
+  };
+  switch (query.find.shape) {
+    case FindShape::Scalar:
+      out.value = rows.empty() || rows.front().empty() ? Value() : rows.front().front();
+      return out;
+    case FindShape::Tuple:
+      out.value = rows.empty() ? Value() : as_value(rows.front());
+      return out;
+    case FindShape::Collection: {
+      Vector v;
+      v.items.reserve(rows.size());
+      for (auto& row : rows)
+        if (!row.empty()) v.items.push_back(std::move(row.front()));
+      out.value = Value(std::move(v));
+      return out;
+    }
+    case FindShape::Relation: break;
+  }
+  std::vector<Value> items;
+  items.reserve(rows.size());
+  for (auto& row : rows) items.push_back(as_value(row));
+  if (!query.with.empty()) {
+    out.value = Value(Vector{std::move(items)});
+    return out;
+  }
+  // Rows are distinct and sorted. As vectors they compare element by element, so `items` is
+  // already in Set order — except with return maps (ordered by their sorted keys) and pulls (two
+  // entities may pull equal maps): those go through make_set.
+  Set set;
+  if (query.return_kind == ReturnMapKind::None && std::none_of(pulls.begin(), pulls.end(), [](const PullSpec& p) {
+        return p.pattern != nullptr;
+      })) {
+    set.items = std::move(items);
+  } else {
+    std::sort(items.begin(), items.end(), value_less);
+    items.erase(std::unique(items.begin(), items.end()), items.end());
+    if (!make_set(std::move(items), set)) return fail(ErrorCode::Internal, "find: duplicate result rows");
+  }
+  out.value = Value(std::move(set));
+  return out;
+}
+
+}  // namespace quarry::query

@@ -1,0 +1,22 @@
+// Turning the bindings left by the where clauses into run_query's output (query/exec/find.cpp).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "codec/error.hpp"
+#include "query/parse/ast.hpp"
+#include "query/exec/context.hpp"
+#include "query/exec/engine.hpp"
+#include "query/exec/join.hpp"
+
+namespace quarry::query {
+
+[[nodiscard]] Result<QueryOutput> find_output(Context& ctx, const Query& query, Bindings& bindings);
+
+// One name per :find element, as written: "?name", "(count ?e)", "(pull ?e [:name])".
+[[nodiscard]] std::vector<std::string> find_columns(const Query& query);
+// The :find elements as EDN, e.g. [?e (count ?f)].
+[[nodiscard]] Value find_form(const Query& query);
+
+}  // namespace quarry::query

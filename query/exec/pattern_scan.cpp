@@ -1,0 +1,535 @@
+// apply_pattern (query/plan/pattern.hpp): reading the index for a data pattern and joining the matches
+// into the bindings, by scan + hash join or by one index lookup per distinct binding.
+#include <algorithm>
+#include <unordered_map>
+
+#include "index/entity_ref.hpp"
+#include "query/exec/pattern_scan.hpp"
+#include "query/plan/range_filter.hpp"
+
+namespace quarry::query {
+namespace {
+
+constexpr int kE = 0, kA = 1, kV = 2, kTx = 3, kAdded = 4;
+
+// AttrId -> its ident as a keyword Value, cached (scans see long runs of one attribute).
+//
+// With entities_as_idents (the pattern's e variable is also an attribute variable somewhere in the
+// query), an attribute entity in e position is given as its ident too, so that [?a :db/ident ?n]
+// joins with [?e ?a _] whichever runs first.
+class AttrNames {
+ public:
+  explicit AttrNames(const index::Schema& schema, bool entities_as_idents = false)
+      : schema_(schema), entities_as_idents_(entities_as_idents) {}
+  // The e position's value: an entity id, or an attribute's ident (see above).
+  Value entity(EntityId e) {
+    if (entities_as_idents_)
+      if (const index::AttrSchema* s = schema_.find(AttrId{e.value})) return Value(s->ident);
+    return Value(static_cast<std::int64_t>(e.value));
+  }
+  // Whether x names attribute a: its ident, or its id as a long.
+  bool names(AttrId a, const Value& x) {
+    if (const auto* n = x.get_if<std::int64_t>()) return *n > 0 && static_cast<std::uint64_t>(*n) == a.value;
+    return get(a) == x;
+  }
+  const Value& get(AttrId a) {
+    if (a == last_id_ && has_last_) return *last_;
+    auto it = cache_.find(a.value);
+    if (it == cache_.end()) {
+      const index::AttrSchema* s = schema_.find(a);
+      Value name = s ? Value(s->ident) : Value(static_cast<std::int64_t>(a.value));
+      it = cache_.emplace(a.value, std::move(name)).first;
+    }
+    last_id_ = a;
+    has_last_ = true;
+    last_ = &it->second;
+    return *last_;
+  }
+
+ private:
+  const index::Schema& schema_;
+  bool entities_as_idents_ = false;
+  std::unordered_map<std::uint64_t, Value> cache_;
+  AttrId last_id_{};
+  bool has_last_ = false;
+  const Value* last_ = nullptr;
+};
+
+Value datom_value(int pos, const Datom& d, AttrNames& names) {
+  switch (pos) {
+    case kE: return names.entity(d.e);
+    case kA: return names.get(d.a);
+    case kV:
+      if (const EntityId* id = d.v.get_if<EntityId>()) return Value(static_cast<std::int64_t>(id->value));
+      return d.v;
+    case kTx: return Value(static_cast<std::int64_t>(d.tx.value));
+    default: return Value(d.added);
+  }
+}
+
+// datom_value(pos, d) == x, without building the value.
+bool datom_equals(int pos, const Datom& d, const Value& x, AttrNames& names) {
+  switch (pos) {
+    case kE: {
+      if (x.is<Keyword>()) return names.entity(d.e) == x;
+      const auto* n = x.get_if<std::int64_t>();
+      return n && static_cast<std::uint64_t>(*n) == d.e.value && *n > 0;
+    }
+    case kA: return names.names(d.a, x);
+    case kV:
+      if (const EntityId* id = d.v.get_if<EntityId>()) {
+        const auto* n = x.get_if<std::int64_t>();
+        return n && *n > 0 && static_cast<std::uint64_t>(*n) == id->value;
+      }
+      return same_value(d.v, x);
+    case kTx: {
+      const auto* n = x.get_if<std::int64_t>();
+      return n && *n > 0 && static_cast<std::uint64_t>(*n) == d.tx.value;
+    }
+    default: {
+      const bool* b = x.get_if<bool>();
+      return b && *b == d.added;
+    }
+  }
+}
+
+// Values that name entities indirectly (an ident keyword, a lookup ref): bound values like these
+// in e position, or in v position of a ref attribute, are resolved per binding.
+bool names_entity_indirectly(const Value& v) { return v.is<Keyword>() || index::is_lookup_ref(v); }
+
+std::optional<EntityId> as_entity(const Value& v) {
+  if (const auto* n = v.get_if<std::int64_t>()) {
+    if (*n > 0) return EntityId{static_cast<std::uint64_t>(*n)};
+    return std::nullopt;
+  }
+  if (const EntityId* id = v.get_if<EntityId>()) return *id;
+  return std::nullopt;
+}
+
+// A query-form value as attribute `attr`'s index value; nullopt when it cannot be one.
+std::optional<Value> index_value(const index::AttrSchema& attr, const Value& v) {
+  if (attr.is_ref()) {
+    auto e = as_entity(v);
+    if (!e) return std::nullopt;
+    return Value(*e);
+  }
+  if (!v.is_storable() || v.is<EntityId>()) return std::nullopt;
+  return v;
+}
+
+// Calls f(datom) for each datom of the index read; f returns false to stop early.
+template <class F>
+Result<void> read_index(Context& ctx, Result<index::DatomCursor> cursor, F&& f) {
+  if (!cursor) return std::unexpected(cursor.error());
+  std::size_t n = 0;
+  for (; cursor->valid(); cursor->next()) {
+    if (!f(cursor->datom())) break;
+    if (++n == 1024) {
+      n = 0;
+      if (auto t = ctx.tick(1024); !t) return std::unexpected(t.error());
+    }
+  }
+  if (auto t = ctx.tick(n); !t) return std::unexpected(t.error());
+  return cursor->status();
+}
+
+// How the datoms of one read are checked and turned into new columns.
+struct Matcher {
+  std::vector<std::pair<int, const Value*>> consts;  // positions checked against constants
+  std::vector<std::pair<int, int>> same;             // (pos, earlier pos of the same variable)
+  std::vector<int> new_pos;                          // first positions of the new variables
+  std::vector<std::string> new_vars;
+  std::vector<std::pair<int, int>> row_check;  // (pos, column of the bound relation)
+  std::vector<std::pair<int, int>> key;        // (pos, column): the hash-join key (scan mode)
+  std::vector<Value> fresh;                    // new columns' values of the current datom
+
+  bool datom_ok(const Datom& d, AttrNames& names) const {
+    for (const auto& [pos, c] : consts)
+      if (!datom_equals(pos, d, *c, names)) return false;
+    for (const auto& [pos, earlier] : same)
+      if (!(datom_value(pos, d, names) == datom_value(earlier, d, names))) return false;
+    return true;
+  }
+  void fill_fresh(const Datom& d, AttrNames& names) {
+    for (std::size_t i = 0; i < new_pos.size(); ++i) fresh[i] = datom_value(new_pos[i], d, names);
+  }
+};
+
+// The positions a read's prefix guarantees (so their constants need no check).
+struct PrefixCover {
+  bool e = false, a = false, v = false;
+};
+
+Matcher make_matcher(const ResolvedPattern& rp, const Relation* bound, const Access& access, PrefixCover cover) {
+  Matcher m;
+  std::vector<std::pair<std::string, int>> seen;  // var -> first position
+  for (int pos = 0; pos < 5; ++pos) {
+    const PatternSlot& s = rp.slots[static_cast<std::size_t>(pos)];
+    if (s.kind == PatternSlot::Kind::Const) {
+      const bool covered = (pos == kE && cover.e) || (pos == kA && cover.a) || (pos == kV && cover.v);
+      if (!covered) m.consts.emplace_back(pos, &s.value);
+      continue;
+    }
+    if (s.kind != PatternSlot::Kind::Var) continue;
+    auto it = std::find_if(seen.begin(), seen.end(), [&](const auto& p) { return p.first == s.var; });
+    if (it != seen.end()) {
+      m.same.emplace_back(pos, it->second);
+      continue;
+    }
+    seen.emplace_back(s.var, pos);
+    const int col = bound ? bound->column(s.var) : -1;
+    if (col < 0) {
+      m.new_pos.push_back(pos);
+      m.new_vars.push_back(s.var);
+    } else if (access.probe) {
+      const bool probed =
+          std::find(access.probe_vars.begin(), access.probe_vars.end(), s.var) != access.probe_vars.end();
+      if (!probed) m.row_check.emplace_back(pos, col);
+    } else {
+      m.key.emplace_back(pos, col);
+    }
+  }
+  m.fresh.resize(m.new_pos.size());
+  return m;
+}
+
+// True when distinct datoms always give distinct rows: no position of the datom's identity
+// ([e a v], and tx and added on a history view) is left blank.
+bool distinct_matches(const ResolvedPattern& rp) {
+  const int identity = rp.source->db->is_history() ? 5 : 3;
+  for (int pos = 0; pos < identity; ++pos)
+    if (rp.slots[static_cast<std::size_t>(pos)].kind == PatternSlot::Kind::Blank) return false;
+  return true;
+}
+
+// Reads every datom of a scan (constants only) and calls f(datom) for those the matcher accepts;
+// f returns false to stop (the row limit was reached).
+template <class F>
+Result<void> scan(Context& ctx, const ResolvedPattern& rp, const Access& access, const ValueRange& logical_range,
+                  const Matcher& m, AttrNames& names, F&& f) {
+  const index::Db& db = *rp.source->db;
+  const ValueRange range = scan_range(logical_range);
+  auto each = [&](const Datom& d) {
+    if (range.last && rp.attr && compare(datom_value(kV, d, names), *range.last) > 0) return false;
+    return !m.datom_ok(d, names) || f(d);
+  };
+  if (access.per_attribute) {
+    const Value& qv = rp.slots[kV].value;
+    for (const index::AttrSchema& attr : db.schema().attrs()) {
+      auto v = index_value(attr, qv);
+      if (!v) continue;
+      if (auto r = read_index(ctx, db.datoms(IndexOrder::Avet, {.a = attr.id, .v = std::move(*v)}), each); !r)
+        return r;
+    }
+    return {};
+  }
+  if (access.range) {
+    std::optional<Value> start = range.start, end = range.end;
+    if (start && rp.attr->is_ref()) start = index_value(*rp.attr, *start);
+    if (end && rp.attr->is_ref()) end = index_value(*rp.attr, *end);
+    return read_index(ctx, db.index_range(rp.attr->id, start, end), each);
+  }
+  index::DatomPrefix prefix;
+  if (rp.e) prefix.e = rp.e;
+  if (rp.attr && (access.order != IndexOrder::Eavt || rp.e)) prefix.a = rp.attr->id;
+  if (rp.v && prefix.a && (access.order == IndexOrder::Avet || (access.order == IndexOrder::Eavt && rp.e)))
+    prefix.v = rp.v;
+  if (access.order == IndexOrder::Aevt && prefix.v) prefix.v.reset();
+  return read_index(ctx, db.datoms(access.order, prefix), each);
+}
+
+PrefixCover scan_cover(const ResolvedPattern& rp, const Access& access) {
+  PrefixCover c;
+  if (access.per_attribute) return {false, false, true};
+  c.e = rp.e.has_value();
+  c.a = rp.attr && (access.order != IndexOrder::Eavt || rp.e);
+  c.v = rp.v && c.a && !access.range && (access.order == IndexOrder::Avet || access.order == IndexOrder::Eavt);
+  return c;
+}
+
+// No bound variable: the matches form a new relation.
+Result<void> scan_new(Context& ctx, Bindings& bindings, const ResolvedPattern& rp, const Access& access,
+                      const ValueRange& range) {
+  AttrNames names(rp.source->db->schema(), rp.e_is_attribute);
+  Matcher m = make_matcher(rp, nullptr, access, scan_cover(rp, access));
+  Relation out(m.new_vars);
+  auto r = scan(ctx, rp, access, range, m, names, [&](const Datom& d) {
+    for (int pos : m.new_pos) out.push(datom_value(pos, d, names));
+    out.end_row();
+    return out.size() <= ctx.max_rows();
+  });
+  if (!r) return r;
+  if (auto c = ctx.check_rows(out.size()); !c) return c;
+  if (!distinct_matches(rp)) out.dedup();
+  return bindings.join(ctx, std::move(out));
+}
+
+// Bound variables, scan of the constants' prefix hash-joined with the bound relation.
+Result<Relation> scan_join(Context& ctx, const Relation& bound, const ResolvedPattern& rp, const Access& access,
+                           const ValueRange& range) {
+  AttrNames names(rp.source->db->schema(), rp.e_is_attribute);
+  Matcher m = make_matcher(rp, &bound, access, scan_cover(rp, access));
+  std::vector<std::string> vars = bound.vars();
+  vars.insert(vars.end(), m.new_vars.begin(), m.new_vars.end());
+  Relation out(std::move(vars));
+  std::vector<int> key_cols;
+  for (const auto& [pos, col] : m.key) key_cols.push_back(col);
+  RowIndex index(bound, key_cols);
+  std::vector<Value> key(m.key.size());
+  auto r = scan(ctx, rp, access, range, m, names, [&](const Datom& d) {
+    for (std::size_t k = 0; k < m.key.size(); ++k) key[k] = datom_value(m.key[k].first, d, names);
+    bool filled = false;
+    index.for_each_match(key, hash_values(key), [&](std::size_t row) {
+      if (!filled) {
+        m.fill_fresh(d, names);
+        filled = true;
+      }
+      for (const Value& v : bound.row(row)) out.push(v);
+      for (const Value& v : m.fresh) out.push(v);
+      out.end_row();
+    });
+    return out.size() <= ctx.max_rows();
+  });
+  if (!r) return std::unexpected(r.error());
+  if (auto c = ctx.check_rows(out.size()); !c) return std::unexpected(c.error());
+  if (!distinct_matches(rp)) out.dedup();
+  return out;
+}
+
+// Bound variables, one index read per distinct binding of access.probe_vars.
+Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedPattern& rp, const Access& access) {
+  const index::Db& db = *rp.source->db;
+  AttrNames names(db.schema(), rp.e_is_attribute);
+  const PatternSlot& es = rp.slots[kE];
+  const PatternSlot& as = rp.slots[kA];
+  const PatternSlot& vs = rp.slots[kV];
+  auto col_of = [&](const PatternSlot& s) {
+    return s.kind == PatternSlot::Kind::Var ? bound.column(s.var) : -1;
+  };
+  const int e_col = col_of(es), a_col = col_of(as), v_col = col_of(vs);
+  auto probed = [&](const PatternSlot& s) {
+    return s.kind == PatternSlot::Kind::Var &&
+           std::find(access.probe_vars.begin(), access.probe_vars.end(), s.var) != access.probe_vars.end();
+  };
+  const bool e_p = probed(es), a_p = probed(as), v_p = probed(vs);
+  // Which positions the lookups' prefixes fix.
+  PrefixCover cover;
+  if (access.per_attribute) {
+    cover.v = true;
+  } else if (access.order == IndexOrder::Eavt) {
+    cover.e = true;
+    cover.a = rp.attr || a_p;
+    cover.v = cover.a && (rp.v.has_value() || v_p || (vs.kind == PatternSlot::Kind::Const && a_p));
+  } else {
+    cover.a = true;
+    cover.v = access.order == IndexOrder::Avet;
+  }
+  Matcher m = make_matcher(rp, &bound, access, cover);
+  std::vector<std::string> vars = bound.vars();
+  vars.insert(vars.end(), m.new_vars.begin(), m.new_vars.end());
+  Relation out(std::move(vars));
+  std::vector<int> probe_cols;
+  for (const std::string& v : access.probe_vars) probe_cols.push_back(bound.column(v));
+  RowIndex groups(bound, probe_cols);
+
+  for (std::uint32_t leader : groups.group_leaders()) {
+    auto lrow = bound.row(leader);
+    // The lookup's prefix from constants and this binding; a binding that cannot be an index
+    // term (a string bound in e position, an unknown attribute) matches nothing.
+    index::DatomPrefix prefix;
+    const index::AttrSchema* attr = rp.attr;
+    if (e_p) {
+      const Value& ev = lrow[static_cast<std::size_t>(e_col)];
+      auto e = as_entity(ev);
+      if (!e && names_entity_indirectly(ev)) {
+        auto resolved = resolve_entity_ref(db, ev);
+        if (!resolved) return std::unexpected(resolved.error());
+        e = *resolved;
+      }
+      if (!e) continue;
+      prefix.e = e;
+    } else if (rp.e) {
+      prefix.e = rp.e;
+    }
+    if (a_p) {
+      // An attribute variable holds an ident, or an attribute's entity id (bound in e position).
+      const Value& av = lrow[static_cast<std::size_t>(a_col)];
+      attr = nullptr;
+      if (const Keyword* k = av.get_if<Keyword>()) attr = db.schema().find(*k);
+      else if (const auto* n = av.get_if<std::int64_t>(); n && *n > 0)
+        attr = db.schema().find(AttrId{static_cast<std::uint64_t>(*n)});
+      if (!attr) continue;
+    }
+    const Value* v_query = v_p ? &lrow[static_cast<std::size_t>(v_col)]
+                               : (vs.kind == PatternSlot::Kind::Const ? &vs.value : nullptr);
+    auto each = [&](const Datom& d) {
+      if (!m.datom_ok(d, names)) return true;
+      bool filled = false;
+      groups.for_each_in_group(leader, [&](std::size_t row) {
+        auto brow = bound.row(row);
+        for (const auto& [pos, col] : m.row_check)
+          if (!datom_equals(pos, d, brow[static_cast<std::size_t>(col)], names)) return;
+        if (!filled) {
+          m.fill_fresh(d, names);
+          filled = true;
+        }
+        for (const Value& v : brow) out.push(v);
+        for (const Value& v : m.fresh) out.push(v);
+        out.end_row();
+      });
+      return out.size() <= ctx.max_rows();
+    };
+    Result<void> r;
+    if (access.per_attribute) {
+      for (const index::AttrSchema& a : db.schema().attrs()) {
+        auto v = index_value(a, *v_query);
+        if (!v) continue;
+        r = read_index(ctx, db.datoms(IndexOrder::Avet, {.a = a.id, .v = std::move(*v)}), each);
+        if (!r) break;
+      }
+    } else {
+      if (cover.a) prefix.a = attr->id;
+      if (cover.v && v_query) {
+        auto v = index_value(*attr, *v_query);
+        if (!v && attr->is_ref() && names_entity_indirectly(*v_query)) {
+          auto resolved = resolve_entity_ref(db, *v_query);
+          if (!resolved) return std::unexpected(resolved.error());
+          v = Value(**resolved);
+        }
+        if (!v) continue;
+        prefix.v = std::move(*v);
+      }
+      r = read_index(ctx, db.datoms(access.order, prefix), each);
+    }
+    if (!r) return std::unexpected(r.error());
+    if (auto t = ctx.tick(kSeekCost); !t) return std::unexpected(t.error());
+    if (auto c = ctx.check_rows(out.size()); !c) return std::unexpected(c.error());
+  }
+  if (!distinct_matches(rp)) out.dedup();
+  return out;
+}
+
+// True when the relation binds the pattern's e variable (or the v variable of a ref attribute)
+// to some ident or lookup ref: those must be looked up one by one.
+bool needs_resolution(const ResolvedPattern& rp, const Relation& r) {
+  auto check = [&](const PatternSlot& s) {
+    if (s.kind != PatternSlot::Kind::Var) return false;
+    const int col = r.column(s.var);
+    if (col < 0) return false;
+    for (std::size_t i = 0; i < r.size(); ++i)
+      if (names_entity_indirectly(r.at(i, static_cast<std::size_t>(col)))) return true;
+    return false;
+  };
+  return check(rp.slots[kE]) || (rp.attr && rp.attr->is_ref() && check(rp.slots[kV]));
+}
+
+// A pattern over a collection of tuples: each element is matched position by position.
+Result<void> apply_tuples(Context& ctx, Bindings& bindings, const ResolvedPattern& rp) {
+  const Value& coll = *rp.source->tuples;
+  const std::vector<Value>* items = nullptr;
+  if (const auto* v = coll.get_if<Vector>()) items = &v->items;
+  else if (const auto* l = coll.get_if<List>()) items = &l->items;
+  else if (const auto* s = coll.get_if<Set>()) items = &s->items;
+  if (!items) return fail(ErrorCode::QueryInput, "a source that is not a database must be a collection of tuples");
+  const std::size_t n = rp.pattern->terms.size();
+  Relation out(rp.vars);
+  std::vector<int> first(rp.vars.size(), -1);
+  for (const Value& item : *items) {
+    const std::vector<Value>* tuple = nullptr;
+    if (const auto* v = item.get_if<Vector>()) tuple = &v->items;
+    else if (const auto* l = item.get_if<List>()) tuple = &l->items;
+    if (!tuple || tuple->size() < n) continue;
+    bool ok = true;
+    std::fill(first.begin(), first.end(), -1);
+    for (std::size_t i = 0; i < n && ok; ++i) {
+      const PatternSlot& s = rp.slots[i];
+      const Value& x = (*tuple)[i];
+      if (s.kind == PatternSlot::Kind::Const) ok = s.value == x;
+      if (s.kind != PatternSlot::Kind::Var) continue;
+      const auto k = static_cast<std::size_t>(out.column(s.var));
+      if (first[k] >= 0) ok = (*tuple)[static_cast<std::size_t>(first[k])] == x;
+      else first[k] = static_cast<int>(i);
+    }
+    if (!ok) continue;
+    for (int f : first) {
+      const Value& x = (*tuple)[static_cast<std::size_t>(f)];
+      if (const EntityId* id = x.get_if<EntityId>()) out.push(Value(static_cast<std::int64_t>(id->value)));
+      else out.push(x);
+    }
+    out.end_row();
+  }
+  if (auto t = ctx.tick(items->size()); !t) return t;
+  out.dedup();
+  return bindings.join(ctx, std::move(out));
+}
+
+}  // namespace
+
+Result<void> apply_pattern(Context& ctx, Bindings& bindings, const ResolvedPattern& rp, const ValueRange& range,
+                           const Access& planned) {
+  if (!rp.source->db) return apply_tuples(ctx, bindings, rp);
+  if (rp.impossible) {
+    bindings.mark_empty();
+    return {};
+  }
+  // The relations binding the pattern's variables. The pattern is joined with one of them (the
+  // primary); the others join the result afterwards on their shared variables (merging them
+  // first would build their product).
+  std::vector<int> touched;
+  for (const std::string& v : rp.vars) {
+    const int i = bindings.find(v);
+    if (i >= 0 && std::find(touched.begin(), touched.end(), i) == touched.end()) touched.push_back(i);
+  }
+  if (touched.empty()) {
+    Access access = planned;
+    access.probe = false;
+    return scan_new(ctx, bindings, rp, access, range);
+  }
+  const auto& rels = bindings.relations();
+  auto holds_all = [&](int i, const std::vector<std::string>& vars) {
+    const Relation& r = rels[static_cast<std::size_t>(i)];
+    return std::all_of(vars.begin(), vars.end(), [&](const std::string& v) { return r.has(v); });
+  };
+  int primary = -1;
+  Access access;
+  if (planned.probe) {
+    for (int i : touched)
+      if (holds_all(i, planned.probe_vars)) primary = i;
+    if (primary >= 0) access = planned;
+  } else {
+    for (int i : touched)
+      if (primary < 0 || rels[static_cast<std::size_t>(i)].size() < rels[static_cast<std::size_t>(primary)].size())
+        primary = i;
+    access = planned;
+  }
+  if (primary >= 0 && !access.probe && needs_resolution(rp, rels[static_cast<std::size_t>(primary)])) primary = -1;
+  // Rule bodies plan their order once from estimates, but their relations change size from one
+  // iteration to the next: the access is chosen from the real sizes each time.
+  if (ctx.static_plans) primary = -1;
+  if (primary < 0) {
+    // The plan's access does not fit what is bound: choose per relation, as the cost model would.
+    for (int i : touched) {
+      const Relation& r = rels[static_cast<std::size_t>(i)];
+      auto rows_of = [&](const std::string& var) -> std::optional<double> {
+        if (!r.has(var)) return std::nullopt;
+        return static_cast<double>(r.size());
+      };
+      Access a = choose_access(rp, rows_of, range, needs_resolution(rp, r));
+      if (primary < 0 || a.cost < access.cost) {
+        primary = i;
+        access = std::move(a);
+      }
+    }
+  }
+  const Relation& bound = rels[static_cast<std::size_t>(primary)];
+  auto out = access.probe ? probe_join(ctx, bound, rp, access) : scan_join(ctx, bound, rp, access, range);
+  if (!out) return std::unexpected(out.error());
+  if (touched.size() == 1) {
+    bindings.replace(primary, std::move(*out));
+    return {};
+  }
+  bindings.relations().erase(bindings.relations().begin() + primary);
+  return bindings.join(ctx, std::move(*out));
+}
+
+}  // namespace quarry::query

@@ -1,0 +1,174 @@
+// Predicate and function clauses (query/exec/solve.hpp): [(pred arg...)] keeps the rows for which the
+// built-in returns neither nil nor false; [(fn arg...) binding] binds the result by its binding
+// form (query/exec/binding_forms.hpp). A function returning nil binds nothing (the row is dropped), as
+// in DataScript. A binding variable that is already bound must equal the result.
+#include <algorithm>
+
+#include "codec/edn_printer.hpp"
+#include "query/exec/binding_forms.hpp"
+#include "query/builtins/builtins.hpp"
+#include "query/parse/clause_vars.hpp"
+#include "query/parse/parser.hpp"
+#include "query/exec/solve.hpp"
+
+namespace quarry::query {
+namespace {
+
+// A call with its arguments resolved against one relation: per argument, a column or a constant.
+struct PreparedCall {
+  const Builtin* fn = nullptr;
+  const index::Db* source = nullptr;
+  std::vector<int> cols;      // column per argument, -1 for a constant
+  std::vector<Value> consts;  // the constants (nil where a column is used)
+  std::vector<Value> args;    // scratch
+};
+
+Result<PreparedCall> prepare(const Context& ctx, const std::string& fn, const std::vector<FnArg>& args,
+                             const Relation* rel, const Clause& whole) {
+  PreparedCall call;
+  call.fn = find_builtin(fn);
+  if (!call.fn) return fail(ErrorCode::QueryInvalid, "Unknown function '" + fn + " in " + clause_text(whole));
+  std::size_t first = 0;
+  if (call.fn->takes_source) {
+    const SrcVar* src = args.empty() ? nullptr : std::get_if<SrcVar>(&args[0]);
+    if (!src) return fail(ErrorCode::QueryInvalid, fn + " takes a source ($) first, in " + clause_text(whole));
+    const Source* s = ctx.source(*src);
+    if (!s || !s->db) return fail(ErrorCode::QueryInvalid, "Source " + src->name + " is not a database, in " + clause_text(whole));
+    call.source = s->db;
+    first = 1;
+  }
+  const int n = static_cast<int>(args.size() - first);
+  if (n < call.fn->min_args || (call.fn->max_args >= 0 && n > call.fn->max_args))
+    return fail(ErrorCode::QueryFunction, "Wrong number of arguments (" + std::to_string(n) + ") passed to " + fn +
+                                              " in " + clause_text(whole));
+  for (std::size_t i = first; i < args.size(); ++i) {
+    const FnArg& a = args[i];
+    if (const Variable* v = std::get_if<Variable>(&a)) {
+      const int col = rel ? rel->column(v->name) : -1;
+      if (col < 0)
+        return fail(ErrorCode::QueryInvalid,
+                    "Insufficient bindings: #{" + v->name + "} not bound in " + clause_text(whole));
+      call.cols.push_back(col);
+      call.consts.emplace_back();
+    } else if (const Value* c = std::get_if<Value>(&a)) {
+      call.cols.push_back(-1);
+      call.consts.push_back(query_value(*c));
+    } else {
+      const Source* s = ctx.source(std::get<SrcVar>(a));
+      if (!s || !s->db) return fail(ErrorCode::QueryInvalid, "Unexpected source argument in " + clause_text(whole));
+      return fail(ErrorCode::QueryInvalid, "A source can only be the first argument of get-else, get-some or "
+                                           "missing?, in " + clause_text(whole));
+    }
+  }
+  call.args = call.consts;
+  return call;
+}
+
+Result<Value> invoke(PreparedCall& call, std::span<const Value> row) {
+  for (std::size_t i = 0; i < call.cols.size(); ++i)
+    if (call.cols[i] >= 0) call.args[i] = row[static_cast<std::size_t>(call.cols[i])];
+  return call.fn->call(call.source, call.args);
+}
+
+std::vector<std::string> arg_vars(const std::vector<FnArg>& args) {
+  std::vector<std::string> vars;
+  for (const FnArg& a : args)
+    if (const Variable* v = std::get_if<Variable>(&a)) add_unique(vars, v->name);
+  return vars;
+}
+
+}  // namespace
+
+Result<void> apply_predicate(Context& ctx, Bindings& bindings, const Predicate& clause) {
+  const Clause whole{clause};
+  auto i = bindings.merge(ctx, arg_vars(clause.args));
+  if (!i) return std::unexpected(i.error());
+  Relation* rel = *i < 0 ? nullptr : &bindings.relations()[static_cast<std::size_t>(*i)];
+  auto call = prepare(ctx, clause.fn, clause.args, rel, whole);
+  if (!call) return std::unexpected(call.error());
+  if (!rel) {  // constants only: all or nothing
+    auto r = invoke(*call, {});
+    if (!r) return std::unexpected(r.error());
+    if (!truthy(*r)) bindings.mark_empty();
+    return {};
+  }
+  std::vector<bool> keep(rel->size());
+  std::size_t kept = 0;
+  for (std::size_t r = 0; r < rel->size(); ++r) {
+    auto v = invoke(*call, rel->row(r));
+    if (!v) return std::unexpected(v.error());
+    keep[r] = truthy(*v);
+    kept += keep[r];
+    if ((r & 1023) == 1023)
+      if (auto t = ctx.tick(1024); !t) return t;
+  }
+  if (kept != rel->size()) rel->filter(keep);
+  if (rel->empty()) bindings.mark_empty();
+  return {};
+}
+
+Result<void> apply_function(Context& ctx, Bindings& bindings, const FunctionCall& clause) {
+  const Clause whole{clause};
+  auto i = bindings.merge(ctx, arg_vars(clause.args));
+  if (!i) return std::unexpected(i.error());
+  // The binding's variables that are bound elsewhere must be merged in too: results are checked
+  // against them.
+  const std::vector<std::string> outs = binding_vars(clause.binding);
+  if (*i >= 0 || std::any_of(outs.begin(), outs.end(), [&](const std::string& v) { return bindings.bound(v); })) {
+    std::vector<std::string> all = arg_vars(clause.args);
+    for (const std::string& v : outs) add_unique(all, v);
+    i = bindings.merge(ctx, all);
+    if (!i) return std::unexpected(i.error());
+  }
+  Relation unit = Relation::unit();
+  const Relation& in = *i < 0 ? unit : bindings.relations()[static_cast<std::size_t>(*i)];
+  auto call = prepare(ctx, clause.fn, clause.args, *i < 0 ? nullptr : &in, whole);
+  if (!call) return std::unexpected(call.error());
+
+  // Output columns: the input's, then the binding's new variables.
+  std::vector<std::pair<int, int>> checks;  // (column in results, column in input)
+  std::vector<int> fresh;                   // columns in results that are new
+  std::vector<std::string> vars = in.vars();
+  for (std::size_t k = 0; k < outs.size(); ++k) {
+    const int col = in.column(outs[k]);
+    if (col >= 0) {
+      checks.emplace_back(static_cast<int>(k), col);
+    } else {
+      fresh.push_back(static_cast<int>(k));
+      vars.push_back(outs[k]);
+    }
+  }
+  Relation out(std::move(vars));
+  Relation results(outs);
+  for (std::size_t r = 0; r < in.size(); ++r) {
+    auto row = in.row(r);
+    auto v = invoke(*call, row);
+    if (!v) return std::unexpected(v.error());
+    if (v->is_nil()) continue;
+    results.clear();
+    if (auto d = destructure(clause.binding, query_value(*v), results, ErrorCode::QueryFunction); !d) return d;
+    for (std::size_t k = 0; k < results.size(); ++k) {
+      auto res = results.row(k);
+      bool ok = true;
+      for (const auto& [rc, ic] : checks)
+        if (!(res[static_cast<std::size_t>(rc)] == row[static_cast<std::size_t>(ic)])) ok = false;
+      if (!ok) continue;
+      for (const Value& x : row) out.push(x);
+      for (int f : fresh) out.push(res[static_cast<std::size_t>(f)]);
+      out.end_row();
+    }
+    if ((r & 1023) == 1023) {
+      if (auto t = ctx.tick(1024); !t) return t;
+      if (auto c = ctx.check_rows(out.size()); !c) return c;
+    }
+  }
+  if (auto c = ctx.check_rows(out.size()); !c) return c;
+  // A collection result may repeat a value.
+  if (!std::holds_alternative<BindScalar>(clause.binding.form)) out.dedup();
+  if (*i < 0) return bindings.join(ctx, std::move(out));
+  bindings.replace(*i, std::move(out));
+  return {};
+}
+
+
+}  // namespace quarry::query

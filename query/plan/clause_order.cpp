@@ -1,0 +1,255 @@
+#include "query/plan/clause_order.hpp"
+
+#include <algorithm>
+#include <limits>
+
+#include "query/parse/clause_vars.hpp"
+#include "query/plan/range_filter.hpp"
+#include "query/parse/parser.hpp"
+
+namespace quarry::query {
+namespace {
+
+constexpr double kNever = std::numeric_limits<double>::infinity();
+constexpr double kRuleUnboundCost = 1e12;  // a rule call with no bound argument: last
+constexpr double kRuleCallCost = 50;       // per bound row
+
+std::vector<std::string> fn_arg_vars(const std::vector<FnArg>& args) {
+  std::vector<std::string> out;
+  for (const FnArg& a : args)
+    if (const Variable* v = std::get_if<Variable>(&a)) add_unique(out, v->name);
+  return out;
+}
+
+double max_rows(const std::vector<std::string>& vars, const BoundRows& bound) {
+  double r = 1;
+  for (const std::string& v : vars)
+    if (auto n = bound(v)) r = std::max(r, *n);
+  return r;
+}
+
+std::vector<std::string> external_needs(std::span<const Clause> clauses);
+
+// What an or needs bound from outside: its required variables, and what its branches' predicates
+// and functions need that the branch does not bind itself.
+std::vector<std::string> or_needs(const Or& o) {
+  std::vector<std::string> needs;
+  for (const Variable& v : o.required_vars) add_unique(needs, v.name);
+  for (const Clause& branch : o.branches) {
+    std::span<const Clause> parts(&branch, 1);
+    if (const auto* a = std::get_if<And>(&branch.node)) parts = a->clauses;
+    for (const std::string& v : external_needs(parts)) add_unique(needs, v);
+  }
+  return needs;
+}
+
+std::vector<std::string> external_needs(std::span<const Clause> clauses) {
+  std::vector<std::string> outputs, needs;
+  for (const Clause& c : clauses)
+    for (const std::string& v : output_vars(c)) add_unique(outputs, v);
+  for (const Clause& c : clauses) {
+    std::vector<std::string> n;
+    if (const auto* p = std::get_if<Predicate>(&c.node)) n = fn_arg_vars(p->args);
+    else if (const auto* f = std::get_if<FunctionCall>(&c.node)) n = fn_arg_vars(f->args);
+    else if (const auto* x = std::get_if<Not>(&c.node); x && x->join)
+      for (const Variable& v : x->join_vars) n.push_back(v.name);
+    else if (const auto* o = std::get_if<Or>(&c.node)) n = or_needs(*o);
+    else if (const auto* a = std::get_if<And>(&c.node)) n = external_needs(a->clauses);
+    for (const std::string& v : n)
+      if (std::find(outputs.begin(), outputs.end(), v) == outputs.end()) add_unique(needs, v);
+  }
+  return needs;
+}
+
+}  // namespace
+
+Result<ClausePlanner> ClausePlanner::make(const Scope& ctx, std::span<const Clause> clauses,
+                                          const std::vector<std::string>& bound) {
+  ClausePlanner p;
+  p.clauses_ = clauses;
+  p.done_.assign(clauses.size(), false);
+  p.remaining_ = clauses.size();
+  p.patterns_.resize(clauses.size());
+  p.needs_.resize(clauses.size());
+  std::vector<std::vector<std::string>> vars(clauses.size());
+  for (std::size_t i = 0; i < clauses.size(); ++i) vars[i] = clause_vars(clauses[i]);
+  for (std::size_t i = 0; i < clauses.size(); ++i) {
+    const Clause& c = clauses[i];
+    if (const auto* dp = std::get_if<DataPattern>(&c.node)) {
+      auto rp = resolve_pattern(ctx, *dp);
+      if (!rp) return std::unexpected(rp.error());
+      p.patterns_[i] = std::move(*rp);
+    } else if (const auto* pr = std::get_if<Predicate>(&c.node)) {
+      p.needs_[i] = fn_arg_vars(pr->args);
+    } else if (const auto* fc = std::get_if<FunctionCall>(&c.node)) {
+      p.needs_[i] = fn_arg_vars(fc->args);
+    } else if (const auto* n = std::get_if<Not>(&c.node)) {
+      if (n->join) {
+        for (const Variable& v : n->join_vars) add_unique(p.needs_[i], v.name);
+      } else {
+        // The variables it shares with the clauses around it (or bound before them).
+        for (const std::string& v : vars[i]) {
+          bool shared = std::find(bound.begin(), bound.end(), v) != bound.end();
+          for (std::size_t j = 0; j < clauses.size() && !shared; ++j)
+            if (j != i && !std::holds_alternative<Not>(clauses[j].node))
+              shared = std::find(vars[j].begin(), vars[j].end(), v) != vars[j].end();
+          if (shared) add_unique(p.needs_[i], v);
+        }
+        if (p.needs_[i].empty() && !vars[i].empty()) {
+          std::string names;
+          for (const std::string& v : vars[i]) names += (names.empty() ? "" : " ") + v;
+          return fail(ErrorCode::QueryInvalid,
+                      "Insufficient bindings: none of #{" + names + "} is bound in " + clause_text(c));
+        }
+      }
+    } else if (const auto* o = std::get_if<Or>(&c.node)) {
+      p.needs_[i] = or_needs(*o);
+      // A plain not inside a branch, like one at this level, needs the variables it shares with
+      // the clauses around the or that its own branch does not bind: (or (not [?e :city]) ...)
+      // runs only once ?e is bound.
+      for (const Clause& branch : o->branches) {
+        std::span<const Clause> parts(&branch, 1);
+        if (const auto* a = std::get_if<And>(&branch.node)) parts = a->clauses;
+        std::vector<std::string> outputs;
+        for (const Clause& part : parts)
+          for (const std::string& v : output_vars(part)) add_unique(outputs, v);
+        for (const Clause& part : parts) {
+          const auto* n = std::get_if<Not>(&part.node);
+          if (!n || n->join) continue;
+          for (const std::string& v : clause_vars(part)) {
+            if (std::find(outputs.begin(), outputs.end(), v) != outputs.end()) continue;
+            bool shared = std::find(bound.begin(), bound.end(), v) != bound.end();
+            for (std::size_t j = 0; j < clauses.size() && !shared; ++j)
+              if (j != i) shared = std::find(vars[j].begin(), vars[j].end(), v) != vars[j].end();
+            if (shared) add_unique(p.needs_[i], v);
+          }
+        }
+      }
+    } else if (const auto* rc = std::get_if<RuleCall>(&c.node)) {
+      const auto* branches = ctx.rules ? ctx.rules->find(rc->name) : nullptr;
+      if (branches && !branches->empty()) {
+        const std::size_t required = branches->front()->required_vars.size();
+        for (std::size_t k = 0; k < required && k < rc->args.size(); ++k)
+          if (const Variable* v = std::get_if<Variable>(&rc->args[k])) add_unique(p.needs_[i], v->name);
+      }
+    }
+  }
+  return p;
+}
+
+bool ClausePlanner::ready(std::size_t i, const BoundRows& bound) const {
+  return std::all_of(needs_[i].begin(), needs_[i].end(), [&](const std::string& v) { return bound(v).has_value(); });
+}
+
+Error ClausePlanner::blocked_error(const BoundRows& bound) const {
+  for (std::size_t i = 0; i < clauses_.size(); ++i) {
+    if (done_[i]) continue;
+    std::string missing;
+    for (const std::string& v : needs_[i])
+      if (!bound(v)) missing += (missing.empty() ? "" : " ") + v;
+    if (!missing.empty())
+      return Error{ErrorCode::QueryInvalid,
+                   "Insufficient bindings: #{" + missing + "} not bound in " + clause_text(clauses_[i])};
+  }
+  return Error{ErrorCode::Internal, "clause planner: no clause can run"};
+}
+
+Result<PlanStep> ClausePlanner::next(const Scope& ctx, const BoundRows& bound, const ScalarLookup& scalar) {
+  PlanStep best;
+  double best_cost = kNever;
+  bool found = false;
+  for (std::size_t i = 0; i < clauses_.size(); ++i) {
+    if (done_[i] || !ready(i, bound)) continue;
+    const Clause& c = clauses_[i];
+    PlanStep step;
+    step.clause = i;
+    const double in_rows = max_rows(clause_vars(c), bound);
+    double cost = 0;
+    if (patterns_[i]) {
+      const ResolvedPattern& rp = *patterns_[i];
+      const PatternSlot& v = rp.slots[2];
+      if (rp.attr && v.kind == PatternSlot::Kind::Var && !bound(v.var))
+        step.range = find_range(clauses_, done_, v.var, scalar);
+      step.access = choose_access(rp, bound, step.range);
+      cost = step.access.cost;
+      step.rows = step.access.rows;
+    } else if (std::holds_alternative<Predicate>(c.node) || std::holds_alternative<Not>(c.node)) {
+      cost = -1;  // filters: as soon as they can run
+      step.rows = in_rows * 0.5;
+    } else if (std::holds_alternative<FunctionCall>(c.node)) {
+      cost = in_rows * 0.5;
+      step.rows = in_rows;
+    } else if (const auto* o = std::get_if<Or>(&c.node)) {
+      // The sum of the branches' cheapest patterns.
+      for (const Clause& branch : o->branches) {
+        std::span<const Clause> parts(&branch, 1);
+        if (const auto* a = std::get_if<And>(&branch.node)) parts = a->clauses;
+        double branch_cost = in_rows;
+        bool any = false;
+        for (const Clause& part : parts) {
+          const auto* dp = std::get_if<DataPattern>(&part.node);
+          if (!dp) continue;
+          auto rp = resolve_pattern(ctx, *dp);
+          if (!rp) return std::unexpected(rp.error());
+          const double pc = choose_access(*rp, bound, {}).cost;
+          branch_cost = any ? std::min(branch_cost, pc) : pc;
+          any = true;
+        }
+        cost += branch_cost;
+      }
+      step.rows = cost;
+    } else if (const auto* rc = std::get_if<RuleCall>(&c.node)) {
+      bool some_bound = false;
+      for (const Term& t : rc->args) {
+        if (std::holds_alternative<Value>(t)) some_bound = true;
+        if (const Variable* v = std::get_if<Variable>(&t); v && bound(v->name)) some_bound = true;
+      }
+      cost = some_bound ? in_rows * kRuleCallCost : kRuleUnboundCost;
+      step.rows = in_rows * 10;
+    } else {
+      cost = in_rows;
+      step.rows = in_rows;
+    }
+    if (!found || cost < best_cost) {
+      found = true;
+      best_cost = cost;
+      step.cost = cost;
+      if (patterns_[i]) step.pattern = patterns_[i];
+      best = std::move(step);
+    }
+  }
+  if (!found) return std::unexpected(blocked_error(bound));
+  done_[best.clause] = true;
+  --remaining_;
+  return best;
+}
+
+std::optional<double> EstimatedBindings::rows(const std::string& var) const {
+  for (const auto& [vars, rows] : groups_)
+    if (std::find(vars.begin(), vars.end(), var) != vars.end()) return rows;
+  return std::nullopt;
+}
+
+void EstimatedBindings::bind(const std::vector<std::string>& vars, double rows) {
+  std::vector<std::string> merged;
+  for (std::size_t g = groups_.size(); g-- > 0;) {
+    const auto& group = groups_[g].first;
+    const bool touches = std::any_of(vars.begin(), vars.end(), [&](const std::string& v) {
+      return std::find(group.begin(), group.end(), v) != group.end();
+    });
+    if (!touches) continue;
+    for (const std::string& v : group) add_unique(merged, v);
+    groups_.erase(groups_.begin() + static_cast<std::ptrdiff_t>(g));
+  }
+  for (const std::string& v : vars) add_unique(merged, v);
+  if (!merged.empty()) groups_.emplace_back(std::move(merged), std::max(rows, 0.0));
+}
+
+std::vector<std::string> EstimatedBindings::bound_vars() const {
+  std::vector<std::string> out;
+  for (const auto& [vars, rows] : groups_)
+    for (const std::string& v : vars) add_unique(out, v);
+  return out;
+}
+
+}  // namespace quarry::query

@@ -1,0 +1,70 @@
+// The physical plan of a clause list: built once, before any clause runs, then executed as given
+// (query/exec/solve.hpp) and printed as given (explain).
+//
+// plan_clauses orders the clauses with ClausePlanner (query/plan/clause_order.hpp) from estimates: the
+// relations bound before the list at their real sizes (inputs; the seed of a not/or branch) or,
+// in rule bodies, at a fixed seed size, and every later size from the cost model
+// (query/plan/pattern.hpp's choose_access). Each step records the operator it will run, the index
+// access and range chosen for a data pattern, the variables bound before it and the rows it is
+// expected to leave.
+//
+// Example: [:find ?a :where [?e :name "Ivan"] [?e :age ?a]] on people20k plans
+//   1. scan   [?e :name "Ivan"]  AVET prefix (:name "Ivan")       estimate ~2.6K
+//   2. lookup [?e :age ?a]       EAVT prefix (e :age) per ?e       estimate ~2.6K
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "codec/error.hpp"
+#include "query/parse/ast.hpp"
+#include "query/plan/clause_order.hpp"
+#include "query/plan/scope.hpp"
+#include "query/plan/pattern.hpp"
+
+namespace quarry::query {
+
+// What a step runs. Do not reorder: explain prints the names (step_op_name).
+enum class StepOp : std::uint8_t {
+  Scan,        // a data pattern read as one index scan (hash-joined with what is bound)
+  Lookup,      // a data pattern read with one index lookup per distinct binding
+  Collection,  // a data pattern over a collection source
+  Filter,      // a predicate
+  Function,    // a function call binding new variables
+  Not,         // not / not-join: an anti-join
+  Or,          // or / or-join: a union of branches, joined back
+  And,         // a nested and: its own plan at run time
+  Rule,        // a rule call
+};
+[[nodiscard]] std::string_view step_op_name(StepOp op) noexcept;
+
+struct PlannedStep {
+  std::size_t clause = 0;  // index into Plan::clauses
+  StepOp op = StepOp::Filter;
+  std::optional<ResolvedPattern> pattern;  // data patterns
+  Access access;                           // data patterns
+  ValueRange range;                        // data patterns narrowed by range predicates
+  std::vector<std::string> bound_before;   // variables bound when the step starts
+  double estimate = 0;                     // rows of the relation the step leaves
+  double cost = 0;                         // estimated work (datoms read)
+};
+
+struct Plan {
+  std::span<const Clause> clauses;
+  std::vector<PlannedStep> steps;
+};
+
+// A relation bound before the clause list: its variables and (estimated) rows.
+using SeedGroups = std::vector<std::pair<std::vector<std::string>, double>>;
+
+// Plans `clauses` given what is bound before them. `scalar` gives the value of a variable bound to
+// one value (for range bounds), or nullptr. Errors: :query/invalid for clauses that can never run
+// (insufficient bindings), and those of resolve_pattern.
+[[nodiscard]] Result<Plan> plan_clauses(const Scope& ctx, std::span<const Clause> clauses, const SeedGroups& seed,
+                                        const ScalarLookup& scalar);
+
+}  // namespace quarry::query

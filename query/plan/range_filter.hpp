@@ -1,0 +1,30 @@
+// Range predicates as index ranges: [?e :salary ?s] [(> ?s 50000)] reads only the AVET datoms of
+// :salary above 50000 instead of every :salary datom.
+//
+// find_range looks at the predicates among `clauses` not yet run of the forms (op ?v C) and
+// (op C ?v), op one of < <= > >=, where C is a constant or a variable bound to a single value
+// (a scalar input), and combines them into a ValueRange (query/plan/pattern.hpp). The predicates stay
+// in the plan and still filter afterwards: the range only narrows the scan, so the result is the
+// same whichever values the index orders near a bound (values of every kind compare, in index
+// order, as the built-in comparisons do).
+#pragma once
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include "query/parse/ast.hpp"
+#include "query/plan/clause_order.hpp"
+#include "query/plan/pattern.hpp"
+
+namespace quarry::query {
+
+// The range an AVET scan reads for `range`: widened so that it holds every value the predicates
+// may keep (see scan_bound in the .cpp: 3 and 3.0, -0.0 and 0.0, values longer than the in-key
+// limit).
+[[nodiscard]] ValueRange scan_range(const ValueRange& range);
+
+[[nodiscard]] ValueRange find_range(std::span<const Clause> clauses, const std::vector<bool>& done,
+                                    const std::string& var, const ScalarLookup& scalar);
+
+}  // namespace quarry::query
