@@ -259,6 +259,17 @@ void Position::last() {
 }
 
 void Position::seek_ge(std::string_view key) {
+  // A target within the current leaf's key span is found there, without a descent from the root:
+  // the common case of a cursor re-seeking a little further on.
+  if (!path_.empty()) {
+    Frame& top = path_.back();
+    const Node& leaf = *top.node;
+    const std::size_t n = leaf.slots.size();
+    if (leaf.key(0) <= key && key <= leaf.key(n - 1)) {
+      top.index = leaf_bound(leaf, key, false);
+      return;
+    }
+  }
   path_.clear();
   if (!root_) return;
   const Node* node = root_.get();

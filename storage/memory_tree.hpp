@@ -92,7 +92,8 @@ class Position {
 
   void first();
   void last();
-  void seek_ge(std::string_view key);  // first key >= key
+  void seek_ge(std::string_view key);  // first key >= key; searches only the current leaf when
+                                       // key lies within its key span, else descends from the root
   void seek_le(std::string_view key);  // last key <= key
   void seek_lt(std::string_view key);  // last key < key
   void next();                         // REQUIRES: valid()

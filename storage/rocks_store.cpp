@@ -132,14 +132,30 @@ rocksdb::CompressionType to_rocksdb(RocksCompression c) {
   return rocksdb::kNoCompression;
 }
 
+// A forward seek to a key at most this many entries past the current one is done with next() calls
+// instead of a Seek: a Seek repositions every level's iterator (memtables, each L0 file, each
+// level) and binary-searches index and data blocks, several times the cost of a next(). Index
+// nested-loop joins re-seek by sorted keys, where the target is usually a few entries on.
+constexpr int kNextsBeforeSeek = 4;
+
+// Read-ahead for cursors that announce a long scan (CursorOptions::long_scan): large enough to
+// turn a cold scan's block reads into sequential I/O, small enough not to matter when it is wasted.
+constexpr std::size_t kLongScanReadahead = std::size_t{2} << 20;
+
 // A cursor: a RocksDB iterator bounded by the cursor's own copies of the bounds.
 class RocksCursor final : public Cursor {
  public:
   RocksCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family,
-              const rocksdb::Snapshot* snapshot, CursorBounds bounds, const std::string& path)
+              const rocksdb::Snapshot* snapshot, CursorBounds bounds, CursorOptions options,
+              const std::string& path)
       : bounds_(std::move(bounds)), path_(path) {
     rocksdb::ReadOptions read;
     read.snapshot = snapshot;
+    read.fill_cache = options.fill_cache;
+    if (options.long_scan) {
+      read.readahead_size = kLongScanReadahead;
+      read.adaptive_readahead = true;
+    }
     if (bounds_.lower) {
       lower_ = rocksdb::Slice(*bounds_.lower);
       read.iterate_lower_bound = &lower_;
@@ -161,6 +177,13 @@ class RocksCursor final : public Cursor {
   }
   void seek(std::string_view key) override {
     if (bounds_.lower && key < *bounds_.lower) key = *bounds_.lower;
+    if (iterator_->Valid() && iterator_->key().ToStringView() < key) {
+      for (int i = 0; i < kNextsBeforeSeek; ++i) {
+        iterator_->Next();
+        if (!iterator_->Valid()) break;  // the end of the range (or an error): Seek settles it
+        if (iterator_->key().ToStringView() >= key) return;
+      }
+    }
     iterator_->Seek(rocksdb::Slice(key.data(), key.size()));
     settle();
   }
@@ -190,8 +213,11 @@ class RocksCursor final : public Cursor {
   // Every move ends here: an iterator that stops being valid is checked for an error, so a failed
   // read is reported by status() instead of passing for the end of the range.
   void settle() {
+    if (iterator_->Valid()) {
+      error_.reset();
+      return;
+    }
     error_.reset();
-    if (iterator_->Valid()) return;
     rocksdb::Status s = iterator_->status();
     if (!s.ok()) error_ = to_error(s, "reading", path_);
   }
@@ -240,10 +266,32 @@ class RocksSnapshot final : public Snapshot {
     return value.ToString();
   }
 
-  Result<std::unique_ptr<Cursor>> cursor(SpaceId space, CursorBounds bounds) const override {
+  Result<std::vector<std::optional<std::string>>> get_many(
+      SpaceId space, std::span<const std::string_view> keys) const override {
+    if (space.index >= impl_.spaces.size()) return unknown_space(space, impl_.spaces.size());
+    std::vector<rocksdb::Slice> slices;
+    slices.reserve(keys.size());
+    for (std::string_view key : keys) slices.emplace_back(key.data(), key.size());
+    std::vector<rocksdb::PinnableSlice> values(keys.size());
+    std::vector<rocksdb::Status> statuses(keys.size());
+    rocksdb::ReadOptions read;
+    read.snapshot = snapshot_;
+    impl_.db->MultiGet(read, impl_.spaces[space.index], keys.size(), slices.data(), values.data(),
+                       statuses.data());
+    std::vector<std::optional<std::string>> out(keys.size());
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      if (statuses[i].IsNotFound()) continue;
+      if (!statuses[i].ok()) return failed(statuses[i], "reading", impl_.options.path);
+      out[i] = values[i].ToString();
+    }
+    return out;
+  }
+
+  Result<std::unique_ptr<Cursor>> cursor(SpaceId space, CursorBounds bounds,
+                                         CursorOptions options) const override {
     if (space.index >= impl_.spaces.size()) return unknown_space(space, impl_.spaces.size());
     return std::make_unique<RocksCursor>(impl_.db.get(), impl_.spaces[space.index], snapshot_,
-                                         std::move(bounds), impl_.options.path);
+                                         std::move(bounds), options, impl_.options.path);
   }
 
  private:
