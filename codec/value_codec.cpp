@@ -113,6 +113,9 @@ Result<Value> take_number(std::string_view& in) {
     return Value(floor);
   }
   if (!long_floor_ok(floor)) return invalid("long with a non-integral floor");
+  // Fast path: a long within +-2^53 is its own floor (remainder 0), so any such integral floor
+  // with trailer kLongExact is canonical; no 128-bit round trip needed.
+  if (*trailer == kLongExact && std::fabs(floor) <= 0x1p53) return Value(static_cast<std::int64_t>(floor));
   std::uint16_t remainder = 0;
   if (*trailer == kLongRemainder) {
     if (in.size() < 2) return invalid("truncated long remainder");

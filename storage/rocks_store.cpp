@@ -23,6 +23,7 @@
 #include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
+#include <rocksdb/statistics.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
@@ -354,13 +355,24 @@ Result<void> tune_rocksdb(const RocksOptions& options, rocksdb::DBOptions& db,
   db.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
   db.max_background_jobs = options.background_jobs;
   db.paranoid_checks = true;
+  // Tickers only (per-core counters, no timers or histograms): what the block-cache properties
+  // (hits, misses, hit ratio) read.
+  db.statistics = rocksdb::CreateDBStatistics();
+  db.statistics->set_stats_level(rocksdb::StatsLevel::kExceptHistogramOrTimers);
 
   rocksdb::BlockBasedTableOptions table;
   if (options.block_cache_bytes > 0) table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   table.cache_index_and_filter_blocks = true;
+  table.cache_index_and_filter_blocks_with_high_priority = true;
   table.pin_l0_filter_and_index_blocks_in_cache = true;
   if (options.bloom_bits_per_key > 0) {
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(options.bloom_bits_per_key, false));
+  }
+  if (options.partitioned_filters) {
+    table.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
+    table.partition_filters = options.bloom_bits_per_key > 0;
+    table.metadata_block_size = 4096;
+    table.pin_top_level_index_and_filter = true;
   }
   table.format_version = 5;
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
@@ -517,11 +529,28 @@ Result<RangeStats> RocksStore::range_stats(SpaceId space, const CursorBounds& ra
   return RangeStats{file_bytes + mem_bytes, file_keys + mem_keys};
 }
 
+std::optional<std::string> RocksStore::block_cache_property(std::string_view name) const {
+  std::shared_ptr<rocksdb::Statistics> stats = impl_->db->GetDBOptions().statistics;
+  if (!stats) return std::nullopt;
+  const std::uint64_t hits = stats->getTickerCount(rocksdb::BLOCK_CACHE_HIT);
+  const std::uint64_t misses = stats->getTickerCount(rocksdb::BLOCK_CACHE_MISS);
+  if (name == "quarry.block-cache.hits") return std::to_string(hits);
+  if (name == "quarry.block-cache.misses") return std::to_string(misses);
+  if (name == "quarry.block-cache.hit-ratio") {
+    if (hits + misses == 0) return "0";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.4f", static_cast<double>(hits) / static_cast<double>(hits + misses));
+    return buf;
+  }
+  return std::nullopt;
+}
+
 Result<std::optional<std::string>> RocksStore::property(std::string_view name,
                                                         std::optional<SpaceId> space) const {
   if (space) {
     if (auto ok = check(*space); !ok) return std::unexpected(ok.error());
   }
+  if (name.starts_with("quarry.block-cache.")) return block_cache_property(name);
   auto* family = space ? impl_->spaces[space->index] : impl_->meta;
   std::string value;
   if (!impl_->db->GetProperty(family, rocksdb::Slice(name.data(), name.size()), &value)) {
