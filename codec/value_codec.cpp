@@ -113,6 +113,9 @@ Result<Value> take_number(std::string_view& in) {
     return Value(floor);
   }
   if (!long_floor_ok(floor)) return invalid("long with a non-integral floor");
+  // Fast path: a long within +-2^53 is its own floor (remainder 0), so any such integral floor
+  // with trailer kLongExact is canonical; no 128-bit round trip needed.
+  if (*trailer == kLongExact && std::fabs(floor) <= 0x1p53) return Value(static_cast<std::int64_t>(floor));
   std::uint16_t remainder = 0;
   if (*trailer == kLongRemainder) {
     if (in.size() < 2) return invalid("truncated long remainder");
@@ -255,6 +258,67 @@ Result<Value> take_value(std::string_view& in, int depth, bool in_tuple) {
 }
 
 }  // namespace
+
+Result<void> skip_value(std::string_view& in) {
+  int depth = 0;  // open tuples
+  do {
+    if (in.empty()) return invalid(depth > 0 ? "unterminated tuple" : "truncated");
+    const auto tag = static_cast<Tag>(static_cast<std::uint8_t>(in.front()));
+    in.remove_prefix(1);
+    std::size_t fixed = 0;
+    switch (tag) {
+      case Tag::TupleEnd:
+        if (depth == 0) return invalid("unknown tag 0");
+        --depth;
+        continue;
+      case Tag::Nil:
+        if (depth == 0) return invalid("nil outside a tuple");
+        continue;
+      case Tag::False:
+      case Tag::True: continue;
+      case Tag::Number: {
+        if (in.size() < 9) return invalid("truncated number");
+        const auto trailer = static_cast<std::uint8_t>(in[8]);
+        fixed = trailer == kLongRemainder ? 11 : 9;
+        break;
+      }
+      case Tag::Instant: fixed = 8; break;
+      case Tag::Uuid: fixed = 16; break;
+      case Tag::Ref: {
+        if (in.empty() || static_cast<std::uint8_t>(in.front()) > 8) return invalid("bad ref");
+        fixed = 1 + static_cast<std::uint8_t>(in.front());
+        break;
+      }
+      case Tag::String:
+      case Tag::Bytes:
+      case Tag::Keyword:
+      case Tag::Symbol: {
+        // One escaped string, or two (namespace and name).
+        const int strings = tag == Tag::Keyword || tag == Tag::Symbol ? 2 : 1;
+        for (int i = 0; i < strings; ++i) {
+          while (true) {
+            const void* zero = std::memchr(in.data(), 0, in.size());
+            if (!zero) return invalid("unterminated string");
+            std::size_t at = static_cast<const char*>(zero) - in.data();
+            if (at + 1 >= in.size()) return invalid("unterminated string");
+            const auto next = static_cast<std::uint8_t>(in[at + 1]);
+            in.remove_prefix(at + 2);
+            if (next == kTerminator) break;
+            if (next != kEscapedZero) return invalid("bad escape in string");
+          }
+        }
+        continue;
+      }
+      case Tag::Tuple:
+        if (++depth > 65) return invalid("tuple nesting too deep");
+        continue;
+      default: return invalid("unknown tag " + std::to_string(static_cast<int>(tag)));
+    }
+    if (in.size() < fixed) return invalid("truncated value");
+    in.remove_prefix(fixed);
+  } while (depth > 0);
+  return {};
+}
 
 Result<void> append_value(std::string& out, const Value& v) {
   std::size_t mark = out.size();

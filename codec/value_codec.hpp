@@ -49,6 +49,12 @@ enum class Tag : std::uint8_t {
 // not a canonical encoding; `in` is then unspecified.
 [[nodiscard]] Result<Value> decode_value(std::string_view& in);
 
+// Advances `in` past the encoded value at its front without building it (no allocation): how
+// index keys are split into components. Checks the framing (tags, lengths, terminators, tuple
+// nesting), not the payload, so decode_value may still reject what this accepts. CodecInvalid on
+// bad framing; `in` is then unspecified.
+[[nodiscard]] Result<void> skip_value(std::string_view& in);
+
 // Compact order-preserving unsigned integer: a length byte (0–8) then that many big-endian bytes
 // with no leading zero byte. 0 is the single byte 0x00; ids below 256 take two bytes.
 void append_uint(std::string& out, std::uint64_t n);

@@ -1,18 +1,29 @@
-// The view-aware scan behind every Db read.
+// The view-aware cursor behind every Db read.
 //
 // A datom key K (e·a·v in the order's layout) has at most one entry in the current space (asserted
 // at tx c, still true) and any number in the history space (K · T+ -> T-, one per past interval
 // [T+, T-) during which the datom was true; intervals of one K never overlap and sort by T+). The
-// cursor walks both spaces in step, gathers every interval of one K, and turns them into datoms by
-// the view's tx window (lo, hi]:
+// cursor turns the intervals of one K into EVENTS by the view's tx window (lo, hi]:
 //   state views    the interval containing hi, if it began after lo          -> [e a v T+ true]
 //   history views  each assertion T+ and retraction T- inside (lo, hi]       -> [e a v T+ true],
 //                                                                               [e a v T- false]
 // Intervals come in T+ order and the current one last, so a history view's events for one K come
-// out in tx order. When the view needs no history (the window ends at the basis, no history flag),
-// only the current space is read.
+// out in tx order.
+//
+// Two modes:
+// - CURRENT ONLY (the view ends at the basis and is not a history view): the cursor's position is
+//   the current-space cursor's position, entries outside the window (since views) skipped. No
+//   copies: the component views point into the storage cursor's key.
+// - MERGED (as-of and history views): both spaces are walked in step, the intervals of one K
+//   gathered (K copied into `key`), and the cursor steps through its events. Going forward, the
+//   storage cursors sit just after K's entries; going backward, just before them; a change of
+//   direction re-seeks them around K.
+// Keys: the history entries of one K are contiguous and sort between K's neighbours (their 8-byte
+// T+ begins with 0x00, and no datom key continues another except with the large-value marker
+// 0xFF), so "K-part < X" and "K·T+ < X" agree for every seek target X used here.
 #include "index/datom_cursor.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "codec/value_codec.hpp"
@@ -26,146 +37,447 @@ struct DatomCursor::Impl {
     std::uint64_t asserted;
     std::uint64_t retracted;  // 0: still current
   };
+  struct Event {
+    std::uint64_t tx;
+    bool added;
+  };
 
   std::shared_ptr<const detail::DbCore> core;  // keeps the snapshot alive; destroyed last
   std::unique_ptr<Cursor> current;             // null for an empty cursor
-  std::unique_ptr<Cursor> history;             // null when the view needs no history
+  std::unique_ptr<Cursor> history;             // null in current-only mode
   IndexOrder order = IndexOrder::Eavt;
   detail::ScanView view;
-  std::vector<Datom> pending;  // datoms of the current key, in output order
-  std::size_t pos = 0;
-  std::optional<Error> error;
-  std::string key;                  // the datom key being expanded (owned copy)
-  std::vector<Interval> intervals;  // its intervals
+  bool filter_since = false;  // current-only mode: skip entries with tx <= view.lo
 
-  void fill();
-  void fill_current_only();
-  void expand();
-  void fail_corrupt(std::string_view why) {
-    error = Error{ErrorCode::StorageCorruption,
-                  "undecodable " + std::string(keys::history_space(order)) + " entry: " + std::string(why)};
+  // The run (seek_prefix): [run_lo, run_hi) when has_run.
+  bool has_run = false;
+  std::string run_lo, run_hi;
+  detail::EncodedPrefix target;  // seek buffer, reused
+
+  // The position.
+  bool positioned = false;
+  std::optional<Error> error;  // sticky
+  keys::DatomKeyParts parts;   // views into the key at the position
+  std::string_view whole_key;
+  std::uint64_t tx = 0;
+  bool added = true;
+  mutable char tx_bytes[9];
+  mutable std::size_t tx_size = 0;  // 0: not encoded yet at this position
+  mutable Datom decoded;
+  mutable bool has_decoded = false;
+
+  // Merged mode.
+  bool forward = true;              // direction of the last move
+  std::string key;                  // K at the position (owned copy)
+  std::vector<Interval> intervals;  // K's intervals, by T+
+  std::vector<Event> events;        // K's events, in output order
+  std::size_t pos = 0;              // into events
+
+  [[nodiscard]] bool merged() const noexcept { return history != nullptr; }
+
+  void fail(Error e) {
+    if (!error) error = std::move(e);
+    positioned = false;
   }
-};
-
-namespace {
-std::uint64_t fixed8(std::string_view bytes) {
-  std::uint64_t n = 0;
-  for (unsigned char c : bytes) n = (n << 8) | c;
-  return n;
-}
-}  // namespace
-
-void DatomCursor::Impl::fill_current_only() {
-  while (pending.empty() && current->valid()) {
-    auto d = keys::decode_current(order, current->key(), current->value(), &core->values);
-    if (!d) {
-      error = std::move(d.error());
-      return;
+  void fail_corrupt(std::string_view space, std::string_view why) {
+    fail(Error{ErrorCode::StorageCorruption, "undecodable " + std::string(space) + " entry: " + std::string(why)});
+  }
+  // After a move that left a storage cursor invalid: its error, if any, becomes ours.
+  void take_status() {
+    if (auto s = current->status(); !s) fail(s.error());
+    if (history)
+      if (auto s = history->status(); !s) fail(s.error());
+  }
+  // Lands on key k with tx/added set; splits it.
+  bool land(std::string_view k) {
+    auto split = keys::split_datom_key(order, k);
+    if (!split) {
+      fail(std::move(split.error()));
+      return false;
     }
-    if (d->tx.value > view.lo && d->tx.value <= view.hi) pending.push_back(std::move(*d));
-    current->next();
+    parts = *split;
+    whole_key = k;
+    positioned = true;
+    tx_size = 0;
+    has_decoded = false;
+    return true;
   }
-}
+  // The tx of a current-space value (compact, nothing after it).
+  bool current_tx(std::uint64_t& out) {
+    std::string_view v = current->value();
+    auto t = codec::decode_uint(v);
+    if (!t || !v.empty()) {
+      fail_corrupt(keys::current_space(order), "bad tx value");
+      return false;
+    }
+    out = *t;
+    return true;
+  }
 
-void DatomCursor::Impl::fill() {
-  pending.clear();
-  pos = 0;
-  if (!current) return;
-  while (pending.empty() && !error) {
-    if (!history) {
-      fill_current_only();
-    } else {
-      bool has_current = current->valid();
-      bool has_history = history->valid();
-      if (!has_current && !has_history) break;
-      std::string_view hkey;
-      if (has_history) {
-        hkey = history->key();
-        if (hkey.size() < 8) return fail_corrupt("short key");
-        hkey.remove_suffix(8);
+  // ---- current-only mode ----
+  // From the storage position, skips entries outside the window in the direction of travel and
+  // lands on the first one inside (or ends at the end of the range or run).
+  void settle_current(bool fwd) {
+    positioned = false;
+    if (error) return;
+    while (current->valid()) {
+      std::string_view k = current->key();
+      if (has_run && (fwd ? k >= run_hi : k < run_lo)) return;
+      std::uint64_t t;
+      if (!current_tx(t)) return;
+      if (!filter_since || t > view.lo) {
+        tx = t;
+        added = true;
+        land(k);
+        return;
       }
-      int cmp = !has_current ? 1 : !has_history ? -1 : current->key().compare(hkey);
-      key.assign(cmp <= 0 ? current->key() : hkey);
+      if (fwd) current->next();
+      else current->prev();
+    }
+    take_status();
+  }
+
+  // ---- merged mode ----
+  // Turns `intervals` into `events` by the view's window.
+  void expand() {
+    events.clear();
+    const std::uint64_t lo = view.lo, hi = view.hi;
+    for (const Interval& iv : intervals) {
+      if (view.history) {
+        if (iv.asserted > lo && iv.asserted <= hi) events.push_back({iv.asserted, true});
+        if (iv.retracted != 0 && iv.retracted > lo && iv.retracted <= hi) events.push_back({iv.retracted, false});
+      } else {
+        bool live = iv.asserted <= hi && (iv.retracted == 0 || hi < iv.retracted);
+        if (live && iv.asserted > lo) events.push_back({iv.asserted, true});
+      }
+    }
+  }
+  // The K-part of the history cursor's key (REQUIRES history->valid()); false if malformed.
+  bool history_k(std::string_view& out) {
+    out = history->key();
+    if (out.size() < 8) {
+      fail_corrupt(keys::history_space(order), "short key");
+      return false;
+    }
+    out.remove_suffix(8);
+    return true;
+  }
+  bool history_interval(Interval& out) {
+    std::string_view k = history->key();
+    std::string_view value = history->value();
+    std::string_view t = k.substr(k.size() - 8);
+    auto asserted = codec::decode_uint_fixed(t);
+    auto retracted = codec::decode_uint_fixed(value);
+    if (!asserted || !retracted || !value.empty()) {
+      fail_corrupt(keys::history_space(order), "bad tx");
+      return false;
+    }
+    out = {*asserted, *retracted};
+    return true;
+  }
+  void land_event() {
+    tx = events[pos].tx;
+    added = events[pos].added;
+    land(key);
+  }
+
+  // Gathers the next K with events, going forward from the storage positions.
+  void gather_forward() {
+    positioned = false;
+    forward = true;
+    while (!error) {
+      const bool has_current = current->valid(), has_history = history->valid();
+      if (!has_current && !has_history) break;
+      std::string_view hk;
+      if (has_history && !history_k(hk)) return;
+      const int cmp = !has_current ? 1 : !has_history ? -1 : current->key().compare(hk);
+      std::string_view k = cmp <= 0 ? current->key() : hk;
+      if (has_run && k >= run_hi) return;
+      key.assign(k);
       intervals.clear();
       while (history->valid()) {
-        std::string_view k = history->key();
-        if (k.size() < 8) return fail_corrupt("short key");
-        if (k.substr(0, k.size() - 8) != key) break;
-        if (history->value().size() != 8) return fail_corrupt("bad retracting tx");
-        intervals.push_back({fixed8(k.substr(k.size() - 8)), fixed8(history->value())});
+        std::string_view h;
+        if (!history_k(h)) return;
+        if (h != key) break;
+        Interval iv;
+        if (!history_interval(iv)) return;
+        intervals.push_back(iv);
         history->next();
       }
       if (cmp <= 0) {
-        std::string_view v = current->value();
-        auto tx = codec::decode_uint(v);
-        if (!tx || !v.empty()) {
-          error = Error{ErrorCode::StorageCorruption,
-                        "undecodable " + std::string(keys::current_space(order)) + " entry: bad tx value"};
-          return;
-        }
-        intervals.push_back({*tx, 0});
+        std::uint64_t t;
+        if (!current_tx(t)) return;
+        intervals.push_back({t, 0});
         current->next();
       }
       expand();
-    }
-    if (pending.empty() && !current->valid() && (!history || !history->valid())) break;
-  }
-  if (error) return;
-  if (auto s = current->status(); !s) error = s.error();
-  else if (history) {
-    if (auto h = history->status(); !h) error = h.error();
-  }
-}
-
-void DatomCursor::Impl::expand() {
-  std::optional<Datom> base;
-  auto push = [&](std::uint64_t tx, bool added) {
-    if (!base) {
-      auto d = keys::decode_datom_key(order, key, &core->values);
-      if (!d) {
-        error = std::move(d.error());
-        return;
+      if (!events.empty()) {
+        pos = 0;
+        return land_event();
       }
-      base = std::move(*d);
     }
-    Datom d = *base;
-    d.tx = TxId{tx};
-    d.added = added;
-    pending.push_back(std::move(d));
-  };
-  const std::uint64_t lo = view.lo, hi = view.hi;
-  for (const Interval& iv : intervals) {
-    if (error) return;
-    if (view.history) {
-      if (iv.asserted > lo && iv.asserted <= hi) push(iv.asserted, true);
-      if (iv.retracted != 0 && iv.retracted > lo && iv.retracted <= hi) push(iv.retracted, false);
+    if (!error) take_status();
+  }
+
+  // Gathers the previous K with events, going backward from the storage positions.
+  void gather_backward() {
+    positioned = false;
+    forward = false;
+    while (!error) {
+      const bool has_current = current->valid(), has_history = history->valid();
+      if (!has_current && !has_history) break;
+      std::string_view hk;
+      if (has_history && !history_k(hk)) return;
+      const int cmp = !has_current ? -1 : !has_history ? 1 : current->key().compare(hk);
+      std::string_view k = cmp >= 0 ? current->key() : hk;
+      if (has_run && k < run_lo) return;
+      key.assign(k);
+      intervals.clear();
+      std::uint64_t current_t = 0;
+      if (cmp >= 0) {
+        if (!current_tx(current_t)) return;
+        current->prev();
+      }
+      while (history->valid()) {
+        std::string_view h;
+        if (!history_k(h)) return;
+        if (h != key) break;
+        Interval iv;
+        if (!history_interval(iv)) return;
+        intervals.push_back(iv);
+        history->prev();
+      }
+      std::reverse(intervals.begin(), intervals.end());
+      if (cmp >= 0) intervals.push_back({current_t, 0});
+      expand();
+      if (!events.empty()) {
+        pos = events.size() - 1;
+        return land_event();
+      }
+    }
+    if (!error) take_status();
+  }
+
+  // Storage cursors to just after / just before every entry of `key`.
+  void place_after_key() {
+    current->seek(key);
+    if (current->valid() && current->key() == key) current->next();
+    history->seek(key);
+    std::string_view h;
+    while (history->valid() && history_k(h) && h == key) history->next();
+  }
+  void place_before_key() {
+    current->seek_for_prev(key);
+    if (current->valid() && current->key() == key) current->prev();
+    history->seek_for_prev(key);  // lands before K·T+ for every T+ (see the file comment)
+  }
+
+  // ---- moves shared by both modes ----
+  void seek_storage(std::string_view target) {
+    current->seek(target);
+    if (history) history->seek(target);
+  }
+  void seek_for_prev_storage(std::string_view target) {
+    current->seek_for_prev(target);
+    if (history) history->seek_for_prev(target);
+  }
+  void settle(bool fwd) {
+    if (merged()) {
+      if (fwd) gather_forward();
+      else gather_backward();
     } else {
-      bool live = iv.asserted <= hi && (iv.retracted == 0 || hi < iv.retracted);
-      if (live && iv.asserted > lo) push(iv.asserted, true);
+      settle_current(fwd);
     }
   }
-}
+  // Every seek starts here; false if there is nothing to do (an empty cursor or a sticky error).
+  bool begin_seek() {
+    positioned = false;
+    has_run = false;
+    return current && !error;
+  }
+
+  // seek: first datom whose key >= bytes.
+  void seek_at(std::string_view bytes) {
+    if (!begin_seek()) return;
+    seek_storage(bytes);
+    settle(true);
+  }
+  // seek_for_prev: last datom before the end of the run of `bytes` (bytes · 0xFF), or, when the
+  // prefix was not exact, strictly before bytes.
+  void seek_before_end(std::string_view bytes, bool exact) {
+    if (!begin_seek()) return;
+    if (bytes.empty()) {
+      if (!exact) return;  // before the start of the index: nothing
+      current->seek_to_last();
+      if (history) history->seek_to_last();
+      return settle(false);
+    }
+    run_hi.assign(bytes);
+    if (exact) run_hi.push_back('\xff');
+    seek_for_prev_storage(run_hi);
+    // A key equal to bytes sorts after a prefix that was cut short (!exact): step back over it.
+    if (!exact && current->valid() && current->key() == bytes) current->prev();
+    settle(false);
+  }
+  void seek_run(std::string_view bytes, bool last) {
+    if (!begin_seek()) return;
+    if (!bytes.empty()) {
+      has_run = true;
+      run_lo.assign(bytes);
+      run_hi.assign(bytes);
+      run_hi.push_back('\xff');
+    }
+    if (last) {
+      if (has_run) seek_for_prev_storage(run_hi);
+      else {
+        current->seek_to_last();
+        if (history) history->seek_to_last();
+      }
+      return settle(false);
+    }
+    if (has_run) seek_storage(run_lo);
+    else {
+      current->seek_to_first();
+      if (history) history->seek_to_first();
+    }
+    settle(true);
+  }
+
+  void next() {
+    has_decoded = false;
+    if (!merged()) {
+      current->next();
+      return settle_current(true);
+    }
+    if (pos + 1 < events.size()) {
+      ++pos;
+      return land_event();
+    }
+    if (!forward) place_after_key();
+    gather_forward();
+  }
+  void prev() {
+    has_decoded = false;
+    if (!merged()) {
+      current->prev();
+      return settle_current(false);
+    }
+    if (pos > 0) {
+      --pos;
+      return land_event();
+    }
+    if (forward) place_before_key();
+    gather_backward();
+  }
+};
 
 DatomCursor::DatomCursor(std::unique_ptr<Impl> impl) noexcept : impl_(std::move(impl)) {}
 DatomCursor::DatomCursor(DatomCursor&&) noexcept = default;
 DatomCursor& DatomCursor::operator=(DatomCursor&&) noexcept = default;
 DatomCursor::~DatomCursor() = default;
 
-bool DatomCursor::valid() const noexcept {
-  return impl_ && !impl_->error && impl_->pos < impl_->pending.size();
+void DatomCursor::seek_to_first() { impl_->seek_run({}, false); }
+void DatomCursor::seek_to_last() { impl_->seek_run({}, true); }
+
+Result<void> DatomCursor::seek(const DatomPrefix& prefix) {
+  Impl& m = *impl_;
+  if (auto r = detail::encode_prefix(m.order, prefix, m.target); !r) {
+    m.begin_seek();
+    return r;
+  }
+  m.seek_at(m.target.bytes);
+  return {};
 }
-const Datom& DatomCursor::datom() const noexcept { return impl_->pending[impl_->pos]; }
-void DatomCursor::next() {
-  if (++impl_->pos >= impl_->pending.size()) impl_->fill();
+
+Result<void> DatomCursor::seek_for_prev(const DatomPrefix& prefix) {
+  Impl& m = *impl_;
+  if (auto r = detail::encode_prefix(m.order, prefix, m.target); !r) {
+    m.begin_seek();
+    return r;
+  }
+  m.seek_before_end(m.target.bytes, m.target.exact);
+  return {};
 }
+
+Result<void> DatomCursor::seek_prefix(const DatomPrefix& prefix, bool last) {
+  Impl& m = *impl_;
+  if (auto r = detail::encode_prefix(m.order, prefix, m.target); !r) {
+    m.begin_seek();
+    return r;
+  }
+  if (!m.target.exact) {
+    m.begin_seek();  // no datom can start with it
+    return {};
+  }
+  m.seek_run(m.target.bytes, last);
+  return {};
+}
+
+void DatomCursor::seek_encoded(std::string_view prefix) { impl_->seek_at(prefix); }
+void DatomCursor::seek_for_prev_encoded(std::string_view prefix) { impl_->seek_before_end(prefix, true); }
+void DatomCursor::seek_prefix_encoded(std::string_view prefix, bool last) { impl_->seek_run(prefix, last); }
+
+void DatomCursor::next() { impl_->next(); }
+void DatomCursor::prev() { impl_->prev(); }
+
+bool DatomCursor::valid() const noexcept { return impl_ && impl_->positioned && !impl_->error; }
+
 Result<void> DatomCursor::status() const {
   if (impl_ && impl_->error) return std::unexpected(*impl_->error);
   return {};
 }
 
+EntityId DatomCursor::e() const noexcept { return keys::entity_of(impl_->parts.e); }
+AttrId DatomCursor::a() const noexcept { return keys::attr_of(impl_->parts.a); }
+TxId DatomCursor::tx() const noexcept { return TxId{impl_->tx}; }
+bool DatomCursor::added() const noexcept { return impl_->added; }
+std::string_view DatomCursor::encoded_e() const noexcept { return impl_->parts.e; }
+std::string_view DatomCursor::encoded_a() const noexcept { return impl_->parts.a; }
+std::string_view DatomCursor::encoded_v() const noexcept { return impl_->parts.v; }
+std::string_view DatomCursor::encoded_key() const noexcept { return impl_->whole_key; }
+IndexOrder DatomCursor::order() const noexcept { return impl_->order; }
+
+std::string_view DatomCursor::encoded_tx() const noexcept {
+  Impl& m = *impl_;
+  if (m.tx_size == 0) {
+    std::uint64_t n = m.tx;
+    int len = 0;
+    for (std::uint64_t x = n; x != 0; x >>= 8) ++len;
+    m.tx_bytes[0] = static_cast<char>(len);
+    for (int i = 0; i < len; ++i) m.tx_bytes[1 + i] = static_cast<char>(n >> (8 * (len - 1 - i)));
+    m.tx_size = 1 + static_cast<std::size_t>(len);
+  }
+  return {m.tx_bytes, m.tx_size};
+}
+
+Result<Value> DatomCursor::v() const {
+  return keys::value_of(impl_->order, impl_->parts.v, &impl_->core->values);
+}
+
+const Datom& DatomCursor::datom() const {
+  Impl& m = *impl_;
+  if (m.has_decoded) return m.decoded;
+  m.decoded.e = e();
+  m.decoded.a = a();
+  m.decoded.tx = TxId{m.tx};
+  m.decoded.added = m.added;
+  auto value = v();
+  if (value) {
+    m.decoded.v = std::move(*value);
+  } else {
+    m.decoded.v = Value();
+    m.fail(std::move(value.error()));
+  }
+  m.has_decoded = true;
+  return m.decoded;
+}
+
 Result<std::vector<Datom>> collect(DatomCursor cursor, std::size_t limit) {
   std::vector<Datom> out;
-  for (; cursor.valid() && out.size() < limit; cursor.next()) out.push_back(cursor.datom());
+  for (; cursor.valid() && out.size() < limit; cursor.next()) {
+    out.push_back(cursor.datom());
+    if (!cursor.valid()) break;  // the datom did not decode
+  }
   if (auto s = cursor.status(); !s) return std::unexpected(s.error());
   return out;
 }
@@ -177,28 +489,37 @@ Result<std::vector<Datom>> collect(Result<DatomCursor> cursor, std::size_t limit
 
 namespace detail {
 
-Result<DatomCursor> open_scan(std::shared_ptr<const DbCore> core, IndexOrder order, CursorBounds bounds,
-                              ScanView view, bool empty) {
+Result<DatomCursor> open_cursor(std::shared_ptr<const DbCore> core, IndexOrder order, CursorBounds bounds,
+                                ScanView view, bool empty, ReadHint hint) {
   auto impl = std::make_unique<DatomCursor::Impl>();
   impl->core = core;
   impl->order = order;
   impl->view = view;
   if (!empty) {
-    bool need_history = view.history || view.hi < core->counters.basis.value;
+    CursorOptions options;
+    options.long_scan = hint != ReadHint::Default;
+    options.fill_cache = hint != ReadHint::OneOff;
+    const bool need_history = view.history || view.hi < core->counters.basis.value;
     auto idx = static_cast<std::size_t>(order);
     if (need_history) {
-      auto h = core->snapshot->cursor(core->spaces.history[idx], bounds);
+      auto h = core->snapshot->cursor(core->spaces.history[idx], bounds, options);
       if (!h) return std::unexpected(h.error());
       impl->history = std::move(*h);
-      impl->history->seek_to_first();
+    } else {
+      impl->filter_since = view.lo > 0;
     }
-    auto c = core->snapshot->cursor(core->spaces.current[idx], std::move(bounds));
+    auto c = core->snapshot->cursor(core->spaces.current[idx], std::move(bounds), options);
     if (!c) return std::unexpected(c.error());
     impl->current = std::move(*c);
-    impl->current->seek_to_first();
   }
-  impl->fill();
   return DatomCursor(std::move(impl));
+}
+
+Result<DatomCursor> open_scan(std::shared_ptr<const DbCore> core, IndexOrder order, CursorBounds bounds,
+                              ScanView view, bool empty, ReadHint hint) {
+  auto c = open_cursor(std::move(core), order, std::move(bounds), view, empty, hint);
+  if (c) c->seek_to_first();
+  return c;
 }
 
 }  // namespace detail

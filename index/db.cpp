@@ -10,75 +10,9 @@
 namespace quarry::index {
 namespace {
 
-enum class Part { E, A, V };
-constexpr Part kParts[4][3] = {
-    {Part::E, Part::A, Part::V},  // Eavt
-    {Part::A, Part::E, Part::V},  // Aevt
-    {Part::A, Part::V, Part::E},  // Avet
-    {Part::V, Part::A, Part::E},  // Vaet
-};
-
-const char* part_names(IndexOrder order) {
-  switch (order) {
-    case IndexOrder::Eavt: return "e, a, v";
-    case IndexOrder::Aevt: return "a, e, v";
-    case IndexOrder::Avet: return "a, v, e";
-    case IndexOrder::Vaet: return "v, a, e";
-  }
-  return "";
-}
-
-// The encoded prefix. `exact` is false when an attribute id below the system partition cut it
-// short: no datom can match it, and every key from `bytes` on sorts after it.
-// `upper` is the exclusive end of the keys that start with it. That is usually the prefix
-// successor, but a prefix ending in an inline value must stop at bytes · 0xFF: keys of large
-// values whose stub equals that value continue it with the 0xFF marker (key_layout.hpp).
-struct EncodedPrefix {
-  std::string bytes;
-  bool exact = true;
-  bool ends_with_inline_value = false;
-
-  [[nodiscard]] std::optional<std::string> upper() const {
-    if (ends_with_inline_value) return bytes + '\xff';
-    return keys::prefix_successor(bytes);
-  }
-};
-
-Result<EncodedPrefix> encode_prefix(IndexOrder order, const DatomPrefix& p) {
-  EncodedPrefix out;
-  bool gap = false;
-  for (Part part : kParts[static_cast<int>(order)]) {
-    bool has = part == Part::E ? p.e.has_value() : part == Part::A ? p.a.has_value() : p.v.has_value();
-    if (!has) {
-      gap = true;
-      continue;
-    }
-    if (gap)
-      return fail(ErrorCode::InvalidArgument, "components of :" + std::string(index_order_name(order)) +
-                                                  " must be a prefix of " + part_names(order));
-    if (!out.exact) continue;
-    out.ends_with_inline_value = false;
-    switch (part) {
-      case Part::E: keys::append_entity(out.bytes, *p.e); break;
-      case Part::A:
-        if (p.a->value < kSystemBase) out.exact = false;
-        else keys::append_attr(out.bytes, *p.a);
-        break;
-      case Part::V:
-        if (order == IndexOrder::Vaet) {
-          if (!p.v->is<EntityId>())
-            return fail(ErrorCode::InvalidArgument, "the v component of :vaet must be a ref");
-          keys::append_entity(out.bytes, p.v->as<EntityId>());
-        } else {
-          keys::LargeValue large;
-          if (auto r = keys::append_value_component(out.bytes, *p.v, &large); !r) return std::unexpected(r.error());
-          out.ends_with_inline_value = large.encoding.empty();
-        }
-        break;
-    }
-  }
-  return out;
-}
+using detail::encode_prefix;
+using detail::kParts;
+using detail::Part;
 
 std::optional<EntityId> as_entity(const Value& v) {
   if (auto e = v.get_if<EntityId>()) return *e;
@@ -139,6 +73,17 @@ Result<DatomCursor> Db::datoms(IndexOrder order, const DatomPrefix& prefix) cons
     bounds.lower = std::move(p->bytes);
   }
   return detail::open_scan(core_, order, std::move(bounds), scan_view(*this), !p->exact);
+}
+
+Result<DatomCursor> Db::cursor(IndexOrder order, const DatomPrefix& range, ReadHint hint) const {
+  auto p = encode_prefix(order, range);
+  if (!p) return std::unexpected(p.error());
+  CursorBounds bounds;
+  if (!p->bytes.empty()) {
+    bounds.upper = p->upper();
+    bounds.lower = std::move(p->bytes);
+  }
+  return detail::open_cursor(core_, order, std::move(bounds), scan_view(*this), !p->exact, hint);
 }
 
 Result<DatomCursor> Db::seek_datoms(IndexOrder order, const DatomPrefix& prefix) const {

@@ -44,16 +44,7 @@ struct AttrStats {
   friend bool operator==(const AttrStats&, const AttrStats&) = default;
 };
 
-// Leading components of an index position. Which fields may be set depends on the order: they
-// must form a prefix of the order's own component order —
-//   Eavt: e, a, v     Aevt: a, e, v     Avet: a, v, e     Vaet: v, a, e  (v must be a ref)
-// e.g. {.a = name, .v = Value("Ann")} on Avet. Any other combination is InvalidArgument.
-// (C++ designated initializers are always written in declaration order: .e, .a, .v.)
-struct DatomPrefix {
-  std::optional<EntityId> e = std::nullopt;
-  std::optional<AttrId> a = std::nullopt;
-  std::optional<Value> v = std::nullopt;
-};
+// DatomPrefix (the leading components of an index position) is declared in index/datom_cursor.hpp.
 
 namespace detail {
 struct DbCore;  // snapshot, space ids, schema, counters, stats (index/db_core.hpp)
@@ -90,6 +81,11 @@ class Db {
   // Datoms whose key starts with `prefix`, in index order; history views order by index order,
   // then tx. Errors: InvalidArgument (bad prefix), CodecUnstorable (unencodable v).
   [[nodiscard]] Result<DatomCursor> datoms(IndexOrder order, const DatomPrefix& prefix = {}) const;
+  // An UNPOSITIONED cursor over the datoms whose key starts with `range` (call a seek first), for
+  // probes: one cursor per index per query step, re-seeked per lookup (datom_cursor.hpp). `hint`
+  // chooses the read strategy only. Errors as datoms().
+  [[nodiscard]] Result<DatomCursor> cursor(IndexOrder order, const DatomPrefix& range = {},
+                                           ReadHint hint = ReadHint::Default) const;
   // Datoms from the position `prefix` names to the end of the whole index.
   [[nodiscard]] Result<DatomCursor> seek_datoms(IndexOrder order, const DatomPrefix& prefix = {}) const;
   // AVET datoms of attribute a with start <= v < end (an absent bound is open). Exact except for

@@ -67,10 +67,47 @@ struct ScanView {
   bool history = false;
 };
 
-// A scan over `order` within `bounds` (applied to the current space and, when the view needs it,
+// The components of each order, in key order.
+enum class Part { E, A, V };
+inline constexpr Part kParts[4][3] = {
+    {Part::E, Part::A, Part::V},  // Eavt
+    {Part::A, Part::E, Part::V},  // Aevt
+    {Part::A, Part::V, Part::E},  // Avet
+    {Part::V, Part::A, Part::E},  // Vaet
+};
+
+// The encoded prefix. `exact` is false when an attribute id below the system partition cut it
+// short: no datom can match it, and every key from `bytes` on sorts after it.
+// `upper` is the exclusive end of the keys that start with it. That is usually the prefix
+// successor, but a prefix ending in an inline value must stop at bytes · 0xFF: keys of large
+// values whose stub equals that value continue it with the 0xFF marker (key_layout.hpp).
+// (bytes · 0xFF ends the run of ANY prefix that ends at a component boundary: no component, tx
+// suffix or key end continues a prefix with 0xFF except that marker. DatomCursor relies on it.)
+struct EncodedPrefix {
+  std::string bytes;
+  bool exact = true;
+  bool ends_with_inline_value = false;
+
+  [[nodiscard]] std::optional<std::string> upper() const {
+    if (ends_with_inline_value) return bytes + '\xff';
+    return keys::prefix_successor(bytes);
+  }
+};
+// Errors: InvalidArgument (components that are not a prefix of the order's), CodecUnstorable.
+// The first form reuses out's buffer.
+[[nodiscard]] Result<void> encode_prefix(IndexOrder order, const DatomPrefix& prefix, EncodedPrefix& out);
+[[nodiscard]] Result<EncodedPrefix> encode_prefix(IndexOrder order, const DatomPrefix& prefix);
+
+// A cursor over `order` within `bounds` (applied to the current space and, when the view needs it,
 // to the history space: history keys extend datom keys, so the same bounds select them).
-// `empty` gives a cursor with nothing in it (for prefixes that cannot match).
+// UNPOSITIONED: call a seek. `empty` gives a cursor with nothing in it (for prefixes that cannot
+// match).
+[[nodiscard]] Result<DatomCursor> open_cursor(std::shared_ptr<const DbCore> core, IndexOrder order,
+                                              CursorBounds bounds, ScanView view, bool empty = false,
+                                              ReadHint hint = ReadHint::Default);
+// open_cursor, then seek_to_first.
 [[nodiscard]] Result<DatomCursor> open_scan(std::shared_ptr<const DbCore> core, IndexOrder order,
-                                            CursorBounds bounds, ScanView view, bool empty = false);
+                                            CursorBounds bounds, ScanView view, bool empty = false,
+                                            ReadHint hint = ReadHint::Default);
 
 }  // namespace quarry::index::detail

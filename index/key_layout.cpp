@@ -238,6 +238,68 @@ Result<void> append_datom_key(std::string& out, IndexOrder order, EntityId e, At
   return {};
 }
 
+namespace {
+
+// Advances `in` past a compact id; false on bad framing.
+bool skip_uint(std::string_view& in) {
+  if (in.empty()) return false;
+  const auto len = static_cast<std::uint8_t>(in.front());
+  if (len > 8 || in.size() < 1u + len) return false;
+  in.remove_prefix(1u + len);
+  return true;
+}
+
+// Advances `in` past a V component (append_value_component); false on bad framing.
+bool skip_value_component(std::string_view& in) {
+  if (!codec::skip_value(in)) return false;
+  if (in.empty() || static_cast<unsigned char>(in.front()) != kLargeMarker) return true;
+  if (in.size() < 9) return false;
+  in.remove_prefix(9);
+  return true;
+}
+
+std::uint64_t uint_of(std::string_view encoded) noexcept {
+  std::uint64_t n = 0;
+  for (std::size_t i = 1; i < encoded.size(); ++i) n = (n << 8) | static_cast<unsigned char>(encoded[i]);
+  return n;
+}
+
+}  // namespace
+
+Result<DatomKeyParts> split_datom_key(IndexOrder order, std::string_view key) {
+  DatomKeyParts parts;
+  std::string_view in = key;
+  auto take = [&](std::string_view& part, bool value) {
+    const char* start = in.data();
+    if (!(value ? skip_value_component(in) : skip_uint(in))) return false;
+    part = std::string_view(start, static_cast<std::size_t>(in.data() - start));
+    return true;
+  };
+  bool ok = false;
+  switch (order) {
+    case IndexOrder::Eavt: ok = take(parts.e, false) && take(parts.a, false) && take(parts.v, true); break;
+    case IndexOrder::Aevt: ok = take(parts.a, false) && take(parts.e, false) && take(parts.v, true); break;
+    case IndexOrder::Avet: ok = take(parts.a, false) && take(parts.v, true) && take(parts.e, false); break;
+    case IndexOrder::Vaet: ok = take(parts.v, false) && take(parts.a, false) && take(parts.e, false); break;
+  }
+  if (!ok) return corrupt(current_space(order), "key does not frame as e, a, v");
+  if (!in.empty()) return corrupt(current_space(order), "trailing key bytes");
+  return parts;
+}
+
+EntityId entity_of(std::string_view encoded_e) noexcept { return EntityId{uint_of(encoded_e)}; }
+AttrId attr_of(std::string_view encoded_a) noexcept { return AttrId{uint_of(encoded_a) + kSystemBase}; }
+
+Result<Value> value_of(IndexOrder order, std::string_view encoded_v, const LargeValueSource* values) {
+  if (order == IndexOrder::Vaet) return Value(entity_of(encoded_v));
+  Value out;
+  Error err;
+  std::string_view in = encoded_v;
+  if (!take_value(in, out, values, err)) return decode_failure(current_space(order), std::move(err));
+  if (!in.empty()) return corrupt(current_space(order), "trailing value bytes");
+  return out;
+}
+
 Result<Datom> decode_datom_key(IndexOrder order, std::string_view key, const LargeValueSource* values) {
   Datom d;
   Error err;

@@ -105,6 +105,22 @@ void append_attr(std::string& out, AttrId a);
 void append_tx(std::string& out, TxId t);        // compact, as in current-index values
 void append_tx_fixed(std::string& out, TxId t);  // fixed 8 bytes, as in history keys and the log
 
+// The encoded E, A and V components of a datom key, as views into it (V: the whole V component,
+// including a large value's 0xFF marker and hash; on Vaet, the referenced entity's compact id).
+struct DatomKeyParts {
+  std::string_view e, a, v;
+};
+// Splits a datom key of `order` (no tx suffix) into its components without decoding any value;
+// StorageCorruption (naming `order`'s current space) if the bytes do not frame as such a key.
+// The views live as long as `key`'s bytes.
+[[nodiscard]] Result<DatomKeyParts> split_datom_key(IndexOrder order, std::string_view key);
+// The id an encoded E (or V of Vaet) or A component holds, and a V component's value.
+// REQUIRES: the component comes from split_datom_key (so it frames correctly).
+[[nodiscard]] EntityId entity_of(std::string_view encoded_e) noexcept;
+[[nodiscard]] AttrId attr_of(std::string_view encoded_a) noexcept;
+[[nodiscard]] Result<Value> value_of(IndexOrder order, std::string_view encoded_v,
+                                     const LargeValueSource* values = nullptr);
+
 // Decodes the E, A, V parts of a datom key of `order` (no tx; the whole key must be consumed).
 [[nodiscard]] Result<Datom> decode_datom_key(IndexOrder order, std::string_view key,
                                              const LargeValueSource* values = nullptr);

@@ -11,7 +11,9 @@ namespace {
 using memtree::KeyRange;
 using memtree::PointOp;
 
-// A cursor over one space of one Version, clamped to its bounds.
+// A cursor over one space of one Version, clamped to its bounds. A move can only cross the bound
+// on its own side (next() the upper, prev() the lower; seeks are clamped first), so each step
+// compares the key with at most one bound.
 class MemoryCursor final : public Cursor {
  public:
   MemoryCursor(memtree::NodePtr root, CursorBounds bounds)
@@ -23,7 +25,7 @@ class MemoryCursor final : public Cursor {
     } else {
       pos_.first();
     }
-    settle();
+    check_upper();
   }
   void seek_to_last() override {
     if (bounds_.upper) {
@@ -31,12 +33,12 @@ class MemoryCursor final : public Cursor {
     } else {
       pos_.last();
     }
-    settle();
+    check_lower();
   }
   void seek(std::string_view key) override {
     if (bounds_.lower && key < *bounds_.lower) key = *bounds_.lower;
     pos_.seek_ge(key);
-    settle();
+    check_upper();
   }
   void seek_for_prev(std::string_view key) override {
     if (bounds_.upper && key >= *bounds_.upper) {
@@ -44,15 +46,15 @@ class MemoryCursor final : public Cursor {
     } else {
       pos_.seek_le(key);
     }
-    settle();
+    check_lower();
   }
   void next() override {
     pos_.next();
-    settle();
+    check_upper();
   }
   void prev() override {
     pos_.prev();
-    settle();
+    check_lower();
   }
   bool valid() const override { return valid_; }
   std::string_view key() const override { return pos_.key(); }
@@ -60,10 +62,8 @@ class MemoryCursor final : public Cursor {
   Result<void> status() const override { return {}; }
 
  private:
-  void settle() {
-    valid_ = pos_.valid() && !(bounds_.lower && pos_.key() < *bounds_.lower) &&
-             !(bounds_.upper && pos_.key() >= *bounds_.upper);
-  }
+  void check_upper() { valid_ = pos_.valid() && !(bounds_.upper && pos_.key() >= *bounds_.upper); }
+  void check_lower() { valid_ = pos_.valid() && !(bounds_.lower && pos_.key() < *bounds_.lower); }
 
   memtree::Position pos_;
   CursorBounds bounds_;
@@ -82,7 +82,7 @@ class MemorySnapshot final : public Snapshot {
     return std::string(*found);
   }
 
-  Result<std::unique_ptr<Cursor>> cursor(SpaceId space, CursorBounds bounds) const override {
+  Result<std::unique_ptr<Cursor>> cursor(SpaceId space, CursorBounds bounds, CursorOptions) const override {
     if (space.index >= version_->roots.size()) return unknown_space(space, version_->roots.size());
     return std::make_unique<MemoryCursor>(version_->roots[space.index], std::move(bounds));
   }

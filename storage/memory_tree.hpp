@@ -7,8 +7,8 @@
 // O(k log n) plus a copy of each touched leaf (at most kLeafMax entries) and each touched inner node
 // (at most kFanout pointers); never O(n) unless the batch touches every leaf.
 //
-// Leaves keep keys and values in one arena string; inner nodes route by the first key of each child
-// and keep subtree key and byte counts, so counting the keys in a range is O(height * fanout).
+// Leaves keep keys and values in one arena string; inner nodes route by copies of the first key of
+// each child, kept contiguous in their own arena, and keep subtree key and byte counts, so counting the keys in a range is O(height * fanout).
 // Deletes drop emptied leaves and inner nodes; partly emptied ones are not merged with neighbours
 // (every leaf stays non-empty and all leaves are at the same depth, which is what lookups need).
 #pragma once
@@ -37,7 +37,7 @@ struct Node {
   };
 
   // Leaf: slots sorted by key (children empty). Inner: children with their first keys (lows[i]
-  // views the first key of children[i], kept alive by children[i]; slots empty).
+  // is the first key of children[i], viewing a copy in this node's arena; slots empty).
   std::string arena;
   std::vector<Slot> slots;
   std::vector<NodePtr> children;
@@ -92,7 +92,8 @@ class Position {
 
   void first();
   void last();
-  void seek_ge(std::string_view key);  // first key >= key
+  void seek_ge(std::string_view key);  // first key >= key; searches only the current leaf when
+                                       // key lies within its key span, else descends from the root
   void seek_le(std::string_view key);  // last key <= key
   void seek_lt(std::string_view key);  // last key < key
   void next();                         // REQUIRES: valid()

@@ -23,6 +23,7 @@
 #include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
+#include <rocksdb/statistics.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
@@ -132,14 +133,30 @@ rocksdb::CompressionType to_rocksdb(RocksCompression c) {
   return rocksdb::kNoCompression;
 }
 
+// A forward seek to a key at most this many entries past the current one is done with next() calls
+// instead of a Seek: a Seek repositions every level's iterator (memtables, each L0 file, each
+// level) and binary-searches index and data blocks, several times the cost of a next(). Index
+// nested-loop joins re-seek by sorted keys, where the target is usually a few entries on.
+constexpr int kNextsBeforeSeek = 4;
+
+// Read-ahead for cursors that announce a long scan (CursorOptions::long_scan): large enough to
+// turn a cold scan's block reads into sequential I/O, small enough not to matter when it is wasted.
+constexpr std::size_t kLongScanReadahead = std::size_t{2} << 20;
+
 // A cursor: a RocksDB iterator bounded by the cursor's own copies of the bounds.
 class RocksCursor final : public Cursor {
  public:
   RocksCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family,
-              const rocksdb::Snapshot* snapshot, CursorBounds bounds, const std::string& path)
+              const rocksdb::Snapshot* snapshot, CursorBounds bounds, CursorOptions options,
+              const std::string& path)
       : bounds_(std::move(bounds)), path_(path) {
     rocksdb::ReadOptions read;
     read.snapshot = snapshot;
+    read.fill_cache = options.fill_cache;
+    if (options.long_scan) {
+      read.readahead_size = kLongScanReadahead;
+      read.adaptive_readahead = true;
+    }
     if (bounds_.lower) {
       lower_ = rocksdb::Slice(*bounds_.lower);
       read.iterate_lower_bound = &lower_;
@@ -161,6 +178,13 @@ class RocksCursor final : public Cursor {
   }
   void seek(std::string_view key) override {
     if (bounds_.lower && key < *bounds_.lower) key = *bounds_.lower;
+    if (iterator_->Valid() && iterator_->key().ToStringView() < key) {
+      for (int i = 0; i < kNextsBeforeSeek; ++i) {
+        iterator_->Next();
+        if (!iterator_->Valid()) break;  // the end of the range (or an error): Seek settles it
+        if (iterator_->key().ToStringView() >= key) return;
+      }
+    }
     iterator_->Seek(rocksdb::Slice(key.data(), key.size()));
     settle();
   }
@@ -190,8 +214,11 @@ class RocksCursor final : public Cursor {
   // Every move ends here: an iterator that stops being valid is checked for an error, so a failed
   // read is reported by status() instead of passing for the end of the range.
   void settle() {
+    if (iterator_->Valid()) {
+      error_.reset();
+      return;
+    }
     error_.reset();
-    if (iterator_->Valid()) return;
     rocksdb::Status s = iterator_->status();
     if (!s.ok()) error_ = to_error(s, "reading", path_);
   }
@@ -240,10 +267,32 @@ class RocksSnapshot final : public Snapshot {
     return value.ToString();
   }
 
-  Result<std::unique_ptr<Cursor>> cursor(SpaceId space, CursorBounds bounds) const override {
+  Result<std::vector<std::optional<std::string>>> get_many(
+      SpaceId space, std::span<const std::string_view> keys) const override {
+    if (space.index >= impl_.spaces.size()) return unknown_space(space, impl_.spaces.size());
+    std::vector<rocksdb::Slice> slices;
+    slices.reserve(keys.size());
+    for (std::string_view key : keys) slices.emplace_back(key.data(), key.size());
+    std::vector<rocksdb::PinnableSlice> values(keys.size());
+    std::vector<rocksdb::Status> statuses(keys.size());
+    rocksdb::ReadOptions read;
+    read.snapshot = snapshot_;
+    impl_.db->MultiGet(read, impl_.spaces[space.index], keys.size(), slices.data(), values.data(),
+                       statuses.data());
+    std::vector<std::optional<std::string>> out(keys.size());
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      if (statuses[i].IsNotFound()) continue;
+      if (!statuses[i].ok()) return failed(statuses[i], "reading", impl_.options.path);
+      out[i] = values[i].ToString();
+    }
+    return out;
+  }
+
+  Result<std::unique_ptr<Cursor>> cursor(SpaceId space, CursorBounds bounds,
+                                         CursorOptions options) const override {
     if (space.index >= impl_.spaces.size()) return unknown_space(space, impl_.spaces.size());
     return std::make_unique<RocksCursor>(impl_.db.get(), impl_.spaces[space.index], snapshot_,
-                                         std::move(bounds), impl_.options.path);
+                                         std::move(bounds), options, impl_.options.path);
   }
 
  private:
@@ -306,13 +355,24 @@ Result<void> tune_rocksdb(const RocksOptions& options, rocksdb::DBOptions& db,
   db.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
   db.max_background_jobs = options.background_jobs;
   db.paranoid_checks = true;
+  // Tickers only (per-core counters, no timers or histograms): what the block-cache properties
+  // (hits, misses, hit ratio) read.
+  db.statistics = rocksdb::CreateDBStatistics();
+  db.statistics->set_stats_level(rocksdb::StatsLevel::kExceptHistogramOrTimers);
 
   rocksdb::BlockBasedTableOptions table;
   if (options.block_cache_bytes > 0) table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   table.cache_index_and_filter_blocks = true;
+  table.cache_index_and_filter_blocks_with_high_priority = true;
   table.pin_l0_filter_and_index_blocks_in_cache = true;
   if (options.bloom_bits_per_key > 0) {
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(options.bloom_bits_per_key, false));
+  }
+  if (options.partitioned_filters) {
+    table.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
+    table.partition_filters = options.bloom_bits_per_key > 0;
+    table.metadata_block_size = 4096;
+    table.pin_top_level_index_and_filter = true;
   }
   table.format_version = 5;
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
@@ -469,11 +529,28 @@ Result<RangeStats> RocksStore::range_stats(SpaceId space, const CursorBounds& ra
   return RangeStats{file_bytes + mem_bytes, file_keys + mem_keys};
 }
 
+std::optional<std::string> RocksStore::block_cache_property(std::string_view name) const {
+  std::shared_ptr<rocksdb::Statistics> stats = impl_->db->GetDBOptions().statistics;
+  if (!stats) return std::nullopt;
+  const std::uint64_t hits = stats->getTickerCount(rocksdb::BLOCK_CACHE_HIT);
+  const std::uint64_t misses = stats->getTickerCount(rocksdb::BLOCK_CACHE_MISS);
+  if (name == "quarry.block-cache.hits") return std::to_string(hits);
+  if (name == "quarry.block-cache.misses") return std::to_string(misses);
+  if (name == "quarry.block-cache.hit-ratio") {
+    if (hits + misses == 0) return "0";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.4f", static_cast<double>(hits) / static_cast<double>(hits + misses));
+    return buf;
+  }
+  return std::nullopt;
+}
+
 Result<std::optional<std::string>> RocksStore::property(std::string_view name,
                                                         std::optional<SpaceId> space) const {
   if (space) {
     if (auto ok = check(*space); !ok) return std::unexpected(ok.error());
   }
+  if (name.starts_with("quarry.block-cache.")) return block_cache_property(name);
   auto* family = space ? impl_->spaces[space->index] : impl_->meta;
   std::string value;
   if (!impl_->db->GetProperty(family, rocksdb::Slice(name.data(), name.size()), &value)) {

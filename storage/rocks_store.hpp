@@ -54,6 +54,13 @@ struct RocksOptions {
   // absent keys. 0 disables filters. Range scans and seeks do not use them.
   int bloom_bits_per_key = 10;
 
+  // Filters and indexes of table files split into ~4 KiB partitions under a small top-level
+  // index, kept pinned in the block cache; the partitions compete for the cache like data blocks.
+  // Without it each table file has one filter block and one index block that must be in the cache
+  // whole for any read of that file: several MiB per file at 10M datoms, more than a small cache
+  // holds for every space, so point reads re-read them from disk (bench/README.md, "Read path").
+  bool partitioned_filters = true;
+
   // Compression of table files above the last level, and of the last level (where most data ends
   // up). LZ4 costs little CPU on the hot levels; ZSTD packs the cold bulk tighter.
   RocksCompression compression = RocksCompression::Lz4;
@@ -98,10 +105,17 @@ class RocksStore final : public Store {
 
   [[nodiscard]] const std::string& path() const noexcept;
 
+  // Properties: besides RocksDB's own (store.hpp), the shared block cache's counters since open,
+  // over all spaces (data, index and filter blocks): "quarry.block-cache.hits",
+  // "quarry.block-cache.misses" and "quarry.block-cache.hit-ratio" (hits / (hits + misses), 4
+  // decimals; "0" before any read). RocksDB's "rocksdb.block-cache-usage" and
+  // "rocksdb.block-cache-capacity" give its size in bytes.
+
   struct Impl;  // the RocksDB handles; defined in rocks_store.cpp
 
  private:
   RocksStore(std::vector<std::string> spaces, std::unique_ptr<Impl> impl);
+  [[nodiscard]] std::optional<std::string> block_cache_property(std::string_view name) const;
   std::unique_ptr<Impl> impl_;
 };
 

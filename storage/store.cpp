@@ -13,6 +13,18 @@ Result<SpaceId> Store::space(std::string_view name) const {
   return fail(ErrorCode::StorageUnknownSpace, "no key space named \"" + std::string(name) + "\"");
 }
 
+Result<std::vector<std::optional<std::string>>> Snapshot::get_many(
+    SpaceId space, std::span<const std::string_view> keys) const {
+  std::vector<std::optional<std::string>> out;
+  out.reserve(keys.size());
+  for (std::string_view key : keys) {
+    auto value = get(space, key);
+    if (!value) return std::unexpected(value.error());
+    out.push_back(std::move(*value));
+  }
+  return out;
+}
+
 std::unexpected<Error> unknown_space(SpaceId id, std::size_t count) {
   return fail(ErrorCode::StorageUnknownSpace, "no key space with id " + std::to_string(id.index) +
                                                   " (the store has " + std::to_string(count) + ")");

@@ -52,6 +52,16 @@ struct CursorBounds {
   std::optional<std::string> upper;  // exclusive
 };
 
+// How a cursor will be used, so that a store can choose its read strategy. Never changes what a
+// cursor returns.
+struct CursorOptions {
+  // The cursor will read long runs of consecutive keys (many blocks): the store may read ahead.
+  bool long_scan = false;
+  // False for reads unlikely to be repeated soon (a one-off full scan, an export): the store then
+  // does not let them push hotter data out of its cache. RocksStore: ReadOptions::fill_cache.
+  bool fill_cache = true;
+};
+
 struct WriteOptions {
   // Whether the write is made durable (fsync of the write-ahead log) before write() returns.
   // Absent: the store's default (RocksOptions::sync_writes). MemoryStore ignores it.
@@ -74,6 +84,12 @@ struct RangeStats {
 //
 // Positioning never leaves the bounds: seek(k) with k below the lower bound lands on the first key
 // of the range; seek_for_prev(k) with k at or above the upper bound lands on the last one.
+//
+// Re-seeking: any seek may follow any other, in either direction, valid or not; a cursor is meant to
+// be reused for many seeks (one per probe of a join) rather than opened per probe. A seek(k) with k
+// a little past the current key is the cheap case: both stores then step forward from where they
+// are instead of searching from the root (RocksStore: a few next() before a real Seek; MemoryStore:
+// a search within the current leaf). Reverse iteration costs about what forward does.
 class Cursor {
  public:
   virtual ~Cursor() = default;
@@ -109,10 +125,16 @@ class Snapshot {
   // The value stored under key, or nullopt if there is none.
   [[nodiscard]] virtual Result<std::optional<std::string>> get(SpaceId space,
                                                                std::string_view key) const = 0;
+  // The values of many keys of one space: out[i] is the value under keys[i], or nullopt. Keys may
+  // come in any order and repeat; sorted keys are faster. RocksStore uses MultiGet (one batched
+  // pass over memtables and table files instead of one lookup per key); the default reads them one
+  // by one.
+  [[nodiscard]] virtual Result<std::vector<std::optional<std::string>>> get_many(
+      SpaceId space, std::span<const std::string_view> keys) const;
   // An unpositioned cursor over the space (call a seek first).
   // REQUIRES: the cursor is destroyed before this snapshot.
-  [[nodiscard]] virtual Result<std::unique_ptr<Cursor>> cursor(SpaceId space,
-                                                               CursorBounds bounds = {}) const = 0;
+  [[nodiscard]] virtual Result<std::unique_ptr<Cursor>> cursor(SpaceId space, CursorBounds bounds = {},
+                                                               CursorOptions options = {}) const = 0;
 
  protected:
   Snapshot() = default;
@@ -150,7 +172,8 @@ class Store {
                                                        const CursorBounds& range = {}) const = 0;
   // An implementation-defined property, passed through as text: for RocksStore any RocksDB property
   // ("rocksdb.stats", "rocksdb.estimate-num-keys", ...) of the space, or of the whole database when
-  // space is absent. nullopt for a property the store does not know.
+  // space is absent, and the block cache's (rocks_store.hpp, "Properties"). nullopt for a property
+  // the store does not know.
   [[nodiscard]] virtual Result<std::optional<std::string>> property(
       std::string_view name, std::optional<SpaceId> space = std::nullopt) const = 0;
 

@@ -66,6 +66,137 @@ std::vector<Row> rows(Result<index::DatomCursor> c) {
   return out;
 }
 
+// The datom key of d in `order` (no tx), as the index stores it.
+std::string key_of(IndexOrder order, const Datom& d) {
+  std::string k;
+  REQUIRE(keys::append_datom_key(k, order, d.e, d.a, d.v).has_value());
+  return k;
+}
+
+// The prefix of d's key holding its first n components in `order`, as a DatomPrefix and as bytes.
+std::pair<index::DatomPrefix, std::string> prefix_of(IndexOrder order, const Datom& d, int n) {
+  index::DatomPrefix p;
+  std::string bytes;
+  for (int i = 0; i < n; ++i) {
+    int part = order == IndexOrder::Eavt ? i : order == IndexOrder::Aevt ? (i == 0 ? 1 : i == 1 ? 0 : 2)
+               : order == IndexOrder::Avet ? (i == 0 ? 1 : i == 1 ? 2 : 0) : (i == 0 ? 2 : i == 1 ? 1 : 0);
+    if (part == 0) {
+      p.e = d.e;
+      keys::append_entity(bytes, d.e);
+    } else if (part == 1) {
+      p.a = d.a;
+      keys::append_attr(bytes, d.a);
+    } else {
+      p.v = d.v;
+      if (order == IndexOrder::Vaet) keys::append_entity(bytes, d.v.as<EntityId>());
+      else REQUIRE(keys::append_value_component(bytes, d.v).has_value());
+    }
+  }
+  return {p, bytes};
+}
+
+// Re-seeks (forward and backward, plain and within a run, typed and encoded) and steps both ways,
+// all on ONE cursor of the view, against `all`: the view's full forward scan (checked against the
+// model separately). Also the reverse scan, and a cursor over a one-component range.
+void check_moves(const Db& view, IndexOrder order, const std::vector<Datom>& all, std::mt19937_64& rng) {
+  CAPTURE(index_order_name(order));
+  std::vector<std::string> keyset;
+  for (const Datom& d : all) keyset.push_back(key_of(order, d));
+
+  auto c = view.cursor(order);
+  REQUIRE(c.has_value());
+  CHECK_FALSE(c->valid());
+  c->seek_to_last();
+  std::vector<Datom> backward;
+  for (; c->valid(); c->prev()) backward.push_back(c->datom());
+  REQUIRE(c->status().has_value());
+  std::reverse(backward.begin(), backward.end());
+  CHECK(backward == all);
+  if (all.empty()) return;
+
+  // Checks the cursor against all[at] (at == -1 or all.size(): invalid), then walks a few steps
+  // either way, never past [lo, hi) when in a run.
+  auto walk = [&](std::ptrdiff_t at, std::ptrdiff_t lo, std::ptrdiff_t hi) {
+    for (int step = 0; step < 8; ++step) {
+      const bool inside = at >= lo && at < hi;
+      REQUIRE(c->valid() == inside);
+      REQUIRE(c->status().has_value());
+      if (!inside) return;
+      const Datom& want = all[static_cast<std::size_t>(at)];
+      REQUIRE(c->datom() == want);
+      REQUIRE(c->e() == want.e);
+      REQUIRE(c->a() == want.a);
+      REQUIRE(c->tx() == want.tx);
+      REQUIRE(c->added() == want.added);
+      REQUIRE(c->encoded_key() == keyset[static_cast<std::size_t>(at)]);
+      std::string parts;
+      for (std::string_view part : {c->encoded_e(), c->encoded_a(), c->encoded_v()}) parts += part;
+      REQUIRE(parts.size() == keyset[static_cast<std::size_t>(at)].size());
+      std::string tx;
+      keys::append_tx(tx, want.tx);
+      REQUIRE(c->encoded_tx() == tx);
+      if (rng() % 2 == 0) {
+        c->next();
+        ++at;
+      } else {
+        c->prev();
+        --at;
+      }
+    }
+  };
+  const auto n = static_cast<std::ptrdiff_t>(all.size());
+  auto first_at_or_after = [&](const std::string& k) {
+    return std::lower_bound(keyset.begin(), keyset.end(), k) - keyset.begin();
+  };
+  for (int round = 0; round < 12; ++round) {
+    const Datom& d = all[rng() % all.size()];
+    const int ncomp = 1 + static_cast<int>(rng() % 3);
+    auto [prefix, bytes] = prefix_of(order, d, ncomp);
+    CAPTURE(ncomp);
+    const std::string end = bytes + '\xff';
+    const bool encoded = rng() % 2 == 0;
+    switch (rng() % 4) {
+      case 0:  // seek
+        if (encoded) c->seek_encoded(bytes);
+        else REQUIRE(c->seek(prefix).has_value());
+        walk(first_at_or_after(bytes), 0, n);
+        break;
+      case 1:  // seek_for_prev
+        if (encoded) c->seek_for_prev_encoded(bytes);
+        else REQUIRE(c->seek_for_prev(prefix).has_value());
+        walk(first_at_or_after(end) - 1, 0, n);
+        break;
+      default: {  // seek_prefix, first or last
+        const bool last = rng() % 2 == 0;
+        if (encoded) c->seek_prefix_encoded(bytes, last);
+        else REQUIRE(c->seek_prefix(prefix, last).has_value());
+        const auto lo = first_at_or_after(bytes), hi = first_at_or_after(end);
+        REQUIRE(lo < hi);  // d is in it
+        walk(last ? hi - 1 : lo, lo, hi);
+      }
+    }
+  }
+
+  // A cursor over the datoms with d's first component: the same walks, clamped to that range.
+  const Datom& d = all[rng() % all.size()];
+  auto [range, range_bytes] = prefix_of(order, d, 1);
+  const std::string range_end = range_bytes + '\xff';
+  auto r = view.cursor(order, range);
+  REQUIRE(r.has_value());
+  c = std::move(r);
+  const auto lo = first_at_or_after(range_bytes), hi = first_at_or_after(range_end);
+  c->seek_to_first();
+  walk(lo, lo, hi);
+  c->seek_to_last();
+  walk(hi - 1, lo, hi);
+  c->seek_for_prev_encoded({});  // the empty prefix: the end of the whole range
+  walk(hi - 1, lo, hi);
+  const Datom& inside = all[static_cast<std::size_t>(lo + static_cast<std::ptrdiff_t>(rng() % (hi - lo)))];
+  auto [p2, b2] = prefix_of(order, inside, 2);
+  REQUIRE(c->seek_prefix(p2).has_value());
+  walk(first_at_or_after(b2), first_at_or_after(b2), first_at_or_after(b2 + '\xff'));
+}
+
 template <class S>
 void run_model(std::uint64_t seed) {
   std::printf("index model seed %llu\n", static_cast<unsigned long long>(seed));
@@ -142,6 +273,7 @@ void run_model(std::uint64_t seed) {
         CHECK_MESSAGE(got == want, "order " << index_order_name(order) << " window (" << lo << ", " << hi
                                             << "] history " << history << ": got " << got.size() << " want "
                                             << want.size());
+        if (probe % 4 == 0) check_moves(view, order, all(view.datoms(order)), rng);
       }
       // Entity history of one entity within the window.
       std::uint64_t e = 1 + rng() % 8;

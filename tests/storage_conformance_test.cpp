@@ -1,4 +1,5 @@
 // The storage protocol's conformance suite: every case runs against MemoryStore and RocksStore.
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <set>
@@ -209,6 +210,110 @@ TEST_CASE_TEMPLATE("seek lands on the first key at or after, seek_for_prev on th
   CHECK(at([](Cursor& c) { c.seek_for_prev("c"); }) == std::nullopt);
   CHECK(at([](Cursor& c) { c.seek_to_first(); }) == "d");
   CHECK(at([](Cursor& c) { c.seek_to_last(); }) == "f");
+}
+
+TEST_CASE_TEMPLATE("one cursor re-seeks many times, forward, backward and past either end", F, STORES) {
+  F factory;
+  auto f = open_store(factory);
+  // k000 .. k398, even numbers only: enough keys for several RocksDB blocks and memory leaves.
+  Keys keys;
+  for (int i = 0; i < 400; i += 2) keys.push_back("k" + std::string(i < 10 ? "00" : i < 100 ? "0" : "") + std::to_string(i));
+  put_all(*f.store, f.a, keys);
+  must(f.store->flush());
+  auto snap = must(f.store->snapshot());
+  auto c = must(snap->cursor(f.a, {"k010", "k390"}));
+  auto name = [](int i) { return "k" + std::string(i < 10 ? "00" : i < 100 ? "0" : "") + std::to_string(i); };
+
+  SUBCASE("ascending targets, near and far, the probes of a sorted join") {
+    for (int target : {0, 11, 12, 13, 14, 20, 22, 40, 41, 120, 121, 122, 300, 387}) {
+      CAPTURE(target);
+      c->seek(name(target));
+      const int want = std::max(10, target + target % 2);
+      REQUIRE(c->valid());
+      CHECK(c->key() == name(want));
+      CHECK(c->value() == "v" + name(want));
+    }
+    c->seek("k390");  // the upper bound: nothing at or after it
+    CHECK_FALSE(c->valid());
+    must(c->status());
+    c->seek("k012");  // an invalid cursor re-seeks like any other
+    REQUIRE(c->valid());
+    CHECK(c->key() == "k012");
+  }
+  SUBCASE("descending targets, and seek_for_prev after seek") {
+    for (int target : {387, 300, 121, 120, 12, 11}) {
+      CAPTURE(target);
+      c->seek(name(target));
+      REQUIRE(c->valid());
+      CHECK(c->key() == name(target + target % 2));
+      c->seek_for_prev(name(target));
+      REQUIRE(c->valid());
+      CHECK(c->key() == name(target - target % 2));
+    }
+    c->seek_for_prev("k009");  // below the lower bound
+    CHECK_FALSE(c->valid());
+    c->seek_for_prev("zzz");  // above the upper bound: the last key in range
+    REQUIRE(c->valid());
+    CHECK(c->key() == "k388");
+  }
+  SUBCASE("direction changes after re-seeks") {
+    c->seek("k100");
+    c->next();
+    c->next();
+    CHECK(c->key() == "k104");
+    c->prev();
+    CHECK(c->key() == "k102");
+    c->seek("k105");
+    CHECK(c->key() == "k106");
+    c->prev();
+    CHECK(c->key() == "k104");
+    c->seek("k010");
+    c->prev();
+    CHECK_FALSE(c->valid());
+    c->seek_to_last();
+    CHECK(c->key() == "k388");
+    c->next();
+    CHECK_FALSE(c->valid());
+    must(c->status());
+  }
+}
+
+TEST_CASE_TEMPLATE("get_many reads many keys at once, missing and repeated ones included", F, STORES) {
+  F factory;
+  auto f = open_store(factory);
+  put_all(*f.store, f.a, {"a", "b", "c"});
+  must(f.store->flush());
+  put_all(*f.store, f.a, {"d"});  // one in the memtable, the rest in a table file
+  auto snap = must(f.store->snapshot());
+  std::vector<std::string_view> wanted{"d", "a", "x", "a", "c", ""};
+  auto got = must(snap->get_many(f.a, wanted));
+  using Got = std::vector<std::optional<std::string>>;
+  CHECK(got == Got{"vd", "va", std::nullopt, "va", "vc", std::nullopt});
+  CHECK(must(snap->get_many(f.b, wanted)) == Got(wanted.size()));
+  CHECK(must(snap->get_many(f.a, {})).empty());
+  auto bad = snap->get_many(SpaceId{17}, wanted);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().code == ErrorCode::StorageUnknownSpace);
+}
+
+TEST_CASE_TEMPLATE("cursor options change how a store reads, never what", F, STORES) {
+  F factory;
+  auto f = open_store(factory);
+  Keys keys;
+  for (int i = 0; i < 3000; ++i) keys.push_back("key" + std::to_string(100000 + i));
+  put_all(*f.store, f.a, keys);
+  must(f.store->flush());
+  auto snap = must(f.store->snapshot());
+  for (CursorOptions options : {CursorOptions{}, CursorOptions{.long_scan = true},
+                                CursorOptions{.long_scan = true, .fill_cache = false}}) {
+    auto c = must(snap->cursor(f.a, {}, options));
+    c->seek_to_first();
+    CHECK(keys_of(drain(*c)) == keys);
+    c->seek_to_last();
+    auto back = keys_of(drain(*c, false));
+    std::reverse(back.begin(), back.end());
+    CHECK(back == keys);
+  }
 }
 
 TEST_CASE_TEMPLATE("empty ranges and empty spaces give cursors that are never valid", F, STORES) {

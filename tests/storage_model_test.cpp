@@ -76,6 +76,34 @@ void verify(const Snapshot& snap, SpaceId id, const Space& space, Random& rng) {
   std::reverse(backward.begin(), backward.end());
   REQUIRE(backward == expected);
 
+  // Sorted forward re-seeks on the same cursor (the probes of a join), each followed by a step,
+  // then one read of every probed key through get_many.
+  std::vector<std::string> targets;
+  for (int i = 0; i < 6; ++i) targets.push_back(rng.key());
+  std::sort(targets.begin(), targets.end());
+  for (const std::string& target : targets) {
+    cursor->seek(target);
+    auto at = std::lower_bound(expected.begin(), expected.end(), target,
+                               [](const auto& e, const std::string& k) { return e.first < k; });
+    for (int step = 0; step < 2; ++step, ++at) {
+      REQUIRE(cursor->valid() == (at != expected.end()));
+      must(cursor->status());
+      if (at == expected.end()) break;
+      REQUIRE(cursor->key() == at->first);
+      REQUIRE(cursor->value() == at->second);
+      cursor->next();
+    }
+  }
+  std::vector<std::string_view> wanted(targets.begin(), targets.end());
+  if (!space.empty()) wanted.push_back(space.begin()->first);
+  auto many = must(snap.get_many(id, wanted));
+  REQUIRE(many.size() == wanted.size());
+  for (std::size_t i = 0; i < wanted.size(); ++i) {
+    auto it = space.find(std::string(wanted[i]));
+    REQUIRE(many[i].has_value() == (it != space.end()));
+    if (many[i]) REQUIRE(*many[i] == it->second);
+  }
+
   // Random seeks followed by a few steps either way.
   for (int i = 0; i < 4; ++i) {
     std::string target = rng.key();

@@ -1,0 +1,461 @@
+// Read-path benchmark (issue "Read path"): decoded AVET range scans and 5-attribute entity fetches
+// through index::DatomCursor on RocksStore and MemoryStore, raw RocksDB over the same keys as the
+// limit, and the memory store's tree against a sorted std::vector of the same keys. Cache-resident
+// data, one thread, fixed seeds. Prints a table with the load average; see bench/README.md
+// ("Read path").
+//
+//   bench_read_bench                 100,000 entities x 8 attributes (800K datoms)
+//   QUARRY_READ_BENCH_DATOMS=10000000 bench_read_bench     the larger run (~10M datoms)
+//   QUARRY_READ_BENCH_CACHE_MB=N     RocksStore's block cache (default: RocksOptions' default)
+//   QUARRY_READ_BENCH_PARTITIONED=0|1  RocksOptions::partitioned_filters (default: its default)
+//
+// Workload: entities 1..N, each with :name, :email, :city (strings), :age, :salary (longs), :sex
+// (keyword), :score (double), :friend (ref); one transaction per 10,000 entities. RocksDB is
+// flushed and compacted before reading, as a database at rest.
+// - scan: every :salary datom in AVET order, each decoded to a Datom (Value built).
+// - fetch: :name :age :salary :email :city of entities by id (one EAVT cursor, one seek_prefix per
+//   attribute, values decoded), ids sorted or random.
+// - point reads: Db::has_datom(e, :age, v) of random entities, v the true age for half of them
+//   and an absent one for the other half (whole-key bloom filters answer those).
+// - raw: the same AVET keys / EAVT keys copied into a plain RocksDB with RocksStore's options;
+//   the scan touches each key and value, the fetch seeks e·a and reads one entry per attribute.
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <cstdio>
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "bench/bench_timing.hpp"
+#include "index/db.hpp"
+#include "index/key_layout.hpp"
+#include "index/schema.hpp"
+#include "storage/memory_store.hpp"
+#include "storage/rocks_store.hpp"
+#include "storage/rocks_tuning.hpp"
+#include "storage/write_batch.hpp"
+
+using namespace quarry;
+using bench::must;
+using index::Db;
+
+namespace {
+
+constexpr std::size_t kPerTx = 10'000;
+constexpr std::size_t kFetches = 100'000;
+
+// Like bench::time_runs, but in this thread's CPU time: the reads are single-threaded and run after
+// compaction, so CPU time equals wall time on a quiet machine and stays meaningful on a loaded one
+// (where wall time also counts the waits for a core).
+template <class Body>
+bench::Timing time_runs(int warmup, int runs, Body&& body) {
+  auto cpu_ms = [] {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+  };
+  for (int i = 0; i < warmup; ++i) body();
+  std::vector<double> ms;
+  for (int i = 0; i < runs; ++i) {
+    const double start = cpu_ms();
+    body();
+    ms.push_back(cpu_ms() - start);
+  }
+  std::sort(ms.begin(), ms.end());
+  return {ms[ms.size() / 2], ms.front()};
+}
+
+std::size_t env_size(const char* name, std::size_t fallback) {
+  const char* v = std::getenv(name);
+  return v ? static_cast<std::size_t>(std::strtoull(v, nullptr, 10)) : fallback;
+}
+
+struct Attrs {
+  AttrId name, email, city, age, salary, sex, score, friend_;
+  std::vector<std::int64_t> ages;  // ages[e - 1]: entity e's :age
+  // In key order (attribute ids ascend in definition order), as probes should be.
+  std::vector<AttrId> fetched() const { return {name, email, city, age, salary}; }
+};
+
+AttrId define(index::Writer& w, std::string_view ident, index::ValueType type) {
+  Db db = w.db();
+  AttrId id{db.next_system_id()};
+  TxId tx = db.next_tx();
+  std::vector<Datom> ds{
+      {EntityId{id.value}, index::sys::kIdent, Value::keyword(ident), tx, true},
+      {EntityId{id.value}, index::sys::kValueType, *index::value_type_keyword(type), tx, true},
+      {EntityId{id.value}, index::sys::kCardinality, index::cardinality_keyword(false), tx, true},
+      {EntityId{tx.value}, index::sys::kTxInstant, Instant{1}, tx, true}};
+  must(w.commit(db, tx, ds), "define");
+  return id;
+}
+
+Attrs load(index::Writer& w, std::size_t entities) {
+  using index::ValueType;
+  Attrs a;
+  a.name = define(w, "name", ValueType::String);
+  a.email = define(w, "email", ValueType::String);
+  a.city = define(w, "city", ValueType::String);
+  a.age = define(w, "age", ValueType::Long);
+  a.salary = define(w, "salary", ValueType::Long);
+  a.sex = define(w, "sex", ValueType::Keyword);
+  a.score = define(w, "score", ValueType::Double);
+  a.friend_ = define(w, "friend", ValueType::Ref);
+  std::mt19937_64 rng(7);
+  const char* cities[] = {"Lisbon", "Oslo", "Quito", "Perth", "Accra", "Hanoi", "Lima", "Riga"};
+  std::vector<Datom> ds;
+  for (std::size_t first = 1; first <= entities; first += kPerTx) {
+    Db db = w.db();
+    TxId tx = db.next_tx();
+    ds.clear();
+    for (std::size_t e = first; e < first + kPerTx && e <= entities; ++e) {
+      EntityId id{e};
+      ds.push_back({id, a.name, Value("person-" + std::to_string(rng() % 1'000'000)), tx, true});
+      ds.push_back({id, a.email, Value("p" + std::to_string(e) + "@example.org"), tx, true});
+      ds.push_back({id, a.city, Value(cities[rng() % 8]), tx, true});
+      a.ages.push_back(static_cast<std::int64_t>(rng() % 100));
+      ds.push_back({id, a.age, Value(a.ages.back()), tx, true});
+      ds.push_back({id, a.salary, Value(static_cast<std::int64_t>(20'000 + rng() % 100'000)), tx, true});
+      ds.push_back({id, a.sex, Value::keyword(rng() % 2 ? "male" : "female"), tx, true});
+      ds.push_back({id, a.score, Value(static_cast<double>(rng() % 10'000) / 100.0), tx, true});
+      ds.push_back({id, a.friend_, Value(EntityId{1 + rng() % entities}), tx, true});
+    }
+    ds.push_back({EntityId{tx.value}, index::sys::kTxInstant, Instant{static_cast<std::int64_t>(tx.value)}, tx, true});
+    must(w.commit(db, tx, ds, WriteOptions{.sync = false}), "commit");
+  }
+  return a;
+}
+
+struct Row {
+  std::string what;
+  double rocks = 0, memory = 0, raw = 0;  // per second; 0 = not measured
+  std::string target;
+};
+
+// Every :salary datom in AVET order, decoded; returns datoms/s.
+double scan_avet(const Db& db, AttrId salary) {
+  std::size_t n = 0;
+  std::uint64_t sum = 0;
+  auto t = time_runs(1, 5, [&] {
+    auto c = must(db.datoms(IndexOrder::Avet, {.a = salary}), "scan");
+    n = 0;
+    for (; c.valid(); c.next()) {
+      const Datom& d = c.datom();
+      sum += d.e.value + static_cast<std::uint64_t>(d.v.as<std::int64_t>());
+      ++n;
+    }
+    must(c.status(), "scan status");
+  });
+  if (sum == 42) std::puts("");
+  return n / (t.median_ms / 1000.0);
+}
+
+// Five attributes of each entity in `ids`, decoded; returns entities/s.
+double fetch(const Db& db, const Attrs& a, const std::vector<std::uint64_t>& ids) {
+  const std::vector<AttrId> attrs = a.fetched();
+  std::size_t values = 0;
+  auto t = time_runs(1, 5, [&] {
+    auto c = must(db.cursor(IndexOrder::Eavt), "cursor");
+    values = 0;
+    for (std::uint64_t e : ids) {
+      for (AttrId attr : attrs) {
+        must(c.seek_prefix({.e = EntityId{e}, .a = attr}), "seek");
+        if (!c.valid()) continue;
+        const Datom& d = c.datom();
+        values += d.v.is_nil() ? 0 : 1;
+      }
+    }
+    must(c.status(), "fetch status");
+  });
+  if (values != ids.size() * attrs.size()) {
+    std::fprintf(stderr, "fetch found %zu values, expected %zu\n", values, ids.size() * attrs.size());
+    std::exit(1);
+  }
+  return ids.size() / (t.median_ms / 1000.0);
+}
+
+// One (e, :age, v) per probe, v the true age for even probes and an absent one for odd probes.
+struct PointProbe {
+  EntityId e;
+  std::int64_t age;
+};
+std::vector<PointProbe> point_probes(const Attrs& a, std::size_t n) {
+  std::mt19937_64 rng(5);
+  std::vector<PointProbe> out;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::uint64_t e = 1 + rng() % a.ages.size();
+    out.push_back({EntityId{e}, a.ages[e - 1] + (i % 2 ? 1000 : 0)});
+  }
+  return out;
+}
+
+// Db::has_datom for each probe (the current state: one point read each); returns reads/s.
+double point_reads(const Db& db, AttrId age, const std::vector<PointProbe>& probes) {
+  std::size_t found = 0;
+  auto t = time_runs(1, 5, [&] {
+    found = 0;
+    for (const PointProbe& p : probes) found += must(db.has_datom(p.e, age, Value(p.age)), "has_datom");
+  });
+  if (found != (probes.size() + 1) / 2) {
+    std::fprintf(stderr, "point reads found %zu of %zu\n", found, probes.size());
+    std::exit(1);
+  }
+  return probes.size() / (t.median_ms / 1000.0);
+}
+
+// A plain RocksDB with RocksStore's options and two families, for the limit rows.
+struct RawRocks {
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;  // default, eavt, avet
+  RawRocks(const std::string& path, RocksOptions o) {
+    o.path = path;
+    rocksdb::DBOptions db_options;
+    rocksdb::ColumnFamilyOptions cf;
+    must(tune_rocksdb(o, db_options, cf), "tune");
+    db_options.create_missing_column_families = true;
+    std::vector<rocksdb::ColumnFamilyDescriptor> families{
+        {rocksdb::kDefaultColumnFamilyName, cf}, {"eavt", cf}, {"avet", cf}};
+    rocksdb::DB* raw = nullptr;
+    check(rocksdb::DB::Open(db_options, path, families, &handles, &raw));
+    db.reset(raw);
+  }
+  ~RawRocks() {
+    for (auto* h : handles) (void)db->DestroyColumnFamilyHandle(h);
+    (void)db->Close();
+  }
+  static void check(const rocksdb::Status& s) {
+    if (!s.ok()) {
+      std::fprintf(stderr, "raw rocksdb: %s\n", s.ToString().c_str());
+      std::exit(1);
+    }
+  }
+  // Copies the datoms of a Quarry cursor (key, compact tx value) into family f.
+  void copy(index::DatomCursor c, rocksdb::ColumnFamilyHandle* f) {
+    rocksdb::WriteBatch batch;
+    for (; c.valid(); c.next()) {
+      std::string_view k = c.encoded_key(), v = c.encoded_tx();
+      check(batch.Put(f, rocksdb::Slice(k.data(), k.size()), rocksdb::Slice(v.data(), v.size())));
+      if (batch.Count() == 100'000) {
+        check(db->Write(rocksdb::WriteOptions(), &batch));
+        batch.Clear();
+      }
+    }
+    check(db->Write(rocksdb::WriteOptions(), &batch));
+    check(db->Flush(rocksdb::FlushOptions(), f));
+    rocksdb::CompactRangeOptions all;
+    all.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
+    check(db->CompactRange(all, f, nullptr, nullptr));
+  }
+  double scan(std::string_view attr_prefix) {
+    std::size_t n = 0, bytes = 0;
+    std::string upper(attr_prefix);
+    upper.push_back('\xff');
+    rocksdb::Slice lower_slice(attr_prefix.data(), attr_prefix.size()), upper_slice(upper);
+    auto t = time_runs(1, 5, [&] {
+      rocksdb::ReadOptions read;
+      read.iterate_lower_bound = &lower_slice;
+      read.iterate_upper_bound = &upper_slice;
+      std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read, handles[2]));
+      n = 0;
+      for (it->SeekToFirst(); it->Valid(); it->Next()) {
+        bytes += it->key().size() + it->value().size();
+        ++n;
+      }
+      check(it->status());
+    });
+    if (bytes == 1) std::puts("");
+    return n / (t.median_ms / 1000.0);
+  }
+  double point_reads(AttrId age, const std::vector<PointProbe>& probes) {
+    std::size_t found = 0;
+    std::string key, value;
+    auto t = time_runs(1, 5, [&] {
+      found = 0;
+      for (const PointProbe& p : probes) {
+        key.clear();
+        must(keys::append_datom_key(key, IndexOrder::Eavt, p.e, age, Value(p.age)), "key");
+        rocksdb::Status s = db->Get(rocksdb::ReadOptions(), handles[1], key, &value);
+        if (!s.IsNotFound()) check(s);
+        found += s.ok();
+      }
+    });
+    if (found != (probes.size() + 1) / 2) std::exit(1);
+    return probes.size() / (t.median_ms / 1000.0);
+  }
+
+  // One Seek per entity, then Next over its datoms, keeping the wanted attributes' entries.
+  double fetch(const Attrs& a, const std::vector<std::uint64_t>& ids) {
+    std::vector<std::string> attrs;
+    for (AttrId attr : a.fetched()) {
+      std::string s;
+      keys::append_attr(s, attr);
+      attrs.push_back(s);
+    }
+    std::size_t found = 0;
+    std::string target;
+    auto t = time_runs(1, 5, [&] {
+      std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), handles[1]));
+      found = 0;
+      for (std::uint64_t e : ids) {
+        target.clear();
+        keys::append_entity(target, EntityId{e});
+        const std::size_t e_size = target.size();
+        std::size_t next_attr = 0;
+        for (it->Seek(target); it->Valid() && next_attr < attrs.size(); it->Next()) {
+          rocksdb::Slice k = it->key();
+          if (!k.starts_with(target)) break;
+          std::string_view rest(k.data() + e_size, k.size() - e_size);
+          if (rest.starts_with(attrs[next_attr])) {
+            found += it->value().size() > 0;
+            ++next_attr;
+          }
+        }
+      }
+      check(it->status());
+    });
+    if (found != ids.size() * attrs.size()) {
+      std::fprintf(stderr, "raw fetch found %zu, expected %zu\n", found, ids.size() * attrs.size());
+      std::exit(1);
+    }
+    return ids.size() / (t.median_ms / 1000.0);
+  }
+};
+
+// MemoryStore's tree against a sorted vector of the same keys: random point gets and a full scan.
+struct TreeVsVector {
+  double tree_get = 0, vector_get = 0, tree_scan = 0, vector_scan = 0;
+};
+
+TreeVsVector tree_vs_vector(const Db& db) {
+  std::vector<std::string> keys;
+  {
+    auto c = must(db.datoms(IndexOrder::Eavt), "eavt");
+    for (; c.valid(); c.next()) keys.emplace_back(c.encoded_key());
+  }
+  auto store = must(MemoryStore::open({"s"}), "memory store");
+  SpaceId s = must(store->space("s"), "space");
+  for (std::size_t i = 0; i < keys.size(); i += 100'000) {
+    WriteBatch batch;
+    for (std::size_t j = i; j < std::min(keys.size(), i + 100'000); ++j) batch.put(s, keys[j], "tx");
+    must(store->write(batch), "write");
+  }
+  auto snap = must(store->snapshot(), "snapshot");
+  std::mt19937_64 rng(11);
+  std::vector<std::size_t> probes(200'000);
+  for (auto& p : probes) p = rng() % keys.size();
+  TreeVsVector out;
+  std::size_t hits = 0;
+  auto tg = time_runs(1, 5, [&] {
+    for (std::size_t p : probes) hits += must(snap->get(s, keys[p]), "get").has_value();
+  });
+  auto vg = time_runs(1, 5, [&] {
+    for (std::size_t p : probes) hits += std::binary_search(keys.begin(), keys.end(), keys[p]);
+  });
+  std::size_t bytes = 0;
+  auto ts = time_runs(1, 5, [&] {
+    auto c = must(snap->cursor(s), "cursor");
+    for (c->seek_to_first(); c->valid(); c->next()) bytes += c->key().size();
+  });
+  auto vs = time_runs(1, 5, [&] {
+    for (const std::string& k : keys) bytes += k.size();
+  });
+  if (hits + bytes == 1) std::puts("");
+  out.tree_get = probes.size() / (tg.median_ms / 1000.0);
+  out.vector_get = probes.size() / (vg.median_ms / 1000.0);
+  out.tree_scan = keys.size() / (ts.median_ms / 1000.0);
+  out.vector_scan = keys.size() / (vs.median_ms / 1000.0);
+  return out;
+}
+
+std::string rate(double per_second) {
+  if (per_second <= 0) return "-";
+  char buf[32];
+  if (per_second >= 1e6) std::snprintf(buf, sizeof buf, "%.2fM", per_second / 1e6);
+  else std::snprintf(buf, sizeof buf, "%.0fK", per_second / 1e3);
+  return buf;
+}
+
+}  // namespace
+
+int main() {
+  const std::size_t datoms = env_size("QUARRY_READ_BENCH_DATOMS", 800'000);
+  const std::size_t entities = std::max<std::size_t>(datoms / 8, 1000);
+  const std::size_t cache_mb = env_size("QUARRY_READ_BENCH_CACHE_MB", RocksOptions{}.block_cache_bytes >> 20);
+  bench::TempDir dir("quarry-read-bench");
+
+  RocksOptions options;
+  options.path = dir.path() + "/quarry";
+  options.sync_writes = false;
+  options.info_log = false;
+  options.block_cache_bytes = cache_mb << 20;
+  options.partitioned_filters = env_size("QUARRY_READ_BENCH_PARTITIONED", options.partitioned_filters) != 0;
+  auto rocks_store = std::shared_ptr<Store>(must(RocksStore::open(options, keys::all_spaces()), "open rocks"));
+  auto rocks = must(index::Writer::open(rocks_store), "rocks writer");
+  auto memory = must(index::Writer::open(std::shared_ptr<Store>(must(MemoryStore::open(keys::all_spaces()), "open memory"))),
+                     "memory writer");
+  auto load_start = bench::Clock::now();
+  Attrs a = load(*rocks, entities);
+  must(rocks_store->flush(), "flush");
+  for (std::string_view space : keys::all_spaces()) must(rocks_store->compact(must(rocks_store->space(space), "space")), "compact");
+  const double rocks_load_s = bench::seconds_since(load_start);
+  load_start = bench::Clock::now();
+  (void)load(*memory, entities);
+  const double memory_load_s = bench::seconds_since(load_start);
+  Db rdb = rocks->db(), mdb = memory->db();
+
+  RawRocks raw(dir.path() + "/raw", options);
+  raw.copy(must(rdb.datoms(IndexOrder::Avet, {.a = a.salary}), "avet"), raw.handles[2]);
+  raw.copy(must(rdb.datoms(IndexOrder::Eavt), "eavt"), raw.handles[1]);
+  std::string salary_prefix;
+  keys::append_attr(salary_prefix, a.salary);
+
+  std::vector<std::uint64_t> sorted_ids, random_ids;
+  std::mt19937_64 rng(3);
+  for (std::size_t i = 0; i < std::min(kFetches, entities); ++i) random_ids.push_back(1 + rng() % entities);
+  sorted_ids = random_ids;
+  std::sort(sorted_ids.begin(), sorted_ids.end());
+
+  std::vector<Row> rows;
+  rows.push_back({"AVET scan :salary, decoded (datoms/s)", scan_avet(rdb, a.salary), scan_avet(mdb, a.salary),
+                  raw.scan(salary_prefix), ">= 3M rocks, >= 20M memory"});
+  rows.push_back({"fetch 5 attrs, sorted ids (entities/s)", fetch(rdb, a, sorted_ids), fetch(mdb, a, sorted_ids),
+                  raw.fetch(a, sorted_ids), ">= 400K rocks, >= 2M memory"});
+  rows.push_back({"fetch 5 attrs, random ids (entities/s)", fetch(rdb, a, random_ids), fetch(mdb, a, random_ids),
+                  raw.fetch(a, random_ids), ">= 400K rocks, >= 2M memory"});
+  const auto probes = point_probes(a, kFetches);
+  rows.push_back({"point reads (has_datom), half absent (reads/s)", point_reads(rdb, a.age, probes),
+                  point_reads(mdb, a.age, probes), raw.point_reads(a.age, probes), "no cliff at 10M"});
+  TreeVsVector tv = tree_vs_vector(mdb);
+
+  double load[3] = {0, 0, 0};
+  if (getloadavg(load, 3) < 0) load[0] = load[1] = load[2] = -1;
+  std::printf("read path: %zu entities, %zu datoms, block cache %zu MiB, %s filters; load average %.2f %.2f %.2f\n",
+              entities, entities * 8, cache_mb, options.partitioned_filters ? "partitioned" : "full", load[0], load[1],
+              load[2]);
+  std::printf("load: RocksStore %.1f s (with flush + compaction), MemoryStore %.1f s (wall time)\n", rocks_load_s,
+              memory_load_s);
+  std::printf("reads: median of 5 runs after 1 warm-up, in thread CPU time\n\n");
+  std::printf("| %-46s | %9s | %9s | %9s | %-28s |\n", "read", "rocksdb", "memory", "raw rocks", "target");
+  std::printf("|%s|-----------|-----------|-----------|%s|\n", std::string(48, '-').c_str(),
+              std::string(30, '-').c_str());
+  for (const Row& r : rows)
+    std::printf("| %-46s | %9s | %9s | %9s | %-28s |\n", r.what.c_str(), rate(r.rocks).c_str(),
+                rate(r.memory).c_str(), rate(r.raw).c_str(), r.target.c_str());
+  std::printf("\nmemory tree vs sorted std::vector, the same %s EAVT keys:\n", rate(static_cast<double>(entities * 8)).c_str());
+  std::printf("| %-28s | %9s | %9s |\n", "per second", "tree", "vector");
+  std::printf("|------------------------------|-----------|-----------|\n");
+  std::printf("| %-28s | %9s | %9s |\n", "random point gets", rate(tv.tree_get).c_str(), rate(tv.vector_get).c_str());
+  std::printf("| %-28s | %9s | %9s |\n", "full scan (keys)", rate(tv.tree_scan).c_str(), rate(tv.vector_scan).c_str());
+  for (const char* p : {"quarry.block-cache.hit-ratio", "rocksdb.block-cache-usage", "rocksdb.block-cache-capacity"}) {
+    auto v = must(rocks_store->property(p), "property");
+    std::printf("%s: %s\n", p, v ? v->c_str() : "(unknown)");
+  }
+  return 0;
+}

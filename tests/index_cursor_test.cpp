@@ -1,0 +1,227 @@
+// DatomCursor's moves and encoded components on both stores: probes with runs, re-seeks in both
+// directions, reverse scans of current, as-of and history views, and bad prefixes. (Random moves
+// against the interval model: index_model_test.cpp.)
+#include <doctest/doctest.h>
+
+#include "codec/value_codec.hpp"
+#include "support/index_stores.hpp"
+#include "support/index_tx.hpp"
+
+using namespace quarry;
+using namespace quarry::testing;
+using index::Db;
+using index::ValueType;
+
+#define STORES MemoryStoreKind, RocksStoreKind
+
+namespace {
+
+struct People {
+  AttrId name, age, friend_;
+  TxId t1, t2;
+};
+
+// t1: people 1..6 with :name and :age, 2 and 4 with a :friend; t2: 3's age 33 -> 34.
+People load(IndexTx& t) {
+  People p;
+  p.name = t.define("name", {.type = ValueType::String});
+  p.age = t.define("age", {.type = ValueType::Long});
+  p.friend_ = t.define("friend", {.type = ValueType::Ref, .many = true});
+  std::vector<Datom> ds;
+  const char* names[] = {"Ann", "Bob", "Cy", "Di", "Ed", "Flo"};
+  for (std::uint64_t e = 1; e <= 6; ++e) {
+    ds.push_back(add(e, p.name, names[e - 1]));
+    ds.push_back(add(e, p.age, static_cast<std::int64_t>(30 + e)));
+  }
+  ds.push_back(add(2, p.friend_, ref(1)));
+  ds.push_back(add(4, p.friend_, ref(1)));
+  p.t1 = t.commit(ds).basis();
+  p.t2 = t.commit({retract(3, p.age, 33), add(3, p.age, 34)}).basis();
+  return p;
+}
+
+std::vector<Datom> forward(index::DatomCursor& c) {
+  std::vector<Datom> out;
+  for (; c.valid(); c.next()) out.push_back(c.datom());
+  REQUIRE(c.status().has_value());
+  return out;
+}
+
+std::vector<Datom> backward(index::DatomCursor& c) {
+  std::vector<Datom> out;
+  for (; c.valid(); c.prev()) out.push_back(c.datom());
+  REQUIRE(c.status().has_value());
+  return out;
+}
+
+index::DatomCursor must_cursor(Result<index::DatomCursor> c) {
+  REQUIRE_MESSAGE(c.has_value(), (c ? "" : c.error().message));
+  return std::move(*c);
+}
+
+}  // namespace
+
+TEST_CASE_TEMPLATE("encoded components are the key's bytes; ids and values decode from them", S, STORES) {
+  TempDir dir;
+  IndexTx t(open_writer<S>(dir));
+  People p = load(t);
+  auto c = must_cursor(t.db().datoms(IndexOrder::Avet, {.a = p.name}));
+  REQUIRE(c.valid());
+  CHECK(c.e() == EntityId{1});
+  CHECK(c.a() == p.name);
+  CHECK(c.tx() == p.t1);
+  CHECK(c.added());
+  std::string e, a, v, tx;
+  keys::append_entity(e, EntityId{1});
+  keys::append_attr(a, p.name);
+  REQUIRE(keys::append_value_component(v, Value("Ann")).has_value());
+  keys::append_tx(tx, p.t1);
+  CHECK(c.encoded_e() == e);
+  CHECK(c.encoded_a() == a);
+  CHECK(c.encoded_v() == v);
+  CHECK(c.encoded_tx() == tx);
+  CHECK(c.encoded_key() == a + v + e);  // Avet: a · v · e
+  auto value = c.v();
+  REQUIRE(value.has_value());
+  CHECK(*value == Value("Ann"));
+  CHECK(c.datom() == Datom{EntityId{1}, p.name, "Ann", p.t1, true});
+
+  // Encoded values compare as the values do (the index order), without decoding.
+  std::string previous(c.encoded_v());
+  for (c.next(); c.valid(); c.next()) {
+    CHECK(previous < c.encoded_v());
+    previous = c.encoded_v();
+  }
+  // VAET's v is the referenced entity, in the compact id form.
+  auto r = must_cursor(t.db().datoms(IndexOrder::Vaet));
+  REQUIRE(r.valid());
+  CHECK(r.encoded_v() == e);
+  CHECK(r.datom().v == ref(1));
+}
+
+TEST_CASE_TEMPLATE("one cursor serves sorted probes, each confined to its run", S, STORES) {
+  TempDir dir;
+  IndexTx t(open_writer<S>(dir));
+  People p = load(t);
+  Db db = t.db();
+  auto c = must_cursor(db.cursor(IndexOrder::Eavt));
+  CHECK_FALSE(c.valid());  // unpositioned until a seek
+
+  // The ages of 1, 3, 5, 9 (none) and 6: each probe sees exactly its entity's :age datom.
+  std::vector<std::pair<std::uint64_t, std::int64_t>> seen;
+  for (std::uint64_t e : {1, 3, 5, 9, 6}) {
+    REQUIRE(c.seek_prefix({.e = EntityId{e}, .a = p.age}).has_value());
+    for (; c.valid(); c.next()) seen.emplace_back(c.e().value, c.datom().v.as<std::int64_t>());
+    REQUIRE(c.status().has_value());
+  }
+  using Seen = std::vector<std::pair<std::uint64_t, std::int64_t>>;
+  CHECK(seen == Seen{{1, 31}, {3, 34}, {5, 35}, {6, 36}});
+
+  // Probes may also go backwards, and by encoded bytes taken from another cursor.
+  auto friends = must_cursor(db.datoms(IndexOrder::Aevt, {.a = p.friend_}));
+  std::vector<std::string> who;  // encoded e of each entity with a friend: 2, 4
+  for (; friends.valid(); friends.next()) who.emplace_back(friends.encoded_e());
+  REQUIRE(who.size() == 2);
+  std::vector<std::string> names;
+  for (auto it = who.rbegin(); it != who.rend(); ++it) {
+    std::string prefix = *it;
+    keys::append_attr(prefix, p.name);
+    c.seek_prefix_encoded(prefix);
+    REQUIRE(c.valid());
+    names.push_back(c.datom().v.as<std::string>());
+    c.next();
+    CHECK_FALSE(c.valid());  // one name each: the run ends
+  }
+  CHECK(names == std::vector<std::string>{"Di", "Bob"});
+
+  // A run can be walked from its last datom backwards; a plain seek drops the run.
+  REQUIRE(c.seek_prefix({.e = EntityId{2}}, true).has_value());
+  auto e2 = backward(c);
+  REQUIRE(e2.size() == 3);
+  CHECK(e2.front().a == p.friend_);
+  CHECK(e2.back().a == p.name);
+  REQUIRE(c.seek({.e = EntityId{2}, .a = p.friend_}).has_value());
+  c.next();  // past 2's last datom into 3's: no run any more
+  REQUIRE(c.valid());
+  CHECK(c.e() == EntityId{3});
+}
+
+TEST_CASE_TEMPLATE("seek_for_prev lands on the last datom at or before a position", S, STORES) {
+  TempDir dir;
+  IndexTx t(open_writer<S>(dir));
+  People p = load(t);
+  auto c = must_cursor(t.db().cursor(IndexOrder::Avet, {.a = p.age}));
+  // The oldest person under 35: the last :age before the run of 35.
+  REQUIRE(c.seek_for_prev({.a = p.age, .v = Value(34)}).has_value());
+  REQUIRE(c.valid());
+  CHECK(c.datom().v == Value(34));
+  CHECK(c.e() == EntityId{4});  // 3 and 4 are both 34: the last of them
+  c.prev();
+  CHECK(c.e() == EntityId{3});
+  REQUIRE(c.seek_for_prev({.a = p.age, .v = Value(30)}).has_value());
+  CHECK_FALSE(c.valid());  // nobody is 30 or younger
+  REQUIRE(c.seek_for_prev({.a = p.age}).has_value());
+  REQUIRE(c.valid());
+  CHECK(c.datom().v == Value(36));  // the end of the whole range
+  c.prev();
+  CHECK(c.datom().v == Value(35));
+}
+
+TEST_CASE_TEMPLATE("reverse scans of current, as-of and history views mirror forward ones", S, STORES) {
+  TempDir dir;
+  IndexTx t(open_writer<S>(dir));
+  People p = load(t);
+  Db db = t.db();
+  for (Db view : {db, db.as_of(p.t1), db.since(p.t1), db.history(), db.as_of(p.t1).history()}) {
+    for (IndexOrder order : {IndexOrder::Eavt, IndexOrder::Aevt, IndexOrder::Avet, IndexOrder::Vaet}) {
+      CAPTURE(index_order_name(order));
+      auto c = must_cursor(view.cursor(order));
+      c.seek_to_first();
+      auto fwd = forward(c);
+      c.seek_to_last();
+      auto back = backward(c);
+      std::reverse(back.begin(), back.end());
+      CHECK(back == fwd);
+    }
+  }
+  // 3's age in the history view: the assertion of 33, its retraction, then 34 — and backwards.
+  auto h = must_cursor(db.history().cursor(IndexOrder::Eavt, {.e = EntityId{3}, .a = p.age}));
+  h.seek_to_last();
+  auto events = backward(h);
+  REQUIRE(events.size() == 3);
+  CHECK(events[0] == Datom{EntityId{3}, p.age, 34, p.t2, true});
+  CHECK(events[1] == Datom{EntityId{3}, p.age, 33, p.t2, false});
+  CHECK(events[2] == Datom{EntityId{3}, p.age, 33, p.t1, true});
+  // Changing direction in the middle of one key's events.
+  h.seek_to_first();
+  h.next();
+  CHECK(h.datom() == events[1]);
+  h.prev();
+  CHECK(h.datom() == events[2]);
+  h.next();
+  h.next();
+  CHECK(h.datom() == events[0]);
+  h.prev();
+  CHECK(h.datom() == events[1]);
+}
+
+TEST_CASE_TEMPLATE("bad prefixes are errors that leave the cursor usable", S, STORES) {
+  TempDir dir;
+  IndexTx t(open_writer<S>(dir));
+  People p = load(t);
+  auto c = must_cursor(t.db().cursor(IndexOrder::Eavt));
+  auto bad = c.seek_prefix({.a = p.name});  // Eavt needs e before a
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().code == ErrorCode::InvalidArgument);
+  CHECK_FALSE(c.valid());
+  CHECK(c.status().has_value());
+  // An attribute id below the system partition names no datom.
+  REQUIRE(c.seek_prefix({.e = EntityId{1}, .a = AttrId{5}}).has_value());
+  CHECK_FALSE(c.valid());
+  REQUIRE(c.seek({.e = EntityId{1}, .a = AttrId{5}}).has_value());
+  REQUIRE(c.valid());
+  CHECK(c.e() == EntityId{1});  // the first datom after where it would be
+  REQUIRE(c.seek_for_prev({.e = EntityId{2}, .a = AttrId{5}}).has_value());
+  REQUIRE(c.valid());
+  CHECK(c.e() == EntityId{1});  // the last datom before where it would be
+}
