@@ -112,6 +112,25 @@ Result<DatomCursor> Db::index_range(AttrId a, const std::optional<Value>& start,
   return detail::open_scan(core_, IndexOrder::Avet, std::move(bounds), scan_view(*this));
 }
 
+Result<std::uint64_t> Db::estimate_avet_range(AttrId a, const std::optional<Value>& start,
+                                              const std::optional<Value>& end) const {
+  std::string attr;
+  keys::append_attr(attr, a);
+  CursorBounds bounds;
+  bounds.lower = attr;
+  if (start)
+    if (auto r = keys::append_value_component(*bounds.lower, *start); !r) return std::unexpected(r.error());
+  if (end) {
+    bounds.upper = attr;
+    if (auto r = keys::append_value_component(*bounds.upper, *end); !r) return std::unexpected(r.error());
+  } else {
+    bounds.upper = keys::prefix_successor(attr);
+  }
+  auto stats = core_->store->range_stats(core_->spaces.current[static_cast<int>(IndexOrder::Avet)], bounds);
+  if (!stats) return std::unexpected(stats.error());
+  return stats->approximate_keys;
+}
+
 Result<DatomPrefix> Db::prefix(IndexOrder order, std::span<const Value> components) const {
   if (components.size() > 3)
     return fail(ErrorCode::InvalidArgument, "at most 3 components for :" + std::string(index_order_name(order)));

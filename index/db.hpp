@@ -64,6 +64,12 @@ class Db {
   [[nodiscard]] std::uint64_t next_system_id() const noexcept;
   // Zeroes for an attribute with no datoms or no such attribute.
   [[nodiscard]] AttrStats attr_stats(AttrId a) const noexcept;
+  // About how many current AVET datoms of `a` have values in [start, end) (absent bounds are
+  // open), from the store's size figures without reading the range: exact on the memory store
+  // (O(log n)), RocksDB's approximate sizes (SST metadata; may lag recent writes) otherwise. Counts
+  // the store's current state, not this view's. For the planner's estimates only.
+  [[nodiscard]] Result<std::uint64_t> estimate_avet_range(AttrId a, const std::optional<Value>& start,
+                                                         const std::optional<Value>& end) const;
 
   // ---- views ----
   // as_of(t) of an as-of view keeps the earlier t; since(t) of a since view keeps the later t.

@@ -195,6 +195,13 @@ TEST_CASE("limits: max_rows, deadline and cancel stop a query") {
   auto r = quarry::q(product, {db.db()}, {.cancel = &cancel});
   REQUIRE(r.has_value());
   CHECK(r->value.as<quarry::Set>().items.size() == 90000);
+  // The memory budget: 90,000 rows of 2 cells do not fit in 1 MiB of cells (32,768), so the product
+  // stops early with :query/limit; with the default budget the same query runs.
+  auto small = quarry::q(product, {db.db()}, {.max_bytes = 1 << 20});
+  REQUIRE(!small.has_value());
+  CHECK(small.error().to_edn().find(":query/limit") != std::string::npos);
+  CHECK(small.error().message.find("memory budget") != std::string::npos);
+  CHECK(run(db.db(), "[:find (count ?a) . :where [?a :n _]]", {}, {.max_bytes = 1 << 20}) == "300");
 }
 
 TEST_CASE("explain: index choice and order from what is bound") {

@@ -12,6 +12,12 @@ Result<void> Context::check_interrupt() const {
   return {};
 }
 
+Result<void> Context::byte_limit_error(std::size_t rows, std::size_t columns) const {
+  return fail(ErrorCode::QueryLimit, "an intermediate relation of " + std::to_string(rows) + " rows x " +
+                                         std::to_string(columns) + " columns grew past the query's memory budget of " +
+                                         std::to_string(limits_.max_bytes >> 20) + " MiB (QueryOptions::max_bytes)");
+}
+
 Result<void> Context::row_limit_error() const {
   return fail(ErrorCode::QueryLimit, "an intermediate relation grew past " + std::to_string(limits_.max_rows) +
                                          " rows (Limits::max_rows)");

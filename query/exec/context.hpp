@@ -6,6 +6,7 @@
 // number of rows (or datoms) they have just handled; it costs an addition unless a check is due.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -27,7 +28,8 @@ class RuleRuntime;  // query/rules/rules.cpp: the tables of rule evaluation in p
 
 class Context : public Scope {
  public:
-  explicit Context(const Limits& limits) : limits_(limits) {}
+  explicit Context(const Limits& limits)
+      : limits_(limits), max_cells_(limits.max_bytes / sizeof(Value)) {}
 
   // Deadline and cancel flag: :query/timeout, :query/cancelled.
   [[nodiscard]] Result<void> check_interrupt() const;
@@ -43,6 +45,16 @@ class Context : public Scope {
     if (rows <= limits_.max_rows) return {};  // inline: operators call this per row
     return row_limit_error();
   }
+  // Both limits for a relation of `rows` rows of `columns` cells: :query/limit past max_rows or
+  // past max_bytes of cells.
+  [[nodiscard]] Result<void> check_rows(std::size_t rows, std::size_t columns) const {
+    if (fits(rows, columns)) return {};
+    return rows > limits_.max_rows ? row_limit_error() : byte_limit_error(rows, columns);
+  }
+  // Whether such a relation is within both limits (operators stop filling one that is not).
+  [[nodiscard]] bool fits(std::size_t rows, std::size_t columns) const noexcept {
+    return rows <= limits_.max_rows && rows * std::max<std::size_t>(columns, 1) <= max_cells_;
+  }
   [[nodiscard]] std::uint64_t max_rows() const noexcept { return limits_.max_rows; }
 
   RuleRuntime* rule_runtime = nullptr;   // set while rule bodies are evaluated
@@ -50,8 +62,10 @@ class Context : public Scope {
 
  private:
   [[nodiscard]] Result<void> row_limit_error() const;
+  [[nodiscard]] Result<void> byte_limit_error(std::size_t rows, std::size_t columns) const;
   static constexpr std::uint64_t kTickInterval = 4096;
   const Limits& limits_;
+  std::uint64_t max_cells_;
   std::uint64_t ticks_ = 0;
   std::uint64_t next_check_ = 0;
 };

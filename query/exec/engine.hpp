@@ -36,6 +36,10 @@ struct Limits {
   const std::atomic<bool>* cancel = nullptr;
   // Largest intermediate relation (rows) a query may build: beyond it, :query/limit.
   std::uint64_t max_rows = 50'000'000;
+  // Largest intermediate relation in bytes of cells (rows x columns x sizeof(Value); strings and
+  // other heap parts not counted): beyond it, :query/limit. A cross product of a few columns
+  // reaches it long before max_rows, and long before the process runs out of memory.
+  std::uint64_t max_bytes = std::uint64_t{2} << 30;
 };
 
 struct QueryOutput {

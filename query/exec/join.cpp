@@ -66,9 +66,9 @@ Result<Relation> hash_join(Context& ctx, const Relation& a, const Relation& b) {
     // Work is counted in rows emitted as well as rows probed: with few shared columns one probe
     // row can emit thousands, and a cancel or deadline must still be noticed promptly.
     if (auto t = ctx.tick(1 + out.size() - before); !t) return std::unexpected(t.error());
-    if (auto c = ctx.check_rows(out.size()); !c) return std::unexpected(c.error());
+    if (auto c = ctx.check_rows(out.size(), out.arity()); !c) return std::unexpected(c.error());
   }
-  if (auto c = ctx.check_rows(out.size()); !c) return std::unexpected(c.error());
+  if (auto c = ctx.check_rows(out.size(), out.arity()); !c) return std::unexpected(c.error());
   return out;
 }
 

@@ -110,7 +110,7 @@ Result<void> apply_or(Context& ctx, Bindings& bindings, const Or& clause) {
     if (!rows) return std::unexpected(rows.error());
     for (std::size_t r = 0; r < rows->size(); ++r)
       if (seen.insert(rows->row(r))) united.add_row(rows->row(r));
-    if (auto c = ctx.check_rows(united.size()); !c) return c;
+    if (auto c = ctx.check_rows(united.size(), united.arity()); !c) return c;
   }
   if (*i < 0) return bindings.join(ctx, std::move(united));
   auto joined = hash_join(ctx, bindings.relations()[static_cast<std::size_t>(*i)], united);

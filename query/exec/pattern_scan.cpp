@@ -117,13 +117,26 @@ std::optional<Value> index_value(const index::AttrSchema& attr, const Value& v) 
   return v;
 }
 
-// Calls f(datom) for each datom of the index read; f returns false to stop early.
+// The datom at the cursor, for a reader that may not need its value: with need_v false, `light`
+// gets the ids and the added flag from the key and a nil v, and no value is decoded.
+const Datom& at_cursor(const index::DatomCursor& cursor, bool need_v, Datom& light) {
+  if (need_v) return cursor.datom();
+  light.e = cursor.e();
+  light.a = cursor.a();
+  light.tx = cursor.tx();
+  light.added = cursor.added();
+  return light;
+}
+
+// Calls f(datom) for each datom of the index read; f returns false to stop early. need_v: f
+// reads the datom's value (else it gets a nil v, see at_cursor).
 template <class F>
-Result<void> read_index(Context& ctx, Result<index::DatomCursor> cursor, F&& f) {
+Result<void> read_index(Context& ctx, Result<index::DatomCursor> cursor, bool need_v, F&& f) {
   if (!cursor) return std::unexpected(cursor.error());
   std::size_t n = 0;
+  Datom light;
   for (; cursor->valid(); cursor->next()) {
-    if (!f(cursor->datom())) break;
+    if (!f(at_cursor(*cursor, need_v, light))) break;
     if (++n == 1024) {
       n = 0;
       if (auto t = ctx.tick(1024); !t) return std::unexpected(t.error());
@@ -131,6 +144,41 @@ Result<void> read_index(Context& ctx, Result<index::DatomCursor> cursor, F&& f) 
   }
   if (auto t = ctx.tick(n); !t) return std::unexpected(t.error());
   return cursor->status();
+}
+
+// Calls f(datom) for each datom of the cursor's current run (after a seek_prefix); f returns false
+// to stop early. Leaves status() to the caller (the cursor is reused for the next probe).
+template <class F>
+Result<void> read_run(Context& ctx, index::DatomCursor& cursor, bool need_v, F&& f) {
+  std::size_t n = 0;
+  Datom light;
+  for (; cursor.valid(); cursor.next()) {
+    if (!f(at_cursor(cursor, need_v, light))) break;
+    ++n;
+  }
+  if (auto t = ctx.tick(n); !t) return std::unexpected(t.error());
+  return cursor.status();
+}
+
+// The order of two lookup prefixes in `order`'s component order (absent components first).
+int prefix_order(IndexOrder order, const index::DatomPrefix& x, const index::DatomPrefix& y) {
+  auto ids = [](const auto& p, const auto& q) -> int {
+    if (p.has_value() != q.has_value()) return p.has_value() ? 1 : -1;
+    if (!p) return 0;
+    return p->value < q->value ? -1 : (q->value < p->value ? 1 : 0);
+  };
+  auto vals = [](const std::optional<Value>& p, const std::optional<Value>& q) -> int {
+    if (p.has_value() != q.has_value()) return p.has_value() ? 1 : -1;
+    return p ? compare(*p, *q) : 0;
+  };
+  const int e = ids(x.e, y.e), a = ids(x.a, y.a), v = vals(x.v, y.v);
+  switch (order) {
+    case IndexOrder::Eavt: return e ? e : (a ? a : v);
+    case IndexOrder::Aevt: return a ? a : (e ? e : v);
+    case IndexOrder::Avet: return a ? a : (v ? v : e);
+    case IndexOrder::Vaet: return v ? v : (a ? a : e);
+  }
+  return 0;
 }
 
 // How the datoms of one read are checked and turned into new columns.
@@ -143,6 +191,21 @@ struct Matcher {
   std::vector<std::pair<int, int>> key;        // (pos, column): the hash-join key (scan mode)
   std::vector<Value> fresh;                    // new columns' values of the current datom
 
+  // Whether any check or new column reads the datom's value (else it need not be decoded).
+  bool uses_v() const {
+    auto is_v = [](int pos) { return pos == 2; };
+    for (const auto& [pos, c] : consts)
+      if (is_v(pos)) return true;
+    for (const auto& [pos, earlier] : same)
+      if (is_v(pos) || is_v(earlier)) return true;
+    for (int pos : new_pos)
+      if (is_v(pos)) return true;
+    for (const auto& [pos, col] : row_check)
+      if (is_v(pos)) return true;
+    for (const auto& [pos, col] : key)
+      if (is_v(pos)) return true;
+    return false;
+  }
   bool datom_ok(const Datom& d, AttrNames& names) const {
     for (const auto& [pos, c] : consts)
       if (!datom_equals(pos, d, *c, names)) return false;
@@ -209,6 +272,7 @@ Result<void> scan(Context& ctx, const ResolvedPattern& rp, const Access& access,
                   const Matcher& m, AttrNames& names, F&& f) {
   const index::Db& db = *rp.source->db;
   const ValueRange range = scan_range(logical_range);
+  const bool need_v = m.uses_v() || range.last.has_value();
   auto each = [&](const Datom& d) {
     if (range.last && rp.attr && compare(datom_value(kV, d, names), *range.last) > 0) return false;
     return !m.datom_ok(d, names) || f(d);
@@ -218,7 +282,7 @@ Result<void> scan(Context& ctx, const ResolvedPattern& rp, const Access& access,
     for (const index::AttrSchema& attr : db.schema().attrs()) {
       auto v = index_value(attr, qv);
       if (!v) continue;
-      if (auto r = read_index(ctx, db.datoms(IndexOrder::Avet, {.a = attr.id, .v = std::move(*v)}), each); !r)
+      if (auto r = read_index(ctx, db.datoms(IndexOrder::Avet, {.a = attr.id, .v = std::move(*v)}), need_v, each); !r)
         return r;
     }
     return {};
@@ -227,7 +291,7 @@ Result<void> scan(Context& ctx, const ResolvedPattern& rp, const Access& access,
     std::optional<Value> start = range.start, end = range.end;
     if (start && rp.attr->is_ref()) start = index_value(*rp.attr, *start);
     if (end && rp.attr->is_ref()) end = index_value(*rp.attr, *end);
-    return read_index(ctx, db.index_range(rp.attr->id, start, end), each);
+    return read_index(ctx, db.index_range(rp.attr->id, start, end), need_v, each);
   }
   index::DatomPrefix prefix;
   if (rp.e) prefix.e = rp.e;
@@ -235,7 +299,7 @@ Result<void> scan(Context& ctx, const ResolvedPattern& rp, const Access& access,
   if (rp.v && prefix.a && (access.order == IndexOrder::Avet || (access.order == IndexOrder::Eavt && rp.e)))
     prefix.v = rp.v;
   if (access.order == IndexOrder::Aevt && prefix.v) prefix.v.reset();
-  return read_index(ctx, db.datoms(access.order, prefix), each);
+  return read_index(ctx, db.datoms(access.order, prefix), need_v, each);
 }
 
 PrefixCover scan_cover(const ResolvedPattern& rp, const Access& access) {
@@ -256,10 +320,10 @@ Result<void> scan_new(Context& ctx, Bindings& bindings, const ResolvedPattern& r
   auto r = scan(ctx, rp, access, range, m, names, [&](const Datom& d) {
     for (int pos : m.new_pos) out.push(datom_value(pos, d, names));
     out.end_row();
-    return out.size() <= ctx.max_rows();
+    return ctx.fits(out.size(), out.arity());
   });
   if (!r) return r;
-  if (auto c = ctx.check_rows(out.size()); !c) return c;
+  if (auto c = ctx.check_rows(out.size(), out.arity()); !c) return c;
   if (!distinct_matches(rp)) out.dedup();
   return bindings.join(ctx, std::move(out));
 }
@@ -288,10 +352,10 @@ Result<Relation> scan_join(Context& ctx, const Relation& bound, const ResolvedPa
       for (const Value& v : m.fresh) out.push(v);
       out.end_row();
     });
-    return out.size() <= ctx.max_rows();
+    return ctx.fits(out.size(), out.arity());
   });
   if (!r) return std::unexpected(r.error());
-  if (auto c = ctx.check_rows(out.size()); !c) return std::unexpected(c.error());
+  if (auto c = ctx.check_rows(out.size(), out.arity()); !c) return std::unexpected(c.error());
   if (!distinct_matches(rp)) out.dedup();
   return out;
 }
@@ -325,6 +389,7 @@ Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedP
     cover.v = access.order == IndexOrder::Avet;
   }
   Matcher m = make_matcher(rp, &bound, access, cover);
+  const bool need_v = m.uses_v();
   std::vector<std::string> vars = bound.vars();
   vars.insert(vars.end(), m.new_vars.begin(), m.new_vars.end());
   Relation out(std::move(vars));
@@ -332,12 +397,20 @@ Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedP
   for (const std::string& v : access.probe_vars) probe_cols.push_back(bound.column(v));
   RowIndex groups(bound, probe_cols);
 
+  // One lookup per distinct binding: its prefix from constants and the binding. A binding that
+  // cannot be an index term (a string bound in e position, an unknown attribute) matches nothing.
+  struct Probe {
+    std::uint32_t leader = 0;
+    index::DatomPrefix prefix;
+    const index::AttrSchema* attr = nullptr;
+    const Value* v_query = nullptr;  // per_attribute: the value looked up under each attribute
+  };
+  std::vector<Probe> probes;
+  probes.reserve(groups.group_leaders().size());
   for (std::uint32_t leader : groups.group_leaders()) {
     auto lrow = bound.row(leader);
-    // The lookup's prefix from constants and this binding; a binding that cannot be an index
-    // term (a string bound in e position, an unknown attribute) matches nothing.
-    index::DatomPrefix prefix;
-    const index::AttrSchema* attr = rp.attr;
+    Probe probe{.leader = leader, .prefix = {}, .attr = rp.attr, .v_query = nullptr};
+    index::DatomPrefix& prefix = probe.prefix;
     if (e_p) {
       const Value& ev = lrow[static_cast<std::size_t>(e_col)];
       auto e = as_entity(ev);
@@ -354,14 +427,44 @@ Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedP
     if (a_p) {
       // An attribute variable holds an ident, or an attribute's entity id (bound in e position).
       const Value& av = lrow[static_cast<std::size_t>(a_col)];
-      attr = nullptr;
-      if (const Keyword* k = av.get_if<Keyword>()) attr = db.schema().find(*k);
+      probe.attr = nullptr;
+      if (const Keyword* k = av.get_if<Keyword>()) probe.attr = db.schema().find(*k);
       else if (const auto* n = av.get_if<std::int64_t>(); n && *n > 0)
-        attr = db.schema().find(AttrId{static_cast<std::uint64_t>(*n)});
-      if (!attr) continue;
+        probe.attr = db.schema().find(AttrId{static_cast<std::uint64_t>(*n)});
+      if (!probe.attr) continue;
     }
-    const Value* v_query = v_p ? &lrow[static_cast<std::size_t>(v_col)]
-                               : (vs.kind == PatternSlot::Kind::Const ? &vs.value : nullptr);
+    probe.v_query = v_p ? &lrow[static_cast<std::size_t>(v_col)]
+                        : (vs.kind == PatternSlot::Kind::Const ? &vs.value : nullptr);
+    if (!access.per_attribute) {
+      if (cover.a) prefix.a = probe.attr->id;
+      if (cover.v && probe.v_query) {
+        auto v = index_value(*probe.attr, *probe.v_query);
+        if (!v && probe.attr->is_ref() && names_entity_indirectly(*probe.v_query)) {
+          auto resolved = resolve_entity_ref(db, *probe.v_query);
+          if (!resolved) return std::unexpected(resolved.error());
+          v = Value(**resolved);
+        }
+        if (!v) continue;
+        prefix.v = std::move(*v);
+      }
+    }
+    probes.push_back(std::move(probe));
+  }
+  // In index order, so that the one cursor's re-seeks all move forward.
+  if (!access.per_attribute) {
+    std::sort(probes.begin(), probes.end(), [&](const Probe& x, const Probe& y) {
+      return prefix_order(access.order, x.prefix, y.prefix) < 0;
+    });
+  }
+
+  std::optional<index::DatomCursor> cursor;
+  if (!access.per_attribute) {
+    auto c = db.cursor(access.order);
+    if (!c) return std::unexpected(c.error());
+    cursor.emplace(std::move(*c));
+  }
+  for (const Probe& probe : probes) {
+    const std::uint32_t leader = probe.leader;
     auto each = [&](const Datom& d) {
       if (!m.datom_ok(d, names)) return true;
       bool filled = false;
@@ -377,34 +480,26 @@ Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedP
         for (const Value& v : m.fresh) out.push(v);
         out.end_row();
       });
-      return out.size() <= ctx.max_rows();
+      return ctx.fits(out.size(), out.arity());
     };
     Result<void> r;
     if (access.per_attribute) {
       for (const index::AttrSchema& a : db.schema().attrs()) {
-        auto v = index_value(a, *v_query);
+        auto v = index_value(a, *probe.v_query);
         if (!v) continue;
-        r = read_index(ctx, db.datoms(IndexOrder::Avet, {.a = a.id, .v = std::move(*v)}), each);
+        r = read_index(ctx, db.datoms(IndexOrder::Avet, {.a = a.id, .v = std::move(*v)}), need_v, each);
         if (!r) break;
       }
     } else {
-      if (cover.a) prefix.a = attr->id;
-      if (cover.v && v_query) {
-        auto v = index_value(*attr, *v_query);
-        if (!v && attr->is_ref() && names_entity_indirectly(*v_query)) {
-          auto resolved = resolve_entity_ref(db, *v_query);
-          if (!resolved) return std::unexpected(resolved.error());
-          v = Value(**resolved);
-        }
-        if (!v) continue;
-        prefix.v = std::move(*v);
-      }
-      r = read_index(ctx, db.datoms(access.order, prefix), each);
+      r = cursor->seek_prefix(probe.prefix);
+      if (r) r = read_run(ctx, *cursor, need_v, each);
     }
     if (!r) return std::unexpected(r.error());
     if (auto t = ctx.tick(kSeekCost); !t) return std::unexpected(t.error());
-    if (auto c = ctx.check_rows(out.size()); !c) return std::unexpected(c.error());
+    if (auto c = ctx.check_rows(out.size(), out.arity()); !c) return std::unexpected(c.error());
   }
+  if (cursor)
+    if (auto st = cursor->status(); !st) return std::unexpected(st.error());
   if (!distinct_matches(rp)) out.dedup();
   return out;
 }

@@ -159,10 +159,10 @@ Result<void> apply_function(Context& ctx, Bindings& bindings, const FunctionCall
     }
     if ((r & 1023) == 1023) {
       if (auto t = ctx.tick(1024); !t) return t;
-      if (auto c = ctx.check_rows(out.size()); !c) return c;
+      if (auto c = ctx.check_rows(out.size(), out.arity()); !c) return c;
     }
   }
-  if (auto c = ctx.check_rows(out.size()); !c) return c;
+  if (auto c = ctx.check_rows(out.size(), out.arity()); !c) return c;
   // A collection result may repeat a value.
   if (!std::holds_alternative<BindScalar>(clause.binding.form)) out.dedup();
   if (*i < 0) return bindings.join(ctx, std::move(out));

@@ -4,6 +4,7 @@
 #include "codec/edn_printer.hpp"
 #include "index/entity_ref.hpp"
 #include "query/plan/pattern.hpp"
+#include "query/plan/range_filter.hpp"
 
 namespace quarry::query {
 namespace {
@@ -138,6 +139,20 @@ double estimate(const ResolvedPattern& rp, bool e, bool a, bool v) {
   return rp.total_datoms;
 }
 
+// Expected datoms of an AVET range scan of rp's attribute: the store's size figures for the range
+// the scan reads (plan/range_filter.hpp's scan_range); a fixed share of `all` (the attribute's
+// datoms) when the store cannot tell.
+double range_rows(const ResolvedPattern& rp, const ValueRange& range, double all) {
+  const ValueRange scan = scan_range(range);
+  const std::optional<Value>& end = scan.end ? scan.end : scan.last;
+  auto n = rp.source->db->estimate_avet_range(rp.attr->id, scan.start, end);
+  if (!n) {
+    const bool two_sided = range.start && (range.end || range.last);
+    return all * (two_sided ? 0.2 : 0.4);
+  }
+  return std::clamp(static_cast<double>(*n), 1.0, std::max(1.0, all));
+}
+
 bool is_bound_var(const PatternSlot& s, const BoundRows& bound) {
   return s.kind == PatternSlot::Kind::Var && bound(s.var).has_value();
 }
@@ -159,8 +174,7 @@ Access choose_access(const ResolvedPattern& rp, const BoundRows& bound, const Va
   } else if (a_c && range.any() && rp.slots[2].kind == PatternSlot::Kind::Var && !bound(rp.slots[2].var)) {
     scan.order = IndexOrder::Avet;
     scan.range = true;
-    const bool two_sided = range.start && (range.end || range.last);
-    scan_rows *= two_sided ? 0.2 : 0.4;
+    scan_rows = range_rows(rp, range, scan_rows);
   } else if (a_c) {
     scan.order = IndexOrder::Aevt;
   } else if (v_c) {

@@ -85,9 +85,13 @@ struct FindElem {
 struct Query {
   std::vector<FindElem> find{};
   std::vector<Clause> where{};
+  // Optional `:in $ [in_var ...]`, bound to in_values: lookup refs [:attr value] naming entities.
+  std::string in_var{};
+  std::vector<Value> in_values{};
   [[nodiscard]] std::string edn() const {
     std::string s = "[:find";
     for (const auto& f : find) s += " " + f.edn();
+    if (!in_var.empty()) s += " :in $ [" + in_var + " ...]";
     s += " :where";
     for (const auto& c : where) s += " " + c.edn();
     return s + "]";
@@ -108,8 +112,29 @@ class Evaluator {
   }
 
   // The query's result as Quarry returns a relation: a set of vectors.
+  // Lookup-ref inputs are resolved to the entities holding the value (a ref naming none is left
+  // out) and given back as written in the result, as DataScript does.
   [[nodiscard]] Value result(const Query& q) const {
-    const std::set<Env> envs = run(q.where, {Env{}});
+    std::set<Env> start;
+    std::map<Value, Value> given;  // entity id -> the lookup ref as written
+    if (q.in_var.empty()) start.insert(Env{});
+    for (const Value& ref : q.in_values) {
+      const auto& items = ref.as<Vector>().items;
+      for (const Fact& f : facts_)
+        if (f.added && f.a == items[0] && f.v == items[1]) {
+          start.insert(Env{{q.in_var, f.e}});
+          given[f.e] = ref;
+        }
+    }
+    std::set<Env> envs = run(q.where, std::move(start));
+    if (!q.in_var.empty()) {
+      std::set<Env> shown;
+      for (Env env : envs) {
+        env[q.in_var] = given.at(env.at(q.in_var));
+        shown.insert(std::move(env));
+      }
+      envs = std::move(shown);
+    }
     bool has_aggregate = false;
     for (const auto& f : q.find) has_aggregate = has_aggregate || !f.aggregate.empty();
     std::vector<Value> rows;
@@ -188,8 +213,22 @@ class Evaluator {
     return t.kind == Term::Var ? env.at(t.var) : t.constant;
   }
 
+  // Comparisons as the built-ins make them: numbers by numeric value (1 = 1.0, -0.0 = 0.0), other
+  // values in Quarry's order.
+  static int query_order(const Value& a, const Value& b) {
+    auto number = [](const Value& v, double& out) {
+      if (const auto* n = v.get_if<std::int64_t>()) out = static_cast<double>(*n);
+      else if (const auto* d = v.get_if<double>()) out = *d;
+      else return false;
+      return true;
+    };
+    double x = 0, y = 0;
+    if (number(a, x) && number(b, y)) return x < y ? -1 : (y < x ? 1 : 0);
+    return compare(a, b);
+  }
+
   static bool holds(const std::string& op, const Value& a, const Value& b) {
-    const int c = compare(a, b);
+    const int c = query_order(a, b);
     if (op == "<") return c < 0;
     if (op == ">") return c > 0;
     if (op == "<=") return c <= 0;
