@@ -17,6 +17,7 @@
 //     --no-datascript    leave DataScript out
 //     --node PATH        the node binary (default: node on PATH)
 //     --sqlite-memory    SQLite in memory instead of a temporary file
+//     --sqlite-plans     print SQLite's EXPLAIN QUERY PLAN for each case before its row
 //
 // Systems:
 //   Quarry memory / RocksDB   quarry::q through the public API; RocksDB in a temporary directory,
@@ -78,6 +79,7 @@ struct Settings {
   bool datascript = true;
   std::string node = "node";
   bool sqlite_memory = false;
+  bool sqlite_plans = false;
 };
 
 [[noreturn]] void mismatch(const std::string& name, const std::string& system, const std::string& what) {
@@ -519,6 +521,15 @@ Measure measure_quarry(const Case& c, const Db& db, const Value& query, const st
   return {.median_ms = t.median_ms};
 }
 
+void print_sqlite_plan(const Case& c, SqliteEav& db) {
+  if (c.sql.empty()) return;
+  Statement explain(db.handle(), "EXPLAIN QUERY PLAN " + c.sql, db.attrs());
+  std::printf("  SQLite plan of %s:", c.name.c_str());
+  const Value plan = explain.rows(c.sql_args);
+  for (const Value& row : plan.as<Vector>().items) std::printf(" [%s]", row.as<Vector>().items.back().as<std::string>().c_str());
+  std::printf("\n");
+}
+
 Measure measure_sqlite(const Case& c, SqliteEav& db, int runs, Checks& checks) {
   if (c.sql.empty()) return {.note = "-"};
   Statement statement(db.handle(), c.sql, db.attrs());
@@ -590,7 +601,8 @@ std::string ms_text(const std::optional<double>& ms) {
 std::string ratio_text(const std::optional<double>& a, const std::optional<double>& b) {
   if (!a || !b || *b <= 0) return "-";
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f", *a / *b);
+  const double r = *a / *b;
+  std::snprintf(buf, sizeof buf, r < 10 ? "%.2f" : r < 100 ? "%.1f" : "%.0f", r);
   return buf;
 }
 
@@ -615,6 +627,7 @@ int main(int argc, char** argv) {
     else if (a == "--orders") s.orders = true;
     else if (a == "--no-datascript") s.datascript = false;
     else if (a == "--sqlite-memory") s.sqlite_memory = true;
+    else if (a == "--sqlite-plans") s.sqlite_plans = true;
     else if (a.starts_with("--")) {
       std::fprintf(stderr, "unknown option %s (see the comment at the top of bench/compare_bench.cpp)\n", argv[i]);
       return 1;
@@ -669,6 +682,7 @@ int main(int argc, char** argv) {
   std::vector<Row> rows;
   for (const Case& c : cases) {
     Checks checks = checks_for(c);
+    if (s.sqlite_plans) print_sqlite_plan(c, *sqlite.dbs.at(c.db));
     Row row{.name = c.name};
     row.mem = measure_quarry(c, memory.dbs.at(c.db), c.query, "Quarry memory", s.runs, checks);
     row.rocks = measure_quarry(c, rocks.dbs.at(c.db), c.query, "Quarry RocksDB", s.runs, checks);
