@@ -50,6 +50,8 @@
 
 #include "bench/bench_edn.hpp"
 #include "bench/bench_timing.hpp"
+#include "bench/clause_orders.hpp"
+#include "bench/datascript_runner.hpp"
 #include "bench/people_gen.hpp"
 #include "bench/sqlite_eav.hpp"
 #include "bench/sqlite_queries.hpp"
@@ -330,116 +332,19 @@ void load(SqliteStores& stores, const Data& data, bool in_memory) {
 }
 
 // ------------------------------------------------------------------------------------------------
-// DataScript: bench/datascript_bench.mjs under node, reporting through one EDN map.
+// DataScript: the same datasets (as files) and query texts, through bench/datascript_runner.hpp.
 
-struct DataScriptResults {
-  std::string note{};  // why the column is empty, or the version that ran
-  bool ran = false;
-  std::map<std::string, double> median_ms{}, min_ms{};
-  std::map<std::string, std::size_t> count{};
-  std::map<std::string, std::string> error{};
-  std::map<std::string, double> load_ms{};
-};
-
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') (out += '\\') += ch;
-    else if (c == '\n') out += "\\n";
-    else if (c == '\t') out += "\\t";
-    else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else out += ch;
-  }
-  return out + "\"";
-}
-
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (const char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-double number_of(const Value& v) {
-  return v.is<double>() ? v.as<double>() : static_cast<double>(v.as<std::int64_t>());
-}
-
-DataScriptResults run_datascript(const Data& data, const std::vector<Case>& cases, const Settings& s, const fs::path& scratch) {
-  DataScriptResults out;
-  const fs::path script = fs::path(QUARRY_BENCH_SOURCE_DIR) / "datascript_bench.mjs";
-  if (std::system(("command -v " + shell_quote(s.node) + " >/dev/null 2>&1").c_str()) != 0) {
-    out.note = "DataScript left out: no `" + s.node + "` on PATH (install node, then bench/setup-datascript)";
-    return out;
-  }
-  if (!fs::exists(script)) {
-    out.note = "DataScript left out: " + script.string() + " not found";
-    return out;
-  }
-  std::string manifest = "{\"runs\": " + std::to_string(s.runs) + ",\n \"schema\": " + json_string((s.data_dir / "schema.edn").string()) +
-                         ",\n \"datasets\": [";
-  bool first = true;
-  for (const Dataset& ds : data.datasets) {
-    manifest += std::string(first ? "" : ",\n   ") + "{\"name\": " + json_string(ds.name) +
-                ", \"base\": " + (ds.base.empty() ? "null" : json_string(ds.base)) + ", \"files\": [";
-    for (std::size_t i = 0; i < ds.files.size(); ++i) manifest += (i ? ", " : "") + json_string(ds.files[i].string());
-    manifest += "]}";
-    first = false;
-  }
-  manifest += "],\n \"cases\": [";
-  first = true;
+DataScriptResults datascript_results(const Data& data, const std::vector<Case>& cases, const Settings& s, const fs::path& scratch) {
+  DataScriptRun run{.node = s.node, .script = fs::path(QUARRY_BENCH_SOURCE_DIR) / "datascript_bench.mjs", .runs = s.runs,
+                    .schema = s.data_dir / "schema.edn", .scratch = scratch};
+  for (const Dataset& ds : data.datasets) run.datasets.push_back({.name = ds.name, .base = ds.base, .files = ds.files});
   for (const Case& c : cases) {
     if (c.closure) continue;  // did not finish in 600 s in DataScript (bench-data/README.md)
-    manifest += std::string(first ? "" : ",\n   ") + "{\"name\": " + json_string(c.name) + ", \"db\": " + json_string(c.db) +
-                ", \"query\": " + json_string(c.query_text) + ", \"args\": [";
-    for (std::size_t i = 0; i < c.args.size(); ++i) manifest += (i ? ", " : "") + json_string(to_edn(c.args[i]));
-    manifest += "]}";
-    first = false;
+    DataScriptCase dc{.name = c.name, .db = c.db, .query_edn = c.query_text};
+    for (const Value& a : c.args) dc.args_edn.push_back(to_edn(a));
+    run.cases.push_back(std::move(dc));
   }
-  manifest += "]}\n";
-  const fs::path manifest_path = scratch / "datascript-manifest.json";
-  std::ofstream(manifest_path) << manifest;
-
-  // Large heaps for the 2,000,000-datom mode; stderr (progress) goes straight to ours.
-  const std::string command = shell_quote(s.node) + " --max-old-space-size=12288 " + shell_quote(script.string()) + " " +
-                              shell_quote(manifest_path.string());
-  std::printf("(DataScript: %s)\n", command.c_str());
-  std::fflush(stdout);
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) {
-    out.note = "DataScript left out: cannot start node";
-    return out;
-  }
-  std::string text;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) text.append(buf, n);
-  const int status = pclose(pipe);
-  auto parsed = read_edn(text);
-  if (status != 0 || !parsed || !parsed->is<Map>()) {
-    out.note = "DataScript left out: the node script failed (status " + std::to_string(status) + "): " + text.substr(0, 300);
-    return out;
-  }
-  if (const Value* skipped = lookup(*parsed, "skipped")) {
-    out.note = "DataScript left out: " + skipped->as<std::string>();
-    return out;
-  }
-  out.ran = true;
-  out.note = "DataScript " + lookup(*parsed, "datascript")->as<std::string>() + " under node";
-  for (const auto& [k, v] : lookup(*parsed, "load")->as<Map>().entries) out.load_ms[k.as<std::string>()] = number_of(v);
-  for (const auto& [k, v] : lookup(*parsed, "cases")->as<Map>().entries) {
-    const std::string name = k.as<std::string>();
-    if (const Value* e = lookup(v, "error")) {
-      out.error[name] = e->as<std::string>();
-      continue;
-    }
-    out.count[name] = static_cast<std::size_t>(lookup(v, "count")->as<std::int64_t>());
-    out.median_ms[name] = number_of(*lookup(v, "median"));
-    out.min_ms[name] = number_of(*lookup(v, "min"));
-  }
-  return out;
+  return quarry::bench::run_datascript(run);
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -545,57 +450,10 @@ Measure measure_sqlite(const Case& c, SqliteEav& db, int runs, Checks& checks) {
   return {.median_ms = t.median_ms};
 }
 
-// ------------------------------------------------------------------------------------------------
-// Clause orders: the :where clauses of a query permuted.
-
-struct Ordering {
-  Value query{};
-  std::vector<std::size_t> order{};  // order[i] = the written position of the i-th clause
-};
-
-// Every order of the :where clauses when there are at most 5 (120 orders), else the written and
-// the reversed order. Nothing when the query has fewer than 2 clauses.
-std::vector<Ordering> clause_orders(const Value& query) {
-  const auto& items = query.as<Vector>().items;
-  const Value where = Value::keyword("where");
-  std::size_t begin = items.size();
-  for (std::size_t i = 0; i < items.size(); ++i)
-    if (items[i] == where) begin = i + 1;
-  std::size_t end = begin;
-  while (end < items.size() && !items[end].is<Keyword>()) ++end;
-  const std::size_t n = end - begin;
-  std::vector<Ordering> out;
-  if (begin >= items.size() || n < 2) return out;
-  std::vector<std::size_t> order(n);
-  std::iota(order.begin(), order.end(), 0);
-  auto emit = [&] {
-    Vector v;
-    v.items.assign(items.begin(), items.begin() + static_cast<std::ptrdiff_t>(begin));
-    for (const std::size_t i : order) v.items.push_back(items[begin + i]);
-    v.items.insert(v.items.end(), items.begin() + static_cast<std::ptrdiff_t>(end), items.end());
-    out.push_back({Value(std::move(v)), order});
-  };
-  if (n <= 5) {
-    do emit();
-    while (std::next_permutation(order.begin(), order.end()));
-  } else {
-    emit();
-    std::reverse(order.begin(), order.end());
-    emit();
-  }
-  return out;
-}
-
-std::string order_text(const std::vector<std::size_t>& order) {
-  std::string s;
-  for (const std::size_t i : order) s += (s.empty() ? "" : " ") + std::to_string(i + 1);
-  return s;
-}
-
 std::string ms_text(const std::optional<double>& ms) {
   if (!ms) return "-";
   char buf[32];
-  std::snprintf(buf, sizeof buf, *ms < 10 ? "%.2f" : *ms < 1000 ? "%.1f" : "%.0f", *ms);
+  std::snprintf(buf, sizeof buf, *ms < 0.1 ? "%.3f" : *ms < 10 ? "%.2f" : *ms < 1000 ? "%.1f" : "%.0f", *ms);
   return buf;
 }
 
@@ -654,7 +512,7 @@ int main(int argc, char** argv) {
   load(sqlite, data, s.sqlite_memory);
 
   DataScriptResults ds;
-  if (s.datascript) ds = run_datascript(data, cases, s, scratch.path());
+  if (s.datascript) ds = datascript_results(data, cases, s, scratch.path());
   else ds.note = "DataScript left out (--no-datascript)";
   if (ds.ran) {
     std::printf("(DataScript load:");
