@@ -12,7 +12,6 @@
 
 namespace quarry::bench {
 
-
 struct Ordering {
   Value query{};
   std::vector<std::size_t> order{};  // order[i] = the written position of the i-th clause

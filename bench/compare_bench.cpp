@@ -44,11 +44,11 @@
 #include <fstream>
 #include <map>
 #include <memory>
-#include <numeric>
 #include <optional>
 #include <quarry/quarry.hpp>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "bench/bench_edn.hpp"
@@ -294,16 +294,15 @@ Result<Value> run_quarry(const Case& c, const Db& db, const Value& query, const 
 
 // What explain {:analyze true} costs over the plain query (issue 9: < 10%), on one store: the plain
 // query and quarry::explain with analyze run alternately, `runs` times each after a warm-up of
-// each, so that a change in the machine's load hits both alike; the medians of each. Nothing for
-// the one-run closure, or when explain fails or its :rows disagrees with the query's result size
-// (said on stderr).
+// each, so that a change in the machine's load hits both alike; the medians of each. Nothing when
+// explain fails or its :rows disagrees with the query's result size (said on stderr). Not run for
+// the one-run closure.
 struct AnalyzeCost {
   double plain_ms = 0;
   double analyze_ms = 0;
 };
 
 std::optional<AnalyzeCost> analyze_cost(const Case& c, const Db& db, int runs, std::size_t rows) {
-  if (c.closure) return std::nullopt;
   std::vector<QueryInput> inputs{db};
   for (const Value& a : c.args) inputs.emplace_back(a);
   const ExplainOptions analyze{.analyze = true};
@@ -598,7 +597,7 @@ int main(int argc, char** argv) {
       ds_cell = ms_text(row.ds);
     }
     std::string analyze_cell = "-";
-    if (row.mem.median_ms && checks.counts.want) {
+    if (row.mem.median_ms && checks.counts.want && !c.closure) {
       if (const auto cost = analyze_cost(c, memory.dbs.at(c.db), s.runs, *checks.counts.want)) {
         row.analyze_overhead = cost->analyze_ms / cost->plain_ms - 1;
         char buf[32];

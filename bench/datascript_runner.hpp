@@ -112,7 +112,7 @@ inline DataScriptResults run_datascript(const DataScriptRun& run) {
   // A large heap for the 2,000,000-datom mode; node's stderr (progress) goes straight to ours.
   const std::string command = shell_quote(run.node) + " --max-old-space-size=12288 " + shell_quote(run.script.string()) + " " +
                               shell_quote(manifest.string());
-  std::printf("(DataScript: %s)\n", command.c_str());
+  std::printf("(DataScript: %s %s)\n", run.node.c_str(), run.script.filename().c_str());
   std::fflush(stdout);
   FILE* pipe = popen(command.c_str(), "r");
   if (!pipe) {
@@ -126,7 +126,7 @@ inline DataScriptResults run_datascript(const DataScriptRun& run) {
   const int status = pclose(pipe);
   auto parsed = read_edn(text);
   if (status != 0 || !parsed || !parsed->is<Map>()) {
-    out.note = "DataScript left out: the node script failed (status " + std::to_string(status) + "): " + text.substr(0, 300);
+    out.note = "DataScript left out: `" + command + "` failed (status " + std::to_string(status) + "): " + text.substr(0, 300);
     return out;
   }
   if (const Value* skipped = lookup(*parsed, "skipped")) {
