@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_edn.hpp"
 #include "bench/bench_timing.hpp"
 
 using namespace quarry;
@@ -51,14 +52,6 @@ constexpr int kDeadlineSeconds = 60;
   std::fflush(stdout);
   std::fprintf(stderr, "\n*** WRONG RESULT: %s on %s: %s\n", name.c_str(), store.c_str(), what.c_str());
   std::exit(2);
-}
-
-const Value* lookup(const Value& map, std::string_view key) {
-  if (!map.is<Map>()) return nullptr;
-  const Value k = Value::keyword(key);
-  for (const auto& [mk, mv] : map.as<Map>().entries)
-    if (mk == k) return &mv;
-  return nullptr;
 }
 
 // One database per dataset, on one kind of store.
@@ -122,26 +115,6 @@ struct Case {
   bool slow = false;  // reach-closure: one run, with a deadline
 };
 
-bool close_numbers(const Value& a, const Value& b) {
-  if (a.is_number() && b.is_number()) {
-    auto as_double = [](const Value& v) {
-      return v.is<double>() ? v.as<double>() : static_cast<double>(v.as<std::int64_t>());
-    };
-    const double x = as_double(a), y = as_double(b);
-    return std::fabs(x - y) <= 1e-9 * std::max(1.0, std::fabs(y));
-  }
-  return a == b;
-}
-
-bool same_rows(const Value& row, const Value& expected) {
-  const auto& r = row.as<Vector>().items;
-  const auto& e = expected.as<Vector>().items;
-  if (r.size() != e.size()) return false;
-  for (std::size_t i = 0; i < r.size(); ++i)
-    if (!close_numbers(r[i], e[i])) return false;
-  return true;
-}
-
 // Counts the maps in a pull result, following nested maps and collections.
 std::size_t count_maps(const Value& v) {
   std::size_t n = 0;
@@ -167,7 +140,7 @@ void check(const Case& c, const std::string& store, const Value& result) {
     if (c.expect.aggregate_rows) {
       for (const Value& want : c.expect.aggregate_rows->as<Vector>().items) {
         bool found = false;
-        for (const Value& row : result.as<Set>().items) found = found || same_rows(row, want);
+        for (const Value& row : result.as<Set>().items) found = found || close_rows(row, want);
         if (!found) mismatch(c.name, store, "no row " + to_edn(want) + " in " + to_edn(result));
       }
     }

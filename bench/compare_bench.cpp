@@ -1,0 +1,708 @@
+// Quarry next to SQLite and DataScript on DataScript's benchmark workload, in one run on the same
+// data: each query's median time per system and the ratios issue 9 sets targets for. Prints one
+// table (and, with --orders, a second one); see bench/README.md ("Quarry vs SQLite vs DataScript").
+//
+//   bench_compare_bench [BENCH_DATA_DIR] [options]
+//     BENCH_DATA_DIR     the bench-data folder (schema.edn, people20k-*.edn, queries.edn, trees);
+//                        default: $QUARRY_BENCH_DATA, else ./bench-data
+//     --people N         instead of people20k, N generated people (bench/people_gen.hpp; 400000 gives
+//                        2,000,000 core datoms); result counts are then checked across systems
+//     --seed S           generator seed (default 20260101)
+//     --runs N           timed runs per case after 2 warm-ups (default 7; 3 for cases over 1 s)
+//     --only NAME        only the cases whose name contains NAME
+//     --closure          also the unbounded :follows closure (reach-closure); DataScript never runs it
+//     --orders           also every query's :where clauses in every order (up to 5 clauses; else the
+//                        written and the reversed order) through Quarry: best and worst time per query
+//     --order-runs N     timed runs per clause order (default 3)
+//     --no-datascript    leave DataScript out
+//     --node PATH        the node binary (default: node on PATH)
+//     --sqlite-memory    SQLite in memory instead of a temporary file
+//     --sqlite-plans     print SQLite's EXPLAIN QUERY PLAN for each case before its row
+//
+// Systems:
+//   Quarry memory / RocksDB   quarry::q through the public API; RocksDB in a temporary directory,
+//                             unsynced writes; a 60 s deadline on each case's first run
+//   SQLite                    bench/sqlite_eav.hpp (EAV table, EAVT/AEVT/AVET/VAET covering
+//                             indexes, ANALYZE after loading) and the hand-written SQL of
+//                             bench/sqlite_queries.hpp, prepared once and reused
+//   DataScript                bench/datascript_bench.mjs under node, given a manifest of the same
+//                             files (the generated data is written out as EDN for it); missing node
+//                             or package: the column says so and the rest runs
+//
+// The analyze column is what quarry::explain with {:analyze true} costs over the plain query on
+// the in-memory store (the two run alternately; its :rows must equal the result size).
+//
+// Every system's result size is checked against queries.edn's :expected-count (DataScript 1.8.1's),
+// or in --people mode against Quarry memory's; the aggregates' values too (Quarry and SQLite). A
+// mismatch aborts with status 2: a wrong answer fast is not a result.
+#include <stdlib.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <quarry/quarry.hpp>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "bench/bench_edn.hpp"
+#include "bench/bench_timing.hpp"
+#include "bench/clause_orders.hpp"
+#include "bench/datascript_runner.hpp"
+#include "bench/people_gen.hpp"
+#include "bench/sqlite_eav.hpp"
+#include "bench/sqlite_queries.hpp"
+
+#ifndef QUARRY_BENCH_SOURCE_DIR
+#define QUARRY_BENCH_SOURCE_DIR "bench"
+#endif
+
+using namespace quarry;
+using namespace quarry::bench;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kDeadlineSeconds = 60;
+constexpr std::size_t kChunkMaps = 10'000;  // generated people are transacted in chunks this size
+
+struct Settings {
+  fs::path data_dir{};
+  std::int64_t people = 0;  // 0: people20k from the data dir
+  std::uint64_t seed = 20260101;
+  int runs = 7;
+  int order_runs = 3;
+  std::string only{};
+  bool closure = false;
+  bool orders = false;
+  bool datascript = true;
+  std::string node = "node";
+  bool sqlite_memory = false;
+  bool sqlite_plans = false;
+};
+
+[[noreturn]] void mismatch(const std::string& name, const std::string& system, const std::string& what) {
+  std::fflush(stdout);
+  std::fprintf(stderr, "\n*** WRONG RESULT: %s on %s: %s\n", name.c_str(), system.c_str(), what.c_str());
+  std::exit(2);
+}
+
+double load_average() {
+  double avg[3] = {-1, -1, -1};
+  return getloadavg(avg, 3) >= 1 ? avg[0] : -1;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Data: named datasets, each a base dataset (or an empty database) plus transactions.
+
+struct Dataset {
+  std::string name{};
+  std::string base{};          // "" = starts from an empty database with the schema
+  std::vector<Value> txs{};    // each a vector of entity maps, transacted in order
+  std::vector<fs::path> files{};  // the same tx-data as EDN files, for DataScript
+};
+
+struct Data {
+  Value schema{};
+  Value queries{};
+  std::vector<Dataset> datasets{};  // core, full, then the trees; a base comes before its users
+  bool people_generated = false;
+  [[nodiscard]] const Dataset& get(const std::string& name) const {
+    for (const Dataset& d : datasets)
+      if (d.name == name) return d;
+    std::fprintf(stderr, "no dataset %s\n", name.c_str());
+    std::exit(1);
+  }
+};
+
+void write_edn_vector(const fs::path& path, const std::vector<Value>& chunks) {
+  std::ofstream out(path);
+  out << "[";
+  for (const Value& chunk : chunks)
+    for (const Value& m : chunk.as<Vector>().items) out << to_edn(m) << "\n";
+  out << "]\n";
+  if (!out) {
+    std::fprintf(stderr, "cannot write %s\n", path.c_str());
+    std::exit(1);
+  }
+}
+
+std::vector<Value> chunked(std::vector<Value> maps) {
+  std::vector<Value> out;
+  for (std::size_t i = 0; i < maps.size(); i += kChunkMaps) {
+    Vector chunk;
+    const std::size_t end = std::min(maps.size(), i + kChunkMaps);
+    chunk.items.assign(std::make_move_iterator(maps.begin() + static_cast<std::ptrdiff_t>(i)),
+                       std::make_move_iterator(maps.begin() + static_cast<std::ptrdiff_t>(end)));
+    out.emplace_back(std::move(chunk));
+  }
+  return out;
+}
+
+Data read_data(const Settings& s, const fs::path& scratch) {
+  Data data;
+  const fs::path& dir = s.data_dir;
+  data.schema = must(read_edn(read_file(dir / "schema.edn")), "schema.edn");
+  data.queries = must(read_edn(read_file(dir / "queries.edn")), "queries.edn");
+  if (s.people > 0) {
+    auto start = Clock::now();
+    PeopleData people = generate_people(s.people, s.seed);
+    Dataset core{.name = "core", .txs = chunked(std::move(people.core)), .files = {scratch / "people-core.edn"}};
+    Dataset full{.name = "full", .base = "core", .txs = chunked(std::move(people.extra)), .files = {scratch / "people-extra.edn"}};
+    write_edn_vector(core.files[0], core.txs);
+    write_edn_vector(full.files[0], full.txs);
+    std::printf("(generated %lld people, seed %llu, and wrote them as EDN: %.0f ms)\n", static_cast<long long>(s.people),
+                static_cast<unsigned long long>(s.seed), seconds_since(start) * 1000);
+    data.datasets.push_back(std::move(core));
+    data.datasets.push_back(std::move(full));
+    data.people_generated = true;
+  } else {
+    for (const auto& [name, base, file] : {std::tuple{"core", "", "people20k-core.edn"}, std::tuple{"full", "core", "people20k-extra.edn"}})
+      data.datasets.push_back({.name = name, .base = base, .txs = {must(read_edn(read_file(dir / file)), file)}, .files = {dir / file}});
+  }
+  const Value* follows = lookup(data.queries, "rules-follows");
+  for (const Value& db : lookup(*follows, "dbs")->as<Vector>().items) {
+    const std::string name = db.as<Keyword>().name;
+    const fs::path file = dir / (name + ".edn");
+    data.datasets.push_back({.name = name, .txs = {must(read_edn(read_file(file)), name.c_str())}, .files = {file}});
+  }
+  return data;
+}
+
+std::set<std::string> card_many_attributes(const Value& schema) {
+  std::set<std::string> out;
+  for (const auto& [attr, spec] : schema.as<Map>().entries) {
+    const Value* card = lookup(spec, "db/cardinality");
+    if (card && *card == Value::keyword("db.cardinality/many")) out.insert(attr.as<Keyword>().qualified());
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Cases: the queries of queries.edn, each with its SQL.
+
+struct Case {
+  std::string name{};
+  std::string db{};
+  Value query{};
+  std::string query_text{};
+  std::vector<Value> args{};      // the :in values after $, rules (%) included
+  std::vector<Value> sql_args{};  // the same without the rules: :in1, :in2 ...
+  std::string sql{};              // "" = no SQL for it
+  std::optional<std::size_t> expected{};   // queries.edn's count (DataScript 1.8.1's)
+  std::optional<Value> aggregate_rows{};   // queries.edn's :result
+  bool closure = false;
+};
+
+std::vector<Case> build_cases(const Data& data, const Settings& s) {
+  const auto& sql = sqlite_queries();
+  std::vector<Case> out;
+  auto add = [&](Case c) {
+    c.query_text = to_edn(c.query);
+    const bool generated_db = data.people_generated && (c.db == "core" || c.db == "full");
+    if (generated_db) {
+      c.expected.reset();
+      c.aggregate_rows.reset();
+    }
+    if (!s.only.empty() && c.name.find(s.only) == std::string::npos) return;
+    out.push_back(std::move(c));
+  };
+  for (const char* name : {"q1", "q2", "q2-switch", "q3", "q4", "q5-shortcircuit", "qpred1", "qpred2", "fof-1",
+                           "hop2-join", "reach-3hop", "reach-depth4", "reach-depth6", "reach-closure",
+                           "agg-by-sex", "agg-by-name"}) {
+    const Value* spec = lookup(data.queries, name);
+    if (!spec) {
+      std::fprintf(stderr, "queries.edn has no %s\n", name);
+      std::exit(1);
+    }
+    Case c{.name = name, .db = lookup(*spec, "db")->as<Keyword>().name, .query = *lookup(*spec, "query")};
+    c.closure = c.name == "reach-closure";
+    if (c.closure && !s.closure) continue;
+    const Value* rules = lookup(*spec, "rules");
+    for (const Value& a : lookup(*spec, "args")->as<Vector>().items) {
+      if (a.is<Symbol>() && a.as<Symbol>().name == "%" && rules) {
+        c.args.push_back(*rules);
+      } else {
+        c.args.push_back(a);
+        c.sql_args.push_back(a);
+      }
+    }
+    c.expected = static_cast<std::size_t>(lookup(*spec, "expected-count")->as<std::int64_t>());
+    if (const Value* result = lookup(*spec, "result")) c.aggregate_rows = *result;
+    if (auto it = sql.find(name); it != sql.end()) c.sql = it->second;
+    add(std::move(c));
+  }
+  const Value* follows = lookup(data.queries, "rules-follows");
+  for (const Value& db : lookup(*follows, "dbs")->as<Vector>().items) {
+    const std::string tree = db.as<Keyword>().name;
+    Case c{.name = "rules-follows " + tree, .db = tree, .query = *lookup(*follows, "query")};
+    c.args.push_back(*lookup(*follows, "rules"));
+    c.expected = static_cast<std::size_t>(lookup(*lookup(*follows, "expected-count"), tree)->as<std::int64_t>());
+    c.sql = sql.at("rules-follows");
+    add(std::move(c));
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Quarry: one store kind; core and full share a database (full is core's database after the extra
+// transaction), each tree has its own.
+
+struct QuarryStore {
+  std::string name{};
+  std::unique_ptr<TempDir> dir{};
+  std::vector<Database> databases{};
+  std::map<std::string, std::size_t> database_of{};  // dataset -> index in databases
+  std::map<std::string, Db> dbs{};
+};
+
+void load(QuarryStore& store, const Data& data) {
+  std::printf("(Quarry %s load:", store.name.c_str());
+  for (const Dataset& ds : data.datasets) {
+    std::size_t index;
+    if (!ds.base.empty()) {
+      index = store.database_of.at(ds.base);
+    } else {
+      const std::string path = store.dir ? store.dir->path() + "/db" + std::to_string(store.databases.size()) : "";
+      store.databases.push_back(must(Database::open(Options{.path = path, .in_memory = !store.dir, .sync_writes = false}), "open"));
+      index = store.databases.size() - 1;
+      must(store.databases[index].declare_schema(data.schema), "schema");
+    }
+    auto start = Clock::now();
+    for (const Value& tx : ds.txs) must(store.databases[index].transact(tx), ds.name.c_str());
+    store.database_of[ds.name] = index;
+    store.dbs.insert_or_assign(ds.name, store.databases[index].db());
+    if (ds.name == "core" || ds.name == "full") std::printf(" %s %.0f ms", ds.name.c_str(), seconds_since(start) * 1000);
+  }
+  std::printf(")\n");
+  std::fflush(stdout);
+}
+
+Result<Value> run_quarry(const Case& c, const Db& db, const Value& query, const QueryOptions& options = {}) {
+  std::vector<QueryInput> inputs{db};
+  for (const Value& a : c.args) inputs.emplace_back(a);
+  auto r = q(query, inputs, options);
+  if (!r) return std::unexpected(r.error());
+  return std::move(r->value);
+}
+
+// What explain {:analyze true} costs over the plain query (issue 9: < 10%), on one store: the plain
+// query and quarry::explain with analyze run alternately, `runs` times each after a warm-up of
+// each, so that a change in the machine's load hits both alike; the medians of each. Nothing when
+// explain fails or its :rows disagrees with the query's result size (said on stderr). Not run for
+// the one-run closure.
+struct AnalyzeCost {
+  double plain_ms = 0;
+  double analyze_ms = 0;
+};
+
+std::optional<AnalyzeCost> analyze_cost(const Case& c, const Db& db, int runs, std::size_t rows) {
+  std::vector<QueryInput> inputs{db};
+  for (const Value& a : c.args) inputs.emplace_back(a);
+  const ExplainOptions analyze{.analyze = true};
+  auto first = explain(c.query, inputs, analyze);
+  const Value* reported = first ? lookup(*first, "rows") : nullptr;
+  if (!reported || !reported->is<std::int64_t>() || static_cast<std::size_t>(reported->as<std::int64_t>()) != rows) {
+    std::fprintf(stderr, "(explain {:analyze true} on %s: %s)\n", c.name.c_str(),
+                 !first ? first.error().to_edn().c_str()
+                        : ("its :rows is " + (reported ? to_edn(*reported) : std::string("missing")) + ", the query returns " +
+                           std::to_string(rows)).c_str());
+    return std::nullopt;
+  }
+  std::vector<double> plain, analyzed;
+  for (int i = -1; i < runs; ++i) {
+    auto start = Clock::now();
+    auto r = q(c.query, inputs);
+    const double plain_ms = seconds_since(start) * 1000;
+    start = Clock::now();
+    auto e = explain(c.query, inputs, analyze);
+    const double analyze_ms = seconds_since(start) * 1000;
+    if (!r || !e) return std::nullopt;
+    if (i < 0) continue;  // the warm-up
+    plain.push_back(plain_ms);
+    analyzed.push_back(analyze_ms);
+  }
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  };
+  return AnalyzeCost{.plain_ms = median(plain), .analyze_ms = median(analyzed)};
+}
+
+// ------------------------------------------------------------------------------------------------
+// SQLite: one database per dataset (full is loaded as core + extra).
+
+struct SqliteStores {
+  std::unique_ptr<TempDir> dir{};
+  std::map<std::string, std::unique_ptr<SqliteEav>> dbs{};
+};
+
+void load(SqliteStores& stores, const Data& data, bool in_memory) {
+  const std::set<std::string> many = card_many_attributes(data.schema);
+  std::printf("(SQLite load, %s:", in_memory ? "in memory" : "temporary file");
+  for (const Dataset& ds : data.datasets) {
+    std::vector<const Dataset*> chain{&ds};
+    while (!chain.back()->base.empty()) chain.push_back(&data.get(chain.back()->base));
+    auto db = std::make_unique<SqliteEav>(in_memory ? ":memory:" : stores.dir->path() + "/" + ds.name + ".sqlite", many);
+    auto start = Clock::now();
+    for (auto it = chain.rbegin(); it != chain.rend(); ++it)
+      for (const Value& tx : (*it)->txs) db->load(tx.as<Vector>().items);
+    const double load_ms = seconds_since(start) * 1000;
+    start = Clock::now();
+    db->analyze();
+    if (ds.name == "core" || ds.name == "full")
+      std::printf(" %s%s %.0f ms + ANALYZE %.0f ms", ds.name.c_str(), ds.base.empty() ? "" : " (core + extra)", load_ms,
+                  seconds_since(start) * 1000);
+    stores.dbs[ds.name] = std::move(db);
+  }
+  std::printf(")\n");
+  std::fflush(stdout);
+}
+
+// ------------------------------------------------------------------------------------------------
+// DataScript: the same datasets (as files) and query texts, through bench/datascript_runner.hpp.
+
+DataScriptResults datascript_results(const Data& data, const std::vector<Case>& cases, const Settings& s, const fs::path& scratch) {
+  DataScriptRun run{.node = s.node, .script = fs::path(QUARRY_BENCH_SOURCE_DIR) / "datascript_bench.mjs", .runs = s.runs,
+                    .schema = s.data_dir / "schema.edn", .scratch = scratch};
+  for (const Dataset& ds : data.datasets) run.datasets.push_back({.name = ds.name, .base = ds.base, .files = ds.files});
+  for (const Case& c : cases) {
+    if (c.closure) continue;  // did not finish in 600 s in DataScript (bench-data/README.md)
+    DataScriptCase dc{.name = c.name, .db = c.db, .query_edn = c.query_text};
+    for (const Value& a : c.args) dc.args_edn.push_back(to_edn(a));
+    run.cases.push_back(std::move(dc));
+  }
+  return quarry::bench::run_datascript(run);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Running and checking one case.
+
+struct Measure {
+  std::optional<double> median_ms{};
+  std::string note{};  // instead of a time: "timeout", "error", "-"
+};
+
+// The count every system must return: queries.edn's, else (generated data) the first system's.
+struct CountCheck {
+  std::optional<std::size_t> want{};
+  std::string source{};
+  void check(const Case& c, const std::string& system, std::size_t got) {
+    if (!want) {
+      want = got;
+      source = system;
+      return;
+    }
+    if (got != *want)
+      mismatch(c.name, system, source + " returns " + std::to_string(*want) + " tuples, " + system + " " + std::to_string(got));
+  }
+};
+
+// Aggregate queries' rows: against queries.edn's :result, or (generated data) the first system's.
+struct AggregateCheck {
+  bool aggregate = false;
+  std::optional<Value> want{};
+  std::string source = "queries.edn";
+  void check(const Case& c, const std::string& system, const Value& rows) {
+    if (!aggregate) return;
+    if (!want) {
+      want = rows;
+      source = system;
+      return;
+    }
+    const std::vector<Value>& got = rows.is<Set>() ? rows.as<Set>().items : rows.as<Vector>().items;
+    for (const Value& row : want->is<Set>() ? want->as<Set>().items : want->as<Vector>().items) {
+      bool found = false;
+      for (const Value& r : got) found = found || close_rows(r, row);
+      if (!found) mismatch(c.name, system, "no row " + to_edn(row) + " (" + source + ") in " + to_edn(rows).substr(0, 400));
+    }
+  }
+};
+
+struct Checks {
+  CountCheck counts{};
+  AggregateCheck aggregates{};
+};
+
+Checks checks_for(const Case& c) {
+  Checks k;
+  if (c.expected) k.counts = {.want = c.expected, .source = "DataScript 1.8.1 (queries.edn)"};
+  k.aggregates.aggregate = c.name.starts_with("agg-");
+  k.aggregates.want = c.aggregate_rows;
+  return k;
+}
+
+// One Quarry store on one case: a first run with a deadline (checked), then the timed runs.
+// `checks` null: only the count is checked (the clause-order runs).
+Measure measure_quarry(const Case& c, const Db& db, const Value& query, const std::string& system, int runs, Checks& checks) {
+  const QueryOptions options{.deadline = Clock::now() + std::chrono::seconds(kDeadlineSeconds)};
+  auto start = Clock::now();
+  auto r = run_quarry(c, db, query, options);
+  const double first_ms = seconds_since(start) * 1000;
+  if (!r && r.error().code == ErrorCode::QueryTimeout) return {.note = "timeout"};
+  if (!r && r.error().code == ErrorCode::QueryLimit) return {.note = "row limit"};
+  if (!r) return {.note = "error " + r.error().to_edn()};
+  const std::size_t n = result_size(*r);
+  if (n == SIZE_MAX) mismatch(c.name, system, "not a relation: " + to_edn(*r).substr(0, 200));
+  checks.counts.check(c, system, n);
+  checks.aggregates.check(c, system, *r);
+  if (c.closure) return {.median_ms = first_ms};
+  const bool long_case = first_ms > 1000;
+  const Timing t = time_runs(long_case ? 0 : 1, long_case ? 3 : runs, [&] {
+    auto again = run_quarry(c, db, query);
+    if (!again) mismatch(c.name, system, "error " + again.error().to_edn());
+  });
+  return {.median_ms = t.median_ms};
+}
+
+void print_sqlite_plan(const Case& c, SqliteEav& db) {
+  if (c.sql.empty()) return;
+  Statement explain(db.handle(), "EXPLAIN QUERY PLAN " + c.sql, db.attrs());
+  std::printf("  SQLite plan of %s:", c.name.c_str());
+  const Value plan = explain.rows(c.sql_args);
+  for (const Value& row : plan.as<Vector>().items) std::printf(" [%s]", row.as<Vector>().items.back().as<std::string>().c_str());
+  std::printf("\n");
+}
+
+Measure measure_sqlite(const Case& c, SqliteEav& db, int runs, Checks& checks) {
+  if (c.sql.empty()) return {.note = "-"};
+  Statement statement(db.handle(), c.sql, db.attrs());
+  auto start = Clock::now();
+  const Value rows = statement.rows(c.sql_args);
+  const double first_ms = seconds_since(start) * 1000;
+  checks.counts.check(c, "SQLite", result_size(rows));
+  checks.aggregates.check(c, "SQLite", rows);
+  if (c.closure) return {.median_ms = first_ms};
+  const bool long_case = first_ms > 1000;
+  const Timing t = time_runs(long_case ? 0 : 1, long_case ? 3 : runs, [&] { (void)statement.run(c.sql_args); });
+  return {.median_ms = t.median_ms};
+}
+
+std::string ms_text(const std::optional<double>& ms) {
+  if (!ms) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, *ms < 0.1 ? "%.3f" : *ms < 10 ? "%.2f" : *ms < 1000 ? "%.1f" : "%.0f", *ms);
+  return buf;
+}
+
+std::string ratio_text(const std::optional<double>& a, const std::optional<double>& b) {
+  if (!a || !b || *b <= 0) return "-";
+  char buf[32];
+  const double r = *a / *b;
+  std::snprintf(buf, sizeof buf, r < 10 ? "%.2f" : r < 100 ? "%.1f" : "%.0f", r);
+  return buf;
+}
+
+std::string cell(const Measure& m) { return m.median_ms ? ms_text(m.median_ms) : m.note; }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Settings s;
+  if (const char* env = std::getenv("QUARRY_BENCH_DATA")) s.data_dir = env;
+  else s.data_dir = "bench-data";
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    const bool has_value = i + 1 < argc;
+    if (a == "--people" && has_value) s.people = std::max<std::int64_t>(1, std::atoll(argv[++i]));
+    else if (a == "--seed" && has_value) s.seed = std::strtoull(argv[++i], nullptr, 10);
+    else if (a == "--runs" && has_value) s.runs = std::max(1, std::atoi(argv[++i]));
+    else if (a == "--order-runs" && has_value) s.order_runs = std::max(1, std::atoi(argv[++i]));
+    else if (a == "--only" && has_value) s.only = argv[++i];
+    else if (a == "--node" && has_value) s.node = argv[++i];
+    else if (a == "--closure") s.closure = true;
+    else if (a == "--orders") s.orders = true;
+    else if (a == "--no-datascript") s.datascript = false;
+    else if (a == "--sqlite-memory") s.sqlite_memory = true;
+    else if (a == "--sqlite-plans") s.sqlite_plans = true;
+    else if (a.starts_with("--")) {
+      std::fprintf(stderr, "unknown option %s (see the comment at the top of bench/compare_bench.cpp)\n", argv[i]);
+      return 1;
+    } else s.data_dir = argv[i];
+  }
+  if (!fs::exists(s.data_dir / "queries.edn")) {
+    std::fprintf(stderr, "no queries.edn in %s: give the bench-data folder as the first argument\n", s.data_dir.c_str());
+    return 1;
+  }
+
+  std::printf("load average (1 min) at start: %.2f\n", load_average());
+  TempDir scratch("quarry-compare-bench");
+  auto start = Clock::now();
+  const Data data = read_data(s, scratch.path());
+  std::printf("(read the bench data: %.0f ms)\n", seconds_since(start) * 1000);
+  const std::vector<Case> cases = build_cases(data, s);
+
+  QuarryStore memory{.name = "memory"};
+  QuarryStore rocks{.name = "RocksDB", .dir = std::make_unique<TempDir>("quarry-compare-rocks")};
+  SqliteStores sqlite{.dir = std::make_unique<TempDir>("quarry-compare-sqlite")};
+  load(memory, data);
+  load(rocks, data);
+  load(sqlite, data, s.sqlite_memory);
+
+  DataScriptResults ds;
+  if (s.datascript) ds = datascript_results(data, cases, s, scratch.path());
+  else ds.note = "DataScript left out (--no-datascript)";
+  if (ds.ran) {
+    std::printf("(DataScript load:");
+    for (const char* name : {"core", "full"})
+      if (ds.load_ms.contains(name)) std::printf(" %s %.0f ms", name, ds.load_ms[name]);
+    std::printf(")\n");
+  }
+
+  const std::size_t core_datoms = data.people_generated ? static_cast<std::size_t>(s.people) * 5 : 100'000;
+  std::printf("\n%s: %zu core datoms (:core), plus :follows%s (:full); rules-follows on bench-data's trees\n",
+              data.people_generated ? "generated people" : "people20k", core_datoms,
+              data.people_generated ? "" : ", :alias and :full-name");
+  std::printf("median ms of %d timed runs after warm-ups (3 runs for cases over 1 s; reach-closure: one run)\n", s.runs);
+  std::printf("%s; SQLite %s (%s)\n", ds.note.c_str(), sqlite3_libversion(), s.sqlite_memory ? "in memory" : "temporary file");
+  std::printf("ratios: mem/SQL = Quarry memory / SQLite, rocks/SQL = Quarry RocksDB / SQLite, DS/mem = DataScript / Quarry memory\n");
+  std::printf("analyze = explain {:analyze true} over the plain query on Quarry memory (run alternately with it, "
+              "%d runs each)\n\n", s.runs);
+  std::printf("| query                   |   rows |  SQLite | Q-memory | Q-RocksDB | DataScript | mem/SQL | rocks/SQL | DS/mem | analyze |\n");
+  std::printf("|-------------------------|-------:|--------:|---------:|----------:|-----------:|--------:|----------:|-------:|--------:|\n");
+  std::fflush(stdout);
+
+  struct Row {
+    std::string name{};
+    Measure sql{}, mem{}, rocks{};
+    std::optional<double> ds{};
+    std::optional<double> analyze_overhead{};  // explain {:analyze true} / plain - 1, Quarry memory
+  };
+  std::vector<Row> rows;
+  for (const Case& c : cases) {
+    Checks checks = checks_for(c);
+    if (s.sqlite_plans) print_sqlite_plan(c, *sqlite.dbs.at(c.db));
+    Row row{.name = c.name};
+    row.mem = measure_quarry(c, memory.dbs.at(c.db), c.query, "Quarry memory", s.runs, checks);
+    row.rocks = measure_quarry(c, rocks.dbs.at(c.db), c.query, "Quarry RocksDB", s.runs, checks);
+    for (const Measure* m : {&row.mem, &row.rocks})
+      if (m->note.starts_with("error")) mismatch(c.name, "Quarry", m->note);
+    row.sql = measure_sqlite(c, *sqlite.dbs.at(c.db), s.runs, checks);
+    std::string ds_cell = "-";
+    if (c.closure) {
+      ds_cell = "not run";
+    } else if (ds.ran && ds.error.contains(c.name)) {
+      ds_cell = "error";
+      std::fprintf(stderr, "(DataScript error on %s: %s)\n", c.name.c_str(), ds.error[c.name].c_str());
+    } else if (ds.ran) {
+      checks.counts.check(c, "DataScript", ds.count.at(c.name));
+      row.ds = ds.median_ms.at(c.name);
+      ds_cell = ms_text(row.ds);
+    }
+    std::string analyze_cell = "-";
+    if (row.mem.median_ms && checks.counts.want && !c.closure) {
+      if (const auto cost = analyze_cost(c, memory.dbs.at(c.db), s.runs, *checks.counts.want)) {
+        row.analyze_overhead = cost->analyze_ms / cost->plain_ms - 1;
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%+.0f%%", *row.analyze_overhead * 100);
+        analyze_cell = buf;
+      } else {
+        analyze_cell = "failed";
+      }
+    }
+    std::printf("| %-23s | %6s | %7s | %8s | %9s | %10s | %7s | %9s | %6s | %7s |\n", c.name.c_str(),
+                checks.counts.want ? std::to_string(*checks.counts.want).c_str() : "?", cell(row.sql).c_str(),
+                cell(row.mem).c_str(), cell(row.rocks).c_str(), ds_cell.c_str(),
+                ratio_text(row.mem.median_ms, row.sql.median_ms).c_str(),
+                ratio_text(row.rocks.median_ms, row.sql.median_ms).c_str(), ratio_text(row.ds, row.mem.median_ms).c_str(),
+                analyze_cell.c_str());
+    std::fflush(stdout);
+    rows.push_back(std::move(row));
+  }
+  std::printf("\nload average (1 min) with the table: %.2f\n", load_average());
+
+  // Issue 9's targets, read off the table.
+  auto tally = [&](const char* what, auto&& value, auto&& meets) {
+    int met = 0, total = 0;
+    std::string misses;
+    for (const Row& r : rows) {
+      const std::optional<double> v = value(r);
+      if (!v) continue;
+      ++total;
+      if (meets(*v)) ++met;
+      else {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%s%s %.2f", misses.empty() ? "" : ", ", r.name.c_str(), *v);
+        misses += buf;
+      }
+    }
+    std::printf("- %s: %d of %d%s%s\n", what, met, total, misses.empty() ? "" : "; misses: ", misses.c_str());
+  };
+  auto ratio = [](const std::optional<double>& a, const std::optional<double>& b) -> std::optional<double> {
+    if (!a || !b || *b <= 0) return std::nullopt;
+    return *a / *b;
+  };
+  std::printf("\ntargets (issue 9):\n");
+  tally("Quarry memory within 1.0x of SQLite", [&](const Row& r) { return ratio(r.mem.median_ms, r.sql.median_ms); },
+        [](double x) { return x <= 1.0; });
+  tally("Quarry RocksDB within 2.0x of SQLite", [&](const Row& r) { return ratio(r.rocks.median_ms, r.sql.median_ms); },
+        [](double x) { return x <= 2.0; });
+  tally("Quarry memory >= 20x faster than DataScript", [&](const Row& r) { return ratio(r.ds, r.mem.median_ms); },
+        [](double x) { return x >= 20.0; });
+  tally("explain {:analyze true} < 10% over the plain query (Quarry memory; overhead as a fraction)",
+        [&](const Row& r) { return r.analyze_overhead; }, [](double x) { return x < 0.10; });
+  std::fflush(stdout);
+
+  if (!s.orders) return 0;
+
+  // Every query in its clause orders, through Quarry: best and worst order's median.
+  std::printf("\nclause orders: every order of the :where clauses (written and reversed above 5 clauses), "
+              "median of %d runs each; worst/best per store\n\n", s.order_runs);
+  std::printf("| query                   | clauses | orders | mem best | mem worst | worst/best | worst order (mem) | rocks best | rocks worst | worst/best | failed |\n");
+  std::printf("|-------------------------|--------:|-------:|---------:|----------:|-----------:|-------------------|-----------:|------------:|-----------:|-------:|\n");
+  std::fflush(stdout);
+  int orders_met = 0, orders_total = 0;
+  std::string orders_misses;
+  for (const Case& c : cases) {
+    if (c.closure) continue;
+    const std::vector<Ordering> orders = clause_orders(c.query);
+    if (orders.empty()) continue;
+    struct Extremes {
+      std::optional<double> best, worst;
+      std::vector<std::size_t> worst_order;
+    } ext[2];
+    int failed = 0;
+    std::string first_failure;
+    QuarryStore* stores[2] = {&memory, &rocks};
+    for (const Ordering& o : orders) {
+      for (int k = 0; k < 2; ++k) {
+        Checks checks = checks_for(c);
+        checks.aggregates.aggregate = false;  // the main table checked the values
+        const Measure m = measure_quarry(c, stores[k]->dbs.at(c.db), o.query, stores[k]->name, s.order_runs, checks);
+        if (!m.median_ms) {
+          ++failed;
+          if (first_failure.empty()) first_failure = order_text(o.order) + " on " + stores[k]->name + ": " + m.note;
+          continue;
+        }
+        Extremes& e = ext[k];
+        if (!e.best || *m.median_ms < *e.best) e.best = m.median_ms;
+        if (!e.worst || *m.median_ms > *e.worst) {
+          e.worst = m.median_ms;
+          e.worst_order = o.order;
+        }
+      }
+    }
+    std::printf("| %-23s | %7zu | %6zu | %8s | %9s | %10s | %-17s | %10s | %11s | %10s | %6d |\n", c.name.c_str(),
+                orders.front().order.size(), orders.size(), ms_text(ext[0].best).c_str(), ms_text(ext[0].worst).c_str(),
+                ratio_text(ext[0].worst, ext[0].best).c_str(), order_text(ext[0].worst_order).c_str(),
+                ms_text(ext[1].best).c_str(), ms_text(ext[1].worst).c_str(), ratio_text(ext[1].worst, ext[1].best).c_str(),
+                failed);
+    if (!first_failure.empty()) std::printf("  (first failed order of %s: %s)\n", c.name.c_str(), first_failure.c_str());
+    std::fflush(stdout);
+    ++orders_total;
+    const std::optional<double> r = ratio(ext[0].worst, ext[0].best);
+    if (failed == 0 && r && *r <= 1.2) ++orders_met;
+    else orders_misses += (orders_misses.empty() ? "" : ", ") + c.name;
+  }
+  std::printf("\n- worst clause order within 1.2x of the best (Quarry memory, no failed order): %d of %d%s%s\n", orders_met,
+              orders_total, orders_misses.empty() ? "" : "; misses: ", orders_misses.c_str());
+  std::printf("load average (1 min) after the clause orders: %.2f\n", load_average());
+  return 0;
+}
