@@ -61,6 +61,25 @@ Result<TxReport> Connection::transact(std::span<const TxForm> forms) {
                   std::move(prepared->tempids)};
 }
 
+Result<TxReport> speculate(const index::Db& db, std::span<const TxForm> forms, const ConnectionOptions& options) {
+  index::Db before = db.current();
+  auto last = last_tx_instant(before);
+  if (!last) return std::unexpected(last.error());
+  Instant now = options.clock ? options.clock() : system_now();
+  TxOptions tx_options{.strict_schema = options.strict_schema, .tx_instant = now < *last ? *last : now};
+  auto prepared = prepare_tx(before, forms, tx_options);
+  if (!prepared) return std::unexpected(prepared.error());
+  auto after = db.with_datoms(prepared->tx, prepared->datoms);
+  if (!after) return std::unexpected(after.error());
+  return TxReport{db, std::move(*after), prepared->tx, std::move(prepared->datoms), std::move(prepared->tempids)};
+}
+
+Result<TxReport> speculate(const index::Db& db, const Value& tx_data, const ConnectionOptions& options) {
+  auto forms = parse_tx_data(tx_data);
+  if (!forms) return std::unexpected(forms.error());
+  return speculate(db, *forms, options);
+}
+
 Result<Value> schema_tx_data(const Value& schema) {
   const auto* m = schema.get_if<Map>();
   if (!m) return fail(ErrorCode::TxSyntax, "a schema must be a map of attributes, got " + form_text(schema));
