@@ -30,10 +30,10 @@ Result<std::shared_ptr<Store>> open_store(const Options& options) {
   return std::shared_ptr<Store>(std::move(*store));
 }
 
-std::unexpected<Error> read_only_error(const Options& options) {
+std::unexpected<Error> read_only_error(const Options& options, const char* refused = "transactions are") {
   return fail(ErrorCode::StorageReadOnly,
               "the database " + (options.in_memory ? std::string("in memory") : "at " + options.path) +
-                  " is open read-only: transactions are refused");
+                  " is open read-only: " + refused + " refused");
 }
 
 // Keys and values of every space, as the store estimates them.
@@ -170,7 +170,7 @@ Result<std::uint64_t> Database::backup(const std::string& dir) const {
 }
 
 Result<std::pair<std::uint64_t, std::uint64_t>> Database::compact() {
-  if (impl_->options.read_only) return read_only_error(impl_->options);
+  if (impl_->options.read_only) return read_only_error(impl_->options, "compaction is");
   auto before = store_bytes(*impl_->store);
   if (!before) return std::unexpected(before.error());
   for (std::size_t i = 0; i < impl_->store->space_names().size(); ++i)

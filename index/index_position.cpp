@@ -28,7 +28,7 @@ bool entity_like(const Value& v) { return v.is<Keyword>() || is_lookup_ref(v); }
 Result<IndexPosition> resolve_position(const Db& db, IndexOrder order, std::span<const Value> components) {
   if (components.size() > 4)
     return fail(ErrorCode::InvalidArgument, "at most 4 components (" + std::string(index_order_name(order)) +
-                                                " and tx) for :" + std::string(index_order_name(order)));
+                                                " in that order, then tx) for :" + std::string(index_order_name(order)));
   IndexPosition out;
   std::vector<Value> resolved(components.begin(), components.begin() + std::min<std::size_t>(components.size(), 3));
   // The attribute, if given, decides whether a v component names an entity.

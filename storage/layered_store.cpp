@@ -218,12 +218,18 @@ Result<void> LayeredStore::write(const WriteBatch& batch, WriteOptions options) 
 }
 
 Result<RangeStats> LayeredStore::range_stats(SpaceId space, const CursorBounds& range) const {
-  auto below = base_->store->range_stats(space, range);
-  if (!below) return std::unexpected(below.error());
-  auto mine = layer_->range_stats(space, range);
-  if (!mine) return std::unexpected(mine.error());
-  return RangeStats{below->approximate_bytes + mine->approximate_bytes,
-                    below->approximate_keys + mine->approximate_keys};
+  if (auto ok = check(space); !ok) return std::unexpected(ok.error());
+  auto now = snapshot();
+  if (!now) return std::unexpected(now.error());
+  auto c = (*now)->cursor(space, range);
+  if (!c) return std::unexpected(c.error());
+  RangeStats out;
+  for ((*c)->seek_to_first(); (*c)->valid(); (*c)->next()) {
+    ++out.approximate_keys;
+    out.approximate_bytes += (*c)->key().size() + (*c)->value().size();
+  }
+  if (auto s = (*c)->status(); !s) return std::unexpected(s.error());
+  return out;
 }
 
 Result<std::optional<std::string>> LayeredStore::property(std::string_view, std::optional<SpaceId> space) const {

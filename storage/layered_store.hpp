@@ -32,7 +32,8 @@ class LayeredStore final : public Store {
   [[nodiscard]] Result<void> write(const WriteBatch& batch, WriteOptions options = {}) override;
   [[nodiscard]] Result<void> flush() override { return {}; }
   [[nodiscard]] Result<void> compact(SpaceId space) override { return check(space); }
-  // The base store's figures (of its current state, not of the snapshot) plus the layer's.
+  // Exact figures of the merged state, counted by a scan of the range (speculative stores are
+  // small-lived; nothing on a hot path asks them).
   [[nodiscard]] Result<RangeStats> range_stats(SpaceId space, const CursorBounds& range = {}) const override;
   // Knows none: nullopt for every name.
   [[nodiscard]] Result<std::optional<std::string>> property(
