@@ -28,6 +28,8 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <charconv>
 #include <cstdarg>
 #include <cstdio>
@@ -420,10 +422,21 @@ Result<std::unique_ptr<RocksStore>> RocksStore::open(const RocksOptions& request
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const std::string& name : on_disk) descriptors.emplace_back(name, cf_options);
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s =
-      options.read_only
-          ? rocksdb::DB::OpenForReadOnly(db_options, options.path, descriptors, &impl->families, &raw)
-          : rocksdb::DB::Open(db_options, options.path, descriptors, &impl->families, &raw);
+  rocksdb::Status s;
+  if (options.read_only) {
+    // A writer in another process may delete table files the MANIFEST just read still names (after
+    // a flush or compaction); the open then fails on a missing file. Reading again sees the newer
+    // MANIFEST, so a few retries ride out that race.
+    for (int attempt = 0; attempt < 20; ++attempt) {
+      impl->families.clear();
+      s = rocksdb::DB::OpenForReadOnly(db_options, options.path, descriptors, &impl->families, &raw);
+      bool missing_file = (s.IsCorruption() || s.IsIOError()) && s.ToString().find("No such file") != std::string::npos;
+      if (s.ok() || !missing_file) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  } else {
+    s = rocksdb::DB::Open(db_options, options.path, descriptors, &impl->families, &raw);
+  }
   if (!s.ok()) return failed(s, "opening", options.path);
   impl->db.reset(raw);
   impl->logger->rotate_if_larger(options.info_log_max_bytes);
