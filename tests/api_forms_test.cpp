@@ -33,8 +33,7 @@ Value query(const Db& db, std::string_view q) {
 
 const char* kSchema = R"({:name {:db/unique :db.unique/identity} :age {:db/valueType :db.type/long}
                           :friend {:db/valueType :db.type/ref :db/cardinality :db.cardinality/many}})";
-const char* kPeople = R"([{:db/id "i" :name "Ivan" :age 30} {:name "Petr" :age 20 :friend "i"}
-                          [:db/add "datomic.tx" :db/txInstant #inst "2024-01-01"]])";
+const char* kPeople = R"([{:db/id "i" :name "Ivan" :age 30} {:name "Petr" :age 20 :friend "i"}])";
 
 // One database on each store, with the same data.
 struct Stores {
