@@ -1,7 +1,9 @@
 #include <filesystem>
 #include <memory>
+#include <mutex>
 
 #include "api/db_impl.hpp"
+#include "api/listeners.hpp"
 #include "index/key_layout.hpp"
 #include "storage/memory_store.hpp"
 #include "storage/rocks_store.hpp"
@@ -54,12 +56,31 @@ struct Database::Impl {
   std::shared_ptr<Store> store;
   std::shared_ptr<const tx::ConnectionOptions> settings;
   std::unique_ptr<tx::Connection> connection;
+  std::shared_ptr<Listener::Registry> listeners = std::make_shared<Listener::Registry>();
+  // Held across a transaction and the publishing of its report, so listeners get reports in
+  // commit order (transactions are serialized anyway: one writer).
+  std::mutex transact_mutex;
+
+  ~Impl() { listeners->stop(); }  // delivers what is queued before the connection closes
+
+  Result<TxReport> published(Result<tx::TxReport> report) {
+    if (!report) return std::unexpected(report.error());
+    TxReport out = wrap_report(std::move(*report), settings);
+    listeners->publish(out);
+    return out;
+  }
 };
 
 Database::Database(std::unique_ptr<Impl> impl) noexcept : impl_(std::move(impl)) {}
 Database::Database(Database&&) noexcept = default;
 Database& Database::operator=(Database&&) noexcept = default;
 Database::~Database() = default;
+
+Listener Database::listen(std::function<void(const TxReport&)> callback) {
+  std::uint64_t id = impl_->listeners->add(std::move(callback));
+  impl_->listeners->start();
+  return Listener(impl_->listeners, id);
+}
 
 Result<Database> Database::open(const Options& options) {
   auto store = open_store(options);
@@ -70,7 +91,12 @@ Result<Database> Database::open(const Options& options) {
   auto settings = std::make_shared<const tx::ConnectionOptions>(connection_options);
   auto connection = tx::Connection::open(*store, std::move(connection_options));
   if (!connection) return std::unexpected(connection.error());
-  return Database(std::make_unique<Impl>(Impl{options, std::move(*store), std::move(settings), std::move(*connection)}));
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->store = std::move(*store);
+  impl->settings = std::move(settings);
+  impl->connection = std::move(*connection);
+  return Database(std::move(impl));
 }
 
 Result<TxReport> Database::transact(std::string_view tx_data_edn) {
@@ -81,9 +107,8 @@ Result<TxReport> Database::transact(std::string_view tx_data_edn) {
 
 Result<TxReport> Database::transact(const Value& tx_data) {
   if (impl_->options.read_only) return read_only_error(impl_->options);
-  auto report = impl_->connection->transact(tx_data);
-  if (!report) return std::unexpected(report.error());
-  return wrap_report(std::move(*report), impl_->settings);
+  std::lock_guard lock(impl_->transact_mutex);
+  return impl_->published(impl_->connection->transact(tx_data));
 }
 
 Result<TxReport> Database::transact(std::span<const TxOp> ops) {
@@ -95,9 +120,8 @@ Result<TxReport> Database::transact(std::span<const TxOp> ops) {
     if (!form) return std::unexpected(form.error());
     forms.push_back(std::move(*form));
   }
-  auto report = impl_->connection->transact(forms);
-  if (!report) return std::unexpected(report.error());
-  return wrap_report(std::move(*report), impl_->settings);
+  std::lock_guard lock(impl_->transact_mutex);
+  return impl_->published(impl_->connection->transact(forms));
 }
 
 Result<TxReport> Database::declare_schema(const Value& schema) {

@@ -4,8 +4,14 @@
 
 #include <quarry/quarry.hpp>
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
 
 #include "support/edn_value.hpp"
 #include "support/temp_path.hpp"
@@ -213,4 +219,57 @@ TEST_CASE("read-only: transactions refused, reads work, and a held directory ope
   CHECK(must(reader.db().with(R"([{:name "Spec"}])")).db_after.basis().value == reader.db().basis().value + 1);
   (void)must(writer.transact(R"([{:name "Later"}])"));
   CHECK(query(reader.db(), "[:find (count ?e) . :where [?e :name]]") == Value(2));
+}
+
+TEST_CASE("listeners get every committed report in order, on their own thread; slow or throwing ones do not stop the writer") {
+  auto database = must(Database::open(Options{.in_memory = true}));
+  std::mutex m;
+  std::condition_variable cv;
+  std::vector<std::uint64_t> seen;
+  std::thread::id caller = std::this_thread::get_id(), notifier;
+  auto recorder = database.listen([&](const quarry::TxReport& r) {
+    std::lock_guard lock(m);
+    seen.push_back(r.tx.value);
+    notifier = std::this_thread::get_id();
+    cv.notify_all();
+  });
+  std::atomic<bool> release{false};
+  auto slow = database.listen([&](const quarry::TxReport&) {
+    while (!release.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  });
+  auto thrower = database.listen([](const quarry::TxReport&) { throw std::runtime_error("listener failure"); });
+  std::vector<std::uint64_t> committed;
+  for (int i = 0; i < 20; ++i)  // the slow listener holds the notifier: the writer is not held
+    committed.push_back(must(database.transact("[{:n " + std::to_string(i) + "}]")).tx.value);
+  (void)database.db().with("[{:n 99}]");  // speculative: not a commit, not reported
+  CHECK(!database.transact("[[:db/add 1 :n \"x\"] [:db/add 1 :n 1.5]]").has_value());  // failed: not reported
+  release = true;
+  {
+    std::unique_lock lock(m);
+    REQUIRE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return seen.size() >= committed.size(); }));
+    CHECK(seen == committed);
+    CHECK(notifier != caller);
+  }
+  recorder.remove();
+  (void)must(database.transact("[{:n 100}]"));
+  slow.remove();
+  thrower.remove();
+  std::lock_guard lock(m);
+  CHECK(seen.size() == committed.size());  // removed: not called again
+}
+
+TEST_CASE("a listener may transact and remove itself; reports queued at close are delivered") {
+  std::vector<std::uint64_t> seen;
+  {
+    quarry::Listener self;  // declared first, so it outlives the Database (and does not remove itself early)
+    auto database = must(Database::open(Options{.in_memory = true}));
+    self = database.listen([&](const quarry::TxReport& r) {
+      seen.push_back(r.tx.value);
+      if (seen.size() == 1) (void)database.transact("[{:from-listener true}]");
+      if (seen.size() == 2) self.remove();
+    });
+    (void)must(database.transact("[{:n 1}]"));
+    (void)must(database.transact("[{:n 2}]"));
+  }  // the Database closes: everything queued was delivered first
+  CHECK(seen.size() == 2);
 }

@@ -22,6 +22,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -202,6 +203,26 @@ struct DatabaseStats {
   std::uint64_t storage_bytes = 0;   // keys and values in the store (RocksDB: an estimate)
 };
 
+// A registration made by Database::listen. Move-only; destroying it (or remove()) unregisters.
+class Listener {
+ public:
+  Listener() noexcept = default;
+  Listener(Listener&&) noexcept;
+  Listener& operator=(Listener&&) noexcept;
+  ~Listener();
+  // Unregisters: after it returns the callback is not called again, and no call of it is running
+  // (unless remove() is called from inside the callback itself, which is allowed). Idempotent.
+  void remove() noexcept;
+
+  struct Registry;  // defined in api/listeners.cpp
+
+ private:
+  friend class Database;
+  Listener(std::weak_ptr<Registry> registry, std::uint64_t id) noexcept : registry_(std::move(registry)), id_(id) {}
+  std::weak_ptr<Registry> registry_;
+  std::uint64_t id_ = 0;
+};
+
 // A database: the connection to one store, and its only writer.
 class Database {
  public:
@@ -232,6 +253,16 @@ class Database {
 
   // The latest committed value.
   [[nodiscard]] Db db() const;
+
+  // Calls `callback` with the report of every transaction committed from now on, in commit order,
+  // until the returned Listener is removed or destroyed (Datomic's tx-report queue as a callback).
+  // Threading: callbacks run on one notifier thread of this Database, never on the thread that
+  // transacted, so a slow callback delays only later notifications (reports queue up in memory),
+  // never a transaction; an exception thrown by a callback is caught and dropped. Callbacks may
+  // read the database and call transact() (its report is queued behind the current one); they run
+  // one at a time. Reports committed before the Database is destroyed are still delivered; then
+  // the thread stops.
+  [[nodiscard]] Listener listen(std::function<void(const TxReport&)> callback);
 
   // An online, consistent copy: every key space of one snapshot (so one committed transaction,
   // whatever commits meanwhile) written into a new RocksDB database at `dir`, which
