@@ -143,10 +143,10 @@ class LayeredSnapshot final : public Snapshot {
     return base_->snapshot->get(space, key);
   }
 
-  Result<std::unique_ptr<Cursor>> cursor(SpaceId space, CursorBounds bounds) const override {
-    auto below = base_->snapshot->cursor(space, bounds);
+  Result<std::unique_ptr<Cursor>> cursor(SpaceId space, CursorBounds bounds, CursorOptions options) const override {
+    auto below = base_->snapshot->cursor(space, bounds, options);
     if (!below) return std::unexpected(below.error());
-    auto mine = layer_->cursor(space, std::move(bounds));
+    auto mine = layer_->cursor(space, std::move(bounds), options);
     if (!mine) return std::unexpected(mine.error());
     return std::unique_ptr<Cursor>(new LayeredCursor(base_, std::move(*below), std::move(*mine)));
   }
