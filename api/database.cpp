@@ -1,9 +1,13 @@
+#include <filesystem>
 #include <memory>
+#include <mutex>
 
 #include "api/db_impl.hpp"
+#include "api/listeners.hpp"
 #include "index/key_layout.hpp"
 #include "storage/memory_store.hpp"
 #include "storage/rocks_store.hpp"
+#include "storage/write_batch.hpp"
 #include "tx/connection.hpp"
 
 namespace quarry {
@@ -19,24 +23,52 @@ Result<std::shared_ptr<Store>> open_store(const Options& options) {
     return fail(ErrorCode::InvalidArgument, "Options::path is required unless in_memory is set");
   RocksOptions rocks;
   rocks.path = options.path;
-  rocks.create_if_missing = options.create_if_missing;
+  rocks.create_if_missing = options.create_if_missing && !options.read_only;
   rocks.sync_writes = options.sync_writes;
   rocks.block_cache_bytes = options.block_cache_bytes;
+  rocks.read_only = options.read_only;
   auto store = RocksStore::open(rocks, keys::all_spaces());
   if (!store) return std::unexpected(store.error());
   return std::shared_ptr<Store>(std::move(*store));
 }
 
-TxReport wrap_report(tx::TxReport r) {
-  return TxReport{wrap_db(std::move(r.db_before)), wrap_db(std::move(r.db_after)), r.tx,
-                  std::move(r.datoms), std::move(r.tempids)};
+std::unexpected<Error> read_only_error(const Options& options, const char* refused = "transactions are") {
+  return fail(ErrorCode::StorageReadOnly,
+              "the database " + (options.in_memory ? std::string("in memory") : "at " + options.path) +
+                  " is open read-only: " + refused + " refused");
+}
+
+// Keys and values of every space, as the store estimates them.
+Result<std::uint64_t> store_bytes(const Store& store) {
+  std::uint64_t bytes = 0;
+  for (std::size_t i = 0; i < store.space_names().size(); ++i) {
+    auto stats = store.range_stats(SpaceId{static_cast<std::uint32_t>(i)});
+    if (!stats) return std::unexpected(stats.error());
+    bytes += stats->approximate_bytes;
+  }
+  return bytes;
 }
 
 }  // namespace
 
 struct Database::Impl {
   Options options;
+  std::shared_ptr<Store> store;
+  std::shared_ptr<const tx::ConnectionOptions> settings;
   std::unique_ptr<tx::Connection> connection;
+  std::shared_ptr<Listener::Registry> listeners = std::make_shared<Listener::Registry>();
+  // Held across a transaction and the publishing of its report, so listeners get reports in
+  // commit order (transactions are serialized anyway: one writer).
+  std::mutex transact_mutex;
+
+  ~Impl() { listeners->stop(); }  // delivers what is queued before the connection closes
+
+  Result<TxReport> published(Result<tx::TxReport> report) {
+    if (!report) return std::unexpected(report.error());
+    TxReport out = wrap_report(std::move(*report), settings);
+    listeners->publish(out);
+    return out;
+  }
 };
 
 Database::Database(std::unique_ptr<Impl> impl) noexcept : impl_(std::move(impl)) {}
@@ -44,15 +76,27 @@ Database::Database(Database&&) noexcept = default;
 Database& Database::operator=(Database&&) noexcept = default;
 Database::~Database() = default;
 
+Listener Database::listen(std::function<void(const TxReport&)> callback) {
+  std::uint64_t id = impl_->listeners->add(std::move(callback));
+  impl_->listeners->start();
+  return Listener(impl_->listeners, id);
+}
+
 Result<Database> Database::open(const Options& options) {
   auto store = open_store(options);
   if (!store) return std::unexpected(store.error());
   tx::ConnectionOptions connection_options{.strict_schema = options.strict_schema,
                                            .sync = std::nullopt,
                                            .clock = options.clock};
-  auto connection = tx::Connection::open(std::move(*store), std::move(connection_options));
+  auto settings = std::make_shared<const tx::ConnectionOptions>(connection_options);
+  auto connection = tx::Connection::open(*store, std::move(connection_options));
   if (!connection) return std::unexpected(connection.error());
-  return Database(std::make_unique<Impl>(Impl{options, std::move(*connection)}));
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->store = std::move(*store);
+  impl->settings = std::move(settings);
+  impl->connection = std::move(*connection);
+  return Database(std::move(impl));
 }
 
 Result<TxReport> Database::transact(std::string_view tx_data_edn) {
@@ -62,12 +106,13 @@ Result<TxReport> Database::transact(std::string_view tx_data_edn) {
 }
 
 Result<TxReport> Database::transact(const Value& tx_data) {
-  auto report = impl_->connection->transact(tx_data);
-  if (!report) return std::unexpected(report.error());
-  return wrap_report(std::move(*report));
+  if (impl_->options.read_only) return read_only_error(impl_->options);
+  std::lock_guard lock(impl_->transact_mutex);
+  return impl_->published(impl_->connection->transact(tx_data));
 }
 
 Result<TxReport> Database::transact(std::span<const TxOp> ops) {
+  if (impl_->options.read_only) return read_only_error(impl_->options);
   std::vector<tx::TxForm> forms;
   forms.reserve(ops.size());
   for (std::size_t i = 0; i < ops.size(); ++i) {
@@ -75,9 +120,8 @@ Result<TxReport> Database::transact(std::span<const TxOp> ops) {
     if (!form) return std::unexpected(form.error());
     forms.push_back(std::move(*form));
   }
-  auto report = impl_->connection->transact(forms);
-  if (!report) return std::unexpected(report.error());
-  return wrap_report(std::move(*report));
+  std::lock_guard lock(impl_->transact_mutex);
+  return impl_->published(impl_->connection->transact(forms));
 }
 
 Result<TxReport> Database::declare_schema(const Value& schema) {
@@ -92,8 +136,86 @@ Result<TxReport> Database::declare_schema(std::string_view schema_edn) {
   return declare_schema(*value);
 }
 
-Db Database::db() const { return wrap_db(impl_->connection->db()); }
+Db Database::db() const { return wrap_db(impl_->connection->db(), impl_->settings); }
 
 const Options& Database::options() const noexcept { return impl_->options; }
+
+Result<std::uint64_t> Database::backup(const std::string& dir) const {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (dir.empty()) return fail(ErrorCode::InvalidArgument, "a backup needs a directory");
+  if (fs::exists(dir, ec)) {
+    if (!fs::is_directory(dir, ec) || !fs::is_empty(dir, ec))
+      return fail(ErrorCode::InvalidArgument, "the backup directory " + dir +
+                                                  " already exists and is not empty; give a new or empty one");
+  }
+  if (!impl_->options.in_memory && fs::exists(dir, ec) && !impl_->options.path.empty() &&
+      fs::equivalent(dir, impl_->options.path, ec))
+    return fail(ErrorCode::InvalidArgument, "cannot back a database up into its own directory");
+  auto snapshot = impl_->store->snapshot();
+  if (!snapshot) return std::unexpected(snapshot.error());
+  RocksOptions rocks;
+  rocks.path = dir;
+  rocks.sync_writes = false;  // one sync at the end (flush)
+  auto names = impl_->store->space_names();
+  auto target = RocksStore::open(rocks, std::vector<std::string>(names.begin(), names.end()));
+  if (!target) return std::unexpected(target.error());
+
+  // The meta space (which holds the index's format marker) goes last: a backup interrupted part
+  // way has data but no marker, which Database::open refuses rather than misreads.
+  std::vector<std::size_t> order;
+  std::size_t meta = names.size();
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == keys::kMeta) meta = i;
+    else order.push_back(i);
+  }
+  if (meta < names.size()) order.push_back(meta);
+
+  std::uint64_t keys_copied = 0;
+  constexpr std::size_t kBatchBytes = std::size_t{4} << 20;
+  for (std::size_t i : order) {
+    SpaceId space{static_cast<std::uint32_t>(i)};
+    auto cursor = (*snapshot)->cursor(space);
+    if (!cursor) return std::unexpected(cursor.error());
+    WriteBatch batch;
+    for ((*cursor)->seek_to_first(); (*cursor)->valid(); (*cursor)->next()) {
+      batch.put(space, (*cursor)->key(), (*cursor)->value());
+      ++keys_copied;
+      if (batch.byte_size() >= kBatchBytes) {
+        if (auto w = (*target)->write(batch); !w) return std::unexpected(w.error());
+        batch.clear();
+      }
+    }
+    if (auto s = (*cursor)->status(); !s) return std::unexpected(s.error());
+    if (auto w = (*target)->write(batch); !w) return std::unexpected(w.error());
+  }
+  if (auto f = (*target)->flush(); !f) return std::unexpected(f.error());
+  return keys_copied;
+}
+
+Result<std::pair<std::uint64_t, std::uint64_t>> Database::compact() {
+  if (impl_->options.read_only) return read_only_error(impl_->options, "compaction is");
+  auto before = store_bytes(*impl_->store);
+  if (!before) return std::unexpected(before.error());
+  for (std::size_t i = 0; i < impl_->store->space_names().size(); ++i)
+    if (auto c = impl_->store->compact(SpaceId{static_cast<std::uint32_t>(i)}); !c) return std::unexpected(c.error());
+  auto after = store_bytes(*impl_->store);
+  if (!after) return std::unexpected(after.error());
+  return std::pair{*before, *after};
+}
+
+Result<DatabaseStats> Database::stats() const {
+  index::Db db = impl_->connection->db();
+  DatabaseStats out;
+  out.basis = db.basis();
+  for (const auto& attr : db.schema().attrs()) {
+    ++out.attributes;
+    out.datoms += db.attr_stats(attr.id).datoms;
+  }
+  auto bytes = store_bytes(*impl_->store);
+  if (!bytes) return std::unexpected(bytes.error());
+  out.storage_bytes = *bytes;
+  return out;
+}
 
 }  // namespace quarry

@@ -5,15 +5,25 @@
 
 #include "index/db.hpp"
 #include "quarry/quarry.hpp"
+#include "tx/connection.hpp"
 
 namespace quarry {
 
 struct Db::Impl {
   index::Db db;
+  // The transaction settings of the Database this value came from (strict schema, clock), for
+  // Db::with; null for a value made without one (then: the defaults).
+  std::shared_ptr<const tx::ConnectionOptions> settings{};
 };
 
-[[nodiscard]] inline Db wrap_db(index::Db db) {
-  return Db(std::make_shared<const Db::Impl>(Db::Impl{std::move(db)}));
+[[nodiscard]] inline Db wrap_db(index::Db db, std::shared_ptr<const tx::ConnectionOptions> settings) {
+  return Db(std::make_shared<const Db::Impl>(Db::Impl{std::move(db), std::move(settings)}));
+}
+
+// The report of a transaction, in the public types.
+[[nodiscard]] inline TxReport wrap_report(tx::TxReport r, const std::shared_ptr<const tx::ConnectionOptions>& settings) {
+  return TxReport{wrap_db(std::move(r.db_before), settings), wrap_db(std::move(r.db_after), settings), r.tx,
+                  std::move(r.datoms), std::move(r.tempids)};
 }
 
 }  // namespace quarry

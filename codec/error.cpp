@@ -17,6 +17,7 @@ std::string_view error_code_name(ErrorCode code) noexcept {
     case ErrorCode::StorageVersion: return "storage/version";
     case ErrorCode::StorageUnknownSpace: return "storage/unknown-space";
     case ErrorCode::StorageInvalid: return "storage/invalid";
+    case ErrorCode::StorageReadOnly: return "storage/read-only";
     case ErrorCode::InvalidArgument: return "quarry/invalid-argument";
     case ErrorCode::Internal: return "quarry/internal";
     case ErrorCode::TxSyntax: return "tx/syntax";
@@ -29,6 +30,8 @@ std::string_view error_code_name(ErrorCode code) noexcept {
     case ErrorCode::TxSchema: return "tx/schema";
     case ErrorCode::TxEntityId: return "tx/entity-id";
     case ErrorCode::TxTempid: return "tx/tempid";
+    case ErrorCode::TxConflict: return "tx/conflict";
+    case ErrorCode::TxInstant: return "tx/instant";
     case ErrorCode::QuerySyntax: return "query/syntax";
     case ErrorCode::QueryInvalid: return "query/invalid";
     case ErrorCode::QueryInput: return "query/input";

@@ -27,6 +27,7 @@ enum class ErrorCode : std::uint16_t {
   StorageVersion,      // :storage/version — on-disk format missing, older or newer than supported
   StorageUnknownSpace, // :storage/unknown-space — a key space name the store does not have
   StorageInvalid,      // :storage/invalid — misuse of the storage protocol (e.g. closed store)
+  StorageReadOnly,     // :storage/read-only — a write to a database opened read-only
   // general
   InvalidArgument,  // :quarry/invalid-argument
   Internal,         // :quarry/internal — a bug in Quarry; the message says where
@@ -41,6 +42,9 @@ enum class ErrorCode : std::uint16_t {
   TxSchema,            // :tx/schema — an invalid or unsafe schema change (e.g. unique with duplicates)
   TxEntityId,          // :tx/entity-id — an entity id out of its partition, an unknown ident, a tx id misused
   TxTempid,            // :tx/tempid — a tempid used only as a value, or where only :db/add allows one
+  TxConflict,          // :tx/conflict — one transaction asserting two values of a card-one attribute of
+                       //   one entity, or one unique value for two entities
+  TxInstant,           // :tx/instant — an explicit :db/txInstant earlier than the previous transaction's
   // queries and pull (query/); messages name the offending clause or variable, printed as EDN
   QuerySyntax,     // :query/syntax — a query, rule or :in binding of the wrong shape
   QueryInvalid,    // :query/invalid — well-formed but meaningless: unbound variable, or-branches

@@ -118,6 +118,16 @@ class Db {
   // retractions before assertions, then a, then v.
   [[nodiscard]] Result<std::vector<Datom>> entity_history(EntityId e) const;
 
+  // ---- speculative transactions ----
+  // The database after committing `datoms` as transaction `tx` on this value's state at its basis,
+  // kept in memory over this value's snapshot and never written to its store (Datomic's `with`;
+  // storage/layered_store.hpp). Nothing about this value or the store changes. The result has
+  // basis tx, is read like any other value (indexes, history, log, schema, statistics) and may
+  // itself be given to with_datoms again; it keeps this value's view (as-of, since, history), so an
+  // as-of value does not show the speculative transaction (Datomic does the same).
+  // Checks and errors as Writer::commit, with `basis` = this value's current state.
+  [[nodiscard]] Result<Db> with_datoms(TxId tx, std::span<const Datom> datoms) const;
+
   // ---- transaction log and time ----
   // The datoms of transactions start <= tx < end, in tx order and, within one transaction, in the
   // order they were committed; retractions have added = false. Ignores the view.

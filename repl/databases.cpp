@@ -25,9 +25,26 @@ Result<TxId> resolve_time(const Db& db, const Value& t) {
 
 }  // namespace
 
+std::optional<Result<TxReport>> speculative_transaction(Database& database, const Value& v) {
+  if (head_of(v) != "with") return std::nullopt;
+  const auto& items = v.as<List>().items;
+  if (items.size() != 3) return Result<TxReport>(bad_form("(with DB TX-DATA) takes a database and a tx-data vector"));
+  auto inner = database_expression(database, items[1]);
+  if (!inner)
+    return Result<TxReport>(bad_form("(with DB TX-DATA) needs a database first ($, (as-of $ T), ...), got " +
+                                     to_edn(items[1])));
+  if (!*inner) return Result<TxReport>(std::unexpected(inner->error()));
+  return (**inner).with(items[2]);
+}
+
 std::optional<Result<Db>> database_expression(Database& database, const Value& v) {
   if (is_symbol(v, "$")) return Result<Db>(database.db());
   std::string head = head_of(v);
+  if (head == "with") {
+    auto report = speculative_transaction(database, v);
+    if (!*report) return Result<Db>(std::unexpected(report->error()));
+    return Result<Db>((*report)->db_after);
+  }
   if (head != "as-of" && head != "since" && head != "history") return std::nullopt;
   const auto& items = v.as<List>().items;
   std::size_t want = head == "history" ? 2 : 3;

@@ -1,5 +1,6 @@
-// Database expressions of the `quarry` command (DESIGN.md §7): `$`, (as-of DB T), (since DB T)
-// and (history DB), nested freely; T is a tx id or an #inst.
+// Database expressions of the `quarry` command (DESIGN.md §7): `$`, (as-of DB T), (since DB T),
+// (history DB) and (with DB TX-DATA), nested freely; T is a tx id or an #inst. (with DB TX-DATA)
+// is the database after a speculative transaction on DB (Db::with), never written.
 #pragma once
 
 #include <optional>
@@ -14,6 +15,10 @@ namespace quarry::repl {
 // caller can treat it as something else, e.g. a literal query input), an Error when it is one
 // but cannot be evaluated (a bad time).
 [[nodiscard]] std::optional<Result<Db>> database_expression(Database& database, const Value& v);
+
+// The report of (with DB TX-DATA) when `v` is such a form (an Error when it is malformed or the
+// transaction fails); std::nullopt for anything else.
+[[nodiscard]] std::optional<Result<TxReport>> speculative_transaction(Database& database, const Value& v);
 
 // Splits the arguments of (op DB? ARG...) into the database (default: the current one, `$`) and
 // the remaining arguments.

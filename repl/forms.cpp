@@ -18,21 +18,67 @@ Outcome datoms_outcome(const Db& db, const std::vector<Datom>& datoms) {
   return Outcome{.value = Value(std::move(out)), .kind = OutcomeKind::Datoms};
 }
 
-Result<Outcome> eval_datoms(Database& database, const List& form) {
+// (datoms DB? INDEX COMPONENT...) and (seek-datoms DB? INDEX COMPONENT...).
+Result<Outcome> eval_datoms(Database& database, const List& form, bool seek) {
   auto split = db_and_args(database, form);
   if (!split) return std::unexpected(split.error());
   auto& [db, args] = *split;
+  const std::string usage = seek ? "(seek-datoms DB? INDEX COMPONENT...)" : "(datoms DB? INDEX COMPONENT...)";
   if (args.empty() || !args.front().is<Keyword>())
-    return bad_form("(datoms DB? INDEX COMPONENT...) needs an index: :eavt, :aevt, :avet or :vaet");
+    return bad_form(usage + " needs an index: :eavt, :aevt, :avet or :vaet");
   const Keyword& index = args.front().as<Keyword>();
   std::optional<IndexOrder> order;
   for (IndexOrder o : {IndexOrder::Eavt, IndexOrder::Aevt, IndexOrder::Avet, IndexOrder::Vaet})
     if (index.ns.empty() && index.name == index_order_name(o)) order = o;
   if (!order) return bad_form("unknown index :" + index.qualified() + " (use :eavt, :aevt, :avet or :vaet)");
   std::span<const Value> components(args.data() + 1, args.size() - 1);
-  auto datoms = db.datoms(*order, components);
+  auto datoms = seek ? db.seek_datoms(*order, components) : db.datoms(*order, components);
   if (!datoms) return std::unexpected(datoms.error());
   return datoms_outcome(db, *datoms);
+}
+
+// (index-range DB? ATTR START END); nil bounds are open.
+Result<Outcome> eval_index_range(Database& database, const List& form) {
+  auto split = db_and_args(database, form);
+  if (!split) return std::unexpected(split.error());
+  auto& [db, args] = *split;
+  if (args.size() != 3)
+    return bad_form("(index-range DB? ATTR START END) takes an attribute and two bounds (nil for an open end)");
+  auto bound = [](const Value& v) { return v.is_nil() ? std::nullopt : std::optional<Value>(v); };
+  auto datoms = db.index_range(args[0], bound(args[1]), bound(args[2]));
+  if (!datoms) return std::unexpected(datoms.error());
+  return datoms_outcome(db, *datoms);
+}
+
+// (tx-range DB? T1 T2): [{:t T :data [[e a v tx added] ...]} ...] for T1 <= T < T2; nil = open.
+Result<Outcome> eval_tx_range(Database& database, const List& form) {
+  auto split = db_and_args(database, form);
+  if (!split) return std::unexpected(split.error());
+  auto& [db, args] = *split;
+  const char* usage = "(tx-range T1 T2) takes two tx ids (nil for an open end)";
+  if (args.size() != 2) return bad_form(usage);
+  std::optional<TxId> bounds[2];
+  for (int i = 0; i < 2; ++i) {
+    if (args[i].is_nil()) continue;
+    auto n = args[i].get_if<std::int64_t>();
+    if (!n || *n <= 0) return bad_form(std::string(usage) + ", got " + to_edn(args[i]));
+    bounds[i] = TxId{static_cast<std::uint64_t>(*n)};
+  }
+  auto log = db.tx_range(bounds[0], bounds[1]);
+  if (!log) return std::unexpected(log.error());
+  Vector out;
+  out.items.reserve(log->size());
+  for (const TxLogEntry& entry : *log) {
+    Vector data;
+    data.items.reserve(entry.data.size());
+    for (const Datom& d : entry.data) data.items.push_back(db.datom_value(d));
+    Map m;
+    (void)make_map({{Value::keyword("t"), Value(static_cast<std::int64_t>(entry.t.value))},
+                    {Value::keyword("data"), Value(std::move(data))}},
+                   m);
+    out.items.emplace_back(std::move(m));
+  }
+  return Outcome{.value = Value(std::move(out))};
 }
 
 Result<Outcome> eval_entity_form(Database& database, const List& form, bool history) {
@@ -63,6 +109,11 @@ Result<Outcome> eval_transaction(Database& database, const List& form, bool sche
 
 Result<Outcome> evaluate(EvalContext& context, const Value& form) {
   Database& database = context.database;
+  // At the top level, (with DB TX-DATA) shows what the transaction would do, as transact! does.
+  if (auto report = speculative_transaction(database, form)) {
+    if (!*report) return std::unexpected(report->error());
+    return Outcome{.value = (*report)->summary()};
+  }
   if (auto db = database_expression(database, form)) {
     if (!*db) return std::unexpected(db->error());
     return Outcome{.value = Value(static_cast<std::int64_t>((*db)->basis().value))};
@@ -77,7 +128,10 @@ Result<Outcome> evaluate(EvalContext& context, const Value& form) {
   if (head == "explain") return eval_explain(context, list);
   if (head == "pull") return eval_pull(context, list);
   if (head == "pull-many") return eval_pull_many(context, list);
-  if (head == "datoms") return eval_datoms(database, list);
+  if (head == "datoms") return eval_datoms(database, list, false);
+  if (head == "seek-datoms") return eval_datoms(database, list, true);
+  if (head == "index-range") return eval_index_range(database, list);
+  if (head == "tx-range") return eval_tx_range(database, list);
   if (head == "entity") return eval_entity_form(database, list, false);
   if (head == "history") return eval_entity_form(database, list, true);
   return fail(ErrorCode::ReplUnknownForm, "unknown form (" + head + " ...); .help lists the forms");

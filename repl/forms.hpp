@@ -9,8 +9,10 @@
 namespace quarry::repl {
 
 // Evaluates one top-level form: (transact! ...), (schema! ...), (q ...), (pull ...),
-// (pull-many ...), (explain ...), (datoms ...), (entity ...), (history DB? EID), and the database
-// expressions $, (as-of $ T), (since $ T), (history $), which evaluate to their basis tx.
+// (pull-many ...), (explain ...), (datoms ...), (seek-datoms ...), (index-range ...),
+// (tx-range ...), (entity ...), (history DB? EID), and the database expressions $, (as-of $ T),
+// (since $ T), (history $), which evaluate to their basis tx — except (with DB TX-DATA), which
+// evaluates to the speculative transaction's summary {:tx T :tempids {...} :datoms N}.
 [[nodiscard]] Result<Outcome> evaluate(EvalContext& context, const Value& form);
 
 }  // namespace quarry::repl

@@ -2,7 +2,9 @@
 // script mode when standard input is not a terminal, interactive mode (libedit) when it is.
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -19,18 +21,29 @@ namespace {
 
 constexpr const char* kVersion = "quarry 0.1.0";
 
-constexpr const char* kUsage = R"(usage: quarry [DIR]           open (creating if missing) the database in DIR (default ./quarry-data)
+constexpr const char* kUsage = R"(usage: quarry [DIR]           open (creating if missing) the database in DIR (default: $QUARRY_DB,
+                              else ./quarry-data)
        quarry --mem           an in-memory database
        quarry DIR -e FORM     evaluate one form, print its result, exit
        quarry DIR < FILE      script mode: one line of EDN per form; exit 1 if any form failed
        quarry --help | --version
 options:
        --format edn|table     how results print; scripts and -e print EDN unless this says table
+       --strict               undeclared attributes are errors (:tx/unknown-attribute)
+       --read-only            transactions and imports are refused (:storage/read-only); a RocksDB
+                              database is opened without its lock, as it is at the moment of opening
+       --timeout MS           query deadline in milliseconds (:query/timeout); .timeout changes it
+environment:
+       QUARRY_DB              the database when neither DIR nor --mem is given: a path, or :mem:
 )";
 
 struct Arguments {
   std::string dir = "quarry-data";
+  bool dir_given = false;
   bool in_memory = false;
+  bool strict = false;
+  bool read_only = false;
+  std::optional<std::chrono::milliseconds> timeout;
   std::optional<std::string> expression;
   std::optional<quarry::repl::OutputFormat> format;
 };
@@ -53,6 +66,20 @@ std::optional<Arguments> parse_arguments(int argc, char** argv, int& exit_code) 
     }
     if (a == "--mem") {
       args.in_memory = true;
+    } else if (a == "--strict") {
+      args.strict = true;
+    } else if (a == "--read-only") {
+      args.read_only = true;
+    } else if (a == "--timeout" && i + 1 < argc) {
+      char* end = nullptr;
+      long long ms = std::strtoll(argv[i + 1], &end, 10);
+      if (end == argv[i + 1] || *end != '\0' || ms < 0) {
+        std::fprintf(stderr, "quarry: --timeout takes milliseconds (0: none), got '%s'\n%s", argv[i + 1], kUsage);
+        exit_code = 2;
+        return std::nullopt;
+      }
+      ++i;
+      if (ms > 0) args.timeout = std::chrono::milliseconds(ms);
     } else if (a == "-e" && i + 1 < argc) {
       args.expression = argv[++i];
     } else if (a == "--format" && i + 1 < argc && (std::strcmp(argv[i + 1], "edn") == 0 ||
@@ -62,6 +89,7 @@ std::optional<Arguments> parse_arguments(int argc, char** argv, int& exit_code) 
     } else if (!a.starts_with('-') && !dir_seen) {
       args.dir = a;
       dir_seen = true;
+      args.dir_given = true;
     } else {
       std::fprintf(stderr, "quarry: unexpected argument '%s'\n%s", a.c_str(), kUsage);
       exit_code = 2;
@@ -109,9 +137,21 @@ int main(int argc, char** argv) {
   auto args = parse_arguments(argc, argv, exit_code);
   if (!args) return exit_code;
 
+  // QUARRY_DB names the database when the command line does not.
+  if (!args->dir_given && !args->in_memory) {
+    if (const char* env = std::getenv("QUARRY_DB"); env && *env) {
+      if (std::strcmp(env, ":mem:") == 0) {
+        args->in_memory = true;
+      } else {
+        args->dir = env;
+      }
+    }
+  }
   quarry::Options options;
   options.in_memory = args->in_memory;
   options.path = args->dir;
+  options.strict_schema = args->strict;
+  options.read_only = args->read_only;
   auto database = quarry::Database::open(options);
   if (!database) {
     std::fprintf(stderr, "quarry: %s\n", database.error().message.c_str());
@@ -120,7 +160,8 @@ int main(int argc, char** argv) {
   }
 
   bool interactive = !args->expression && isatty(STDIN_FILENO);
-  quarry::repl::Session session(*database, {.interactive = interactive, .format = args->format});
+  quarry::repl::Session session(*database,
+                                {.interactive = interactive, .format = args->format, .timeout = args->timeout});
   if (args->expression) {
     session.evaluate_text(*args->expression);
   } else if (interactive) {

@@ -36,20 +36,33 @@ Entities and pull
   (pull $ [:person/name {:person/friend [:person/name]}] [:person/name "Bob"])
   (pull-many $ [:person/name :person/age] [1 2])
 
-Time travel: a database is $, (as-of $ T), (since $ T) or (history $); T is a tx id or #inst
+Time travel: a database is $, (as-of $ T), (since $ T), (history $) or (with $ TX-DATA);
+T is a tx id or #inst; they nest
   (q [:find ?age . :where [?p :person/name "Bob"] [?p :person/age ?age]] (as-of $ 536870914))
   (history $ [:person/name "Bob"])                        every assertion and retraction
   (q [:find ?age ?tx ?added :where [?p :person/age ?age ?tx ?added]] (history $))
-  (datoms $ :avet :person/name)                           raw index access: :eavt :aevt :avet :vaet
+  (q [:find [?n ...] :where [_ :person/name ?n]] (with $ [{:person/name "Dee"}]))
+                        what if: a transaction that is never written
+  (with $ [[:db/retractEntity [:person/name "Bob"]]])    its {:tx :tempids :datoms}
+
+Raw index access (:eavt :aevt :avet :vaet; entities as ids, lookup refs or idents)
+  (datoms $ :eavt [:person/name "Bob"] :person/age)      datoms with these leading components
+  (seek-datoms $ :avet :person/name "B")                  from a position to the end of the index
+  (index-range $ :person/age 30 nil)                      one attribute's values in [START, END)
+  (tx-range nil nil)                                      the log: [{:t T :data [[e a v tx added]...]}...]
 
 Meta commands (on a line of their own)
   .help                 this text
-  .schema  .stats       the declared attributes; counts
+  .schema  .stats       the declared attributes; counts and size
   .format table|edn     how results print (tables by default at a terminal)
   .timer on|off         time each form (on standard error)
+  .timeout MS|off       stop queries after MS milliseconds (:query/timeout); 0 or off: never
   .import FILE [:batch N]  load EDN tx-data: transaction vectors, or one large vector cut
                         into transactions of N operations (10000)
+  .import FILE.csv [:batch N]  load CSV: a header row of attributes, one entity per row
   .export FILE [:history]  write the database (or its whole history) for .import
+  .backup DIR           a consistent copy that `quarry DIR` opens (DIR new or empty)
+  .compact              compact the store; prints its bytes before and after
   .quit                 leave (so does Ctrl-D)
 )";
 }
@@ -78,16 +91,14 @@ Result<Value> schema_summary(const Db& db) {
   return Value(std::move(out));
 }
 
-Result<Value> stats_summary(const Db& db) {
-  auto all = db.datoms(IndexOrder::Eavt);
-  if (!all) return std::unexpected(all.error());
-  Value ident = Value::keyword("db/ident");
-  auto idents = db.datoms(IndexOrder::Aevt, std::span<const Value>(&ident, 1));
-  if (!idents) return std::unexpected(idents.error());
+Result<Value> stats_summary(const Database& database) {
+  auto stats = database.stats();
+  if (!stats) return std::unexpected(stats.error());
   Map out;
-  bool ok = make_map({{Value::keyword("basis-tx"), Value(static_cast<std::int64_t>(db.basis().value))},
-                      {Value::keyword("datoms"), Value(static_cast<std::int64_t>(all->size()))},
-                      {Value::keyword("attributes"), Value(static_cast<std::int64_t>(idents->size()))}},
+  bool ok = make_map({{Value::keyword("basis-tx"), Value(static_cast<std::int64_t>(stats->basis.value))},
+                      {Value::keyword("datoms"), Value(static_cast<std::int64_t>(stats->datoms))},
+                      {Value::keyword("attributes"), Value(static_cast<std::int64_t>(stats->attributes))},
+                      {Value::keyword("storage-bytes"), Value(static_cast<std::int64_t>(stats->storage_bytes))}},
                      out);
   if (!ok) return fail(ErrorCode::Internal, "stats keys collide");
   return Value(std::move(out));

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +32,8 @@ struct EvalContext {
   Database& database;
   // Set (by the Ctrl-C handler) to stop the running query; passed as QueryOptions::cancel.
   const std::atomic<bool>* cancel = nullptr;
+  // The query deadline (.timeout, --timeout), counted from the start of each query; none: no limit.
+  std::optional<std::chrono::milliseconds> timeout = std::nullopt;
 };
 
 }  // namespace quarry::repl

@@ -72,6 +72,7 @@ Result<Outcome> eval_query(EvalContext& context, const List& form) {
   if (!call) return std::unexpected(call.error());
   QueryOptions options;
   options.cancel = context.cancel;
+  if (context.timeout) options.deadline = std::chrono::steady_clock::now() + *context.timeout;
   auto result = q(call->query, call->inputs, options);
   if (!result) return std::unexpected(result.error());
   return Outcome{.value = std::move(result->value),

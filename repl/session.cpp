@@ -23,7 +23,7 @@ EdnReadOptions reader_options() {
 
 Session::Session(Database& database, SessionOptions options)
     : database_(database),
-      context_{.database = database, .cancel = &interrupt_flag()},
+      context_{.database = database, .cancel = &interrupt_flag(), .timeout = options.timeout},
       interactive_(options.interactive),
       tables_allowed_(options.interactive || options.format == OutputFormat::Table),
       format_(options.format.value_or(options.interactive ? OutputFormat::Table : OutputFormat::Edn)),

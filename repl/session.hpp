@@ -10,6 +10,7 @@
 // A failed write to standard output (a closed pipe) ends the session: nothing more is evaluated.
 #pragma once
 
+#include <chrono>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -29,6 +30,8 @@ struct SessionOptions {
   bool interactive = false;
   // The format to start with; nullopt: tables when interactive, EDN otherwise.
   std::optional<OutputFormat> format;
+  // The query deadline to start with (--timeout); .timeout changes it.
+  std::optional<std::chrono::milliseconds> timeout = std::nullopt;
 };
 
 class Session {
@@ -68,6 +71,9 @@ class Session {
   void run_meta(std::string_view command);
   void run_import(std::string_view argument);
   void run_export(std::string_view argument);
+  void run_timeout(std::string_view argument);
+  void run_backup(std::string_view argument);
+  void run_compact();
 
   Database& database_;
   EvalContext context_;

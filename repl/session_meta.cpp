@@ -1,10 +1,12 @@
-// The dot commands of a session (DESIGN.md §7): .help .schema .stats .timer .format .import
-// .export .quit. In script mode a command that only changes a setting prints nothing and the
-// others print one line of EDN.
+// The dot commands of a session (DESIGN.md §7): .help .schema .stats .timer .format .timeout
+// .import .export .backup .compact .quit. In script mode a command that only changes a setting
+// (.timer, .format, .timeout) prints nothing and the others print one line of EDN.
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <optional>
 
+#include "csv_import.hpp"
 #include "export.hpp"
 #include "import.hpp"
 #include "interrupt.hpp"
@@ -27,6 +29,14 @@ Result<std::string> file_argument(std::string_view text, const char* usage) {
   return name->as<std::string>();
 }
 
+// FILE.csv (any case) is CSV; anything else is EDN tx-data.
+bool is_csv(std::string_view path) {
+  if (path.size() < 4) return false;
+  std::string ext(path.substr(path.size() - 4));
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return ext == ".csv";
+}
+
 }  // namespace
 
 void Session::run_meta(std::string_view command) {
@@ -46,13 +56,20 @@ void Session::run_meta(std::string_view command) {
   } else if (name == ".format" && (arg == "edn" || arg == "table")) {
     format_ = arg == "edn" ? OutputFormat::Edn : OutputFormat::Table;
     note("format " + std::string(arg));
+  } else if (name == ".timeout") {
+    run_timeout(arg);
   } else if (name == ".timer" || name == ".format") {
     report(Error{ErrorCode::InvalidArgument,
                  name == ".timer" ? "usage: .timer on|off" : "usage: .format edn|table"});
   } else if (name == ".schema") {
     print_result(schema_summary(database_.db()));
   } else if (name == ".stats") {
-    print_result(stats_summary(database_.db()));
+    print_result(stats_summary(database_));
+  } else if (name == ".backup") {
+    run_backup(arg);
+  } else if (name == ".compact") {
+    if (!arg.empty()) return report(Error{ErrorCode::InvalidArgument, "usage: .compact (no arguments)"});
+    run_compact();
   } else if (name == ".import") {
     run_import(arg);
   } else if (name == ".export") {
@@ -75,13 +92,15 @@ void Session::run_import(std::string_view argument) {
   }
   auto path = file_argument(argument, ".import FILE [:batch N]");
   if (!path) return report(path.error());
+  if (database_.options().read_only)
+    return report(Error{ErrorCode::StorageReadOnly, "the database is open read-only: .import is refused"});
   options.cancel = &interrupt_flag();
   std::optional<ProgressBar> bar;
   if (interactive_) {
     bar.emplace("operations");
     options.progress = [&bar](std::size_t done, std::size_t total) { bar->update(done, total); };
   }
-  auto summary = import_file(database_, *path, options);
+  auto summary = is_csv(*path) ? import_csv(database_, *path, options) : import_file(database_, *path, options);
   interrupt_flag().store(false);
   if (bar) bar->finish();
   if (!summary) return report(summary.error());
@@ -100,6 +119,51 @@ void Session::run_export(std::string_view argument) {
   auto path = file_argument(argument, ".export FILE [:history]");
   if (!path) return report(path.error());
   print_result(export_database(database_.db(), *path, scope));
+}
+
+}  // namespace quarry::repl
+
+namespace quarry::repl {
+
+// .timeout MS — the query deadline in milliseconds; .timeout 0 and .timeout off both remove it.
+void Session::run_timeout(std::string_view argument) {
+  const char* usage = "usage: .timeout MS|off (milliseconds; 0 or off: no deadline)";
+  if (argument == "off") {
+    context_.timeout.reset();
+  } else {
+    auto ms = read_edn(argument);
+    if (argument.empty() || !ms || !ms->is<std::int64_t>() || ms->as<std::int64_t>() < 0)
+      return report(Error{ErrorCode::InvalidArgument, usage});
+    if (ms->as<std::int64_t>() == 0) {
+      context_.timeout.reset();
+    } else {
+      context_.timeout = std::chrono::milliseconds(ms->as<std::int64_t>());
+    }
+  }
+  note(context_.timeout ? "timeout " + std::to_string(context_.timeout->count()) + " ms" : std::string("timeout off"));
+}
+
+void Session::run_backup(std::string_view argument) {
+  auto dir = file_argument(argument, ".backup DIR");
+  if (!dir) return report(dir.error());
+  auto copied = database_.backup(*dir);
+  if (!copied) return report(copied.error());
+  Map m;
+  (void)make_map({{Value::keyword("backup"), Value(*dir)},
+                  {Value::keyword("basis-tx"), Value(static_cast<std::int64_t>(database_.db().basis().value))},
+                  {Value::keyword("keys"), Value(static_cast<std::int64_t>(*copied))}},
+                 m);
+  print_outcome(Outcome{.value = Value(std::move(m))});
+}
+
+void Session::run_compact() {
+  auto bytes = database_.compact();
+  if (!bytes) return report(bytes.error());
+  Map m;
+  (void)make_map({{Value::keyword("bytes-before"), Value(static_cast<std::int64_t>(bytes->first))},
+                  {Value::keyword("bytes-after"), Value(static_cast<std::int64_t>(bytes->second))}},
+                 m);
+  print_outcome(Outcome{.value = Value(std::move(m))});
 }
 
 }  // namespace quarry::repl

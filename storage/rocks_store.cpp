@@ -28,6 +28,8 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <charconv>
 #include <cstdarg>
 #include <cstdio>
@@ -390,10 +392,15 @@ RocksStore::~RocksStore() = default;
 
 const std::string& RocksStore::path() const noexcept { return impl_->options.path; }
 
-Result<std::unique_ptr<RocksStore>> RocksStore::open(const RocksOptions& options,
+Result<std::unique_ptr<RocksStore>> RocksStore::open(const RocksOptions& requested,
                                                      std::vector<std::string> spaces) {
   if (auto ok = validate_names(spaces); !ok) return std::unexpected(ok.error());
-  if (options.path.empty()) return fail(ErrorCode::InvalidArgument, "RocksOptions::path is empty");
+  if (requested.path.empty()) return fail(ErrorCode::InvalidArgument, "RocksOptions::path is empty");
+  RocksOptions options = requested;
+  if (options.read_only) {  // nothing may be created or written, not even the LOG
+    options.create_if_missing = false;
+    options.info_log = false;
+  }
   std::error_code ec;
   const bool existed = fs::exists(fs::path(options.path) / "CURRENT", ec);
   if (!existed && !options.create_if_missing) {
@@ -415,7 +422,21 @@ Result<std::unique_ptr<RocksStore>> RocksStore::open(const RocksOptions& options
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const std::string& name : on_disk) descriptors.emplace_back(name, cf_options);
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, descriptors, &impl->families, &raw);
+  rocksdb::Status s;
+  if (options.read_only) {
+    // A writer in another process may delete table files the MANIFEST just read still names (after
+    // a flush or compaction); the open then fails on a missing file. Reading again sees the newer
+    // MANIFEST, so a few retries ride out that race.
+    for (int attempt = 0; attempt < 20; ++attempt) {
+      impl->families.clear();
+      s = rocksdb::DB::OpenForReadOnly(db_options, options.path, descriptors, &impl->families, &raw);
+      bool missing_file = (s.IsCorruption() || s.IsIOError()) && s.ToString().find("No such file") != std::string::npos;
+      if (s.ok() || !missing_file) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  } else {
+    s = rocksdb::DB::Open(db_options, options.path, descriptors, &impl->families, &raw);
+  }
   if (!s.ok()) return failed(s, "opening", options.path);
   impl->db.reset(raw);
   impl->logger->rotate_if_larger(options.info_log_max_bytes);
@@ -425,6 +446,8 @@ Result<std::unique_ptr<RocksStore>> RocksStore::open(const RocksOptions& options
 
   auto current = check_format(*impl, on_disk);
   if (!current) return std::unexpected(current.error());
+  if (!*current && options.read_only)
+    return fail(ErrorCode::StorageVersion, "the database at " + options.path + " has no format marker (opened read-only)");
   if (!*current) {
     rocksdb::WriteOptions sync;
     sync.sync = true;
@@ -438,6 +461,9 @@ Result<std::unique_ptr<RocksStore>> RocksStore::open(const RocksOptions& options
       impl->spaces.push_back(impl->families[at - on_disk.begin()]);
       continue;
     }
+    if (options.read_only)
+      return fail(ErrorCode::StorageVersion, "the database at " + options.path + " has no key space \"" + name +
+                                                 "\" (opened read-only, so it cannot be created)");
     rocksdb::ColumnFamilyHandle* created = nullptr;
     s = impl->db->CreateColumnFamily(cf_options, name, &created);
     if (!s.ok()) return failed(s, "creating key space \"" + name + "\" in", options.path);
@@ -453,6 +479,8 @@ Result<std::unique_ptr<Snapshot>> RocksStore::snapshot() const {
 
 Result<void> RocksStore::write(const WriteBatch& batch, WriteOptions options) {
   if (auto ok = check(batch); !ok) return ok;
+  if (impl_->options.read_only && !batch.empty())
+    return fail(ErrorCode::StorageReadOnly, "the database at " + impl_->options.path + " is open read-only");
   if (batch.empty()) return {};
   rocksdb::WriteBatch out(batch.byte_size() + batch.size() * 16);
   rocksdb::Status s;
@@ -477,6 +505,7 @@ Result<void> RocksStore::write(const WriteBatch& batch, WriteOptions options) {
 }
 
 Result<void> RocksStore::flush() {
+  if (impl_->options.read_only) return {};
   rocksdb::Status s = impl_->db->Flush(rocksdb::FlushOptions(), impl_->families);
   if (!s.ok()) return failed(s, "flushing", impl_->options.path);
   return {};
@@ -484,6 +513,7 @@ Result<void> RocksStore::flush() {
 
 Result<void> RocksStore::compact(SpaceId space) {
   if (auto ok = check(space); !ok) return ok;
+  if (impl_->options.read_only) return {};
   rocksdb::CompactRangeOptions options;
   options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
   rocksdb::Status s = impl_->db->CompactRange(options, impl_->spaces[space.index], nullptr, nullptr);

@@ -72,6 +72,16 @@ struct RocksOptions {
   // Threads for background flushes and compactions.
   int background_jobs = 2;
 
+  // Open with RocksDB's read-only mode: no lock is taken, so a directory another process holds
+  // (and writes) can be opened; the store sees the data as of the open (a later write of the other
+  // process is not seen). The database must exist with every requested space and its format
+  // marker (StorageIo / StorageVersion otherwise); nothing is written to the directory (not even
+  // the LOG); write() fails with StorageReadOnly, flush() and compact() do nothing. RocksDB's
+  // read-only mode is meant for a database nobody writes: with a live writer the open can race
+  // with its deletion of obsolete table files, which open() retries for up to ~0.4 s; following a
+  // live writer continuously is a secondary instance's job (not built).
+  bool read_only = false;
+
   // RocksDB's own diagnostic log. When true it goes to DIR/LOG through a logger that ignores write
   // failures (a full disk must not abort the process); a LOG larger than info_log_max_bytes at open
   // is moved to LOG.old first. When false nothing is logged.

@@ -1,4 +1,5 @@
-// The storage protocol's conformance suite: every case runs against MemoryStore and RocksStore.
+// The storage protocol's conformance suite: every case runs against MemoryStore, RocksStore and
+// LayeredStore.
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -10,7 +11,7 @@
 using namespace quarry;
 using namespace quarry::testing;
 
-#define STORES MemoryFactory, RocksFactory
+#define STORES MemoryFactory, RocksFactory, LayeredFactory
 
 namespace {
 

@@ -3,9 +3,11 @@
 //
 // Each transaction is 1-6 random forms over entities 1-6 and four attributes: :one (long, card
 // one), :many (long, card many), :ref (ref, card many), :uniq (long, :db.unique/value). The
-// model applies them in order; if its final state has two entities with one :uniq value the
-// transaction must fail with :tx/unique and change nothing; otherwise it must succeed, the
-// database must equal the model, and the report must hold exactly the model's net change.
+// model applies them in order; if a form asserts a second value of a card-one attribute (:one,
+// :uniq) for an entity that the transaction already asserted another value for, the transaction
+// must fail with :tx/conflict; else if its final state has two entities with one :uniq value it
+// must fail with :tx/unique; either way changing nothing. Otherwise it must succeed, the database
+// must equal the model, and the report must hold exactly the model's net change.
 #include <doctest/doctest.h>
 
 #include <functional>
@@ -24,7 +26,9 @@ constexpr const char* kAttrs[] = {"one", "many", "ref", "uniq"};
 
 struct Form {
   std::string edn;
-  std::function<void(Model&)> apply;
+  // Applies the form to `m`, the state so far of a transaction on `before`; sets `conflict` for a
+  // second card-one value asserted by the transaction.
+  std::function<void(Model& m, const Model& before, bool& conflict)> apply;
 };
 
 Form random_form(std::mt19937_64& rng) {
@@ -35,20 +39,26 @@ Form random_form(std::mt19937_64& rng) {
   const std::string es = std::to_string(e), vs = std::to_string(v);
   switch (pick(10)) {
     case 0:
-      return {"[:db/retract " + es + " :" + a + "]", [=](Model& m) { m.erase({e, a}); }};
+      return {"[:db/retract " + es + " :" + a + "]", [=](Model& m, const Model&, bool&) { m.erase({e, a}); }};
     case 1:
-      return {"[:db/retractEntity " + es + "]", [=](Model& m) {
+      return {"[:db/retractEntity " + es + "]", [=](Model& m, const Model&, bool&) {
                 for (auto it = m.begin(); it != m.end();) it = it->first.first == e ? m.erase(it) : std::next(it);
                 for (auto& [k, values] : m)
                   if (k.second == "ref") values.erase(e);
               }};
     case 2:
     case 3:
-      return {"[:db/retract " + es + " :" + a + " " + vs + "]", [=](Model& m) { m[{e, a}].erase(v); }};
+      return {"[:db/retract " + es + " :" + a + " " + vs + "]",
+              [=](Model& m, const Model&, bool&) { m[{e, a}].erase(v); }};
     default:
-      return {"[:db/add " + es + " :" + a + " " + vs + "]", [=](Model& m) {
+      return {"[:db/add " + es + " :" + a + " " + vs + "]", [=](Model& m, const Model& before, bool& conflict) {
                 auto& values = m[{e, a}];
-                if (a == "one" || a == "uniq") values.clear();
+                if (a == "one" || a == "uniq") {
+                  auto had = before.find({e, a});
+                  for (auto w : values)
+                    if (w != v && (had == before.end() || !had->second.contains(w))) conflict = true;
+                  values.clear();
+                }
                 values.insert(v);
               }};
   }
@@ -108,14 +118,19 @@ void run_seed(std::uint64_t seed, int transactions) {
     const int n = 1 + static_cast<int>(rng() % 6);
     std::string tx = "[";
     Model next = model;
+    bool conflict = false;
     for (int i = 0; i < n; ++i) {
       Form f = random_form(rng);
       tx += f.edn;
-      f.apply(next);
+      f.apply(next, model, conflict);
     }
     tx += "]";
     normalize(next);
     INFO("tx " << t << ": " << tx);
+    if (conflict) {
+      h.err(tx, ErrorCode::TxConflict);
+      continue;
+    }
     if (!unique_ok(next)) {
       h.err(tx, ErrorCode::TxUnique);
       continue;

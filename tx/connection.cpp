@@ -21,6 +21,23 @@ Result<Instant> last_tx_instant(const index::Db& db) {
   return Instant{};
 }
 
+// The :db/txInstant a prepared transaction asserts on its own entity; :tx/instant when the tx-data
+// gave one earlier than `last` (the previous transaction's), which would make as-of an instant
+// ambiguous.
+Result<Instant> checked_instant(const PreparedTx& prepared, Instant last) {
+  for (const Datom& d : prepared.datoms) {
+    if (!d.added || d.e.value != prepared.tx.value || d.a != index::sys::kTxInstant) continue;
+    const Instant* at = d.v.get_if<Instant>();
+    if (!at) break;
+    if (*at < last)
+      return fail(ErrorCode::TxInstant, ":db/txInstant " + form_text(d.v) +
+                                            " is earlier than the previous transaction's, " +
+                                            form_text(Value(last)));
+    return *at;
+  }
+  return last;
+}
+
 }  // namespace
 
 Connection::Connection(std::unique_ptr<index::Writer> writer, ConnectionOptions options, Instant last)
@@ -54,11 +71,33 @@ Result<TxReport> Connection::transact(std::span<const TxForm> forms) {
   TxOptions tx_options{.strict_schema = options_.strict_schema, .tx_instant = next_instant()};
   auto prepared = prepare_tx(before, forms, tx_options);
   if (!prepared) return std::unexpected(prepared.error());
+  auto instant = checked_instant(*prepared, last_instant_);
+  if (!instant) return std::unexpected(instant.error());
   auto after = writer_->commit(before, prepared->tx, prepared->datoms, WriteOptions{options_.sync});
   if (!after) return std::unexpected(after.error());
-  last_instant_ = tx_options.tx_instant;
+  last_instant_ = *instant;
   return TxReport{std::move(before), std::move(*after), prepared->tx, std::move(prepared->datoms),
                   std::move(prepared->tempids)};
+}
+
+Result<TxReport> speculate(const index::Db& db, std::span<const TxForm> forms, const ConnectionOptions& options) {
+  index::Db before = db.current();
+  auto last = last_tx_instant(before);
+  if (!last) return std::unexpected(last.error());
+  Instant now = options.clock ? options.clock() : system_now();
+  TxOptions tx_options{.strict_schema = options.strict_schema, .tx_instant = now < *last ? *last : now};
+  auto prepared = prepare_tx(before, forms, tx_options);
+  if (!prepared) return std::unexpected(prepared.error());
+  if (auto instant = checked_instant(*prepared, *last); !instant) return std::unexpected(instant.error());
+  auto after = db.with_datoms(prepared->tx, prepared->datoms);
+  if (!after) return std::unexpected(after.error());
+  return TxReport{db, std::move(*after), prepared->tx, std::move(prepared->datoms), std::move(prepared->tempids)};
+}
+
+Result<TxReport> speculate(const index::Db& db, const Value& tx_data, const ConnectionOptions& options) {
+  auto forms = parse_tx_data(tx_data);
+  if (!forms) return std::unexpected(forms.error());
+  return speculate(db, *forms, options);
 }
 
 Result<Value> schema_tx_data(const Value& schema) {

@@ -69,6 +69,17 @@ class Connection {
   Instant last_instant_;
 };
 
+// A speculative transaction (Datomic's `with`): what transact() would do if `db` were the latest
+// value, without writing anything. `db` may be any value of a database (an older one, a view, or
+// the db_after of an earlier speculation); the transaction is prepared against its current state at
+// its basis and gets id basis + 1, and report.db_after keeps `db`'s view (index::Db::with_datoms).
+// Its :db/txInstant is the options' clock, raised to the basis transaction's instant if earlier.
+// Errors: those of transact(). Thread-safe; never waits for a transaction in progress.
+[[nodiscard]] Result<TxReport> speculate(const index::Db& db, std::span<const TxForm> forms,
+                                         const ConnectionOptions& options);
+[[nodiscard]] Result<TxReport> speculate(const index::Db& db, const Value& tx_data,
+                                         const ConnectionOptions& options);
+
 // The tx-data that declares a DataScript-style schema map: {:name {:db/unique :db.unique/identity}}
 // becomes [{:db/ident :name, :db/unique :db.unique/identity}]. TxSyntax if `schema` is not a map of
 // keywords to maps.

@@ -46,6 +46,16 @@ void Overlay::reserve(std::size_t slots) {
 
 bool Overlay::touched(EntityId e, AttrId a) const { return index_.contains(Key{e.value, a.value}); }
 
+std::vector<Value> Overlay::asserted_values(EntityId e, AttrId a) const {
+  std::vector<Value> out;
+  auto it = index_.find(Key{e.value, a.value});
+  if (it == index_.end()) return out;
+  const Slot& s = slots_[it->second];
+  for (const Value& v : s.now)
+    if (!contains(s.before, v)) out.push_back(v);
+  return out;
+}
+
 Result<const std::vector<Value>*> Overlay::values(EntityId e, AttrId a) {
   auto s = slot(e, a);
   if (!s) return std::unexpected(s.error());

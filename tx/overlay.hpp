@@ -58,6 +58,8 @@ class Overlay {
     const std::vector<Value>* now;
   };
   [[nodiscard]] std::vector<SlotView> touched_slots(AttrId a) const;
+  // The values of e.a the transaction asserted that are there now (now, but not in the basis).
+  [[nodiscard]] std::vector<Value> asserted_values(EntityId e, AttrId a) const;
   [[nodiscard]] bool touched(EntityId e, AttrId a) const;
 
   // The net change, slot by slot in first-touch order: retractions (added = false) then

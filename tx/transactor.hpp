@@ -3,9 +3,11 @@
 //
 // Semantics (DESIGN.md §3; DataScript 1.8 where the design is silent — see doc/transactions.md):
 // - Forms are applied in order to a private overlay of the basis, so a later form sees the
-//   effects of earlier ones (a cas after an add sees the added value). The datoms produced are the
-//   NET change: asserting a card-one value twice in one transaction leaves one assertion, not an
-//   assertion, a retraction and another assertion as DataScript's tx-data would.
+//   effects of earlier ones (a cas after a retraction sees it). The datoms produced are the NET
+//   change: asserting one card-one value twice in one transaction leaves one assertion.
+// - Conflicts (Datomic's): two different values asserted for one card-one attribute of one entity
+//   by one transaction are TxConflict — also when they come from two maps that resolve to one
+//   entity (e.g. through a shared unique identity). Replacing the basis' value is not a conflict.
 // - Tempids: a string (other than "datomic.tx") or a negative long. A tempid gets an id the first
 //   time it is met (in form order): the entity found by an upsert, else max-eid + 1 (in the
 //   system partition for a tempid that asserts :db/ident). If a later upsert resolves a tempid

@@ -331,6 +331,14 @@ Result<void> TxBuilder::add_datom(EntityId e, const index::AttrSchema& a, const 
   auto guarded = guard_schema_datom(e, a, &v);
   if (!guarded) return guarded;
   if (is_user_entity(e.value) && e.value >= next_eid_) next_eid_ = e.value + 1;
+  // Two values of a cardinality-one attribute asserted for one entity by one transaction are a
+  // conflict, as in Datomic (replacing a value the database had is not).
+  if (!a.many)
+    for (const Value& earlier : overlay_.asserted_values(e, a.id))
+      if (earlier != v)
+        return error(ErrorCode::TxConflict, "conflict: " + datom_text(e, a.id, earlier) + " and " +
+                                                datom_text(e, a.id, v) + " both asserted, but " +
+                                                form_text(a.ident) + " has cardinality one");
   auto added = overlay_.add(e, a, v);
   if (!added) return std::unexpected(added.error());
   return {};

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "storage/layered_store.hpp"
 #include "storage/memory_store.hpp"
 #include "storage/rocks_store.hpp"
 #include "storage/store.hpp"
@@ -64,6 +65,33 @@ struct RocksFactory {
     auto store = RocksStore::open(options(), std::move(spaces));
     if (!store) return std::unexpected(store.error());
     return std::unique_ptr<Store>(std::move(*store));
+  }
+};
+
+// LayeredStores over a snapshot of a MemoryStore that holds a few keys in every space, which the
+// layer deletes at once: the store starts empty, as the suite expects, while every read has to
+// look through tombstones over base keys (before, between and after the keys the tests write).
+struct LayeredFactory {
+  static constexpr const char* kName = "layered";
+  Result<std::unique_ptr<Store>> open(std::vector<std::string> spaces) {
+    auto base = MemoryStore::open(spaces);
+    if (!base) return std::unexpected(base.error());
+    static const std::vector<std::string> kHidden{std::string(), std::string(1, '\0'), "a0", "b\xff", "k",
+                                                   "zz", std::string(3, '\xff')};
+    WriteBatch fill, hide;
+    for (std::uint32_t i = 0; i < spaces.size(); ++i)
+      for (const auto& k : kHidden) {
+        fill.put(SpaceId{i}, k, "base " + k);
+        hide.del(SpaceId{i}, k);
+      }
+    if (auto w = (*base)->write(fill); !w) return std::unexpected(w.error());
+    std::shared_ptr<Store> shared = std::move(*base);
+    auto snap = shared->snapshot();
+    if (!snap) return std::unexpected(snap.error());
+    auto layered = LayeredStore::open(shared, std::move(*snap));
+    if (!layered) return std::unexpected(layered.error());
+    if (auto w = (*layered)->write(hide); !w) return std::unexpected(w.error());
+    return std::unique_ptr<Store>(std::move(*layered));
   }
 };
 

@@ -22,6 +22,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -59,6 +60,14 @@ struct Options {
   // of creating them on first use with cardinality one and no type (DataScript's).
   bool strict_schema = false;
 
+  // Open for reading only: transact() and declare_schema() fail with :storage/read-only, and a
+  // RocksDB directory is opened with RocksDB's read-only mode, which takes no lock — so a database
+  // another process holds (and writes) can be opened; it is read as it was when it was opened
+  // (later commits of the other process are not seen until it is opened again). The database must
+  // exist (create_if_missing is ignored). With in_memory it gives an empty database that cannot
+  // be written, which is of little use but consistent.
+  bool read_only = false;
+
   // RocksDB block cache shared by all indexes, in bytes.
   std::size_t block_cache_bytes = std::size_t{64} << 20;
 
@@ -69,6 +78,9 @@ struct Options {
 
 // An immutable database value: the state after one transaction (its basis), or a view of the
 // history up to it. Cheap to copy. Reading it is never disturbed by later transactions.
+struct TxReport;
+struct TxLogEntry;
+
 class Db {
  public:
   // The last transaction this value contains.
@@ -80,11 +92,44 @@ class Db {
   [[nodiscard]] Db since(TxId t) const;
   [[nodiscard]] Db history() const;
 
-  // Datoms of one index, in index order, whose leading components equal `components` (as the
-  // REPL's (datoms $ :eavt 1 :name) gives them: entity ids as longs, attributes as keywords).
-  // :quarry/invalid-argument for components that do not fit the index.
+  // Datoms of one index, in index order, whose leading components equal `components`, given in
+  // the index's own order (as the REPL's (datoms $ :eavt 1 :name) gives them): entities as ids
+  // (longs), lookup refs [:attr value] or idents, attributes as keywords, then values; a fourth
+  // component keeps only the datoms of that transaction (a tx id). A lookup ref or ident that names
+  // no entity gives no datoms. :quarry/invalid-argument for components that do not fit the index,
+  // :tx/lookup-ref for a lookup ref on an attribute that is not unique.
   [[nodiscard]] Result<std::vector<Datom>> datoms(IndexOrder order,
                                                   std::span<const Value> components = {}) const;
+
+  // The datoms from the position `components` names (as for datoms(), which need not exist) to the
+  // end of the index, in index order: at most `limit` of them.
+  [[nodiscard]] Result<std::vector<Datom>> seek_datoms(IndexOrder order, std::span<const Value> components = {},
+                                                       std::size_t limit = static_cast<std::size_t>(-1)) const;
+
+  // The AVET datoms of attribute `attr` (a keyword or id) whose value v has start <= v < end, in
+  // value order; an absent bound is open. For a ref attribute the bounds may be entity ids.
+  // Errors: :quarry/invalid-argument for an unknown attribute, :codec/unstorable for a bound that
+  // cannot be a value.
+  [[nodiscard]] Result<std::vector<Datom>> index_range(const Value& attr, const std::optional<Value>& start,
+                                                       const std::optional<Value>& end) const;
+
+  // The transaction log: every transaction t with from <= t < to, in tx order, with its datoms in
+  // the order they were committed (retractions have added = false). An absent `from` starts at the
+  // first transaction after the built-in schema's (kTx0 + 1); an absent `to` goes to the end (the
+  // basis). Independent of the view: the log of an as-of value is still the whole log.
+  [[nodiscard]] Result<std::vector<TxLogEntry>> tx_range(std::optional<TxId> from, std::optional<TxId> to) const;
+
+  // A speculative transaction (Datomic's `with`): the report of transacting `tx_data` on this
+  // value, computed in memory and never written. report.db_after can be queried, pulled and given
+  // to with() again; the database and this value are unchanged, and the database's basis does not
+  // move (the next real transaction gets the same id the speculative one got). The transaction
+  // runs on the state at this value's basis; db_after keeps this value's view, so on an as-of or
+  // since value the speculative datoms are outside it (as in Datomic). Strict schema and the
+  // clock are those of the Database this value came from. Errors: those of Database::transact.
+  [[nodiscard]] Result<TxReport> with(const Value& tx_data) const;
+  [[nodiscard]] Result<TxReport> with(std::string_view tx_data_edn) const;
+  [[nodiscard]] Result<TxReport> with(const char* tx_data_edn) const;
+  [[nodiscard]] Result<TxReport> with(const std::string& tx_data_edn) const;
 
   // Every attribute of an entity, as a map with :db/id: card-many values as sets, ref values as
   // {:db/id n}. `eid` is an entity id (long), a lookup ref [:attr value] or an ident keyword. An
@@ -144,6 +189,40 @@ struct TxReport {
   [[nodiscard]] Value summary() const;
 };
 
+// One transaction of the log (Db::tx_range).
+struct TxLogEntry {
+  TxId t;
+  std::vector<Datom> data;
+};
+
+// Figures of a database (Database::stats).
+struct DatabaseStats {
+  TxId basis;                        // the last transaction
+  std::uint64_t datoms = 0;          // current datoms, from the index statistics (no scan)
+  std::uint64_t attributes = 0;      // attributes, built-in ones included
+  std::uint64_t storage_bytes = 0;   // keys and values in the store (RocksDB: an estimate)
+};
+
+// A registration made by Database::listen. Move-only; destroying it (or remove()) unregisters.
+class Listener {
+ public:
+  Listener() noexcept = default;
+  Listener(Listener&&) noexcept;
+  Listener& operator=(Listener&&) noexcept;
+  ~Listener();
+  // Unregisters: after it returns the callback is not called again, and no call of it is running
+  // (unless remove() is called from inside the callback itself, which is allowed). Idempotent.
+  void remove() noexcept;
+
+  struct Registry;  // defined in api/listeners.cpp
+
+ private:
+  friend class Database;
+  Listener(std::weak_ptr<Registry> registry, std::uint64_t id) noexcept : registry_(std::move(registry)), id_(id) {}
+  std::weak_ptr<Registry> registry_;
+  std::uint64_t id_ = 0;
+};
+
 // A database: the connection to one store, and its only writer.
 class Database {
  public:
@@ -174,6 +253,32 @@ class Database {
 
   // The latest committed value.
   [[nodiscard]] Db db() const;
+
+  // Calls `callback` with the report of every transaction committed from now on, in commit order,
+  // until the returned Listener is removed or destroyed (Datomic's tx-report queue as a callback).
+  // Threading: callbacks run on one notifier thread of this Database, never on the thread that
+  // transacted, so a slow callback delays only later notifications (reports queue up in memory),
+  // never a transaction; an exception thrown by a callback is caught and dropped. Callbacks may
+  // read the database and call transact() (its report is queued behind the current one); they run
+  // one at a time. Reports committed before the Database is destroyed are still delivered; then
+  // the thread stops.
+  [[nodiscard]] Listener listen(std::function<void(const TxReport&)> callback);
+
+  // An online, consistent copy: every key space of one snapshot (so one committed transaction,
+  // whatever commits meanwhile) written into a new RocksDB database at `dir`, which
+  // Database::open (and `quarry DIR`) opens as an equal database: indexes, history, log and
+  // schema. Works for in-memory databases too. `dir` must not exist or be an empty directory;
+  // anything else is :quarry/invalid-argument, and nothing is written to it. A failure part way
+  // leaves a partial directory, which is not a database (no format marker is written until the
+  // end... see doc/operations.md). Returns the number of keys copied.
+  [[nodiscard]] Result<std::uint64_t> backup(const std::string& dir) const;
+
+  // Compacts every key space (RocksDB: drops deleted and overwritten data and rewrites the table
+  // files; memory: nothing to do). Returns the store's bytes before and after.
+  [[nodiscard]] Result<std::pair<std::uint64_t, std::uint64_t>> compact();
+
+  // Counts from the index statistics and the store's size estimates; no datom is read.
+  [[nodiscard]] Result<DatabaseStats> stats() const;
 
   [[nodiscard]] const Options& options() const noexcept;
 
