@@ -29,7 +29,9 @@ Queries: (q QUERY INPUT...), on $ when there are no inputs
       :where [?me :person/name "Bob"] (knows ?me ?f) [?f :person/name ?who]]
      $ [[(knows ?a ?b) [?a :person/friend ?b]]
         [(knows ?a ?b) [?a :person/friend ?x] (knows ?x ?b)]])
-  (explain [:find ?n :where [?p :person/name ?n]])       the plan, as EDN
+  (explain [:find ?n :where [?p :person/name ?n]])       the plan that runs, as EDN
+  (explain {:analyze true} [:find ?n :where [?p :person/name ?n]])
+                                                          the plan, run: rows and ms per step
 
 Entities and pull
   (entity $ [:person/name "Bob"])                         every attribute, with :db/id

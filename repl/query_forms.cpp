@@ -87,6 +87,7 @@ Result<Outcome> eval_query(EvalContext& context, const List& form) {
 Result<Outcome> eval_explain(EvalContext& context, const List& form) {
   ExplainOptions options;
   options.query.cancel = context.cancel;
+  if (context.timeout) options.query.deadline = std::chrono::steady_clock::now() + *context.timeout;
   List rest = form;
   if (form.items.size() >= 2) {
     if (const auto* m = form.items[1].get_if<Map>()) {
