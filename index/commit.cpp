@@ -148,34 +148,54 @@ Result<PreparedCommit> prepare_commit(const DbCore& basis, TxId tx, std::span<co
   std::unordered_map<std::uint64_t, std::string> large_values;  // written by this transaction
   std::uint64_t seq = 0;
 
+  // First every datom's keys (and the checks that need no read), then whether each is current,
+  // read in one batch (Snapshot::get_many: RocksDB's MultiGet), then the writes.
+  struct Prepared {
+    const AttrSchema* attr;
+    std::string venc;
+    DatomKeys keys;
+  };
+  std::vector<Prepared> prepared;
+  prepared.reserve(datoms.size());
   for (const Datom& d : datoms) {
     const AttrSchema* attr = out.schema->find(d.a);
     if (!attr && !d.added) attr = basis.schema->find(d.a);
     if (!attr)
       return fail(ErrorCode::InvalidArgument, "unknown attribute id " + std::to_string(d.a.value) +
                                                   " in datom " + describe(d, nullptr));
-    std::string venc_bytes;
+    std::string venc;
     keys::LargeValue large;
-    if (!keys::append_value_component(venc_bytes, d.v, &large))
+    if (!keys::append_value_component(venc, d.v, &large))
       return fail(ErrorCode::CodecUnstorable, "the value of :" + attr->ident.qualified() +
                                                   " in datom " + describe(d, attr) + " is not storable");
-    const std::string* venc = &venc_bytes;
     if (!large.encoding.empty())
       if (auto r = store_large_value(basis, large, large_values, out.batch); !r) return std::unexpected(r.error());
     if (attr->is_ref() && !d.v.is<EntityId>())
       return fail(ErrorCode::InvalidArgument, "ref attribute :" + attr->ident.qualified() +
                                                   " needs an entity id value in " + describe(d, attr));
-    DatomKeys k = datom_keys(d, *venc, attr->is_ref());
+    DatomKeys k = datom_keys(d, venc, attr->is_ref());
     if (!seen.insert(k.key[0]).second)
       return fail(ErrorCode::InvalidArgument, "datom " + describe(d, attr) + " appears twice in one transaction");
-    auto current = basis.snapshot->get(sp.current[0], k.key[0]);
-    if (!current) return std::unexpected(current.error());
+    prepared.push_back(Prepared{attr, std::move(venc), std::move(k)});
+  }
+  std::vector<std::string_view> eavt_keys;
+  eavt_keys.reserve(prepared.size());
+  for (const Prepared& p : prepared) eavt_keys.push_back(p.keys.key[0]);
+  auto currents = basis.snapshot->get_many(sp.current[0], eavt_keys);
+  if (!currents) return std::unexpected(currents.error());
+
+  for (std::size_t i = 0; i < datoms.size(); ++i) {
+    const Datom& d = datoms[i];
+    const AttrSchema* attr = prepared[i].attr;
+    const std::string* venc = &prepared[i].venc;
+    const DatomKeys& k = prepared[i].keys;
+    const std::optional<std::string>* current = &(*currents)[i];
 
     const int n = k.has_vaet ? 4 : 3;
     if (d.added) {
       if (current->has_value())
         return fail(ErrorCode::InvalidArgument, "datom " + describe(d, attr) + " is already current");
-      for (int i = 0; i < n; ++i) out.batch.put(sp.current[i], k.key[i], tx_compact);
+      for (int j = 0; j < n; ++j) out.batch.put(sp.current[j], k.key[j], tx_compact);
     } else {
       if (!current->has_value())
         return fail(ErrorCode::InvalidArgument, "retracted datom " + describe(d, attr) + " is not current");
@@ -184,9 +204,9 @@ Result<PreparedCommit> prepare_commit(const DbCore& basis, TxId tx, std::span<co
       if (!asserted || !v.empty())
         return fail(ErrorCode::StorageCorruption, "undecodable eavt entry for " + describe(d, attr));
       const std::string asserted_fixed = fixed8(*asserted);
-      for (int i = 0; i < n; ++i) {
-        out.batch.del(sp.current[i], k.key[i]);
-        if (!attr->no_history) out.batch.put(sp.history[i], k.key[i] + asserted_fixed, tx_fixed);
+      for (int j = 0; j < n; ++j) {
+        out.batch.del(sp.current[j], k.key[j]);
+        if (!attr->no_history) out.batch.put(sp.history[j], k.key[j] + asserted_fixed, tx_fixed);
       }
     }
     std::string log_value;

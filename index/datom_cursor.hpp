@@ -31,8 +31,13 @@
 //   encoded_e(), encoded_a(),        the components' bytes as they sort in the index, for comparing,
 //   encoded_v(), encoded_tx()        hashing and copying without decoding (layout: key_layout.hpp).
 //                                    Equal bytes <=> equal components, and memcmp order is the
-//                                    index's order, for one order's components alike. encoded_tx()
-//                                    is the compact form (keys::append_tx) whatever the view.
+//                                    component's order in the index. encoded_e() and encoded_a()
+//                                    are the same bytes in every order (compact ids). encoded_v()
+//                                    is the value's encoding (tag byte first) — except on Vaet,
+//                                    where it is the referenced entity's compact id, the bytes
+//                                    encoded_e() would give it; elsewhere a ref value's encoded_v()
+//                                    is codec::Tag::Ref followed by those bytes. encoded_tx() is the
+//                                    compact form (keys::append_tx) whatever the view.
 //   v(), datom()                     decoded on demand (v() on each call; datom() once per position,
 //                                    then cached)
 // LIFETIME: the string_views and the datom() reference stay valid until the cursor next moves

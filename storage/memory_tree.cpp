@@ -291,9 +291,22 @@ void Position::seek_ge(std::string_view key) {
       return;
     }
   }
-  path_.clear();
-  if (!root_) return;
+  // Otherwise descend, from the root or — for a target past the current key — from the lowest
+  // ancestor whose subtree spans it: sorted probes a leaf or two apart route through one level
+  // instead of all of them.
   const Node* node = root_.get();
+  if (!path_.empty() && this->key() < key) {
+    path_.pop_back();  // the leaf
+    while (!path_.empty()) {
+      const Frame& f = path_.back();
+      if (f.index + 1 < f.node->children.size() && key < f.node->lows[f.index + 1]) break;
+      path_.pop_back();
+    }
+    if (!path_.empty()) node = path_.back().node->children[path_.back().index].get();
+  } else {
+    path_.clear();
+  }
+  if (!node) return;
   while (!node->leaf()) {
     std::size_t c = route(*node, key);
     path_.push_back(Frame{node, c});

@@ -92,8 +92,9 @@ class Position {
 
   void first();
   void last();
-  void seek_ge(std::string_view key);  // first key >= key; searches only the current leaf when
-                                       // key lies within its key span, else descends from the root
+  // First key >= key. Searches only the current leaf when key lies within its key span; a key
+  // further on descends from the lowest ancestor whose subtree spans it; else from the root.
+  void seek_ge(std::string_view key);
   void seek_le(std::string_view key);  // last key <= key
   void seek_lt(std::string_view key);  // last key < key
   void next();                         // REQUIRES: valid()

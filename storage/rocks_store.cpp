@@ -8,6 +8,13 @@
 // - Whole-key bloom filters, 10 bits/key: point reads of absent keys (upsert and uniqueness checks)
 //   skip table files. They do not help seeks; prefix extractors would, but the key layout belongs
 //   to index/, so none is set here yet.
+// - Filters and indexes partitioned (RocksOptions::partitioned_filters), top level pinned: a point
+//   read loads one 4 KiB filter partition, not a table file's whole filter, so point reads hold up
+//   when the filters of every space no longer fit the cache (bench/README.md, "Read path").
+// - Block-cache hits and misses counted (statistics at tickers-only level): the hit ratio is a
+//   property (rocks_store.hpp).
+// - Cursors: RocksDB iterate bounds from the cursor's bounds; readahead for long scans and no cache
+//   fill for one-off scans (CursorOptions); near forward re-seeks step with Next (kNextsBeforeSeek).
 // - LZ4 on upper levels, ZSTD on the last one: on the bench's index keys the compacted files take
 //   13.2 MiB against 29.6 MiB uncompressed (16.1 MiB with LZ4 alone), and no variant's write or read
 //   throughput differed beyond noise (writes are bound by memtable and WAL, reads by the cache).
@@ -272,6 +279,7 @@ class RocksSnapshot final : public Snapshot {
   Result<std::vector<std::optional<std::string>>> get_many(
       SpaceId space, std::span<const std::string_view> keys) const override {
     if (space.index >= impl_.spaces.size()) return unknown_space(space, impl_.spaces.size());
+    if (keys.empty()) return std::vector<std::optional<std::string>>();
     std::vector<rocksdb::Slice> slices;
     slices.reserve(keys.size());
     for (std::string_view key : keys) slices.emplace_back(key.data(), key.size());
