@@ -1,5 +1,7 @@
 #include "storage/layered_store.hpp"
 
+#include <algorithm>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -219,17 +221,28 @@ Result<void> LayeredStore::write(const WriteBatch& batch, WriteOptions options) 
 
 Result<RangeStats> LayeredStore::range_stats(SpaceId space, const CursorBounds& range) const {
   if (auto ok = check(space); !ok) return std::unexpected(ok.error());
-  auto now = snapshot();
-  if (!now) return std::unexpected(now.error());
-  auto c = (*now)->cursor(space, range);
+  auto below = base_->store->range_stats(space, range);
+  if (!below) return std::unexpected(below.error());
+  // The layer's own entries, read raw: puts add a key, tombstones remove one.
+  auto layer = layer_->snapshot();
+  if (!layer) return std::unexpected(layer.error());
+  auto c = (*layer)->cursor(space, range);
   if (!c) return std::unexpected(c.error());
-  RangeStats out;
+  std::int64_t keys = static_cast<std::int64_t>(below->approximate_keys);
+  std::int64_t bytes = static_cast<std::int64_t>(below->approximate_bytes);
   for ((*c)->seek_to_first(); (*c)->valid(); (*c)->next()) {
-    ++out.approximate_keys;
-    out.approximate_bytes += (*c)->key().size() + (*c)->value().size();
+    std::int64_t size = static_cast<std::int64_t>((*c)->key().size() + (*c)->value().size() - 1);
+    if (is_tombstone((*c)->value())) {
+      --keys;
+      bytes -= size;
+    } else {
+      ++keys;
+      bytes += size;
+    }
   }
   if (auto s = (*c)->status(); !s) return std::unexpected(s.error());
-  return out;
+  return RangeStats{static_cast<std::uint64_t>(std::max<std::int64_t>(bytes, 0)),
+                    static_cast<std::uint64_t>(std::max<std::int64_t>(keys, 0))};
 }
 
 Result<std::optional<std::string>> LayeredStore::property(std::string_view, std::optional<SpaceId> space) const {

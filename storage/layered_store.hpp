@@ -32,8 +32,10 @@ class LayeredStore final : public Store {
   [[nodiscard]] Result<void> write(const WriteBatch& batch, WriteOptions options = {}) override;
   [[nodiscard]] Result<void> flush() override { return {}; }
   [[nodiscard]] Result<void> compact(SpaceId space) override { return check(space); }
-  // Exact figures of the merged state, counted by a scan of the range (speculative stores are
-  // small-lived; nothing on a hot path asks them).
+  // An estimate, as cheap as the base store's (the query planner asks for it): the base store's
+  // figures for its current state, plus one key per put and minus one per tombstone of this layer
+  // in the range (a put over an existing key, or a tombstone over a missing one, miscounts by one).
+  // Costs the base's estimate plus a walk over the layer's own entries in the range.
   [[nodiscard]] Result<RangeStats> range_stats(SpaceId space, const CursorBounds& range = {}) const override;
   // Knows none: nullopt for every name.
   [[nodiscard]] Result<std::optional<std::string>> property(
