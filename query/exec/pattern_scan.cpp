@@ -495,7 +495,7 @@ Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedP
       if (r) r = read_run(ctx, *cursor, need_v, each);
     }
     if (!r) return std::unexpected(r.error());
-    if (auto t = ctx.tick(kSeekCost); !t) return std::unexpected(t.error());
+    if (auto t = ctx.tick(static_cast<std::size_t>(cost::kLookupCost)); !t) return std::unexpected(t.error());
     if (auto c = ctx.check_rows(out.size(), out.arity()); !c) return std::unexpected(c.error());
   }
   if (cursor)

@@ -9,8 +9,6 @@
 namespace quarry::query {
 namespace {
 
-// Rule bodies plan from estimates: the relations bound before them count this many rows.
-constexpr double kSeedRows = 100;
 
 // Rows of the relation holding the clause's variables (0 once the bindings are empty).
 std::uint64_t rows_after(const Bindings& bindings, const Clause& clause) {
@@ -43,7 +41,7 @@ Result<void> run_step(Context& ctx, Bindings& bindings, const Plan& plan, const 
 Result<Plan> plan_for(const Context& ctx, const Bindings& bindings, std::span<const Clause> clauses) {
   SeedGroups seed;
   for (const Relation& r : bindings.relations())
-    seed.emplace_back(r.vars(), ctx.static_plans ? kSeedRows : static_cast<double>(r.size()));
+    seed.emplace_back(r.vars(), ctx.static_plans ? cost::kRuleSeedRows : static_cast<double>(r.size()));
   const ScalarLookup scalar = [&](const std::string& var) -> const Value* {
     if (ctx.static_plans) return nullptr;
     const int i = bindings.find(var);

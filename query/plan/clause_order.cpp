@@ -11,8 +11,10 @@ namespace quarry::query {
 namespace {
 
 constexpr double kNever = std::numeric_limits<double>::infinity();
-constexpr double kRuleUnboundCost = 1e12;  // a rule call with no bound argument: last
-constexpr double kRuleCallCost = 50;       // per bound row
+using cost::kFilterSelectivity;
+using cost::kFunctionCost;
+using cost::kRuleCallCost;
+using cost::kRuleUnboundCost;
 
 std::vector<std::string> fn_arg_vars(const std::vector<FnArg>& args) {
   std::vector<std::string> out;
@@ -175,9 +177,9 @@ Result<PlanStep> ClausePlanner::next(const Scope& ctx, const BoundRows& bound, c
       step.rows = step.access.rows;
     } else if (std::holds_alternative<Predicate>(c.node) || std::holds_alternative<Not>(c.node)) {
       cost = -1;  // filters: as soon as they can run
-      step.rows = in_rows * 0.5;
+      step.rows = in_rows * kFilterSelectivity;
     } else if (std::holds_alternative<FunctionCall>(c.node)) {
-      cost = in_rows * 0.5;
+      cost = in_rows * kFunctionCost;
       step.rows = in_rows;
     } else if (const auto* o = std::get_if<Or>(&c.node)) {
       // The sum of the branches' cheapest patterns.

@@ -17,7 +17,7 @@
 // A pattern whose variables are partly bound runs either as a SCAN of the constants' prefix
 // hash-joined with the bound relation, or as a PROBE: one index lookup per distinct binding of
 // the bound variables that extend the prefix. The cheaper by estimate wins (attr_stats; a lookup
-// costs about kSeekCost datoms read).
+// costs about cost::kLookupCost datoms read; plan/cost_model.hpp).
 #pragma once
 
 #include <array>
@@ -29,6 +29,7 @@
 #include "codec/error.hpp"
 #include "index/db.hpp"
 #include "query/parse/ast.hpp"
+#include "query/plan/cost_model.hpp"
 #include "query/plan/scope.hpp"
 
 namespace quarry::query {
@@ -83,7 +84,6 @@ struct Access {
   double rows = 0;             // expected output rows
 };
 
-inline constexpr double kSeekCost = 12;
 
 // The rows of the relation binding each variable, or nullopt for an unbound one.
 using BoundRows = std::function<std::optional<double>(const std::string& var)>;

@@ -131,7 +131,9 @@ double estimate(const ResolvedPattern& rp, bool e, bool a, bool v) {
   } else {
     distinct = std::max(1.0, n / 4);
   }
-  if (e && a) return v ? 1 : (many ? 3 : 1);
+  // An entity's value of a known attribute matches a known value with about 1/distinct odds:
+  // [?e :sex :male] per ?e keeps about half the rows, [?e :name ?n] with ?n bound very few.
+  if (e && a) return v ? 1.0 / distinct : (many ? 3 : 1);
   if (e) return rp.datoms_per_entity;
   if (a && v) return std::max(1.0, n / distinct);
   if (a) return std::max(1.0, n);
@@ -148,7 +150,7 @@ double range_rows(const ResolvedPattern& rp, const ValueRange& range, double all
   auto n = rp.source->db->estimate_avet_range(rp.attr->id, scan.start, end);
   if (!n) {
     const bool two_sided = range.start && (range.end || range.last);
-    return all * (two_sided ? 0.2 : 0.4);
+    return all * (two_sided ? cost::kTwoSidedRangeShare : cost::kOneSidedRangeShare);
   }
   return std::clamp(static_cast<double>(*n), 1.0, std::max(1.0, all));
 }
@@ -237,7 +239,7 @@ Access choose_access(const ResolvedPattern& rp, const BoundRows& bound, const Va
     add(rp.slots[2]);
   }
   if (probe.probe_vars.empty()) return scan;  // bound variables only in tx/added: filter
-  const double per_lookup = kSeekCost * (probe.per_attribute ? rp.attr_count : 1.0);
+  const double per_lookup = cost::kLookupCost * (probe.per_attribute ? rp.attr_count : 1.0);
   probe.cost = r * (per_lookup + per_probe);
   return force_probe || probe.cost < scan.cost ? probe : scan;
 }
