@@ -45,10 +45,12 @@ Result<FindElement> parse_aggregate(const std::vector<Value>& items, const Value
   if (!is_variable(items.back())) return syntax_error(shape, form);
   agg.var = Variable{items.back().as<Symbol>().name};
   for (std::size_t i = 1; i + 1 < items.size(); ++i) {
-    if (items[i].is<Symbol>())
+    if (items[i].is<Symbol>() && !is_variable(items[i]))
       return syntax_error(
-          "Cannot parse aggregate: the arguments before the variable must be constants", form);
-    agg.const_args.push_back(items[i]);
+          "Cannot parse aggregate: the arguments before the variable must be constants or "
+          ":in ?variables",
+          form);
+    agg.const_args.push_back(items[i]);  // a variable stays its symbol (ast.hpp)
   }
   return FindElement{std::move(agg)};
 }

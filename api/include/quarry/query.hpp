@@ -16,6 +16,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <optional>
 #include <span>
@@ -100,5 +101,21 @@ struct ExplainOptions {
 // map :rows (the result's size) and :ms. Errors: those of q.
 [[nodiscard]] Result<Value> explain(const Value& query, std::span<const QueryInput> inputs,
                                     const ExplainOptions& options = {});
+
+// A custom aggregate: called once per group with the group's values (one per row, duplicates
+// kept, never empty; entity ids and refs as longs), it returns the group's result or an Error,
+// which ends the query (ErrorCode::QueryFunction is the usual code). It must be safe to call from
+// several threads at once.
+using AggregateFn = std::function<Result<Value>(std::span<const Value> values)>;
+
+// Makes `fn` callable in :find as (NAME ?x) in every query parsed from now on, process-wide:
+//
+//   quarry::register_aggregate("my/median", [](std::span<const quarry::Value> xs) -> ... );
+//   quarry::q("[:find (my/median ?a) . :where [_ :age ?a]]", {db});
+//
+// A later registration of the same name replaces it (queries already running keep the old one).
+// Thread-safe. Errors: :query/invalid when `name` is not a plain symbol (a namespace is
+// recommended: "my/median"), is a built-in aggregate's name, or `fn` is empty.
+[[nodiscard]] Result<void> register_aggregate(std::string_view name, AggregateFn fn);
 
 }  // namespace quarry
