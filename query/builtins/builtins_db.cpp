@@ -7,6 +7,10 @@
 // attribute's value comes back as a long (the query layer's convention). Values are read from
 // the source's view (as-of, since); a history source is read as the same view without history.
 //
+// missing? also takes a reverse attribute (:_friend): true when no entity refers to e through
+// the ref attribute :friend, as DataScript's entity lookup of a reverse attribute gives (an
+// attribute whose name really starts with _ is taken as it is).
+//
 // For a cardinality-many attribute, get-else and get-some take the smallest value (the first
 // in EAVT order), as DataScript 1.8 does (Datomic refuses cardinality-many in get-else).
 #include <array>
