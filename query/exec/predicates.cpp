@@ -18,7 +18,8 @@ namespace {
 // A function variable ([(?f ?x)]) is a column too: its value, a symbol naming a built-in, is looked
 // up per row (the last lookup is kept, so a run of rows with one function looks it up once).
 struct PreparedCall {
-  const Builtin* fn = nullptr;
+  const Builtin* fn = nullptr;                   // a built-in, or
+  std::shared_ptr<const CustomFunction> custom;  // a function the application registered
   const index::Db* source = nullptr;
   std::vector<int> cols;      // column per argument, -1 for a constant
   std::vector<Value> consts;  // the constants (nil where a column is used)
@@ -39,7 +40,11 @@ Result<PreparedCall> prepare(const Context& ctx, const std::string& fn, const st
       return fail(ErrorCode::QueryInvalid, "Insufficient bindings: #{" + fn + "} not bound in " + clause_text(whole));
   } else {
     call.fn = find_builtin(fn);
-    if (!call.fn) return fail(ErrorCode::QueryInvalid, "Unknown function '" + fn + " in " + clause_text(whole));
+    if (!call.fn) call.custom = find_custom_function(fn);
+    if (!call.fn && !call.custom)
+      return fail(ErrorCode::QueryInvalid, "Unknown function '" + fn + " in " + clause_text(whole));
+  }
+  if (call.fn) {
     if (call.fn->takes_source) {
       const SrcVar* src = args.empty() ? nullptr : std::get_if<SrcVar>(&args[0]);
       if (!src) return fail(ErrorCode::QueryInvalid, fn + " takes a source ($) first, in " + clause_text(whole));
@@ -76,12 +81,21 @@ Result<PreparedCall> prepare(const Context& ctx, const std::string& fn, const st
   return call;
 }
 
-// The built-in a function variable's value names: a symbol ('inc, 'clojure.string/upper-case)
-// naming a built-in that takes no source. :query/function otherwise.
+// The function a function variable's value names: a symbol ('inc, 'clojure.string/upper-case,
+// 'my/f) naming a built-in that takes no source, or a registered function. :query/function
+// otherwise.
 Result<void> resolve_function(PreparedCall& call, const Value& f) {
-  if (call.fn && f == call.fn_symbol) return {};
+  if ((call.fn || call.custom) && f == call.fn_symbol) return {};
   const auto* name = f.get_if<Symbol>();
   const Builtin* b = name ? find_builtin(name->qualified()) : nullptr;
+  if (!b && name) {
+    if (auto custom = find_custom_function(name->qualified())) {
+      call.fn = nullptr;
+      call.custom = std::move(custom);
+      call.fn_symbol = f;
+      return {};
+    }
+  }
   if (!b)
     return fail(ErrorCode::QueryFunction, "Cannot call " + to_edn(f) +
                                               ": a function input must be a symbol naming a built-in function, in " +
@@ -94,6 +108,7 @@ Result<void> resolve_function(PreparedCall& call, const Value& f) {
     return fail(ErrorCode::QueryFunction, "Wrong number of arguments (" + std::to_string(n) + ") passed to " +
                                               to_edn(f) + " in " + clause_text(*call.whole));
   call.fn = b;
+  call.custom = nullptr;
   call.fn_symbol = f;
   return {};
 }
@@ -104,6 +119,7 @@ Result<Value> invoke(PreparedCall& call, std::span<const Value> row) {
       return std::unexpected(r.error());
   for (std::size_t i = 0; i < call.cols.size(); ++i)
     if (call.cols[i] >= 0) call.args[i] = row[static_cast<std::size_t>(call.cols[i])];
+  if (call.custom) return (*call.custom)(call.args);
   return call.fn->call(call.source, call.args);
 }
 

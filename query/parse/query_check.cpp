@@ -172,6 +172,7 @@ Result<void> check_function(const std::string& fn, const std::vector<FnArg>& arg
                             const Clause& c, bool predicate) {
   if (function_variable(fn)) return {};  // the function is known only when the query runs
   const Builtin* b = find_builtin(fn);
+  if (b == nullptr && find_custom_function(fn)) return {};  // any arity: it checks its arguments
   if (b == nullptr)
     return invalid_error(std::string(predicate ? "Unknown predicate '" : "Unknown function '") +
                          fn + " in " + clause_text(c));

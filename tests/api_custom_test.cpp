@@ -1,5 +1,5 @@
-// Custom aggregates registered through the public API (quarry::register_aggregate in
-// <quarry/query.hpp>), used in :find as an application would.
+// Custom functions and aggregates registered through the public API (quarry::register_function and
+// quarry::register_aggregate in <quarry/query.hpp>), used in queries as an application would.
 #include <doctest/doctest.h>
 
 #include "support/edn_value.hpp"
@@ -103,6 +103,60 @@ TEST_CASE("bad registrations and unknown aggregates are :query/invalid") {
   auto extra = quarry::q("[:find (test/one-arg 3 ?a) :where [_ :age ?a]]", {db.db()});
   REQUIRE_FALSE(extra.has_value());
   CHECK(extra.error().code == quarry::ErrorCode::QueryInvalid);
+}
+
+// Doubles a long; anything else is a :query/function error.
+quarry::Result<Value> twice(std::span<const Value> args) {
+  if (args.size() != 1 || !args[0].is<std::int64_t>())
+    return std::unexpected(quarry::Error{quarry::ErrorCode::QueryFunction, "test/twice takes one long"});
+  return Value(args[0].as<std::int64_t>() * 2);
+}
+
+TEST_CASE("a registered function is called by name in function expressions and predicates") {
+  Database db = people();
+  REQUIRE(quarry::register_function("test/twice", twice).has_value());
+  REQUIRE(quarry::register_function("test/adult?", [](std::span<const Value> args) -> quarry::Result<Value> {
+            return Value(args.size() == 1 && args[0].is<std::int64_t>() && args[0].as<std::int64_t>() >= 21);
+          }).has_value());
+  CHECK(run(db, "[:find ?y . :where [(test/twice 21) ?y]]") == Value(42));
+  CHECK(run(db, "[:find ?n ?d :where [?e :name ?n] [?e :age ?a] [(test/adult? ?a)] [(test/twice ?a) ?d]]") ==
+        edn("#{[\"Ann\" 62] [\"Cy\" 90]}"));
+  // nil binds nothing.
+  REQUIRE(quarry::register_function("test/nil", [](std::span<const Value>) -> quarry::Result<Value> {
+            return Value();
+          }).has_value());
+  CHECK(run(db, "[:find ?y :where [_ :age ?a] [(test/nil ?a) ?y]]") == edn("#{}"));
+  // Its error ends the query.
+  auto bad = quarry::q("[:find ?y :where [?e :name ?n] [(test/twice ?n) ?y]]", {db.db()});
+  REQUIRE_FALSE(bad.has_value());
+  CHECK(bad.error().code == quarry::ErrorCode::QueryFunction);
+}
+
+TEST_CASE("a registered function can be passed as a function input, by its symbol") {
+  Database db = people();
+  REQUIRE(quarry::register_function("test/twice", twice).has_value());
+  std::vector<quarry::QueryInput> inputs{db.db(), Value::symbol("test/twice")};
+  auto r = quarry::q("[:find ?y . :in $ ?f :where [1 :age ?a] [(?f ?a) ?y]]", inputs);
+  REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().to_edn()));
+  CHECK(r->value == Value(62));
+  // Built-ins and registered functions mix in one collection input.
+  std::vector<quarry::QueryInput> both{db.db(), edn("[inc test/twice]")};
+  auto mixed = quarry::q("[:find ?y :in $ [?f ...] :where [1 :age ?a] [(?f ?a) ?y]]", both);
+  REQUIRE_MESSAGE(mixed.has_value(), (mixed ? "" : mixed.error().to_edn()));
+  CHECK(mixed->value == edn("#{[32] [62]}"));
+}
+
+TEST_CASE("bad function registrations are :query/invalid; unknown names stay unknown") {
+  Database db = people();
+  for (const char* name : {"", "?f", "$f", "inc", "str", "get-else"}) {
+    auto r = quarry::register_function(name, twice);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().code == quarry::ErrorCode::QueryInvalid);
+  }
+  CHECK_FALSE(quarry::register_function("test/empty-fn", quarry::QueryFn{}).has_value());
+  auto unknown = quarry::q("[:find ?y :where [(test/never-registered 1) ?y]]", {db.db()});
+  REQUIRE_FALSE(unknown.has_value());
+  CHECK(unknown.error().code == quarry::ErrorCode::QueryInvalid);
 }
 
 }  // namespace
