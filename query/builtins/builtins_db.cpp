@@ -13,6 +13,7 @@
 //
 // For a cardinality-many attribute, get-else and get-some take the smallest value (the first
 // in EAVT order), as DataScript 1.8 does (Datomic refuses cardinality-many in get-else).
+#include <algorithm>
 #include <array>
 #include <optional>
 #include <string>
@@ -81,6 +82,11 @@ Result<Value> missing_reverse(const index::Db& db, std::span<const Value> args, 
   if (!e) return call_fail(with_source("missing?"), args, e.error().message);
   const index::AttrSchema* schema = db.schema().find(forward);
   if (!*e || !schema) return Value(true);
+  if (db.is_history()) {  // read as the same view without history (referencing_datoms does)
+    auto datoms = db.referencing_datoms(**e);
+    if (!datoms) return std::unexpected(datoms.error());
+    return Value(std::none_of(datoms->begin(), datoms->end(), [&](const Datom& d) { return d.a == schema->id; }));
+  }
   auto cursor = db.datoms(IndexOrder::Vaet, {.a = schema->id, .v = Value(**e)});
   if (!cursor) return std::unexpected(cursor.error());
   const bool referenced = cursor->valid();
