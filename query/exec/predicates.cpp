@@ -98,7 +98,7 @@ Result<void> resolve_function(PreparedCall& call, const Value& f) {
   }
   if (!b)
     return fail(ErrorCode::QueryFunction, "Cannot call " + to_edn(f) +
-                                              ": a function input must be a symbol naming a built-in function, in " +
+                                              ": a function input must be a symbol naming a built-in or registered function, in " +
                                               clause_text(*call.whole));
   if (b->takes_source)
     return fail(ErrorCode::QueryFunction, to_edn(f) + " takes a source and cannot be passed as an input, in " +

@@ -125,7 +125,7 @@ Result<std::optional<std::int64_t>> parse_row_count(const Sections& sections, st
   if (n == nullptr || *n < 0) {
     std::string got = it->second.size() == 1 ? detail::edn_text(it->second[0]) : "nothing";
     if (it->second.size() > 1) got = std::to_string(it->second.size()) + " values";
-    return syntax_error(":" + std::string(name) + " should be a non-negative integer, got " + got,
+    return syntax_error(":" + std::string(name) + " should be a non-negative integer, not " + got,
                         form);
   }
   return *n;
