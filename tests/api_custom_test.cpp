@@ -63,6 +63,24 @@ TEST_CASE("a registered aggregate is called once per group with the group's valu
   CHECK(run(db, "{:find [(count ?a) (test/lower-median ?a)] :with [?e] :where [[?e :age ?a]]}") == edn("[[5 20]]"));
 }
 
+TEST_CASE("(aggregate ?f ?x) takes a registered or built-in aggregate by its symbol") {
+  Database db = people();
+  REQUIRE(quarry::register_aggregate("test/lower-median", lower_median).has_value());
+  const char* query = "[:find (aggregate ?f ?a) . :in $ ?f :where [_ :age ?a]]";
+  std::vector<quarry::QueryInput> custom{db.db(), Value::symbol("test/lower-median")};
+  auto r = quarry::q(query, custom);
+  REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().to_edn()));
+  CHECK(r->value == Value(20));
+  std::vector<quarry::QueryInput> builtin{db.db(), Value::symbol("max")};
+  auto m = quarry::q(query, builtin);
+  REQUIRE_MESSAGE(m.has_value(), (m ? "" : m.error().to_edn()));
+  CHECK(m->value == Value(45));
+  std::vector<quarry::QueryInput> unknown{db.db(), Value::symbol("test/none")};
+  auto u = quarry::q(query, unknown);
+  REQUIRE_FALSE(u.has_value());
+  CHECK(u.error().code == quarry::ErrorCode::QueryFunction);
+}
+
 TEST_CASE("a registered aggregate's error ends the query with that error") {
   Database db = people();
   REQUIRE(quarry::register_aggregate("test/fails", [](std::span<const Value>) -> quarry::Result<Value> {

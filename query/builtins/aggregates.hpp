@@ -28,6 +28,10 @@ struct Aggregate {
   Result<Value> (*call)(std::span<const Value> const_args, std::vector<Value>& values) = nullptr;
 };
 
+// (aggregate ?f ?x): the aggregate is the one the :in input ?f names (a symbol naming a built-in
+// aggregate that takes only the variable, or a custom one).
+inline constexpr std::string_view kAggregateInput = "aggregate";
+
 // nullptr for an unknown name (built-in aggregates only).
 [[nodiscard]] const Aggregate* find_aggregate(std::string_view name) noexcept;
 

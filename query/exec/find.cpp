@@ -73,6 +73,19 @@ struct AggregateSpec {
 
 Result<AggregateSpec> prepare_aggregate(const FindAggregate& a, Bindings& bindings) {
   AggregateSpec spec;
+  if (a.fn == kAggregateInput) {  // (aggregate ?f ?x): the aggregate ?f names, with no arguments
+    const std::string& var = a.const_args.at(0).as<Symbol>().name;
+    const Value* f = input_value(bindings, var);
+    if (!f) return fail(ErrorCode::QueryInvalid, "the aggregate " + var + " must be bound to one value by :in");
+    const auto* name = f->get_if<Symbol>();
+    if (name) spec.builtin = find_aggregate(name->qualified());
+    if (name && !spec.builtin) spec.custom = find_custom_aggregate(name->qualified());
+    if ((!spec.builtin && !spec.custom) || (spec.builtin && spec.builtin->min_const_args > 0))
+      return fail(ErrorCode::QueryFunction,
+                  "Cannot aggregate with " + to_edn(*f) +
+                      ": (aggregate ?f ?x) needs a symbol naming an aggregate that takes only the variable");
+    return spec;
+  }
   spec.builtin = find_aggregate(a.fn);
   if (!spec.builtin) {
     spec.custom = find_custom_aggregate(a.fn);

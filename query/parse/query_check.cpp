@@ -306,7 +306,9 @@ Result<void> check_find(const Query& q, const VarSet& bound, const VarSet& in_va
       find_vars.insert(a->var.name);
       const std::string text = detail::edn_text(detail::find_element_edn(e));
       int min_args = 0, max_args = 0;  // a custom aggregate takes only the variable
-      if (const Aggregate* agg = find_aggregate(a->fn)) {
+      if (a->fn == kAggregateInput) {
+        min_args = max_args = 1;  // (aggregate ?f ?x)
+      } else if (const Aggregate* agg = find_aggregate(a->fn)) {
         min_args = agg->min_const_args;
         max_args = agg->max_const_args;
       } else if (!find_custom_aggregate(a->fn)) {
