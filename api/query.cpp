@@ -1,6 +1,8 @@
 #include "quarry/query.hpp"
 
 #include "api/db_impl.hpp"
+#include "query/builtins/aggregates.hpp"
+#include "query/builtins/builtins.hpp"
 #include "query/exec/engine.hpp"
 #include "query/parse/query_cache.hpp"
 
@@ -61,6 +63,14 @@ Result<Value> explain(const Value& query, std::span<const QueryInput> inputs, co
   query::ExplainOptions engine{.analyze = options.analyze,
                                .limits = {.deadline = o.deadline, .cancel = o.cancel, .max_rows = o.max_rows, .max_bytes = o.max_bytes}};
   return query::explain_query(**parsed, engine_inputs(inputs), engine);
+}
+
+Result<void> register_function(std::string_view name, QueryFn fn) {
+  return query::register_custom_function(name, std::move(fn));
+}
+
+Result<void> register_aggregate(std::string_view name, AggregateFn fn) {
+  return query::register_custom_aggregate(name, std::move(fn));
 }
 
 }  // namespace quarry

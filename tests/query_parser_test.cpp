@@ -293,6 +293,67 @@ TEST_CASE("a predicate may come before the clause binding its variables") {
   round_trip("[:find ?e :where (not [?e :x ?y] [(> ?y ?a)]) [?e :age ?a]]");
 }
 
+TEST_CASE(":limit and :offset: in the map form or after their keyword, printed back") {
+  Query q = parse("{:find [?e] :where [[?e :a]] :limit 10 :offset 20}");
+  CHECK(q.limit == 10);
+  CHECK(q.offset == 20);
+  CHECK(round_trip("[:find ?e :where [?e :a] :limit 10 :offset 20]") ==
+        "[:find ?e :in $ :where [?e :a] :limit 10 :offset 20]");
+  Query none = parse("[:find ?e :where [?e :a]]");
+  CHECK_FALSE(none.limit.has_value());
+  CHECK_FALSE(none.offset.has_value());
+  for (const char* bad : {"{:find [?e] :where [[?e :a]] :limit -1}", "{:find [?e] :where [[?e :a]] :offset 1.0}",
+                          "[:find ?e :where [?e :a] :limit]", "[:find ?e :where [?e :a] :limit 1 2]"}) {
+    auto r = parse_query(edn(bad));
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().code == ErrorCode::QuerySyntax);
+  }
+}
+
+TEST_CASE("a function variable heads a predicate or function expression and must be bound") {
+  Query q = parse("[:find ?y :in $ ?f ?p :where [(?f ?x) ?y] [(?p ?x)] [?e :a ?x]]");
+  CHECK(std::get<FunctionCall>(q.where[0].node).fn == "?f");
+  CHECK(function_variable(std::get<Predicate>(q.where[1].node).fn));
+  round_trip("[:find ?y :in $ ?f :where [(?f ?x) ?y] [?e :a ?x]]");
+  auto unbound = parse_query(edn("[:find ?y :where [(?f ?x) ?y] [?e :a ?x]]"));
+  REQUIRE_FALSE(unbound.has_value());
+  CHECK(unbound.error().code == ErrorCode::QueryInvalid);
+  CHECK(unbound.error().message.find("?f") != std::string::npos);
+}
+
+TEST_CASE("symbol constants: bare in patterns and rule calls, quoted anywhere, printed quoted") {
+  Query q = parse("[:find ?e :in $ % :where [?e :kind foo] [?e :k (quote my/bar)] [(= ?e (quote x))] (r ?e baz)]");
+  const auto& p = std::get<DataPattern>(q.where[0].node);
+  CHECK(std::get<Value>(p.terms[2]) == Value::symbol("foo"));
+  CHECK(std::get<Value>(std::get<DataPattern>(q.where[1].node).terms[2]) == Value::symbol("my/bar"));
+  CHECK(std::get<Value>(std::get<Predicate>(q.where[2].node).args[1]) == Value::symbol("x"));
+  CHECK(std::get<Value>(std::get<RuleCall>(q.where[3].node).args[1]) == Value::symbol("baz"));
+  CHECK(round_trip("[:find ?e :where [?e :kind foo] [(= ?e (quote x))]]") ==
+        "[:find ?e :in $ :where [?e :kind (quote foo)] [(= ?e (quote x))]]");
+}
+
+TEST_CASE("aggregates take :in variables before the aggregated variable") {
+  Query q = parse("[:find (max ?n ?x) :in $ ?n :where [_ :a ?x]]");
+  const auto& agg = std::get<FindAggregate>(q.find.elements[0]);
+  REQUIRE(agg.const_args.size() == 1);
+  CHECK(agg.const_args[0] == Value::symbol("?n"));
+  round_trip("[:find (max ?n ?x) :in $ ?n :where [_ :a ?x]]");
+  auto not_input = parse_query(edn("[:find (max ?n ?x) :where [_ :a ?x] [(ground 2) ?n]]"));
+  REQUIRE_FALSE(not_input.has_value());
+  CHECK(not_input.error().code == ErrorCode::QueryInvalid);
+}
+
+TEST_CASE(":keys, :strs and :syms need a relation or tuple :find") {
+  for (const char* bad : {"[:find ?e . :keys e :where [?e :a]]", "[:find [?e ...] :strs e :where [?e :a]]",
+                          "{:find [?e .] :syms [e] :where [[?e :a]]}"}) {
+    auto r = parse_query(edn(bad));
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().code == ErrorCode::QuerySyntax);
+    CHECK(r.error().message.find("does not work with") != std::string::npos);
+  }
+  round_trip("[:find [?e ?v] :keys e v :where [?e :a ?v]]");
+}
+
 TEST_CASE("rules: parse_rules, required variables, to_edn") {
   auto rules = parse_rules(edn(
       "[[(follows ?x ?y) [?x :follows ?y]] [(follows ?x ?y) [?x :follows ?t] (follows ?t ?y)] "
@@ -354,10 +415,10 @@ const BadQuery kBadQueries[] = {
     {"[:find 1 :where [?e :a]]", ErrorCode::QuerySyntax, "Cannot parse :find element, expected"},
     {"[:find (count) :where [?e :a]]", ErrorCode::QuerySyntax, "Cannot parse aggregate"},
     {"[:find (count 1) :where [?e :a]]", ErrorCode::QuerySyntax, "Cannot parse aggregate"},
-    {"[:find (max ?n ?e) :in $ ?n :where [?e :a]]", ErrorCode::QuerySyntax,
-     "must be constants"},
-    {"[:find (aggregate ?f ?e) :in $ ?f :where [?e :a]]", ErrorCode::QuerySyntax,
-     "Custom aggregates"},
+    {"[:find (max n ?e) :where [?e :a]]", ErrorCode::QuerySyntax,
+     "must be constants or :in ?variables"},
+    {"[:find (aggregate 1 ?e) :where [?e :a]]", ErrorCode::QuerySyntax,
+     "expected (aggregate ?aggregate-fn ?variable)"},
     {"[:find (pull ?e) :where [?e :a]]", ErrorCode::QuerySyntax, "Cannot parse pull expression"},
     {"[:find (pull ?e :name) :where [?e :a]]", ErrorCode::QuerySyntax,
      "got: (pull ?e :name)"},
@@ -377,14 +438,12 @@ const BadQuery kBadQueries[] = {
     {"[:find ?e :where ?e]", ErrorCode::QuerySyntax, "Cannot parse clause, expected"},
     {"[:find ?e :where []]", ErrorCode::QuerySyntax, "Pattern could not be empty"},
     {"[:find ?e :where [?e :a ?v ?tx true 1]]", ErrorCode::QuerySyntax, "at most 5 positions"},
-    {"[:find ?e :where [?e :a foo]]", ErrorCode::QuerySyntax,
-     "foo is neither a ?variable, _ nor a constant"},
+    {"[:find ?e :where [?e :a $foo]]", ErrorCode::QuerySyntax,
+     "$foo is neither a ?variable, _ nor a constant"},
     {"[:find ?e :where [?e :a] [(> foo 1)]]", ErrorCode::QuerySyntax,
      "Cannot parse function arguments: foo"},
-    {"[:find ?e :in $ ?f :where [?e :a ?v] [(?f ?v)]]", ErrorCode::QuerySyntax,
-     "a function passed as an input"},
     {"[:find ?e :where [?e :a ?v] [(1 ?v)]]", ErrorCode::QuerySyntax,
-     "the function must be a symbol"},
+     "the function must be a symbol or a ?variable"},
     {"[:find ?e :where [?e :a ?v] [(inc ?v) 1]]", ErrorCode::QuerySyntax,
      "Cannot parse binding"},
     {"[:find ?e :in $ % :where (rule)]", ErrorCode::QuerySyntax,

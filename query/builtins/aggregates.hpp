@@ -6,7 +6,10 @@
 // aggregate once per group.
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -25,7 +28,27 @@ struct Aggregate {
   Result<Value> (*call)(std::span<const Value> const_args, std::vector<Value>& values) = nullptr;
 };
 
-// nullptr for an unknown name.
+// (aggregate ?f ?x): the aggregate is the one the :in input ?f names (a symbol naming a built-in
+// aggregate that takes only the variable, or a custom one).
+inline constexpr std::string_view kAggregateInput = "aggregate";
+
+// nullptr for an unknown name (built-in aggregates only).
 [[nodiscard]] const Aggregate* find_aggregate(std::string_view name) noexcept;
+
+// ---- custom aggregates (custom_aggregates.cpp) ----
+// An aggregate the application registers, called in :find as (name ?x): it gets the group's bag
+// (one value per row, duplicates kept, never empty; entity ids and refs as longs) and returns the
+// group's value, or an error that ends the query (a :query/function error is the usual one).
+// It may be called from several threads at once (one call per group of each running query).
+using CustomAggregate = std::function<Result<Value>(std::span<const Value> values)>;
+
+// Registers `fn` under `name` for every query of the process that is parsed from now on,
+// replacing an earlier registration of the same name. Thread-safe. :query/invalid when the name is
+// not a plain symbol (e.g. "my/median"; not "?x", "$x", "_"), names a built-in aggregate, or `fn`
+// is empty.
+[[nodiscard]] Result<void> register_custom_aggregate(std::string_view name, CustomAggregate fn);
+// The registered aggregate, or nullptr. The function stays valid while the caller holds it, even
+// if it is replaced meanwhile. Thread-safe.
+[[nodiscard]] std::shared_ptr<const CustomAggregate> find_custom_aggregate(std::string_view name);
 
 }  // namespace quarry::query

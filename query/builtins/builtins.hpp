@@ -14,6 +14,8 @@
 // kinds compare — but (+ 1 "a") is not) returns :query/function naming the function and values.
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <span>
 #include <string_view>
 
@@ -36,6 +38,21 @@ struct Builtin {
 // nullptr for an unknown name. Names are as written in queries ("<", "re-find",
 // "clojure.string/includes?").
 [[nodiscard]] const Builtin* find_builtin(std::string_view name) noexcept;
+
+// ---- custom functions (custom_registry.cpp) ----
+// A function the application registers, called in queries by its name like a built-in
+// ([(my/f ?x) ?y], [(my/f ?x)]) or passed as a function input (the symbol my/f). It gets the
+// arguments in the query layer's conventions (entity ids and refs as longs) and returns the result
+// (nil binds nothing; as a predicate, nil and false drop the row) or an error that ends the query.
+// Any number of arguments reach it: it checks them itself. It may be called from several threads.
+using CustomFunction = std::function<Result<Value>(std::span<const Value> args)>;
+
+// Registers `fn` under `name` for every query parsed from now on, process-wide, replacing an
+// earlier registration of the name. Thread-safe. :query/invalid when the name is not a plain
+// symbol, names a built-in function, or `fn` is empty.
+[[nodiscard]] Result<void> register_custom_function(std::string_view name, CustomFunction fn);
+// The registered function, or nullptr; valid while held. Thread-safe.
+[[nodiscard]] std::shared_ptr<const CustomFunction> find_custom_function(std::string_view name);
 
 // Clojure truthiness: everything but nil and false.
 [[nodiscard]] inline bool truthy(const Value& v) noexcept {

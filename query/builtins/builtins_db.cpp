@@ -7,9 +7,15 @@
 // attribute's value comes back as a long (the query layer's convention). Values are read from
 // the source's view (as-of, since); a history source is read as the same view without history.
 //
+// missing? also takes a reverse attribute (:_friend): true when no entity refers to e through
+// the ref attribute :friend, as DataScript's entity lookup of a reverse attribute gives (an
+// attribute whose name really starts with _ is taken as it is).
+//
 // For a cardinality-many attribute, get-else and get-some take the smallest value (the first
 // in EAVT order), as DataScript 1.8 does (Datomic refuses cardinality-many in get-else).
+#include <algorithm>
 #include <array>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,8 +68,36 @@ Result<Value> get_some(const index::Db* db, std::span<const Value> args) {
   return Value();
 }
 
-// (missing? $ e attr)
+// The forward attribute of a reverse one (:_friend -> :friend, :a/_b -> :a/b), else nullopt.
+std::optional<Keyword> forward_of_reverse(const Value& attr) {
+  const auto* k = attr.get_if<Keyword>();
+  if (!k || k->name.size() < 2 || k->name.front() != '_') return std::nullopt;
+  return Keyword{k->ns, k->name.substr(1)};
+}
+
+// (missing? $ e :_attr): no entity refers to e through the ref attribute attr (VAET), as
+// DataScript's entity lookup of a reverse attribute gives. A non-ref attribute refers to nothing.
+Result<Value> missing_reverse(const index::Db& db, std::span<const Value> args, const Keyword& forward) {
+  auto e = index::resolve_entity(db, args[0]);
+  if (!e) return call_fail(with_source("missing?"), args, e.error().message);
+  const index::AttrSchema* schema = db.schema().find(forward);
+  if (!*e || !schema) return Value(true);
+  if (db.is_history()) {  // read as the same view without history (referencing_datoms does)
+    auto datoms = db.referencing_datoms(**e);
+    if (!datoms) return std::unexpected(datoms.error());
+    return Value(std::none_of(datoms->begin(), datoms->end(), [&](const Datom& d) { return d.a == schema->id; }));
+  }
+  auto cursor = db.datoms(IndexOrder::Vaet, {.a = schema->id, .v = Value(**e)});
+  if (!cursor) return std::unexpected(cursor.error());
+  const bool referenced = cursor->valid();
+  if (auto s = cursor->status(); !s) return std::unexpected(s.error());
+  return Value(!referenced);
+}
+
+// (missing? $ e attr), attr forward or reverse (:_friend)
 Result<Value> missing_p(const index::Db* db, std::span<const Value> args) {
+  if (auto forward = forward_of_reverse(args[1]); forward && !db->schema().find(*args[1].get_if<Keyword>()))
+    return missing_reverse(*db, args, *forward);
   auto v = first_value("missing?", *db, args, args[0], args[1]);
   if (!v) return std::unexpected(v.error());
   return Value(!v->has_value());

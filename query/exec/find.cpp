@@ -49,6 +49,63 @@ const std::string& element_var(const FindElement& e) {
   return std::visit([](const auto& x) -> const std::string& { return x.var.name; }, e);
 }
 
+// The one value `var` is bound to (a scalar :in input), or nullptr when it is not bound to exactly
+// one value.
+const Value* input_value(Bindings& bindings, const std::string& var) {
+  const int i = bindings.find(var);
+  const Relation* r = i < 0 ? nullptr : &bindings.relations()[static_cast<std::size_t>(i)];
+  if (!r || r->size() != 1) return nullptr;
+  return &r->at(0, static_cast<std::size_t>(r->column(var)));
+}
+
+// An aggregate ready to run: a built-in with its leading arguments (:in variables replaced by
+// their values), or a custom one.
+struct AggregateSpec {
+  const Aggregate* builtin = nullptr;
+  std::vector<Value> args;
+  std::shared_ptr<const CustomAggregate> custom;
+
+  Result<Value> call(std::vector<Value>& bag) const {
+    if (builtin) return builtin->call(args, bag);
+    return (*custom)(bag);
+  }
+};
+
+Result<AggregateSpec> prepare_aggregate(const FindAggregate& a, Bindings& bindings) {
+  AggregateSpec spec;
+  if (a.fn == kAggregateInput) {  // (aggregate ?f ?x): the aggregate ?f names, with no arguments
+    const std::string& var = a.const_args.at(0).as<Symbol>().name;
+    const Value* f = input_value(bindings, var);
+    if (!f) return fail(ErrorCode::QueryInvalid, "the aggregate " + var + " must be bound to one value by :in");
+    const auto* name = f->get_if<Symbol>();
+    if (name) spec.builtin = find_aggregate(name->qualified());
+    if (name && !spec.builtin) spec.custom = find_custom_aggregate(name->qualified());
+    if ((!spec.builtin && !spec.custom) || (spec.builtin && spec.builtin->min_const_args > 0))
+      return fail(ErrorCode::QueryFunction,
+                  "Cannot aggregate with " + to_edn(*f) +
+                      ": (aggregate ?f ?x) needs a symbol naming an aggregate that takes only the variable");
+    return spec;
+  }
+  spec.builtin = find_aggregate(a.fn);
+  if (!spec.builtin) {
+    spec.custom = find_custom_aggregate(a.fn);
+    if (!spec.custom) return fail(ErrorCode::QueryInvalid, "Unknown aggregate function '" + a.fn);
+  }
+  for (const Value& arg : a.const_args) {
+    const auto* var = arg.get_if<Symbol>();  // an :in variable (ast.hpp)
+    if (!var) {
+      spec.args.push_back(arg);
+      continue;
+    }
+    const Value* v = input_value(bindings, var->name);
+    if (!v)
+      return fail(ErrorCode::QueryInvalid, "the argument " + var->name + " of aggregate '" + a.fn +
+                                               " must be bound to one value by :in");
+    spec.args.push_back(*v);
+  }
+  return spec;
+}
+
 // A pull element ready to run: its database and parsed pattern.
 struct PullSpec {
   const index::Db* db = nullptr;
@@ -63,11 +120,8 @@ Result<PullSpec> prepare_pull(const Context& ctx, const FindPull& p, Bindings& b
   const Value* pattern = std::get_if<Value>(&p.pattern);
   if (!pattern) {
     const std::string& var = std::get<Variable>(p.pattern).name;
-    const int i = bindings.find(var);
-    const Relation* r = i < 0 ? nullptr : &bindings.relations()[static_cast<std::size_t>(i)];
-    if (!r || r->size() != 1)
-      return fail(ErrorCode::QueryInvalid, "the pull pattern " + var + " must be bound to one value by :in");
-    pattern = &r->at(0, static_cast<std::size_t>(r->column(var)));
+    pattern = input_value(bindings, var);
+    if (!pattern) return fail(ErrorCode::QueryInvalid, "the pull pattern " + var + " must be bound to one value by :in");
   }
   auto parsed = parse_pull_pattern(*pattern);
   if (!parsed) return std::unexpected(parsed.error());
@@ -178,11 +232,12 @@ Result<QueryOutput> find_output(Context& ctx, const Query& query, Bindings& bind
     }
   } else {
     std::vector<int> key_cols;
-    std::vector<const Aggregate*> aggs(elements.size(), nullptr);
+    std::vector<std::optional<AggregateSpec>> aggs(elements.size());
     for (std::size_t k = 0; k < elements.size(); ++k) {
       if (const auto* a = std::get_if<FindAggregate>(&elements[k])) {
-        aggs[k] = find_aggregate(a->fn);
-        if (!aggs[k]) return fail(ErrorCode::QueryInvalid, "Unknown aggregate function '" + a->fn);
+        auto spec = prepare_aggregate(*a, bindings);
+        if (!spec) return std::unexpected(spec.error());
+        aggs[k] = std::move(*spec);
       } else {
         key_cols.push_back(cols[k]);
       }
@@ -198,7 +253,7 @@ Result<QueryOutput> find_output(Context& ctx, const Query& query, Bindings& bind
         }
         bag.clear();
         groups.for_each_in_group(leader, [&](std::size_t r) { bag.push_back(tuples->at(r, static_cast<std::size_t>(cols[k]))); });
-        auto v = aggs[k]->call(std::get<FindAggregate>(elements[k]).const_args, bag);
+        auto v = aggs[k]->call(bag);
         if (!v) return std::unexpected(v.error());
         row[k] = std::move(*v);
       }
@@ -210,6 +265,14 @@ Result<QueryOutput> find_output(Context& ctx, const Query& query, Bindings& bind
   std::sort(rows.begin(), rows.end(), [](const std::vector<Value>& a, const std::vector<Value>& b) {
     return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), value_less);
   });
+  // :offset and :limit count rows in this order (the tuples' order, element by element).
+  if (query.offset || query.limit) {
+    const auto skip = static_cast<std::size_t>(std::min<std::int64_t>(query.offset.value_or(0),
+                                                                       static_cast<std::int64_t>(rows.size())));
+    rows.erase(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(skip));
+    if (query.limit && static_cast<std::uint64_t>(*query.limit) < rows.size())
+      rows.resize(static_cast<std::size_t>(*query.limit));
+  }
   auto as_value = [&](std::vector<Value>& row) -> Value {
     if (query.return_kind != ReturnMapKind::None) return return_map(query, row);
     return Value(Vector{std::move(row)});

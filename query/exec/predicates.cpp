@@ -15,32 +15,49 @@ namespace quarry::query {
 namespace {
 
 // A call with its arguments resolved against one relation: per argument, a column or a constant.
+// A function variable ([(?f ?x)]) is a column too: its value, a symbol naming a built-in, is looked
+// up per row (the last lookup is kept, so a run of rows with one function looks it up once).
 struct PreparedCall {
-  const Builtin* fn = nullptr;
+  const Builtin* fn = nullptr;                   // a built-in, or
+  std::shared_ptr<const CustomFunction> custom;  // a function the application registered
   const index::Db* source = nullptr;
   std::vector<int> cols;      // column per argument, -1 for a constant
   std::vector<Value> consts;  // the constants (nil where a column is used)
   std::vector<Value> args;    // scratch
+  int fn_col = -1;            // the function variable's column, -1 for a named built-in
+  Value fn_symbol;            // the symbol `fn` was last looked up for
+  const Clause* whole = nullptr;
 };
 
 Result<PreparedCall> prepare(const Context& ctx, const std::string& fn, const std::vector<FnArg>& args,
                              const Relation* rel, const Clause& whole) {
   PreparedCall call;
-  call.fn = find_builtin(fn);
-  if (!call.fn) return fail(ErrorCode::QueryInvalid, "Unknown function '" + fn + " in " + clause_text(whole));
+  call.whole = &whole;
   std::size_t first = 0;
-  if (call.fn->takes_source) {
-    const SrcVar* src = args.empty() ? nullptr : std::get_if<SrcVar>(&args[0]);
-    if (!src) return fail(ErrorCode::QueryInvalid, fn + " takes a source ($) first, in " + clause_text(whole));
-    const Source* s = ctx.source(*src);
-    if (!s || !s->db) return fail(ErrorCode::QueryInvalid, "Source " + src->name + " is not a database, in " + clause_text(whole));
-    call.source = s->db;
-    first = 1;
+  if (function_variable(fn)) {
+    call.fn_col = rel ? rel->column(fn) : -1;
+    if (call.fn_col < 0)
+      return fail(ErrorCode::QueryInvalid, "Insufficient bindings: #{" + fn + "} not bound in " + clause_text(whole));
+  } else {
+    call.fn = find_builtin(fn);
+    if (!call.fn) call.custom = find_custom_function(fn);
+    if (!call.fn && !call.custom)
+      return fail(ErrorCode::QueryInvalid, "Unknown function '" + fn + " in " + clause_text(whole));
   }
-  const int n = static_cast<int>(args.size() - first);
-  if (n < call.fn->min_args || (call.fn->max_args >= 0 && n > call.fn->max_args))
-    return fail(ErrorCode::QueryFunction, "Wrong number of arguments (" + std::to_string(n) + ") passed to " + fn +
-                                              " in " + clause_text(whole));
+  if (call.fn) {
+    if (call.fn->takes_source) {
+      const SrcVar* src = args.empty() ? nullptr : std::get_if<SrcVar>(&args[0]);
+      if (!src) return fail(ErrorCode::QueryInvalid, fn + " takes a source ($) first, in " + clause_text(whole));
+      const Source* s = ctx.source(*src);
+      if (!s || !s->db) return fail(ErrorCode::QueryInvalid, "Source " + src->name + " is not a database, in " + clause_text(whole));
+      call.source = s->db;
+      first = 1;
+    }
+    const int n = static_cast<int>(args.size() - first);
+    if (n < call.fn->min_args || (call.fn->max_args >= 0 && n > call.fn->max_args))
+      return fail(ErrorCode::QueryFunction, "Wrong number of arguments (" + std::to_string(n) + ") passed to " + fn +
+                                                " in " + clause_text(whole));
+  }
   for (std::size_t i = first; i < args.size(); ++i) {
     const FnArg& a = args[i];
     if (const Variable* v = std::get_if<Variable>(&a)) {
@@ -64,24 +81,53 @@ Result<PreparedCall> prepare(const Context& ctx, const std::string& fn, const st
   return call;
 }
 
-Result<Value> invoke(PreparedCall& call, std::span<const Value> row) {
-  for (std::size_t i = 0; i < call.cols.size(); ++i)
-    if (call.cols[i] >= 0) call.args[i] = row[static_cast<std::size_t>(call.cols[i])];
-  return call.fn->call(call.source, call.args);
+// The function a function variable's value names: a symbol ('inc, 'clojure.string/upper-case,
+// 'my/f) naming a built-in that takes no source, or a registered function. :query/function
+// otherwise.
+Result<void> resolve_function(PreparedCall& call, const Value& f) {
+  if ((call.fn || call.custom) && f == call.fn_symbol) return {};
+  const auto* name = f.get_if<Symbol>();
+  const Builtin* b = name ? find_builtin(name->qualified()) : nullptr;
+  if (!b && name) {
+    if (auto custom = find_custom_function(name->qualified())) {
+      call.fn = nullptr;
+      call.custom = std::move(custom);
+      call.fn_symbol = f;
+      return {};
+    }
+  }
+  if (!b)
+    return fail(ErrorCode::QueryFunction, "Cannot call " + to_edn(f) +
+                                              ": a function input must be a symbol naming a built-in or registered function, in " +
+                                              clause_text(*call.whole));
+  if (b->takes_source)
+    return fail(ErrorCode::QueryFunction, to_edn(f) + " takes a source and cannot be passed as an input, in " +
+                                              clause_text(*call.whole));
+  const int n = static_cast<int>(call.cols.size());
+  if (n < b->min_args || (b->max_args >= 0 && n > b->max_args))
+    return fail(ErrorCode::QueryFunction, "Wrong number of arguments (" + std::to_string(n) + ") passed to " +
+                                              to_edn(f) + " in " + clause_text(*call.whole));
+  call.fn = b;
+  call.custom = nullptr;
+  call.fn_symbol = f;
+  return {};
 }
 
-std::vector<std::string> arg_vars(const std::vector<FnArg>& args) {
-  std::vector<std::string> vars;
-  for (const FnArg& a : args)
-    if (const Variable* v = std::get_if<Variable>(&a)) add_unique(vars, v->name);
-  return vars;
+Result<Value> invoke(PreparedCall& call, std::span<const Value> row) {
+  if (call.fn_col >= 0)
+    if (auto r = resolve_function(call, row[static_cast<std::size_t>(call.fn_col)]); !r)
+      return std::unexpected(r.error());
+  for (std::size_t i = 0; i < call.cols.size(); ++i)
+    if (call.cols[i] >= 0) call.args[i] = row[static_cast<std::size_t>(call.cols[i])];
+  if (call.custom) return (*call.custom)(call.args);
+  return call.fn->call(call.source, call.args);
 }
 
 }  // namespace
 
 Result<void> apply_predicate(Context& ctx, Bindings& bindings, const Predicate& clause) {
   const Clause whole{clause};
-  auto i = bindings.merge(ctx, arg_vars(clause.args));
+  auto i = bindings.merge(ctx, call_inputs(clause.fn, clause.args));
   if (!i) return std::unexpected(i.error());
   Relation* rel = *i < 0 ? nullptr : &bindings.relations()[static_cast<std::size_t>(*i)];
   auto call = prepare(ctx, clause.fn, clause.args, rel, whole);
@@ -109,13 +155,13 @@ Result<void> apply_predicate(Context& ctx, Bindings& bindings, const Predicate& 
 
 Result<void> apply_function(Context& ctx, Bindings& bindings, const FunctionCall& clause) {
   const Clause whole{clause};
-  auto i = bindings.merge(ctx, arg_vars(clause.args));
+  auto i = bindings.merge(ctx, call_inputs(clause.fn, clause.args));
   if (!i) return std::unexpected(i.error());
   // The binding's variables that are bound elsewhere must be merged in too: results are checked
   // against them.
   const std::vector<std::string> outs = binding_vars(clause.binding);
   if (*i >= 0 || std::any_of(outs.begin(), outs.end(), [&](const std::string& v) { return bindings.bound(v); })) {
-    std::vector<std::string> all = arg_vars(clause.args);
+    std::vector<std::string> all = call_inputs(clause.fn, clause.args);
     for (const std::string& v : outs) add_unique(all, v);
     i = bindings.merge(ctx, all);
     if (!i) return std::unexpected(i.error());

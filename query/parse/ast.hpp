@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -75,12 +76,14 @@ struct DataPattern {
 };
 
 // [(pred arg...)]: keeps the rows for which the function returns neither nil nor false.
+// The function is a symbol naming a built-in, or a variable ([(?f ?x)]): the function the
+// variable is bound to (an input symbol naming a built-in), see function_variable().
 struct Predicate {
-  std::string fn;  // the symbol as written, e.g. ">" or "re-find"
+  std::string fn;  // the symbol as written, e.g. ">", "re-find", or "?f"
   std::vector<FnArg> args;
 };
 
-// [(fn arg...) binding]
+// [(fn arg...) binding]; fn as in Predicate.
 struct FunctionCall {
   std::string fn;
   std::vector<FnArg> args;
@@ -121,6 +124,12 @@ struct Clause {
   std::variant<DataPattern, Predicate, FunctionCall, RuleCall, Not, Or, And> node;
 };
 
+// True when a predicate's or function expression's `fn` is a variable ("?f") rather than the name
+// of a built-in: the function is then the value bound to that variable, read when the clause runs.
+[[nodiscard]] inline bool function_variable(std::string_view fn) noexcept {
+  return !fn.empty() && fn.front() == '?';
+}
+
 // ---- rules ----
 // One rule branch: [(name ?a [?b] ...) clause...]. Several branches with one name form one rule
 // (their union). required_vars are the bracketed ones, which callers must bind.
@@ -135,7 +144,10 @@ struct Rule {
 struct FindVar {
   Variable var;
 };
-// (count ?x), (max 3 ?x), (count-distinct ?x): constant leading arguments, then the variable.
+// (count ?x), (max 3 ?x), (max ?n ?x), (count-distinct ?x): leading arguments, then the
+// aggregated variable. A leading argument is a constant, or a variable bound by :in to one value,
+// kept here as its symbol (?n) and replaced by that value when the query runs (constants are never
+// symbols: the parser refuses them).
 struct FindAggregate {
   std::string fn;
   std::vector<Value> const_args;
@@ -175,6 +187,10 @@ struct Query {
   std::vector<Variable> with;
   std::vector<InBinding> in;  // the parser fills in [$] when :in is absent
   std::vector<Clause> where;
+  // :limit / :offset (Datomic's client API): how many result rows to skip and at most how many to
+  // return, counted in the result's sorted order (find.cpp). Non-negative; absent: no limit, 0.
+  std::optional<std::int64_t> limit;
+  std::optional<std::int64_t> offset;
 };
 
 }  // namespace quarry::query

@@ -14,11 +14,6 @@ void collect_term(const Term& t, std::vector<std::string>& out) {
   if (const Variable* v = std::get_if<Variable>(&t)) add_unique(out, v->name);
 }
 
-void collect_args(const std::vector<FnArg>& args, std::vector<std::string>& out) {
-  for (const FnArg& a : args)
-    if (const Variable* v = std::get_if<Variable>(&a)) add_unique(out, v->name);
-}
-
 }  // namespace
 
 void collect_binding_vars(const Binding& binding, std::vector<std::string>& out) {
@@ -38,6 +33,14 @@ void collect_binding_vars(const Binding& binding, std::vector<std::string>& out)
       binding.form);
 }
 
+std::vector<std::string> call_inputs(const std::string& fn, const std::vector<FnArg>& args) {
+  std::vector<std::string> out;
+  if (function_variable(fn)) out.push_back(fn);
+  for (const FnArg& a : args)
+    if (const Variable* v = std::get_if<Variable>(&a)) add_unique(out, v->name);
+  return out;
+}
+
 std::vector<std::string> binding_vars(const Binding& binding) {
   std::vector<std::string> out;
   collect_binding_vars(binding, out);
@@ -51,9 +54,9 @@ void collect_vars(const Clause& clause, std::vector<std::string>& out) {
         if constexpr (std::is_same_v<T, DataPattern>) {
           for (const Term& t : c.terms) collect_term(t, out);
         } else if constexpr (std::is_same_v<T, Predicate>) {
-          collect_args(c.args, out);
+          for (const std::string& v : call_inputs(c.fn, c.args)) add_unique(out, v);
         } else if constexpr (std::is_same_v<T, FunctionCall>) {
-          collect_args(c.args, out);
+          for (const std::string& v : call_inputs(c.fn, c.args)) add_unique(out, v);
           collect_binding_vars(c.binding, out);
         } else if constexpr (std::is_same_v<T, RuleCall>) {
           for (const Term& t : c.args) collect_term(t, out);

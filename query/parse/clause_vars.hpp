@@ -15,6 +15,11 @@ namespace quarry::query {
 void collect_vars(const Clause& clause, std::vector<std::string>& out);
 [[nodiscard]] std::vector<std::string> clause_vars(const Clause& clause);
 
+// The variables a predicate or function expression reads, all of which must be bound before it
+// runs: a function variable ([(?f ?x)], ast.hpp) first, then its argument variables, distinct.
+[[nodiscard]] std::vector<std::string> call_inputs(const std::string& fn,
+                                                   const std::vector<FnArg>& args);
+
 // The variables a binding form binds, in order (blanks left out).
 void collect_binding_vars(const Binding& binding, std::vector<std::string>& out);
 [[nodiscard]] std::vector<std::string> binding_vars(const Binding& binding);

@@ -12,14 +12,25 @@ constexpr std::string_view kClauseShapes =
     "Cannot parse clause, expected (data-pattern | pred-expr | fn-expr | rule-expr | not-clause "
     "| not-join-clause | or-clause | or-join-clause)";
 
+// (quote x), as Clojure's reader writes 'x inside a quoted query: the constant x (so a symbol
+// constant can be written [?e :kind (quote foo)]). nullptr for any other form.
+const Value* quoted(const Value& form) {
+  const auto* list = form.get_if<List>();
+  if (list == nullptr || list->items.size() != 2 || !is_symbol(list->items[0], "quote"))
+    return nullptr;
+  return &list->items[1];
+}
+
+// A position of a data pattern or rule call. A symbol that is neither a ?variable nor _ is a
+// constant there, as in DataScript ([?e :kind foo] matches the symbol foo), and so is (quote x).
 Result<Term> parse_term(const Value& form, const Value& clause, std::string_view what) {
   if (is_blank(form)) return Term{Blank{}};
   if (is_variable(form)) return Term{Variable{form.as<Symbol>().name}};
-  if (form.is<Symbol>()) {
+  if (const Value* constant = quoted(form)) return Term{*constant};
+  if (is_src_var(form) || is_rules_var(form)) {
     std::string msg = "Cannot parse ";
     msg += what;
-    msg += ": " + edn_text(form) +
-           " is neither a ?variable, _ nor a constant (symbols are not constants)";
+    msg += ": " + edn_text(form) + " is neither a ?variable, _ nor a constant";
     return syntax_error(msg, clause);
   }
   return Term{form};
@@ -42,13 +53,10 @@ Result<std::pair<std::string, std::vector<FnArg>>> parse_call(const Value& call,
                                                               const Value& clause) {
   const auto& items = call.as<List>().items;
   if (items.empty()) return syntax_error("Cannot parse function call: it is empty", clause);
-  if (is_variable(items[0]))
+  // A variable names the function bound to it (an input naming a built-in): ast.hpp.
+  if (!is_plain_symbol(items[0]) && !is_variable(items[0]))
     return syntax_error(
-        "Cannot parse function call: a function passed as an input (?fn) is not supported, name "
-        "a built-in function",
-        clause);
-  if (!is_plain_symbol(items[0]))
-    return syntax_error("Cannot parse function call: the function must be a symbol", clause);
+        "Cannot parse function call: the function must be a symbol or a ?variable", clause);
   std::vector<FnArg> args;
   args.reserve(items.size() - 1);
   for (std::size_t i = 1; i < items.size(); ++i) {
@@ -57,9 +65,12 @@ Result<std::pair<std::string, std::vector<FnArg>>> parse_call(const Value& call,
       args.emplace_back(Variable{a.as<Symbol>().name});
     } else if (is_src_var(a)) {
       args.emplace_back(SrcVar{a.as<Symbol>().name});
+    } else if (const Value* constant = quoted(a)) {
+      args.emplace_back(*constant);
     } else if (a.is<Symbol>()) {
       return syntax_error("Cannot parse function arguments: " + edn_text(a) +
-                              " is not a ?variable, a src-var or a constant",
+                              " is not a ?variable, a src-var or a constant (a symbol constant is "
+                              "written (quote " + edn_text(a) + "))",
                           clause);
     } else {
       args.emplace_back(a);

@@ -38,17 +38,21 @@ Result<FindElement> parse_aggregate(const std::vector<Value>& items, const Value
   constexpr std::string_view shape =
       "Cannot parse aggregate, expected (aggregate-fn constant* ?variable)";
   if (items.size() < 2 || !is_plain_symbol(items[0])) return syntax_error(shape, form);
-  if (is_symbol(items[0], "aggregate"))
-    return syntax_error("Custom aggregates (aggregate ?fn ...) are not supported", form);
+  // (aggregate ?f ?x), DataScript's form for an aggregate given as an input: ?f is a leading
+  // argument like any other (ast.hpp), checked by check_query and resolved when the query runs.
+  if (is_symbol(items[0], "aggregate") && (items.size() != 3 || !is_variable(items[1])))
+    return syntax_error("Cannot parse aggregate, expected (aggregate ?aggregate-fn ?variable)", form);
   FindAggregate agg;
   agg.fn = *symbol_text(items[0]);
   if (!is_variable(items.back())) return syntax_error(shape, form);
   agg.var = Variable{items.back().as<Symbol>().name};
   for (std::size_t i = 1; i + 1 < items.size(); ++i) {
-    if (items[i].is<Symbol>())
+    if (items[i].is<Symbol>() && !is_variable(items[i]))
       return syntax_error(
-          "Cannot parse aggregate: the arguments before the variable must be constants", form);
-    agg.const_args.push_back(items[i]);
+          "Cannot parse aggregate: the arguments before the variable must be constants or "
+          ":in ?variables",
+          form);
+    agg.const_args.push_back(items[i]);  // a variable stays its symbol (ast.hpp)
   }
   return FindElement{std::move(agg)};
 }

@@ -20,8 +20,10 @@ const Value& unquote(const Value& form) {
   return form;
 }
 
-constexpr std::array<std::string_view, 7> kSections = {"find", "keys", "strs", "syms",
-                                                       "with", "in",   "where"};
+constexpr std::array<std::string_view, 9> kSections = {"find", "keys", "strs",  "syms",  "with",
+                                                       "in",   "where", "limit", "offset"};
+constexpr std::string_view kSectionNames =
+    ", expected one of :find :keys :strs :syms :with :in :where :limit :offset";
 
 bool known_section(const Keyword& k) {
   if (!k.ns.empty()) return false;
@@ -40,7 +42,7 @@ Result<Sections> vector_sections(const std::vector<Value>& items, const Value& f
     if (const auto* k = item.get_if<Keyword>()) {
       if (!known_section(*k))
         return syntax_error("Unknown query section " + detail::edn_text(item) +
-                                ", expected one of :find :keys :strs :syms :with :in :where",
+                                std::string(kSectionNames),
                             form);
       current = &out[k->name];  // a repeated section continues the earlier one (as DataScript)
       continue;
@@ -66,8 +68,12 @@ Result<Sections> map_sections(const Map& map, const Value& form) {
     const auto* k = key.get_if<Keyword>();
     if (k == nullptr || !known_section(*k))
       return syntax_error("Unknown query section " + detail::edn_text(key) +
-                              ", expected one of :find :keys :strs :syms :with :in :where",
+                              std::string(kSectionNames),
                           form);
+    if (k->name == "limit" || k->name == "offset") {  // a number, not a vector
+      out[k->name] = {value};
+      continue;
+    }
     const auto* items = detail::sequence_items(value);
     if (items == nullptr)
       return syntax_error("Query section " + detail::edn_text(key) +
@@ -95,6 +101,11 @@ Result<void> parse_return_maps(const Sections& sections, Query& q, const Value& 
       return syntax_error("Only one of :keys, :strs and :syms may be given", form);
     if (it->second.empty())
       return syntax_error(":" + std::string(name) + " needs at least one name", form);
+    if (q.find.shape == FindShape::Scalar || q.find.shape == FindShape::Collection)
+      return syntax_error(":" + std::string(name) + " does not work with " +
+                              (q.find.shape == FindShape::Scalar ? "single-scalar" : "collection") +
+                              " :find",
+                          form);
     q.return_kind = kind;
     for (const Value& v : it->second) {
       auto n = return_name(v, form);
@@ -103,6 +114,21 @@ Result<void> parse_return_maps(const Sections& sections, Query& q, const Value& 
     }
   }
   return {};
+}
+
+// :limit N / :offset N: one non-negative integer.
+Result<std::optional<std::int64_t>> parse_row_count(const Sections& sections, std::string_view name,
+                                                   const Value& form) {
+  auto it = sections.find(name);
+  if (it == sections.end()) return std::nullopt;
+  const auto* n = it->second.size() == 1 ? it->second[0].get_if<std::int64_t>() : nullptr;
+  if (n == nullptr || *n < 0) {
+    std::string got = it->second.size() == 1 ? detail::edn_text(it->second[0]) : "nothing";
+    if (it->second.size() > 1) got = std::to_string(it->second.size()) + " values";
+    return syntax_error(":" + std::string(name) + " should be a non-negative integer, not " + got,
+                        form);
+  }
+  return *n;
 }
 
 // Parses the sections without checking meaning.
@@ -150,6 +176,12 @@ Result<Query> parse_query_shape(const Value& form) {
     if (!clauses) return std::unexpected(clauses.error());
     q.where = std::move(*clauses);
   }
+  auto limit = parse_row_count(*sections, "limit", form);
+  if (!limit) return std::unexpected(limit.error());
+  q.limit = *limit;
+  auto offset = parse_row_count(*sections, "offset", form);
+  if (!offset) return std::unexpected(offset.error());
+  q.offset = *offset;
   return q;
 }
 

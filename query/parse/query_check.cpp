@@ -38,7 +38,9 @@ void add_term_vars(const std::vector<Term>& terms, VarSet& out) {
     if (const auto* v = std::get_if<Variable>(&t)) out.insert(v->name);
 }
 
-void add_arg_vars(const std::vector<FnArg>& args, VarSet& out) {
+// The variables a predicate or function expression reads: its arguments' and a function variable.
+void add_call_vars(const std::string& fn, const std::vector<FnArg>& args, VarSet& out) {
+  if (function_variable(fn)) out.insert(fn);
   for (const FnArg& a : args)
     if (const auto* v = std::get_if<Variable>(&a)) out.insert(v->name);
 }
@@ -58,9 +60,9 @@ void visible_vars(const Clause& c, VarSet& out) {
         if constexpr (std::is_same_v<T, DataPattern>) {
           add_term_vars(node.terms, out);
         } else if constexpr (std::is_same_v<T, Predicate>) {
-          add_arg_vars(node.args, out);
+          add_call_vars(node.fn, node.args, out);
         } else if constexpr (std::is_same_v<T, FunctionCall>) {
-          add_arg_vars(node.args, out);
+          add_call_vars(node.fn, node.args, out);
           add_binding_vars(node.binding, out);
         } else if constexpr (std::is_same_v<T, RuleCall>) {
           add_term_vars(node.args, out);
@@ -94,12 +96,12 @@ VarSet missing_from(const VarSet& needed, const VarSet& bound) {
 bool can_run(const Clause& c, const VarSet& bound) {
   if (const auto* p = std::get_if<Predicate>(&c.node)) {
     VarSet needed;
-    add_arg_vars(p->args, needed);
+    add_call_vars(p->fn, p->args, needed);
     return missing_from(needed, bound).empty();
   }
   if (const auto* f = std::get_if<FunctionCall>(&c.node)) {
     VarSet needed;
-    add_arg_vars(f->args, needed);
+    add_call_vars(f->fn, f->args, needed);
     return missing_from(needed, bound).empty();
   }
   if (const auto* n = std::get_if<Not>(&c.node)) {
@@ -152,8 +154,8 @@ Fixpoint run_fixpoint(const std::vector<Clause>& clauses, VarSet bound,
 
 std::unexpected<Error> stuck_error(const Clause& c, const VarSet& bound) {
   VarSet needed;
-  if (const auto* p = std::get_if<Predicate>(&c.node)) add_arg_vars(p->args, needed);
-  if (const auto* f = std::get_if<FunctionCall>(&c.node)) add_arg_vars(f->args, needed);
+  if (const auto* p = std::get_if<Predicate>(&c.node)) add_call_vars(p->fn, p->args, needed);
+  if (const auto* f = std::get_if<FunctionCall>(&c.node)) add_call_vars(f->fn, f->args, needed);
   if (const auto* o = std::get_if<Or>(&c.node))
     for (const Variable& v : o->required_vars) needed.insert(v.name);
   if (const auto* n = std::get_if<Not>(&c.node)) {
@@ -168,7 +170,9 @@ std::unexpected<Error> stuck_error(const Clause& c, const VarSet& bound) {
 
 Result<void> check_function(const std::string& fn, const std::vector<FnArg>& args,
                             const Clause& c, bool predicate) {
+  if (function_variable(fn)) return {};  // the function is known only when the query runs
   const Builtin* b = find_builtin(fn);
+  if (b == nullptr && find_custom_function(fn)) return {};  // any arity: it checks its arguments
   if (b == nullptr)
     return invalid_error(std::string(predicate ? "Unknown predicate '" : "Unknown function '") +
                          fn + " in " + clause_text(c));
@@ -300,18 +304,29 @@ Result<void> check_find(const Query& q, const VarSet& bound, const VarSet& in_va
     if (const auto* v = std::get_if<FindVar>(&e)) find_vars.insert(v->var.name);
     if (const auto* a = std::get_if<FindAggregate>(&e)) {
       find_vars.insert(a->var.name);
-      const Aggregate* agg = find_aggregate(a->fn);
       const std::string text = detail::edn_text(detail::find_element_edn(e));
-      if (agg == nullptr) return invalid_error("Unknown aggregate '" + a->fn + " in " + text);
+      int min_args = 0, max_args = 0;  // a custom aggregate takes only the variable
+      if (a->fn == kAggregateInput) {
+        min_args = max_args = 1;  // (aggregate ?f ?x)
+      } else if (const Aggregate* agg = find_aggregate(a->fn)) {
+        min_args = agg->min_const_args;
+        max_args = agg->max_const_args;
+      } else if (!find_custom_aggregate(a->fn)) {
+        return invalid_error("Unknown aggregate '" + a->fn + " in " + text);
+      }
       const int n = static_cast<int>(a->const_args.size());
-      if (n < agg->min_const_args || n > agg->max_const_args)
+      if (n < min_args || n > max_args)
         return invalid_error("Wrong number of arguments to aggregate '" + a->fn + "': expected " +
-                             std::to_string(agg->min_const_args) +
-                             (agg->max_const_args != agg->min_const_args
-                                  ? " to " + std::to_string(agg->max_const_args)
-                                  : std::string()) +
-                             " constant(s) before the variable, got " + std::to_string(n) +
+                             std::to_string(min_args) +
+                             (max_args != min_args ? " to " + std::to_string(max_args)
+                                                   : std::string()) +
+                             " argument(s) before the variable, got " + std::to_string(n) +
                              " in " + text);
+      // A variable argument, (max ?n ?x), must be an :in input.
+      for (const Value& arg : a->const_args)
+        if (const auto* v = arg.get_if<Symbol>(); v && !in_vars.count(v->name))
+          return invalid_error("The argument " + v->name + " of aggregate '" + a->fn +
+                               " must be bound by :in, in " + text);
     }
     if (const auto* p = std::get_if<FindPull>(&e)) {
       find_vars.insert(p->var.name);

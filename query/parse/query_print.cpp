@@ -35,17 +35,24 @@ std::vector<Value> vars_edn(const std::vector<Variable>& vars) {
 
 Value variable_edn(const Variable& var) { return plain_sym(var.name); }
 
+// A constant as written in a query: a symbol constant as (quote sym), which parses back to the
+// symbol wherever a constant may stand (a bare symbol would be a variable, _ or an error there).
+Value constant_edn(const Value& v) {
+  if (v.is<Symbol>()) return list({plain_sym("quote"), v});
+  return v;
+}
+
 Value term_edn(const Term& term) {
   return std::visit(overloaded{[](const Variable& v) { return variable_edn(v); },
                                [](const Blank&) { return plain_sym("_"); },
-                               [](const Value& v) { return v; }},
+                               [](const Value& v) { return constant_edn(v); }},
                     term);
 }
 
 Value fn_arg_edn(const FnArg& arg) {
   return std::visit(overloaded{[](const Variable& v) { return variable_edn(v); },
                                [](const SrcVar& s) { return plain_sym(s.name); },
-                               [](const Value& v) { return v; }},
+                               [](const Value& v) { return constant_edn(v); }},
                     arg);
 }
 
@@ -213,6 +220,8 @@ Value to_edn(const Query& query) {
     items.push_back(Value::keyword("where"));
     for (const Clause& c : query.where) items.push_back(to_edn(c));
   }
+  if (query.limit) items.insert(items.end(), {Value::keyword("limit"), Value(*query.limit)});
+  if (query.offset) items.insert(items.end(), {Value::keyword("offset"), Value(*query.offset)});
   return vec(std::move(items));
 }
 

@@ -16,13 +16,6 @@ using cost::kFunctionCost;
 using cost::kRuleCallCost;
 using cost::kRuleUnboundCost;
 
-std::vector<std::string> fn_arg_vars(const std::vector<FnArg>& args) {
-  std::vector<std::string> out;
-  for (const FnArg& a : args)
-    if (const Variable* v = std::get_if<Variable>(&a)) add_unique(out, v->name);
-  return out;
-}
-
 double max_rows(const std::vector<std::string>& vars, const BoundRows& bound) {
   double r = 1;
   for (const std::string& v : vars)
@@ -51,8 +44,8 @@ std::vector<std::string> external_needs(std::span<const Clause> clauses) {
     for (const std::string& v : output_vars(c)) add_unique(outputs, v);
   for (const Clause& c : clauses) {
     std::vector<std::string> n;
-    if (const auto* p = std::get_if<Predicate>(&c.node)) n = fn_arg_vars(p->args);
-    else if (const auto* f = std::get_if<FunctionCall>(&c.node)) n = fn_arg_vars(f->args);
+    if (const auto* p = std::get_if<Predicate>(&c.node)) n = call_inputs(p->fn, p->args);
+    else if (const auto* f = std::get_if<FunctionCall>(&c.node)) n = call_inputs(f->fn, f->args);
     else if (const auto* x = std::get_if<Not>(&c.node); x && x->join)
       for (const Variable& v : x->join_vars) n.push_back(v.name);
     else if (const auto* o = std::get_if<Or>(&c.node)) n = or_needs(*o);
@@ -82,9 +75,9 @@ Result<ClausePlanner> ClausePlanner::make(const Scope& ctx, std::span<const Clau
       if (!rp) return std::unexpected(rp.error());
       p.patterns_[i] = std::move(*rp);
     } else if (const auto* pr = std::get_if<Predicate>(&c.node)) {
-      p.needs_[i] = fn_arg_vars(pr->args);
+      p.needs_[i] = call_inputs(pr->fn, pr->args);
     } else if (const auto* fc = std::get_if<FunctionCall>(&c.node)) {
-      p.needs_[i] = fn_arg_vars(fc->args);
+      p.needs_[i] = call_inputs(fc->fn, fc->args);
     } else if (const auto* n = std::get_if<Not>(&c.node)) {
       if (n->join) {
         for (const Variable& v : n->join_vars) add_unique(p.needs_[i], v.name);

@@ -16,6 +16,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <optional>
 #include <span>
@@ -100,5 +101,40 @@ struct ExplainOptions {
 // map :rows (the result's size) and :ms. Errors: those of q.
 [[nodiscard]] Result<Value> explain(const Value& query, std::span<const QueryInput> inputs,
                                     const ExplainOptions& options = {});
+
+// A custom function: called with a clause's arguments (entity ids and refs as longs), it returns
+// the result — for a predicate, nil or false drop the row; for a function expression, nil binds
+// nothing — or an Error, which ends the query (ErrorCode::QueryFunction is the usual code). It
+// checks its own arguments (any number reach it) and must be safe to call from several threads.
+using QueryFn = std::function<Result<Value>(std::span<const Value> args)>;
+
+// Makes `fn` callable in every query parsed from now on, process-wide, by name like a built-in
+// ([(my/slug ?name) ?s], [(my/valid? ?x)]) and as a function input (the symbol my/slug passed for
+// ?f in [(?f ?x) ?y]):
+//
+//   quarry::register_function("my/twice", [](std::span<const quarry::Value> args) -> quarry::Result<quarry::Value> {
+//     return quarry::Value(args[0].as<std::int64_t>() * 2);  // (check args in real code)
+//   });
+//   quarry::q("[:find ?y . :where [(my/twice 21) ?y]]", {db});   // 42
+//
+// A later registration of the same name replaces it. Thread-safe. Errors: :query/invalid when
+// `name` is not a plain symbol, is a built-in function's name, or `fn` is empty.
+[[nodiscard]] Result<void> register_function(std::string_view name, QueryFn fn);
+
+// A custom aggregate: called once per group with the group's values (one per row, duplicates
+// kept, never empty; entity ids and refs as longs), it returns the group's result or an Error,
+// which ends the query (ErrorCode::QueryFunction is the usual code). It must be safe to call from
+// several threads at once.
+using AggregateFn = std::function<Result<Value>(std::span<const Value> values)>;
+
+// Makes `fn` callable in :find as (NAME ?x) in every query parsed from now on, process-wide:
+//
+//   quarry::register_aggregate("my/median", [](std::span<const quarry::Value> xs) -> ... );
+//   quarry::q("[:find (my/median ?a) . :where [_ :age ?a]]", {db});
+//
+// A later registration of the same name replaces it (queries already running keep the old one).
+// Thread-safe. Errors: :query/invalid when `name` is not a plain symbol (a namespace is
+// recommended: "my/median"), is a built-in aggregate's name, or `fn` is empty.
+[[nodiscard]] Result<void> register_aggregate(std::string_view name, AggregateFn fn);
 
 }  // namespace quarry
