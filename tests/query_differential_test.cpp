@@ -25,6 +25,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <random>
@@ -551,10 +552,14 @@ void run_scenario(std::uint64_t seed, Tally& tally) {
       std::vector<Attr> plain;
       for (const Attr& a : s.attrs)
         if (!a.unique) plain.push_back(a);
+      // One value per entity of a card-one attribute: two would be a conflict (:tx/conflict).
+      std::set<std::pair<int, std::string>> card_one;
       for (int k = 0; k < 5 * kEntities; ++k) {
         const Attr& a = rng.pick(plain);
-        tx += "[:db/add " + std::to_string(1 + rng.below(kEntities)) + " :" + a.name + " " +
-              to_edn(random_value(rng, a.type)) + "] ";
+        const int e = 1 + rng.below(kEntities);
+        const Value v = random_value(rng, a.type);
+        if (!a.many && !card_one.emplace(e, a.name).second) continue;
+        tx += "[:db/add " + std::to_string(e) + " :" + a.name + " " + to_edn(v) + "] ";
       }
     }
     const int ops = 1 + rng.below(5);
