@@ -4,6 +4,7 @@
 
 #include "api/db_impl.hpp"
 #include "api/listeners.hpp"
+#include "api/out_of_memory.hpp"
 #include "index/key_layout.hpp"
 #include "storage/memory_store.hpp"
 #include "storage/rocks_store.hpp"
@@ -107,21 +108,25 @@ Result<TxReport> Database::transact(std::string_view tx_data_edn) {
 
 Result<TxReport> Database::transact(const Value& tx_data) {
   if (impl_->options.read_only) return read_only_error(impl_->options);
-  std::lock_guard lock(impl_->transact_mutex);
-  return impl_->published(impl_->connection->transact(tx_data));
+  return guard_allocation("running a transaction", [&]() -> Result<TxReport> {
+    std::lock_guard lock(impl_->transact_mutex);
+    return impl_->published(impl_->connection->transact(tx_data));
+  });
 }
 
 Result<TxReport> Database::transact(std::span<const TxOp> ops) {
   if (impl_->options.read_only) return read_only_error(impl_->options);
-  std::vector<tx::TxForm> forms;
-  forms.reserve(ops.size());
-  for (std::size_t i = 0; i < ops.size(); ++i) {
-    auto form = tx::parse_tx_form(ops[i].form(), i);
-    if (!form) return std::unexpected(form.error());
-    forms.push_back(std::move(*form));
-  }
-  std::lock_guard lock(impl_->transact_mutex);
-  return impl_->published(impl_->connection->transact(forms));
+  return guard_allocation("running a transaction", [&]() -> Result<TxReport> {
+    std::vector<tx::TxForm> forms;
+    forms.reserve(ops.size());
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+      auto form = tx::parse_tx_form(ops[i].form(), i);
+      if (!form) return std::unexpected(form.error());
+      forms.push_back(std::move(*form));
+    }
+    std::lock_guard lock(impl_->transact_mutex);
+    return impl_->published(impl_->connection->transact(forms));
+  });
 }
 
 Result<TxReport> Database::declare_schema(const Value& schema) {
