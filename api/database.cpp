@@ -100,6 +100,20 @@ Result<Database> Database::open(const Options& options) {
   return Database(std::move(impl));
 }
 
+Result<std::string> Database::repair(const Options& options) {
+  if (options.in_memory) return fail(ErrorCode::InvalidArgument, "an in-memory database has nothing to repair");
+  if (options.path.empty()) return fail(ErrorCode::InvalidArgument, "Options::path is required to repair");
+  RocksOptions rocks;
+  rocks.path = options.path;
+  rocks.block_cache_bytes = options.block_cache_bytes;
+  auto done = RocksStore::repair(rocks, keys::all_spaces());
+  if (!done) return std::unexpected(done.error());
+  // The index layer's own check of what the repair gave: it must load.
+  auto reopened = open(Options{.path = options.path, .create_if_missing = false});
+  if (!reopened) return std::unexpected(reopened.error());
+  return done;
+}
+
 Result<TxReport> Database::transact(std::string_view tx_data_edn) {
   auto value = read_edn(tx_data_edn);
   if (!value) return std::unexpected(value.error());

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -113,6 +114,28 @@ Result<void> check_database_files(const std::string& path) {
   return {};
 }
 
+Result<void> check_marker(const std::string& path, std::uint32_t supported) {
+  std::error_code ec;
+  if (!fs::exists(fs::path(path) / kMarkerFile, ec)) {
+    if (ec) return io_error("cannot read " + path, ec);
+    return foreign(path, "it has no " + std::string(kMarkerFile) + " marker");
+  }
+  auto text = read_small_file(fs::path(path) / kMarkerFile);
+  std::optional<std::uint32_t> version = text ? parse_marker(*text) : std::nullopt;
+  if (!version) {
+    return fail(ErrorCode::StorageVersion, "the database at " + path + " has an unreadable " +
+                                               std::string(kMarkerFile) + " marker (supported: " +
+                                               "format version " + std::to_string(supported) + ")");
+  }
+  if (*version != supported) {
+    return fail(ErrorCode::StorageVersion,
+                "the database at " + path + " has format version " + std::to_string(*version) +
+                    (*version > supported ? " (newer" : " (older") +
+                    " than this build); supported: " + std::to_string(supported));
+  }
+  return {};
+}
+
 Result<DirectoryState> inspect_directory(const std::string& path, std::uint32_t supported) {
   std::error_code ec;
   fs::file_status status = fs::status(path, ec);
@@ -130,19 +153,7 @@ Result<DirectoryState> inspect_directory(const std::string& path, std::uint32_t 
     return foreign(path, "it holds " + std::to_string(names->size()) + " entries, e.g. \"" +
                              names->front() + "\", and no " + std::string(kMarkerFile) + " marker");
   }
-  auto text = read_small_file(fs::path(path) / kMarkerFile);
-  std::optional<std::uint32_t> version = text ? parse_marker(*text) : std::nullopt;
-  if (!version) {
-    return fail(ErrorCode::StorageVersion, "the database at " + path + " has an unreadable " +
-                                               std::string(kMarkerFile) + " marker (supported: " +
-                                               "format version " + std::to_string(supported) + ")");
-  }
-  if (*version != supported) {
-    return fail(ErrorCode::StorageVersion,
-                "the database at " + path + " has format version " + std::to_string(*version) +
-                    (*version > supported ? " (newer" : " (older") +
-                    " than this build); supported: " + std::to_string(supported));
-  }
+  if (auto ok = check_marker(path, supported); !ok) return std::unexpected(ok.error());
   if (!has(*names, "CURRENT")) {
     bool any_data = std::any_of(names->begin(), names->end(), [](const std::string& n) {
       return numbered(n, ".sst") || numbered(n, ".log") || numbered(n, ".blob");
@@ -151,6 +162,88 @@ Result<DirectoryState> inspect_directory(const std::string& path, std::uint32_t 
   }
   if (auto ok = check_database_files(path); !ok) return std::unexpected(ok.error());
   return DirectoryState::Existing;
+}
+
+namespace {
+
+// The number in "000123.sst", "MANIFEST-000005", "OPTIONS-000007"; nullopt for other names.
+std::optional<std::uint64_t> file_number(std::string_view name) {
+  for (std::string_view prefix : {"MANIFEST-", "OPTIONS-"})
+    if (name.starts_with(prefix)) name.remove_prefix(prefix.size());
+  name = name.substr(0, name.find('.'));
+  std::uint64_t n = 0;
+  auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), n);
+  if (ec != std::errc{} || end != name.data() + name.size() || name.empty()) return std::nullopt;
+  return n;
+}
+
+// Writes `text` to path/name through a temporary file, fsync and rename.
+Result<void> write_atomically(const std::string& path, const std::string& name, const std::string& text) {
+  const std::string temp = (fs::path(path) / (name + ".quarry-tmp")).string();
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return io_error("cannot write " + temp, std::error_code(errno, std::generic_category()));
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  int saved = errno;
+  ::close(fd);
+  std::error_code ec;
+  if (ok) fs::rename(temp, fs::path(path) / name, ec);
+  if (!ok || ec) {
+    (void)::unlink(temp.c_str());
+    return io_error("cannot write " + (fs::path(path) / name).string(),
+                    ec ? ec : std::error_code(saved, std::generic_category()));
+  }
+  (void)fsync_path(path, O_RDONLY | O_DIRECTORY);
+  return {};
+}
+
+}  // namespace
+
+Result<std::optional<std::string>> restore_current(const std::string& path) {
+  auto names = list_names(path);
+  if (!names) return std::unexpected(names.error());
+  if (has(*names, "CURRENT")) {
+    auto current = read_small_file(fs::path(path) / "CURRENT");
+    std::string named = current ? current->substr(0, current->find('\n')) : "";
+    if (named.starts_with("MANIFEST-") && has(*names, named)) return std::string();
+  }
+  std::optional<std::string> newest;
+  for (const std::string& name : *names) {
+    if (!name.starts_with("MANIFEST-") || !file_number(name)) continue;
+    if (!newest || *file_number(name) > *file_number(*newest)) newest = name;
+  }
+  if (!newest) return std::nullopt;
+  if (auto ok = write_atomically(path, "CURRENT", *newest + "\n"); !ok) return std::unexpected(ok.error());
+  return "wrote CURRENT naming " + *newest;
+}
+
+Result<void> check_rebuild_is_safe(const std::string& path) {
+  auto names = list_names(path);
+  if (!names) return std::unexpected(names.error());
+  for (const std::string& name : *names) {
+    std::error_code ec;
+    if (numbered(name, ".log") && fs::file_size(fs::path(path) / name, ec) > 0 && !ec) {
+      return damaged(path, "its MANIFEST is lost and the write-ahead log " + name +
+                               " holds writes not yet in table files; rebuilding the MANIFEST "
+                               "(RocksDB's RepairDB) could drop or split those transactions, so "
+                               "Quarry does not repair it");
+    }
+  }
+  return {};
+}
+
+Result<std::string> ensure_log(const std::string& path) {
+  auto names = list_names(path);
+  if (!names) return std::unexpected(names.error());
+  std::uint64_t highest = 0;
+  for (const std::string& name : *names) {
+    if (numbered(name, ".log")) return std::string();
+    if (auto n = file_number(name)) highest = std::max(highest, *n);
+  }
+  char name[32];
+  std::snprintf(name, sizeof name, "%06llu.log", static_cast<unsigned long long>(highest + 1));
+  if (auto ok = write_atomically(path, name, ""); !ok) return std::unexpected(ok.error());
+  return std::string("created an empty write-ahead log ") + name +
+         " (the writes of the lost log since the last flush are gone)";
 }
 
 Result<void> write_marker(const std::string& path, std::uint32_t version) {

@@ -23,6 +23,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -46,6 +47,24 @@ enum class DirectoryState : std::uint8_t {
 // The damage checks alone (CURRENT, the MANIFEST it names, a WAL), for a directory already known to
 // hold a Quarry database. Errors: StorageDamaged, StorageIo.
 [[nodiscard]] Result<void> check_database_files(const std::string& path);
+
+// Only the marker: ok when `path` holds a QUARRY marker of version `supported` (whatever else is
+// there or missing). Errors: StorageForeign (no marker), StorageVersion, StorageIo.
+[[nodiscard]] Result<void> check_marker(const std::string& path, std::uint32_t supported);
+
+// The file-level steps of RocksStore::repair, on a directory whose marker has been checked.
+// Each returns a sentence saying what it did ("" when there was nothing to do).
+// - restore_current: when CURRENT is missing or names a missing MANIFEST and a MANIFEST-NNNNNN is
+//   there, writes CURRENT (atomically) naming the newest; lossless. Ok(nullopt) when no MANIFEST is
+//   left, so the MANIFEST must be rebuilt from the table files.
+// - check_rebuild_is_safe: a MANIFEST can be rebuilt (RocksDB's RepairDB) only when no write-ahead
+//   log holds data: RepairDB drops, and can split, logged batches for column families it does not
+//   find in table files. Errors: StorageDamaged, saying so.
+// - ensure_log: when no write-ahead log is left, creates an empty one numbered after every file
+//   there, so RocksDB opens what the table files hold (the lost log's transactions are gone).
+[[nodiscard]] Result<std::optional<std::string>> restore_current(const std::string& path);
+[[nodiscard]] Result<void> check_rebuild_is_safe(const std::string& path);
+[[nodiscard]] Result<std::string> ensure_log(const std::string& path);
 
 // Creates `path` if missing and writes the marker atomically: QUARRY.tmp, fsync, rename over
 // QUARRY, fsync of the directory. Errors: StorageIo.

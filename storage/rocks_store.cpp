@@ -536,6 +536,41 @@ Result<std::unique_ptr<RocksStore>> RocksStore::open(const RocksOptions& request
   return std::unique_ptr<RocksStore>(new RocksStore(std::move(spaces), std::move(impl)));
 }
 
+Result<std::string> RocksStore::repair(const RocksOptions& options, std::vector<std::string> spaces) {
+  if (auto ok = validate_names(spaces); !ok) return std::unexpected(ok.error());
+  if (options.path.empty()) return fail(ErrorCode::InvalidArgument, "RocksOptions::path is empty");
+  const std::string& path = options.path;
+  if (auto ok = check_marker(path, kFormatVersion); !ok) return std::unexpected(ok.error());
+  RocksOptions tuned = options;
+  tuned.create_if_missing = false;
+  std::vector<std::string> done;
+  auto restored = restore_current(path);
+  if (!restored) return std::unexpected(restored.error());
+  if (!restored->has_value()) {
+    // No MANIFEST left: rebuild one from the table files, if that cannot lose logged writes.
+    if (auto ok = check_rebuild_is_safe(path); !ok) return std::unexpected(ok.error());
+    rocksdb::DBOptions db_options;
+    rocksdb::ColumnFamilyOptions cf_options;
+    if (auto ok = tune_rocksdb(tuned, db_options, cf_options); !ok) return std::unexpected(ok.error());
+    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors{{rocksdb::kDefaultColumnFamilyName, cf_options}};
+    for (const std::string& name : spaces) descriptors.emplace_back(name, cf_options);
+    rocksdb::Status s = rocksdb::RepairDB(path, db_options, descriptors, cf_options);
+    if (!s.ok()) return failed(s, "repairing", path);
+    done.push_back("rebuilt the MANIFEST from the table files (RocksDB's RepairDB; unusable files in lost/)");
+  } else if (!(*restored)->empty()) {
+    done.push_back(**restored);
+  }
+  auto log = ensure_log(path);
+  if (!log) return std::unexpected(log.error());
+  if (!log->empty()) done.push_back(*log);
+  auto reopened = open(tuned, std::move(spaces));
+  if (!reopened) return std::unexpected(reopened.error());
+  if (done.empty()) return std::string("nothing to repair");
+  std::string what = done.front();
+  for (std::size_t i = 1; i < done.size(); ++i) what += "; " + done[i];
+  return what;
+}
+
 Result<std::unique_ptr<Snapshot>> RocksStore::snapshot() const {
   return std::make_unique<RocksSnapshot>(*impl_);
 }

@@ -106,6 +106,18 @@ class RocksStore final : public Store {
   // StorageForeign, StorageDamaged, StorageCorruption, StorageIo.
   [[nodiscard]] static Result<std::unique_ptr<RocksStore>> open(const RocksOptions& options,
                                                                 std::vector<std::string> spaces);
+  // Repairs the marked Quarry database at options.path after StorageDamaged, as far as that loses
+  // nothing committed that the files still hold, and says what it did:
+  // - CURRENT missing or naming a missing MANIFEST, a MANIFEST left: CURRENT names the newest;
+  // - no MANIFEST left: RocksDB's RepairDB rebuilds one from the table files (moving unusable
+  //   files to DIR/lost), but only when no write-ahead log holds data (RepairDB drops, and can
+  //   split, logged batches of column families it finds in no table file): else StorageDamaged;
+  // - no write-ahead log left: an empty one, so the table files open (the lost writes are gone).
+  // Then opens the result once to check it. Refuses a directory without Quarry's marker
+  // (StorageForeign) or of another version (StorageVersion), touching nothing.
+  // Errors: those, StorageDamaged, StorageLocked, StorageCorruption, StorageIo.
+  [[nodiscard]] static Result<std::string> repair(const RocksOptions& options, std::vector<std::string> spaces);
+
   // Closes the database. Unsynced writes that reached the WAL are kept.
   ~RocksStore() override;
 

@@ -7,9 +7,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "support/quarry_command.hpp"
 
@@ -122,4 +124,59 @@ TEST_CASE("running out of memory is an error for the form; the session goes on")
   REQUIRE(lines.size() == 3);
   CHECK(lines[1].starts_with("#error {:code :quarry/out-of-memory"));
   CHECK(lines[2] == "1");
+}
+
+TEST_CASE("quarry DIR on a directory that is not a Quarry database refuses it and changes nothing") {
+  ScratchDir dir;
+  std::string foreign = dir / "photos";
+  fs::create_directories(foreign);
+  write_file(foreign + "/000123.sst", "holiday");
+  write_file(foreign + "/MANIFEST-000003", "not RocksDB's");
+  auto run = run_quarry({foreign, "-e", "$"});
+  CHECK(run.status == 1);
+  CHECK(run.out.starts_with("#error {:code :storage/foreign"));
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(foreign)) names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  CHECK(names == std::vector<std::string>{"000123.sst", "MANIFEST-000003"});
+  CHECK(read_file(foreign + "/000123.sst") == "holiday");
+
+  // A database of Quarry's that lost its CURRENT file is damaged, not re-created empty.
+  std::string db = dir / "db";
+  REQUIRE(run_quarry({db, "-e", "(transact! [[:db/add 1 :name \"Ann\"]])"}).status == 0);
+  fs::remove(db + "/CURRENT");
+  auto damaged = run_quarry({db, "-e", "(entity $ 1)"});
+  CHECK(damaged.status == 1);
+  CHECK(damaged.out.starts_with("#error {:code :storage/damaged"));
+  CHECK_FALSE(fs::exists(db + "/CURRENT"));
+}
+
+TEST_CASE("quarry --repair DIR brings back a database that lost its CURRENT file") {
+  ScratchDir dir;
+  std::string db = dir / "db";
+  REQUIRE(run_quarry({db, "-e", "(transact! [[:db/add 1 :name \"Ann\"] [:db/add 2 :name \"Bob\"]])"}).status == 0);
+  fs::remove(db + "/CURRENT");
+  CHECK(run_quarry({db, "-e", "$"}).out.starts_with("#error {:code :storage/damaged"));
+  auto repaired = run_quarry({"--repair", db});
+  CHECK(repaired.status == 0);
+  CHECK(repaired.out.starts_with("{:done \"wrote CURRENT naming MANIFEST-"));
+  CHECK(repaired.out.ends_with(":repaired \"" + db + "\"}\n"));
+  auto after = run_quarry({db, "-e", "(q [:find [?n ...] :where [_ :name ?n]])"});
+  CHECK(after.status == 0);
+  CHECK(after.out == "[\"Ann\" \"Bob\"]\n");
+
+  // CURRENT and MANIFEST lost with the transaction only in the log: refused, not half-repaired.
+  std::string db2 = dir / "db2";
+  REQUIRE(run_quarry({db2, "-e", "(transact! [[:db/add 1 :name \"Cy\"]])"}).status == 0);
+  fs::remove(db2 + "/CURRENT");
+  for (const auto& entry : fs::directory_iterator(db2))
+    if (entry.path().filename().string().starts_with("MANIFEST-")) fs::remove(entry.path());
+  auto refused = run_quarry({"--repair", db2});
+  CHECK(refused.status == 1);
+  CHECK(refused.out.starts_with("#error {:code :storage/damaged"));
+
+  auto foreign = run_quarry({"--repair", dir / "nothing-here"});
+  CHECK(foreign.status == 1);
+  CHECK(foreign.out.starts_with("#error {:code :storage/foreign"));
+  CHECK_FALSE(fs::exists(dir / "nothing-here"));
 }

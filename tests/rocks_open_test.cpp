@@ -279,3 +279,65 @@ TEST_CASE("recovery: after losing the WAL, an empty log opens what the table fil
   auto store = must(RocksStore::open(options_at(dir.path()), kSpaces));
   CHECK(scan(*store, must(store->space("eavt"))).size() == 4000);
 }
+
+TEST_CASE("repair: a lost CURRENT is rewritten naming the newest MANIFEST; nothing is lost") {
+  TempDir dir;
+  make_database(dir.path());  // 4000 keys in table files, 2000 only in the WAL
+  SUBCASE("CURRENT lost") { fs::remove(fs::path(dir.path()) / "CURRENT"); }
+  SUBCASE("CURRENT garbled") { write_file(fs::path(dir.path()) / "CURRENT", "MANIFEST-999999\n"); }
+  REQUIRE(RocksStore::open(options_at(dir.path()), kSpaces).error().code == ErrorCode::StorageDamaged);
+  auto done = must(RocksStore::repair(options_at(dir.path()), kSpaces));
+  CHECK(done.starts_with("wrote CURRENT naming MANIFEST-"));
+  auto store = must(RocksStore::open(options_at(dir.path()), kSpaces));
+  CHECK(scan(*store, must(store->space("eavt"))).size() == 6000);
+}
+
+TEST_CASE("repair: a lost MANIFEST is rebuilt from the table files when no log holds data") {
+  TempDir dir;
+  make_database(dir.path());
+  {  // flush the last batch too: the logs are then empty
+    auto store = must(RocksStore::open(options_at(dir.path()), kSpaces));
+    must(store->flush());
+  }
+  fs::remove(fs::path(dir.path()) / "CURRENT");
+  for (const auto& m : files_matching(dir.path(), "MANIFEST-")) fs::remove(m);
+  auto done = must(RocksStore::repair(options_at(dir.path()), kSpaces));
+  CHECK(done.starts_with("rebuilt the MANIFEST"));
+  MESSAGE(done);
+  auto store = must(RocksStore::open(options_at(dir.path()), kSpaces));
+  CHECK(scan(*store, must(store->space("eavt"))).size() == 6000);
+}
+
+TEST_CASE("repair: a lost MANIFEST with writes only in the log is refused, untouched") {
+  TempDir dir;
+  make_database(dir.path());
+  fs::remove(fs::path(dir.path()) / "CURRENT");
+  for (const auto& m : files_matching(dir.path(), "MANIFEST-")) fs::remove(m);
+  auto before = contents_of(dir.path());
+  auto refused = RocksStore::repair(options_at(dir.path()), kSpaces);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == ErrorCode::StorageDamaged);
+  CHECK(refused.error().message.find("RepairDB") != std::string::npos);
+  CHECK(contents_of(dir.path()) == before);
+}
+
+TEST_CASE("repair: a lost log is replaced by an empty one; the table files open") {
+  TempDir dir;
+  make_database(dir.path());
+  for (const auto& wal : files_matching(dir.path(), ".log")) fs::remove(wal);
+  auto done = must(RocksStore::repair(options_at(dir.path()), kSpaces));
+  CHECK(done.starts_with("created an empty write-ahead log"));
+  auto store = must(RocksStore::open(options_at(dir.path()), kSpaces));
+  CHECK(scan(*store, must(store->space("eavt"))).size() == 4000);
+}
+
+TEST_CASE("repair refuses a directory without Quarry's marker and leaves it untouched") {
+  TempDir dir;
+  write_file(fs::path(dir.path()) / "000123.sst", "someone's");
+  write_file(fs::path(dir.path()) / "CURRENT", "MANIFEST-000001\n");
+  auto before = contents_of(dir.path());
+  auto repaired = RocksStore::repair(options_at(dir.path()), kSpaces);
+  REQUIRE_FALSE(repaired);
+  CHECK(repaired.error().code == ErrorCode::StorageForeign);
+  CHECK(contents_of(dir.path()) == before);
+}
