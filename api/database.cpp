@@ -4,6 +4,7 @@
 
 #include "api/db_impl.hpp"
 #include "api/listeners.hpp"
+#include "api/out_of_memory.hpp"
 #include "index/key_layout.hpp"
 #include "storage/memory_store.hpp"
 #include "storage/rocks_store.hpp"
@@ -99,6 +100,20 @@ Result<Database> Database::open(const Options& options) {
   return Database(std::move(impl));
 }
 
+Result<std::string> Database::repair(const Options& options) {
+  if (options.in_memory) return fail(ErrorCode::InvalidArgument, "an in-memory database has nothing to repair");
+  if (options.path.empty()) return fail(ErrorCode::InvalidArgument, "Options::path is required to repair");
+  RocksOptions rocks;
+  rocks.path = options.path;
+  rocks.block_cache_bytes = options.block_cache_bytes;
+  auto done = RocksStore::repair(rocks, keys::all_spaces());
+  if (!done) return std::unexpected(done.error());
+  // The index layer's own check of what the repair gave: it must load.
+  auto reopened = open(Options{.path = options.path, .create_if_missing = false});
+  if (!reopened) return std::unexpected(reopened.error());
+  return done;
+}
+
 Result<TxReport> Database::transact(std::string_view tx_data_edn) {
   auto value = read_edn(tx_data_edn);
   if (!value) return std::unexpected(value.error());
@@ -107,21 +122,25 @@ Result<TxReport> Database::transact(std::string_view tx_data_edn) {
 
 Result<TxReport> Database::transact(const Value& tx_data) {
   if (impl_->options.read_only) return read_only_error(impl_->options);
-  std::lock_guard lock(impl_->transact_mutex);
-  return impl_->published(impl_->connection->transact(tx_data));
+  return guard_allocation("running a transaction", [&]() -> Result<TxReport> {
+    std::lock_guard lock(impl_->transact_mutex);
+    return impl_->published(impl_->connection->transact(tx_data));
+  });
 }
 
 Result<TxReport> Database::transact(std::span<const TxOp> ops) {
   if (impl_->options.read_only) return read_only_error(impl_->options);
-  std::vector<tx::TxForm> forms;
-  forms.reserve(ops.size());
-  for (std::size_t i = 0; i < ops.size(); ++i) {
-    auto form = tx::parse_tx_form(ops[i].form(), i);
-    if (!form) return std::unexpected(form.error());
-    forms.push_back(std::move(*form));
-  }
-  std::lock_guard lock(impl_->transact_mutex);
-  return impl_->published(impl_->connection->transact(forms));
+  return guard_allocation("running a transaction", [&]() -> Result<TxReport> {
+    std::vector<tx::TxForm> forms;
+    forms.reserve(ops.size());
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+      auto form = tx::parse_tx_form(ops[i].form(), i);
+      if (!form) return std::unexpected(form.error());
+      forms.push_back(std::move(*form));
+    }
+    std::lock_guard lock(impl_->transact_mutex);
+    return impl_->published(impl_->connection->transact(forms));
+  });
 }
 
 Result<TxReport> Database::declare_schema(const Value& schema) {

@@ -1,6 +1,7 @@
 #include "quarry/query.hpp"
 
 #include "api/db_impl.hpp"
+#include "api/out_of_memory.hpp"
 #include "query/builtins/aggregates.hpp"
 #include "query/builtins/builtins.hpp"
 #include "query/exec/engine.hpp"
@@ -48,21 +49,25 @@ Result<QueryResult> q(std::string_view query_edn, std::span<const QueryInput> in
 }
 
 Result<QueryResult> q(const Value& query, std::span<const QueryInput> inputs, const QueryOptions& options) {
-  auto parsed = parsed_queries().parse(query);
-  if (!parsed) return std::unexpected(parsed.error());
-  const query::Limits limits{.deadline = options.deadline, .cancel = options.cancel, .max_rows = options.max_rows, .max_bytes = options.max_bytes};
-  auto out = query::run_query(**parsed, engine_inputs(inputs), limits);
-  if (!out) return std::unexpected(out.error());
-  return QueryResult{std::move(out->value), public_shape(out->shape), std::move(out->columns)};
+  return guard_allocation("running a query", [&]() -> Result<QueryResult> {
+    auto parsed = parsed_queries().parse(query);
+    if (!parsed) return std::unexpected(parsed.error());
+    const query::Limits limits{.deadline = options.deadline, .cancel = options.cancel, .max_rows = options.max_rows, .max_bytes = options.max_bytes};
+    auto out = query::run_query(**parsed, engine_inputs(inputs), limits);
+    if (!out) return std::unexpected(out.error());
+    return QueryResult{std::move(out->value), public_shape(out->shape), std::move(out->columns)};
+  });
 }
 
 Result<Value> explain(const Value& query, std::span<const QueryInput> inputs, const ExplainOptions& options) {
-  auto parsed = parsed_queries().parse(query);
-  if (!parsed) return std::unexpected(parsed.error());
-  const QueryOptions& o = options.query;
-  query::ExplainOptions engine{.analyze = options.analyze,
-                               .limits = {.deadline = o.deadline, .cancel = o.cancel, .max_rows = o.max_rows, .max_bytes = o.max_bytes}};
-  return query::explain_query(**parsed, engine_inputs(inputs), engine);
+  return guard_allocation("explaining a query", [&]() -> Result<Value> {
+    auto parsed = parsed_queries().parse(query);
+    if (!parsed) return std::unexpected(parsed.error());
+    const QueryOptions& o = options.query;
+    query::ExplainOptions engine{.analyze = options.analyze,
+                                 .limits = {.deadline = o.deadline, .cancel = o.cancel, .max_rows = o.max_rows, .max_bytes = o.max_bytes}};
+    return query::explain_query(**parsed, engine_inputs(inputs), engine);
+  });
 }
 
 Result<void> register_function(std::string_view name, QueryFn fn) {

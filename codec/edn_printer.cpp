@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <vector>
 
 #include "codec/edn_literals.hpp"
 #include "codec/edn_string.hpp"
@@ -60,31 +61,6 @@ void append_name(std::string& out, const Named& n) {
   out += n.name;
 }
 
-template <class Items>
-void append_items(std::string& out, char open, const Items& items, char close) {
-  out += open;
-  bool first = true;
-  for (const Value& item : items) {
-    if (!first) out += ' ';
-    first = false;
-    append_edn(out, item);
-  }
-  out += close;
-}
-
-void append_map(std::string& out, const Map& map) {
-  out += '{';
-  bool first = true;
-  for (const auto& [key, value] : map.entries) {
-    if (!first) out += ", ";
-    first = false;
-    append_edn(out, key);
-    out += ' ';
-    append_edn(out, value);
-  }
-  out += '}';
-}
-
 // #tag "text", for the built-in literals whose payload is a string.
 template <class AppendText>
 void append_tagged_text(std::string& out, const char* tag, AppendText append_text) {
@@ -94,9 +70,8 @@ void append_tagged_text(std::string& out, const char* tag, AppendText append_tex
   out += '"';
 }
 
-}  // namespace
-
-void append_edn(std::string& out, const Value& value) {
+// Every kind except the collections and tagged literals, which append_edn walks itself.
+void append_scalar(std::string& out, const Value& value) {
   switch (value.kind()) {
     case ValueKind::Nil:
       out += "nil";
@@ -148,25 +123,86 @@ void append_edn(std::string& out, const Value& value) {
       });
       return;
     case ValueKind::Vector:
-      append_items(out, '[', value.as<Vector>().items, ']');
-      return;
     case ValueKind::List:
-      append_items(out, '(', value.as<List>().items, ')');
-      return;
     case ValueKind::Map:
-      append_map(out, value.as<Map>());
-      return;
     case ValueKind::Set:
+    case ValueKind::Tagged:
+      return;  // walked by append_edn
+  }
+}
+
+const std::vector<Value>* sequence_items(const Value& v) {
+  if (auto* x = v.get_if<Vector>()) return &x->items;
+  if (auto* x = v.get_if<List>()) return &x->items;
+  if (auto* x = v.get_if<Set>()) return &x->items;
+  return nullptr;
+}
+
+// A collection being printed and the position of its next child (for a map, 2*entry + 0 for the
+// key, + 1 for the value).
+struct Frame {
+  const Value* value;
+  std::size_t next = 0;
+};
+
+// Appends a scalar, or the opening of a collection and pushes its frame.
+void open_value(std::string& out, const Value& value, std::vector<Frame>& stack) {
+  switch (value.kind()) {
+    case ValueKind::Vector: out += '['; break;
+    case ValueKind::List: out += '('; break;
+    case ValueKind::Set: out += "#{"; break;
+    case ValueKind::Map: out += '{'; break;
+    case ValueKind::Tagged:
       out += '#';
-      append_items(out, '{', value.as<Set>().items, '}');
-      return;
-    case ValueKind::Tagged: {
-      const Tagged& t = value.as<Tagged>();
-      out += '#';
-      append_name(out, t.tag);
+      append_name(out, value.as<Tagged>().tag);
       out += ' ';
-      append_edn(out, t.value ? *t.value : Value());
-      return;
+      break;
+    default: return append_scalar(out, value);
+  }
+  stack.push_back(Frame{&value});
+}
+
+}  // namespace
+
+// Iterative: an explicit stack of frames instead of one call per nesting level.
+void append_edn(std::string& out, const Value& value) {
+  static const Value nil;
+  std::vector<Frame> stack;
+  open_value(out, value, stack);
+  while (!stack.empty()) {
+    Frame& frame = stack.back();
+    const Value& v = *frame.value;
+    const Value* child = nullptr;
+    if (const std::vector<Value>* items = sequence_items(v)) {
+      if (frame.next < items->size()) {
+        if (frame.next > 0) out += ' ';
+        child = &(*items)[frame.next++];
+      } else {
+        out += v.kind() == ValueKind::Vector ? ']' : v.kind() == ValueKind::List ? ')' : '}';
+      }
+    } else if (const Map* map = v.get_if<Map>()) {
+      if (frame.next < 2 * map->entries.size()) {
+        std::size_t at = frame.next++;
+        const auto& entry = map->entries[at / 2];
+        if (at % 2 == 0) {
+          if (at > 0) out += ", ";
+          child = &entry.first;
+        } else {
+          out += ' ';
+          child = &entry.second;
+        }
+      } else {
+        out += '}';
+      }
+    } else if (frame.next == 0) {  // Tagged
+      frame.next = 1;
+      const Tagged& t = v.as<Tagged>();
+      child = t.value ? t.value.get() : &nil;
+    }
+    if (child) {
+      open_value(out, *child, stack);  // may reallocate the stack: `frame` is not used after
+    } else {
+      stack.pop_back();
     }
   }
 }

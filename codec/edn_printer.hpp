@@ -20,7 +20,8 @@
 //  - Strings that are not valid UTF-8, and keywords, symbols or tags whose names are not valid
 //    EDN names (e.g. containing spaces), print as text the reader rejects or reads differently.
 //
-// Recursion depth equals the Value's nesting depth (as for compare() and ~Value()).
+// Depth-safe: printing walks nested values with an explicit stack, so any nesting depth prints
+// (compare() and hash_value() still recurse once per level).
 #pragma once
 
 #include <string>

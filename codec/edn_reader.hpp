@@ -111,12 +111,21 @@ struct ReadStep {
 //   }
 //   prompt(reader.has_partial_form() ? "   ...> " : "quarry> ");
 //
-// Waiting for a long form to complete is amortised linear in its size: while a partial form is
-// pending, it is re-parsed only when its brackets balance, when the buffer has doubled since the
-// last attempt, or while it is small (so errors in typed input show at once).
+// Two ways to treat a syntax error inside a form whose text has not all arrived:
+// - Eager (a person typing): the error is reported as soon as it is certain and the buffered text
+//   is dropped, so the next line starts afresh. A partial form is re-parsed after each feed while
+//   it is small (under 1 KiB), then only when its brackets balance or the buffer has doubled.
+// - WholeForm (script mode): a partial form is not parsed at all until its brackets balance (a
+//   bracket scan over each byte once) or the input ends, so an error is reported once the whole
+//   form is there and the whole form is skipped: no later line of a rejected form is ever read as
+//   a form of its own. Reading a form of n bytes fed in any pieces costs O(n).
+// Either way, waiting for a long form is amortised linear in its size.
+enum class StreamErrors : unsigned char { Eager, WholeForm };
+
 class EdnStreamReader {
  public:
-  explicit EdnStreamReader(EdnReadOptions options = {}, TextPosition start = {});
+  explicit EdnStreamReader(EdnReadOptions options = {}, TextPosition start = {},
+                           StreamErrors errors = StreamErrors::Eager);
 
   // Appends text to the buffer. REQUIRES: finish() has not been called.
   void feed(std::string_view text);
@@ -144,6 +153,7 @@ class EdnStreamReader {
   void consume(std::size_t n);
 
   EdnReadOptions options_;
+  StreamErrors errors_;
   std::string buffer_;
   std::size_t start_ = 0;  // consumed prefix of buffer_, erased lazily
   TextPosition position_;

@@ -3,14 +3,15 @@
 namespace quarry {
 namespace {
 
-// Below this many pending bytes a partial form is simply re-parsed on every next(): cheap, and
-// a syntax error in typed input is reported as soon as its line arrives.
-constexpr std::size_t kAlwaysReparse = 16 * 1024;
+// In Eager mode, below this many pending bytes a partial form is simply re-parsed on every
+// next(): cheap, and a syntax error in typed input is reported as soon as its line arrives. It
+// bounds the work per fed line, so a long form fed line by line stays linear.
+constexpr std::size_t kAlwaysReparse = 1024;
 
 }  // namespace
 
-EdnStreamReader::EdnStreamReader(EdnReadOptions options, TextPosition start)
-    : options_(options), position_(start) {}
+EdnStreamReader::EdnStreamReader(EdnReadOptions options, TextPosition start, StreamErrors errors)
+    : options_(options), errors_(errors), position_(start) {}
 
 void EdnStreamReader::feed(std::string_view text) {
   buffer_.append(text);
@@ -42,12 +43,19 @@ void EdnStreamReader::discard_pending() {
 }
 
 bool EdnStreamReader::worth_parsing() {
-  if (partial_size_ == 0 || finished_ || pending() < kAlwaysReparse ||
-      pending() >= 2 * partial_size_)
+  if (finished_) return true;
+  if (errors_ == StreamErrors::Eager &&
+      (partial_size_ == 0 || pending() < kAlwaysReparse || pending() >= 2 * partial_size_))
     return true;
-  partial_scan_.scan(std::string_view(buffer_).substr(start_ + partial_scanned_));
+  // Worth a parse when the brackets balanced at any byte of the new text: a form may end there
+  // even if the next one has already begun.
+  bool balanced_somewhere = false;
+  for (char c : std::string_view(buffer_).substr(start_ + partial_scanned_)) {
+    partial_scan_.step(static_cast<unsigned char>(c));
+    balanced_somewhere = balanced_somewhere || partial_scan_.balanced();
+  }
   partial_scanned_ = pending();
-  return partial_scan_.balanced();
+  return balanced_somewhere;
 }
 
 void EdnStreamReader::consume(std::size_t n) {

@@ -18,8 +18,11 @@ std::string_view error_code_name(ErrorCode code) noexcept {
     case ErrorCode::StorageUnknownSpace: return "storage/unknown-space";
     case ErrorCode::StorageInvalid: return "storage/invalid";
     case ErrorCode::StorageReadOnly: return "storage/read-only";
+    case ErrorCode::StorageForeign: return "storage/foreign";
+    case ErrorCode::StorageDamaged: return "storage/damaged";
     case ErrorCode::InvalidArgument: return "quarry/invalid-argument";
     case ErrorCode::Internal: return "quarry/internal";
+    case ErrorCode::OutOfMemory: return "quarry/out-of-memory";
     case ErrorCode::TxSyntax: return "tx/syntax";
     case ErrorCode::TxType: return "tx/type";
     case ErrorCode::TxUnique: return "tx/unique";

@@ -28,9 +28,12 @@ enum class ErrorCode : std::uint16_t {
   StorageUnknownSpace, // :storage/unknown-space — a key space name the store does not have
   StorageInvalid,      // :storage/invalid — misuse of the storage protocol (e.g. closed store)
   StorageReadOnly,     // :storage/read-only — a write to a database opened read-only
+  StorageForeign,      // :storage/foreign — the directory holds files that are not a Quarry database
+  StorageDamaged,      // :storage/damaged — a Quarry database missing files it needs (CURRENT, MANIFEST, WAL)
   // general
   InvalidArgument,  // :quarry/invalid-argument
   Internal,         // :quarry/internal — a bug in Quarry; the message says where
+  OutOfMemory,      // :quarry/out-of-memory — an allocation failed; the operation changed nothing
   // transactions (tx/); every message names the offending form or datom, printed as EDN
   TxSyntax,            // :tx/syntax — a tx form of the wrong shape (unknown op, missing part, bad map)
   TxType,              // :tx/type — a value that does not match its attribute's :db/valueType

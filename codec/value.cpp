@@ -206,6 +206,69 @@ std::size_t hash_value(const Value& v) noexcept {
   return h;
 }
 
+namespace {
+
+// True for a collection that holds something: the values whose destruction would recurse.
+bool holds_children(const Value& v) noexcept {
+  switch (v.kind()) {
+    case ValueKind::Vector: return !v.as<Vector>().items.empty();
+    case ValueKind::List: return !v.as<List>().items.empty();
+    case ValueKind::Set: return !v.as<Set>().items.empty();
+    case ValueKind::Map: return !v.as<Map>().entries.empty();
+    default: return false;
+  }
+}
+
+// Moves every child of `items` that holds children itself onto `pending`.
+void take_nested(std::vector<Value>& items, std::vector<Value>& pending) {
+  for (Value& item : items) {
+    if (holds_children(item)) pending.push_back(std::move(item));
+  }
+}
+
+}  // namespace
+
+// The destructor's explicit stack: nested collections are moved out of their parents onto
+// `pending` (a moved-from vector is empty), so each Value destroyed here has no nested children
+// left and its own destructor returns after one scan. Memory is O(width of the pending frontier).
+// If growing the stack fails (std::bad_alloc), what remains is destroyed the ordinary, recursive way.
+void Value::release_nested() noexcept {
+  auto children = [](Storage& s) -> std::vector<Value>* {
+    if (auto* v = std::get_if<Vector>(&s)) return &v->items;
+    if (auto* l = std::get_if<List>(&s)) return &l->items;
+    if (auto* t = std::get_if<Set>(&s)) return &t->items;
+    return nullptr;
+  };
+  auto take = [&](Storage& s, std::vector<Value>& pending) {
+    if (auto* items = children(s)) return take_nested(*items, pending);
+    if (auto* m = std::get_if<Map>(&s)) {
+      for (auto& [key, value] : m->entries) {
+        if (holds_children(key)) pending.push_back(std::move(key));
+        if (holds_children(value)) pending.push_back(std::move(value));
+      }
+    }
+  };
+  bool nested = false;
+  if (auto* items = children(v_)) {
+    nested = std::any_of(items->begin(), items->end(), holds_children);
+  } else if (auto* m = std::get_if<Map>(&v_)) {
+    nested = std::any_of(m->entries.begin(), m->entries.end(), [](const auto& e) {
+      return holds_children(e.first) || holds_children(e.second);
+    });
+  }
+  if (!nested) return;
+  try {
+    std::vector<Value> pending;
+    take(v_, pending);
+    while (!pending.empty()) {
+      Value next = std::move(pending.back());
+      pending.pop_back();
+      take(next.v_, pending);
+    }
+  } catch (...) {
+  }
+}
+
 bool make_map(std::vector<std::pair<Value, Value>> entries, Map& out, Value* duplicate) {
   std::stable_sort(entries.begin(), entries.end(),
                    [](const auto& x, const auto& y) { return compare(x.first, y.first) < 0; });

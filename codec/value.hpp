@@ -154,6 +154,17 @@ class Value {
   Value(Set s) : v_(std::move(s)) {}
   Value(Tagged t) : v_(std::move(t)) {}
 
+  Value(const Value&) = default;
+  Value(Value&&) noexcept = default;
+  Value& operator=(const Value&) = default;
+  Value& operator=(Value&&) noexcept = default;
+  // Destroys nested vectors, lists, maps and sets without recursing once per level (an explicit
+  // stack in value.cpp), so a value nested 100,000 deep is freed without exhausting the stack.
+  // Leaves and flat collections take the plain path.
+  ~Value() {
+    if (kind() >= ValueKind::Vector && kind() != ValueKind::Tagged) release_nested();
+  }
+
   [[nodiscard]] ValueKind kind() const noexcept { return static_cast<ValueKind>(v_.index()); }
   [[nodiscard]] bool is_nil() const noexcept { return kind() == ValueKind::Nil; }
   [[nodiscard]] bool is_number() const noexcept {
@@ -177,6 +188,7 @@ class Value {
   static Value symbol(std::string_view qualified);
 
  private:
+  void release_nested() noexcept;
   Storage v_;
 };
 

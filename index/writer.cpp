@@ -1,5 +1,6 @@
 // Writer: opening (bootstrap or load) and the commit entry point.
 #include <charconv>
+#include <new>
 
 #include "codec/value_codec.hpp"
 #include "index/commit.hpp"
@@ -138,7 +139,14 @@ Result<Db> Writer::commit(const Db& basis, TxId tx, std::span<const Datom> datom
   auto prepared = detail::prepare_commit(*latest.core_, tx, datoms);
   if (!prepared) return std::unexpected(prepared.error());
   bool written = false;
-  auto core = detail::publish(*latest.core_, std::move(*prepared), options, written);
+  auto core = [&]() -> decltype(detail::publish(*latest.core_, std::move(*prepared), options, written)) {
+    try {
+      return detail::publish(*latest.core_, std::move(*prepared), options, written);
+    } catch (const std::bad_alloc&) {  // `written` says whether the batch reached the store
+      return fail(ErrorCode::OutOfMemory, "out of memory while committing transaction " +
+                                              std::to_string(tx.value));
+    }
+  }();
   if (!core) {
     // Written but not re-read: the store is ahead of db_, so refuse further commits rather than
     // build them on a stale basis.

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <unordered_map>
@@ -180,6 +181,17 @@ Value ImportSummary::to_value() const {
 
 Result<ImportSummary> import_file(Database& database, const std::string& path, const ImportOptions& options) {
   auto start = std::chrono::steady_clock::now();
+  // A regular file, or a pipe (.import <(command)); a directory or a device (/dev/zero, which
+  // never ends) is an error before anything is read.
+  std::error_code ec;
+  auto type = std::filesystem::status(path, ec).type();
+  if (!ec && type != std::filesystem::file_type::regular && type != std::filesystem::file_type::fifo) {
+    return fail(ErrorCode::StorageIo, "cannot import " + path + ": " +
+                                          (type == std::filesystem::file_type::directory
+                                               ? "it is a directory"
+                                               : "it is not a regular file") +
+                                          "; name an EDN file of transactions");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return fail(ErrorCode::StorageIo, "cannot read " + path + ": no such file, or not readable");
   std::ostringstream text;

@@ -26,6 +26,8 @@ constexpr const char* kUsage = R"(usage: quarry [DIR]           open (creating i
        quarry --mem           an in-memory database
        quarry DIR -e FORM     evaluate one form, print its result, exit
        quarry DIR < FILE      script mode: one line of EDN per form; exit 1 if any form failed
+       quarry --repair DIR    repair a database refused as :storage/damaged (lost CURRENT,
+                              MANIFEST or log) where no committed data is lost; doc/reliability.md
        quarry --help | --version
 options:
        --format edn|table     how results print; scripts and -e print EDN unless this says table
@@ -44,6 +46,7 @@ struct Arguments {
   bool strict = false;
   bool read_only = false;
   std::optional<std::chrono::milliseconds> timeout;
+  bool repair = false;
   std::optional<std::string> expression;
   std::optional<quarry::repl::OutputFormat> format;
 };
@@ -80,6 +83,8 @@ std::optional<Arguments> parse_arguments(int argc, char** argv, int& exit_code) 
       }
       ++i;
       if (ms > 0) args.timeout = std::chrono::milliseconds(ms);
+    } else if (a == "--repair") {
+      args.repair = true;
     } else if (a == "-e" && i + 1 < argc) {
       args.expression = argv[++i];
     } else if (a == "--format" && i + 1 < argc && (std::strcmp(argv[i + 1], "edn") == 0 ||
@@ -152,6 +157,21 @@ int main(int argc, char** argv) {
   options.path = args->dir;
   options.strict_schema = args->strict;
   options.read_only = args->read_only;
+  if (args->repair) {
+    // One EDN line, like -e: {:repaired "DIR" :done "what it did"} or the #error.
+    auto repaired = quarry::Database::repair(options);
+    if (!repaired) {
+      std::fprintf(stderr, "quarry: %s\n", repaired.error().message.c_str());
+      std::puts(repaired.error().to_edn().c_str());
+      return 1;
+    }
+    quarry::Map result;
+    (void)quarry::make_map({{quarry::Value::keyword("repaired"), quarry::Value(args->dir)},
+                            {quarry::Value::keyword("done"), quarry::Value(*repaired)}},
+                           result);
+    std::puts(quarry::to_edn(quarry::Value(std::move(result))).c_str());
+    return 0;
+  }
   auto database = quarry::Database::open(options);
   if (!database) {
     std::fprintf(stderr, "quarry: %s\n", database.error().message.c_str());

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <new>
+#include <type_traits>
 
 #include "forms.hpp"
 #include "interrupt.hpp"
@@ -12,6 +14,18 @@
 
 namespace quarry::repl {
 namespace {
+
+// The session's own boundary for allocation failure (the API guards its entry points too, but
+// reading an import file or printing a huge result happens here): a std::bad_alloc becomes
+// :quarry/out-of-memory for this form, and the session goes on.
+template <class Body>
+auto out_of_memory_as_error(std::string_view what, Body&& body) -> std::invoke_result_t<Body> {
+  try {
+    return body();
+  } catch (const std::bad_alloc&) {
+    return fail(ErrorCode::OutOfMemory, "out of memory while " + std::string(what));
+  }
+}
 
 EdnReadOptions reader_options() {
   EdnReadOptions options;
@@ -27,7 +41,10 @@ Session::Session(Database& database, SessionOptions options)
       interactive_(options.interactive),
       tables_allowed_(options.interactive || options.format == OutputFormat::Table),
       format_(options.format.value_or(options.interactive ? OutputFormat::Table : OutputFormat::Edn)),
-      reader_(reader_options()) {}
+      // Script mode never runs part of a rejected form (edn_reader.hpp, StreamErrors); a person
+      // at a terminal sees a syntax error at once and starts the form afresh.
+      reader_(reader_options(), {},
+              options.interactive ? StreamErrors::Eager : StreamErrors::WholeForm) {}
 
 const char* Session::prompt() const noexcept {
   return reader_.has_partial_form() ? "   ...> " : "quarry> ";
@@ -42,7 +59,7 @@ void Session::feed_line(std::string_view line) {
   if (!reader_.has_partial_form() && command.starts_with('.')) {
     if (line.ends_with('\n')) reader_.feed("\n");
     drain();
-    if (!quit_) run_meta(command);
+    if (!quit_) run_meta_guarded(command);
     return;
   }
   reader_.feed(line);
@@ -58,7 +75,7 @@ void Session::discard_pending() { reader_.discard_pending(); }
 
 void Session::evaluate_text(std::string_view text) {
   std::string_view command = trim(text);
-  if (command.starts_with('.')) return run_meta(command);
+  if (command.starts_with('.')) return run_meta_guarded(command);
   auto form = read_edn(text, reader_options());
   if (!form) return report(form.error());
   run_form(*form);
@@ -76,11 +93,19 @@ void Session::drain() {
   }
 }
 
+void Session::run_meta_guarded(std::string_view command) {
+  auto done = out_of_memory_as_error("running a meta command", [&]() -> Result<void> {
+    run_meta(command);
+    return {};
+  });
+  if (!done) report(done.error());
+}
+
 void Session::run_form(const Value& form) {
   // The flag was cleared when the line was read (main.cpp), so a Ctrl-C typed while the form
   // was still being parsed cancels it too; it is cleared again once the form is done.
   auto start = std::chrono::steady_clock::now();
-  Result<Outcome> result = evaluate(context_, form);
+  Result<Outcome> result = out_of_memory_as_error("evaluating the form", [&] { return evaluate(context_, form); });
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   interrupt_flag().store(false);
   if (!result) {
@@ -88,7 +113,11 @@ void Session::run_form(const Value& form) {
     if (interactive_ && result.error().code == ErrorCode::QueryCancelled) print_text("\n");
     report(result.error());
   } else {
-    print_outcome(*result);
+    auto printed = out_of_memory_as_error("printing the result", [&]() -> Result<void> {
+      print_outcome(*result);
+      return {};
+    });
+    if (!printed) report(printed.error());
   }
   if (timer_) std::fprintf(stderr, ";; elapsed %.3f ms\n", ms);
 }

@@ -69,6 +69,7 @@ class Session {
 
   // Meta commands (session_meta.cpp).
   void run_meta(std::string_view command);
+  void run_meta_guarded(std::string_view command);  // run_meta, allocation failure reported
   void run_import(std::string_view argument);
   void run_export(std::string_view argument);
   void run_timeout(std::string_view argument);

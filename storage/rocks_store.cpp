@@ -45,6 +45,7 @@
 #include <mutex>
 #include <system_error>
 
+#include "storage/db_marker.hpp"
 #include "storage/rocks_tuning.hpp"
 #include "storage/write_batch.hpp"
 
@@ -344,6 +345,50 @@ Result<bool> check_format(RocksStore::Impl& impl, const std::vector<std::string>
   return true;
 }
 
+// A directory without Quarry's marker file but with a RocksDB database. Databases made before the
+// marker file existed kept their format version only as kFormatKey; such a database is adopted
+// (checked for damage, then marked unless `mark` is false). Anything else is foreign. The probe opens RocksDB read-only
+// with a logger that writes nothing: no file in the directory is created, changed or deleted.
+Result<void> adopt_unmarked(const std::string& path, bool mark) {
+  auto not_quarry = [&](const std::string& why) {
+    return fail(ErrorCode::StorageForeign,
+                "the directory " + path + " is not a Quarry database (" + why +
+                    "); Quarry changed nothing in it. Name a missing or empty directory to create "
+                    "a new database");
+  };
+  rocksdb::DBOptions probe;
+  probe.info_log = std::make_shared<FileLogger>("");
+  probe.create_if_missing = false;
+  std::vector<std::string> names;
+  if (!rocksdb::DB::ListColumnFamilies(probe, path, &names).ok()) {
+    return not_quarry("it holds a CURRENT file, but no database Quarry can read, and no QUARRY marker");
+  }
+  std::vector<rocksdb::ColumnFamilyDescriptor> families{
+      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()}};
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::OpenForReadOnly(probe, path, families, &handles, &raw);
+  if (!s.ok()) return not_quarry("a RocksDB database Quarry cannot open read-only: " + s.ToString());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::string found;
+  s = db->Get(rocksdb::ReadOptions(), handles[0], std::string(RocksStore::kFormatKey), &found);
+  for (auto* handle : handles) (void)db->DestroyColumnFamilyHandle(handle);
+  (void)db->Close();
+  if (s.IsNotFound()) {
+    return not_quarry("a RocksDB database without Quarry's format marker (found: none, supported: " +
+                      std::to_string(RocksStore::kFormatVersion) + ")");
+  }
+  if (!s.ok()) return failed(s, "reading the format marker of", path);
+  if (found != std::to_string(RocksStore::kFormatVersion)) {
+    return fail(ErrorCode::StorageVersion, "the database at " + path + " has format version \"" +
+                                               found + "\"; supported: " +
+                                               std::to_string(RocksStore::kFormatVersion));
+  }
+  if (auto ok = check_database_files(path); !ok) return ok;
+  if (!mark) return {};  // a read-only open writes nothing
+  return write_marker(path, RocksStore::kFormatVersion);
+}
+
 }  // namespace
 
 Result<void> tune_rocksdb(const RocksOptions& options, rocksdb::DBOptions& db,
@@ -409,17 +454,27 @@ Result<std::unique_ptr<RocksStore>> RocksStore::open(const RocksOptions& request
     options.create_if_missing = false;
     options.info_log = false;
   }
-  std::error_code ec;
-  const bool existed = fs::exists(fs::path(options.path) / "CURRENT", ec);
-  if (!existed && !options.create_if_missing) {
-    return fail(ErrorCode::StorageIo, "no database at " + options.path +
-                                          " (and RocksOptions::create_if_missing is false)");
+  // Nothing reaches RocksDB before the directory is known to be Quarry's (db_marker.hpp).
+  auto state = inspect_directory(options.path, kFormatVersion);
+  if (!state) return std::unexpected(state.error());
+  if (*state == DirectoryState::Unmarked) {
+    if (auto ok = adopt_unmarked(options.path, /*mark=*/!options.read_only); !ok) {
+      return std::unexpected(ok.error());
+    }
+  } else if (*state == DirectoryState::New) {
+    if (!options.create_if_missing) {
+      return fail(ErrorCode::StorageIo, "no database at " + options.path +
+                                            " (and RocksOptions::create_if_missing is false)");
+    }
+    if (auto ok = write_marker(options.path, kFormatVersion); !ok) return std::unexpected(ok.error());
   }
+  const bool existed = *state != DirectoryState::New;
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   rocksdb::DBOptions db_options;
   rocksdb::ColumnFamilyOptions cf_options;
   if (auto ok = tune_rocksdb(options, db_options, cf_options); !ok) return std::unexpected(ok.error());
+  db_options.create_if_missing = !existed;  // never create over files that are there
   impl->logger = std::static_pointer_cast<FileLogger>(db_options.info_log);
 
   std::vector<std::string> on_disk{rocksdb::kDefaultColumnFamilyName};
@@ -479,6 +534,41 @@ Result<std::unique_ptr<RocksStore>> RocksStore::open(const RocksOptions& request
     impl->spaces.push_back(created);
   }
   return std::unique_ptr<RocksStore>(new RocksStore(std::move(spaces), std::move(impl)));
+}
+
+Result<std::string> RocksStore::repair(const RocksOptions& options, std::vector<std::string> spaces) {
+  if (auto ok = validate_names(spaces); !ok) return std::unexpected(ok.error());
+  if (options.path.empty()) return fail(ErrorCode::InvalidArgument, "RocksOptions::path is empty");
+  const std::string& path = options.path;
+  if (auto ok = check_marker(path, kFormatVersion); !ok) return std::unexpected(ok.error());
+  RocksOptions tuned = options;
+  tuned.create_if_missing = false;
+  std::vector<std::string> done;
+  auto restored = restore_current(path);
+  if (!restored) return std::unexpected(restored.error());
+  if (!restored->has_value()) {
+    // No MANIFEST left: rebuild one from the table files, if that cannot lose logged writes.
+    if (auto ok = check_rebuild_is_safe(path); !ok) return std::unexpected(ok.error());
+    rocksdb::DBOptions db_options;
+    rocksdb::ColumnFamilyOptions cf_options;
+    if (auto ok = tune_rocksdb(tuned, db_options, cf_options); !ok) return std::unexpected(ok.error());
+    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors{{rocksdb::kDefaultColumnFamilyName, cf_options}};
+    for (const std::string& name : spaces) descriptors.emplace_back(name, cf_options);
+    rocksdb::Status s = rocksdb::RepairDB(path, db_options, descriptors, cf_options);
+    if (!s.ok()) return failed(s, "repairing", path);
+    done.push_back("rebuilt the MANIFEST from the table files (RocksDB's RepairDB; unusable files in lost/)");
+  } else if (!(*restored)->empty()) {
+    done.push_back(**restored);
+  }
+  auto log = ensure_log(path);
+  if (!log) return std::unexpected(log.error());
+  if (!log->empty()) done.push_back(*log);
+  auto reopened = open(tuned, std::move(spaces));
+  if (!reopened) return std::unexpected(reopened.error());
+  if (done.empty()) return std::string("nothing to repair");
+  std::string what = done.front();
+  for (std::size_t i = 1; i < done.size(); ++i) what += "; " + done[i];
+  return what;
 }
 
 Result<std::unique_ptr<Snapshot>> RocksStore::snapshot() const {

@@ -4,11 +4,16 @@
 // records (the format-version marker) and nothing else. The on-disk layout and the reasons for the
 // options are written up in doc/format.md ("Storage") and bench/README.md ("Store").
 //
-// Opening:
-// - creates the directory and the database when missing (RocksOptions::create_if_missing);
-// - writes the format-version marker into a new database and checks it in an existing one:
-//   a missing marker or a version other than kFormatVersion is StorageVersion, and the directory is
-//   left untouched (nothing is written before the check passes);
+// Opening (the rules, and the reasons, in storage/db_marker.hpp and doc/reliability.md):
+// - a missing path or an empty directory becomes a new database (RocksOptions::create_if_missing):
+//   first Quarry's marker file QUARRY is written atomically, then RocksDB creates its files;
+// - anything else must carry the marker (or be a RocksDB database holding the older in-RocksDB
+//   marker key, which is then adopted): a directory that holds other files, or another program's
+//   RocksDB, is StorageForeign; a marked database missing CURRENT, its MANIFEST or its WAL is
+//   StorageDamaged; a marker of another format version is StorageVersion. In all three cases
+//   RocksDB is never opened on the directory and nothing in it is created, changed or deleted;
+// - RocksDB is never asked to create a database where one exists (no create over lost files);
+// - writes the format-version key into a new database and checks it in an existing one;
 // - creates the column families of spaces the database does not have yet; families that exist on
 //   disk but were not asked for are opened (RocksDB requires it) but not reachable;
 // - a directory held by another process, or already open in this one, is StorageLocked.
@@ -98,9 +103,21 @@ class RocksStore final : public Store {
 
   // Opens (or creates) the database at options.path with the given key spaces.
   // Errors: InvalidArgument (bad space names, empty path), StorageLocked, StorageVersion,
-  // StorageCorruption, StorageIo.
+  // StorageForeign, StorageDamaged, StorageCorruption, StorageIo.
   [[nodiscard]] static Result<std::unique_ptr<RocksStore>> open(const RocksOptions& options,
                                                                 std::vector<std::string> spaces);
+  // Repairs the marked Quarry database at options.path after StorageDamaged, as far as that loses
+  // nothing committed that the files still hold, and says what it did:
+  // - CURRENT missing or naming a missing MANIFEST, a MANIFEST left: CURRENT names the newest;
+  // - no MANIFEST left: RocksDB's RepairDB rebuilds one from the table files (moving unusable
+  //   files to DIR/lost), but only when no write-ahead log holds data (RepairDB drops, and can
+  //   split, logged batches of column families it finds in no table file): else StorageDamaged;
+  // - no write-ahead log left: an empty one, so the table files open (the lost writes are gone).
+  // Then opens the result once to check it. Refuses a directory without Quarry's marker
+  // (StorageForeign) or of another version (StorageVersion), touching nothing.
+  // Errors: those, StorageDamaged, StorageLocked, StorageCorruption, StorageIo.
+  [[nodiscard]] static Result<std::string> repair(const RocksOptions& options, std::vector<std::string> spaces);
+
   // Closes the database. Unsynced writes that reached the WAL are kept.
   ~RocksStore() override;
 

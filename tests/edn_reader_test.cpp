@@ -521,6 +521,64 @@ TEST_CASE("an interactive error drops the unfinished form at once") {
   CHECK(reader.position().offset == 27);
 }
 
+TEST_CASE("WholeForm: an error in the first line of a form skips the whole form, however fed") {
+  const std::string text = "(a \"\\q\"\n (b)\n [c\n (d)])\n(e)\n";
+  for (std::size_t piece : {std::size_t{1}, std::size_t{3}, std::size_t{8}, text.size()}) {
+    EdnStreamReader reader({}, {}, StreamErrors::WholeForm);
+    std::vector<std::string> seen;
+    for (std::size_t i = 0; i < text.size(); i += piece) {
+      reader.feed(std::string_view(text).substr(i, piece));
+      for (;;) {
+        auto r = reader.next();
+        if (!r) {
+          seen.push_back("error at line " + std::to_string(reader.position().line));
+          continue;
+        }
+        if (!*r) break;
+        seen.push_back(to_edn((*r)->value));
+      }
+    }
+    reader.finish();
+    CHECK_FALSE(reader.next()->has_value());
+    CHECK(reader.at_end());
+    // (b), [c …] and (d) are never read as forms of their own.
+    CHECK(seen == std::vector<std::string>{"error at line 4", "(e)"});
+  }
+}
+
+TEST_CASE("WholeForm: a form completing mid-line is read even when the next one has begun") {
+  EdnStreamReader reader({}, {}, StreamErrors::WholeForm);
+  reader.feed("[1\n");
+  CHECK_FALSE(reader.next()->has_value());
+  reader.feed("2] (x\n");
+  auto first = reader.next();
+  REQUIRE(first.has_value());
+  REQUIRE(first->has_value());
+  CHECK((*first)->value == vec({1, 2}));
+  CHECK_FALSE(reader.next()->has_value());
+  CHECK(reader.has_partial_form());
+  reader.finish();
+  CHECK_FALSE(reader.next().has_value());  // (x cut off by the end of input
+}
+
+TEST_CASE("WholeForm: a long multi-line form is read once, in linear time") {
+  EdnStreamReader reader({}, {}, StreamErrors::WholeForm);
+  reader.feed("[\n");
+  const int lines = 400'000;  // re-parsing per line would take hours
+  int early = 0;
+  for (int i = 0; i < lines; ++i) {
+    reader.feed("  1\n");
+    auto r = reader.next();
+    early += !r.has_value() || r->has_value();
+  }
+  CHECK(early == 0);
+  reader.feed("]\n");
+  auto r = reader.next();
+  REQUIRE(r.has_value());
+  REQUIRE(r->has_value());
+  CHECK((*r)->value.as<Vector>().items.size() == lines);
+}
+
 namespace {
 
 // Feeds `text` in pieces of the given sizes (cycled), collecting forms and error messages.

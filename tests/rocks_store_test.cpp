@@ -123,7 +123,7 @@ TEST_CASE("a RocksDB database without Quarry's marker is refused") {
   put_default(dir.path(), "someone-else", "data", /*create=*/true);
   auto store = RocksStore::open(options_for(dir), kSpaces);
   REQUIRE_FALSE(store);
-  CHECK(store.error().code == ErrorCode::StorageVersion);
+  CHECK(store.error().code == ErrorCode::StorageForeign);
   CHECK(store.error().message.find("found: none") != std::string::npos);
   CHECK(store.error().message.find(dir.path()) != std::string::npos);
   MESSAGE(store.error().message);
@@ -133,7 +133,7 @@ TEST_CASE("a RocksDB database without Quarry's marker is refused") {
   CHECK(families == std::vector<std::string>{"default"});
 }
 
-TEST_CASE("an empty RocksDB database without a marker (a create cut short) is adopted") {
+TEST_CASE("another program's empty RocksDB database is refused, not adopted") {
   TempDir dir;
   {
     rocksdb::Options o;
@@ -143,8 +143,9 @@ TEST_CASE("an empty RocksDB database without a marker (a create cut short) is ad
     std::unique_ptr<rocksdb::DB> db(raw);
     REQUIRE(db->Close().ok());
   }
-  auto store = must(RocksStore::open(options_for(dir), kSpaces));
-  CHECK(scan(*store, must(store->space("eavt"))).empty());
+  auto store = RocksStore::open(options_for(dir), kSpaces);
+  REQUIRE_FALSE(store);
+  CHECK(store.error().code == ErrorCode::StorageForeign);
 }
 
 TEST_CASE("opening a database twice in one process is StorageLocked") {

@@ -2,44 +2,58 @@
 //
 // A pattern is a string. DataScript's patterns are regex objects (#"…" literals, or
 // re-pattern's result); EDN has no regex literal, so Quarry's re-pattern validates its string
-// and returns it, and the re-* functions take pattern strings. The syntax is ECMAScript (the
-// dialect of DataScript's JavaScript regexes, through std::regex) and matches bytes of UTF-8,
-// so `.` is one byte of a multi-byte character. A pattern may start with Java/Clojure inline
-// flags, as re-pattern allows: (?i) ignores case, (?m) makes ^ and $ match at line breaks;
-// other flags are errors.
+// and returns it, and the re-* functions take pattern strings.
+//
+// Matching is RE2's (DESIGN.md §1): time linear in the subject's length and stack use independent
+// of it, whatever the pattern — (re-find "(a+)+b" (a string of 10,000 a's)) answers at once where a
+// backtracking matcher takes longer than the universe. RE2 prefers the leftmost, then first
+// alternative, as ECMAScript and DataScript do ((re-find "a|ab" "ab") is "a"). It has no
+// back-references and no look-around: such patterns are errors (doc/query-functions.md lists the
+// syntax differences). Patterns and subjects are UTF-8, and `.` matches one code point. A pattern
+// may start with Java/Clojure inline flags, as re-pattern allows: (?i) ignores case, (?m) makes ^
+// and $ match at line breaks; other flags are errors.
 //
 // Results are Clojure's: with no groups in the pattern a match is the matched string; with
 // groups it is a vector [whole group1 group2 …] with nil for a group that did not take part.
 // No match is nil; re-seq returns a list of matches, or nil when there is none.
+#include <re2/re2.h>
+
 #include <array>
 #include <memory>
-#include <regex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "query/builtins/builtin_families.hpp"
 
 namespace quarry::query::builtins {
 namespace {
 
-// libstdc++'s backtracking matcher (exact ECMAScript semantics) recurses once per character
-// consumed, so on a long subject it could exhaust the stack. Subjects longer than this are
-// matched by its polynomial (Thompson NFA) matcher instead, whose recursion depth depends on the
-// pattern only; it differs from ECMAScript in one respect — among alternatives it prefers the
-// longest match ((re-find "a|ab" "ab") is "ab", not "a") — and refuses back-references.
-// Measured (g++ 12, libstdc++): about 0.5 KiB of stack per character at -O2 and 1-2 KiB with
-// AddressSanitizer at -O0, so 256 bytes stay well inside any thread's stack.
-constexpr std::size_t kMaxBacktrackingSubject = 256;
-
 struct Compiled {
-  std::shared_ptr<const std::regex> backtracking;  // null when the pattern is invalid
-  std::shared_ptr<const std::regex> polynomial;    // null also when the pattern has back-references
-  std::string error;        // why backtracking is null
-  std::string long_error;   // why polynomial is null
+  std::shared_ptr<const re2::RE2> re;  // null when the pattern is invalid
+  std::string error;                   // why re is null
 };
 
+// Why RE2 refused a pattern JavaScript accepts, when it is one of the known differences.
+std::string_view unsupported_hint(std::string_view p) {
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    std::string_view rest = p.substr(i);
+    if (rest.size() >= 2 && rest[0] == '\\') {
+      char c = rest[1];
+      if ((c >= '1' && c <= '9') || c == 'k') return "back-references such as \\1 are not supported";
+      if (c == 'u') return "write \\x{XXXX} for a code point, not \\uXXXX";
+      ++i;
+      continue;
+    }
+    if (rest.starts_with("(?=") || rest.starts_with("(?!") || rest.starts_with("(?<=") ||
+        rest.starts_with("(?<!"))
+      return "look-around is not supported";
+    if (rest.starts_with("(?<")) return "write a named group as (?P<name>...)";
+  }
+  return {};
+}
+
 Compiled compile(const std::string& pattern) {
-  auto flags = std::regex::ECMAScript;
   std::string_view body = pattern;
   if (body.starts_with("(?")) {
     auto close = body.find(')');
@@ -47,26 +61,21 @@ Compiled compile(const std::string& pattern) {
     bool all_letters = !letters.empty() && letters.find_first_not_of("abcdefghijklmnopqrstuvwxyz") == std::string_view::npos;
     if (all_letters) {
       for (char c : letters) {
-        if (c == 'i') flags |= std::regex::icase;
-        else if (c == 'm') flags |= std::regex::multiline;
-        else return {nullptr, nullptr, std::string("unsupported regex flag '") + c + "'", {}};
+        if (c != 'i' && c != 'm') return {nullptr, std::string("unsupported regex flag '") + c + "'"};
       }
-      body.remove_prefix(close + 1);
     }
   }
-  Compiled out;
-  try {
-    out.backtracking = std::make_shared<const std::regex>(body.begin(), body.end(), flags);
-  } catch (const std::exception& e) {
-    out.error = std::string("invalid regex: ") + e.what();
-    return out;
+  re2::RE2::Options options;
+  options.set_log_errors(false);
+  options.set_encoding(re2::RE2::Options::EncodingUTF8);
+  // RE2 understands (?i) and (?m) itself, so the pattern goes in whole.
+  auto re = std::make_shared<const re2::RE2>(re2::StringPiece(pattern.data(), pattern.size()), options);
+  if (!re->ok()) {
+    std::string why = re->error();
+    if (std::string_view h = unsupported_hint(pattern); !h.empty()) why += " (" + std::string(h) + ")";
+    return {nullptr, "invalid regex: " + why};
   }
-  try {
-    out.polynomial = std::make_shared<const std::regex>(body.begin(), body.end(), flags | std::regex_constants::__polynomial);
-  } catch (const std::exception& e) {
-    out.long_error = std::string("string too long for this regex: ") + e.what();
-  }
-  return out;
+  return {std::move(re), {}};
 }
 
 // Compiles `pattern`, remembering the last few patterns of this thread: a query calls the same
@@ -79,13 +88,24 @@ const Compiled& compiled(const std::string& pattern) {
   return cache.emplace(pattern, compile(pattern)).first->second;
 }
 
-Value match_value(const std::smatch& m) {
-  if (m.size() == 1) return Value(m.str(0));
-  Vector groups;
-  groups.items.reserve(m.size());
-  for (std::size_t i = 0; i < m.size(); ++i)
-    groups.items.push_back(m[i].matched ? Value(m.str(i)) : Value());
-  return Value(std::move(groups));
+// The match in groups[0] and its groups, as Clojure gives them.
+Value match_value(const std::vector<re2::StringPiece>& groups) {
+  auto text = [](const re2::StringPiece& g) {
+    return g.data() ? Value(std::string(g.data(), g.size())) : Value();
+  };
+  if (groups.size() == 1) return text(groups[0]);
+  Vector out;
+  out.items.reserve(groups.size());
+  for (const auto& g : groups) out.items.push_back(text(g));
+  return Value(std::move(out));
+}
+
+// Bytes of the UTF-8 sequence starting with `lead` (1 for a stray continuation byte).
+std::size_t utf8_length(unsigned char lead) {
+  if (lead >= 0xF0) return 4;
+  if (lead >= 0xE0) return 3;
+  if (lead >= 0xC0) return 2;
+  return 1;
 }
 
 enum class Mode { Find, Matches, Seq };
@@ -95,28 +115,35 @@ Result<Value> re_apply(std::string_view fn, std::span<const Value> args) {
   const auto* pattern = args[0].get_if<std::string>();
   const auto* subject = args[1].get_if<std::string>();
   if (!pattern || !subject) return call_fail(fn, args, "expects a pattern string and a string");
-  const Compiled& compiled_re = compiled(*pattern);
-  if (!compiled_re.backtracking) return call_fail(fn, args, compiled_re.error);
-  const bool long_subject = subject->size() > kMaxBacktrackingSubject;
-  if (long_subject && !compiled_re.polynomial) return call_fail(fn, args, compiled_re.long_error);
-  const std::regex& regex = long_subject ? *compiled_re.polynomial : *compiled_re.backtracking;
-  try {
-    std::smatch m;
-    if constexpr (mode == Mode::Find) {
-      if (!std::regex_search(*subject, m, regex)) return Value();
-      return match_value(m);
-    } else if constexpr (mode == Mode::Matches) {
-      if (!std::regex_match(*subject, m, regex)) return Value();
-      return match_value(m);
-    } else {
-      List matches;
-      for (std::sregex_iterator it(subject->begin(), subject->end(), regex), end; it != end; ++it)
-        matches.items.push_back(match_value(*it));
-      if (matches.items.empty()) return Value();
-      return Value(std::move(matches));
+  const Compiled& c = compiled(*pattern);
+  if (!c.re) return call_fail(fn, args, c.error);
+  const re2::RE2& re = *c.re;
+  const re2::StringPiece text(subject->data(), subject->size());
+  std::vector<re2::StringPiece> groups(static_cast<std::size_t>(re.NumberOfCapturingGroups()) + 1);
+  const int n = static_cast<int>(groups.size());
+  if constexpr (mode == Mode::Find) {
+    if (!re.Match(text, 0, text.size(), re2::RE2::UNANCHORED, groups.data(), n)) return Value();
+    return match_value(groups);
+  } else if constexpr (mode == Mode::Matches) {
+    if (!re.Match(text, 0, text.size(), re2::RE2::ANCHOR_BOTH, groups.data(), n)) return Value();
+    return match_value(groups);
+  } else {
+    // As Java's Matcher.find in a loop (Clojure's re-seq): after an empty match the search goes on
+    // one character further, so "x*" on "ab" gives ("" "" "").
+    List matches;
+    std::size_t at = 0;
+    while (at <= text.size() &&
+           re.Match(text, at, text.size(), re2::RE2::UNANCHORED, groups.data(), n)) {
+      matches.items.push_back(match_value(groups));
+      std::size_t end = static_cast<std::size_t>(groups[0].data() - text.data()) + groups[0].size();
+      if (groups[0].empty()) {
+        if (end >= text.size()) break;
+        end += utf8_length(static_cast<unsigned char>(text[end]));
+      }
+      at = end;
     }
-  } catch (const std::exception& e) {  // regex_error (complexity, stack) or allocation
-    return call_fail(fn, args, e.what());
+    if (matches.items.empty()) return Value();
+    return Value(std::move(matches));
   }
 }
 
@@ -129,8 +156,8 @@ Result<Value> re_seq(const index::Db*, std::span<const Value> args) { return re_
 Result<Value> re_pattern(const index::Db*, std::span<const Value> args) {
   const auto* pattern = args[0].get_if<std::string>();
   if (!pattern) return call_fail("re-pattern", args, "expects a string");
-  const Compiled& re = compiled(*pattern);
-  if (!re.backtracking) return call_fail("re-pattern", args, re.error);
+  const Compiled& c = compiled(*pattern);
+  if (!c.re) return call_fail("re-pattern", args, c.error);
   return args[0];
 }
 

@@ -226,9 +226,20 @@ class Listener {
 // A database: the connection to one store, and its only writer.
 class Database {
  public:
-  // Opens (creating if allowed) a RocksDB database at options.path, or an in-memory one.
-  // Errors: :storage/locked, :storage/version, :storage/io, :quarry/invalid-argument.
+  // Opens (creating if allowed) a RocksDB database at options.path, or an in-memory one. A
+  // database is created only in a missing or empty directory; a directory that is not a Quarry
+  // database, or a damaged one, is refused and left as it was (doc/reliability.md).
+  // Errors: :storage/locked, :storage/version, :storage/foreign, :storage/damaged,
+  // :storage/corruption, :storage/io, :quarry/invalid-argument.
   [[nodiscard]] static Result<Database> open(const Options& options);
+
+  // Repairs the Quarry database at options.path after :storage/damaged, as far as that loses
+  // nothing committed the files still hold (a lost CURRENT is rewritten; a lost MANIFEST is rebuilt
+  // from the table files when no log holds data; a lost log is replaced by an empty one), then
+  // checks that it opens; returns what it did. The database must not be open.
+  // Errors: :storage/foreign and :storage/version (nothing touched), :storage/damaged (not
+  // repairable without losing data), those of open(). doc/reliability.md, "Recovery".
+  [[nodiscard]] static Result<std::string> repair(const Options& options);
 
   Database(Database&&) noexcept;
   Database& operator=(Database&&) noexcept;

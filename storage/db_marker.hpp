@@ -1,0 +1,73 @@
+// Recognising a Quarry database directory before RocksDB is allowed to touch it (DESIGN.md §5).
+//
+// RocksDB's own open deletes files it considers obsolete, rewrites OPTIONS and MANIFEST files, and
+// with create_if_missing creates a database over whatever a directory holds. So RocksStore::open
+// first reads the directory with this module, which only lists names and reads two small files:
+//
+// - Quarry's marker, the file QUARRY ("quarry-database\nformat-version 1\n"), written atomically when
+//   a database is created (QUARRY.tmp, fsync, rename, fsync of the directory) and before RocksDB
+//   writes anything, so a directory without it was not created by this version of Quarry;
+// - CURRENT, to check that the MANIFEST it names exists.
+//
+// Nothing here writes, except write_marker. The classification (doc/reliability.md has the table):
+//   missing path, or an empty directory           -> New
+//   marker, format version supported, CURRENT + the MANIFEST it names + a WAL present -> Existing
+//   marker, no CURRENT, and no table, WAL or blob file -> New (a create cut short before RocksDB
+//                                                         wrote its first file)
+//   marker with another version, or unreadable    -> StorageVersion
+//   marker, but CURRENT, its MANIFEST or every WAL missing -> StorageDamaged
+//   no marker, but a RocksDB CURRENT file          -> Unmarked (RocksStore probes it read-only for
+//                                                     the marker key of databases created before
+//                                                     the marker file existed; otherwise foreign)
+//   anything else (a file, foreign files)          -> StorageForeign
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "codec/error.hpp"
+
+namespace quarry {
+
+inline constexpr std::string_view kMarkerFile = "QUARRY";
+
+enum class DirectoryState : std::uint8_t {
+  New,       // nothing there yet (or a create cut short): create a database
+  Existing,  // a marked, undamaged Quarry database of a supported version: open it
+  Unmarked,  // no marker, but a RocksDB database that may be an older Quarry one: probe it
+};
+
+// Reads what `path` holds without changing anything. Errors: StorageForeign, StorageDamaged,
+// StorageVersion (the marker's version is not `supported`), StorageIo (the directory cannot be read).
+[[nodiscard]] Result<DirectoryState> inspect_directory(const std::string& path,
+                                                       std::uint32_t supported);
+
+// The damage checks alone (CURRENT, the MANIFEST it names, a WAL), for a directory already known to
+// hold a Quarry database. Errors: StorageDamaged, StorageIo.
+[[nodiscard]] Result<void> check_database_files(const std::string& path);
+
+// Only the marker: ok when `path` holds a QUARRY marker of version `supported` (whatever else is
+// there or missing). Errors: StorageForeign (no marker), StorageVersion, StorageIo.
+[[nodiscard]] Result<void> check_marker(const std::string& path, std::uint32_t supported);
+
+// The file-level steps of RocksStore::repair, on a directory whose marker has been checked.
+// Each returns a sentence saying what it did ("" when there was nothing to do).
+// - restore_current: when CURRENT is missing or names a missing MANIFEST and a MANIFEST-NNNNNN is
+//   there, writes CURRENT (atomically) naming the newest; lossless. Ok(nullopt) when no MANIFEST is
+//   left, so the MANIFEST must be rebuilt from the table files.
+// - check_rebuild_is_safe: a MANIFEST can be rebuilt (RocksDB's RepairDB) only when no write-ahead
+//   log holds data: RepairDB drops, and can split, logged batches for column families it does not
+//   find in table files. Errors: StorageDamaged, saying so.
+// - ensure_log: when no write-ahead log is left, creates an empty one numbered after every file
+//   there, so RocksDB opens what the table files hold (the lost log's transactions are gone).
+[[nodiscard]] Result<std::optional<std::string>> restore_current(const std::string& path);
+[[nodiscard]] Result<void> check_rebuild_is_safe(const std::string& path);
+[[nodiscard]] Result<std::string> ensure_log(const std::string& path);
+
+// Creates `path` if missing and writes the marker atomically: QUARRY.tmp, fsync, rename over
+// QUARRY, fsync of the directory. Errors: StorageIo.
+[[nodiscard]] Result<void> write_marker(const std::string& path, std::uint32_t version);
+
+}  // namespace quarry

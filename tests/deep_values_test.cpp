@@ -1,0 +1,132 @@
+// Values nested far deeper than any stack allows recursion for: built, printed and destroyed
+// without a crash (the printer walks with an explicit stack, ~Value() dismantles nested collections
+// with one), and the same through the public API and the `quarry` command for a 50,000-long chain
+// of component entities, whose entity map and recursive pull nest one map per link.
+#include <doctest/doctest.h>
+
+#include <quarry/quarry.hpp>
+
+#include <string>
+
+#include "support/quarry_command.hpp"
+
+namespace {
+
+using quarry::Value;
+
+constexpr int kDeep = 100'000;
+constexpr int kChain = 50'000;
+
+std::size_t count(const std::string& text, std::string_view what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++n;
+  return n;
+}
+
+// Each level wraps the previous one with `wrap`.
+template <class Wrap>
+Value nest(int depth, Wrap wrap) {
+  Value v = 1;
+  for (int i = 0; i < depth; ++i) v = wrap(std::move(v));
+  return v;
+}
+
+Value in_vector(Value v) {
+  std::vector<Value> items;
+  items.push_back(std::move(v));
+  items.push_back(2);
+  return Value(quarry::Vector{std::move(items)});
+}
+
+Value in_map(Value v) {
+  quarry::Map m;
+  m.entries.emplace_back(Value::keyword("k"), std::move(v));
+  return Value(std::move(m));
+}
+
+Value in_list_and_set(Value v) {
+  std::vector<Value> items;
+  items.push_back(std::move(v));
+  quarry::Set s;
+  s.items.push_back(Value(quarry::List{std::move(items)}));
+  return Value(std::move(s));
+}
+
+std::string chain_tx() {
+  std::string tx = "[";
+  for (int i = 1; i <= kChain; ++i) {
+    tx += "[:db/add " + std::to_string(i) + " :name \"n" + std::to_string(i) + "\"]";
+    if (i < kChain) tx += "[:db/add " + std::to_string(i) + " :next " + std::to_string(i + 1) + "]";
+  }
+  return tx + "]";
+}
+
+}  // namespace
+
+TEST_CASE("a vector nested 100,000 deep prints and is destroyed without recursion") {
+  std::string text;
+  {
+    Value v = nest(kDeep, in_vector);
+    text = quarry::to_edn(v);
+  }
+  CHECK(text.size() == 1 + 4 * std::size_t{kDeep});  // "1", then "[" and " 2]" per level
+  CHECK(text.starts_with(std::string(kDeep, '[') + "1 2]"));
+  CHECK(text.ends_with(" 2] 2]"));
+}
+
+TEST_CASE("maps, lists and sets nested 100,000 deep print and are destroyed") {
+  std::string maps = quarry::to_edn(nest(kDeep, in_map));
+  CHECK(count(maps, "{:k ") == kDeep);
+  CHECK(maps.ends_with("1" + std::string(kDeep, '}')));
+  std::string mixed = quarry::to_edn(nest(kDeep, in_list_and_set));
+  CHECK(count(mixed, "#{(") == kDeep);
+  CHECK(mixed.ends_with(")}"));
+}
+
+TEST_CASE("moving and reassigning deep values frees them without recursion") {
+  Value a = nest(kDeep, in_vector);
+  Value b = std::move(a);
+  b = nest(kDeep, in_map);  // the old deep vector is destroyed by the assignment
+  std::vector<Value> many;
+  many.push_back(std::move(b));
+  many.push_back(nest(kDeep, in_list_and_set));
+  many.clear();
+  CHECK(many.empty());
+}
+
+TEST_CASE("a 50,000-long component chain: entity and recursive pull through the API") {
+  auto db = quarry::Database::open(quarry::Options{.in_memory = true});
+  REQUIRE(db.has_value());
+  REQUIRE(db->declare_schema("{:next {:db/valueType :db.type/ref :db/isComponent true}}").has_value());
+  auto r = db->transact(chain_tx());
+  REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().to_edn()));
+  quarry::Db now = db->db();
+
+  auto entity = now.entity(Value(1));
+  REQUIRE(entity.has_value());
+  std::string text = quarry::to_edn(*entity);
+  CHECK(count(text, ":db/id") == kChain);
+  CHECK(text.starts_with("{:name \"n1\", :next {:name \"n2\", :next {:name \"n3\""));
+
+  auto pulled = now.pull("[:name {:next ...}]", Value(1));
+  REQUIRE(pulled.has_value());
+  std::string pulled_text = quarry::to_edn(*pulled);
+  CHECK(count(pulled_text, ":name") == kChain);
+  CHECK(pulled_text.ends_with("{:name \"n50000\"}" + std::string(kChain - 1, '}')));
+
+  auto star = now.pull("[*]", Value(1));
+  REQUIRE(star.has_value());
+  CHECK(count(quarry::to_edn(*star), ":db/id") == kChain);
+}
+
+TEST_CASE("the quarry command prints (entity $ 1) and a recursive pull of the chain") {
+  std::string script = "(schema! {:next {:db/valueType :db.type/ref :db/isComponent true}})\n";
+  script += "(transact! " + chain_tx() + ")\n";
+  script += "(entity $ 1)\n(pull $ [:name {:next ...}] 1)\n";
+  auto run = quarry::testing::run_quarry({"--mem"}, script);
+  CHECK(run.status == 0);
+  auto lines = quarry::testing::lines_of(run.out);
+  REQUIRE(lines.size() == 4);
+  CHECK(count(lines[2], ":db/id") == kChain);
+  CHECK(count(lines[3], ":name") == kChain);
+}

@@ -1,0 +1,343 @@
+// Open safety (DESIGN.md §5, storage/db_marker.hpp): Quarry creates a database only in a missing or
+// empty directory, recognises its own by the QUARRY marker, and refuses everything else — foreign
+// files, another program's RocksDB, a damaged Quarry database, another format version — leaving
+// every file byte for byte as it was.
+//
+// Includes RocksDB directly, only to forge another program's database.
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+
+#include <fstream>
+#include <map>
+
+#include "support/storage_fixture.hpp"
+
+using namespace quarry;
+using namespace quarry::testing;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::vector<std::string> kSpaces{"eavt", "aevt"};
+
+RocksOptions options_at(const std::string& path) {
+  RocksOptions o;
+  o.path = path;
+  o.sync_writes = false;
+  o.write_buffer_bytes = std::size_t{64} << 10;
+  return o;
+}
+
+// Every regular file under `root` (recursively) with its whole contents, and every directory.
+std::map<std::string, std::string> contents_of(const std::string& root) {
+  std::map<std::string, std::string> out;
+  for (const auto& entry : fs::recursive_directory_iterator(root)) {
+    std::string name = fs::relative(entry.path(), root).string();
+    if (entry.is_directory()) {
+      out[name + "/"] = "";
+      continue;
+    }
+    std::ifstream in(entry.path(), std::ios::binary);
+    out[name] = std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  return out;
+}
+
+void write_file(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+// Opening `path` fails with `code`, and leaves every file exactly as it was.
+void refused_untouched(const std::string& path, ErrorCode code) {
+  auto before = contents_of(path);
+  auto store = RocksStore::open(options_at(path), kSpaces);
+  REQUIRE_FALSE(store);
+  CHECK(error_code_name(store.error().code) == error_code_name(code));
+  CHECK(store.error().message.find(path) != std::string::npos);
+  MESSAGE(store.error().to_edn());
+  CHECK(contents_of(path) == before);
+}
+
+// A Quarry database with data in table files and in the WAL, closed.
+void make_database(const std::string& path) {
+  auto store = must(RocksStore::open(options_at(path), kSpaces));
+  SpaceId eavt = must(store->space("eavt"));
+  for (int b = 0; b < 3; ++b) {
+    WriteBatch batch;
+    for (int i = 0; i < 2000; ++i) batch.put(eavt, "k" + std::to_string(b * 10000 + i), std::string(50, 'v'));
+    must(store->write(batch));
+    if (b < 2) must(store->flush());
+  }
+}
+
+std::vector<fs::path> files_matching(const std::string& dir, std::string_view suffix) {
+  std::vector<fs::path> out;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    std::string name = entry.path().filename().string();
+    if (name.ends_with(suffix) || (suffix == "MANIFEST-" && name.starts_with(suffix))) {
+      out.push_back(entry.path());
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a new database gets the QUARRY marker, written whole; reopening finds its data") {
+  TempDir dir;
+  std::string path = dir.path() + "/db";
+  make_database(path);
+  std::ifstream marker(fs::path(path) / "QUARRY");
+  std::string text(std::istreambuf_iterator<char>(marker), {});
+  CHECK(text == "quarry-database\nformat-version 1\n");
+  CHECK_FALSE(fs::exists(fs::path(path) / "QUARRY.tmp"));
+  auto store = must(RocksStore::open(options_at(path), kSpaces));
+  CHECK(scan(*store, must(store->space("eavt"))).size() == 6000);
+}
+
+TEST_CASE("an existing empty directory becomes a new database") {
+  TempDir dir;
+  auto store = must(RocksStore::open(options_at(dir.path()), kSpaces));
+  CHECK(fs::exists(fs::path(dir.path()) / "QUARRY"));
+}
+
+TEST_CASE("a directory of foreign files is refused and left byte for byte as it was") {
+  TempDir dir;
+  SUBCASE("files named like RocksDB's") {
+    write_file(fs::path(dir.path()) / "000123.sst", "not a table file, someone's data");
+    write_file(fs::path(dir.path()) / "MANIFEST-000003", "someone's manifest");
+    write_file(fs::path(dir.path()) / "000007.log", "someone's log");
+    write_file(fs::path(dir.path()) / "LOG", "someone's LOG");
+  }
+  SUBCASE("a CURRENT file among them") {
+    write_file(fs::path(dir.path()) / "CURRENT", "MANIFEST-000003\n");
+    write_file(fs::path(dir.path()) / "MANIFEST-000003", "garbage");
+    write_file(fs::path(dir.path()) / "000123.sst", "not a table");
+  }
+  SUBCASE("ordinary files and a subdirectory") {
+    write_file(fs::path(dir.path()) / "notes.txt", "hello");
+    fs::create_directory(fs::path(dir.path()) / "photos");
+    write_file(fs::path(dir.path()) / "photos" / "a.jpg", "jpeg");
+  }
+  SUBCASE("only a leftover marker temp file and something else") {
+    write_file(fs::path(dir.path()) / "QUARRY.tmp", "quarry-database\n");
+    write_file(fs::path(dir.path()) / "other", "x");
+  }
+  refused_untouched(dir.path(), ErrorCode::StorageForeign);
+}
+
+TEST_CASE("a path that is a file is refused, the file untouched") {
+  TempDir dir;
+  std::string path = dir.path() + "/file";
+  write_file(path, "data");
+  auto store = RocksStore::open(options_at(path), kSpaces);
+  REQUIRE_FALSE(store);
+  CHECK(store.error().code == ErrorCode::StorageForeign);
+  std::ifstream in(path);
+  CHECK(std::string(std::istreambuf_iterator<char>(in), {}) == "data");
+}
+
+TEST_CASE("another program's RocksDB database, with table files and column families, is refused untouched") {
+  TempDir dir;
+  {
+    rocksdb::Options o;
+    o.create_if_missing = true;
+    o.create_missing_column_families = true;
+    std::vector<rocksdb::ColumnFamilyDescriptor> families{
+        {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
+        {"eavt", rocksdb::ColumnFamilyOptions()}};
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    REQUIRE(rocksdb::DB::Open(o, dir.path(), families, &handles, &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    for (int i = 0; i < 100; ++i) REQUIRE(db->Put(rocksdb::WriteOptions(), handles[1], "k" + std::to_string(i), "v").ok());
+    REQUIRE(db->Flush(rocksdb::FlushOptions(), handles[1]).ok());
+    REQUIRE(db->Put(rocksdb::WriteOptions(), "in-the-wal", "v").ok());
+    for (auto* h : handles) REQUIRE(db->DestroyColumnFamilyHandle(h).ok());
+    REQUIRE(db->Close().ok());
+  }
+  // An obsolete-looking table file RocksDB's own open would delete.
+  write_file(fs::path(dir.path()) / "999999.sst", "not referenced by the MANIFEST");
+  refused_untouched(dir.path(), ErrorCode::StorageForeign);
+}
+
+TEST_CASE("a Quarry database missing CURRENT, its MANIFEST or its WAL is damaged, never re-created") {
+  TempDir dir;
+  make_database(dir.path());
+  REQUIRE_FALSE(files_matching(dir.path(), ".sst").empty());
+  SUBCASE("CURRENT lost") { fs::remove(fs::path(dir.path()) / "CURRENT"); }
+  SUBCASE("CURRENT and every WAL lost") {
+    fs::remove(fs::path(dir.path()) / "CURRENT");
+    for (const auto& wal : files_matching(dir.path(), ".log")) fs::remove(wal);
+  }
+  SUBCASE("the MANIFEST lost") {
+    for (const auto& m : files_matching(dir.path(), "MANIFEST-")) fs::remove(m);
+  }
+  SUBCASE("every WAL lost") {
+    for (const auto& wal : files_matching(dir.path(), ".log")) fs::remove(wal);
+  }
+  SUBCASE("CURRENT names no MANIFEST") { write_file(fs::path(dir.path()) / "CURRENT", "garbage\n"); }
+  refused_untouched(dir.path(), ErrorCode::StorageDamaged);
+  auto again = RocksStore::open(options_at(dir.path()), kSpaces);  // still refused: nothing repaired
+  REQUIRE_FALSE(again);
+  CHECK(again.error().code == ErrorCode::StorageDamaged);
+}
+
+TEST_CASE("a Quarry database missing a table file fails to open and loses no other file") {
+  TempDir dir;
+  make_database(dir.path());
+  auto tables = files_matching(dir.path(), ".sst");
+  REQUIRE_FALSE(tables.empty());
+  fs::remove(tables.front());
+  auto before = contents_of(dir.path());
+  auto store = RocksStore::open(options_at(dir.path()), kSpaces);
+  REQUIRE_FALSE(store);
+  MESSAGE(store.error().to_edn());
+  auto after = contents_of(dir.path());
+  for (const auto& [name, bytes] : before) {
+    if (name.starts_with("LOG")) continue;  // Quarry's diagnostic log gains lines
+    CHECK_MESSAGE(after.contains(name), name << " was deleted");
+  }
+}
+
+TEST_CASE("a marker of another or unreadable format version is refused untouched") {
+  TempDir dir;
+  make_database(dir.path());
+  SUBCASE("newer") {
+    write_file(fs::path(dir.path()) / "QUARRY", "quarry-database\nformat-version 2\n");
+    auto store = RocksStore::open(options_at(dir.path()), kSpaces);
+    REQUIRE_FALSE(store);
+    CHECK(store.error().message.find("format version 2 (newer") != std::string::npos);
+    CHECK(store.error().message.find("supported: 1") != std::string::npos);
+  }
+  SUBCASE("unreadable") { write_file(fs::path(dir.path()) / "QUARRY", "quarry-database\nformat-version x\n"); }
+  SUBCASE("someone else's file named QUARRY") { write_file(fs::path(dir.path()) / "QUARRY", "hello"); }
+  refused_untouched(dir.path(), ErrorCode::StorageVersion);
+}
+
+TEST_CASE("a create cut short after the marker (no RocksDB files yet) is completed") {
+  TempDir dir;
+  write_file(fs::path(dir.path()) / "QUARRY", "quarry-database\nformat-version 1\n");
+  auto store = must(RocksStore::open(options_at(dir.path()), kSpaces));
+  CHECK(fs::exists(fs::path(dir.path()) / "CURRENT"));
+}
+
+TEST_CASE("a database from before the marker file (marker key only) is adopted and marked") {
+  TempDir dir;
+  make_database(dir.path());
+  fs::remove(fs::path(dir.path()) / "QUARRY");
+  {
+    auto store = must(RocksStore::open(options_at(dir.path()), kSpaces));
+    CHECK(scan(*store, must(store->space("eavt"))).size() == 6000);
+  }
+  CHECK(fs::exists(fs::path(dir.path()) / "QUARRY"));
+}
+
+TEST_CASE("create_if_missing false: an empty directory is not made a database") {
+  TempDir dir;
+  RocksOptions o = options_at(dir.path());
+  o.create_if_missing = false;
+  auto store = RocksStore::open(o, kSpaces);
+  REQUIRE_FALSE(store);
+  CHECK(store.error().code == ErrorCode::StorageIo);
+  CHECK(fs::is_empty(dir.path()));
+}
+
+// The recovery steps doc/reliability.md gives for :storage/damaged, carried out.
+TEST_CASE("recovery: CURRENT written by hand naming the newest MANIFEST opens the database whole") {
+  TempDir dir;
+  make_database(dir.path());
+  fs::path current = fs::path(dir.path()) / "CURRENT";
+  std::ifstream in(current);
+  std::string manifest;
+  std::getline(in, manifest);
+  in.close();
+  fs::remove(current);
+  REQUIRE_FALSE(RocksStore::open(options_at(dir.path()), kSpaces));
+  write_file(current, manifest + "\n");
+  auto store = must(RocksStore::open(options_at(dir.path()), kSpaces));
+  CHECK(scan(*store, must(store->space("eavt"))).size() == 6000);
+}
+
+TEST_CASE("recovery: after losing the WAL, an empty log opens what the table files hold") {
+  TempDir dir;
+  make_database(dir.path());  // batches 0 and 1 flushed, batch 2 only in the WAL
+  std::uint64_t highest = 0;
+  for (const auto& entry : fs::directory_iterator(dir.path())) {
+    std::string name = entry.path().filename().string();
+    std::string digits = name.starts_with("MANIFEST-") ? name.substr(9) : name.substr(0, name.find('.'));
+    if (!digits.empty() && digits.find_first_not_of("0123456789") == std::string::npos) {
+      highest = std::max<std::uint64_t>(highest, std::stoull(digits));
+    }
+  }
+  for (const auto& wal : files_matching(dir.path(), ".log")) fs::remove(wal);
+  REQUIRE_FALSE(RocksStore::open(options_at(dir.path()), kSpaces));
+  char name[32];
+  std::snprintf(name, sizeof name, "%06llu.log", static_cast<unsigned long long>(highest + 1));
+  write_file(fs::path(dir.path()) / name, "");
+  auto store = must(RocksStore::open(options_at(dir.path()), kSpaces));
+  CHECK(scan(*store, must(store->space("eavt"))).size() == 4000);
+}
+
+TEST_CASE("repair: a lost CURRENT is rewritten naming the newest MANIFEST; nothing is lost") {
+  TempDir dir;
+  make_database(dir.path());  // 4000 keys in table files, 2000 only in the WAL
+  SUBCASE("CURRENT lost") { fs::remove(fs::path(dir.path()) / "CURRENT"); }
+  SUBCASE("CURRENT garbled") { write_file(fs::path(dir.path()) / "CURRENT", "MANIFEST-999999\n"); }
+  REQUIRE(RocksStore::open(options_at(dir.path()), kSpaces).error().code == ErrorCode::StorageDamaged);
+  auto done = must(RocksStore::repair(options_at(dir.path()), kSpaces));
+  CHECK(done.starts_with("wrote CURRENT naming MANIFEST-"));
+  auto store = must(RocksStore::open(options_at(dir.path()), kSpaces));
+  CHECK(scan(*store, must(store->space("eavt"))).size() == 6000);
+}
+
+TEST_CASE("repair: a lost MANIFEST is rebuilt from the table files when no log holds data") {
+  TempDir dir;
+  make_database(dir.path());
+  {  // flush the last batch too: the logs are then empty
+    auto store = must(RocksStore::open(options_at(dir.path()), kSpaces));
+    must(store->flush());
+  }
+  fs::remove(fs::path(dir.path()) / "CURRENT");
+  for (const auto& m : files_matching(dir.path(), "MANIFEST-")) fs::remove(m);
+  auto done = must(RocksStore::repair(options_at(dir.path()), kSpaces));
+  CHECK(done.starts_with("rebuilt the MANIFEST"));
+  MESSAGE(done);
+  auto store = must(RocksStore::open(options_at(dir.path()), kSpaces));
+  CHECK(scan(*store, must(store->space("eavt"))).size() == 6000);
+}
+
+TEST_CASE("repair: a lost MANIFEST with writes only in the log is refused, untouched") {
+  TempDir dir;
+  make_database(dir.path());
+  fs::remove(fs::path(dir.path()) / "CURRENT");
+  for (const auto& m : files_matching(dir.path(), "MANIFEST-")) fs::remove(m);
+  auto before = contents_of(dir.path());
+  auto refused = RocksStore::repair(options_at(dir.path()), kSpaces);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == ErrorCode::StorageDamaged);
+  CHECK(refused.error().message.find("RepairDB") != std::string::npos);
+  CHECK(contents_of(dir.path()) == before);
+}
+
+TEST_CASE("repair: a lost log is replaced by an empty one; the table files open") {
+  TempDir dir;
+  make_database(dir.path());
+  for (const auto& wal : files_matching(dir.path(), ".log")) fs::remove(wal);
+  auto done = must(RocksStore::repair(options_at(dir.path()), kSpaces));
+  CHECK(done.starts_with("created an empty write-ahead log"));
+  auto store = must(RocksStore::open(options_at(dir.path()), kSpaces));
+  CHECK(scan(*store, must(store->space("eavt"))).size() == 4000);
+}
+
+TEST_CASE("repair refuses a directory without Quarry's marker and leaves it untouched") {
+  TempDir dir;
+  write_file(fs::path(dir.path()) / "000123.sst", "someone's");
+  write_file(fs::path(dir.path()) / "CURRENT", "MANIFEST-000001\n");
+  auto before = contents_of(dir.path());
+  auto repaired = RocksStore::repair(options_at(dir.path()), kSpaces);
+  REQUIRE_FALSE(repaired);
+  CHECK(repaired.error().code == ErrorCode::StorageForeign);
+  CHECK(contents_of(dir.path()) == before);
+}
