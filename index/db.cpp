@@ -94,9 +94,10 @@ Result<DatomCursor> Db::seek_datoms(IndexOrder order, const DatomPrefix& prefix)
   return detail::open_scan(core_, order, std::move(bounds), scan_view(*this));
 }
 
-Result<DatomCursor> Db::index_range(AttrId a, const std::optional<Value>& start,
-                                    const std::optional<Value>& end) const {
-  if (a.value < kSystemBase) return detail::open_scan(core_, IndexOrder::Avet, {}, scan_view(*this), true);
+namespace {
+
+// The AVET key range of attribute a's values in [start, end); absent bounds are open.
+Result<CursorBounds> avet_bounds(AttrId a, const std::optional<Value>& start, const std::optional<Value>& end) {
   std::string attr;
   keys::append_attr(attr, a);
   CursorBounds bounds;
@@ -109,24 +110,24 @@ Result<DatomCursor> Db::index_range(AttrId a, const std::optional<Value>& start,
   } else {
     bounds.upper = keys::prefix_successor(attr);
   }
-  return detail::open_scan(core_, IndexOrder::Avet, std::move(bounds), scan_view(*this));
+  return bounds;
+}
+
+}  // namespace
+
+Result<DatomCursor> Db::index_range(AttrId a, const std::optional<Value>& start,
+                                    const std::optional<Value>& end) const {
+  if (a.value < kSystemBase) return detail::open_scan(core_, IndexOrder::Avet, {}, scan_view(*this), true);
+  auto bounds = avet_bounds(a, start, end);
+  if (!bounds) return std::unexpected(bounds.error());
+  return detail::open_scan(core_, IndexOrder::Avet, std::move(*bounds), scan_view(*this));
 }
 
 Result<std::uint64_t> Db::estimate_avet_range(AttrId a, const std::optional<Value>& start,
                                               const std::optional<Value>& end) const {
-  std::string attr;
-  keys::append_attr(attr, a);
-  CursorBounds bounds;
-  bounds.lower = attr;
-  if (start)
-    if (auto r = keys::append_value_component(*bounds.lower, *start); !r) return std::unexpected(r.error());
-  if (end) {
-    bounds.upper = attr;
-    if (auto r = keys::append_value_component(*bounds.upper, *end); !r) return std::unexpected(r.error());
-  } else {
-    bounds.upper = keys::prefix_successor(attr);
-  }
-  auto stats = core_->store->range_stats(core_->spaces.current[static_cast<int>(IndexOrder::Avet)], bounds);
+  auto bounds = avet_bounds(a, start, end);
+  if (!bounds) return std::unexpected(bounds.error());
+  auto stats = core_->store->range_stats(core_->spaces.current[static_cast<int>(IndexOrder::Avet)], *bounds);
   if (!stats) return std::unexpected(stats.error());
   return stats->approximate_keys;
 }
