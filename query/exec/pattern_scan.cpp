@@ -97,6 +97,15 @@ bool datom_equals(int pos, const Datom& d, const Value& x, AttrNames& names) {
 // in e position, or in v position of a ref attribute, are resolved per binding.
 bool names_entity_indirectly(const Value& v) { return v.is<Keyword>() || index::is_lookup_ref(v); }
 
+// The entity a bound ident or lookup ref names. A keyword that is no ident names nothing and
+// matches nothing, as it would had the plan scanned and hash-joined instead (the answer must not
+// depend on the plan: [?a :db/valueType ?t] [?t :db/ident ?n] binds ?t to :db.type/string, which
+// is a value here, not an entity); a lookup ref that names nothing is :query/invalid, as DataScript.
+Result<std::optional<EntityId>> resolve_bound_entity(const index::Db& db, const Value& v) {
+  if (v.is<Keyword>()) return index::resolve_entity(db, v);
+  return resolve_entity_ref(db, v);
+}
+
 std::optional<EntityId> as_entity(const Value& v) {
   if (const auto* n = v.get_if<std::int64_t>()) {
     if (*n > 0) return EntityId{static_cast<std::uint64_t>(*n)};
@@ -415,7 +424,7 @@ Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedP
       const Value& ev = lrow[static_cast<std::size_t>(e_col)];
       auto e = as_entity(ev);
       if (!e && names_entity_indirectly(ev)) {
-        auto resolved = resolve_entity_ref(db, ev);
+        auto resolved = resolve_bound_entity(db, ev);
         if (!resolved) return std::unexpected(resolved.error());
         e = *resolved;
       }
@@ -440,9 +449,9 @@ Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedP
       if (cover.v && probe.v_query) {
         auto v = index_value(*probe.attr, *probe.v_query);
         if (!v && probe.attr->is_ref() && names_entity_indirectly(*probe.v_query)) {
-          auto resolved = resolve_entity_ref(db, *probe.v_query);
+          auto resolved = resolve_bound_entity(db, *probe.v_query);
           if (!resolved) return std::unexpected(resolved.error());
-          v = Value(**resolved);
+          if (*resolved) v = Value(**resolved);
         }
         if (!v) continue;
         prefix.v = std::move(*v);
