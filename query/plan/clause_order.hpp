@@ -1,7 +1,8 @@
 // Clause ordering: which where clause runs next.
 //
-// Greedy, one step at a time, from what is bound NOW (run_query plans between clauses with the
-// real sizes of the relations; explain_query with estimates):
+// Greedy, one step at a time, from what is bound at that point of the plan (plan/plan.hpp builds
+// the whole plan before anything runs: relations bound before the clause list at their real sizes,
+// every later size from these estimates):
 //  - predicates and `not` run as soon as the variables they need are bound (they only shrink the
 //    result); function calls right after, while their inputs are few;
 //  - otherwise the clause with the lowest estimated cost runs: a data pattern costs the datoms it
@@ -62,7 +63,7 @@ class ClausePlanner {
   std::vector<std::vector<std::string>> needs_;  // variables that must be bound first
 };
 
-// Estimated rows of a relation binding `vars` when explain tracks sizes instead of relations.
+// Estimated rows of the relations bound so far while a plan is built (sizes, not relations).
 class EstimatedBindings {
  public:
   explicit EstimatedBindings(const std::vector<std::pair<std::vector<std::string>, double>>& groups = {})
