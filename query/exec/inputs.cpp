@@ -77,8 +77,8 @@ const index::Db* entity_source(const Query& query, const PatternPositions& where
 // the ids the indexes hold whichever way the plan joins them; the :find output gives them back
 // as they were given (Context::entity_inputs). A lookup ref that names nothing is :query/invalid, as in a pattern; an ident that names
 // nothing is kept as it is (it matches no entity).
-Result<void> resolve_entity_inputs(const Query& query, Context& ctx, Relation& rel) {
-  const PatternPositions where = pattern_positions(query.where);
+Result<void> resolve_entity_inputs(const Query& query, const PatternPositions& where, Context& ctx,
+                                   Relation& rel) {
   for (std::size_t col = 0; col < rel.arity(); ++col) {
     const index::Db* db = entity_source(query, where, ctx, rel.vars()[col]);
     if (!db) continue;
@@ -104,7 +104,9 @@ Result<void> bind_inputs(const Query& query, std::span<const Input> inputs, Cont
     return fail(ErrorCode::QueryInput, std::string(inputs.size() < query.in.size() ? "Too few" : "Extra") +
                                            " inputs passed, expected: " + in_text(query) +
                                            ", got: " + std::to_string(inputs.size()));
-  ctx.attribute_vars = pattern_positions(query.where).attribute;
+  // One analysis of the where clauses for every input: which variables stand where.
+  const PatternPositions where = pattern_positions(query.where);
+  ctx.attribute_vars = where.attribute;
   // Sources and rules first: value inputs are resolved against the databases.
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const InBinding& b = query.in[i];
@@ -130,7 +132,7 @@ Result<void> bind_inputs(const Query& query, std::span<const Input> inputs, Cont
                                              std::to_string(i + 1) + ")");
     Relation rel(binding_vars(*binding));
     if (auto d = destructure(*binding, query_value(*value), rel, ErrorCode::QueryInput); !d) return d;
-    if (auto r = resolve_entity_inputs(query, ctx, rel); !r) return r;
+    if (auto r = resolve_entity_inputs(query, where, ctx, rel); !r) return r;
     rel.dedup();
     if (auto j = bindings.join(ctx, std::move(rel)); !j) return j;
   }
