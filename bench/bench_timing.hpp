@@ -1,5 +1,5 @@
 // Small helpers shared by benchmark programs: exit-on-error unwrapping, a temporary directory,
-// reading a file, and timing a body repeatedly (median and minimum).
+// reading a file, the load average, and timing a body repeatedly (median and minimum).
 //
 // Benchmarks are programs, not tests: an error here prints what failed and exits with status 1.
 #pragma once
@@ -36,6 +36,13 @@ using Clock = std::chrono::steady_clock;
 
 [[nodiscard]] inline double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// The 1-minute load average (-1 when unknown): figures taken on a busy machine are not evidence,
+// so every benchmark prints it with its table.
+[[nodiscard]] inline double load_average() {
+  double avg[3] = {-1, -1, -1};
+  return getloadavg(avg, 3) >= 1 ? avg[0] : -1;
 }
 
 // A fresh directory under the system temp directory, removed with its contents on destruction.

@@ -93,11 +93,6 @@ struct Settings {
   std::exit(2);
 }
 
-double load_average() {
-  double avg[3] = {-1, -1, -1};
-  return getloadavg(avg, 3) >= 1 ? avg[0] : -1;
-}
-
 // ------------------------------------------------------------------------------------------------
 // Data: named datasets, each a base dataset (or an empty database) plus transactions.
 

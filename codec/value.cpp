@@ -219,18 +219,37 @@ bool holds_children(const Value& v) noexcept {
   }
 }
 
-// Moves every child of `items` that holds children itself onto `pending`.
+// True for a collection with a child that holds children: the values whose ordinary destruction
+// would recurse more than two levels. A collection of scalars (a result tuple, say) is not one:
+// destroying it in place costs a bounded depth.
+bool holds_nested(const Value& v) noexcept {
+  auto any_child_holds = [](const std::vector<Value>& items) {
+    return std::any_of(items.begin(), items.end(), holds_children);
+  };
+  switch (v.kind()) {
+    case ValueKind::Vector: return any_child_holds(v.as<Vector>().items);
+    case ValueKind::List: return any_child_holds(v.as<List>().items);
+    case ValueKind::Set: return any_child_holds(v.as<Set>().items);
+    case ValueKind::Map:
+      return std::any_of(v.as<Map>().entries.begin(), v.as<Map>().entries.end(),
+                         [](const auto& e) { return holds_children(e.first) || holds_children(e.second); });
+    default: return false;
+  }
+}
+
+// Moves every child of `items` that holds nested children itself onto `pending`; the others are
+// destroyed in place with their parent, two levels deep at most.
 void take_nested(std::vector<Value>& items, std::vector<Value>& pending) {
   for (Value& item : items) {
-    if (holds_children(item)) pending.push_back(std::move(item));
+    if (holds_nested(item)) pending.push_back(std::move(item));
   }
 }
 
 }  // namespace
 
-// The destructor's explicit stack: nested collections are moved out of their parents onto
-// `pending` (a moved-from vector is empty), so each Value destroyed here has no nested children
-// left and its own destructor returns after one scan. Memory is O(width of the pending frontier).
+// The destructor's explicit stack: collections holding nested collections are moved out of their
+// parents onto `pending` (a moved-from vector is empty), so each Value destroyed here has at most
+// two levels left below it and its own destructor returns after one scan. Memory is O(width of the pending frontier).
 // If growing the stack fails (std::bad_alloc), what remains is destroyed the ordinary, recursive way.
 void Value::release_nested() noexcept {
   auto children = [](Storage& s) -> std::vector<Value>* {
@@ -243,17 +262,17 @@ void Value::release_nested() noexcept {
     if (auto* items = children(s)) return take_nested(*items, pending);
     if (auto* m = std::get_if<Map>(&s)) {
       for (auto& [key, value] : m->entries) {
-        if (holds_children(key)) pending.push_back(std::move(key));
-        if (holds_children(value)) pending.push_back(std::move(value));
+        if (holds_nested(key)) pending.push_back(std::move(key));
+        if (holds_nested(value)) pending.push_back(std::move(value));
       }
     }
   };
   bool nested = false;
   if (auto* items = children(v_)) {
-    nested = std::any_of(items->begin(), items->end(), holds_children);
+    nested = std::any_of(items->begin(), items->end(), holds_nested);
   } else if (auto* m = std::get_if<Map>(&v_)) {
     nested = std::any_of(m->entries.begin(), m->entries.end(), [](const auto& e) {
-      return holds_children(e.first) || holds_children(e.second);
+      return holds_nested(e.first) || holds_nested(e.second);
     });
   }
   if (!nested) return;

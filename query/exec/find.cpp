@@ -8,6 +8,9 @@
 #include "query/exec/find.hpp"
 
 #include <algorithm>
+#include <array>
+#include <numeric>
+#include <span>
 
 #include "codec/edn_printer.hpp"
 #include "query/builtins/aggregates.hpp"
@@ -157,6 +160,77 @@ Value return_map(const Query& q, const std::vector<Value>& row) {
   return Value(std::move(m));
 }
 
+// Sorts rows whose K result columns all hold longs, on packed keys.
+template <std::size_t K>
+void sort_long_rows(const std::vector<std::int64_t>& longs, std::vector<std::uint32_t>& order) {
+  struct Key {
+    std::array<std::int64_t, K> cells;
+    std::uint32_t row;
+  };
+  std::vector<Key> keys(order.size());
+  for (std::size_t r = 0; r < keys.size(); ++r) {
+    for (std::size_t c = 0; c < K; ++c) keys[r].cells[c] = longs[r * K + c];
+    keys[r].row = static_cast<std::uint32_t>(r);
+  }
+  std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) { return a.cells < b.cells; });
+  for (std::size_t i = 0; i < keys.size(); ++i) order[i] = keys[i].row;
+}
+
+// The rows of `rel` in result order: element by element on `cols`, as result tuples compare.
+// Rows already in that order (an index scan's often are) are found so in one pass; columns of
+// longs (entity ids, most numbers) compare as integers.
+std::vector<std::uint32_t> result_order(const Relation& rel, std::span<const int> cols) {
+  const std::size_t n = rel.size(), k = cols.size();
+  std::vector<std::uint32_t> order(n);
+  std::iota(order.begin(), order.end(), 0u);
+  if (n < 2 || k == 0) return order;
+  std::vector<char> is_long(k);
+  std::vector<std::int64_t> longs(n * k);
+  bool all_long = true;
+  for (std::size_t c = 0; c < k; ++c) {
+    is_long[c] = 1;
+    for (std::size_t r = 0; r < n && is_long[c]; ++r) {
+      const auto* x = rel.at(r, static_cast<std::size_t>(cols[c])).get_if<std::int64_t>();
+      if (x) longs[r * k + c] = *x;
+      else is_long[c] = 0;
+    }
+    all_long = all_long && is_long[c];
+  }
+  auto less = [&](std::uint32_t a, std::uint32_t b) {
+    for (std::size_t c = 0; c < k; ++c) {
+      if (is_long[c]) {
+        const std::int64_t x = longs[a * k + c], y = longs[b * k + c];
+        if (x != y) return x < y;
+        continue;
+      }
+      const auto col = static_cast<std::size_t>(cols[c]);
+      if (const int cmp = compare(rel.at(a, col), rel.at(b, col)); cmp != 0) return cmp < 0;
+    }
+    return false;
+  };
+  bool sorted = true;
+  for (std::size_t i = 1; i < n && sorted; ++i)
+    sorted = !less(static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(i - 1));
+  if (sorted) return order;
+  if (all_long && k == 1) sort_long_rows<1>(longs, order);
+  else if (all_long && k == 2) sort_long_rows<2>(longs, order);
+  else if (all_long && k == 3) sort_long_rows<3>(longs, order);
+  else if (all_long && k == 4) sort_long_rows<4>(longs, order);
+  else std::sort(order.begin(), order.end(), less);
+  return order;
+}
+
+// Drops the rows :offset skips and :limit leaves out of a sequence in result order.
+template <class Rows>
+void apply_offset_limit(const Query& query, Rows& rows) {
+  if (!query.offset && !query.limit) return;
+  const auto skip = static_cast<std::size_t>(
+      std::min<std::int64_t>(query.offset.value_or(0), static_cast<std::int64_t>(rows.size())));
+  rows.erase(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(skip));
+  if (query.limit && static_cast<std::uint64_t>(*query.limit) < rows.size())
+    rows.resize(static_cast<std::size_t>(*query.limit));
+}
+
 }  // namespace
 
 std::vector<std::string> find_columns(const Query& query) {
@@ -177,11 +251,29 @@ Result<QueryOutput> find_output(Context& ctx, const Query& query, Bindings& bind
   out.columns = find_columns(query);
   const auto& elements = query.find.elements;
 
+  // Pulls and aggregates read their :in arguments from the bindings, before the rows are taken.
+  std::vector<PullSpec> pulls(elements.size());
+  std::vector<std::optional<AggregateSpec>> aggs(elements.size());
+  bool any_aggregate = false, any_pull = false;
+  for (std::size_t k = 0; k < elements.size(); ++k) {
+    if (const auto* p = std::get_if<FindPull>(&elements[k])) {
+      auto spec = prepare_pull(ctx, *p, bindings);
+      if (!spec) return std::unexpected(spec.error());
+      pulls[k] = std::move(*spec);
+      any_pull = true;
+    } else if (const auto* a = std::get_if<FindAggregate>(&elements[k])) {
+      auto spec = prepare_aggregate(*a, bindings);
+      if (!spec) return std::unexpected(spec.error());
+      aggs[k] = std::move(*spec);
+      any_aggregate = true;
+    }
+  }
+
   // The distinct tuples of the find and :with variables.
   std::vector<std::string> vars;
   for (const FindElement& e : elements) add_unique(vars, element_var(e));
   for (const Variable& w : query.with) add_unique(vars, w.name);
-  auto tuples = bindings.project(ctx, vars, ":find");
+  auto tuples = bindings.take_projection(ctx, vars, ":find");
   if (!tuples) return std::unexpected(tuples.error());
   // Entities given by lookup ref or ident come back as they were given (DataScript's answer).
   for (const auto& [var, given] : ctx.entity_inputs) {
@@ -193,17 +285,6 @@ Result<QueryOutput> find_output(Context& ctx, const Query& query, Bindings& bind
       if (!id) continue;
       if (auto it = given.find(*id); it != given.end()) cell = it->second;
     }
-  }
-
-  std::vector<PullSpec> pulls(elements.size());
-  bool any_aggregate = false;
-  for (std::size_t k = 0; k < elements.size(); ++k) {
-    if (const auto* p = std::get_if<FindPull>(&elements[k])) {
-      auto spec = prepare_pull(ctx, *p, bindings);
-      if (!spec) return std::unexpected(spec.error());
-      pulls[k] = std::move(*spec);
-    }
-    any_aggregate = any_aggregate || std::holds_alternative<FindAggregate>(elements[k]);
   }
   std::vector<int> cols;
   for (const FindElement& e : elements) cols.push_back(tuples->column(element_var(e)));
@@ -220,28 +301,31 @@ Result<QueryOutput> find_output(Context& ctx, const Query& query, Bindings& bind
     return {};
   };
   if (!any_aggregate) {
-    rows.reserve(tuples->size());
-    for (std::size_t r = 0; r < tuples->size(); ++r) {
+    // In result order already (pulls aside); :offset and :limit count rows in that order.
+    std::vector<std::uint32_t> order = result_order(*tuples, cols);
+    if (!any_pull) apply_offset_limit(query, order);
+    // A column named by one element only can give its cells away.
+    std::vector<bool> movable(cols.size());
+    for (std::size_t k = 0; k < cols.size(); ++k) movable[k] = std::count(cols.begin(), cols.end(), cols[k]) == 1;
+    rows.reserve(order.size());
+    std::size_t done = 0;
+    for (std::uint32_t r : order) {
       std::vector<Value> row;
       row.reserve(elements.size());
-      for (int c : cols) row.push_back(tuples->at(r, static_cast<std::size_t>(c)));
+      for (std::size_t k = 0; k < cols.size(); ++k) {
+        Value& cell = tuples->cells()[r * tuples->arity() + static_cast<std::size_t>(cols[k])];
+        if (movable[k]) row.push_back(std::move(cell));
+        else row.push_back(cell);
+      }
       if (auto f = finish_row(row); !f) return std::unexpected(f.error());
       rows.push_back(std::move(row));
-      if ((r & 1023) == 1023)
+      if ((++done & 1023) == 0)
         if (auto t = ctx.tick(1024); !t) return std::unexpected(t.error());
     }
   } else {
     std::vector<int> key_cols;
-    std::vector<std::optional<AggregateSpec>> aggs(elements.size());
-    for (std::size_t k = 0; k < elements.size(); ++k) {
-      if (const auto* a = std::get_if<FindAggregate>(&elements[k])) {
-        auto spec = prepare_aggregate(*a, bindings);
-        if (!spec) return std::unexpected(spec.error());
-        aggs[k] = std::move(*spec);
-      } else {
-        key_cols.push_back(cols[k]);
-      }
-    }
+    for (std::size_t k = 0; k < elements.size(); ++k)
+      if (!aggs[k]) key_cols.push_back(cols[k]);
     RowIndex groups(*tuples, key_cols);
     std::vector<Value> bag;
     for (std::uint32_t leader : groups.group_leaders()) {
@@ -261,17 +345,12 @@ Result<QueryOutput> find_output(Context& ctx, const Query& query, Bindings& bind
       rows.push_back(std::move(row));
     }
   }
-
-  std::sort(rows.begin(), rows.end(), [](const std::vector<Value>& a, const std::vector<Value>& b) {
-    return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), value_less);
-  });
-  // :offset and :limit count rows in this order (the tuples' order, element by element).
-  if (query.offset || query.limit) {
-    const auto skip = static_cast<std::size_t>(std::min<std::int64_t>(query.offset.value_or(0),
-                                                                       static_cast<std::int64_t>(rows.size())));
-    rows.erase(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(skip));
-    if (query.limit && static_cast<std::uint64_t>(*query.limit) < rows.size())
-      rows.resize(static_cast<std::size_t>(*query.limit));
+  // Aggregates and pulls produced new values: the rows are sorted on them.
+  if (any_aggregate || any_pull) {
+    std::sort(rows.begin(), rows.end(), [](const std::vector<Value>& a, const std::vector<Value>& b) {
+      return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), value_less);
+    });
+    apply_offset_limit(query, rows);
   }
   auto as_value = [&](std::vector<Value>& row) -> Value {
     if (query.return_kind != ReturnMapKind::None) return return_map(query, row);

@@ -12,6 +12,7 @@
 
 namespace quarry::query {
 
+// Consumes the bindings: their rows may be moved into the output.
 [[nodiscard]] Result<QueryOutput> find_output(Context& ctx, const Query& query, Bindings& bindings);
 
 // One name per :find element, as written: "?name", "(count ?e)", "(pull ?e [:name])".

@@ -133,15 +133,29 @@ Result<Relation> Bindings::collapse(Context& ctx) {
   return acc;
 }
 
-Result<Relation> Bindings::project(Context& ctx, std::span<const std::string> vars, const std::string& where) {
-  std::vector<std::string> names(vars.begin(), vars.end());
-  if (empty_) return Relation(std::move(names));
+Result<int> Bindings::gather(Context& ctx, std::span<const std::string> vars, const std::string& where) {
   for (const std::string& v : vars)
     if (!bound(v)) return fail(ErrorCode::QueryInvalid, "Insufficient bindings: " + v + " is not bound in " + where);
-  auto i = merge(ctx, vars);
+  return merge(ctx, vars);
+}
+
+Result<Relation> Bindings::project(Context& ctx, std::span<const std::string> vars, const std::string& where) {
+  if (empty_) return Relation(std::vector<std::string>(vars.begin(), vars.end()));
+  auto i = gather(ctx, vars, where);
   if (!i) return std::unexpected(i.error());
   if (*i < 0) return Relation::unit();
-  return rels_[static_cast<std::size_t>(*i)].project(names, true);
+  return rels_[static_cast<std::size_t>(*i)].project(vars, true);
+}
+
+Result<Relation> Bindings::take_projection(Context& ctx, std::span<const std::string> vars, const std::string& where) {
+  if (empty_) return Relation(std::vector<std::string>(vars.begin(), vars.end()));
+  auto i = gather(ctx, vars, where);
+  if (!i) return std::unexpected(i.error());
+  if (*i < 0) return Relation::unit();
+  Relation taken = std::move(rels_[static_cast<std::size_t>(*i)]).project(vars, true);
+  rels_.clear();
+  empty_ = true;
+  return taken;
 }
 
 Result<void> Bindings::join(Context& ctx, Relation rel) {

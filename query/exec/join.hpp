@@ -49,6 +49,10 @@ class Bindings {
   // none of them only matter by being empty. A variable not bound at all is :query/invalid
   // ("Insufficient bindings") naming `where`.
   [[nodiscard]] Result<Relation> project(Context& ctx, std::span<const std::string> vars, const std::string& where);
+  // The same, for a caller done with these bindings: the cells may be moved out, and the
+  // bindings are left unusable.
+  [[nodiscard]] Result<Relation> take_projection(Context& ctx, std::span<const std::string> vars,
+                                                 const std::string& where);
 
   // Adds a relation: joined with the relations sharing its variables, kept apart otherwise.
   [[nodiscard]] Result<void> join(Context& ctx, Relation rel);
@@ -56,6 +60,9 @@ class Bindings {
   void replace(int i, Relation rel);
 
  private:
+  // Checks that every var is bound, then merges their relations (merge()'s result).
+  [[nodiscard]] Result<int> gather(Context& ctx, std::span<const std::string> vars, const std::string& where);
+
   std::vector<Relation> rels_;
   bool empty_ = false;
 };

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <utility>
 
 namespace quarry::query {
 namespace {
@@ -56,7 +57,32 @@ void Relation::dedup() {
   filter(keep);
 }
 
-Relation Relation::project(std::span<const std::string> vars, bool distinct) const {
+Relation Relation::project(std::span<const std::string> vars, bool distinct) && {
+  const std::size_t n = arity();
+  if (vars.size() != n || n == 0) return std::as_const(*this).project(vars, distinct);
+  std::vector<int> cols;
+  std::vector<bool> seen(n, false);
+  for (const std::string& v : vars) {
+    const int c = column(v);
+    if (seen[static_cast<std::size_t>(c)]) return std::as_const(*this).project(vars, distinct);
+    seen[static_cast<std::size_t>(c)] = true;
+    cols.push_back(c);
+  }
+  // A permutation of the columns: the rows move over, as distinct as they were.
+  Relation out(std::vector<std::string>(vars.begin(), vars.end()));
+  out.rows_ = rows_;
+  if (std::is_sorted(cols.begin(), cols.end())) {
+    out.cells_ = std::move(cells_);
+  } else {
+    out.cells_.reserve(cells_.size());
+    for (std::size_t r = 0; r < rows_; ++r)
+      for (int c : cols) out.cells_.push_back(std::move(cells_[r * n + static_cast<std::size_t>(c)]));
+  }
+  clear();
+  return out;
+}
+
+Relation Relation::project(std::span<const std::string> vars, bool distinct) const& {
   std::vector<int> cols;
   cols.reserve(vars.size());
   for (const std::string& v : vars) cols.push_back(column(v));

@@ -66,7 +66,11 @@ class Relation {
   void dedup();
 
   // Rows with these columns only, in this order (duplicates are removed when `distinct`).
-  [[nodiscard]] Relation project(std::span<const std::string> vars, bool distinct) const;
+  // REQUIRES: every var is a column.
+  [[nodiscard]] Relation project(std::span<const std::string> vars, bool distinct) const&;
+  // The same, moving the cells when every column is kept (in any order); this relation is left
+  // empty or unchanged.
+  [[nodiscard]] Relation project(std::span<const std::string> vars, bool distinct) &&;
 
   [[nodiscard]] std::vector<Value>& cells() noexcept { return cells_; }
   [[nodiscard]] const std::vector<Value>& cells() const noexcept { return cells_; }

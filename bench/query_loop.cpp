@@ -1,0 +1,90 @@
+// One DataScript benchmark query in a loop, for profiling: loads people20k (core, or core + extra)
+// into one store and runs the query for a given time, printing the mean per run. Run it under
+// `perf record -g` to see where a query's time goes without the loading and the other systems of
+// bench_compare_bench in the profile (bench/README.md, "Profiling one query").
+//
+//   bench_query_loop QUERY [BENCH_DATA_DIR] [--rocks] [--seconds S | --runs N] [--explain]
+//     QUERY           a name from queries.edn (q1, q2, ..., qpred1, hop2-join, agg-by-sex, ...)
+//     BENCH_DATA_DIR  default $QUARRY_BENCH_DATA, else /work/shared/bench-data
+//     --rocks         RocksDB in a temporary directory (unsynced writes) instead of memory
+//     --seconds S     how long to loop (default 5)
+//     --runs N        exactly N runs instead; with valgrind --tool=callgrind --collect-atstart=no
+//                     --toggle-collect='quarry::q(*' this counts the instructions of N queries, a
+//                     figure a busy machine does not change
+//     --explain       print (explain {:analyze true} ...) of the query once before the loop
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <memory>
+#include <quarry/quarry.hpp>
+#include <string>
+#include <vector>
+
+#include "bench/bench_edn.hpp"
+#include "bench/bench_timing.hpp"
+
+using namespace quarry;
+using namespace quarry::bench;
+
+int main(int argc, char** argv) {
+  std::string name;
+  std::filesystem::path dir = std::getenv("QUARRY_BENCH_DATA") ? std::getenv("QUARRY_BENCH_DATA") : "/work/shared/bench-data";
+  bool rocks = false, explain_first = false;
+  double seconds = 5;
+  std::size_t fixed_runs = 0;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--rocks")) rocks = true;
+    else if (!std::strcmp(argv[i], "--explain")) explain_first = true;
+    else if (!std::strcmp(argv[i], "--seconds") && i + 1 < argc) seconds = std::atof(argv[++i]);
+    else if (!std::strcmp(argv[i], "--runs") && i + 1 < argc) fixed_runs = std::strtoull(argv[++i], nullptr, 10);
+    else if (name.empty()) name = argv[i];
+    else dir = argv[i];
+  }
+  if (name.empty()) {
+    std::fprintf(stderr, "usage: bench_query_loop QUERY [BENCH_DATA_DIR] [--rocks] [--seconds S | --runs N] [--explain]\n");
+    return 1;
+  }
+  const Value queries = must(read_edn(read_file(dir / "queries.edn")), "queries.edn");
+  const Value* spec = lookup(queries, name);
+  if (!spec || !lookup(*spec, "query")) {
+    std::fprintf(stderr, "queries.edn has no query named %s\n", name.c_str());
+    return 1;
+  }
+  std::unique_ptr<TempDir> tmp = rocks ? std::make_unique<TempDir>("quarry-query-loop") : nullptr;
+  Database database = must(Database::open(Options{.path = tmp ? tmp->path() + "/db" : "", .in_memory = !rocks,
+                                                  .sync_writes = false}),
+                           "open");
+  must(database.declare_schema(must(read_edn(read_file(dir / "schema.edn")), "schema.edn")), "schema");
+  must(database.transact(must(read_edn(read_file(dir / "people20k-core.edn")), "core")), "core");
+  if (lookup(*spec, "db")->as<Keyword>().name == "full")
+    must(database.transact(must(read_edn(read_file(dir / "people20k-extra.edn")), "extra")), "extra");
+
+  std::vector<QueryInput> inputs{database.db()};
+  const Value* rules = lookup(*spec, "rules");
+  for (const Value& a : lookup(*spec, "args")->as<Vector>().items)
+    inputs.emplace_back(a.is<Symbol>() && a.as<Symbol>().name == "%" && rules ? *rules : a);
+  const Value& query = *lookup(*spec, "query");
+  if (explain_first)
+    std::printf("%s\n", to_edn(must(quarry::explain(query, inputs, ExplainOptions{.analyze = true}), "explain")).c_str());
+
+  // Thread CPU time too: on a busy machine it moves far less than the wall clock.
+  auto cpu_ms = [] {
+    timespec t{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) * 1000 + static_cast<double>(t.tv_nsec) / 1e6;
+  };
+  std::size_t runs = 0, rows = 0;
+  const auto start = Clock::now();
+  const double cpu_start = cpu_ms();
+  while (fixed_runs ? runs < fixed_runs : seconds_since(start) < seconds) {
+    rows = result_size(must(quarry::q(query, inputs), "q").value);
+    ++runs;
+  }
+  const auto n = static_cast<double>(runs);
+  std::printf("%s on %s: %zu runs, %.4f ms per run (thread CPU %.4f ms), %zu rows, load average %.2f\n", name.c_str(),
+              rocks ? "RocksDB" : "memory", runs, seconds_since(start) * 1000 / n, (cpu_ms() - cpu_start) / n, rows,
+              load_average());
+  return 0;
+}
