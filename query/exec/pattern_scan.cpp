@@ -106,26 +106,6 @@ Result<std::optional<EntityId>> resolve_bound_entity(const index::Db& db, const 
   return resolve_entity_ref(db, v);
 }
 
-std::optional<EntityId> as_entity(const Value& v) {
-  if (const auto* n = v.get_if<std::int64_t>()) {
-    if (*n > 0) return EntityId{static_cast<std::uint64_t>(*n)};
-    return std::nullopt;
-  }
-  if (const EntityId* id = v.get_if<EntityId>()) return *id;
-  return std::nullopt;
-}
-
-// A query-form value as attribute `attr`'s index value; nullopt when it cannot be one.
-std::optional<Value> index_value(const index::AttrSchema& attr, const Value& v) {
-  if (attr.is_ref()) {
-    auto e = as_entity(v);
-    if (!e) return std::nullopt;
-    return Value(*e);
-  }
-  if (!v.is_storable() || v.is<EntityId>()) return std::nullopt;
-  return v;
-}
-
 // The datom at the cursor, for a reader that may not need its value: with need_v false, `light`
 // gets the ids and the added flag from the key and a nil v, and no value is decoded.
 const Datom& at_cursor(const index::DatomCursor& cursor, bool need_v, Datom& light) {
@@ -389,7 +369,7 @@ Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedP
   PrefixCover cover;
   if (access.per_attribute) {
     cover.v = true;
-  } else if (access.order == IndexOrder::Eavt) {
+  } else if (access.order == IndexOrder::Eavt || (access.order == IndexOrder::Aevt && (e_p || rp.e))) {
     cover.e = true;
     cover.a = rp.attr || a_p;
     cover.v = cover.a && (rp.v.has_value() || v_p || (vs.kind == PatternSlot::Kind::Const && a_p));

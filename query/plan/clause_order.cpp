@@ -165,7 +165,7 @@ Result<PlanStep> ClausePlanner::next(const Scope& ctx, const BoundRows& bound, c
       const PatternSlot& v = rp.slots[2];
       if (rp.attr && v.kind == PatternSlot::Kind::Var && !bound(v.var))
         step.range = find_range(clauses_, done_, v.var, scalar);
-      step.access = choose_access(rp, bound, step.range);
+      step.access = choose_access(rp, bound, step.range, false, &scalar);
       cost = step.access.cost;
       step.rows = step.access.rows;
     } else if (std::holds_alternative<Predicate>(c.node) || std::holds_alternative<Not>(c.node)) {

@@ -29,9 +29,6 @@
 
 namespace quarry::query {
 
-// The value of a variable bound to exactly one value (a scalar input), or nullptr.
-using ScalarLookup = std::function<const Value*(const std::string& var)>;
-
 struct PlanStep {
   std::size_t clause = 0;                  // index in the planned clause list
   std::optional<ResolvedPattern> pattern;  // data patterns: resolved, with its access and range

@@ -21,6 +21,11 @@ inline constexpr double kRuleCallCost = 50;
 inline constexpr double kRuleUnboundCost = 1e12;
 // Rule bodies are planned once for every iteration: relations bound before them count this many rows.
 inline constexpr double kRuleSeedRows = 100;
+// A pattern with a known attribute and value ([?e :name "Ivan"], or ?n a scalar input) is counted
+// on AVET up to this many datoms while planning (a seek and at most this many steps); past it, the
+// attribute's average per value is used. Exact counts find the rare and the absent values that
+// make a plan start from the right clause (an input matching nothing ends the query at once).
+inline constexpr double kValueCountCap = 64;
 // Share of an attribute's datoms an AVET range is taken to hold when the store cannot estimate it.
 inline constexpr double kOneSidedRangeShare = 0.4;
 inline constexpr double kTwoSidedRangeShare = 0.2;

@@ -7,8 +7,12 @@
 // same way, per binding). choose_access then picks how to read the index given which of the
 // pattern's variables are already bound:
 //
+// Expected rows come from attr_stats (datoms and distinct values per attribute), AVET size
+// figures for ranges, and exact counts (capped) for a known attribute and value.
+//
 //   known (constant or bound)   index   prefix
-//   e (a (v))                   EAVT    e, a if known, v if a and v are known
+//   e                           EAVT    e
+//   e a (v)                     AEVT    a, e, v if known   (EAVT e, a, v when a is a bound variable)
 //   a v                         AVET    a, v
 //   a                           AEVT    a          (AVET a [start, end) under a range predicate)
 //   v                           AVET    per attribute of the schema: a, v
@@ -53,6 +57,10 @@ struct ResolvedPattern {
   std::optional<EntityId> e;
   const index::AttrSchema* attr = nullptr;
   std::optional<Value> v;  // only when attr is known (a ref attribute's as an EntityId)
+  // Datoms of the attribute with value v (the constant v, or the one value a scalar input binds
+  // the v variable to): counted when first needed (cost::kValueCountCap), then kept, since a
+  // pattern is resolved per plan and its inputs do not change while it is planned.
+  mutable std::optional<double> value_rows;
   // The e variable is also an attribute variable of the query (Context::attribute_vars):
   // attribute entities in e position bind as their idents.
   bool e_is_attribute = false;
@@ -87,12 +95,22 @@ struct Access {
 
 // The rows of the relation binding each variable, or nullopt for an unbound one.
 using BoundRows = std::function<std::optional<double>(const std::string& var)>;
+// The value of a variable bound to exactly one value (a scalar input), or nullptr.
+using ScalarLookup = std::function<const Value*(const std::string& var)>;
 
 [[nodiscard]] Result<ResolvedPattern> resolve_pattern(const Scope& ctx, const DataPattern& pattern);
 // force_probe: look up per binding whenever some bound variable extends the prefix (bindings
-// that name entities by lookup ref or ident must be resolved one by one).
+// that name entities by lookup ref or ident must be resolved one by one). scalar, when given,
+// names the values of scalar inputs, so that [?e :name ?n] with ?n one value is counted as
+// [?e :name "Ivan"] is.
 [[nodiscard]] Access choose_access(const ResolvedPattern& rp, const BoundRows& bound, const ValueRange& range,
-                                   bool force_probe = false);
+                                   bool force_probe = false, const ScalarLookup* scalar = nullptr);
+
+// A positive long or an EntityId as an entity id; nullopt for anything else.
+[[nodiscard]] std::optional<EntityId> as_entity(const Value& v);
+// A query-form value as attribute `attr`'s index value (a ref attribute's as an EntityId); nullopt
+// when it cannot be one (no datom of the attribute holds it).
+[[nodiscard]] std::optional<Value> index_value(const index::AttrSchema& attr, const Value& v);
 
 // The entity an ident or lookup ref names; :query/invalid "Nothing found for entity id" when it
 // names none (as DataScript).

@@ -36,6 +36,25 @@ Result<std::optional<EntityId>> resolve_entity_ref(const index::Db& db, const Va
   return e;
 }
 
+std::optional<EntityId> as_entity(const Value& v) {
+  if (const auto* n = v.get_if<std::int64_t>()) {
+    if (*n > 0) return EntityId{static_cast<std::uint64_t>(*n)};
+    return std::nullopt;
+  }
+  if (const EntityId* id = v.get_if<EntityId>()) return *id;
+  return std::nullopt;
+}
+
+std::optional<Value> index_value(const index::AttrSchema& attr, const Value& v) {
+  if (attr.is_ref()) {
+    auto e = as_entity(v);
+    if (!e) return std::nullopt;
+    return Value(*e);
+  }
+  if (!v.is_storable() || v.is<EntityId>()) return std::nullopt;
+  return v;
+}
+
 Result<ResolvedPattern> resolve_pattern(const Scope& ctx, const DataPattern& pattern) {
   ResolvedPattern rp;
   rp.pattern = &pattern;
@@ -155,13 +174,41 @@ double range_rows(const ResolvedPattern& rp, const ValueRange& range, double all
   return std::clamp(static_cast<double>(*n), 1.0, std::max(1.0, all));
 }
 
+// Datoms of rp's attribute with value `v` (in query form), counted on AVET up to
+// cost::kValueCountCap; `average` (the attribute's datoms per distinct value) when there are more,
+// when v cannot be an index value, or when the count fails (the query reports read errors).
+double known_value_rows(const ResolvedPattern& rp, const Value& v, double average) {
+  auto term = index_value(*rp.attr, v);
+  if (!term) return 0;  // no datom holds it
+  auto cursor = rp.source->db->datoms(IndexOrder::Avet, {.a = rp.attr->id, .v = std::move(*term)});
+  if (!cursor) return average;
+  double n = 0;
+  for (; cursor->valid() && n < cost::kValueCountCap; cursor->next()) ++n;
+  if (!cursor->status()) return average;
+  return n < cost::kValueCountCap ? n : std::max(n, average);
+}
+
+// The rows of [_ a v] with v known: rp's constant v, or a scalar input bound to its v variable.
+std::optional<double> value_rows(const ResolvedPattern& rp, const BoundRows& bound, const ScalarLookup* scalar,
+                                 double average) {
+  if (!rp.attr || !rp.source->db) return std::nullopt;
+  const PatternSlot& vs = rp.slots[2];
+  const Value* v = nullptr;
+  if (vs.kind == PatternSlot::Kind::Const && rp.v) v = &*rp.v;
+  else if (vs.kind == PatternSlot::Kind::Var && scalar && *scalar && bound(vs.var)) v = (*scalar)(vs.var);
+  if (!v) return std::nullopt;
+  if (!rp.value_rows) rp.value_rows = known_value_rows(rp, *v, average);
+  return rp.value_rows;
+}
+
 bool is_bound_var(const PatternSlot& s, const BoundRows& bound) {
   return s.kind == PatternSlot::Kind::Var && bound(s.var).has_value();
 }
 
 }  // namespace
 
-Access choose_access(const ResolvedPattern& rp, const BoundRows& bound, const ValueRange& range, bool force_probe) {
+Access choose_access(const ResolvedPattern& rp, const BoundRows& bound, const ValueRange& range, bool force_probe,
+                     const ScalarLookup* scalar) {
   Access scan;
   const bool e_c = rp.e.has_value(), a_c = rp.attr != nullptr;
   // A constant v helps a scan only with a known attribute (AVET) or through every attribute.
@@ -173,6 +220,7 @@ Access choose_access(const ResolvedPattern& rp, const BoundRows& bound, const Va
     scan.order = IndexOrder::Eavt;
   } else if (a_c && v_c) {
     scan.order = IndexOrder::Avet;
+    if (auto n = value_rows(rp, bound, scalar, scan_rows)) scan_rows = *n;
   } else if (a_c && range.any() && rp.slots[2].kind == PatternSlot::Kind::Var && !bound(rp.slots[2].var)) {
     scan.order = IndexOrder::Avet;
     scan.range = true;
@@ -208,7 +256,9 @@ Access choose_access(const ResolvedPattern& rp, const BoundRows& bound, const Va
   const bool e_b = is_bound_var(rp.slots[0], bound), a_b = is_bound_var(rp.slots[1], bound),
              v_b = is_bound_var(rp.slots[2], bound);
   const bool e_k = e_c || e_b, a_k = a_c || a_b, v_k = v_c || v_b;
-  const double per_probe = estimate(rp, e_k, a_k, v_k);
+  double per_probe = estimate(rp, e_k, a_k, v_k);
+  if (!e_k && a_c && v_b)
+    if (auto n = value_rows(rp, bound, scalar, per_probe)) per_probe = *n;
   // Output: each bound row keeps about per_probe matches (never more than the scan holds).
   const double out_rows = r * per_probe;
   scan.cost = scan_rows + r;
@@ -223,7 +273,10 @@ Access choose_access(const ResolvedPattern& rp, const BoundRows& bound, const Va
       probe.probe_vars.push_back(s.var);
   };
   if (e_k) {
-    probe.order = IndexOrder::Eavt;
+    // A constant attribute: AEVT (a, e[, v]). Probes sorted by entity then step through one
+    // attribute's keys, which lie closer together than whole entities do in EAVT, so more of the
+    // re-seeks are short steps forward (storage/store.hpp).
+    probe.order = a_c ? IndexOrder::Aevt : IndexOrder::Eavt;
     add(rp.slots[0]);
     if (a_k) {
       add(rp.slots[1]);
