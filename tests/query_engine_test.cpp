@@ -343,3 +343,76 @@ TEST_CASE("explain prints the plan that runs; with analyze every step has its ac
   for (const auto& [k, v] : steps->as<Vector>().items.back().as<Map>().entries)
     if (k == Value::keyword("actual")) CHECK(v == Value(std::int64_t{5}));
 }
+
+namespace {
+
+// The :clause of each step of a plan, in order, as EDN text.
+std::vector<std::string> planned_clauses(const Value& plan) {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : plan.as<Map>().entries) {
+    if (k != Value::keyword("plan")) continue;
+    for (const Value& step : v.as<Vector>().items)
+      for (const auto& [sk, sv] : step.as<Map>().entries)
+        if (sk == Value::keyword("clause")) out.push_back(quarry::to_edn(sv));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("plan: a scalar input that no datom holds is counted, and its pattern runs first") {
+  Database db = open_memory();
+  std::string tx = "[";
+  for (int i = 1; i <= 400; ++i)
+    tx += "{:name \"" + std::string(i % 2 ? "Ivan" : "Oleg") + "\" :age " + std::to_string(i % 4) + "}";
+  ok(db, tx + "]");
+  const auto q = edn("[:find ?e :in $ ?n ?a :where [?e :age ?a] [?e :name ?n]]");
+  // 100 people of each age, 200 of each name: the age is the better start...
+  auto plan = quarry::explain(q, std::vector<quarry::QueryInput>{db.db(), Value("Ivan"), Value(1)});
+  REQUIRE(plan.has_value());
+  CHECK(planned_clauses(*plan).front() == "[?e :age ?a]");
+  // ... unless the name is one nobody has: counted as 0 rows, it runs first and ends the query.
+  plan = quarry::explain(q, std::vector<quarry::QueryInput>{db.db(), Value("Zed"), Value(1)},
+                         quarry::ExplainOptions{.analyze = true});
+  REQUIRE(plan.has_value());
+  INFO(quarry::to_edn(*plan));
+  CHECK(planned_clauses(*plan).front() == "[?e :name ?n]");
+  CHECK(run(db.db(), "[:find ?e :in $ ?n ?a :where [?e :age ?a] [?e :name ?n]]", {Value("Zed"), Value(1)}) == "#{}");
+  // A constant is counted the same way.
+  plan = quarry::explain(edn("[:find ?e :where [?e :age 1] [?e :name \"Zed\"]]"), std::vector<quarry::QueryInput>{db.db()});
+  REQUIRE(plan.has_value());
+  CHECK(planned_clauses(*plan).front() == "[?e :name \"Zed\"]");
+}
+
+TEST_CASE("plan: a chain of 1,501 clauses plans within its window and answers, its dead variables dropped") {
+  Database db = open_memory();
+  ok(db, "[{:db/ident :next :db/valueType :db.type/ref}]");
+  constexpr int n = 500;
+  std::string tx = "[";
+  for (int i = 0; i < n; ++i)
+    tx += "{:db/id \"e" + std::to_string(i) + "\" :a " + std::to_string(i) + " :next \"e" + std::to_string(i + 1) + "\"}";
+  ok(db, tx + "{:db/id \"e" + std::to_string(n) + "\" :a " + std::to_string(n) + "}]");
+  // ?x0 :next ?x1, ?x1 :next ?x2, ... : only e0 starts a chain of n links.
+  std::string where;
+  for (int i = 0; i < n; ++i) {
+    const std::string x = "?x" + std::to_string(i), y = "?x" + std::to_string(i + 1), a = "?a" + std::to_string(i);
+    where += "[" + x + " :next " + y + "] [" + x + " :a " + a + "] [(>= " + a + " 0)] ";
+  }
+  CHECK(run(db.db(), "[:find ?x0 ?a0 :where " + where + "[?x0 :a ?a0]]") == "#{[1 0]}");
+  CHECK(run(db.db(), "[:find (count ?x0) . :where " + where + "]") == "1");
+}
+
+TEST_CASE("plan: variables no later clause reads are dropped, and the answer keeps set semantics") {
+  Database db = open_memory();
+  ok(db, "[{:db/ident :follows :db/valueType :db.type/ref :db/cardinality :db.cardinality/many}]");
+  // Ann follows Bob and Cy; both follow Dee: ?b is dead after the second clause.
+  ok(db, "[{:db/id \"d\" :name \"Dee\"} {:db/id \"b\" :name \"Bob\" :follows \"d\"} {:db/id \"c\" :name \"Cy\" :follows \"d\"}"
+         " {:name \"Ann\" :follows [\"b\" \"c\"]}]");
+  const char* q = "[:find ?n2 :where [?a :name \"Ann\"] [?a :follows ?b] [?b :follows ?c] [?c :name ?n2]]";
+  CHECK(run(db.db(), q) == "#{[\"Dee\"]}");
+  // :with keeps ?b: one count per path.
+  CHECK(run(db.db(), "[:find ?n2 (count ?c) :with ?b :where [?a :name \"Ann\"] [?a :follows ?b] [?b :follows ?c] [?c :name ?n2]]") ==
+        "[[\"Dee\" 2]]");
+  CHECK(run(db.db(), "[:find ?n2 (count ?c) :where [?a :name \"Ann\"] [?a :follows ?b] [?b :follows ?c] [?c :name ?n2]]") ==
+        "#{[\"Dee\" 1]}");
+}

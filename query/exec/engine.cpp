@@ -13,7 +13,8 @@ Result<QueryOutput> run_query(const Query& query, std::span<const Input> inputs,
   Bindings bindings;
   if (auto r = bind_inputs(query, inputs, ctx, bindings); !r) return std::unexpected(r.error());
   if (auto r = ctx.check_interrupt(); !r) return std::unexpected(r.error());
-  if (auto r = solve(ctx, bindings, query.where); !r) return std::unexpected(r.error());
+  const std::vector<std::string> keep = find_vars(query);
+  if (auto r = solve(ctx, bindings, query.where, &keep); !r) return std::unexpected(r.error());
   return find_output(ctx, query, bindings);
 }
 

@@ -83,7 +83,8 @@ Result<Value> explain_query(const Query& query, std::span<const Input> inputs, c
   Context ctx(options.limits);
   Bindings bindings;
   if (auto r = bind_inputs(query, inputs, ctx, bindings); !r) return std::unexpected(r.error());
-  auto plan = plan_for(ctx, bindings, query.where);
+  const std::vector<std::string> keep = find_vars(query);
+  auto plan = plan_for(ctx, bindings, query.where, &keep);
   if (!plan) return std::unexpected(plan.error());
   std::vector<StepRun> runs;
   std::optional<QueryOutput> output;

@@ -233,6 +233,13 @@ void apply_offset_limit(const Query& query, Rows& rows) {
 
 }  // namespace
 
+std::vector<std::string> find_vars(const Query& query) {
+  std::vector<std::string> vars;
+  for (const FindElement& e : query.find.elements) add_unique(vars, element_var(e));
+  for (const Variable& w : query.with) add_unique(vars, w.name);
+  return vars;
+}
+
 std::vector<std::string> find_columns(const Query& query) {
   std::vector<std::string> columns;
   for (const FindElement& e : query.find.elements) columns.push_back(to_edn(element_form(e)));
@@ -270,9 +277,7 @@ Result<QueryOutput> find_output(Context& ctx, const Query& query, Bindings& bind
   }
 
   // The distinct tuples of the find and :with variables.
-  std::vector<std::string> vars;
-  for (const FindElement& e : elements) add_unique(vars, element_var(e));
-  for (const Variable& w : query.with) add_unique(vars, w.name);
+  const std::vector<std::string> vars = find_vars(query);
   auto tuples = bindings.take_projection(ctx, vars, ":find");
   if (!tuples) return std::unexpected(tuples.error());
   // Entities given by lookup ref or ident come back as they were given (DataScript's answer).

@@ -12,6 +12,10 @@
 
 namespace quarry::query {
 
+// The variables find_output reads from the where clauses' bindings: the :find elements' and the
+// :with variables, in that order, each once (the inputs it reads are bound before the clauses).
+[[nodiscard]] std::vector<std::string> find_vars(const Query& query);
+
 // Consumes the bindings: their rows may be moved into the output.
 [[nodiscard]] Result<QueryOutput> find_output(Context& ctx, const Query& query, Bindings& bindings);
 

@@ -181,6 +181,24 @@ Result<void> Bindings::join(Context& ctx, Relation rel) {
   return {};
 }
 
+Result<void> Bindings::drop(Context& ctx, std::span<const std::string> vars) {
+  for (std::size_t k = rels_.size(); k-- > 0;) {
+    Relation& rel = rels_[k];
+    std::vector<std::string> kept;
+    for (const std::string& v : rel.vars())
+      if (std::find(vars.begin(), vars.end(), v) == vars.end()) kept.push_back(v);
+    if (kept.size() == rel.arity()) continue;
+    if (kept.empty()) {
+      if (rel.empty()) empty_ = true;
+      else rels_.erase(rels_.begin() + static_cast<std::ptrdiff_t>(k));
+      continue;
+    }
+    rel = std::move(rel).project(kept, true);
+    if (auto t = ctx.tick(rel.size()); !t) return std::unexpected(t.error());
+  }
+  return {};
+}
+
 void Bindings::replace(int i, Relation rel) {
   if (rel.empty()) empty_ = true;
   rels_[static_cast<std::size_t>(i)] = std::move(rel);

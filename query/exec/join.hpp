@@ -56,6 +56,9 @@ class Bindings {
 
   // Adds a relation: joined with the relations sharing its variables, kept apart otherwise.
   [[nodiscard]] Result<void> join(Context& ctx, Relation rel);
+  // Projects `vars` away (unbound ones are ignored): each relation holding some of them keeps its
+  // other columns, its rows deduplicated; one left with no column is the unit, and goes.
+  [[nodiscard]] Result<void> drop(Context& ctx, std::span<const std::string> vars);
   // Replaces relation i (e.g. after filtering or extending it in place).
   void replace(int i, Relation rel);
 

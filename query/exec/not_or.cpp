@@ -49,7 +49,7 @@ Result<Relation> run_branch(Context& ctx, const Relation& seed, std::span<const 
                             const std::vector<std::string>& vars, const Clause& whole) {
   Bindings inner;
   if (auto j = inner.join(ctx, seed); !j) return std::unexpected(j.error());
-  if (auto s = solve(ctx, inner, clauses); !s) return std::unexpected(s.error());
+  if (auto s = solve(ctx, inner, clauses, &vars); !s) return std::unexpected(s.error());
   return inner.project(ctx, vars, clause_text(whole));
 }
 

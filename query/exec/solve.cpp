@@ -38,7 +38,8 @@ Result<void> run_step(Context& ctx, Bindings& bindings, const Plan& plan, const 
 
 }  // namespace
 
-Result<Plan> plan_for(const Context& ctx, const Bindings& bindings, std::span<const Clause> clauses) {
+Result<Plan> plan_for(const Context& ctx, const Bindings& bindings, std::span<const Clause> clauses,
+                      const std::vector<std::string>* keep) {
   SeedGroups seed;
   for (const Relation& r : bindings.relations())
     seed.emplace_back(r.vars(), ctx.static_plans ? cost::kRuleSeedRows : static_cast<double>(r.size()));
@@ -49,7 +50,7 @@ Result<Plan> plan_for(const Context& ctx, const Bindings& bindings, std::span<co
     const Relation& r = bindings.relations()[static_cast<std::size_t>(i)];
     return r.size() == 1 ? &r.at(0, static_cast<std::size_t>(r.column(var))) : nullptr;
   };
-  return plan_clauses(ctx, clauses, seed, scalar);
+  return plan_clauses(ctx, clauses, seed, scalar, keep);
 }
 
 Result<void> execute(Context& ctx, Bindings& bindings, const Plan& plan, std::vector<StepRun>* runs) {
@@ -66,12 +67,15 @@ Result<void> execute(Context& ctx, Bindings& bindings, const Plan& plan, std::ve
       run.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
       run.rows = rows_after(bindings, plan.clauses[step.clause]);
     }
+    if (!step.drop_after.empty() && !bindings.is_empty())
+      if (auto d = bindings.drop(ctx, step.drop_after); !d) return d;
   }
   return {};
 }
 
-Result<void> solve(Context& ctx, Bindings& bindings, std::span<const Clause> clauses) {
-  auto plan = plan_for(ctx, bindings, clauses);
+Result<void> solve(Context& ctx, Bindings& bindings, std::span<const Clause> clauses,
+                   const std::vector<std::string>* keep) {
+  auto plan = plan_for(ctx, bindings, clauses, keep);
   if (!plan) return std::unexpected(plan.error());
   return execute(ctx, bindings, *plan);
 }

@@ -20,11 +20,15 @@
 namespace quarry::query {
 
 // Plans the clauses (query/plan/plan.hpp) from what `bindings` holds, then executes the plan.
-[[nodiscard]] Result<void> solve(Context& ctx, Bindings& bindings, std::span<const Clause> clauses);
+// `keep`, when given: the variables the caller reads afterwards; the bindings then hold only
+// those and the ones bound before (others are projected away after their last use).
+[[nodiscard]] Result<void> solve(Context& ctx, Bindings& bindings, std::span<const Clause> clauses,
+                                 const std::vector<std::string>* keep = nullptr);
 
 // The plan of `clauses` given what `bindings` holds now: real sizes, or in rule bodies
 // (Context::static_plans) a fixed seed size, so that a body plans alike at every iteration.
-[[nodiscard]] Result<Plan> plan_for(const Context& ctx, const Bindings& bindings, std::span<const Clause> clauses);
+[[nodiscard]] Result<Plan> plan_for(const Context& ctx, const Bindings& bindings, std::span<const Clause> clauses,
+                                    const std::vector<std::string>* keep = nullptr);
 
 // What one step did when it ran (explain with :analyze).
 struct StepRun {

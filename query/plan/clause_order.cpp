@@ -1,6 +1,7 @@
 #include "query/plan/clause_order.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 
 #include "query/parse/clause_vars.hpp"
@@ -66,8 +67,10 @@ Result<ClausePlanner> ClausePlanner::make(const Scope& ctx, std::span<const Clau
   p.remaining_ = clauses.size();
   p.patterns_.resize(clauses.size());
   p.needs_.resize(clauses.size());
-  std::vector<std::vector<std::string>> vars(clauses.size());
+  std::vector<std::vector<std::string>>& vars = p.vars_;
+  vars.resize(clauses.size());
   for (std::size_t i = 0; i < clauses.size(); ++i) vars[i] = clause_vars(clauses[i]);
+  p.range_predicates_ = range_predicates(clauses);
   for (std::size_t i = 0; i < clauses.size(); ++i) {
     const Clause& c = clauses[i];
     if (const auto* dp = std::get_if<DataPattern>(&c.node)) {
@@ -150,21 +153,39 @@ Error ClausePlanner::blocked_error(const BoundRows& bound) const {
 }
 
 Result<PlanStep> ClausePlanner::next(const Scope& ctx, const BoundRows& bound, const ScalarLookup& scalar) {
+  // A filter (predicate or not) runs as soon as it can: the first one ready, in written order.
+  for (std::size_t i = 0; i < clauses_.size(); ++i) {
+    const Clause& c = clauses_[i];
+    if (done_[i] || !(std::holds_alternative<Predicate>(c.node) || std::holds_alternative<Not>(c.node)) ||
+        !ready(i, bound))
+      continue;
+    PlanStep step;
+    step.clause = i;
+    step.cost = -1;
+    step.rows = max_rows(vars_[i], bound) * kFilterSelectivity;
+    done_[i] = true;
+    --remaining_;
+    return step;
+  }
+  // Otherwise the cheapest of the first kGreedyWindow ready clauses, in written order: every one
+  // of them in an ordinary query, a bounded search in one of thousands of clauses.
   PlanStep best;
   double best_cost = kNever;
   bool found = false;
-  for (std::size_t i = 0; i < clauses_.size(); ++i) {
+  std::size_t considered = 0;
+  for (std::size_t i = 0; i < clauses_.size() && considered < cost::kGreedyWindow; ++i) {
     if (done_[i] || !ready(i, bound)) continue;
+    ++considered;
     const Clause& c = clauses_[i];
     PlanStep step;
     step.clause = i;
-    const double in_rows = max_rows(clause_vars(c), bound);
+    const double in_rows = max_rows(vars_[i], bound);
     double cost = 0;
     if (patterns_[i]) {
       const ResolvedPattern& rp = *patterns_[i];
       const PatternSlot& v = rp.slots[2];
       if (rp.attr && v.kind == PatternSlot::Kind::Var && !bound(v.var))
-        step.range = find_range(clauses_, done_, v.var, scalar);
+        step.range = find_range(clauses_, range_predicates_, done_, v.var, scalar);
       step.access = choose_access(rp, bound, step.range, false, &scalar);
       cost = step.access.cost;
       step.rows = step.access.rows;
@@ -219,31 +240,61 @@ Result<PlanStep> ClausePlanner::next(const Scope& ctx, const BoundRows& bound, c
   return best;
 }
 
+EstimatedBindings::EstimatedBindings(const std::vector<std::pair<std::vector<std::string>, double>>& groups) {
+  for (const auto& [vars, rows] : groups) {
+    Group g{.vars = {}, .rows = std::max(rows, 0.0)};
+    for (const std::string& v : vars)
+      if (group_of_.emplace(v, groups_.size()).second) g.vars.push_back(v);
+    if (g.vars.empty()) continue;
+    order_.push_back(groups_.size());
+    groups_.push_back(std::move(g));
+  }
+}
+
 std::optional<double> EstimatedBindings::rows(const std::string& var) const {
-  for (const auto& [vars, rows] : groups_)
-    if (std::find(vars.begin(), vars.end(), var) != vars.end()) return rows;
-  return std::nullopt;
+  auto it = group_of_.find(var);
+  if (it == group_of_.end()) return std::nullopt;
+  return groups_[it->second].rows;
 }
 
 void EstimatedBindings::bind(const std::vector<std::string>& vars, double rows) {
-  std::vector<std::string> merged;
-  for (std::size_t g = groups_.size(); g-- > 0;) {
-    const auto& group = groups_[g].first;
-    const bool touches = std::any_of(vars.begin(), vars.end(), [&](const std::string& v) {
-      return std::find(group.begin(), group.end(), v) != group.end();
-    });
-    if (!touches) continue;
-    for (const std::string& v : group) add_unique(merged, v);
-    groups_.erase(groups_.begin() + static_cast<std::ptrdiff_t>(g));
+  // The positions (in order_) of the groups the variables are in, latest first.
+  std::vector<std::size_t> touched;
+  for (const std::string& v : vars) {
+    auto it = group_of_.find(v);
+    if (it == group_of_.end()) continue;
+    const auto pos = static_cast<std::size_t>(std::find(order_.begin(), order_.end(), it->second) - order_.begin());
+    if (std::find(touched.begin(), touched.end(), pos) == touched.end()) touched.push_back(pos);
   }
-  for (const std::string& v : vars) add_unique(merged, v);
-  if (!merged.empty()) groups_.emplace_back(std::move(merged), std::max(rows, 0.0));
+  std::sort(touched.begin(), touched.end(), std::greater<>());
+  std::size_t base = 0;
+  if (touched.empty()) {
+    if (vars.empty()) return;
+    base = groups_.size();
+    groups_.emplace_back();
+  } else {
+    base = order_[touched.front()];
+    for (std::size_t k = 1; k < touched.size(); ++k) {
+      Group& merged = groups_[order_[touched[k]]];
+      for (std::string& v : merged.vars) {
+        group_of_[v] = base;
+        groups_[base].vars.push_back(std::move(v));
+      }
+      merged.vars.clear();
+    }
+  }
+  for (const std::string& v : vars)
+    if (group_of_.emplace(v, base).second) groups_[base].vars.push_back(v);
+  groups_[base].rows = std::max(rows, 0.0);
+  for (std::size_t pos : touched) order_.erase(order_.begin() + static_cast<std::ptrdiff_t>(pos));
+  order_.push_back(base);
 }
 
 std::vector<std::string> EstimatedBindings::bound_vars() const {
   std::vector<std::string> out;
-  for (const auto& [vars, rows] : groups_)
-    for (const std::string& v : vars) add_unique(out, v);
+  out.reserve(group_of_.size());
+  for (std::size_t id : order_)
+    out.insert(out.end(), groups_[id].vars.begin(), groups_[id].vars.end());
   return out;
 }
 

@@ -8,6 +8,8 @@
 // on both stores, which a cost of 12 did not choose.
 #pragma once
 
+#include <cstddef>
+
 namespace quarry::query::cost {
 
 // One index lookup (a seek through a reused cursor), in datoms read.
@@ -26,6 +28,10 @@ inline constexpr double kRuleSeedRows = 100;
 // attribute's average per value is used. Exact counts find the rare and the absent values that
 // make a plan start from the right clause (an input matching nothing ends the query at once).
 inline constexpr double kValueCountCap = 64;
+// The planner's greedy step weighs at most this many ready clauses (in written order) against each
+// other; filters are taken as soon as they are ready whatever the window. Every clause of an
+// ordinary query fits; a query of thousands of clauses is planned in linear time per step.
+inline constexpr std::size_t kGreedyWindow = 64;
 // Share of an attribute's datoms an AVET range is taken to hold when the store cannot estimate it.
 inline constexpr double kOneSidedRangeShare = 0.4;
 inline constexpr double kTwoSidedRangeShare = 0.2;

@@ -1,6 +1,8 @@
 // plan_clauses (query/plan/plan.hpp).
 #include "query/plan/plan.hpp"
 
+#include <unordered_set>
+
 #include "query/parse/clause_vars.hpp"
 
 namespace quarry::query {
@@ -44,7 +46,7 @@ StepOp op_of(const Clause& clause, const PlannedStep& step) {
 }  // namespace
 
 Result<Plan> plan_clauses(const Scope& ctx, std::span<const Clause> clauses, const SeedGroups& seed,
-                          const ScalarLookup& scalar) {
+                          const ScalarLookup& scalar, const std::vector<std::string>* keep) {
   std::vector<std::string> bound;
   for (const auto& [vars, rows] : seed)
     for (const std::string& v : vars) add_unique(bound, v);
@@ -72,6 +74,16 @@ Result<Plan> plan_clauses(const Scope& ctx, std::span<const Clause> clauses, con
       if (estimated.rows(v)) add_unique(touched, v);
     estimated.bind(touched, next->rows);
     plan.steps.push_back(std::move(step));
+  }
+  if (keep) {
+    // Backwards: a variable is dropped after the last step that names it, unless kept.
+    std::unordered_set<std::string> needed(keep->begin(), keep->end());
+    needed.insert(bound.begin(), bound.end());
+    for (std::size_t k = plan.steps.size(); k-- > 0;) {
+      PlannedStep& step = plan.steps[k];
+      for (const std::string& v : clause_vars(clauses[step.clause]))
+        if (needed.insert(v).second) step.drop_after.push_back(v);
+    }
   }
   return plan;
 }

@@ -51,6 +51,10 @@ struct PlannedStep {
   std::vector<std::string> bound_before;   // variables bound when the step starts
   double estimate = 0;                     // rows of the relation the step leaves
   double cost = 0;                         // estimated work (datoms read)
+  // Variables no later step and not the caller reads: once the step has run they are projected
+  // away (and the rows they told apart merged), so relations stay narrow and small. Only when
+  // the caller said what it keeps (plan_clauses' `keep`); variables bound before the list stay.
+  std::vector<std::string> drop_after;
 };
 
 struct Plan {
@@ -64,7 +68,10 @@ using SeedGroups = std::vector<std::pair<std::vector<std::string>, double>>;
 // Plans `clauses` given what is bound before them. `scalar` gives the value of a variable bound to
 // one value (for range bounds), or nullptr. Errors: :query/invalid for clauses that can never run
 // (insufficient bindings), and those of resolve_pattern.
+// `keep`, when given, lists the variables the caller reads after the list (a query's :find and
+// :with variables); the others are dropped after their last use (PlannedStep::drop_after).
 [[nodiscard]] Result<Plan> plan_clauses(const Scope& ctx, std::span<const Clause> clauses, const SeedGroups& seed,
-                                        const ScalarLookup& scalar);
+                                        const ScalarLookup& scalar,
+                                        const std::vector<std::string>* keep = nullptr);
 
 }  // namespace quarry::query

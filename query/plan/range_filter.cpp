@@ -83,10 +83,19 @@ std::optional<Value> scan_bound(const Value& c, bool low) {
 
 }  // namespace
 
-ValueRange find_range(std::span<const Clause> clauses, const std::vector<bool>& done, const std::string& var,
-                      const ScalarLookup& scalar) {
-  ValueRange range;
+std::vector<std::size_t> range_predicates(std::span<const Clause> clauses) {
+  std::vector<std::size_t> out;
   for (std::size_t i = 0; i < clauses.size(); ++i) {
+    const Predicate* p = std::get_if<Predicate>(&clauses[i].node);
+    if (p && p->args.size() == 2 && comparison(p->fn)) out.push_back(i);
+  }
+  return out;
+}
+
+ValueRange find_range(std::span<const Clause> clauses, std::span<const std::size_t> candidates,
+                      const std::vector<bool>& done, const std::string& var, const ScalarLookup& scalar) {
+  ValueRange range;
+  for (std::size_t i : candidates) {
     if (done[i]) continue;
     const Predicate* p = std::get_if<Predicate>(&clauses[i].node);
     if (!p || p->args.size() != 2) continue;

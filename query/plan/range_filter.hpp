@@ -24,7 +24,12 @@ namespace quarry::query {
 // limit).
 [[nodiscard]] ValueRange scan_range(const ValueRange& range);
 
-[[nodiscard]] ValueRange find_range(std::span<const Clause> clauses, const std::vector<bool>& done,
-                                    const std::string& var, const ScalarLookup& scalar);
+// `candidates`: the indices of the clauses that may be range predicates (range_predicates()); the
+// others are not looked at, so that planning stays linear in the clauses per step.
+[[nodiscard]] ValueRange find_range(std::span<const Clause> clauses, std::span<const std::size_t> candidates,
+                                    const std::vector<bool>& done, const std::string& var,
+                                    const ScalarLookup& scalar);
+// The indices of the clauses of the form (op X Y), op one of < <= > >=.
+[[nodiscard]] std::vector<std::size_t> range_predicates(std::span<const Clause> clauses);
 
 }  // namespace quarry::query

@@ -233,13 +233,13 @@ Result<void> RuleRuntime::eval_branch(Context& ctx, std::size_t t, const Rule& b
   const RuleCall* saved_site = delta_site_;
   current_ = t;
   delta_site_ = delta_site;
-  auto solved = solve(ctx, inner, branch.body);
+  std::vector<std::string> distinct_head;
+  for (const std::string& v : head) add_unique(distinct_head, v);
+  auto solved = solve(ctx, inner, branch.body, &distinct_head);
   current_ = saved_current;
   delta_site_ = saved_site;
   if (!solved) return solved;
 
-  std::vector<std::string> distinct_head;
-  for (const std::string& v : head) add_unique(distinct_head, v);
   auto rows = inner.project(ctx, distinct_head, "rule " + branch.name);
   if (!rows) return std::unexpected(rows.error());
   Table& table = *tables_[t];
