@@ -87,9 +87,9 @@ struct RangeStats {
 //
 // Re-seeking: any seek may follow any other, in either direction, valid or not; a cursor is meant to
 // be reused for many seeks (one per probe of a join) rather than opened per probe. A seek(k) with k
-// a little past the current key is the cheap case: both stores then step forward from where they
-// are instead of searching from the root (RocksStore: a few next() before a real Seek; MemoryStore:
-// a search within the current leaf). Reverse iteration costs about what forward does.
+// a little past the current key is the cheap case in the memory store (a search within the
+// current leaf); RocksStore always seeks (a Next costs a third of a Seek there, see
+// rocks_store.cpp). Reverse iteration costs about what forward does.
 class Cursor {
  public:
   virtual ~Cursor() = default;
