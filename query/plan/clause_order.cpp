@@ -70,7 +70,8 @@ Result<ClausePlanner> ClausePlanner::make(const Scope& ctx, std::span<const Clau
   std::vector<std::vector<std::string>>& vars = p.vars_;
   vars.resize(clauses.size());
   for (std::size_t i = 0; i < clauses.size(); ++i) vars[i] = clause_vars(clauses[i]);
-  p.range_predicates_ = range_predicates(clauses);
+  for (std::size_t i : range_predicates(clauses))
+    for (const std::string& v : vars[i]) p.range_predicates_[v].push_back(i);
   for (std::size_t i = 0; i < clauses.size(); ++i) {
     const Clause& c = clauses[i];
     if (const auto* dp = std::get_if<DataPattern>(&c.node)) {
@@ -185,7 +186,8 @@ Result<PlanStep> ClausePlanner::next(const Scope& ctx, const BoundRows& bound, c
       const ResolvedPattern& rp = *patterns_[i];
       const PatternSlot& v = rp.slots[2];
       if (rp.attr && v.kind == PatternSlot::Kind::Var && !bound(v.var))
-        step.range = find_range(clauses_, range_predicates_, done_, v.var, scalar);
+        if (auto it = range_predicates_.find(v.var); it != range_predicates_.end())
+          step.range = find_range(clauses_, it->second, done_, v.var, scalar);
       step.access = choose_access(rp, bound, step.range, false, &scalar);
       cost = step.access.cost;
       step.rows = step.access.rows;

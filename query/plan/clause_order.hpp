@@ -61,7 +61,8 @@ class ClausePlanner {
   std::vector<std::optional<ResolvedPattern>> patterns_;
   std::vector<std::vector<std::string>> needs_;  // variables that must be bound first
   std::vector<std::vector<std::string>> vars_;   // each clause's variables
-  std::vector<std::size_t> range_predicates_;    // clauses that may narrow a scan to a range
+  // Per variable, the clauses that may narrow a scan of it to a range ((> ?v 10) ...).
+  std::unordered_map<std::string, std::vector<std::size_t>> range_predicates_;
 };
 
 // Estimated rows of the relations bound so far while a plan is built (sizes, not relations).
