@@ -119,7 +119,10 @@ quarry_code quarry_q(const quarry_snapshot* snap, const char* query, const char*
   return run(out, err, [&]() -> quarry::Result<std::string> {
     auto bound = quarry::capi::read_inputs(snap->db, inputs);
     if (!bound) return std::unexpected(bound.error());
-    auto r = quarry::q(std::string_view(query), std::span<const quarry::QueryInput>(*bound));
+    // A leading ' is ignored, as in the quarry command, so queries paste from Clojure.
+    auto form = quarry::read_edn(query, quarry::EdnReadOptions{.skip_quote = true});
+    if (!form) return std::unexpected(form.error());
+    auto r = quarry::q(*form, std::span<const quarry::QueryInput>(*bound));
     if (!r) return std::unexpected(r.error());
     return quarry::to_edn(r->value);
   });

@@ -177,7 +177,7 @@ static void test_rocksdb_database(const char* dir) {
   quarry_close(db);
 
   /* A missing database with NO_CREATE, and a directory that is not a Quarry database. */
-  char missing[4096];
+  char missing[512];
   snprintf(missing, sizeof missing, "%s-missing", dir);
   CHECK(quarry_open(missing, QUARRY_OPEN_NO_CREATE, &db, &err) != QUARRY_OK);
   quarry_error_free(err);
@@ -188,7 +188,7 @@ static void test_rocksdb_database(const char* dir) {
 }
 
 static void test_foreign_directory(const char* dir) {
-  char file[4096];
+  char file[512];
   snprintf(file, sizeof file, "%s/notes.txt", dir);
   FILE* f = fopen(file, "w");
   CHECK(f != NULL);
@@ -216,9 +216,9 @@ static void test_code_names(void) {
 int main(void) {
   char dir[] = "/tmp/quarry-capi-XXXXXX";
   if (!mkdtemp(dir)) return 2;
-  char db_dir[4096];
+  char db_dir[128];
   snprintf(db_dir, sizeof db_dir, "%s/db", dir);
-  char foreign_dir[4096];
+  char foreign_dir[128];
   snprintf(foreign_dir, sizeof foreign_dir, "%s/foreign", dir);
   char command[8192];
 

@@ -183,7 +183,7 @@ QUARRY_EXPORT int64_t quarry_snapshot_basis(const quarry_snapshot* snap);
 /* Frees snap; NULL is allowed. */
 QUARRY_EXPORT void quarry_snapshot_free(quarry_snapshot* snap);
 
-/* Runs a Datalog query (EDN text) on snap. `inputs` is NULL (the query's one input is snap) or an
+/* Runs a Datalog query (EDN text; a leading ' is ignored) on snap. `inputs` is NULL (the query's one input is snap) or an
  * EDN vector of the inputs in :in order, in which the symbol $ stands for snap and the lists
  * (as-of $ T), (since $ T) and (history $) for its views (T a tx id), as in the `quarry`
  * command: "[$ 30]", "[(as-of $ 536870914) [[(rule ?a) ...]]]". On success *result is the

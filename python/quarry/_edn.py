@@ -144,7 +144,12 @@ class _Reader:
         raise EdnError(f"{what} at offset {self.pos} of {self.text[:200]!r}")
 
     def skip(self):
+        """Past whitespace, commas, comments and #_ discarded forms."""
         self.pos = _WHITESPACE.match(self.text, self.pos).end()
+        while self.text.startswith("#_", self.pos):
+            self.pos += 2
+            self.form()
+            self.pos = _WHITESPACE.match(self.text, self.pos).end()
 
     def form(self, hashable=False):
         self.skip()
@@ -251,10 +256,6 @@ class _Reader:
             if name not in values:
                 self.fail(f"unknown ##{name}")
             return values[name]
-        if nxt == "_":
-            self.pos += 2
-            self.form()
-            return self.form(hashable)
         self.pos += 1
         tag = self.token_text()
         value = self.form(hashable)
