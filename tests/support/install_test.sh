@@ -95,7 +95,7 @@ foreach(t query_engine_test bench_query_bench quarry)
   endif()
 endforeach()
 EOF
-"$cmake" -S "$sub" -B "$sub/build" -G Ninja -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_C_COMPILER="$cc" \
+"$cmake" -S "$sub" -B "$sub/build" -G Ninja -DCMAKE_CXX_COMPILER="$cxx" \
   > "$work/sub-configure.log" || { cat "$work/sub-configure.log"; exit 1; }
 # Compile (not link) the program: its include directories come from Quarry::quarry alone.
 "$cmake" --build "$sub/build" --target CMakeFiles/app.dir/main.cpp.o > "$work/sub-build.log" \
