@@ -86,8 +86,8 @@ class Db {
   // The last transaction this value contains.
   [[nodiscard]] TxId basis() const noexcept;
 
-  // Views (doc/architecture.md, "Data model"): what was true after transaction t; what was asserted after t; every
-  // assertion and retraction (datoms with added = false too). They compose.
+  // Views (doc/architecture.md, "Data model"): what was true after transaction t; what was
+  // asserted after t; every assertion and retraction (datoms with added = false too). They compose.
   [[nodiscard]] Db as_of(TxId t) const;
   [[nodiscard]] Db since(TxId t) const;
   [[nodiscard]] Db history() const;
