@@ -1,4 +1,4 @@
-// Internal to api/: what a public Db wraps.
+// Internal to api/: what a public Db wraps, and how api/ builds and reads one.
 #pragma once
 
 #include <memory>
@@ -16,8 +16,16 @@ struct Db::Impl {
   std::shared_ptr<const tx::ConnectionOptions> settings{};
 };
 
+// The one way into a Db's private state (a friend of Db), for api/ and for white-box tests.
+struct DbAccess {
+  [[nodiscard]] static Db wrap(index::Db db, std::shared_ptr<const tx::ConnectionOptions> settings) {
+    return Db(std::make_shared<const Db::Impl>(Db::Impl{std::move(db), std::move(settings)}));
+  }
+  [[nodiscard]] static const index::Db& index_db(const Db& db) noexcept { return db.impl_->db; }
+};
+
 [[nodiscard]] inline Db wrap_db(index::Db db, std::shared_ptr<const tx::ConnectionOptions> settings) {
-  return Db(std::make_shared<const Db::Impl>(Db::Impl{std::move(db), std::move(settings)}));
+  return DbAccess::wrap(std::move(db), std::move(settings));
 }
 
 // The report of a transaction, in the public types.

@@ -21,7 +21,7 @@ std::vector<query::Input> engine_inputs(std::span<const QueryInput> inputs) {
   out.reserve(inputs.size());
   for (const QueryInput& input : inputs) {
     if (const Db* db = std::get_if<Db>(&input)) {
-      out.emplace_back(db->impl().db);
+      out.emplace_back(DbAccess::index_db(*db));
     } else {
       out.emplace_back(std::get<Value>(input));
     }

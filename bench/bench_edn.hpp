@@ -1,4 +1,4 @@
-// Reading the benchmark data's EDN (bench-data/queries.edn and the tx-data files): map lookup by
+// Reading the benchmark data's EDN (bench/data/queries.edn and the tx-data files): map lookup by
 // keyword, number comparison with a tolerance for aggregate results, and result sizes.
 #pragma once
 

@@ -3,8 +3,8 @@
 // table (and, with --orders, a second one); see bench/README.md ("Quarry vs SQLite vs DataScript").
 //
 //   bench_compare_bench [BENCH_DATA_DIR] [options]
-//     BENCH_DATA_DIR     the bench-data folder (schema.edn, people20k-*.edn, queries.edn, trees);
-//                        default: $QUARRY_BENCH_DATA, else ./bench-data
+//     BENCH_DATA_DIR     the benchmark data folder (schema.edn, people20k-*.edn, queries.edn, trees);
+//                        default: $QUARRY_BENCH_DATA, else the repository's bench/data
 //     --people N         instead of people20k, N generated people (bench/people_gen.hpp; 400000 gives
 //                        2,000,000 core datoms); result counts are then checked across systems
 //     --seed S           generator seed (default 20260101)
@@ -381,7 +381,7 @@ DataScriptResults datascript_results(const Data& data, const std::vector<Case>& 
                     .schema = s.data_dir / "schema.edn", .scratch = scratch};
   for (const Dataset& ds : data.datasets) run.datasets.push_back({.name = ds.name, .base = ds.base, .files = ds.files});
   for (const Case& c : cases) {
-    if (c.closure) continue;  // did not finish in 600 s in DataScript (bench-data/README.md)
+    if (c.closure) continue;  // did not finish in 600 s in DataScript (bench/data/README.md)
     DataScriptCase dc{.name = c.name, .db = c.db, .query_edn = c.query_text};
     for (const Value& a : c.args) dc.args_edn.push_back(to_edn(a));
     run.cases.push_back(std::move(dc));
@@ -514,7 +514,7 @@ std::string cell(const Measure& m) { return m.median_ms ? ms_text(m.median_ms) :
 int main(int argc, char** argv) {
   Settings s;
   if (const char* env = std::getenv("QUARRY_BENCH_DATA")) s.data_dir = env;
-  else s.data_dir = "bench-data";
+  else s.data_dir = QUARRY_BENCH_DATA_DIR;
   for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[i];
     const bool has_value = i + 1 < argc;
@@ -536,7 +536,7 @@ int main(int argc, char** argv) {
     } else s.data_dir = argv[i];
   }
   if (!fs::exists(s.data_dir / "queries.edn")) {
-    std::fprintf(stderr, "no queries.edn in %s: give the bench-data folder as the first argument\n", s.data_dir.c_str());
+    std::fprintf(stderr, "no queries.edn in %s: give the benchmark data folder as the first argument\n", s.data_dir.c_str());
     return 1;
   }
 

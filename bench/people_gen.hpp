@@ -1,5 +1,5 @@
 // A people database of any size with the distributions of DataScript's benchmark data
-// (bench-data/people20k-*.edn), generated deterministically so that every system loads the same
+// (bench/data/people20k-*.edn), generated deterministically so that every system loads the same
 // datoms in the same run.
 //
 // Per person (entity ids 1..n, as :db/id):

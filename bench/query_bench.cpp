@@ -1,9 +1,9 @@
-// Query benchmark: DataScript's benchmark queries (bench-data/queries.edn) through quarry::q and
+// Query benchmark: DataScript's benchmark queries (bench/data/queries.edn) through quarry::q and
 // Db::pull/pull_many on the in-memory store and on RocksDB, next to DataScript's figures on this
 // machine. Prints one table; see bench/README.md ("Queries").
 //
 //   bench_query_bench [BENCH_DATA_DIR] [--runs N] [--only NAME] [--closure]
-//       BENCH_DATA_DIR  default /work/shared/bench-data
+//       BENCH_DATA_DIR  default: the repository's bench/data
 //       --runs N        timed runs per case after 2 warm-ups (default 7; cases slower than 1 s: 3)
 //       --only NAME     run only the cases whose name contains NAME
 //       --closure       also run reach-closure (the unbounded :follows closure DataScript did not
@@ -39,7 +39,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// DataScript 1.8.1 under node on this machine, median ms (bench-data/README.md).
+// DataScript 1.8.1 under node on this machine, median ms (bench/data/README.md).
 const std::map<std::string, double> kDataScriptMs = {
     {"q1", 12.8},     {"q2", 24.8},     {"q2-switch", 29.4},           {"q3", 35.6},
     {"q4", 45.8},     {"qpred1", 80.0}, {"qpred2", 83.8},              {"rules-follows wide-5x3", 27.9},
@@ -236,7 +236,7 @@ std::string ms_text(double ms) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  fs::path dir = "/work/shared/bench-data";
+  fs::path dir = QUARRY_BENCH_DATA_DIR;
   int runs = 7;
   std::string only;
   bool closure = false;

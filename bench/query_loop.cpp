@@ -5,7 +5,7 @@
 //
 //   bench_query_loop QUERY [BENCH_DATA_DIR] [--rocks] [--seconds S | --runs N] [--explain]
 //     QUERY           a name from queries.edn (q1, q2, ..., qpred1, hop2-join, agg-by-sex, ...)
-//     BENCH_DATA_DIR  default $QUARRY_BENCH_DATA, else /work/shared/bench-data
+//     BENCH_DATA_DIR  default $QUARRY_BENCH_DATA, else the repository's bench/data
 //     --rocks         RocksDB in a temporary directory (unsynced writes, compacted once loaded)
 //                     instead of memory
 //     --seconds S     how long to loop (default 5)
@@ -31,7 +31,7 @@ using namespace quarry::bench;
 
 int main(int argc, char** argv) {
   std::string name;
-  std::filesystem::path dir = std::getenv("QUARRY_BENCH_DATA") ? std::getenv("QUARRY_BENCH_DATA") : "/work/shared/bench-data";
+  std::filesystem::path dir = std::getenv("QUARRY_BENCH_DATA") ? std::getenv("QUARRY_BENCH_DATA") : QUARRY_BENCH_DATA_DIR;
   bool rocks = false, explain_first = false;
   double seconds = 5;
   std::size_t fixed_runs = 0;

@@ -1,4 +1,4 @@
-// Hand-written SQL for DataScript's benchmark queries (bench-data/queries.edn) over the EAV table of
+// Hand-written SQL for DataScript's benchmark queries (bench/data/queries.edn) over the EAV table of
 // bench/sqlite_eav.hpp. Each is the query as a SQL programmer would write it for that schema:
 // one self-join of `datoms` per pattern, in the pattern order of the Datalog text (SQLite's planner
 // reorders joins anyway), DISTINCT where the Datalog result (a set) could hold duplicates, a

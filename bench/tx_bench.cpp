@@ -2,7 +2,7 @@
 // in-memory store and on RocksDB, next to raw RocksDB writing the same index keys in the same run.
 // Prints a table; see bench/README.md ("Transactions") for figures.
 //
-//   bench_tx_bench [BENCH_DATA_DIR]     (default /work/shared/bench-data)
+//   bench_tx_bench [BENCH_DATA_DIR]     (default: the repository's bench/data)
 //   bench_tx_bench --big-only           only the in-memory 100,000-datom transaction (to profile)
 //
 // Scenarios (fixed data, one thread, writes unsynced unless the row says "synced"):
@@ -197,7 +197,7 @@ Committed run_txs(bool rocks, const std::string& scenario, const std::vector<Val
 }  // namespace
 
 int main(int argc, char** argv) {
-  fs::path data = "/work/shared/bench-data";
+  fs::path data = QUARRY_BENCH_DATA_DIR;
   bool big_only = false;  // --big-only: just the 100,000-datom transaction (for profiling)
   for (int i = 1; i < argc; ++i) {
     if (std::string_view(argv[i]) == "--big-only") big_only = true;

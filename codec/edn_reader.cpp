@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "codec/edn_scan.hpp"
 #include "codec/edn_grammar_def.hpp"
 
 namespace quarry {

@@ -1,4 +1,5 @@
 #include "codec/edn_reader.hpp"
+#include "codec/edn_scan.hpp"
 
 namespace quarry {
 namespace {
@@ -11,7 +12,11 @@ constexpr std::size_t kAlwaysReparse = 1024;
 }  // namespace
 
 EdnStreamReader::EdnStreamReader(EdnReadOptions options, TextPosition start, StreamErrors errors)
-    : options_(options), errors_(errors), position_(start) {}
+    : options_(options), errors_(errors), position_(start), partial_scan_(std::make_unique<EdnBracketScan>()) {}
+
+EdnStreamReader::EdnStreamReader(EdnStreamReader&&) noexcept = default;
+EdnStreamReader& EdnStreamReader::operator=(EdnStreamReader&&) noexcept = default;
+EdnStreamReader::~EdnStreamReader() = default;
 
 void EdnStreamReader::feed(std::string_view text) {
   buffer_.append(text);
@@ -51,8 +56,8 @@ bool EdnStreamReader::worth_parsing() {
   // even if the next one has already begun.
   bool balanced_somewhere = false;
   for (char c : std::string_view(buffer_).substr(start_ + partial_scanned_)) {
-    partial_scan_.step(static_cast<unsigned char>(c));
-    balanced_somewhere = balanced_somewhere || partial_scan_.balanced();
+    partial_scan_->step(static_cast<unsigned char>(c));
+    balanced_somewhere = balanced_somewhere || partial_scan_->balanced();
   }
   partial_scanned_ = pending();
   return balanced_somewhere;
@@ -70,7 +75,7 @@ void EdnStreamReader::consume(std::size_t n) {
   }
   partial_size_ = 0;
   partial_scanned_ = 0;
-  partial_scan_ = EdnBracketScan{};
+  *partial_scan_ = EdnBracketScan{};
 }
 
 }  // namespace quarry

@@ -1,42 +1,8 @@
-// Strong id types. Entity, attribute and transaction ids are all entity ids in Datomic's sense,
-// but keeping them apart in the type system stops an attribute id being passed where a tx is meant.
+// The strong id types (EntityId, AttrId, TxId) and kTx0.
+//
+// A public type of Quarry's API: defined in codec/include/quarry/types/ids.hpp, which applications
+// include as <quarry/types/ids.hpp> (through <quarry/quarry.hpp>). Quarry's layers include this
+// header, by folder like every other.
 #pragma once
 
-#include <compare>
-#include <cstdint>
-#include <functional>
-
-namespace quarry {
-
-struct EntityId {
-  std::uint64_t value = 0;
-  friend constexpr auto operator<=>(EntityId, EntityId) = default;
-};
-
-struct AttrId {
-  std::uint64_t value = 0;
-  friend constexpr auto operator<=>(AttrId, AttrId) = default;
-};
-
-struct TxId {
-  std::uint64_t value = 0;
-  friend constexpr auto operator<=>(TxId, TxId) = default;
-};
-
-// Transaction entities live above tx0 (DESIGN.md §3): the first transaction is tx0 + 1.
-inline constexpr std::uint64_t kTx0 = 0x20000000;  // 536870912
-
-}  // namespace quarry
-
-template <>
-struct std::hash<quarry::EntityId> {
-  std::size_t operator()(quarry::EntityId id) const noexcept { return std::hash<std::uint64_t>{}(id.value); }
-};
-template <>
-struct std::hash<quarry::AttrId> {
-  std::size_t operator()(quarry::AttrId id) const noexcept { return std::hash<std::uint64_t>{}(id.value); }
-};
-template <>
-struct std::hash<quarry::TxId> {
-  std::size_t operator()(quarry::TxId id) const noexcept { return std::hash<std::uint64_t>{}(id.value); }
-};
+#include "quarry/types/ids.hpp"

@@ -58,7 +58,7 @@ class Db {
   [[nodiscard]] const Schema& schema() const noexcept;
   [[nodiscard]] std::shared_ptr<const Schema> schema_ptr() const noexcept;
   // Largest user entity id ever used as a datom's e (0 when none); new user entities get
-  // max_eid() + 1 (DESIGN.md §3).
+  // max_eid() + 1 (doc/architecture.md, "Data model").
   [[nodiscard]] std::uint64_t max_eid() const noexcept;
   // The next free id in the system partition (for new attributes), >= sys::kFirstUserSystemId.
   [[nodiscard]] std::uint64_t next_system_id() const noexcept;

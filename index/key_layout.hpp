@@ -1,4 +1,4 @@
-// Byte layouts of the index, history and log keys (DESIGN.md §4; documented in doc/format.md).
+// Byte layouts of the index, history and log keys (documented in doc/format.md).
 //
 //   space   key                                   value
 //   eavt    E · A · V                             T

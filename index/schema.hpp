@@ -1,5 +1,5 @@
 // Attribute schema: what the index layer knows about each attribute, built from the attribute
-// entities' own datoms (DESIGN.md §3), so schema is versioned and queryable like any other data.
+// entities' own datoms (doc/architecture.md, "Data model"), so schema is versioned and queryable like any other data.
 //
 // An ATTRIBUTE is an entity in the system partition (id >= kSystemBase) that has a :db/ident.
 // Its schema is the current value of the system attributes below on that entity; an attribute with

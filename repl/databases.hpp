@@ -1,4 +1,4 @@
-// Database expressions of the `quarry` command (DESIGN.md §7): `$`, (as-of DB T), (since DB T),
+// Database expressions of the `quarry` command (doc/architecture.md, "The quarry command"): `$`, (as-of DB T), (since DB T),
 // (history DB) and (with DB TX-DATA), nested freely; T is a tx id or an #inst. (with DB TX-DATA)
 // is the database after a speculative transaction on DB (Db::with), never written.
 #pragma once

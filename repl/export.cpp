@@ -16,7 +16,7 @@ namespace quarry::repl {
 namespace {
 
 // Ids at or above this are system entities (attributes, other idents), allocated by the
-// database; below it (and above tx0) transaction entities. DESIGN.md §3.
+// database; below it (and above tx0) transaction entities. doc/architecture.md, "Data model".
 constexpr std::uint64_t kSystemBase = std::uint64_t{1} << 40;
 
 bool is_system(EntityId e) { return e.value >= kSystemBase; }

@@ -6,7 +6,7 @@
 //  - Current state (the default). First the schema: every attribute and other ident entity the
 //    user declared, as maps ({:db/ident :person/name :db/unique :db.unique/identity}); then the
 //    data as [:db/add E A V] in transactions of kExportBatch operations, with the original entity
-//    ids (explicit ids are honoured, DESIGN.md §3), refs to ident entities written as their ident;
+//    ids (explicit ids are honoured, doc/architecture.md, "Data model"), refs to ident entities written as their ident;
 //    last, any schema values that are refs or extra cardinality-many values. Imported into an
 //    empty database it gives the same [e a v] datoms. Transaction entities and their metadata
 //    (:db/txInstant, tx annotations) are not exported; the data lands in a few new transactions.

@@ -1,4 +1,4 @@
-// Evaluation of the `quarry` command's forms (DESIGN.md §7) against a Database, through the
+// Evaluation of the `quarry` command's forms (doc/architecture.md, "The quarry command") against a Database, through the
 // public API only. One form in, one Outcome (or an Error) out; printing is the caller's.
 #pragma once
 

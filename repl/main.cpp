@@ -1,4 +1,4 @@
-// The `quarry` command (DESIGN.md §7): `quarry [DIR]`, `quarry --mem`, `quarry DIR -e FORM`,
+// The `quarry` command (doc/architecture.md, "The quarry command"): `quarry [DIR]`, `quarry --mem`, `quarry DIR -e FORM`,
 // script mode when standard input is not a terminal, interactive mode (libedit) when it is.
 #include <unistd.h>
 

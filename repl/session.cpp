@@ -29,7 +29,7 @@ auto out_of_memory_as_error(std::string_view what, Body&& body) -> std::invoke_r
 
 EdnReadOptions reader_options() {
   EdnReadOptions options;
-  options.skip_quote = true;  // '[:find ...] pasted from Clojure (DESIGN.md §7)
+  options.skip_quote = true;  // '[:find ...] pasted from Clojure (doc/architecture.md, "The quarry command")
   return options;
 }
 

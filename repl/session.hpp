@@ -1,5 +1,5 @@
 // A `quarry` session: reads a stream of EDN forms and meta commands, evaluates them against one
-// Database and prints their results (DESIGN.md §7).
+// Database and prints their results (doc/architecture.md, "The quarry command").
 //
 // Output: script mode and -e print exactly one line of EDN per form and per meta command that is
 // not only a setting. Interactive mode prints tables by default (table.hpp); `.format edn`

@@ -1,4 +1,4 @@
-// The dot commands of a session (DESIGN.md §7): .help .schema .stats .timer .format .timeout
+// The dot commands of a session (doc/architecture.md, "The quarry command"): .help .schema .stats .timer .format .timeout
 // .import .export .backup .compact .quit. In script mode a command that only changes a setting
 // (.timer, .format, .timeout) prints nothing and the others print one line of EDN.
 #include <cctype>

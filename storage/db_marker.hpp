@@ -1,4 +1,4 @@
-// Recognising a Quarry database directory before RocksDB is allowed to touch it (DESIGN.md §5).
+// Recognising a Quarry database directory before RocksDB is allowed to touch it (doc/architecture.md, "Storage").
 //
 // RocksDB's own open deletes files it considers obsolete, rewrites OPTIONS and MANIFEST files, and
 // with create_if_missing creates a database over whatever a directory holds. So RocksStore::open

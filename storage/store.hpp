@@ -1,4 +1,4 @@
-// The storage protocol (DESIGN.md §5): a store of named, ordered key spaces.
+// The storage protocol (doc/architecture.md, "Storage"): a store of named, ordered key spaces.
 //
 // A store holds a fixed set of key spaces, named when it is opened. Each space maps byte-string keys
 // to byte-string values, ordered by unsigned bytewise comparison (memcmp, shorter prefix first).

@@ -306,15 +306,15 @@ TEST_CASE("a parsed pattern is bound again when the schema changes") {
   auto pattern = quarry::query::parse_pull_pattern(edn("[:name {:friend [:name]}]"));
   REQUIRE(pattern.has_value());
   // :friend is not an attribute yet: a nested pattern on it is DataScript's "not a ref" error
-  auto before = quarry::query::pull(db->db().impl().db, **pattern, quarry::EntityId{1});
+  auto before = quarry::query::pull(quarry::DbAccess::index_db(db->db()), **pattern, quarry::EntityId{1});
   REQUIRE(!before.has_value());
   CHECK(before.error().code == quarry::ErrorCode::PullSyntax);
   REQUIRE(db->declare_schema("{:friend {:db/valueType :db.type/ref :db/cardinality :db.cardinality/many}}").has_value());
   db.ok("[[:db/add 1 :friend 2]]");
-  auto after = quarry::query::pull(db->db().impl().db, **pattern, quarry::EntityId{1});
+  auto after = quarry::query::pull(quarry::DbAccess::index_db(db->db()), **pattern, quarry::EntityId{1});
   CHECK(show(after) == canon("{:friend [{:name \"Bob\"}], :name \"Ann\"}"));
   const std::vector<quarry::EntityId> ids{quarry::EntityId{2}, quarry::EntityId{1}, quarry::EntityId{7}};
-  auto many = quarry::query::pull_many(db->db().impl().db, **pattern, ids);
+  auto many = quarry::query::pull_many(quarry::DbAccess::index_db(db->db()), **pattern, ids);
   CHECK(show(many) == canon("[{:name \"Bob\"} {:friend [{:name \"Bob\"}], :name \"Ann\"} nil]"));
 }
 

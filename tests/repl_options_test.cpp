@@ -1,4 +1,4 @@
-// The `quarry` command's options and operations from the outside (DESIGN.md §7): QUARRY_DB,
+// The `quarry` command's options and operations from the outside (doc/architecture.md, "The quarry command"): QUARRY_DB,
 // --read-only (also on a directory another process holds), --timeout, --strict, .backup of a
 // RocksDB and of an in-memory database opened again by `quarry DIR`, .compact.
 #include <doctest/doctest.h>

@@ -1,4 +1,4 @@
-// Open safety (DESIGN.md §5, storage/db_marker.hpp): Quarry creates a database only in a missing or
+// Open safety (doc/architecture.md, "Storage"; storage/db_marker.hpp): Quarry creates a database only in a missing or
 // empty directory, recognises its own by the QUARRY marker, and refuses everything else — foreign
 // files, another program's RocksDB, a damaged Quarry database, another format version — leaving
 // every file byte for byte as it was.

@@ -1,7 +1,7 @@
 // The transactor: turns parsed tx-data (tx/tx_data.hpp) into the datoms of one transaction against
 // a database value, without writing anything. tx/connection.hpp commits the result.
 //
-// Semantics (DESIGN.md §3; DataScript 1.8 where the design is silent — see doc/transactions.md):
+// Semantics (doc/architecture.md, "Data model"; DataScript 1.8 where it is silent — see doc/transactions.md):
 // - Forms are applied in order to a private overlay of the basis, so a later form sees the
 //   effects of earlier ones (a cas after a retraction sees it). The datoms produced are the NET
 //   change: asserting one card-one value twice in one transaction leaves one assertion.

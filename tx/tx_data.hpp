@@ -1,4 +1,4 @@
-// Tx-data: the typed forms of DESIGN.md §3, parsed from EDN values without looking at a database.
+// Tx-data: the typed forms of doc/architecture.md ("Data model"), parsed from EDN values without looking at a database.
 //
 //   [:db/add e a v]          [:db/retract e a v]        [:db/retract e a]
 //   [:db/retractEntity e]    [:db/cas e a old new]      {:db/id e, a v, ...}   {a v, ...}

@@ -4,7 +4,7 @@
 // re-pattern's result); EDN has no regex literal, so Quarry's re-pattern validates its string
 // and returns it, and the re-* functions take pattern strings.
 //
-// Matching is RE2's (DESIGN.md §1): time linear in the subject's length and stack use independent
+// Matching is RE2's (README.md, "Dependencies"): time linear in the subject's length and stack use independent
 // of it, whatever the pattern — (re-find "(a+)+b" (a string of 10,000 a's)) answers at once where a
 // backtracking matcher takes longer than the universe. RE2 prefers the leftmost, then first
 // alternative, as ECMAScript and DataScript do ((re-find "a|ab" "ab") is "a"). It has no

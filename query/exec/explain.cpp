@@ -1,6 +1,6 @@
 // explain_query (query/exec/engine.hpp): the plan run_query runs, as EDN; with analyze, run as well.
 //
-// Shape (DESIGN.md §7):
+// Shape (doc/architecture.md, "The quarry command"):
 //   {:plan [{:op :scan                 ; query/plan/plan.hpp's StepOp: :scan :lookup :collection
 //                                      ; :filter :function :not :or :and :rule
 //            :clause [?e :name "Ivan"] ; the clause as written

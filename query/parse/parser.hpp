@@ -1,7 +1,7 @@
 // Query parsing: EDN Values (as codec/edn_reader.hpp reads them) -> the AST of query/parse/ast.hpp, the
 // semantic checks that need no database, and printing an AST back to EDN.
 //
-// Accepted forms (Datomic's and DataScript's query language, DESIGN.md §6):
+// Accepted forms (Datomic's and DataScript's query language, doc/query.md):
 //   [:find ... :keys ... :with ... :in ... :where ...]   vector form
 //   {:find [...] :in [...] :where [...]}                   map form
 // A leading (quote ...) form is unwrapped. Errors are :query/syntax (wrong shape; the message

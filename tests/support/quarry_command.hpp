@@ -1,4 +1,4 @@
-// Running the `quarry` binary from tests, as a user or a script would (DESIGN.md §7).
+// Running the `quarry` binary from tests, as a user or a script would (doc/architecture.md, "The quarry command").
 //
 // The binary is found at $QUARRY_TEST_BINARY_DIR/../repl/quarry (CTest sets that variable to
 // build/tests for every test), or at $QUARRY_BINARY when set.

@@ -86,8 +86,8 @@ class Db {
   // The last transaction this value contains.
   [[nodiscard]] TxId basis() const noexcept;
 
-  // Views (DESIGN.md §3): what was true after transaction t; what was asserted after t; every
-  // assertion and retraction (datoms with added = false too). They compose.
+  // Views (doc/architecture.md, "Data model"): what was true after transaction t; what was
+  // asserted after t; every assertion and retraction (datoms with added = false too). They compose.
   [[nodiscard]] Db as_of(TxId t) const;
   [[nodiscard]] Db since(TxId t) const;
   [[nodiscard]] Db history() const;
@@ -164,12 +164,11 @@ class Db {
   // [e :attr v tx added] — a datom as EDN, its attribute as a keyword.
   [[nodiscard]] Value datom_value(const Datom& d) const;
 
-  struct Impl;  // defined in api/db.cpp
-  explicit Db(std::shared_ptr<const Impl> impl) noexcept : impl_(std::move(impl)) {}
-  // For Quarry's own layers; Impl is opaque to applications.
-  [[nodiscard]] const Impl& impl() const noexcept { return *impl_; }
-
+  // A Db is made by Database::db(), TxReport and the views above; its state is Quarry's own.
  private:
+  struct Impl;             // defined in api/db_impl.hpp
+  friend struct DbAccess;  // api/db_impl.hpp: how Quarry's api/ builds and reads a Db
+  explicit Db(std::shared_ptr<const Impl> impl) noexcept : impl_(std::move(impl)) {}
   std::shared_ptr<const Impl> impl_;
 };
 
@@ -214,7 +213,7 @@ class Listener {
   // (unless remove() is called from inside the callback itself, which is allowed). Idempotent.
   void remove() noexcept;
 
-  struct Registry;  // defined in api/listeners.cpp
+  struct Registry;  // opaque: defined in api/listeners.hpp
 
  private:
   friend class Database;
@@ -293,9 +292,8 @@ class Database {
 
   [[nodiscard]] const Options& options() const noexcept;
 
-  struct Impl;  // defined in api/database.cpp
-
  private:
+  struct Impl;  // defined in api/database.cpp
   explicit Database(std::unique_ptr<Impl> impl) noexcept;
   std::unique_ptr<Impl> impl_;
 };

@@ -1,4 +1,5 @@
-// Queries and pull over database values (DESIGN.md §6; the language is doc/query.md).
+// Queries and pull over database values (the language is doc/query.md; the engine is
+// doc/architecture.md, "The query pipeline").
 //
 //   quarry::Db db = database.db();
 //   auto r = quarry::q("[:find ?n :in $ ?min :where [?e :age ?a] [(>= ?a ?min)] [?e :name ?n]]",

@@ -1,14 +1,16 @@
 // The basic types of Quarry's public API: Value (every EDN datum), Error/Result, the strong id
 // types, Datom, and EDN text <-> Value.
 //
-// These are plain data types defined at the bottom of the library (codec/, index/datom.hpp) and
-// re-exported here unchanged, so an application and Quarry's layers share them without copies.
-// Applications include <quarry/quarry.hpp> (or this header) and never a folder header directly.
+// They are plain data types defined at the bottom of the library (codec/include/quarry/types/ and
+// index/include/quarry/types/ in the source tree) and used unchanged by every layer, so an
+// application and Quarry share them without copies. Every header under <quarry/> includes only
+// other <quarry/> headers and the standard library. Applications include <quarry/quarry.hpp> (or
+// this header).
 #pragma once
 
-#include "codec/edn_printer.hpp"  // std::string to_edn(const Value&)
-#include "codec/edn_reader.hpp"   // Result<Value> read_edn(std::string_view), read_edn_all
-#include "codec/error.hpp"        // Error, ErrorCode, error_code_name, Result<T>
-#include "codec/ids.hpp"          // EntityId, AttrId, TxId, kTx0
-#include "codec/value.hpp"        // Value, Keyword, Symbol, Instant, Uuid, Vector, Map, Set, ...
-#include "index/datom.hpp"        // Datom [e a v tx added], IndexOrder
+#include "quarry/types/datom.hpp"        // Datom [e a v tx added], IndexOrder
+#include "quarry/types/edn_printer.hpp"  // std::string to_edn(const Value&)
+#include "quarry/types/edn_reader.hpp"   // read_edn, read_edn_all, EdnStreamReader
+#include "quarry/types/error.hpp"        // Error, ErrorCode, error_code_name, Result<T>
+#include "quarry/types/ids.hpp"          // EntityId, AttrId, TxId, kTx0
+#include "quarry/types/value.hpp"        // Value, Keyword, Symbol, Instant, Uuid, Vector, Map, Set, ...
