@@ -120,14 +120,18 @@ Result<ResolvedPattern> resolve_pattern(const Scope& ctx, const DataPattern& pat
       rp.impossible = true;
     }
   }
-  // Statistics for the estimates.
-  double total = 0, attrs = 0;
-  for (const index::AttrSchema& a : db.schema().attrs()) {
-    auto s = db.attr_stats(a.id);
-    if (s.datoms == 0) continue;
-    total += static_cast<double>(s.datoms);
-    attrs += 1;
+  // Statistics for the estimates, summed once per source.
+  if (!rp.source->totals) {
+    Source::Totals t;
+    for (const index::AttrSchema& a : db.schema().attrs()) {
+      auto s = db.attr_stats(a.id);
+      if (s.datoms == 0) continue;
+      t.datoms += static_cast<double>(s.datoms);
+      t.attrs += 1;
+    }
+    rp.source->totals = t;
   }
+  const double total = rp.source->totals->datoms, attrs = rp.source->totals->attrs;
   rp.total_datoms = std::max(1.0, total);
   rp.attr_count = std::max(1.0, attrs);
   rp.datoms_per_entity = std::max(1.0, total / std::max<double>(1.0, static_cast<double>(db.max_eid())));

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -21,6 +22,13 @@ namespace quarry::query {
 struct Source {
   const index::Db* db = nullptr;
   const Value* tuples = nullptr;  // set when db is null
+  // The database's figures for estimates, summed over its attributes once per query run
+  // (plan/pattern_resolve.cpp): datoms, attributes holding datoms.
+  struct Totals {
+    double datoms = 0;
+    double attrs = 0;
+  };
+  mutable std::optional<Totals> totals;
 };
 
 // Rules grouped by name; each name's branches in the order they were written.
