@@ -3,7 +3,7 @@
 // `perf record -g` to see where a query's time goes without the loading and the other systems of
 // bench_compare_bench in the profile (bench/README.md, "Profiling one query").
 //
-//   bench_query_loop QUERY [BENCH_DATA_DIR] [--rocks] [--seconds S | --runs N] [--explain]
+//   bench_query_loop QUERY [BENCH_DATA_DIR] [--rocks] [--seconds S | --runs N] [--explain] [--analyze]
 //     QUERY           a name from queries.edn (q1, q2, ..., qpred1, hop2-join, agg-by-sex, ...)
 //     BENCH_DATA_DIR  default $QUARRY_BENCH_DATA, else the repository's bench/data
 //     --rocks         RocksDB in a temporary directory (unsynced writes, compacted once loaded)
@@ -13,6 +13,7 @@
 //                     --toggle-collect='quarry::q(*' this counts the instructions of N queries, a
 //                     figure a busy machine does not change
 //     --explain       print (explain {:analyze true} ...) of the query once before the loop
+//     --analyze       loop over quarry::explain with {:analyze true} instead of quarry::q
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -32,19 +33,20 @@ using namespace quarry::bench;
 int main(int argc, char** argv) {
   std::string name;
   std::filesystem::path dir = std::getenv("QUARRY_BENCH_DATA") ? std::getenv("QUARRY_BENCH_DATA") : QUARRY_BENCH_DATA_DIR;
-  bool rocks = false, explain_first = false;
+  bool rocks = false, explain_first = false, analyze = false;
   double seconds = 5;
   std::size_t fixed_runs = 0;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--rocks")) rocks = true;
     else if (!std::strcmp(argv[i], "--explain")) explain_first = true;
+    else if (!std::strcmp(argv[i], "--analyze")) analyze = true;
     else if (!std::strcmp(argv[i], "--seconds") && i + 1 < argc) seconds = std::atof(argv[++i]);
     else if (!std::strcmp(argv[i], "--runs") && i + 1 < argc) fixed_runs = std::strtoull(argv[++i], nullptr, 10);
     else if (name.empty()) name = argv[i];
     else dir = argv[i];
   }
   if (name.empty()) {
-    std::fprintf(stderr, "usage: bench_query_loop QUERY [BENCH_DATA_DIR] [--rocks] [--seconds S | --runs N] [--explain]\n");
+    std::fprintf(stderr, "usage: bench_query_loop QUERY [BENCH_DATA_DIR] [--rocks] [--seconds S | --runs N] [--explain] [--analyze]\n");
     return 1;
   }
   const Value queries = must(read_edn(read_file(dir / "queries.edn")), "queries.edn");
@@ -81,7 +83,12 @@ int main(int argc, char** argv) {
   const auto start = Clock::now();
   const double cpu_start = cpu_ms();
   while (fixed_runs ? runs < fixed_runs : seconds_since(start) < seconds) {
-    rows = result_size(must(quarry::q(query, inputs), "q").value);
+    if (analyze) {
+      const Value plan = must(quarry::explain(query, inputs, ExplainOptions{.analyze = true}), "explain");
+      rows = static_cast<std::size_t>(lookup(plan, "rows")->as<std::int64_t>());
+    } else {
+      rows = result_size(must(quarry::q(query, inputs), "q").value);
+    }
     ++runs;
   }
   const auto n = static_cast<double>(runs);
