@@ -29,6 +29,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -382,63 +383,122 @@ std::string rate(double per_second) {
   return buf;
 }
 
+struct Config {
+  std::size_t datoms = 800'000;
+  std::size_t cache_mb = RocksOptions{}.block_cache_bytes >> 20;
+  bool partitioned = RocksOptions{}.partitioned_filters;
+  bool rocks = true, memory = true;
+};
+
+[[noreturn]] void usage() {
+  std::fprintf(stderr,
+               "usage: bench_read_bench [--datoms N] [--cache-mb N] [--partitioned 0|1] [--stores rocks,memory]\n"
+               "  (or QUARRY_READ_BENCH_DATOMS / _CACHE_MB / _PARTITIONED / _STORES in the environment)\n");
+  std::exit(2);
+}
+
+Config parse(int argc, char** argv) {
+  Config c;
+  c.datoms = env_size("QUARRY_READ_BENCH_DATOMS", c.datoms);
+  c.cache_mb = env_size("QUARRY_READ_BENCH_CACHE_MB", c.cache_mb);
+  c.partitioned = env_size("QUARRY_READ_BENCH_PARTITIONED", c.partitioned) != 0;
+  std::string stores = std::getenv("QUARRY_READ_BENCH_STORES") ? std::getenv("QUARRY_READ_BENCH_STORES") : "";
+  for (int i = 1; i < argc; ++i) {
+    std::string_view flag = argv[i];
+    if (i + 1 >= argc) usage();
+    const char* value = argv[++i];
+    if (flag == "--datoms") c.datoms = std::strtoull(value, nullptr, 10);
+    else if (flag == "--cache-mb") c.cache_mb = std::strtoull(value, nullptr, 10);
+    else if (flag == "--partitioned") c.partitioned = std::strtoull(value, nullptr, 10) != 0;
+    else if (flag == "--stores") stores = value;
+    else usage();
+  }
+  if (!stores.empty()) {
+    c.rocks = stores.find("rocks") != std::string::npos;
+    c.memory = stores.find("memory") != std::string::npos;
+    if (!c.rocks && !c.memory) usage();
+  }
+  return c;
+}
+
 }  // namespace
 
-int main() {
-  const std::size_t datoms = env_size("QUARRY_READ_BENCH_DATOMS", 800'000);
-  const std::size_t entities = std::max<std::size_t>(datoms / 8, 1000);
-  const std::size_t cache_mb = env_size("QUARRY_READ_BENCH_CACHE_MB", RocksOptions{}.block_cache_bytes >> 20);
+int main(int argc, char** argv) {
+  const Config config = parse(argc, argv);
+  const std::size_t entities = std::max<std::size_t>(config.datoms / 8, 1000);
   bench::TempDir dir("quarry-read-bench");
 
   RocksOptions options;
   options.path = dir.path() + "/quarry";
   options.sync_writes = false;
   options.info_log = false;
-  options.block_cache_bytes = cache_mb << 20;
-  options.partitioned_filters = env_size("QUARRY_READ_BENCH_PARTITIONED", options.partitioned_filters) != 0;
-  auto rocks_store = std::shared_ptr<Store>(must(RocksStore::open(options, keys::all_spaces()), "open rocks"));
-  auto rocks = must(index::Writer::open(rocks_store), "rocks writer");
-  auto memory = must(index::Writer::open(std::shared_ptr<Store>(must(MemoryStore::open(keys::all_spaces()), "open memory"))),
-                     "memory writer");
-  auto load_start = bench::Clock::now();
-  Attrs a = load(*rocks, entities);
-  must(rocks_store->flush(), "flush");
-  for (std::string_view space : keys::all_spaces()) must(rocks_store->compact(must(rocks_store->space(space), "space")), "compact");
-  const double rocks_load_s = bench::seconds_since(load_start);
-  load_start = bench::Clock::now();
-  (void)load(*memory, entities);
-  const double memory_load_s = bench::seconds_since(load_start);
-  Db rdb = rocks->db(), mdb = memory->db();
+  options.block_cache_bytes = config.cache_mb << 20;
+  options.partitioned_filters = config.partitioned;
 
-  RawRocks raw(dir.path() + "/raw", options);
-  raw.copy(must(rdb.datoms(IndexOrder::Avet, {.a = a.salary}), "avet"), raw.handles[2]);
-  raw.copy(must(rdb.datoms(IndexOrder::Eavt), "eavt"), raw.handles[1]);
+  Attrs a;
+  std::shared_ptr<Store> rocks_store;
+  std::unique_ptr<index::Writer> rocks, memory;
+  double rocks_load_s = 0, memory_load_s = 0;
+  if (config.rocks) {
+    rocks_store = std::shared_ptr<Store>(must(RocksStore::open(options, keys::all_spaces()), "open rocks"));
+    rocks = must(index::Writer::open(rocks_store), "rocks writer");
+    auto load_start = bench::Clock::now();
+    a = load(*rocks, entities);
+    must(rocks_store->flush(), "flush");
+    for (std::string_view space : keys::all_spaces()) must(rocks_store->compact(must(rocks_store->space(space), "space")), "compact");
+    rocks_load_s = bench::seconds_since(load_start);
+  }
+  if (config.memory) {
+    memory = must(index::Writer::open(std::shared_ptr<Store>(must(MemoryStore::open(keys::all_spaces()), "open memory"))),
+                  "memory writer");
+    auto load_start = bench::Clock::now();
+    a = load(*memory, entities);
+    memory_load_s = bench::seconds_since(load_start);
+  }
+  std::optional<Db> rdb, mdb;
+  if (rocks) rdb = rocks->db();
+  if (memory) mdb = memory->db();
+
+  std::unique_ptr<RawRocks> raw;
   std::string salary_prefix;
   keys::append_attr(salary_prefix, a.salary);
+  if (rdb) {
+    raw = std::make_unique<RawRocks>(dir.path() + "/raw", options);
+    raw->copy(must(rdb->datoms(IndexOrder::Avet, {.a = a.salary}), "avet"), raw->handles[2]);
+    raw->copy(must(rdb->datoms(IndexOrder::Eavt), "eavt"), raw->handles[1]);
+  }
 
   std::vector<std::uint64_t> sorted_ids, random_ids;
   std::mt19937_64 rng(3);
   for (std::size_t i = 0; i < std::min(kFetches, entities); ++i) random_ids.push_back(1 + rng() % entities);
   sorted_ids = random_ids;
   std::sort(sorted_ids.begin(), sorted_ids.end());
-
-  std::vector<Row> rows;
-  rows.push_back({"AVET scan :salary, decoded (datoms/s)", scan_avet(rdb, a.salary), scan_avet(mdb, a.salary),
-                  raw.scan(salary_prefix), ">= 3M rocks, >= 20M memory"});
-  rows.push_back({"fetch 5 attrs, sorted ids (entities/s)", fetch(rdb, a, sorted_ids), fetch(mdb, a, sorted_ids),
-                  raw.fetch(a, sorted_ids), ">= 400K rocks, >= 2M memory"});
-  rows.push_back({"fetch 5 attrs, random ids (entities/s)", fetch(rdb, a, random_ids), fetch(mdb, a, random_ids),
-                  raw.fetch(a, random_ids), ">= 400K rocks, >= 2M memory"});
   const auto probes = point_probes(a, kFetches);
-  rows.push_back({"point reads (has_datom), half absent (reads/s)", point_reads(rdb, a.age, probes),
-                  point_reads(mdb, a.age, probes), raw.point_reads(a.age, probes), "no cliff at 10M"});
-  TreeVsVector tv = tree_vs_vector(mdb);
+
+  // Each measurement of a store that was not loaded is 0 ("-" in the table).
+  auto on = [](const std::optional<Db>& db, auto&& measure) { return db ? measure(*db) : 0.0; };
+  auto on_raw = [&](auto&& measure) { return raw ? measure(*raw) : 0.0; };
+  std::vector<Row> rows;
+  rows.push_back({"AVET scan :salary, decoded (datoms/s)", on(rdb, [&](const Db& db) { return scan_avet(db, a.salary); }),
+                  on(mdb, [&](const Db& db) { return scan_avet(db, a.salary); }),
+                  on_raw([&](RawRocks& r) { return r.scan(salary_prefix); }), ">= 3M rocks, >= 20M memory"});
+  for (const auto* ids : {&sorted_ids, &random_ids}) {
+    rows.push_back({ids == &sorted_ids ? "fetch 5 attrs, sorted ids (entities/s)" : "fetch 5 attrs, random ids (entities/s)",
+                    on(rdb, [&](const Db& db) { return fetch(db, a, *ids); }),
+                    on(mdb, [&](const Db& db) { return fetch(db, a, *ids); }),
+                    on_raw([&](RawRocks& r) { return r.fetch(a, *ids); }), ">= 400K rocks, >= 2M memory"});
+  }
+  rows.push_back({"point reads (has_datom), half absent (reads/s)", on(rdb, [&](const Db& db) { return point_reads(db, a.age, probes); }),
+                  on(mdb, [&](const Db& db) { return point_reads(db, a.age, probes); }),
+                  on_raw([&](RawRocks& r) { return r.point_reads(a.age, probes); }), "no cliff at 10M"});
+  std::optional<TreeVsVector> tv;
+  if (mdb) tv = tree_vs_vector(*mdb);
 
   double load[3] = {0, 0, 0};
   if (getloadavg(load, 3) < 0) load[0] = load[1] = load[2] = -1;
   std::printf("read path: %zu entities, %zu datoms, block cache %zu MiB, %s filters; load average %.2f %.2f %.2f\n",
-              entities, entities * 8, cache_mb, options.partitioned_filters ? "partitioned" : "full", load[0], load[1],
-              load[2]);
+              entities, entities * 8, config.cache_mb, options.partitioned_filters ? "partitioned" : "full", load[0],
+              load[1], load[2]);
   std::printf("load: RocksStore %.1f s (with flush + compaction), MemoryStore %.1f s (wall time)\n", rocks_load_s,
               memory_load_s);
   std::printf("reads: median of 5 runs after 1 warm-up, in thread CPU time\n\n");
@@ -448,14 +508,19 @@ int main() {
   for (const Row& r : rows)
     std::printf("| %-46s | %9s | %9s | %9s | %-28s |\n", r.what.c_str(), rate(r.rocks).c_str(),
                 rate(r.memory).c_str(), rate(r.raw).c_str(), r.target.c_str());
-  std::printf("\nmemory tree vs sorted std::vector, the same %s EAVT keys:\n", rate(static_cast<double>(entities * 8)).c_str());
-  std::printf("| %-28s | %9s | %9s |\n", "per second", "tree", "vector");
-  std::printf("|------------------------------|-----------|-----------|\n");
-  std::printf("| %-28s | %9s | %9s |\n", "random point gets", rate(tv.tree_get).c_str(), rate(tv.vector_get).c_str());
-  std::printf("| %-28s | %9s | %9s |\n", "full scan (keys)", rate(tv.tree_scan).c_str(), rate(tv.vector_scan).c_str());
-  for (const char* p : {"quarry.block-cache.hit-ratio", "rocksdb.block-cache-usage", "rocksdb.block-cache-capacity"}) {
-    auto v = must(rocks_store->property(p), "property");
-    std::printf("%s: %s\n", p, v ? v->c_str() : "(unknown)");
+  if (tv) {
+    std::printf("\nmemory tree vs sorted std::vector, the same %s EAVT keys:\n",
+                rate(static_cast<double>(entities * 8)).c_str());
+    std::printf("| %-28s | %9s | %9s |\n", "per second", "tree", "vector");
+    std::printf("|------------------------------|-----------|-----------|\n");
+    std::printf("| %-28s | %9s | %9s |\n", "random point gets", rate(tv->tree_get).c_str(), rate(tv->vector_get).c_str());
+    std::printf("| %-28s | %9s | %9s |\n", "full scan (keys)", rate(tv->tree_scan).c_str(), rate(tv->vector_scan).c_str());
+  }
+  if (rocks_store) {
+    for (const char* p : {"quarry.block-cache.hit-ratio", "rocksdb.block-cache-usage", "rocksdb.block-cache-capacity"}) {
+      auto v = must(rocks_store->property(p), "property");
+      std::printf("%s: %s\n", p, v ? v->c_str() : "(unknown)");
+    }
   }
   return 0;
 }

@@ -70,11 +70,6 @@ class LayeredCursor final : public Cursor {
     settle_backward();
   }
 
-  bool valid() const override { return current_ != nullptr; }
-  std::string_view key() const override { return current_->key(); }
-  std::string_view value() const override {
-    return current_ == layer_.get() ? current_->value().substr(1) : current_->value();
-  }
   Result<void> status() const override {
     if (auto s = below_->status(); !s) return s;
     return layer_->status();
@@ -83,43 +78,51 @@ class LayeredCursor final : public Cursor {
  private:
   bool failed() const { return !below_->status() || !layer_->status(); }
 
+  // Publishes current_'s entry (a layer value without its marker) as the position.
+  void show() {
+    if (!current_) return leave();
+    land(current_->key(), current_ == layer_.get() ? current_->value().substr(1) : current_->value());
+  }
+
   void settle_forward() {
     forward_ = true;
     current_ = nullptr;
+    leave();
     while (!failed()) {
       bool b = below_->valid(), l = layer_->valid();
       if (!b && !l) return;
       if (l && (!b || layer_->key() <= below_->key())) {
         if (!is_tombstone(layer_->value())) {
           current_ = layer_.get();
-          return;
+          return show();
         }
         if (b && below_->key() == layer_->key()) below_->next();
         layer_->next();
         continue;
       }
       current_ = below_.get();
-      return;
+      return show();
     }
   }
 
   void settle_backward() {
     forward_ = false;
     current_ = nullptr;
+    leave();
     while (!failed()) {
       bool b = below_->valid(), l = layer_->valid();
       if (!b && !l) return;
       if (l && (!b || layer_->key() >= below_->key())) {
         if (!is_tombstone(layer_->value())) {
           current_ = layer_.get();
-          return;
+          return show();
         }
         if (b && below_->key() == layer_->key()) below_->prev();
         layer_->prev();
         continue;
       }
       current_ = below_.get();
-      return;
+      return show();
     }
   }
 

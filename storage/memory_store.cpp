@@ -12,8 +12,10 @@ using memtree::KeyRange;
 using memtree::PointOp;
 
 // A cursor over one space of one Version, clamped to its bounds. A move can only cross the bound
-// on its own side (next() the upper, prev() the lower; seeks are clamped first), so each step
-// compares the key with at most one bound.
+// on its own side (next() the upper, prev() the lower; seeks are clamped first). Bounds are checked
+// once per leaf, not once per key: on entering a leaf the cursor finds which of its slots lie
+// inside the bounds (one comparison with the leaf's last / first key when the whole leaf does),
+// and a step within the leaf compares slot numbers only.
 class MemoryCursor final : public Cursor {
  public:
   MemoryCursor(memtree::NodePtr root, CursorBounds bounds)
@@ -56,18 +58,42 @@ class MemoryCursor final : public Cursor {
     pos_.prev();
     check_lower();
   }
-  bool valid() const override { return valid_; }
-  std::string_view key() const override { return pos_.key(); }
-  std::string_view value() const override { return pos_.value(); }
   Result<void> status() const override { return {}; }
 
  private:
-  void check_upper() { valid_ = pos_.valid() && !(bounds_.upper && pos_.key() >= *bounds_.upper); }
-  void check_lower() { valid_ = pos_.valid() && !(bounds_.lower && pos_.key() < *bounds_.lower); }
+  void check_upper() {
+    if (!pos_.valid()) return leave();
+    const memtree::Node& leaf = pos_.leaf();
+    if (&leaf != upper_leaf_) {
+      upper_leaf_ = &leaf;
+      const std::size_t n = leaf.slots.size();
+      upper_end_ = !bounds_.upper || leaf.key(n - 1) < *bounds_.upper ? n
+                                                                     : memtree::leaf_lower_bound(leaf, *bounds_.upper);
+    }
+    if (pos_.slot() >= upper_end_) return leave();
+    land(pos_.key(), pos_.value());
+  }
+  void check_lower() {
+    if (!pos_.valid()) return leave();
+    const memtree::Node& leaf = pos_.leaf();
+    if (&leaf != lower_leaf_) {
+      lower_leaf_ = &leaf;
+      lower_begin_ = !bounds_.lower || leaf.key(0) >= *bounds_.lower ? 0
+                                                                    : memtree::leaf_lower_bound(leaf, *bounds_.lower);
+    }
+    if (pos_.slot() < lower_begin_) return leave();
+    land(pos_.key(), pos_.value());
+  }
 
-  memtree::Position pos_;
+  memtree::Position pos_;  // holds the root, so the leaves below stay alive
   CursorBounds bounds_;
-  bool valid_ = false;
+  // The last leaf whose slots were checked against each bound: slots [0, upper_end_) of
+  // *upper_leaf_ are below the upper bound, slots [lower_begin_, n) of *lower_leaf_ at or above
+  // the lower one.
+  const memtree::Node* upper_leaf_ = nullptr;
+  std::size_t upper_end_ = 0;
+  const memtree::Node* lower_leaf_ = nullptr;
+  std::size_t lower_begin_ = 0;
 };
 
 class MemorySnapshot final : public Snapshot {

@@ -205,6 +205,10 @@ std::size_t leaf_bound(const Node& leaf, std::string_view key, bool strict) {
 
 }  // namespace
 
+std::size_t leaf_lower_bound(const Node& leaf, std::string_view key) noexcept {
+  return leaf_bound(leaf, key, false);
+}
+
 std::optional<std::string_view> find(const Node* node, std::string_view key) {
   if (!node) return std::nullopt;
   while (!node->leaf()) node = node->children[route(*node, key)].get();
@@ -335,18 +339,5 @@ void Position::seek_lt(std::string_view key) {
   }
 }
 
-void Position::next() {
-  Frame& top = path_.back();
-  if (++top.index == top.node->slots.size()) step_leaf(true);
-}
-
-void Position::prev() {
-  Frame& top = path_.back();
-  if (top.index == 0) {
-    step_leaf(false);
-  } else {
-    --top.index;
-  }
-}
 
 }  // namespace quarry::memtree

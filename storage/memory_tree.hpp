@@ -74,6 +74,9 @@ struct KeyRange {
 [[nodiscard]] NodePtr apply(const NodePtr& root, std::span<const PointOp> ops,
                             std::span<const KeyRange> ranges);
 
+// The first slot of a leaf whose key is >= key (slots.size() when none is). REQUIRES: leaf->leaf().
+[[nodiscard]] std::size_t leaf_lower_bound(const Node& leaf, std::string_view key) noexcept;
+
 // The value under key, or nullopt. The view lives as long as the tree.
 [[nodiscard]] std::optional<std::string_view> find(const Node* root, std::string_view key);
 
@@ -97,20 +100,34 @@ class Position {
   void seek_ge(std::string_view key);
   void seek_le(std::string_view key);  // last key <= key
   void seek_lt(std::string_view key);  // last key < key
-  void next();                         // REQUIRES: valid()
-  void prev();                         // REQUIRES: valid()
+  // REQUIRES: valid(). Inline for the common step within a leaf.
+  void next() {
+    Frame& top = path_.back();
+    if (++top.index == top.node->slots.size()) step_leaf(true);
+  }
+  void prev() {
+    Frame& top = path_.back();
+    if (top.index == 0) {
+      step_leaf(false);
+    } else {
+      --top.index;
+    }
+  }
 
   [[nodiscard]] bool valid() const noexcept { return !path_.empty(); }
   // REQUIRES: valid(). Views live as long as the tree.
   [[nodiscard]] std::string_view key() const noexcept { return leaf().key(path_.back().index); }
   [[nodiscard]] std::string_view value() const noexcept { return leaf().value(path_.back().index); }
+  // REQUIRES: valid(). The leaf holding the position and the slot in it, e.g. to check a bound
+  // once per leaf instead of once per key.
+  [[nodiscard]] const Node& leaf() const noexcept { return *path_.back().node; }
+  [[nodiscard]] std::size_t slot() const noexcept { return path_.back().index; }
 
  private:
   struct Frame {
     const Node* node;
     std::size_t index;
   };
-  [[nodiscard]] const Node& leaf() const noexcept { return *path_.back().node; }
   // Descends from path_.back() (or the root) always taking the first / last child.
   void descend_edge(bool to_last);
   // Moves to the start of the next leaf / end of the previous one; clears path_ at either end.

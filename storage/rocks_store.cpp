@@ -205,9 +205,6 @@ class RocksCursor final : public Cursor {
     settle();
   }
 
-  bool valid() const override { return iterator_->Valid(); }
-  std::string_view key() const override { return iterator_->key().ToStringView(); }
-  std::string_view value() const override { return iterator_->value().ToStringView(); }
   Result<void> status() const override {
     if (error_) return std::unexpected(*error_);
     return {};
@@ -217,11 +214,12 @@ class RocksCursor final : public Cursor {
   // Every move ends here: an iterator that stops being valid is checked for an error, so a failed
   // read is reported by status() instead of passing for the end of the range.
   void settle() {
+    error_.reset();
     if (iterator_->Valid()) {
-      error_.reset();
+      land(iterator_->key().ToStringView(), iterator_->value().ToStringView());
       return;
     }
-    error_.reset();
+    leave();
     rocksdb::Status s = iterator_->status();
     if (!s.ok()) error_ = to_error(s, "reading", path_);
   }

@@ -90,6 +90,10 @@ struct RangeStats {
 // a little past the current key is the cheap case in the memory store (a search within the
 // current leaf); RocksStore always seeks (a Next costs a third of a Seek there, see
 // rocks_store.cpp). Reverse iteration costs about what forward does.
+//
+// The entry at the position is kept by this base class (set by the implementation at the end of
+// every move), so valid(), key() and value() are plain inline reads: a scan pays one virtual call
+// per step (the move), not four.
 class Cursor {
  public:
   virtual ~Cursor() = default;
@@ -103,15 +107,28 @@ class Cursor {
   virtual void next() = 0;  // REQUIRES: valid()
   virtual void prev() = 0;  // REQUIRES: valid()
 
-  [[nodiscard]] virtual bool valid() const = 0;
+  [[nodiscard]] bool valid() const noexcept { return valid_; }
   // REQUIRES: valid(). The bytes stay valid until the cursor next moves or is destroyed.
-  [[nodiscard]] virtual std::string_view key() const = 0;
-  [[nodiscard]] virtual std::string_view value() const = 0;
+  [[nodiscard]] std::string_view key() const noexcept { return key_; }
+  [[nodiscard]] std::string_view value() const noexcept { return value_; }
   // An error met while positioning (StorageCorruption, StorageIo); ok while valid().
   [[nodiscard]] virtual Result<void> status() const = 0;
 
  protected:
   Cursor() = default;
+  // Every move of an implementation ends in one of these: on an entry (its bytes must stay valid
+  // until the next move), or off the range (at its end or on an error).
+  void land(std::string_view key, std::string_view value) noexcept {
+    valid_ = true;
+    key_ = key;
+    value_ = value;
+  }
+  void leave() noexcept { valid_ = false; }
+
+ private:
+  bool valid_ = false;
+  std::string_view key_;
+  std::string_view value_;
 };
 
 // A consistent, read-only view of every space at one moment. Move-only through unique_ptr; the
