@@ -335,6 +335,72 @@ Result<std::string> encode_value(const Value& v) {
 
 Result<Value> decode_value(std::string_view& in) { return take_value(in, 0, false); }
 
+Result<void> decode_value_into(std::string_view& in, Value& out) {
+  // The common scalar encodings, accepted exactly when take_value accepts them; anything else
+  // (and every malformed input) takes the general path below, which reports the error.
+  if (!in.empty()) {
+    const auto* p = reinterpret_cast<const unsigned char*>(in.data());
+    switch (static_cast<Tag>(p[0])) {
+      case Tag::Number: {
+        if (in.size() < 10) break;
+        std::uint64_t key = 0;
+        for (int i = 1; i <= 8; ++i) key = (key << 8) | p[i];
+        const double floor = number_order::double_from_key(key);
+        if (p[9] == kDouble && !std::isnan(floor)) {
+          out = Value(floor);
+          in.remove_prefix(10);
+          return {};
+        }
+        // Within +-2^53 the cast is exact, so this is long_floor_ok's test without libm calls.
+        if (p[9] == kLongExact && std::fabs(floor) <= 0x1p53 &&
+            static_cast<double>(static_cast<std::int64_t>(floor)) == floor && !(floor == 0 && std::signbit(floor))) {
+          out = Value(static_cast<std::int64_t>(floor));
+          in.remove_prefix(10);
+          return {};
+        }
+        break;
+      }
+      case Tag::Ref: {
+        if (in.size() < 2) break;
+        const std::size_t len = p[1];
+        if (len > 8 || in.size() < 2 + len || (len > 0 && p[2] == 0)) break;
+        std::uint64_t n = 0;
+        for (std::size_t i = 0; i < len; ++i) n = (n << 8) | p[2 + i];
+        out = Value(EntityId{n});
+        in.remove_prefix(2 + len);
+        return {};
+      }
+      case Tag::Instant: {
+        if (in.size() < 9) break;
+        std::uint64_t bits = 0;
+        for (int i = 1; i <= 8; ++i) bits = (bits << 8) | p[i];
+        out = Value(Instant{static_cast<std::int64_t>(bits ^ 0x8000000000000000ULL)});
+        in.remove_prefix(9);
+        return {};
+      }
+      case Tag::True:
+      case Tag::False:
+        out = Value(static_cast<Tag>(p[0]) == Tag::True);
+        in.remove_prefix(1);
+        return {};
+      case Tag::String: {
+        const void* zero = std::memchr(in.data() + 1, 0, in.size() - 1);
+        if (!zero) break;
+        const std::size_t at = static_cast<std::size_t>(static_cast<const char*>(zero) - in.data());
+        if (at + 1 >= in.size() || p[at + 1] != kTerminator) break;  // escapes: the general path
+        out = Value(std::string(in.substr(1, at - 1)));
+        in.remove_prefix(at + 2);
+        return {};
+      }
+      default: break;
+    }
+  }
+  auto v = take_value(in, 0, false);
+  if (!v) return std::unexpected(std::move(v.error()));
+  out = std::move(*v);
+  return {};
+}
+
 void append_uint(std::string& out, std::uint64_t n) {
   int len = 0;
   for (std::uint64_t x = n; x != 0; x >>= 8) ++len;

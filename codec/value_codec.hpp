@@ -49,6 +49,11 @@ enum class Tag : std::uint8_t {
 // not a canonical encoding; `in` is then unspecified.
 [[nodiscard]] Result<Value> decode_value(std::string_view& in);
 
+// The same, into `out` (whatever it held before is replaced; on error it is unspecified but
+// valid). Longs, doubles, refs, instants, booleans and strings without NUL bytes are decoded in
+// place without an intermediate Result<Value>: this is the per-datom decode of index scans.
+[[nodiscard]] Result<void> decode_value_into(std::string_view& in, Value& out);
+
 // Advances `in` past the encoded value at its front without building it (no allocation): how
 // index keys are split into components. Checks the framing (tags, lengths, terminators, tuple
 // nesting), not the payload, so decode_value may still reject what this accepts. CodecInvalid on

@@ -49,9 +49,11 @@ struct DatomCursor::Impl {
   detail::ScanView view;
   bool filter_since = false;  // current-only mode: skip entries with tx <= view.lo
 
-  // The run (seek_prefix): [run_lo, run_hi) when has_run.
+  // The run (seek_prefix), when has_run: the keys K with run <= K < run·0xFF, i.e. those that
+  // start with `run` and do not continue it with 0xFF (a large value whose stub is run's last V).
   bool has_run = false;
-  std::string run_lo, run_hi;
+  std::string run;
+  std::string scratch;  // seek_for_prev targets
   detail::EncodedPrefix target;  // seek buffer, reused
 
   // The position.
@@ -90,27 +92,28 @@ struct DatomCursor::Impl {
   }
   // Lands on key k with tx/added set; splits it.
   bool land(std::string_view k) {
-    auto split = keys::split_datom_key(order, k);
-    if (!split) {
-      fail(std::move(split.error()));
+    if (!keys::split_datom_key(order, k, parts)) {
+      fail(keys::split_datom_key(order, k).error());
       return false;
     }
-    parts = *split;
     whole_key = k;
     positioned = true;
     tx_size = 0;
     has_decoded = false;
     return true;
   }
-  // The tx of a current-space value (compact, nothing after it).
+  // The tx of a current-space value (compact, nothing after it: codec::append_uint's form).
   bool current_tx(std::uint64_t& out) {
     std::string_view v = current->value();
-    auto t = codec::decode_uint(v);
-    if (!t || !v.empty()) {
+    const auto* p = reinterpret_cast<const unsigned char*>(v.data());
+    const std::size_t len = v.empty() ? 9 : p[0];
+    if (len > 8 || v.size() != 1 + len || (len > 0 && p[1] == 0)) {
       fail_corrupt(keys::current_space(order), "bad tx value");
       return false;
     }
-    out = *t;
+    std::uint64_t n = 0;
+    for (std::size_t i = 1; i <= len; ++i) n = (n << 8) | p[i];
+    out = n;
     return true;
   }
 
@@ -122,7 +125,7 @@ struct DatomCursor::Impl {
     if (error) return;
     while (current->valid()) {
       std::string_view k = current->key();
-      if (has_run && (fwd ? k >= run_hi : k < run_lo)) return;
+      if (has_run && !in_run(k)) return;
       std::uint64_t t;
       if (!current_tx(t)) return;
       if (!filter_since || t > view.lo) {
@@ -192,7 +195,7 @@ struct DatomCursor::Impl {
       if (has_history && !history_k(hk)) return;
       const int cmp = !has_current ? 1 : !has_history ? -1 : current->key().compare(hk);
       std::string_view k = cmp <= 0 ? current->key() : hk;
-      if (has_run && k >= run_hi) return;
+      if (has_run && !in_run(k)) return;
       key.assign(k);
       intervals.clear();
       while (history->valid()) {
@@ -230,7 +233,7 @@ struct DatomCursor::Impl {
       if (has_history && !history_k(hk)) return;
       const int cmp = !has_current ? -1 : !has_history ? 1 : current->key().compare(hk);
       std::string_view k = cmp >= 0 ? current->key() : hk;
-      if (has_run && k < run_lo) return;
+      if (has_run && !in_run(k)) return;
       key.assign(k);
       intervals.clear();
       std::uint64_t current_t = 0;
@@ -312,35 +315,51 @@ struct DatomCursor::Impl {
       if (history) history->seek_to_last();
       return settle(false);
     }
-    run_hi.assign(bytes);
-    if (exact) run_hi.push_back('\xff');
-    seek_for_prev_storage(run_hi);
+    scratch.assign(bytes);
+    if (exact) scratch.push_back('\xff');
+    seek_for_prev_storage(scratch);
     // A key equal to bytes sorts after a prefix that was cut short (!exact): step back over it.
     if (!exact && current->valid() && current->key() == bytes) current->prev();
     settle(false);
   }
+  // seek_prefix: the run of `bytes` (the whole range when empty). REQUIRES: bytes does not view
+  // `run` (seek_run_owned takes those).
   void seek_run(std::string_view bytes, bool last) {
     if (!begin_seek()) return;
-    if (!bytes.empty()) {
-      has_run = true;
-      run_lo.assign(bytes);
-      run_hi.assign(bytes);
-      run_hi.push_back('\xff');
-    }
+    run.assign(bytes);
+    position_in_run(last);
+  }
+  // The same for a prefix in a buffer the cursor may take: swapped with `run` (no copy); the
+  // buffer gets the previous run's storage back to reuse.
+  void seek_run_owned(std::string& bytes, bool last) {
+    if (!begin_seek()) return;
+    run.swap(bytes);
+    position_in_run(last);
+  }
+  void position_in_run(bool last) {
+    has_run = !run.empty();
     if (last) {
-      if (has_run) seek_for_prev_storage(run_hi);
-      else {
+      if (has_run) {
+        scratch.assign(run);
+        scratch.push_back('\xff');
+        seek_for_prev_storage(scratch);
+      } else {
         current->seek_to_last();
         if (history) history->seek_to_last();
       }
       return settle(false);
     }
-    if (has_run) seek_storage(run_lo);
+    if (has_run) seek_storage(run);
     else {
       current->seek_to_first();
       if (history) history->seek_to_first();
     }
     settle(true);
+  }
+  // Whether a key, reached by moving within the range from inside the run, is still in it
+  // (equivalent to run <= k < run·0xFF there, one comparison instead of two).
+  [[nodiscard]] bool in_run(std::string_view k) const noexcept {
+    return k.starts_with(run) && !(k.size() > run.size() && k[run.size()] == '\xff');
   }
 
   void next() {
@@ -409,7 +428,7 @@ Result<void> DatomCursor::seek_prefix(const DatomPrefix& prefix, bool last) {
     m.begin_seek();  // no datom can start with it
     return {};
   }
-  m.seek_run(m.target.bytes, last);
+  m.seek_run_owned(m.target.bytes, last);
   return {};
 }
 
@@ -461,12 +480,9 @@ const Datom& DatomCursor::datom() const {
   m.decoded.a = a();
   m.decoded.tx = TxId{m.tx};
   m.decoded.added = m.added;
-  auto value = v();
-  if (value) {
-    m.decoded.v = std::move(*value);
-  } else {
+  if (auto r = keys::value_into(m.order, m.parts.v, m.decoded.v, &m.core->values); !r) {
     m.decoded.v = Value();
-    m.fail(std::move(value.error()));
+    m.fail(std::move(r.error()));
   }
   m.has_decoded = true;
   return m.decoded;

@@ -74,7 +74,10 @@ bool take(Result<T> r, T& out, Error& err) {
 
 // Reads a V component (append_value_component) from the front of `in`.
 bool take_value(std::string_view& in, Value& out, const LargeValueSource* values, Error& err) {
-  if (!take(codec::decode_value(in), out, err)) return false;
+  if (auto r = codec::decode_value_into(in, out); !r) {
+    err = std::move(r.error());
+    return false;
+  }
   if (in.empty() || static_cast<unsigned char>(in.front()) != kLargeMarker) return true;
   in.remove_prefix(1);
   std::uint64_t hash;
@@ -266,8 +269,11 @@ std::uint64_t uint_of(std::string_view encoded) noexcept {
 
 }  // namespace
 
-Result<DatomKeyParts> split_datom_key(IndexOrder order, std::string_view key) {
-  DatomKeyParts parts;
+namespace {
+
+enum class Split { Ok, BadFrame, Trailing };
+
+Split split_key(IndexOrder order, std::string_view key, DatomKeyParts& parts) noexcept {
   std::string_view in = key;
   auto take = [&](std::string_view& part, bool value) {
     const char* start = in.data();
@@ -282,22 +288,45 @@ Result<DatomKeyParts> split_datom_key(IndexOrder order, std::string_view key) {
     case IndexOrder::Avet: ok = take(parts.a, false) && take(parts.v, true) && take(parts.e, false); break;
     case IndexOrder::Vaet: ok = take(parts.v, false) && take(parts.a, false) && take(parts.e, false); break;
   }
-  if (!ok) return corrupt(current_space(order), "key does not frame as e, a, v");
-  if (!in.empty()) return corrupt(current_space(order), "trailing key bytes");
-  return parts;
+  if (!ok) return Split::BadFrame;
+  return in.empty() ? Split::Ok : Split::Trailing;
+}
+
+}  // namespace
+
+bool split_datom_key(IndexOrder order, std::string_view key, DatomKeyParts& parts) noexcept {
+  return split_key(order, key, parts) == Split::Ok;
+}
+
+Result<DatomKeyParts> split_datom_key(IndexOrder order, std::string_view key) {
+  DatomKeyParts parts;
+  switch (split_key(order, key, parts)) {
+    case Split::Ok: return parts;
+    case Split::BadFrame: return corrupt(current_space(order), "key does not frame as e, a, v");
+    case Split::Trailing: break;
+  }
+  return corrupt(current_space(order), "trailing key bytes");
 }
 
 EntityId entity_of(std::string_view encoded_e) noexcept { return EntityId{uint_of(encoded_e)}; }
 AttrId attr_of(std::string_view encoded_a) noexcept { return AttrId{uint_of(encoded_a) + kSystemBase}; }
 
 Result<Value> value_of(IndexOrder order, std::string_view encoded_v, const LargeValueSource* values) {
-  if (order == IndexOrder::Vaet) return Value(entity_of(encoded_v));
   Value out;
+  if (auto r = value_into(order, encoded_v, out, values); !r) return std::unexpected(std::move(r.error()));
+  return out;
+}
+
+Result<void> value_into(IndexOrder order, std::string_view encoded_v, Value& out, const LargeValueSource* values) {
+  if (order == IndexOrder::Vaet) {
+    out = Value(entity_of(encoded_v));
+    return {};
+  }
   Error err;
   std::string_view in = encoded_v;
   if (!take_value(in, out, values, err)) return decode_failure(current_space(order), std::move(err));
   if (!in.empty()) return corrupt(current_space(order), "trailing value bytes");
-  return out;
+  return {};
 }
 
 Result<Datom> decode_datom_key(IndexOrder order, std::string_view key, const LargeValueSource* values) {

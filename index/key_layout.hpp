@@ -114,12 +114,17 @@ struct DatomKeyParts {
 // StorageCorruption (naming `order`'s current space) if the bytes do not frame as such a key.
 // The views live as long as `key`'s bytes.
 [[nodiscard]] Result<DatomKeyParts> split_datom_key(IndexOrder order, std::string_view key);
+// The same without building an error: false (and `parts` unspecified) where the above fails.
+[[nodiscard]] bool split_datom_key(IndexOrder order, std::string_view key, DatomKeyParts& parts) noexcept;
 // The id an encoded E (or V of Vaet) or A component holds, and a V component's value.
 // REQUIRES: the component comes from split_datom_key (so it frames correctly).
 [[nodiscard]] EntityId entity_of(std::string_view encoded_e) noexcept;
 [[nodiscard]] AttrId attr_of(std::string_view encoded_a) noexcept;
 [[nodiscard]] Result<Value> value_of(IndexOrder order, std::string_view encoded_v,
                                      const LargeValueSource* values = nullptr);
+// The same, into `out` (the per-datom decode of scans: no Result<Value> in between).
+[[nodiscard]] Result<void> value_into(IndexOrder order, std::string_view encoded_v, Value& out,
+                                      const LargeValueSource* values = nullptr);
 
 // Decodes the E, A, V parts of a datom key of `order` (no tx; the whole key must be consumed).
 [[nodiscard]] Result<Datom> decode_datom_key(IndexOrder order, std::string_view key,

@@ -67,8 +67,9 @@ class MemoryCursor final : public Cursor {
     if (&leaf != upper_leaf_) {
       upper_leaf_ = &leaf;
       const std::size_t n = leaf.slots.size();
-      upper_end_ = !bounds_.upper || leaf.key(n - 1) < *bounds_.upper ? n
-                                                                     : memtree::leaf_lower_bound(leaf, *bounds_.upper);
+      upper_end_ = !bounds_.upper || leaf.key(n - 1) < *bounds_.upper
+                       ? n
+                       : memtree::leaf_lower_bound(leaf, memtree::SearchKey(*bounds_.upper));
     }
     if (pos_.slot() >= upper_end_) return leave();
     land(pos_.key(), pos_.value());
@@ -78,8 +79,9 @@ class MemoryCursor final : public Cursor {
     const memtree::Node& leaf = pos_.leaf();
     if (&leaf != lower_leaf_) {
       lower_leaf_ = &leaf;
-      lower_begin_ = !bounds_.lower || leaf.key(0) >= *bounds_.lower ? 0
-                                                                    : memtree::leaf_lower_bound(leaf, *bounds_.lower);
+      lower_begin_ = !bounds_.lower || leaf.key(0) >= *bounds_.lower
+                         ? 0
+                         : memtree::leaf_lower_bound(leaf, memtree::SearchKey(*bounds_.lower));
     }
     if (pos_.slot() < lower_begin_) return leave();
     land(pos_.key(), pos_.value());

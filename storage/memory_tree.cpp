@@ -31,7 +31,7 @@ void emit_leaves(std::span<const Entry> entries, std::vector<NodePtr>& out) {
     node->arena.reserve(bytes);
     node->slots.reserve(end - begin);
     for (std::size_t i = begin; i < end; ++i) {
-      node->slots.push_back(Node::Slot{static_cast<std::uint32_t>(node->arena.size()),
+      node->slots.push_back(Node::Slot{key_head(entries[i].key), static_cast<std::uint32_t>(node->arena.size()),
                                        static_cast<std::uint32_t>(entries[i].key.size()),
                                        static_cast<std::uint32_t>(entries[i].value.size())});
       node->arena.append(entries[i].key);
@@ -58,10 +58,12 @@ void emit_inner(std::span<const NodePtr> kids, std::vector<NodePtr>& out) {
       node->bytes += kid->bytes;
     }
     node->lows.reserve(end - begin);
+    node->low_heads.reserve(end - begin);
     std::size_t offset = 0;
     for (const NodePtr& kid : node->children) {
       const std::size_t size = kid->first_key().size();
       node->lows.emplace_back(node->arena.data() + offset, size);
+      node->low_heads.push_back(key_head(node->lows.back()));
       offset += size;
     }
     out.push_back(std::move(node));
@@ -182,19 +184,28 @@ NodePtr apply(const NodePtr& root, std::span<const PointOp> ops,
 
 namespace {
 
-// Index of the child of an inner node that may hold key (0 when key is below every child).
-std::size_t route(const Node& inner, std::string_view key) {
-  auto it = std::upper_bound(inner.lows.begin(), inner.lows.end(), key);
-  return it == inner.lows.begin() ? 0 : static_cast<std::size_t>(it - inner.lows.begin()) - 1;
+// Index of the child of an inner node that may hold key (0 when key is below every child): the
+// last child whose first key is <= key.
+std::size_t route(const Node& inner, const SearchKey& key) {
+  std::size_t lo = 0, hi = inner.lows.size();  // first child whose low is > key: in [lo, hi]
+  while (lo < hi) {
+    const std::size_t mid = (lo + hi) / 2;
+    if (compare_keys(inner.low_heads[mid], inner.lows[mid], key) <= 0) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo == 0 ? 0 : lo - 1;
 }
 
 // First slot of a leaf whose key is >= key (strict: > key).
-std::size_t leaf_bound(const Node& leaf, std::string_view key, bool strict) {
+std::size_t leaf_bound(const Node& leaf, const SearchKey& key, bool strict) {
   std::size_t lo = 0, hi = leaf.slots.size();
   while (lo < hi) {
-    std::size_t mid = (lo + hi) / 2;
-    std::string_view k = leaf.key(mid);
-    if (strict ? k <= key : k < key) {
+    const std::size_t mid = (lo + hi) / 2;
+    const int c = compare_keys(leaf.slots[mid].head, leaf.key(mid), key);
+    if (strict ? c <= 0 : c < 0) {
       lo = mid + 1;
     } else {
       hi = mid;
@@ -205,14 +216,15 @@ std::size_t leaf_bound(const Node& leaf, std::string_view key, bool strict) {
 
 }  // namespace
 
-std::size_t leaf_lower_bound(const Node& leaf, std::string_view key) noexcept {
+std::size_t leaf_lower_bound(const Node& leaf, const SearchKey& key) noexcept {
   return leaf_bound(leaf, key, false);
 }
 
 std::optional<std::string_view> find(const Node* node, std::string_view key) {
   if (!node) return std::nullopt;
-  while (!node->leaf()) node = node->children[route(*node, key)].get();
-  std::size_t i = leaf_bound(*node, key, false);
+  const SearchKey target(key);
+  while (!node->leaf()) node = node->children[route(*node, target)].get();
+  std::size_t i = leaf_bound(*node, target, false);
   if (i < node->slots.size() && node->key(i) == key) return node->value(i);
   return std::nullopt;
 }
@@ -221,15 +233,16 @@ Rank rank(const Node* node, std::optional<std::string_view> key) {
   Rank below;
   if (!node) return below;
   if (!key) return Rank{node->count, node->bytes};
+  const SearchKey target(*key);
   while (!node->leaf()) {
-    std::size_t c = route(*node, *key);
+    std::size_t c = route(*node, target);
     for (std::size_t i = 0; i < c; ++i) {
       below.keys += node->children[i]->count;
       below.bytes += node->children[i]->bytes;
     }
     node = node->children[c].get();
   }
-  std::size_t end = leaf_bound(*node, *key, false);
+  std::size_t end = leaf_bound(*node, target, false);
   below.keys += end;
   for (std::size_t i = 0; i < end; ++i) below.bytes += node->slots[i].key_size + node->slots[i].value_size;
   return below;
@@ -274,24 +287,26 @@ void Position::last() {
 }
 
 void Position::seek_ge(std::string_view key) {
+  const SearchKey target(key);
   // A target within the current leaf's key span is found there, without a descent from the root:
   // the common case of a cursor re-seeking a little further on.
   if (!path_.empty()) {
     Frame& top = path_.back();
     const Node& leaf = *top.node;
     const std::size_t n = leaf.slots.size();
-    if (leaf.key(0) <= key && key <= leaf.key(n - 1)) {
+    auto cmp = [&](std::size_t i) { return compare_keys(leaf.slots[i].head, leaf.key(i), target); };
+    if (cmp(0) <= 0 && cmp(n - 1) >= 0) {
       // Forward re-seeks usually land a slot or two on: look there before a binary search.
       std::size_t i = top.index;
-      if (leaf.key(i) < key) {
+      if (cmp(i) < 0) {
         for (std::size_t end = std::min(n, i + 4); ++i < end;) {
-          if (leaf.key(i) >= key) {
+          if (cmp(i) >= 0) {
             top.index = i;
             return;
           }
         }
       }
-      top.index = leaf_bound(leaf, key, false);
+      top.index = leaf_bound(leaf, target, false);
       return;
     }
   }
@@ -299,11 +314,13 @@ void Position::seek_ge(std::string_view key) {
   // ancestor whose subtree spans it: sorted probes a leaf or two apart route through one level
   // instead of all of them.
   const Node* node = root_.get();
-  if (!path_.empty() && this->key() < key) {
+  if (!path_.empty() && compare_keys(leaf().slots[path_.back().index].head, this->key(), target) < 0) {
     path_.pop_back();  // the leaf
     while (!path_.empty()) {
       const Frame& f = path_.back();
-      if (f.index + 1 < f.node->children.size() && key < f.node->lows[f.index + 1]) break;
+      const std::size_t next = f.index + 1;
+      if (next < f.node->children.size() && compare_keys(f.node->low_heads[next], f.node->lows[next], target) > 0)
+        break;
       path_.pop_back();
     }
     if (!path_.empty()) node = path_.back().node->children[path_.back().index].get();
@@ -312,11 +329,11 @@ void Position::seek_ge(std::string_view key) {
   }
   if (!node) return;
   while (!node->leaf()) {
-    std::size_t c = route(*node, key);
+    std::size_t c = route(*node, target);
     path_.push_back(Frame{node, c});
     node = node->children[c].get();
   }
-  std::size_t i = leaf_bound(*node, key, false);
+  std::size_t i = leaf_bound(*node, target, false);
   path_.push_back(Frame{node, i});
   if (i == node->slots.size()) step_leaf(true);
 }

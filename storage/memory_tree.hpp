@@ -8,12 +8,19 @@
 // (at most kFanout pointers); never O(n) unless the batch touches every leaf.
 //
 // Leaves keep keys and values in one arena string; inner nodes route by copies of the first key of
-// each child, kept contiguous in their own arena, and keep subtree key and byte counts, so counting the keys in a range is O(height * fanout).
+// each child, kept contiguous in their own arena, and keep subtree key and byte counts, so counting
+// the keys in a range is O(height * fanout).
+//
+// KEY HEADS. Beside every key (a leaf's slot, an inner node's separator) sits its head: its first 8
+// bytes as a big-endian integer, zero-padded. Heads that differ order their keys as memcmp would, so
+// a search compares integers held in the node's own contiguous array and reads the key bytes (and
+// calls memcmp) only where heads tie: binary searches touch about half the cache lines.
 // Deletes drop emptied leaves and inner nodes; partly emptied ones are not merged with neighbours
 // (every leaf stays non-empty and all leaves are at the same depth, which is what lookups need).
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <span>
@@ -29,8 +36,31 @@ inline constexpr std::size_t kFanout = 64;   // children per inner node
 struct Node;
 using NodePtr = std::shared_ptr<const Node>;
 
+// The head of a key (see KEY HEADS above).
+[[nodiscard]] inline std::uint64_t key_head(std::string_view key) noexcept {
+  unsigned char b[8] = {};
+  std::memcpy(b, key.data(), key.size() < 8 ? key.size() : 8);
+  std::uint64_t h = 0;
+  for (unsigned char c : b) h = (h << 8) | c;
+  return h;
+}
+
+// A key to search for, with its head computed once per search.
+struct SearchKey {
+  explicit SearchKey(std::string_view k) noexcept : key(k), head(key_head(k)) {}
+  std::string_view key;
+  std::uint64_t head;
+};
+
+// memcmp order of (head_a, a) and the search key: <0, 0, >0.
+[[nodiscard]] inline int compare_keys(std::uint64_t head_a, std::string_view a, const SearchKey& b) noexcept {
+  if (head_a != b.head) return head_a < b.head ? -1 : 1;
+  return a.compare(b.key);
+}
+
 struct Node {
   struct Slot {
+    std::uint64_t head;    // key_head(key)
     std::uint32_t offset;  // of the key in arena; the value follows it
     std::uint32_t key_size;
     std::uint32_t value_size;
@@ -42,6 +72,7 @@ struct Node {
   std::vector<Slot> slots;
   std::vector<NodePtr> children;
   std::vector<std::string_view> lows;
+  std::vector<std::uint64_t> low_heads;  // key_head(lows[i])
   std::uint64_t count = 0;  // keys in this subtree
   std::uint64_t bytes = 0;  // key and value bytes in this subtree
 
@@ -74,8 +105,8 @@ struct KeyRange {
 [[nodiscard]] NodePtr apply(const NodePtr& root, std::span<const PointOp> ops,
                             std::span<const KeyRange> ranges);
 
-// The first slot of a leaf whose key is >= key (slots.size() when none is). REQUIRES: leaf->leaf().
-[[nodiscard]] std::size_t leaf_lower_bound(const Node& leaf, std::string_view key) noexcept;
+// The first slot of a leaf whose key is >= key (slots.size() when none is). REQUIRES: leaf.leaf().
+[[nodiscard]] std::size_t leaf_lower_bound(const Node& leaf, const SearchKey& key) noexcept;
 
 // The value under key, or nullopt. The view lives as long as the tree.
 [[nodiscard]] std::optional<std::string_view> find(const Node* root, std::string_view key);
