@@ -2,6 +2,8 @@
 // history and log entry, on both stores.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "index/key_layout.hpp"
 #include "support/index_check.hpp"
 #include "support/index_stores.hpp"
@@ -125,4 +127,38 @@ TEST_CASE_TEMPLATE("an inline value equal to a large value's stub is still its o
   CHECK(t.db().attr_stats(doc) == index::AttrStats{2, 1});
   CHECK(all(t.db().history().datoms(IndexOrder::Avet, {.a = doc, .v = Value(stub)})).size() == 4);
   require_consistent(t.db());
+}
+
+TEST_CASE_TEMPLATE("a cursor's run of an inline value leaves out large values with that stub", S, STORES) {
+  // A run is the keys that start with its prefix and do not continue it with 0xFF, the large-value
+  // marker: the datoms of the large value sort right after the run of its stub.
+  TempDir dir;
+  IndexTx t(open_writer<S>(dir));
+  AttrId doc = t.define("doc", {.type = ValueType::String, .many = true});
+  const std::string stub(keys::kValueStubBytes, 'm');
+  const std::string large = stub + std::string(2000, 'm');
+  t.commit({add(1, doc, stub), add(1, doc, large), add(2, doc, large), add(3, doc, stub)});
+  t.commit({retract(3, doc, stub)});
+  for (Db db : {t.db(), t.db().history()}) {
+    auto c = db.cursor(IndexOrder::Avet);
+    REQUIRE(c.has_value());
+    for (bool last : {false, true}) {
+      CAPTURE(last);
+      REQUIRE(c->seek_prefix({.a = doc, .v = Value(stub)}, last).has_value());
+      std::vector<EntityId> es;
+      for (; c->valid(); last ? c->prev() : c->next()) {
+        CHECK(c->datom().v == Value(stub));
+        es.push_back(c->e());
+      }
+      REQUIRE(c->status().has_value());
+      if (last) std::reverse(es.begin(), es.end());
+      // Current: entity 1 only; history: 1's assertion, 3's assertion and retraction.
+      CHECK(es == (db.is_history() ? std::vector<EntityId>{EntityId{1}, EntityId{3}, EntityId{3}}
+                                   : std::vector<EntityId>{EntityId{1}}));
+    }
+    REQUIRE(c->seek_prefix({.a = doc, .v = Value(large)}).has_value());
+    std::size_t n = 0;
+    for (; c->valid(); c->next()) n += c->datom().v == Value(large);
+    CHECK(n == 2);
+  }
 }

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <random>
 
 #include "codec/value_codec.hpp"
 #include "support/random_values.hpp"
@@ -156,6 +157,41 @@ TEST_CASE("malformed encodings are errors, not crashes (seeded)") {
   CHECK(codec::decode_value(nil_alone).error().code == ErrorCode::CodecInvalid);
   std::string_view unknown("\x99", 1);
   CHECK(codec::decode_value(unknown).error().code == ErrorCode::CodecInvalid);
+}
+
+TEST_CASE("decode_value_into accepts, rejects and decodes exactly what decode_value does (seeded)") {
+  std::mt19937_64 rng(kSeed + 2);
+  testing::RandomValues gen(kSeed + 3);
+  Value into = Value("a previous value, replaced");
+  int mismatches = 0, rejected = 0;
+  for (int i = 0; i < 40000; ++i) {
+    std::string bytes = enc(gen.storable());
+    if (i % 3 == 1) bytes.resize(rng() % (bytes.size() + 1));
+    else if (i % 3 == 2) bytes[rng() % bytes.size()] = static_cast<char>(rng());
+    std::string_view a = bytes, b = bytes;
+    auto whole = codec::decode_value(a);
+    auto in_place = codec::decode_value_into(b, into);
+    rejected += !whole;
+    bool same = whole.has_value() == in_place.has_value();
+    if (same && whole) same = compare(*whole, into) == 0 && whole->kind() == into.kind() && a.size() == b.size();
+    if (same && !whole) same = whole.error().code == in_place.error().code;
+    if (!same && mismatches++ < 5) FAIL_CHECK("decode_value_into differs at " << i);
+  }
+  CHECK(mismatches == 0);
+  CHECK(rejected > 0);
+  // The fast paths' edges: -0.0, NaN, 2^53 and beyond, refs with and without leading zeros.
+  for (Value v : {Value(-0.0), Value(std::nan("")), Value(std::int64_t{1} << 53), Value((std::int64_t{1} << 53) + 1),
+                  Value(std::numeric_limits<std::int64_t>::min()), Value(EntityId{0}), Value(EntityId{256}),
+                  Value(std::string("with\0zero", 9)), Value(Instant{-5}), Value(true)}) {
+    std::string bytes = enc(v);
+    std::string_view in = bytes;
+    REQUIRE(codec::decode_value_into(in, into).has_value());
+    CHECK(in.empty());
+    CHECK(compare(into, v) == 0);
+    CHECK(into.kind() == v.kind());
+  }
+  std::string_view leading_zero("\x48\x01\x00", 3);  // a ref 0 written with a zero byte
+  CHECK(codec::decode_value_into(leading_zero, into).error().code == ErrorCode::CodecInvalid);
 }
 
 TEST_CASE("compact ids sort like the ids and round trip") {
