@@ -404,8 +404,10 @@ Result<void> decode_value_into(std::string_view& in, Value& out) {
 void append_uint(std::string& out, std::uint64_t n) {
   int len = 0;
   for (std::uint64_t x = n; x != 0; x >>= 8) ++len;
-  put_byte(out, static_cast<std::uint8_t>(len));
-  for (int i = len - 1; i >= 0; --i) put_byte(out, static_cast<std::uint8_t>(n >> (8 * i)));
+  char bytes[9];
+  bytes[0] = static_cast<char>(len);
+  for (int i = 0; i < len; ++i) bytes[1 + i] = static_cast<char>(n >> (8 * (len - 1 - i)));
+  out.append(bytes, static_cast<std::size_t>(1 + len));
 }
 
 Result<std::uint64_t> decode_uint(std::string_view& in) {

@@ -51,8 +51,11 @@ struct DatomCursor::Impl {
 
   // The run (seek_prefix), when has_run: the keys K with run <= K < run·0xFF, i.e. those that
   // start with `run` and do not continue it with 0xFF (a large value whose stub is run's last V).
+  // `run` views `target.bytes` (seek_prefix) or `run_copy` (seek_prefix_encoded); both stay
+  // unchanged until the next seek, which drops the run.
   bool has_run = false;
-  std::string run;
+  std::string_view run;
+  std::string run_copy;
   std::string scratch;  // seek_for_prev targets
   detail::EncodedPrefix target;  // seek buffer, reused
 
@@ -322,18 +325,17 @@ struct DatomCursor::Impl {
     if (!exact && current->valid() && current->key() == bytes) current->prev();
     settle(false);
   }
-  // seek_prefix: the run of `bytes` (the whole range when empty). REQUIRES: bytes does not view
-  // `run` (seek_run_owned takes those).
+  // seek_prefix: the run of `bytes` (the whole range when empty), copied.
   void seek_run(std::string_view bytes, bool last) {
     if (!begin_seek()) return;
-    run.assign(bytes);
+    run_copy.assign(bytes);
+    run = run_copy;
     position_in_run(last);
   }
-  // The same for a prefix in a buffer the cursor may take: swapped with `run` (no copy); the
-  // buffer gets the previous run's storage back to reuse.
-  void seek_run_owned(std::string& bytes, bool last) {
+  // The same for the prefix just encoded into `target`, which the run views (no copy).
+  void seek_run_target(bool last) {
     if (!begin_seek()) return;
-    run.swap(bytes);
+    run = target.bytes;
     position_in_run(last);
   }
   void position_in_run(bool last) {
@@ -428,7 +430,7 @@ Result<void> DatomCursor::seek_prefix(const DatomPrefix& prefix, bool last) {
     m.begin_seek();  // no datom can start with it
     return {};
   }
-  m.seek_run_owned(m.target.bytes, last);
+  m.seek_run_target(last);
   return {};
 }
 

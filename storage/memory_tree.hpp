@@ -19,6 +19,7 @@
 // (every leaf stays non-empty and all leaves are at the same depth, which is what lookups need).
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -38,10 +39,12 @@ using NodePtr = std::shared_ptr<const Node>;
 
 // The head of a key (see KEY HEADS above).
 [[nodiscard]] inline std::uint64_t key_head(std::string_view key) noexcept {
-  unsigned char b[8] = {};
-  std::memcpy(b, key.data(), key.size() < 8 ? key.size() : 8);
   std::uint64_t h = 0;
-  for (unsigned char c : b) h = (h << 8) | c;
+  if (key.size() >= 8) {
+    std::memcpy(&h, key.data(), 8);
+    return std::endian::native == std::endian::little ? std::byteswap(h) : h;
+  }
+  for (std::size_t i = 0; i < 8; ++i) h = (h << 8) | (i < key.size() ? static_cast<unsigned char>(key[i]) : 0u);
   return h;
 }
 
