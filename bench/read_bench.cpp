@@ -4,10 +4,15 @@
 // data, one thread, fixed seeds. Prints a table with the load average; see bench/README.md
 // ("Read path").
 //
-//   bench_read_bench                 100,000 entities x 8 attributes (800K datoms)
-//   QUARRY_READ_BENCH_DATOMS=10000000 bench_read_bench     the larger run (~10M datoms)
-//   QUARRY_READ_BENCH_CACHE_MB=N     RocksStore's block cache (default: RocksOptions' default)
-//   QUARRY_READ_BENCH_PARTITIONED=0|1  RocksOptions::partitioned_filters (default: its default)
+//   bench_read_bench                         100,000 entities x 8 attributes (800K datoms)
+//   bench_read_bench --datoms 10000000       the larger run (~10M datoms)
+//   --cache-mb N                             RocksStore's block cache (default: RocksOptions' default)
+//   --partitioned 0|1                        RocksOptions::partitioned_filters (default: its default)
+//   --stores rocks|memory|rocks,memory       which stores to load and read (default: both)
+//   --raw-prefix-bloom 1                     also compare Seek(e·a) probes on a raw copy with and
+//                                            without an E·A prefix extractor (prefix bloom)
+// Each flag can also come from the environment: QUARRY_READ_BENCH_DATOMS, _CACHE_MB, _PARTITIONED,
+// _STORES (flags win).
 //
 // Workload: entities 1..N, each with :name, :email, :city (strings), :age, :salary (longs), :sex
 // (keyword), :score (double), :friend (ref); one transaction per 10,000 entities. RocksDB is
@@ -21,6 +26,7 @@
 //   the scan touches each key and value, the fetch seeks e·a and reads one entry per attribute.
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/write_batch.h>
 #include <stdlib.h>
 #include <time.h>
@@ -211,18 +217,38 @@ double point_reads(const Db& db, AttrId age, const std::vector<PointProbe>& prob
   return probes.size() / (t.median_ms / 1000.0);
 }
 
+// The E·A components of an EAVT key: the prefix of a seek_prefix({e, a}) probe. Used only for the
+// prefix-bloom evaluation (--raw-prefix-bloom): keys shorter than E·A are outside its domain.
+class EntityAttrPrefix final : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "quarry.bench.eavt-e-a"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override { return {key.data(), length(key)}; }
+  bool InDomain(const rocksdb::Slice& key) const override { return length(key) > 0; }
+
+ private:
+  static std::size_t length(const rocksdb::Slice& key) {
+    if (key.size() < 1) return 0;
+    const std::size_t e = 1 + static_cast<unsigned char>(key[0]);
+    if (key.size() < e + 1) return 0;
+    const std::size_t ea = e + 1 + static_cast<unsigned char>(key[e]);
+    return key.size() < ea ? 0 : ea;
+  }
+};
+
 // A plain RocksDB with RocksStore's options and two families, for the limit rows.
 struct RawRocks {
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;  // default, eavt, avet
-  RawRocks(const std::string& path, RocksOptions o) {
+  RawRocks(const std::string& path, RocksOptions o, bool prefix_bloom = false) {
     o.path = path;
     rocksdb::DBOptions db_options;
     rocksdb::ColumnFamilyOptions cf;
     must(tune_rocksdb(o, db_options, cf), "tune");
     db_options.create_missing_column_families = true;
+    rocksdb::ColumnFamilyOptions eavt = cf;
+    if (prefix_bloom) eavt.prefix_extractor = std::make_shared<EntityAttrPrefix>();
     std::vector<rocksdb::ColumnFamilyDescriptor> families{
-        {rocksdb::kDefaultColumnFamilyName, cf}, {"eavt", cf}, {"avet", cf}};
+        {rocksdb::kDefaultColumnFamilyName, cf}, {"eavt", eavt}, {"avet", cf}};
     rocksdb::DB* raw = nullptr;
     check(rocksdb::DB::Open(db_options, path, families, &handles, &raw));
     db.reset(raw);
@@ -289,6 +315,28 @@ struct RawRocks {
     });
     if (found != (probes.size() + 1) / 2) std::exit(1);
     return probes.size() / (t.median_ms / 1000.0);
+  }
+
+  // One Seek(e·a) per attribute (the seek_prefix probe), with or without the prefix bloom; `attrs`
+  // may name attributes entities lack. Returns (entities/s, entries found).
+  std::pair<double, std::size_t> fetch_by_prefix(const std::vector<AttrId>& wanted, const std::vector<std::uint64_t>& ids) {
+    std::size_t found = 0;
+    std::string target;
+    auto t = time_runs(1, 5, [&] {
+      std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), handles[1]));
+      found = 0;
+      for (std::uint64_t e : ids) {
+        for (AttrId attr : wanted) {
+          target.clear();
+          keys::append_entity(target, EntityId{e});
+          keys::append_attr(target, attr);
+          it->Seek(target);
+          if (it->Valid() && it->key().starts_with(target)) found += it->value().size() > 0;
+        }
+      }
+      check(it->status());
+    });
+    return {ids.size() / (t.median_ms / 1000.0), found};
   }
 
   // One Seek per entity, then Next over its datoms, keeping the wanted attributes' entries.
@@ -388,11 +436,13 @@ struct Config {
   std::size_t cache_mb = RocksOptions{}.block_cache_bytes >> 20;
   bool partitioned = RocksOptions{}.partitioned_filters;
   bool rocks = true, memory = true;
+  bool raw_prefix_bloom = false;  // also measure a raw copy with an E·A prefix bloom
 };
 
 [[noreturn]] void usage() {
   std::fprintf(stderr,
                "usage: bench_read_bench [--datoms N] [--cache-mb N] [--partitioned 0|1] [--stores rocks,memory]\n"
+               "                        [--raw-prefix-bloom 0|1]\n"
                "  (or QUARRY_READ_BENCH_DATOMS / _CACHE_MB / _PARTITIONED / _STORES in the environment)\n");
   std::exit(2);
 }
@@ -411,6 +461,7 @@ Config parse(int argc, char** argv) {
     else if (flag == "--cache-mb") c.cache_mb = std::strtoull(value, nullptr, 10);
     else if (flag == "--partitioned") c.partitioned = std::strtoull(value, nullptr, 10) != 0;
     else if (flag == "--stores") stores = value;
+    else if (flag == "--raw-prefix-bloom") c.raw_prefix_bloom = std::strtoull(value, nullptr, 10) != 0;
     else usage();
   }
   if (!stores.empty()) {
@@ -515,6 +566,32 @@ int main(int argc, char** argv) {
     std::printf("|------------------------------|-----------|-----------|\n");
     std::printf("| %-28s | %9s | %9s |\n", "random point gets", rate(tv->tree_get).c_str(), rate(tv->vector_get).c_str());
     std::printf("| %-28s | %9s | %9s |\n", "full scan (keys)", rate(tv->tree_scan).c_str(), rate(tv->vector_scan).c_str());
+  }
+  if (raw && config.raw_prefix_bloom) {
+    // The same EAVT keys in a second raw copy whose family has an E·A prefix extractor (so table
+    // files also hold prefix blooms), probed by Seek(e·a): 5 attributes entities have, and 5 ids
+    // no entity has as an attribute (every probe misses, the case a prefix bloom can answer).
+    RawRocks bloom(dir.path() + "/raw-prefix-bloom", options, true);
+    bloom.copy(must(rdb->datoms(IndexOrder::Eavt), "eavt"), bloom.handles[1]);
+    std::vector<AttrId> absent;
+    for (std::uint64_t i = 1; i <= 5; ++i) absent.push_back(AttrId{a.friend_.value + 100 * i});
+    std::printf("\nraw RocksDB, one Seek(e·a) per attribute, entities/s (no prefix bloom | E·A prefix bloom):\n");
+    std::printf("| %-30s | %9s | %9s |\n", "probe", "none", "prefix");
+    std::printf("|--------------------------------|-----------|-----------|\n");
+    for (const auto* ids : {&sorted_ids, &random_ids}) {
+      for (bool present : {true, false}) {
+        const auto& attrs = present ? a.fetched() : absent;
+        auto plain = raw->fetch_by_prefix(attrs, *ids);
+        auto with = bloom.fetch_by_prefix(attrs, *ids);
+        if (plain.second != with.second) {
+          std::fprintf(stderr, "prefix bloom changed results: %zu vs %zu\n", plain.second, with.second);
+          return 1;
+        }
+        std::string what = std::string(ids == &sorted_ids ? "sorted" : "random") + " ids, " +
+                           (present ? "5 present attrs" : "5 absent attrs");
+        std::printf("| %-30s | %9s | %9s |\n", what.c_str(), rate(plain.first).c_str(), rate(with.first).c_str());
+      }
+    }
   }
   if (rocks_store) {
     for (const char* p : {"quarry.block-cache.hit-ratio", "rocksdb.block-cache-usage", "rocksdb.block-cache-capacity"}) {
