@@ -6,8 +6,11 @@
 //   space; index and filter blocks are charged to it, with L0's pinned (the RocksDB tuning guide's
 //   setup for bounded memory).
 // - Whole-key bloom filters, 10 bits/key: point reads of absent keys (upsert and uniqueness checks)
-//   skip table files. They do not help seeks; prefix extractors would, but the key layout belongs
-//   to index/, so none is set here yet.
+//   skip table files. They do not help seeks. No prefix extractor: an E·A prefix bloom on EAVT,
+//   measured on a raw copy of the bench's keys (bench_read_bench --raw-prefix-bloom 1), slowed
+//   Seek(e·a) probes of present attributes by 35–45% and helped only random probes of absent ones
+//   (+17%); on a compacted database each probe meets one file per level, so there is little for a
+//   prefix bloom to skip (bench/README.md, "Read path").
 // - Filters and indexes partitioned (RocksOptions::partitioned_filters), top level pinned: a point
 //   read loads one 4 KiB filter partition, not a table file's whole filter, so point reads hold up
 //   when the filters of every space no longer fit the cache (bench/README.md, "Read path").
