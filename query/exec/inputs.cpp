@@ -112,8 +112,10 @@ Result<void> bind_inputs(const Query& query, std::span<const Input> inputs, Cont
     const InBinding& b = query.in[i];
     const Input& input = inputs[i];
     if (const auto* src = std::get_if<SrcVar>(&b)) {
-      if (const auto* db = std::get_if<index::Db>(&input)) ctx.sources[src->name] = Source{db, nullptr};
-      else ctx.sources[src->name] = Source{nullptr, &std::get<Value>(input)};
+      if (const auto* db = std::get_if<index::Db>(&input))
+        ctx.sources[src->name] = Source{.db = db, .tuples = nullptr, .totals = std::nullopt};
+      else
+        ctx.sources[src->name] = Source{.db = nullptr, .tuples = &std::get<Value>(input), .totals = std::nullopt};
     } else if (std::holds_alternative<RulesBinding>(b)) {
       const Value* form = std::get_if<Value>(&input);
       if (!form) return fail(ErrorCode::QueryInput, "% takes a rule set, got a database");
