@@ -124,8 +124,11 @@ struct FaultRun {
   std::string first_error;        // the first error returned, as EDN
 };
 
+// :storage/invalid too: when the file RocksDB's open creates to probe for direct I/O cannot be
+// opened, RocksDB reports "Invalid argument: Direct I/O is not supported by the specified DB".
 inline bool acceptable_fault_error(const Error& e) {
-  return e.code == ErrorCode::StorageIo || e.code == ErrorCode::StorageCorruption;
+  return e.code == ErrorCode::StorageIo || e.code == ErrorCode::StorageCorruption ||
+         e.code == ErrorCode::StorageInvalid;
 }
 
 class FaultSweep {
@@ -141,6 +144,9 @@ class FaultSweep {
     FaultRun out;
     const auto& workload = fault_workload();
     fs_->forget_files();
+    if (std::getenv("QUARRY_FAULT_VERBOSE") && rule)
+      std::fprintf(stderr, "run: %s %s at %llu%s\n", fault_op_name(rule->op), rule->forever ? "forever" : "once",
+                   static_cast<unsigned long long>(rule->nth), rule->power_off ? " (power off)" : "");
     if (rule) fs_->arm(*rule);
     else fs_->disarm();
     auto note = [&](const Error& e) {
@@ -219,7 +225,9 @@ class FaultSweep {
     options.write_buffer_bytes = std::size_t{64} << 10;  // flushes during the big transaction
     options.background_jobs = 1;
     options.env = faulty ? env_.get() : nullptr;
+    fs_->spare_log_creation(false);
     auto s = RocksStore::open(options, keys::all_spaces());
+    fs_->spare_log_creation(true);  // FaultFileSystem::spare_log_creation says why
     if (!s) return std::unexpected(s.error());
     return std::shared_ptr<Store>(std::move(*s));
   }
