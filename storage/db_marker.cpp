@@ -136,6 +136,26 @@ Result<void> check_marker(const std::string& path, std::uint32_t supported) {
   return {};
 }
 
+namespace {
+
+// RocksDB creates a database by writing MANIFEST-000001 and CURRENT naming it, then recovers from
+// them and starts its first write-ahead log; a completed open always moves on to a newer MANIFEST.
+// So CURRENT naming MANIFEST-000001 with no log, table or blob file means RocksDB's first open was
+// cut short (a crash, or an I/O error during the create): nothing of Quarry's was ever written, and
+// the create can be completed. Found by the I/O fault sweep (tests/storage_faults_test.cpp), where a
+// failed read during the create left a directory every later open refused as damaged.
+bool first_open_cut_short(const std::string& path, const std::vector<std::string>& names) {
+  bool any_data = std::any_of(names.begin(), names.end(), [](const std::string& n) {
+    return numbered(n, ".sst") || numbered(n, ".log") || numbered(n, ".blob");
+  });
+  if (any_data) return false;
+  auto current = read_small_file(fs::path(path) / "CURRENT");
+  return current && current->substr(0, current->find('\n')) == "MANIFEST-000001" &&
+         has(names, "MANIFEST-000001");
+}
+
+}  // namespace
+
 Result<DirectoryState> inspect_directory(const std::string& path, std::uint32_t supported) {
   std::error_code ec;
   fs::file_status status = fs::status(path, ec);
@@ -159,6 +179,8 @@ Result<DirectoryState> inspect_directory(const std::string& path, std::uint32_t 
       return numbered(n, ".sst") || numbered(n, ".log") || numbered(n, ".blob");
     });
     if (!any_data) return DirectoryState::New;  // marker written, RocksDB's create cut short
+  } else if (first_open_cut_short(path, *names)) {
+    return DirectoryState::New;
   }
   if (auto ok = check_database_files(path); !ok) return std::unexpected(ok.error());
   return DirectoryState::Existing;

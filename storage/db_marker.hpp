@@ -14,6 +14,8 @@
 //   marker, format version supported, CURRENT + the MANIFEST it names + a WAL present -> Existing
 //   marker, no CURRENT, and no table, WAL or blob file -> New (a create cut short before RocksDB
 //                                                         wrote its first file)
+//   marker, CURRENT naming MANIFEST-000001, and no table, WAL or blob file -> New (RocksDB's first
+//                                                         open cut short after its first MANIFEST)
 //   marker with another version, or unreadable    -> StorageVersion
 //   marker, but CURRENT, its MANIFEST or every WAL missing -> StorageDamaged
 //   no marker, but a RocksDB CURRENT file          -> Unmarked (RocksStore probes it read-only for

@@ -418,6 +418,7 @@ Result<void> tune_rocksdb(const RocksOptions& options, rocksdb::DBOptions& db,
     db.info_log = std::make_shared<FileLogger>("");
   }
   db.info_log_level = rocksdb::InfoLogLevel::INFO_LEVEL;
+  if (options.env) db.env = options.env;
   db.create_if_missing = options.create_if_missing;
   db.create_missing_column_families = false;  // open() creates them after the format check
   db.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;

@@ -30,6 +30,10 @@
 
 #include "storage/store.hpp"
 
+namespace rocksdb {
+class Env;  // <rocksdb/env.h>; only rocks_store.cpp includes RocksDB's headers
+}
+
 namespace quarry {
 
 // Block compression of table files. Persisted per block by RocksDB, so it can be changed between
@@ -92,6 +96,12 @@ struct RocksOptions {
   // is moved to LOG.old first. When false nothing is logged.
   bool info_log = true;
   std::size_t info_log_max_bytes = std::size_t{4} << 20;
+
+  // The Env through which RocksDB does all its file I/O; nullptr: RocksDB's default (the local
+  // file system). For tests that inject I/O faults and power loss (tests/support/fault_fs.hpp).
+  // Not owned; it must outlive the store. Quarry's own files (the QUARRY marker, the LOG) and the
+  // checks made before RocksDB opens the directory do not go through it.
+  rocksdb::Env* env = nullptr;
 };
 
 class RocksStore final : public Store {
