@@ -5,6 +5,7 @@
 #include "api/db_impl.hpp"
 #include "api/listeners.hpp"
 #include "api/out_of_memory.hpp"
+#include "api/tx_hooks.hpp"
 #include "index/key_layout.hpp"
 #include "storage/memory_store.hpp"
 #include "storage/rocks_store.hpp"
@@ -57,6 +58,7 @@ struct Database::Impl {
   std::shared_ptr<Store> store;
   std::shared_ptr<const tx::ConnectionOptions> settings;
   std::unique_ptr<tx::Connection> connection;
+  std::shared_ptr<TxRegistry> registry;
   std::shared_ptr<Listener::Registry> listeners = std::make_shared<Listener::Registry>();
   // Held across a transaction and the publishing of its report, so listeners get reports in
   // commit order (transactions are serialized anyway: one writer).
@@ -86,16 +88,20 @@ Listener Database::listen(std::function<void(const TxReport&)> callback) {
 Result<Database> Database::open(const Options& options) {
   auto store = open_store(options);
   if (!store) return std::unexpected(store.error());
+  auto registry = std::make_shared<TxRegistry>();
   tx::ConnectionOptions connection_options{.strict_schema = options.strict_schema,
                                            .sync = std::nullopt,
-                                           .clock = options.clock};
+                                           .clock = options.clock,
+                                           .hooks = make_tx_hooks(registry)};
   auto settings = std::make_shared<const tx::ConnectionOptions>(connection_options);
+  registry->settings = settings;
   auto connection = tx::Connection::open(*store, std::move(connection_options));
   if (!connection) return std::unexpected(connection.error());
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   impl->store = std::move(*store);
   impl->settings = std::move(settings);
+  impl->registry = std::move(registry);
   impl->connection = std::move(*connection);
   return Database(std::move(impl));
 }
@@ -153,6 +159,42 @@ Result<TxReport> Database::declare_schema(std::string_view schema_edn) {
   auto value = read_edn(schema_edn);
   if (!value) return std::unexpected(value.error());
   return declare_schema(*value);
+}
+
+namespace {
+
+Result<void> check_registration_name(std::string_view what, const std::string& ns, bool empty_fn) {
+  if (empty_fn) return fail(ErrorCode::InvalidArgument, std::string(what) + ": the function is empty");
+  if (ns.empty() || ns == "db" || ns.starts_with("db."))
+    return fail(ErrorCode::InvalidArgument, std::string(what) + " needs a namespaced name outside :db and :db.*");
+  return {};
+}
+
+}  // namespace
+
+Result<void> Database::register_tx_function(const Keyword& ident, TxFunction fn) {
+  if (auto ok = check_registration_name("a transaction function", ident.ns, !fn); !ok) return ok;
+  std::lock_guard lock(impl_->registry->mutex);
+  impl_->registry->functions[ident.qualified()] = std::make_shared<const TxFunction>(std::move(fn));
+  return {};
+}
+
+Result<void> Database::register_entity_predicate(const Symbol& name, EntityPredicate fn) {
+  if (auto ok = check_registration_name("an entity predicate", name.ns, !fn); !ok) return ok;
+  std::lock_guard lock(impl_->registry->mutex);
+  impl_->registry->entity_preds[name.qualified()] = std::make_shared<const EntityPredicate>(std::move(fn));
+  return {};
+}
+
+Result<TxReport> Database::excise(const Value& eid, std::span<const Keyword> attrs) {
+  if (impl_->options.read_only) return read_only_error(impl_->options, "excisions are");
+  return guard_allocation("excising", [&]() -> Result<TxReport> {
+    auto e = db().entid(eid);
+    if (!e) return std::unexpected(e.error());
+    if (!*e) return fail(ErrorCode::InvalidArgument, "cannot excise " + to_edn(eid) + ": no such entity");
+    std::lock_guard lock(impl_->transact_mutex);
+    return impl_->published(impl_->connection->excise(**e, attrs));
+  });
 }
 
 Db Database::db() const { return wrap_db(impl_->connection->db(), impl_->settings); }

@@ -36,6 +36,11 @@ quarry_code code_of(ErrorCode code) noexcept {
     case ErrorCode::TxTempid: return QUARRY_TX_TEMPID;
     case ErrorCode::TxConflict: return QUARRY_TX_CONFLICT;
     case ErrorCode::TxInstant: return QUARRY_TX_INSTANT;
+    case ErrorCode::TxFunction: return QUARRY_TX_FUNCTION;
+    case ErrorCode::TxTuple: return QUARRY_TX_TUPLE;
+    case ErrorCode::TxAttrPred: return QUARRY_TX_ATTR_PRED;
+    case ErrorCode::TxEntityAttrs: return QUARRY_TX_ENTITY_ATTRS;
+    case ErrorCode::TxEntityPred: return QUARRY_TX_ENTITY_PRED;
     case ErrorCode::QuerySyntax: return QUARRY_QUERY_SYNTAX;
     case ErrorCode::QueryInvalid: return QUARRY_QUERY_INVALID;
     case ErrorCode::QueryInput: return QUARRY_QUERY_INPUT;

@@ -35,6 +35,11 @@ std::string_view error_code_name(ErrorCode code) noexcept {
     case ErrorCode::TxTempid: return "tx/tempid";
     case ErrorCode::TxConflict: return "tx/conflict";
     case ErrorCode::TxInstant: return "tx/instant";
+    case ErrorCode::TxFunction: return "tx/function";
+    case ErrorCode::TxTuple: return "tx/tuple";
+    case ErrorCode::TxAttrPred: return "tx/attr-pred";
+    case ErrorCode::TxEntityAttrs: return "tx/entity-attrs";
+    case ErrorCode::TxEntityPred: return "tx/entity-pred";
     case ErrorCode::QuerySyntax: return "query/syntax";
     case ErrorCode::QueryInvalid: return "query/invalid";
     case ErrorCode::QueryInput: return "query/input";

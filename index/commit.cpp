@@ -116,7 +116,8 @@ Result<void> store_large_value(const DbCore& basis, keys::LargeValue& large,
 
 }  // namespace
 
-Result<PreparedCommit> prepare_commit(const DbCore& basis, TxId tx, std::span<const Datom> datoms) {
+Result<PreparedCommit> prepare_commit(const DbCore& basis, TxId tx, std::span<const Datom> datoms,
+                                      const Excision* excision) {
   if (tx <= basis.counters.basis || tx.value >= kSystemBase)
     return fail(ErrorCode::InvalidArgument, "transaction id " + std::to_string(tx.value) +
                                                 " is not after the basis " +
@@ -224,6 +225,9 @@ Result<PreparedCommit> prepare_commit(const DbCore& basis, TxId tx, std::span<co
   }
   if (schema_touched)
     if (auto r = check_schema_change(basis, *out.schema, used_attrs); !r) return std::unexpected(r.error());
+
+  if (excision)
+    if (auto r = add_excision(basis, *excision, out.batch, stats); !r) return std::unexpected(r.error());
 
   std::vector<AttrId> changed;
   auto new_stats = stats.apply(basis, changed);

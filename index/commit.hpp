@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <span>
+#include <vector>
 
 #include "index/db_core.hpp"
 #include "storage/write_batch.hpp"
@@ -18,10 +19,23 @@ struct PreparedCommit {
   Counters counters;
 };
 
-// Validates the datoms (Writer::commit lists the checks) and builds the batch. Reads the basis
-// snapshot only.
+// What Writer::excise erases: every datom of `e` (of `attrs` only, when not empty).
+struct Excision {
+  EntityId e;
+  std::vector<AttrId> attrs;
+};
+
+// Validates the datoms (Writer::commit lists the checks) and builds the batch; with `excision`,
+// the batch also erases its datoms (add_excision). Reads the basis snapshot only.
 [[nodiscard]] Result<PreparedCommit> prepare_commit(const DbCore& basis, TxId tx,
-                                                    std::span<const Datom> datoms);
+                                                    std::span<const Datom> datoms,
+                                                    const Excision* excision = nullptr);
+
+class StatsDelta;
+// Adds to `batch` the deletes that erase `excision`'s datoms: their current-index keys, history
+// keys and log entries; and their retraction to `stats` (they leave the current state).
+[[nodiscard]] Result<void> add_excision(const DbCore& basis, const Excision& excision, WriteBatch& batch,
+                                        StatsDelta& stats);
 
 // The state after prepared.batch was written: `after` is a snapshot taken right after the write.
 // REQUIRES: no other write to the store since the basis snapshot was taken (the Writer's commit

@@ -48,6 +48,7 @@ struct AttrStats {
 
 namespace detail {
 struct DbCore;  // snapshot, space ids, schema, counters, stats (index/db_core.hpp)
+struct Excision;  // what an excision erases (index/commit.hpp)
 }
 
 class Db {
@@ -185,10 +186,21 @@ class Writer {
   [[nodiscard]] Result<Db> commit(const Db& basis, TxId tx, std::span<const Datom> datoms,
                                   WriteOptions options = {});
 
+  // Excision: commits transaction `tx` (its `datoms`, as commit() does — the record of the
+  // excision) and, in the same atomic batch, erases every datom whose entity is `e` — only those
+  // of `attrs` when it is not empty — from the current indexes, the history spaces and the log, as
+  // if it had never been asserted; statistics follow. Large values stay in the values space (they
+  // may be shared; documented). Checks and errors as commit(); InvalidArgument when `e` is a
+  // system entity or a transaction.
+  [[nodiscard]] Result<Db> excise(const Db& basis, TxId tx, std::span<const Datom> datoms, EntityId e,
+                                  std::span<const AttrId> attrs, WriteOptions options = {});
+
   ~Writer();
 
  private:
   explicit Writer(Db db, std::shared_ptr<Store> store);
+  [[nodiscard]] Result<Db> commit_batch(const Db& basis, TxId tx, std::span<const Datom> datoms,
+                                        WriteOptions options, const detail::Excision* excision);
   std::shared_ptr<Store> store_;
   mutable std::mutex db_mutex_;  // guards db_
   std::mutex commit_mutex_;      // serializes commit()

@@ -64,6 +64,39 @@ Result<void> apply(AttrSchema& s, const Datom& d) {
     return flag(s.component);
   } else if (d.a == sys::kNoHistory) {
     return flag(s.no_history);
+  } else if (d.a == sys::kTupleAttrs) {
+    const auto* vec = v.get_if<Vector>();
+    std::vector<Keyword> attrs;
+    if (vec)
+      for (const Value& x : vec->items)
+        if (const auto* k = x.get_if<Keyword>()) attrs.push_back(*k);
+    if (!vec || attrs.size() != vec->items.size() || attrs.size() < 2 || attrs.size() > 8)
+      return schema_error(d, ":db/tupleAttrs must be a vector of 2 to 8 attribute keywords");
+    if (d.added) s.tuple_attrs = std::move(attrs);
+    else if (s.tuple_attrs == attrs) s.tuple_attrs.clear();
+  } else if (d.a == sys::kTupleTypes) {
+    const auto* vec = v.get_if<Vector>();
+    std::vector<ValueType> types;
+    if (vec)
+      for (const Value& x : vec->items)
+        if (const auto* k = x.get_if<Keyword>())
+          if (auto t = value_type_from_keyword(*k); t && *t != ValueType::Tuple) types.push_back(*t);
+    if (!vec || types.size() != vec->items.size() || types.size() < 2 || types.size() > 8)
+      return schema_error(d, ":db/tupleTypes must be a vector of 2 to 8 :db.type/* keywords (not tuple)");
+    if (d.added) s.tuple_types = std::move(types);
+    else if (s.tuple_types == types) s.tuple_types.clear();
+  } else if (d.a == sys::kTupleType) {
+    const Keyword* k = want_keyword();
+    auto t = k ? value_type_from_keyword(*k) : std::nullopt;
+    if (!t || *t == ValueType::Tuple) return schema_error(d, ":db/tupleType must be a :db.type/* keyword (not tuple)");
+    if (d.added) s.tuple_type = *t;
+    else if (s.tuple_type == *t) s.tuple_type = ValueType::Any;
+  } else if (d.a == sys::kAttrPreds) {
+    const auto* sym = v.get_if<Symbol>();
+    if (!sym) return schema_error(d, ":db.attr/preds must be a symbol");
+    auto it = std::find(s.preds.begin(), s.preds.end(), *sym);
+    if (d.added && it == s.preds.end()) s.preds.push_back(*sym);
+    if (!d.added && it != s.preds.end()) s.preds.erase(it);
   } else if (d.a == sys::kDoc) {
     if (!v.is<std::string>()) return schema_error(d, ":db/doc must be a string");
     if (d.added) s.doc = v.as<std::string>();
@@ -131,7 +164,28 @@ bool value_has_type(const Value& v, ValueType t) noexcept {
 }
 
 bool Schema::is_schema_attr(AttrId a) noexcept {
-  return a.value >= sys::kIdent.value && a.value <= sys::kNoHistory.value;
+  return (a.value >= sys::kIdent.value && a.value <= sys::kNoHistory.value) ||
+         (a.value >= sys::kTupleAttrs.value && a.value <= sys::kAttrPreds.value);
+}
+
+std::span<const AttrId> Schema::composites_of(AttrId component) const noexcept {
+  auto lo = std::lower_bound(composites_.begin(), composites_.end(), std::pair{component, AttrId{0}});
+  auto hi = lo;
+  while (hi != composites_.end() && hi->first == component) ++hi;
+  return {composite_ids_.data() + (lo - composites_.begin()), static_cast<std::size_t>(hi - lo)};
+}
+
+std::shared_ptr<const Schema> Schema::with_missing_builtins() const {
+  auto builtins = bootstrap();
+  bool missing = false;
+  for (const auto& b : builtins->attrs()) missing = missing || !find(b.id);
+  if (!missing) return std::make_shared<const Schema>(*this);
+  auto out = std::make_shared<Schema>(*this);
+  for (const auto& b : builtins->attrs())
+    if (!find(b.id)) out->attrs_.push_back(b);
+  std::sort(out->attrs_.begin(), out->attrs_.end(), [](const auto& x, const auto& y) { return x.id < y.id; });
+  out->reindex();
+  return out;
 }
 
 const AttrSchema* Schema::find(AttrId id) const noexcept {
@@ -151,6 +205,14 @@ void Schema::reindex() {
   for (std::size_t i = 0; i < attrs_.size(); ++i) by_ident_[i] = i;
   std::sort(by_ident_.begin(), by_ident_.end(),
             [&](std::size_t x, std::size_t y) { return attrs_[x].ident < attrs_[y].ident; });
+  composites_.clear();
+  for (const auto& s : attrs_)
+    for (const auto& k : s.tuple_attrs)
+      if (const AttrSchema* component = find(k)) composites_.emplace_back(component->id, s.id);
+  std::sort(composites_.begin(), composites_.end());
+  composites_.erase(std::unique(composites_.begin(), composites_.end()), composites_.end());
+  composite_ids_.clear();
+  for (const auto& [component, composite] : composites_) composite_ids_.push_back(composite);
 }
 
 Result<std::shared_ptr<const Schema>> Schema::with(std::span<const Datom> datoms) const {
@@ -195,38 +257,57 @@ Result<std::shared_ptr<const Schema>> Schema::from_datoms(std::span<const Datom>
 std::vector<Datom> Schema::bootstrap_datoms() {
   struct Builtin {
     AttrId id;
-    const char* name;
+    const char* ident;  // "ns/name"
     ValueType type;
     Unique unique;
     bool indexed;
+    bool many;
     const char* doc;
   };
   const Builtin builtins[] = {
-      {sys::kIdent, "ident", ValueType::Keyword, Unique::Identity, false,
+      {sys::kIdent, "db/ident", ValueType::Keyword, Unique::Identity, false, false,
        "The unique name of an entity; every attribute has one."},
-      {sys::kValueType, "valueType", ValueType::Keyword, Unique::None, false,
+      {sys::kValueType, "db/valueType", ValueType::Keyword, Unique::None, false, false,
        "The type of an attribute's values, a :db.type/* keyword; none means untyped."},
-      {sys::kCardinality, "cardinality", ValueType::Keyword, Unique::None, false,
+      {sys::kCardinality, "db/cardinality", ValueType::Keyword, Unique::None, false, false,
        ":db.cardinality/one (the default) or :db.cardinality/many."},
-      {sys::kUnique, "unique", ValueType::Keyword, Unique::None, false,
+      {sys::kUnique, "db/unique", ValueType::Keyword, Unique::None, false, false,
        ":db.unique/value or :db.unique/identity."},
-      {sys::kIndex, "index", ValueType::Boolean, Unique::None, false,
+      {sys::kIndex, "db/index", ValueType::Boolean, Unique::None, false, false,
        "Whether the attribute is meant for value lookups (AVET is kept for every attribute)."},
-      {sys::kIsComponent, "isComponent", ValueType::Boolean, Unique::None, false,
+      {sys::kIsComponent, "db/isComponent", ValueType::Boolean, Unique::None, false, false,
        "Whether a ref attribute's values are components of the entity."},
-      {sys::kDoc, "doc", ValueType::String, Unique::None, false, "Documentation."},
-      {sys::kNoHistory, "noHistory", ValueType::Boolean, Unique::None, false,
+      {sys::kDoc, "db/doc", ValueType::String, Unique::None, false, false, "Documentation."},
+      {sys::kNoHistory, "db/noHistory", ValueType::Boolean, Unique::None, false, false,
        "Whether retracted values of the attribute are forgotten."},
-      {sys::kTxInstant, "txInstant", ValueType::Instant, Unique::None, true,
+      {sys::kTxInstant, "db/txInstant", ValueType::Instant, Unique::None, true, false,
        "The time a transaction was committed."},
+      {sys::kTupleAttrs, "db/tupleAttrs", ValueType::Tuple, Unique::None, false, false,
+       "The attributes of a composite tuple, which the transactor keeps."},
+      {sys::kTupleTypes, "db/tupleTypes", ValueType::Tuple, Unique::None, false, false,
+       "The value types of a fixed-length tuple's positions."},
+      {sys::kTupleType, "db/tupleType", ValueType::Keyword, Unique::None, false, false,
+       "The value type of every element of a variable-length tuple."},
+      {sys::kAttrPreds, "db.attr/preds", ValueType::Symbol, Unique::None, false, true,
+       "Predicates every asserted value of the attribute must satisfy."},
+      {sys::kEnsure, "db/ensure", ValueType::Ref, Unique::None, false, true,
+       "Names an entity spec the transaction checks the entity against; never stored."},
+      {sys::kEntityAttrs, "db.entity/attrs", ValueType::Keyword, Unique::None, false, true,
+       "The attributes an entity spec requires."},
+      {sys::kEntityPreds, "db.entity/preds", ValueType::Symbol, Unique::None, false, true,
+       "The predicates of an entity spec, called with the database after the transaction and the entity."},
+      {sys::kExcise, "db/excise", ValueType::Ref, Unique::None, false, false,
+       "On an excising transaction: the entity whose datoms it removed."},
+      {sys::kExciseAttrs, "db.excise/attrs", ValueType::Keyword, Unique::None, false, true,
+       "On an excising transaction: the only attributes it removed."},
   };
   const TxId tx{kTx0};
   std::vector<Datom> out;
   auto add = [&](AttrId e, AttrId a, Value v) { out.push_back(Datom{EntityId{e.value}, a, std::move(v), tx, true}); };
   for (const Builtin& b : builtins) {
-    add(b.id, sys::kIdent, Keyword{"db", b.name});
+    add(b.id, sys::kIdent, Value::keyword(b.ident));
     add(b.id, sys::kValueType, *value_type_keyword(b.type));
-    add(b.id, sys::kCardinality, cardinality_keyword(false));
+    add(b.id, sys::kCardinality, cardinality_keyword(b.many));
     if (auto u = unique_keyword(b.unique)) add(b.id, sys::kUnique, *u);
     if (b.indexed) add(b.id, sys::kIndex, true);
     add(b.id, sys::kDoc, std::string(b.doc));

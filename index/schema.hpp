@@ -36,6 +36,19 @@ inline constexpr AttrId kIsComponent{kSystemBase + 6};   // boolean
 inline constexpr AttrId kDoc{kSystemBase + 7};           // string
 inline constexpr AttrId kNoHistory{kSystemBase + 8};     // boolean
 inline constexpr AttrId kTxInstant{kSystemBase + 9};     // instant, indexed
+// Tuples (doc/transactions.md, "Tuples"): schema attributes of tuple attributes.
+inline constexpr AttrId kTupleAttrs{kSystemBase + 10};   // tuple of keywords: a composite's attributes
+inline constexpr AttrId kTupleTypes{kSystemBase + 11};   // tuple of :db.type/* keywords: fixed positions
+inline constexpr AttrId kTupleType{kSystemBase + 12};    // :db.type/* keyword: a homogeneous tuple
+// Constraints: :db.attr/preds is schema (symbols, many); the entity-spec attributes are data on
+// spec entities, and :db/ensure is virtual (never stored: it names the spec a transaction checks).
+inline constexpr AttrId kAttrPreds{kSystemBase + 13};    // symbol, many
+inline constexpr AttrId kEnsure{kSystemBase + 14};       // ref to a spec entity (never stored)
+inline constexpr AttrId kEntityAttrs{kSystemBase + 15};  // keyword, many: required attributes
+inline constexpr AttrId kEntityPreds{kSystemBase + 16};  // symbol, many: entity predicates
+// Excision records, asserted on the excising transaction's entity.
+inline constexpr AttrId kExcise{kSystemBase + 17};       // ref: the excised entity
+inline constexpr AttrId kExciseAttrs{kSystemBase + 18};  // keyword, many: only these attributes
 // Ids kSystemBase+1 .. kFirstUserSystemId-1 are reserved for built-ins (present and future).
 // The tx layer gives new attributes (and other system entities) ids from Db::next_system_id().
 inline constexpr std::uint64_t kFirstUserSystemId = kSystemBase + 64;
@@ -82,8 +95,17 @@ struct AttrSchema {
   bool component = false;
   bool no_history = false;  // retracted datoms are not kept in the history spaces
   std::string doc{};
+  // Tuples: a composite tuple of these attributes (kept by the transactor, never asserted); the
+  // types of a fixed-length tuple's positions; the type of every element of a homogeneous tuple
+  // (Any: not one). At most one of the three is set on a valid schema.
+  std::vector<Keyword> tuple_attrs{};
+  std::vector<ValueType> tuple_types{};
+  ValueType tuple_type = ValueType::Any;
+  // :db.attr/preds: predicates every asserted value must satisfy, in id order of their datoms.
+  std::vector<Symbol> preds{};
 
   [[nodiscard]] bool is_ref() const noexcept { return type == ValueType::Ref; }
+  [[nodiscard]] bool is_composite() const noexcept { return !tuple_attrs.empty(); }
   friend bool operator==(const AttrSchema&, const AttrSchema&) = default;
 };
 
@@ -112,8 +134,16 @@ class Schema {
   // The bootstrap datoms describing the built-in attributes (tx = kTx0), for a new database.
   [[nodiscard]] static std::vector<Datom> bootstrap_datoms();
 
-  // True if `a` is one of the attributes that define schema (:db/ident ... :db/noHistory).
+  // True if `a` is one of the attributes that define schema (:db/ident ... :db/noHistory,
+  // :db/tupleAttrs, :db/tupleTypes, :db/tupleType, :db.attr/preds).
   [[nodiscard]] static bool is_schema_attr(AttrId a) noexcept;
+
+  // The composite tuple attributes that have `component` among their :db/tupleAttrs.
+  [[nodiscard]] std::span<const AttrId> composites_of(AttrId component) const noexcept;
+
+  // This schema with every built-in attribute it lacks added from bootstrap() (a database created
+  // by an older build has fewer built-ins; they are then known without datoms of their own).
+  [[nodiscard]] std::shared_ptr<const Schema> with_missing_builtins() const;
 
  private:
   std::vector<AttrSchema> attrs_;  // sorted by id
@@ -121,6 +151,9 @@ class Schema {
   // :db/ident sees their earlier :db/valueType etc. Sorted by id.
   std::vector<AttrSchema> orphans_;
   std::vector<std::size_t> by_ident_;  // indexes into attrs_, sorted by ident
+  // (component, composite) pairs, sorted; composites_of returns a run of the second members.
+  std::vector<std::pair<AttrId, AttrId>> composites_;
+  std::vector<AttrId> composite_ids_;  // composites_' second members, same order
   void reindex();
 };
 

@@ -91,7 +91,7 @@ Result<std::shared_ptr<const DbCore>> load(std::shared_ptr<Store> store, const d
   if (auto s = (*e)->status(); !s) return std::unexpected(s.error());
   auto schema = Schema::from_datoms(system);
   if (!schema) return fail(ErrorCode::StorageCorruption, "stored schema is invalid: " + schema.error().message);
-  core->schema = std::move(*schema);
+  core->schema = (*schema)->with_missing_builtins();
 
   core->store = std::move(store);
   core->snapshot = std::move(snap);
@@ -130,13 +130,26 @@ Db Writer::db() const {
 }
 
 Result<Db> Writer::commit(const Db& basis, TxId tx, std::span<const Datom> datoms, WriteOptions options) {
+  return commit_batch(basis, tx, datoms, options, nullptr);
+}
+
+Result<Db> Writer::excise(const Db& basis, TxId tx, std::span<const Datom> datoms, EntityId e,
+                          std::span<const AttrId> attrs, WriteOptions options) {
+  if (!is_user_entity(e.value))
+    return fail(ErrorCode::InvalidArgument, "only user entities can be excised, not " + std::to_string(e.value));
+  detail::Excision excision{e, std::vector<AttrId>(attrs.begin(), attrs.end())};
+  return commit_batch(basis, tx, datoms, options, &excision);
+}
+
+Result<Db> Writer::commit_batch(const Db& basis, TxId tx, std::span<const Datom> datoms, WriteOptions options,
+                                const detail::Excision* excision) {
   std::lock_guard commit_lock(commit_mutex_);
   if (broken_) return fail(ErrorCode::StorageIo, "an earlier commit was written but not re-read; reopen the database");
   Db latest = db();
   if (basis.core_ != latest.core_)
     return fail(ErrorCode::InvalidArgument, "commit basis is transaction " + std::to_string(basis.basis().value) +
                                                 " but the latest is " + std::to_string(latest.basis().value));
-  auto prepared = detail::prepare_commit(*latest.core_, tx, datoms);
+  auto prepared = detail::prepare_commit(*latest.core_, tx, datoms, excision);
   if (!prepared) return std::unexpected(prepared.error());
   bool written = false;
   auto core = [&]() -> decltype(detail::publish(*latest.core_, std::move(*prepared), options, written)) {

@@ -55,11 +55,24 @@ Result<Outcome> eval_tx_range(Database& database, const List& form) {
   auto split = db_and_args(database, form);
   if (!split) return std::unexpected(split.error());
   auto& [db, args] = *split;
-  const char* usage = "(tx-range T1 T2) takes two tx ids (nil for an open end)";
+  const char* usage = "(tx-range T1 T2) takes two tx ids or #insts (nil for an open end)";
   if (args.size() != 2) return bad_form(usage);
   std::optional<TxId> bounds[2];
   for (int i = 0; i < 2; ++i) {
     if (args[i].is_nil()) continue;
+    if (const auto* inst = args[i].get_if<Instant>()) {
+      // As in Datomic: an instant stands for the first transaction committed at or after it
+      // (instants never go backwards, so [T1, T2) is the transactions committed in [I1, I2)).
+      Value attr = Value::keyword("db/txInstant");
+      auto datoms = db.datoms(IndexOrder::Aevt, std::span<const Value>(&attr, 1));
+      if (!datoms) return std::unexpected(datoms.error());
+      TxId first{db.basis().value + 1};
+      for (const Datom& d : *datoms)
+        if (d.v.as<Instant>().millis >= inst->millis && d.e.value > kTx0 && d.e.value < first.value)
+          first = TxId{d.e.value};
+      bounds[i] = first;
+      continue;
+    }
     auto n = args[i].get_if<std::int64_t>();
     if (!n || *n <= 0) return bad_form(std::string(usage) + ", got " + to_edn(args[i]));
     bounds[i] = TxId{static_cast<std::uint64_t>(*n)};
@@ -105,6 +118,26 @@ Result<Outcome> eval_transaction(Database& database, const List& form, bool sche
   return Outcome{.value = report->summary()};
 }
 
+// (excise! EID) or (excise! EID [ATTR ...]): erases the entity's datoms (or those attributes')
+// from the indexes, history and log; prints the excising transaction as transact! does.
+Result<Outcome> eval_excise(Database& database, const List& form) {
+  const char* usage = "(excise! EID) or (excise! EID [ATTR ...]) takes an entity id, lookup ref or ident and optional attributes";
+  if (form.items.size() != 2 && form.items.size() != 3) return bad_form(usage);
+  std::vector<Keyword> attrs;
+  if (form.items.size() == 3) {
+    const auto* vec = form.items[2].get_if<Vector>();
+    if (!vec) return bad_form(usage);
+    for (const Value& a : vec->items) {
+      const auto* k = a.get_if<Keyword>();
+      if (!k) return bad_form(usage);
+      attrs.push_back(*k);
+    }
+  }
+  auto report = database.excise(form.items[1], attrs);
+  if (!report) return std::unexpected(report.error());
+  return Outcome{.value = report->summary()};
+}
+
 }  // namespace
 
 Result<Outcome> evaluate(EvalContext& context, const Value& form) {
@@ -124,6 +157,7 @@ Result<Outcome> evaluate(EvalContext& context, const Value& form) {
   const List& list = form.as<List>();
   if (head == "transact!") return eval_transaction(database, list, false);
   if (head == "schema!") return eval_transaction(database, list, true);
+  if (head == "excise!") return eval_excise(database, list);
   if (head == "q") return eval_query(context, list);
   if (head == "explain") return eval_explain(context, list);
   if (head == "pull") return eval_pull(context, list);

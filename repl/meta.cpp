@@ -17,6 +17,12 @@ Schema and transactions
               {:db/id "bob" :person/name "Bob" :person/friend [:person/name "Ann"]}
               [:db/add "bob" :person/age 27]])
   (transact! [[:db/retract [:person/name "Bob"] :person/age 27]])
+  Composite tuples, attribute predicates and entity specs are schema (doc/transactions.md):
+  (schema! {:person/first+last {:db/valueType :db.type/tuple :db/tupleAttrs [:person/first :person/last]
+                                :db/unique :db.unique/identity}
+            :person/age {:db.attr/preds [pos?]}})
+  (excise! [:person/name "Bob"])          erase an entity's datoms from indexes, history and log
+  (excise! [:person/name "Bob"] [:person/age])                  ... or only some attributes'
 
 Queries: (q QUERY INPUT...), on $ when there are no inputs
   (q [:find ?name ?age :where [?p :person/name ?name] [?p :person/age ?age]])
@@ -52,6 +58,7 @@ Raw index access (:eavt :aevt :avet :vaet; entities as ids, lookup refs or ident
   (seek-datoms $ :avet :person/name "B")                  from a position to the end of the index
   (index-range $ :person/age 30 nil)                      one attribute's values in [START, END)
   (tx-range nil nil)                                      the log: [{:t T :data [[e a v tx added]...]}...]
+  (tx-range #inst "2026-01-01" nil)                       ... of the transactions since a time
 
 Meta commands (on a line of their own)
   .help                 this text

@@ -12,6 +12,11 @@
 //    :message "substring"}               and (optionally) a message containing this text
 //   {:state [...]}                       the current user datoms
 //   {:attr :name :is {:db/unique ...}}   the schema datoms of an attribute (besides :db/ident)
+//   {:excise 1 :attrs [:a]}              excise entity 1 (only :a); :datoms/:error as for :tx
+//   {:history 1 :is [[1 :a v added]...]} entity 1's history (as-of the latest; tx left out)
+//   {:log-datoms-of 1 :is N}             how many datoms about entity 1 the whole log holds
+//
+// Transactions may call the test transaction functions and predicates of test_hooks() below.
 //
 // After every step the index is checked for cross-index consistency, and a failing transaction
 // must leave every key space byte-for-byte as it was.
@@ -21,6 +26,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "api/tx_hooks.hpp"
 #include "support/golden_files.hpp"
 #include "support/tx_harness.hpp"
 
@@ -59,6 +65,81 @@ Value attr_edn(const index::Db& db, const Keyword& ident) {
   return m;
 }
 
+
+// Transaction functions and predicates the golden files call:
+//   [:test/inc E ATTR BY]      E's value of ATTR (0 if none) plus BY, from the db before the tx
+//   [:test/count-of ATTR E]    [[:db/add E :count <datoms of ATTR before the tx>]]
+//   [:test/person NAME AGE]    [{:name NAME} [:test/inc [:name NAME] :age AGE]] (calls a function)
+//   [:test/refuse]             fails with :tx/cas "refused"
+//   [:test/not-tx-data]        returns 42
+//   [:test/forever]            returns [[:test/forever]]
+//   test/balance-ok?           entity predicate: :balance absent or >= 0
+//   test/short?                attribute predicate (a query function): a string of < 5 chars
+tx::TxHooks test_hooks() {
+  static const auto registry = [] {
+    auto r = std::make_shared<TxRegistry>();
+    auto fn = [&](const char* ident, TxFunction f) { r->functions[ident] = std::make_shared<const TxFunction>(std::move(f)); };
+    fn("test/inc", [](const Db& db, std::span<const Value> args) -> Result<Value> {
+      if (args.size() != 3 || !args[1].is<Keyword>() || !args[2].is<std::int64_t>())
+        return fail(ErrorCode::InvalidArgument, "[:test/inc E ATTR BY]");
+      auto e = db.entid(args[0]);
+      if (!e) return std::unexpected(e.error());
+      std::int64_t now = 0;
+      if (*e) {
+        std::vector<Value> at{Value(static_cast<std::int64_t>((*e)->value)), args[1]};
+        auto ds = db.datoms(IndexOrder::Eavt, at);
+        if (!ds) return std::unexpected(ds.error());
+        if (!ds->empty()) now = ds->front().v.as<std::int64_t>();
+      }
+      return Value(Vector{{Value(Vector{{Value::keyword("db/add"), args[0], args[1], Value(now + args[2].as<std::int64_t>())}})}});
+    });
+    fn("test/count-of", [](const Db& db, std::span<const Value> args) -> Result<Value> {
+      std::vector<Value> at{args[0]};
+      auto ds = db.datoms(IndexOrder::Aevt, at);
+      if (!ds) return std::unexpected(ds.error());
+      return Value(Vector{{Value(Vector{{Value::keyword("db/add"), args[1], Value::keyword("count"),
+                                         Value(static_cast<std::int64_t>(ds->size()))}})}});
+    });
+    fn("test/person", [](const Db&, std::span<const Value> args) -> Result<Value> {
+      std::string text = "[{:name " + to_edn(args[0]) + "} [:test/inc [:name " + to_edn(args[0]) + "] :age " +
+                         to_edn(args[1]) + "]]";
+      return read_edn(text);
+    });
+    fn("test/refuse", [](const Db&, std::span<const Value>) -> Result<Value> { return fail(ErrorCode::TxCas, "refused"); });
+    fn("test/not-tx-data", [](const Db&, std::span<const Value>) -> Result<Value> { return Value(42); });
+    fn("test/forever", [](const Db&, std::span<const Value>) -> Result<Value> { return read_edn("[[:test/forever]]"); });
+    r->entity_preds["test/balance-ok?"] = std::make_shared<const EntityPredicate>(
+        [](const Db& db, EntityId e) -> Result<bool> {
+          std::vector<Value> at{Value(static_cast<std::int64_t>(e.value)), Value::keyword("balance")};
+          auto ds = db.datoms(IndexOrder::Eavt, at);
+          if (!ds) return std::unexpected(ds.error());
+          return ds->empty() || ds->front().v.as<std::int64_t>() >= 0;
+        });
+    auto registered = register_function("test/short?", [](std::span<const Value> args) -> Result<Value> {
+      return Value(args.size() == 1 && args[0].is<std::string>() && args[0].as<std::string>().size() < 5);
+    });
+    REQUIRE(registered.has_value());
+    return r;
+  }();
+  return make_tx_hooks(registry);
+}
+
+Value history_edn(const index::Db& db, EntityId e) {
+  auto ds = db.entity_history(e);
+  REQUIRE(ds.has_value());
+  std::vector<Value> out;
+  for (const auto& d : *ds) out.push_back(datom_edn(db, d, true));
+  return Vector{std::move(out)};
+}
+
+std::int64_t log_datoms_of(const index::Db& db, EntityId e) {
+  auto log = db.tx_log(TxId{kTx0 + 1}, TxId{db.basis().value + 1});
+  REQUIRE(log.has_value());
+  std::int64_t n = 0;
+  for (const auto& d : *log) n += d.e == e ? 1 : 0;
+  return n;
+}
+
 template <class Kind>
 void run_file(const std::filesystem::path& path) {
   auto steps = read_edn_all(read_text(path));
@@ -68,6 +149,7 @@ void run_file(const std::filesystem::path& path) {
     if (const auto* first = steps->front().get_if<Map>())
       if (const auto* o = lookup(*first, "options"); o && o->is<Map>())
         if (const auto* strict = lookup(o->as<Map>(), "strict")) options.strict_schema = *strict == Value(true);
+  options.hooks = test_hooks();
   TxHarness<Kind> h(options);
 
   for (std::size_t i = 0; i < steps->size(); ++i) {
@@ -112,6 +194,34 @@ void run_file(const std::filesystem::path& path) {
         CHECK(r->db_before.basis().value + 1 == r->tx.value);
         CHECK(r->db_after.basis() == r->tx);
       }
+    }
+
+    if (const auto* target = lookup(step, "excise")) {
+      std::vector<Keyword> attrs;
+      if (const auto* as = lookup(step, "attrs"))
+        for (const auto& a : as->as<Vector>().items) attrs.push_back(a.as<Keyword>());
+      EntityId e{static_cast<std::uint64_t>(target->as<std::int64_t>())};
+      if (const auto* code = lookup(step, "error")) {
+        auto before = dump_store(h.store());
+        auto r = h.connection().excise(e, attrs);
+        REQUIRE_MESSAGE(!r.has_value(), "expected an error");
+        CHECK_MESSAGE(Value::keyword(error_code_name(r.error().code)) == *code, r.error().to_edn());
+        CHECK_MESSAGE(dump_store(h.store()) == before, "a failed excision changed the store");
+      } else {
+        auto r = h.connection().excise(e, attrs);
+        REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().to_edn()));
+        if (const auto* want = lookup(step, "datoms")) CHECK(to_edn(report_edn(r->db_after, r->datoms)) == to_edn(*want));
+      }
+    }
+    if (const auto* target = lookup(step, "history")) {
+      const auto* want = lookup(step, "is");
+      REQUIRE(want);
+      CHECK(to_edn(history_edn(h.db(), EntityId{static_cast<std::uint64_t>(target->as<std::int64_t>())})) == to_edn(*want));
+    }
+    if (const auto* target = lookup(step, "log-datoms-of")) {
+      const auto* want = lookup(step, "is");
+      REQUIRE(want);
+      CHECK(log_datoms_of(h.db(), EntityId{static_cast<std::uint64_t>(target->as<std::int64_t>())}) == want->as<std::int64_t>());
     }
 
     if (const auto* want = lookup(step, "state")) {

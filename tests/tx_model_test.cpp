@@ -7,7 +7,8 @@
 // :uniq) for an entity that the transaction already asserted another value for, the transaction
 // must fail with :tx/conflict; else if its final state has two entities with one :uniq value it
 // must fail with :tx/unique; either way changing nothing. Otherwise it must succeed, the database
-// must equal the model, and the report must hold exactly the model's net change.
+// must equal the model, and the report must hold exactly the model's net change. The composite
+// tuple :one+uniq ([:one :uniq]) is part of both: the model derives it from the entity's values.
 #include <doctest/doctest.h>
 
 #include <functional>
@@ -77,29 +78,41 @@ bool unique_ok(const Model& m) {
   return true;
 }
 
-Value model_edn(const Model& m) {
-  std::vector<Value> out;
+// Every datom the model implies, as [e :attr v]: its values, and the composite tuple :one+uniq
+// ([one uniq], nil for a missing one) of every entity that has :one or :uniq.
+std::set<Value> datoms_of(const Model& m) {
+  std::set<Value> out;
+  std::map<std::int64_t, std::pair<Value, Value>> tuples;
   for (const auto& [k, values] : m)
-    for (auto v : values)
-      out.push_back(Vector{{Value(k.first), Value::keyword(k.second),
-                            Value(v)}});
-  std::sort(out.begin(), out.end());
-  return Vector{std::move(out)};
+    for (auto v : values) {
+      out.insert(Vector{{Value(k.first), Value::keyword(k.second), Value(v)}});
+      if (k.second == "one") tuples[k.first].first = Value(v);
+      if (k.second == "uniq") tuples[k.first].second = Value(v);
+    }
+  for (const auto& [e, t] : tuples)
+    out.insert(Vector{{Value(e), Value::keyword("one+uniq"), Value(Vector{{t.first, t.second}})}});
+  return out;
+}
+
+Value model_edn(const Model& m) {
+  auto datoms = datoms_of(m);
+  return Vector{std::vector<Value>(datoms.begin(), datoms.end())};
 }
 
 // The net change between two models, as report_edn prints it.
 Value diff_edn(const Model& before, const Model& after) {
   std::vector<Value> out;
-  auto side = [&](const Model& x, const Model& y, bool added) {
-    for (const auto& [k, values] : x)
-      for (auto v : values) {
-        auto it = y.find(k);
-        if (it == y.end() || !it->second.contains(v))
-          out.push_back(Vector{{Value(k.first), Value::keyword(k.second), Value(v), Value(added)}});
+  auto x = datoms_of(before), y = datoms_of(after);
+  auto side = [&](const std::set<Value>& from, const std::set<Value>& to, bool added) {
+    for (const auto& d : from)
+      if (!to.contains(d)) {
+        auto items = d.as<Vector>().items;
+        items.emplace_back(added);
+        out.emplace_back(Vector{std::move(items)});
       }
   };
-  side(before, after, false);
-  side(after, before, true);
+  side(x, y, false);
+  side(y, x, true);
   std::sort(out.begin(), out.end());
   return Vector{std::move(out)};
 }
@@ -112,7 +125,8 @@ void run_seed(std::uint64_t seed, int transactions) {
   h.ok(R"([{:db/ident :one :db/valueType :db.type/long}
           {:db/ident :many :db/valueType :db.type/long :db/cardinality :db.cardinality/many}
           {:db/ident :ref :db/valueType :db.type/ref :db/cardinality :db.cardinality/many}
-          {:db/ident :uniq :db/valueType :db.type/long :db/unique :db.unique/value}])");
+          {:db/ident :uniq :db/valueType :db.type/long :db/unique :db.unique/value}
+          {:db/ident :one+uniq :db/valueType :db.type/tuple :db/tupleAttrs [:one :uniq]}])");
   Model model;
   for (int t = 0; t < transactions; ++t) {
     const int n = 1 + static_cast<int>(rng() % 6);

@@ -68,7 +68,7 @@ Result<TxReport> Connection::transact(const Value& tx_data) {
 Result<TxReport> Connection::transact(std::span<const TxForm> forms) {
   std::lock_guard lock(transact_mutex_);
   index::Db before = writer_->db();
-  TxOptions tx_options{.strict_schema = options_.strict_schema, .tx_instant = next_instant()};
+  TxOptions tx_options{.strict_schema = options_.strict_schema, .tx_instant = next_instant(), .hooks = &options_.hooks};
   auto prepared = prepare_tx(before, forms, tx_options);
   if (!prepared) return std::unexpected(prepared.error());
   auto instant = checked_instant(*prepared, last_instant_);
@@ -80,12 +80,43 @@ Result<TxReport> Connection::transact(std::span<const TxForm> forms) {
                   std::move(prepared->tempids)};
 }
 
+Result<TxReport> Connection::excise(EntityId e, std::span<const Keyword> attrs) {
+  std::lock_guard lock(transact_mutex_);
+  index::Db before = writer_->db();
+  if (!is_user_entity(e.value))
+    return fail(ErrorCode::InvalidArgument, "only user entities can be excised, not " + std::to_string(e.value));
+  std::vector<AttrId> ids;
+  std::vector<Value> record{Value(Vector{{Value::keyword("db/add"), Value("datomic.tx"), Value::keyword("db/excise"),
+                                          Value(static_cast<std::int64_t>(e.value))}})};
+  for (const Keyword& k : attrs) {
+    const index::AttrSchema* a = before.schema().find(k);
+    if (!a) return fail(ErrorCode::InvalidArgument, "cannot excise " + form_text(Value(k)) + ": no such attribute");
+    ids.push_back(a->id);
+    record.emplace_back(Vector{{Value::keyword("db/add"), Value("datomic.tx"), Value::keyword("db.excise/attrs"), Value(k)}});
+  }
+  auto history = before.history().entity_history(e);
+  if (!history) return std::unexpected(history.error());
+  if (history->empty())
+    return fail(ErrorCode::InvalidArgument, "entity " + std::to_string(e.value) + " has no datoms to excise");
+  auto forms = parse_tx_data(Value(Vector{std::move(record)}));
+  if (!forms) return std::unexpected(forms.error());
+  TxOptions tx_options{.strict_schema = false, .tx_instant = next_instant(), .hooks = nullptr};
+  auto prepared = prepare_tx(before, *forms, tx_options);
+  if (!prepared) return std::unexpected(prepared.error());
+  auto after = writer_->excise(before, prepared->tx, prepared->datoms, e, ids, WriteOptions{options_.sync});
+  if (!after) return std::unexpected(after.error());
+  last_instant_ = tx_options.tx_instant;
+  return TxReport{std::move(before), std::move(*after), prepared->tx, std::move(prepared->datoms),
+                  std::move(prepared->tempids)};
+}
+
 Result<TxReport> speculate(const index::Db& db, std::span<const TxForm> forms, const ConnectionOptions& options) {
   index::Db before = db.current();
   auto last = last_tx_instant(before);
   if (!last) return std::unexpected(last.error());
   Instant now = options.clock ? options.clock() : system_now();
-  TxOptions tx_options{.strict_schema = options.strict_schema, .tx_instant = now < *last ? *last : now};
+  TxOptions tx_options{.strict_schema = options.strict_schema, .tx_instant = now < *last ? *last : now,
+                       .hooks = &options.hooks};
   auto prepared = prepare_tx(before, forms, tx_options);
   if (!prepared) return std::unexpected(prepared.error());
   if (auto instant = checked_instant(*prepared, *last); !instant) return std::unexpected(instant.error());

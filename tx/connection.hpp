@@ -30,6 +30,8 @@ struct ConnectionOptions {
   // Source of :db/txInstant (milliseconds since the epoch). Absent: the system clock. Instants
   // never go backwards: a clock reading earlier than the previous transaction's is raised to it.
   std::function<Instant()> clock{};
+  // Transaction functions and constraint predicates (tx/hooks.hpp).
+  TxHooks hooks{};
 };
 
 // What a transaction did.
@@ -56,6 +58,12 @@ class Connection {
   // was. tx-data is a vector of forms (tx/tx_data.hpp).
   [[nodiscard]] Result<TxReport> transact(const Value& tx_data);
   [[nodiscard]] Result<TxReport> transact(std::span<const TxForm> forms);
+
+  // Excision (index::Writer::excise): one transaction that erases every datom of `e` (of `attrs`
+  // only, when not empty) from the indexes, history and log, and records itself on its own entity:
+  // [tx :db/excise e] and [tx :db.excise/attrs :a] per attribute. InvalidArgument for an entity
+  // outside the user partition, one with no datoms (current or past), or an unknown attribute.
+  [[nodiscard]] Result<TxReport> excise(EntityId e, std::span<const Keyword> attrs);
 
   [[nodiscard]] const ConnectionOptions& options() const noexcept { return options_; }
 

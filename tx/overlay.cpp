@@ -46,6 +46,13 @@ void Overlay::reserve(std::size_t slots) {
 
 bool Overlay::touched(EntityId e, AttrId a) const { return index_.contains(Key{e.value, a.value}); }
 
+std::vector<std::pair<EntityId, AttrId>> Overlay::touched_keys() const {
+  std::vector<std::pair<EntityId, AttrId>> out;
+  out.reserve(slots_.size());
+  for (const auto& s : slots_) out.emplace_back(s.e, s.a);
+  return out;
+}
+
 std::vector<Value> Overlay::asserted_values(EntityId e, AttrId a) const {
   std::vector<Value> out;
   auto it = index_.find(Key{e.value, a.value});

@@ -61,6 +61,8 @@ class Overlay {
   // The values of e.a the transaction asserted that are there now (now, but not in the basis).
   [[nodiscard]] std::vector<Value> asserted_values(EntityId e, AttrId a) const;
   [[nodiscard]] bool touched(EntityId e, AttrId a) const;
+  // Every (entity, attribute) slot the transaction touched, in first-touch order.
+  [[nodiscard]] std::vector<std::pair<EntityId, AttrId>> touched_keys() const;
 
   // The net change, slot by slot in first-touch order: retractions (added = false) then
   // assertions, each with tx = `tx`.

@@ -43,7 +43,42 @@ std::size_t count_values(const std::vector<std::pair<EntityId, std::vector<Value
   return n;
 }
 
-Result<void> check_one(const index::Db& basis, Overlay& overlay, const index::AttrSchema* old,
+// Tuple attributes: one of :db/tupleAttrs, :db/tupleTypes, :db/tupleType, on a tuple attribute;
+// a composite is cardinality one, over existing cardinality-one attributes that are not tuples, and
+// never made of an attribute that has datoms (there is no backfill, as in Datomic). A component
+// stays cardinality one and keeps its name while a composite uses it.
+Result<void> check_tuples(const index::Db& basis, const index::Schema& before, const index::Schema& after,
+                          const index::AttrSchema* old, const index::AttrSchema& neu) {
+  const std::string name = form_text(neu.ident);
+  const int kinds = (neu.is_composite() ? 1 : 0) + (neu.tuple_types.empty() ? 0 : 1) +
+                    (neu.tuple_type != index::ValueType::Any ? 1 : 0);
+  if (kinds > 1)
+    return fail(ErrorCode::TxSchema, name + " may have only one of :db/tupleAttrs, :db/tupleTypes and :db/tupleType");
+  if (kinds == 1 && neu.type != index::ValueType::Tuple && neu.type != index::ValueType::Any)
+    return fail(ErrorCode::TxSchema, name + " has tuple schema but is " + type_name(neu.type) +
+                                         " (use :db.type/tuple)");
+  if (neu.is_composite()) {
+    if (neu.many) return fail(ErrorCode::TxSchema, "the composite tuple " + name + " must be :db.cardinality/one");
+    for (const auto& k : neu.tuple_attrs) {
+      const index::AttrSchema* c = after.find(k);
+      if (!c) return fail(ErrorCode::TxSchema, ":db/tupleAttrs of " + name + " names " + form_text(k) + ", which is not an attribute");
+      if (c->many)
+        return fail(ErrorCode::TxSchema, ":db/tupleAttrs of " + name + " names " + form_text(k) + ", which is :db.cardinality/many");
+      if (c->type == index::ValueType::Tuple || c->is_composite())
+        return fail(ErrorCode::TxSchema, ":db/tupleAttrs of " + name + " names " + form_text(k) + ", a tuple attribute");
+    }
+    if ((!old || !old->is_composite()) && basis.attr_stats(neu.id).datoms > 0)
+      return fail(ErrorCode::TxSchema, "cannot make " + name + " a composite tuple while it has datoms");
+  }
+  if (neu.many && !after.composites_of(neu.id).empty())
+    return fail(ErrorCode::TxSchema, "cannot make " + name + " :db.cardinality/many: a composite tuple uses it");
+  if (old && old->ident != neu.ident && !before.composites_of(neu.id).empty())
+    return fail(ErrorCode::TxSchema, "cannot rename " + form_text(old->ident) + ": a composite tuple names it in :db/tupleAttrs");
+  return {};
+}
+
+Result<void> check_one(const index::Db& basis, Overlay& overlay, const index::Schema& before,
+                       const index::Schema& after, const index::AttrSchema* old,
                        const index::AttrSchema* neu, AttrId id) {
   if (!neu) {
     // The attribute lost its :db/ident.
@@ -58,6 +93,7 @@ Result<void> check_one(const index::Db& basis, Overlay& overlay, const index::At
     return {};
   }
   const std::string name = form_text(neu->ident);
+  if (auto ok = check_tuples(basis, before, after, old, *neu); !ok) return ok;
   if (neu->component && !neu->is_ref()) {
     return fail(ErrorCode::TxSchema,
                 ":db/isComponent requires :db.type/ref, but " + name + " is " + type_name(neu->type));
@@ -121,7 +157,7 @@ Result<void> check_schema_changes(const index::Db& basis, Overlay& overlay,
                                   const index::Schema& before, const index::Schema& after,
                                   std::span<const AttrId> changed) {
   for (AttrId id : changed) {
-    auto ok = check_one(basis, overlay, before.find(id), after.find(id), id);
+    auto ok = check_one(basis, overlay, before, after, before.find(id), after.find(id), id);
     if (!ok) return ok;
   }
   return {};

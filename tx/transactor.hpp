@@ -22,6 +22,17 @@
 // - Schema changes (datoms on attribute entities) take effect for the forms after them and are
 //   validated against all data at the end (tx/schema_change.hpp).
 // - Every transaction asserts :db/txInstant on its own entity, unless the tx-data sets it.
+// - Transaction functions ([:my.ns/fn arg ...], tx/hooks.hpp) see the database before the
+//   transaction; the tx-data they return runs in place of the call (and may call functions
+//   itself, up to kMaxCallDepth deep). Unknown functions and tx-data of the wrong shape are
+//   TxFunction; an error a function returns aborts the transaction with its own code.
+// - Composite tuples (:db/tupleAttrs) are recomputed at the end for every entity whose component
+//   attributes the transaction touched: [v1 v2 ...] with nil for a missing component, retracted
+//   when every component is missing. Asserting or retracting one directly is TxTuple; a map may
+//   give one only as an upsert key (then it must equal the recomputed value).
+// - Constraints are checked on the final state: :db.attr/preds on every asserted value
+//   (TxAttrPred), and the entity specs named by :db/ensure (virtual, never stored):
+//   :db.entity/attrs present (TxEntityAttrs), :db.entity/preds true (TxEntityPred).
 #pragma once
 
 #include <span>
@@ -31,6 +42,7 @@
 #include "codec/error.hpp"
 #include "codec/value.hpp"
 #include "index/db.hpp"
+#include "tx/hooks.hpp"
 #include "tx/tx_data.hpp"
 
 namespace quarry::tx {
@@ -41,7 +53,12 @@ struct TxOptions {
   bool strict_schema = false;
   // The :db/txInstant asserted on the transaction entity.
   Instant tx_instant{};
+  // Transaction functions and constraint predicates; null: none registered.
+  const TxHooks* hooks = nullptr;
 };
+
+// How deep transaction function calls may nest (a function's tx-data calling a function ...).
+inline constexpr int kMaxCallDepth = 32;
 
 // The outcome of prepare_tx: what to commit, and how tempids were resolved.
 struct PreparedTx {

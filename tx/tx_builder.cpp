@@ -77,6 +77,7 @@ TxBuilder::TxBuilder(const index::Db& basis, const TxOptions& options, const Tem
 
 std::unexpected<Error> TxBuilder::error(ErrorCode code, std::string what) const {
   if (form_) what += " in " + form_text(form_value(*form_));
+  if (!calls_.empty()) what += " (returned by " + form_text(form_value(*calls_.front())) + ")";
   return fail(code, std::move(what));
 }
 
@@ -115,6 +116,14 @@ Result<const index::AttrSchema*> TxBuilder::attribute(const Keyword& ident, bool
     return error(ErrorCode::TxUnknownAttribute, "unknown attribute " + form_text(ident) +
                                                     " (the :db namespaces are reserved)");
   }
+  // An ident held by an ordinary entity (an enum value) is no attribute: say so, rather than fail
+  // later on the ident's uniqueness.
+  auto holder = overlay_.holder(sys::kIdent, Value(ident));
+  if (!holder) return std::unexpected(holder.error());
+  if (*holder)
+    return error(ErrorCode::TxSchema, form_text(ident) + " names entity " + id_text(**holder) +
+                                          ", which is not an attribute (attributes are entities of the "
+                                          "system partition: declare one with a tempid or a map)");
   // Created on first use: cardinality one, no type (DataScript's behaviour).
   EntityId id = allocate(true);
   const index::AttrSchema* ident_attr = (*s)->find(sys::kIdent);
@@ -281,6 +290,10 @@ Result<Value> TxBuilder::value(const index::AttrSchema& a, const Value& v, Role 
     return error(ErrorCode::TxType, "value " + form_text(v) + " of attribute " + form_text(a.ident) +
                                         " cannot be stored");
   }
+  if (!a.tuple_types.empty() || a.tuple_type != index::ValueType::Any) {
+    auto ok = check_tuple_value(a, v);
+    if (!ok) return std::unexpected(ok.error());
+  }
   if (!index::value_has_type(v, a.type)) {
     auto type = index::value_type_keyword(a.type);
     return error(ErrorCode::TxType, "value " + form_text(v) + " does not match " +
@@ -328,6 +341,16 @@ std::vector<Value> TxBuilder::values_of(const index::AttrSchema& a, const Value&
 // Datoms
 
 Result<void> TxBuilder::add_datom(EntityId e, const index::AttrSchema& a, const Value& v) {
+  if (a.is_composite())
+    return error(ErrorCode::TxTuple, "cannot assert the composite tuple " + form_text(a.ident) +
+                                         " directly: the transactor keeps it from its :db/tupleAttrs");
+  if (a.id == sys::kEnsure) {
+    // Virtual: names the spec to check the entity against at the end; never stored.
+    const auto* spec = v.get_if<EntityId>();
+    if (!spec) return error(ErrorCode::TxType, ":db/ensure takes an entity spec (its ident)");
+    ensures_.emplace_back(e, *spec);
+    return {};
+  }
   auto guarded = guard_schema_datom(e, a, &v);
   if (!guarded) return guarded;
   if (is_user_entity(e.value) && e.value >= next_eid_) next_eid_ = e.value + 1;
@@ -341,7 +364,7 @@ Result<void> TxBuilder::add_datom(EntityId e, const index::AttrSchema& a, const 
                                                 form_text(a.ident) + " has cardinality one");
   auto added = overlay_.add(e, a, v);
   if (!added) return std::unexpected(added.error());
-  return {};
+  return refresh_composites(e, a.id);
 }
 
 Result<void> TxBuilder::assert_value(EntityId e, const index::AttrSchema& a, const Value& v) {
@@ -402,6 +425,13 @@ Result<void> TxBuilder::map_entry(EntityId e, const AttrRef& a, const Value& v) 
   if (!a.reverse) {
     auto attr = attribute(a.ident, true);
     if (!attr) return std::unexpected(attr.error());
+    if ((*attr)->is_composite()) {
+      // Only as an upsert key (map_entity): it must match what the components give at the end.
+      auto given = value(**attr, v, Role::Lookup);
+      if (!given) return std::unexpected(given.error());
+      given_composites_.push_back(GivenComposite{e, (*attr)->id, std::move(*given)});
+      return {};
+    }
     for (const auto& x : values_of(**attr, v)) {
       auto ok = assert_value(e, **attr, x);
       if (!ok) return ok;
@@ -463,6 +493,33 @@ Result<EntityId> TxBuilder::map_entity(const MapForm& m) {
     }
   }
 
+  // Upsert through a unique identity composite whose components the map gives (only for a map
+  // whose entity is not known otherwise: with an id, the other components are the entity's own).
+  const bool unbound = !explicit_id && (!temp || !tempids_.contains(temp->name));
+  if (unbound) {
+    auto s = schema();
+    if (!s) return std::unexpected(s.error());
+    for (const auto& attr : (*s)->attrs()) {
+      if (!attr.is_composite() || attr.unique != index::Unique::Identity) continue;
+      auto tuple = map_composite_value(m, attr);
+      if (!tuple) return std::unexpected(tuple.error());
+      if (!*tuple) continue;
+      auto holder = overlay_.holder(attr.id, **tuple);
+      if (!holder) return std::unexpected(holder.error());
+      if (!*holder) continue;
+      Value key = Vector{{Value(attr.ident), **tuple}};
+      if (upserted && *upserted != **holder) {
+        return error(ErrorCode::TxUpsert, "conflicting upserts: " + form_text(upsert_key) +
+                                              " resolves to " + id_text(*upserted) + ", but " +
+                                              form_text(key) + " resolves to " + id_text(**holder));
+      }
+      if (!upserted) {
+        upserted = *holder;
+        upsert_key = std::move(key);
+      }
+    }
+  }
+
   EntityId e;
   if (upserted) {
     if (explicit_id && *explicit_id != *upserted) {
@@ -506,14 +563,20 @@ Result<void> TxBuilder::retract(const ListForm& f) {
   auto attr = attribute(f.a.ident, false);
   if (!attr) return std::unexpected(attr.error());
   if (!*attr) return {};  // an unknown attribute has nothing to retract
+  if ((*attr)->is_composite())
+    return error(ErrorCode::TxTuple, "cannot retract the composite tuple " + form_text((*attr)->ident) +
+                                         " directly: retract its components");
   auto guarded = guard_schema_datom(*e, **attr, nullptr);
   if (!guarded) return guarded;
-  if (f.op == OpKind::RetractAttribute) return overlay_.retract_all(*e, (*attr)->id);
+  if (f.op == OpKind::RetractAttribute) {
+    if (auto ok = overlay_.retract_all(*e, (*attr)->id); !ok) return ok;
+    return refresh_composites(*e, (*attr)->id);
+  }
   auto v = value(**attr, f.v, Role::Lookup);
   if (!v) return std::unexpected(v.error());
   auto removed = overlay_.retract(*e, (*attr)->id, *v);
   if (!removed) return std::unexpected(removed.error());
-  return {};
+  return refresh_composites(*e, (*attr)->id);
 }
 
 Result<void> TxBuilder::retract_entity(EntityId root) {
@@ -598,17 +661,19 @@ Result<void> TxBuilder::list_form(const ListForm& f) {
   return {};
 }
 
-Result<void> TxBuilder::run(std::span<const TxForm> forms) {
+Result<void> TxBuilder::run_forms(std::span<const TxForm> forms, int depth) {
   std::size_t estimate = 1;
   for (const auto& f : forms)
     estimate += std::holds_alternative<MapForm>(f.body) ? std::get<MapForm>(f.body).attrs.size() : 1;
-  overlay_.reserve(estimate);
+  if (depth == 0) overlay_.reserve(estimate);
   for (const auto& f : forms) {
     form_ = &f;
     Result<void> ok;
     if (auto m = std::get_if<MapForm>(&f.body)) {
       auto e = map_entity(*m);
       if (!e) ok = std::unexpected(e.error());
+    } else if (auto c = std::get_if<CallForm>(&f.body)) {
+      ok = call(*c, depth);
     } else {
       ok = list_form(std::get<ListForm>(f.body));
     }
@@ -616,6 +681,37 @@ Result<void> TxBuilder::run(std::span<const TxForm> forms) {
   }
   form_ = nullptr;
   return {};
+}
+
+// A transaction function call: the function sees the database before the transaction; its tx-data
+// runs here, in place of the call.
+Result<void> TxBuilder::call(const CallForm& c, int depth) {
+  const TxForm* call_form = form_;
+  std::optional<Result<Value>> returned;
+  if (options_.hooks && options_.hooks->call_function)
+    returned = options_.hooks->call_function(c.fn, basis_, c.args);
+  if (!returned)
+    return error(ErrorCode::TxFunction, "unknown transaction function " + form_text(c.fn) +
+                                            " (register it with Database::register_tx_function)");
+  if (!*returned) {
+    Error e = returned->error();
+    e.message = "transaction function " + form_text(c.fn) + " failed: " + e.message;
+    return std::unexpected(std::move(e));
+  }
+  if (depth + 1 >= kMaxCallDepth)
+    return error(ErrorCode::TxFunction, "transaction function calls nest deeper than " +
+                                            std::to_string(kMaxCallDepth));
+  auto forms = parse_tx_data(**returned);
+  if (!forms)
+    return error(ErrorCode::TxFunction, "transaction function " + form_text(c.fn) +
+                                            " returned what is not tx-data: " + forms.error().message);
+  for (auto& name : ident_tempids(*forms)) ident_tempids_.insert(name);
+  expansions_.push_back(std::move(*forms));
+  calls_.push_back(call_form);
+  auto ran = run_forms(expansions_.back(), depth + 1);
+  calls_.pop_back();
+  form_ = call_form;
+  return ran;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -685,6 +781,9 @@ Result<PreparedTx> TxBuilder::finish() {
     if (!ok) return std::unexpected(ok.error());
   }
 
+  // Composite tuples, from the components as they end up.
+  if (auto ok = update_composites(); !ok) return std::unexpected(ok.error());
+
   // :db/txInstant, unless the tx-data gave one.
   const EntityId tx_entity{tx_.value};
   auto instant = overlay_.values(tx_entity, sys::kTxInstant);
@@ -700,6 +799,8 @@ Result<PreparedTx> TxBuilder::finish() {
   out.datoms = overlay_.changes(tx_);
   auto unique = check_unique(out.datoms);
   if (!unique) return std::unexpected(unique.error());
+  if (auto ok = check_attr_preds(out.datoms); !ok) return std::unexpected(ok.error());
+  if (auto ok = check_entity_specs(out.datoms); !ok) return std::unexpected(ok.error());
 
   for (const auto& [name, id] : tempids_) out.tempids.emplace_back(name, id);
   for (const auto& name : current_tx_names_) out.tempids.emplace_back(name, tx_entity);

@@ -2,6 +2,7 @@
 // semantics). prepare_tx runs attempts until one finishes without asking for a retry.
 #pragma once
 
+#include <deque>
 #include <memory>
 #include <optional>
 #include <span>
@@ -38,7 +39,7 @@ class TxBuilder {
 
   // Applies the forms in order. When retries() is not empty afterwards, the attempt is void
   // (whatever run returned) and must be re-run with those tempids bound.
-  [[nodiscard]] Result<void> run(std::span<const TxForm> forms);
+  [[nodiscard]] Result<void> run(std::span<const TxForm> forms) { return run_forms(forms, 0); }
   [[nodiscard]] const std::vector<Retry>& retries() const noexcept { return retries_; }
   // After a successful run(): the final checks and the datoms.
   [[nodiscard]] Result<PreparedTx> finish();
@@ -52,6 +53,8 @@ class TxBuilder {
   };
 
   // Forms.
+  [[nodiscard]] Result<void> run_forms(std::span<const TxForm> forms, int depth);
+  [[nodiscard]] Result<void> call(const CallForm& c, int depth);
   [[nodiscard]] Result<void> list_form(const ListForm& f);
   [[nodiscard]] Result<EntityId> map_entity(const MapForm& m);
   [[nodiscard]] Result<void> add(const EntityRef& e, const AttrRef& a, const Value& v);
@@ -86,13 +89,30 @@ class TxBuilder {
   [[nodiscard]] Result<void> add_datom(EntityId e, const index::AttrSchema& a, const Value& v);
   [[nodiscard]] Result<void> check_unique(const std::vector<Datom>& datoms);
 
+  // Tuples (tx_tuples.cpp).
+  [[nodiscard]] Result<void> check_tuple_value(const index::AttrSchema& a, const Value& v);
+  // The composite value of `composite` for e now, from its components (nil when all are missing).
+  [[nodiscard]] Result<Value> composite_value(EntityId e, const index::AttrSchema& composite);
+  // The composite values a map's own component entries give (for upserts), or nullopt when one of
+  // them cannot be known before the map's entity is (a tempid or nested map).
+  [[nodiscard]] Result<std::optional<Value>> map_composite_value(const MapForm& m, const index::AttrSchema& composite);
+  // Recomputes e's composites that use `component` (after each assertion or retraction, so that
+  // later forms see them: an upsert through a composite made earlier in the transaction).
+  [[nodiscard]] Result<void> refresh_composites(EntityId e, AttrId component);
+  [[nodiscard]] Result<void> set_composite(EntityId e, const index::AttrSchema& composite);
+  [[nodiscard]] Result<void> update_composites();
+
+  // Constraints (tx_constraints.cpp), on the final datoms.
+  [[nodiscard]] Result<void> check_attr_preds(const std::vector<Datom>& datoms);
+  [[nodiscard]] Result<void> check_entity_specs(const std::vector<Datom>& datoms);
+
   // Errors naming the current form.
   [[nodiscard]] std::unexpected<Error> error(ErrorCode code, std::string what) const;
   [[nodiscard]] std::string datom_text(EntityId e, AttrId a, const Value& v);
 
   const index::Db& basis_;
   const TxOptions& options_;
-  const std::unordered_set<Value>& ident_tempids_;
+  std::unordered_set<Value> ident_tempids_;  // grows with the tx-data functions return
   TxId tx_;
   std::uint64_t next_eid_;
   std::uint64_t next_system_id_;
@@ -111,6 +131,17 @@ class TxBuilder {
   std::vector<std::pair<EntityId, AttrId>> schema_slots_;  // slots holding schema datoms
 
   const TxForm* form_ = nullptr;
+  std::vector<const TxForm*> calls_;            // the calls form_ was expanded from, outermost first
+  std::deque<std::vector<TxForm>> expansions_;  // tx-data returned by transaction functions
+  // Composite values given in maps (upsert keys), checked against the recomputed ones.
+  struct GivenComposite {
+    EntityId e;
+    AttrId a;
+    Value v;
+  };
+  std::vector<GivenComposite> given_composites_;
+  // [e :db/ensure spec] pairs (virtual datoms: checked, never stored).
+  std::vector<std::pair<EntityId, EntityId>> ensures_;
   // Tempids found to need re-binding. The attempt goes on with them re-bound (so one attempt
   // collects as many as it can: a transaction whose every tempid needs one re-runs once, not once
   // per tempid), but its result is discarded.

@@ -1,5 +1,6 @@
 #include "tx/tx_data.hpp"
 
+#include <span>
 #include <string_view>
 
 #include "index/entity_ref.hpp"
@@ -45,7 +46,23 @@ Result<AttrRef> parse_attr(const Value& v, const Value& form) {
   return parse_attr_keyword(*k);
 }
 
-Result<ListForm> parse_list(const std::vector<Value>& items, const Value& form) {
+bool reserved_namespace(const Keyword& k) { return k.ns == "db" || k.ns.starts_with("db."); }
+
+// [:my.ns/fn arg ...] or [:db.fn/call :my.ns/fn arg ...]; nullopt for other list forms.
+Result<std::optional<CallForm>> parse_call(const std::vector<Value>& items, const Value& form) {
+  const auto* op = items[0].get_if<Keyword>();
+  if (!op) return std::nullopt;
+  if (op->ns == "db.fn" && op->name == "call") {
+    const Keyword* fn = items.size() > 1 ? items[1].get_if<Keyword>() : nullptr;
+    if (!fn) return syntax(":db.fn/call takes the keyword naming a transaction function, then its arguments", form);
+    if (reserved_namespace(*fn)) return std::nullopt;  // [:db.fn/call :db/cas ...] is [:db/cas ...]
+    return CallForm{*fn, std::vector<Value>(items.begin() + 2, items.end())};
+  }
+  if (reserved_namespace(*op)) return std::nullopt;
+  return CallForm{*op, std::vector<Value>(items.begin() + 1, items.end())};
+}
+
+Result<ListForm> parse_list(std::span<const Value> items, const Value& form) {
   if (items.empty()) return syntax("empty tx form", form);
   auto op = parse_op(items[0]);
   if (!op) {
@@ -171,6 +188,11 @@ Value form_value(const TxForm& form) {
     if (!make_map(std::move(entries), out)) return Value{};  // duplicate keys cannot come from parsing
     return out;
   }
+  if (auto c = std::get_if<CallForm>(&form.body)) {
+    std::vector<Value> items{Value(c->fn)};
+    items.insert(items.end(), c->args.begin(), c->args.end());
+    return Vector{std::move(items)};
+  }
   const auto& l = std::get<ListForm>(form.body);
   std::vector<Value> items;
   switch (l.op) {
@@ -196,7 +218,14 @@ Result<TxForm> parse_tx_form(const Value& form, std::size_t index) {
     return TxForm{std::move(*parsed), index};
   }
   if (auto items = sequence_items(form)) {
-    auto parsed = parse_list(*items, form);
+    if (!items->empty()) {
+      auto call = parse_call(*items, form);
+      if (!call) return std::unexpected(call.error());
+      if (*call) return TxForm{std::move(**call), index};
+    }
+    std::span<const Value> list(*items);
+    if (!list.empty() && is_kw(list[0], "db.fn", "call")) list = list.subspan(1);
+    auto parsed = parse_list(list, form);
     if (!parsed) return std::unexpected(parsed.error());
     return TxForm{std::move(*parsed), index};
   }

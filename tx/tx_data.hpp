@@ -3,8 +3,11 @@
 //   [:db/add e a v]          [:db/retract e a v]        [:db/retract e a]
 //   [:db/retractEntity e]    [:db/cas e a old new]      {:db/id e, a v, ...}   {a v, ...}
 //
+//   [:my.ns/fn arg ...]      [:db.fn/call :my.ns/fn arg ...]      (transaction function calls)
+//
 // (:db.fn/retractEntity, :db.fn/retractAttribute and :db.fn/cas are accepted as aliases, as
-// DataScript does; nil forms are skipped.)
+// DataScript does; nil forms are skipped. A list form whose operation is a keyword outside the
+// :db and :db.* namespaces is a call of the transaction function of that name.)
 //
 // What parsing settles: the shape of each form, the entity positions (e and :db/id) and the
 // attribute names (keywords, possibly reverse: :_friend / :person/_friend). What it leaves as raw
@@ -77,8 +80,16 @@ struct MapForm {
   std::vector<std::pair<AttrRef, Value>> attrs;
 };
 
+// A transaction function call: the transactor calls the function registered under `fn` with the
+// database before the transaction and `args` (raw EDN), and runs the tx-data it returns in place
+// of this form (tx/hooks.hpp).
+struct CallForm {
+  Keyword fn;
+  std::vector<Value> args;
+};
+
 struct TxForm {
-  std::variant<ListForm, MapForm> body;
+  std::variant<ListForm, MapForm, CallForm> body;
   std::size_t index = 0;  // position in the tx-data vector, for error messages
 };
 

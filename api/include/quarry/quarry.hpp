@@ -202,6 +202,23 @@ struct DatabaseStats {
   std::uint64_t storage_bytes = 0;   // keys and values in the store (RocksDB: an estimate)
 };
 
+// A transaction function (Datomic's installed transaction functions, written in C++), registered
+// with Database::register_tx_function and called from tx-data as [:my.ns/fn arg ...] or
+// [:db.fn/call :my.ns/fn arg ...]. It gets the database as it was before the transaction and the
+// call's arguments as written (EDN values: tempids, lookup refs and idents unresolved), and
+// returns tx-data — a vector of forms, which may call functions themselves — that runs in place
+// of the call, in the same transaction; or an Error, which aborts the transaction (with the
+// Error's code). It runs on the transacting thread while the writer waits, must not transact on
+// the same Database, and may be called more than once for one transaction (an upsert retry runs
+// the forms again): compute the tx-data from the arguments and the database only.
+using TxFunction = std::function<Result<Value>(const Db& db_before, std::span<const Value> args)>;
+
+// An entity predicate of an entity spec (:db.entity/preds), registered with
+// Database::register_entity_predicate: called at the end of a transaction that asserts
+// [e :db/ensure spec] with the database as the transaction would leave it and e; false (or an
+// Error) aborts the transaction. Same threading rules as TxFunction.
+using EntityPredicate = std::function<Result<bool>(const Db& db_after, EntityId e)>;
+
 // A registration made by Database::listen. Move-only; destroying it (or remove()) unregisters.
 class Listener {
  public:
@@ -263,6 +280,27 @@ class Database {
 
   // The latest committed value.
   [[nodiscard]] Db db() const;
+
+  // Registers `fn` as the transaction function `ident` (a namespaced keyword outside :db and
+  // :db.*, e.g. :my.ns/inc) for this Database, replacing an earlier registration. Registrations
+  // are not persisted: register again after opening. Thread-safe. :quarry/invalid-argument for a
+  // reserved or unqualified ident or an empty fn.
+  [[nodiscard]] Result<void> register_tx_function(const Keyword& ident, TxFunction fn);
+
+  // Registers `fn` as the entity predicate `name` (the symbol a spec's :db.entity/preds holds,
+  // e.g. my.ns/balance-ok?) for this Database. Same rules as register_tx_function.
+  [[nodiscard]] Result<void> register_entity_predicate(const Symbol& name, EntityPredicate fn);
+
+  // Excision (doc/transactions.md, "Excision"): removes every datom of the entity `eid` (an id,
+  // lookup ref or ident) — or, with `attrs`, only of those attributes — from the current indexes,
+  // the history and the log, as if it had never been asserted. The one operation that rewrites
+  // history: as-of, history and tx-range views no longer show those datoms. It is itself a
+  // transaction, recorded on its own entity as [tx :db/excise e] (and :db.excise/attrs), so the
+  // log shows that something was erased. Datoms of other entities that refer to e are kept.
+  // Database values taken before still see the old data, and a RocksDB store keeps the bytes in
+  // its files until they are compacted (compact()). Errors: :quarry/invalid-argument for an
+  // unknown entity or attribute, a system entity or a transaction; those of transact().
+  [[nodiscard]] Result<TxReport> excise(const Value& eid, std::span<const Keyword> attrs = {});
 
   // Calls `callback` with the report of every transaction committed from now on, in commit order,
   // until the returned Listener is removed or destroyed (Datomic's tx-report queue as a callback).

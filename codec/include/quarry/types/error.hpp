@@ -48,6 +48,12 @@ enum class ErrorCode : std::uint16_t {
   TxConflict,          // :tx/conflict — one transaction asserting two values of a card-one attribute of
                        //   one entity, or one unique value for two entities
   TxInstant,           // :tx/instant — an explicit :db/txInstant earlier than the previous transaction's
+  TxFunction,          // :tx/function — an unknown transaction function, or one that returned no tx-data
+  TxTuple,             // :tx/tuple — a composite tuple asserted or retracted directly, or a tuple value of
+                       //   the wrong shape for :db/tupleTypes / :db/tupleType
+  TxAttrPred,          // :tx/attr-pred — an asserted value fails one of its attribute's :db.attr/preds
+  TxEntityAttrs,       // :tx/entity-attrs — an entity lacks an attribute its :db/ensure spec requires
+  TxEntityPred,        // :tx/entity-pred — an entity fails a :db.entity/preds predicate of its spec
   // queries and pull (query/); messages name the offending clause or variable, printed as EDN
   QuerySyntax,     // :query/syntax — a query, rule or :in binding of the wrong shape
   QueryInvalid,    // :query/invalid — well-formed but meaningless: unbound variable, or-branches
