@@ -24,7 +24,7 @@ struct TxRegistry {
 };
 
 // Hooks over `registry`: transaction functions and entity predicates from it; attribute
-// predicates are the query functions of that name (a built-in such as pos? or string?, or one
+// predicates are the query functions of that name (a built-in such as pos? or even?, or one
 // registered with quarry::register_function).
 [[nodiscard]] tx::TxHooks make_tx_hooks(std::shared_ptr<TxRegistry> registry);
 

@@ -70,6 +70,7 @@ Value attr_edn(const index::Db& db, const Keyword& ident) {
 //   [:test/inc E ATTR BY]      E's value of ATTR (0 if none) plus BY, from the db before the tx
 //   [:test/count-of ATTR E]    [[:db/add E :count <datoms of ATTR before the tx>]]
 //   [:test/person NAME AGE]    [{:name NAME} [:test/inc [:name NAME] :age AGE]] (calls a function)
+//   [:test/echo TX-DATA]       TX-DATA
 //   [:test/refuse]             fails with :tx/cas "refused"
 //   [:test/not-tx-data]        returns 42
 //   [:test/forever]            returns [[:test/forever]]
@@ -104,6 +105,10 @@ tx::TxHooks test_hooks() {
       std::string text = "[{:name " + to_edn(args[0]) + "} [:test/inc [:name " + to_edn(args[0]) + "] :age " +
                          to_edn(args[1]) + "]]";
       return read_edn(text);
+    });
+    fn("test/echo", [](const Db&, std::span<const Value> args) -> Result<Value> {
+      if (args.size() != 1) return fail(ErrorCode::InvalidArgument, "[:test/echo TX-DATA]");
+      return args[0];
     });
     fn("test/refuse", [](const Db&, std::span<const Value>) -> Result<Value> { return fail(ErrorCode::TxCas, "refused"); });
     fn("test/not-tx-data", [](const Db&, std::span<const Value>) -> Result<Value> { return Value(42); });

@@ -49,8 +49,8 @@ std::unordered_set<Value> ident_tempids(std::span<const TxForm> forms) {
   for (const auto& f : forms) {
     if (auto m = std::get_if<MapForm>(&f.body)) {
       scan_map_for_ident_tempids(*m, out);
-    } else {
-      const auto& l = std::get<ListForm>(f.body);
+    } else if (auto l_ptr = std::get_if<ListForm>(&f.body)) {
+      const auto& l = *l_ptr;
       if (l.op == OpKind::Add && is_ident_attr(l.a))
         if (auto t = std::get_if<TempId>(&l.e)) out.insert(t->name);
     }
@@ -164,7 +164,20 @@ Result<void> TxBuilder::guard_schema_datom(EntityId e, const index::AttrSchema& 
 
 EntityId TxBuilder::allocate(bool system) {
   if (system) return EntityId{next_system_id_++};
-  if (next_eid_ > kMaxUserEntity) user_partition_full_ = true;  // reported by finish()
+  if (next_eid_ <= kMaxUserEntity) return EntityId{next_eid_++};
+  // Past max-eid the partition is used up — typically by an explicit id near its top. New entities
+  // then take the lowest ids no entity has (scanning up from the last one taken), so that one such
+  // id does not make every later new entity fail.
+  for (; reuse_next_ <= kMaxUserEntity; ++reuse_next_) {
+    const EntityId candidate{reuse_next_};
+    auto attrs = overlay_.attributes(candidate);
+    if (!attrs || !attrs->empty()) continue;
+    auto referrers = overlay_.referrers(candidate);
+    if (!referrers || !referrers->empty()) continue;
+    ++reuse_next_;
+    return candidate;
+  }
+  user_partition_full_ = true;  // reported by finish()
   return EntityId{next_eid_++};
 }
 

@@ -128,6 +128,7 @@ class TxBuilder {
   std::vector<std::shared_ptr<const index::Schema>> retired_;  // keep AttrSchema pointers valid
   bool schema_dirty_ = false;
   bool user_partition_full_ = false;
+  std::uint64_t reuse_next_ = 1;  // where allocate() looks for an unused id once max-eid is at the top
   std::vector<std::pair<EntityId, AttrId>> schema_slots_;  // slots holding schema datoms
 
   const TxForm* form_ = nullptr;
