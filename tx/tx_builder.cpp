@@ -481,6 +481,18 @@ Result<EntityId> TxBuilder::map_entity(const MapForm& m) {
   // Upsert: the identity attributes of the map must agree on one existing entity.
   std::optional<EntityId> upserted;
   Value upsert_key;
+  // Every upsert key of the map must find the same entity.
+  auto agree = [&](EntityId holder, Value key) -> Result<void> {
+    if (upserted && *upserted != holder)
+      return error(ErrorCode::TxUpsert, "conflicting upserts: " + form_text(upsert_key) + " resolves to " +
+                                            id_text(*upserted) + ", but " + form_text(key) + " resolves to " +
+                                            id_text(holder));
+    if (!upserted) {
+      upserted = holder;
+      upsert_key = std::move(key);
+    }
+    return {};
+  };
   for (const auto& [a, v] : m.attrs) {
     if (a.reverse) continue;
     auto attr = attribute(a.ident, false);
@@ -493,16 +505,7 @@ Result<EntityId> TxBuilder::map_entity(const MapForm& m) {
       auto holder = overlay_.holder((*attr)->id, **probed);
       if (!holder) return std::unexpected(holder.error());
       if (!*holder) continue;
-      Value key = Vector{{Value(a.ident), x}};
-      if (upserted && *upserted != **holder) {
-        return error(ErrorCode::TxUpsert, "conflicting upserts: " + form_text(upsert_key) +
-                                              " resolves to " + id_text(*upserted) + ", but " +
-                                              form_text(key) + " resolves to " + id_text(**holder));
-      }
-      if (!upserted) {
-        upserted = *holder;
-        upsert_key = std::move(key);
-      }
+      if (auto ok = agree(**holder, Vector{{Value(a.ident), x}}); !ok) return std::unexpected(ok.error());
     }
   }
 
@@ -520,16 +523,7 @@ Result<EntityId> TxBuilder::map_entity(const MapForm& m) {
       auto holder = overlay_.holder(attr.id, **tuple);
       if (!holder) return std::unexpected(holder.error());
       if (!*holder) continue;
-      Value key = Vector{{Value(attr.ident), **tuple}};
-      if (upserted && *upserted != **holder) {
-        return error(ErrorCode::TxUpsert, "conflicting upserts: " + form_text(upsert_key) +
-                                              " resolves to " + id_text(*upserted) + ", but " +
-                                              form_text(key) + " resolves to " + id_text(**holder));
-      }
-      if (!upserted) {
-        upserted = *holder;
-        upsert_key = std::move(key);
-      }
+      if (auto ok = agree(**holder, Vector{{Value(attr.ident), **tuple}}); !ok) return std::unexpected(ok.error());
     }
   }
 
