@@ -197,7 +197,10 @@ const AttrSchema* Schema::find(AttrId id) const noexcept {
 const AttrSchema* Schema::find(const Keyword& ident) const noexcept {
   auto it = std::lower_bound(by_ident_.begin(), by_ident_.end(), ident,
                              [&](std::size_t i, const Keyword& k) { return attrs_[i].ident < k; });
-  return it != by_ident_.end() && attrs_[*it].ident == ident ? &attrs_[*it] : nullptr;
+  if (it != by_ident_.end() && attrs_[*it].ident == ident) return &attrs_[*it];
+  auto alias = std::lower_bound(aliases_.begin(), aliases_.end(), ident,
+                                [](const auto& a, const Keyword& k) { return a.first < k; });
+  return alias != aliases_.end() && alias->first == ident ? find(alias->second) : nullptr;
 }
 
 void Schema::reindex() {
@@ -239,6 +242,12 @@ Result<std::shared_ptr<const Schema>> Schema::with(std::span<const Datom> datoms
     else if (!is_blank(s)) out->orphans_.push_back(std::move(s));
   }
   out->reindex();
+  // Renames: a retracted ident of an entity that is still an attribute is an alias of it.
+  std::vector<std::pair<Keyword, AttrId>> former;
+  for (const Datom& d : datoms)
+    if (!d.added && d.a == sys::kIdent && is_system_entity(d.e.value))
+      if (const auto* k = d.v.get_if<Keyword>()) former.emplace_back(*k, AttrId{d.e.value});
+  out->add_aliases(former);
   for (std::size_t i = 1; i < out->by_ident_.size(); ++i) {
     const AttrSchema& a = out->attrs_[out->by_ident_[i - 1]];
     const AttrSchema& b = out->attrs_[out->by_ident_[i]];
@@ -248,6 +257,29 @@ Result<std::shared_ptr<const Schema>> Schema::with(std::span<const Datom> datoms
                                            std::to_string(b.id.value) + ")");
   }
   return std::shared_ptr<const Schema>(std::move(out));
+}
+
+void Schema::add_aliases(std::span<const std::pair<Keyword, AttrId>> former) {
+  aliases_.insert(aliases_.end(), former.begin(), former.end());
+  // Later entries win: keep the last alias of each ident.
+  std::stable_sort(aliases_.begin(), aliases_.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+  std::vector<std::pair<Keyword, AttrId>> kept;
+  for (std::size_t i = 0; i < aliases_.size(); ++i) {
+    if (i + 1 < aliases_.size() && aliases_[i + 1].first == aliases_[i].first) continue;
+    const auto& [ident, id] = aliases_[i];
+    const AttrSchema* target = find(id);
+    auto named = std::lower_bound(by_ident_.begin(), by_ident_.end(), ident,
+                                  [&](std::size_t j, const Keyword& k) { return attrs_[j].ident < k; });
+    const bool taken = named != by_ident_.end() && attrs_[*named].ident == ident;
+    if (target && target->ident != ident && !taken) kept.push_back(aliases_[i]);
+  }
+  aliases_ = std::move(kept);
+}
+
+std::shared_ptr<const Schema> Schema::with_aliases(std::span<const std::pair<Keyword, AttrId>> former) const {
+  auto out = std::make_shared<Schema>(*this);
+  out->add_aliases(former);
+  return out;
 }
 
 Result<std::shared_ptr<const Schema>> Schema::from_datoms(std::span<const Datom> datoms) {

@@ -114,7 +114,9 @@ class Schema {
   // The built-in attributes only.
   [[nodiscard]] static std::shared_ptr<const Schema> bootstrap();
 
-  // nullptr when there is no such attribute. The pointer lives as long as this Schema.
+  // nullptr when there is no such attribute. The pointer lives as long as this Schema. An ident
+  // an attribute had before it was renamed finds it too (an alias, as in Datomic), until another
+  // attribute takes that ident.
   [[nodiscard]] const AttrSchema* find(AttrId id) const noexcept;
   [[nodiscard]] const AttrSchema* find(const Keyword& ident) const noexcept;
   // Every attribute, ordered by id.
@@ -122,7 +124,7 @@ class Schema {
   [[nodiscard]] std::size_t size() const noexcept { return attrs_.size(); }
 
   // The schema after applying `datoms` (assertions and retractions, e.g. one transaction's) to
-  // this one. Datoms about entities outside the system partition or of non-schema attributes are
+  // this one. A retracted :db/ident of an entity that is still an attribute becomes an alias. Datoms about entities outside the system partition or of non-schema attributes are
   // ignored; retractions are applied before assertions. TxSchema for a schema value of the
   // wrong kind, an unknown :db.type/:db.cardinality/:db.unique keyword, or two attributes with
   // one ident.
@@ -141,6 +143,11 @@ class Schema {
   // The composite tuple attributes that have `component` among their :db/tupleAttrs.
   [[nodiscard]] std::span<const AttrId> composites_of(AttrId component) const noexcept;
 
+  // This schema with aliases for `former` idents (ident, attribute) that attributes had — what
+  // Writer::open reads from the history of :db/ident — where the attribute still exists under
+  // another ident and no attribute has the former one. Later entries win.
+  [[nodiscard]] std::shared_ptr<const Schema> with_aliases(std::span<const std::pair<Keyword, AttrId>> former) const;
+
   // This schema with every built-in attribute it lacks added from bootstrap() (a database created
   // by an older build has fewer built-ins; they are then known without datoms of their own).
   [[nodiscard]] std::shared_ptr<const Schema> with_missing_builtins() const;
@@ -151,10 +158,13 @@ class Schema {
   // :db/ident sees their earlier :db/valueType etc. Sorted by id.
   std::vector<AttrSchema> orphans_;
   std::vector<std::size_t> by_ident_;  // indexes into attrs_, sorted by ident
+  std::vector<std::pair<Keyword, AttrId>> aliases_;  // former idents of renamed attributes, sorted
   // (component, composite) pairs, sorted; composites_of returns a run of the second members.
   std::vector<std::pair<AttrId, AttrId>> composites_;
   std::vector<AttrId> composite_ids_;  // composites_' second members, same order
   void reindex();
+  // Adds aliases (ident, attribute), keeping only valid ones: see with_aliases.
+  void add_aliases(std::span<const std::pair<Keyword, AttrId>> former);
 };
 
 }  // namespace quarry::index

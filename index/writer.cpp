@@ -1,5 +1,7 @@
 // Writer: opening (bootstrap or load) and the commit entry point.
+#include <algorithm>
 #include <charconv>
+#include <tuple>
 #include <new>
 
 #include "codec/value_codec.hpp"
@@ -91,7 +93,24 @@ Result<std::shared_ptr<const DbCore>> load(std::shared_ptr<Store> store, const d
   if (auto s = (*e)->status(); !s) return std::unexpected(s.error());
   auto schema = Schema::from_datoms(system);
   if (!schema) return fail(ErrorCode::StorageCorruption, "stored schema is invalid: " + schema.error().message);
-  core->schema = (*schema)->with_missing_builtins();
+  // Former idents (renamed attributes keep answering to them): the history of :db/ident.
+  std::vector<std::tuple<TxId, Keyword, AttrId>> renamed;  // by retracting tx: later ones win
+  std::string ident_prefix;
+  keys::append_attr(ident_prefix, sys::kIdent);
+  auto h = snap->cursor(spaces.history[static_cast<std::size_t>(IndexOrder::Aevt)],
+                        CursorBounds{ident_prefix, keys::prefix_successor(ident_prefix)});
+  if (!h) return std::unexpected(h.error());
+  for ((*h)->seek_to_first(); (*h)->valid(); (*h)->next()) {
+    auto entry = keys::decode_history(IndexOrder::Aevt, (*h)->key(), (*h)->value(), &values);
+    if (!entry) return std::unexpected(entry.error());
+    if (const auto* k = entry->asserted.v.get_if<Keyword>(); k && is_system_entity(entry->asserted.e.value))
+      renamed.emplace_back(entry->retracted, *k, AttrId{entry->asserted.e.value});
+  }
+  if (auto s = (*h)->status(); !s) return std::unexpected(s.error());
+  std::sort(renamed.begin(), renamed.end());
+  std::vector<std::pair<Keyword, AttrId>> former;
+  for (auto& [tx, k, a] : renamed) former.emplace_back(std::move(k), a);
+  core->schema = (*schema)->with_missing_builtins()->with_aliases(former);
 
   core->store = std::move(store);
   core->snapshot = std::move(snap);

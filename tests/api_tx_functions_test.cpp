@@ -153,4 +153,19 @@ TEST_CASE("excise erases an entity from indexes, history and log, survives reope
   CHECK(query(db.db(), "[:find ?e . :where [?tx :db/excise ?e]]") == Value(1));
 }
 
+TEST_CASE("a renamed attribute answers to its old ident, in transactions and queries, after reopening too") {
+  TempPath dir{"quarry-alias"};
+  {
+    auto db = must(Database::open(Options{.path = dir.str(), .sync_writes = false}));
+    must(db.transact(R"([{:db/ident :user/nick :db/valueType :db.type/string}])"));
+    must(db.transact(R"([{:db/id 1 :user/nick "ann"}])"));
+    must(db.transact(R"([{:db/id :user/nick :db/ident :user/handle}])"));
+    must(db.transact(R"([[:db/add 1 :user/nick "ann2"]])"));
+    CHECK(query(db.db(), "[:find ?v . :where [1 :user/handle ?v]]") == Value("ann2"));
+  }
+  auto db = must(Database::open(Options{.path = dir.str()}));
+  CHECK(query(db.db(), "[:find ?v . :where [1 :user/nick ?v]]") == Value("ann2"));
+  CHECK(*db.db().attribute(kw("user/nick")) == *db.db().attribute(kw("user/handle")));
+}
+
 }  // namespace
