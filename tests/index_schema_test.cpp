@@ -46,7 +46,7 @@ TEST_CASE("values are checked against their type") {
 
 TEST_CASE("the bootstrap schema describes the built-in attributes with fixed ids") {
   auto s = Schema::bootstrap();
-  REQUIRE(s->size() == 9);
+  REQUIRE(s->size() == 18);
   CHECK(s->find(Keyword{"db", "ident"})->id == sys::kIdent);
   CHECK(s->find(Keyword{"db", "valueType"})->id == sys::kValueType);
   CHECK(s->find(Keyword{"db", "cardinality"})->id == sys::kCardinality);
@@ -57,7 +57,13 @@ TEST_CASE("the bootstrap schema describes the built-in attributes with fixed ids
   CHECK(s->find(Keyword{"db", "noHistory"})->id == sys::kNoHistory);
   CHECK(s->find(Keyword{"db", "txInstant"})->id == sys::kTxInstant);
   CHECK(s->find(sys::kTxInstant)->type == ValueType::Instant);
-  for (const auto& a : s->attrs()) CHECK(!a.many);
+  CHECK(s->find(Keyword{"db", "tupleAttrs"})->id == sys::kTupleAttrs);
+  CHECK(s->find(Keyword{"db.attr", "preds"})->id == sys::kAttrPreds);
+  CHECK(s->find(Keyword{"db.excise", "attrs"})->id == sys::kExciseAttrs);
+  // Cardinality many: the predicate lists, an entity spec's attributes, the excised attributes.
+  for (const auto& a : s->attrs())
+    CHECK(a.many == (a.id == sys::kAttrPreds || a.id == sys::kEnsure || a.id == sys::kEntityAttrs ||
+                     a.id == sys::kEntityPreds || a.id == sys::kExciseAttrs));
   for (const Datom& d : Schema::bootstrap_datoms()) CHECK(d.tx == TxId{kTx0});
 }
 
