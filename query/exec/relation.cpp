@@ -64,7 +64,7 @@ Relation Relation::project(std::span<const std::string> vars, bool distinct) && 
   std::vector<bool> seen(n, false);
   for (const std::string& v : vars) {
     const int c = column(v);
-    if (seen[static_cast<std::size_t>(c)]) return std::as_const(*this).project(vars, distinct);
+    if (c < 0 || seen[static_cast<std::size_t>(c)]) return std::as_const(*this).project(vars, distinct);
     seen[static_cast<std::size_t>(c)] = true;
     cols.push_back(c);
   }
