@@ -123,10 +123,26 @@ Result<Value> invoke(PreparedCall& call, std::span<const Value> row) {
   return call.fn->call(call.source, call.args);
 }
 
+// The predicate with each argument variable that a relation of its own binds to one value (a
+// scalar input, say ?min in [(> ?s ?min)]) replaced by that value: read as a constant, it does not
+// multiply the other relation by itself (and add a column every row repeats).
+Predicate with_scalars_inlined(const Bindings& bindings, const Predicate& clause) {
+  Predicate out = clause;
+  for (FnArg& arg : out.args) {
+    const Variable* v = std::get_if<Variable>(&arg);
+    const int k = v ? bindings.find(v->name) : -1;
+    if (k < 0) continue;
+    const Relation& r = bindings.relations()[static_cast<std::size_t>(k)];
+    if (r.size() == 1 && r.arity() == 1) arg = r.at(0, 0);
+  }
+  return out;
+}
+
 }  // namespace
 
-Result<void> apply_predicate(Context& ctx, Bindings& bindings, const Predicate& clause) {
-  const Clause whole{clause};
+Result<void> apply_predicate(Context& ctx, Bindings& bindings, const Predicate& written) {
+  const Clause whole{written};
+  const Predicate clause = with_scalars_inlined(bindings, written);
   auto i = bindings.merge(ctx, call_inputs(clause.fn, clause.args));
   if (!i) return std::unexpected(i.error());
   Relation* rel = *i < 0 ? nullptr : &bindings.relations()[static_cast<std::size_t>(*i)];
