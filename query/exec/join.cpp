@@ -133,29 +133,28 @@ Result<Relation> Bindings::collapse(Context& ctx) {
   return acc;
 }
 
-Result<int> Bindings::gather(Context& ctx, std::span<const std::string> vars, const std::string& where) {
+Result<Relation> Bindings::projection(Context& ctx, std::span<const std::string> vars, const std::string& where,
+                                      bool take) {
+  if (empty_) return Relation(std::vector<std::string>(vars.begin(), vars.end()));
   for (const std::string& v : vars)
     if (!bound(v)) return fail(ErrorCode::QueryInvalid, "Insufficient bindings: " + v + " is not bound in " + where);
-  return merge(ctx, vars);
-}
-
-Result<Relation> Bindings::project(Context& ctx, std::span<const std::string> vars, const std::string& where) {
-  if (empty_) return Relation(std::vector<std::string>(vars.begin(), vars.end()));
-  auto i = gather(ctx, vars, where);
+  auto i = merge(ctx, vars);
   if (!i) return std::unexpected(i.error());
   if (*i < 0) return Relation::unit();
-  return rels_[static_cast<std::size_t>(*i)].project(vars, true);
-}
-
-Result<Relation> Bindings::take_projection(Context& ctx, std::span<const std::string> vars, const std::string& where) {
-  if (empty_) return Relation(std::vector<std::string>(vars.begin(), vars.end()));
-  auto i = gather(ctx, vars, where);
-  if (!i) return std::unexpected(i.error());
-  if (*i < 0) return Relation::unit();
-  Relation taken = std::move(rels_[static_cast<std::size_t>(*i)]).project(vars, true);
+  Relation& rel = rels_[static_cast<std::size_t>(*i)];
+  if (!take) return rel.project(vars, true);
+  Relation taken = std::move(rel).project(vars, true);
   rels_.clear();
   empty_ = true;
   return taken;
+}
+
+Result<Relation> Bindings::project(Context& ctx, std::span<const std::string> vars, const std::string& where) {
+  return projection(ctx, vars, where, false);
+}
+
+Result<Relation> Bindings::take_projection(Context& ctx, std::span<const std::string> vars, const std::string& where) {
+  return projection(ctx, vars, where, true);
 }
 
 Result<void> Bindings::join(Context& ctx, Relation rel) {

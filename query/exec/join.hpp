@@ -63,8 +63,9 @@ class Bindings {
   void replace(int i, Relation rel);
 
  private:
-  // Checks that every var is bound, then merges their relations (merge()'s result).
-  [[nodiscard]] Result<int> gather(Context& ctx, std::span<const std::string> vars, const std::string& where);
+  // project() (take false) and take_projection() (take true).
+  [[nodiscard]] Result<Relation> projection(Context& ctx, std::span<const std::string> vars, const std::string& where,
+                                            bool take);
 
   std::vector<Relation> rels_;
   bool empty_ = false;
