@@ -5,6 +5,7 @@
 #include "query/builtins/aggregates.hpp"
 #include "query/builtins/builtins.hpp"
 #include "query/exec/engine.hpp"
+#include "query/exec/plan_cache.hpp"
 #include "query/parse/query_cache.hpp"
 
 namespace quarry {
@@ -13,6 +14,13 @@ namespace {
 // One cache for the process: parsed queries do not depend on any database.
 query::QueryCache& parsed_queries() {
   static query::QueryCache cache;
+  return cache;
+}
+
+// Plans of the parsed queries above, per database state and input shape (they hold no database
+// alive: an entry whose database is gone is dropped).
+query::PlanCache& planned_queries() {
+  static query::PlanCache cache;
   return cache;
 }
 
@@ -53,7 +61,7 @@ Result<QueryResult> q(const Value& query, std::span<const QueryInput> inputs, co
     auto parsed = parsed_queries().parse(query);
     if (!parsed) return std::unexpected(parsed.error());
     const query::Limits limits{.deadline = options.deadline, .cancel = options.cancel, .max_rows = options.max_rows, .max_bytes = options.max_bytes};
-    auto out = query::run_query(**parsed, engine_inputs(inputs), limits);
+    auto out = query::run_query({*parsed, &planned_queries()}, engine_inputs(inputs), limits);
     if (!out) return std::unexpected(out.error());
     return QueryResult{std::move(out->value), public_shape(out->shape), std::move(out->columns)};
   });
@@ -66,7 +74,7 @@ Result<Value> explain(const Value& query, std::span<const QueryInput> inputs, co
     const QueryOptions& o = options.query;
     query::ExplainOptions engine{.analyze = options.analyze,
                                  .limits = {.deadline = o.deadline, .cancel = o.cancel, .max_rows = o.max_rows, .max_bytes = o.max_bytes}};
-    return query::explain_query(**parsed, engine_inputs(inputs), engine);
+    return query::explain_query({*parsed, &planned_queries()}, engine_inputs(inputs), engine);
   });
 }
 

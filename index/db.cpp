@@ -28,6 +28,7 @@ TxId Db::basis() const noexcept { return core_->counters.basis; }
 TxId Db::next_tx() const noexcept { return TxId{core_->counters.basis.value + 1}; }
 const Schema& Db::schema() const noexcept { return *core_->schema; }
 std::shared_ptr<const Schema> Db::schema_ptr() const noexcept { return core_->schema; }
+std::weak_ptr<const void> Db::state() const noexcept { return core_; }
 std::uint64_t Db::max_eid() const noexcept { return core_->counters.max_eid; }
 std::uint64_t Db::next_system_id() const noexcept { return core_->counters.next_system_id; }
 

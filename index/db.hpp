@@ -58,6 +58,11 @@ class Db {
   [[nodiscard]] TxId next_tx() const noexcept;  // basis() + 1: the id the next commit should use
   [[nodiscard]] const Schema& schema() const noexcept;
   [[nodiscard]] std::shared_ptr<const Schema> schema_ptr() const noexcept;
+  // The state this value reads (snapshot, schema, counters, statistics), shared by all its views.
+  // Two values read the same state exactly when their handles are owner-equal (std::owner_less
+  // both ways); a handle never compares equal to a later state, even once its own has been freed,
+  // so caches may key on it without keeping the state alive (query plans do).
+  [[nodiscard]] std::weak_ptr<const void> state() const noexcept;
   // Largest user entity id ever used as a datom's e (0 when none); new user entities get
   // max_eid() + 1 (doc/architecture.md, "Data model").
   [[nodiscard]] std::uint64_t max_eid() const noexcept;

@@ -4,18 +4,34 @@
 #include "query/exec/context.hpp"
 #include "query/exec/find.hpp"
 #include "query/exec/inputs.hpp"
+#include "query/exec/plan_cache.hpp"
 #include "query/exec/solve.hpp"
 
 namespace quarry::query {
 
-Result<QueryOutput> run_query(const Query& query, std::span<const Input> inputs, const Limits& limits) {
+namespace {
+
+Result<QueryOutput> run(const Query& query, const PlanCaching& caching, std::span<const Input> inputs,
+                        const Limits& limits) {
   Context ctx(limits);
   Bindings bindings;
   if (auto r = bind_inputs(query, inputs, ctx, bindings); !r) return std::unexpected(r.error());
   if (auto r = ctx.check_interrupt(); !r) return std::unexpected(r.error());
   const std::vector<std::string> keep = find_vars(query);
-  if (auto r = solve(ctx, bindings, query.where, &keep); !r) return std::unexpected(r.error());
+  auto plan = plan_query(query, caching.query, inputs, ctx, bindings, keep, caching.plans);
+  if (!plan) return std::unexpected(plan.error());
+  if (auto r = execute(ctx, bindings, *plan); !r) return std::unexpected(r.error());
   return find_output(ctx, query, bindings);
+}
+
+}  // namespace
+
+Result<QueryOutput> run_query(const Query& query, std::span<const Input> inputs, const Limits& limits) {
+  return run(query, {}, inputs, limits);
+}
+
+Result<QueryOutput> run_query(const PlanCaching& caching, std::span<const Input> inputs, const Limits& limits) {
+  return run(*caching.query, caching, inputs, limits);
 }
 
 }  // namespace quarry::query

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -57,6 +58,19 @@ struct QueryOutput {
 [[nodiscard]] Result<QueryOutput> run_query(const Query& query, std::span<const Input> inputs,
                                             const Limits& limits = {});
 
+class PlanCache;  // query/exec/plan_cache.hpp
+
+// Where a run keeps its plan: `plans` holds plans of `query` (the QueryCache's object, which the
+// plans point into) between runs (query/exec/plan_cache.hpp says when one is reused).
+struct PlanCaching {
+  std::shared_ptr<const Query> query;
+  PlanCache* plans = nullptr;
+};
+
+// run_query of *caching.query, its plan taken from and kept in caching.plans.
+[[nodiscard]] Result<QueryOutput> run_query(const PlanCaching& caching, std::span<const Input> inputs,
+                                            const Limits& limits = {});
+
 struct ExplainOptions {
   // Run the plan too: every step gets :actual (rows) and :ms, the plan :rows and :ms.
   bool analyze = false;
@@ -69,6 +83,10 @@ struct ExplainOptions {
 // :ms per step and :rows and :ms for the whole). Same errors as run_query; with analyze, also
 // those of running it.
 [[nodiscard]] Result<Value> explain_query(const Query& query, std::span<const Input> inputs,
+                                          const ExplainOptions& options = {});
+// explain_query of *caching.query: the plan a run_query with the same cache would run (a cached
+// one when the cache holds it), kept in the cache when planned.
+[[nodiscard]] Result<Value> explain_query(const PlanCaching& caching, std::span<const Input> inputs,
                                           const ExplainOptions& options = {});
 
 }  // namespace quarry::query

@@ -23,6 +23,7 @@
 #include "query/exec/engine.hpp"
 #include "query/exec/find.hpp"
 #include "query/exec/inputs.hpp"
+#include "query/exec/plan_cache.hpp"
 #include "query/parse/parser.hpp"
 #include "query/exec/solve.hpp"
 
@@ -78,13 +79,16 @@ Value step_value(const Plan& plan, const PlannedStep& step, const StepRun* run) 
 
 }  // namespace
 
-Result<Value> explain_query(const Query& query, std::span<const Input> inputs, const ExplainOptions& options) {
+namespace {
+
+Result<Value> explain(const Query& query, const PlanCaching& caching, std::span<const Input> inputs,
+                      const ExplainOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   Context ctx(options.limits);
   Bindings bindings;
   if (auto r = bind_inputs(query, inputs, ctx, bindings); !r) return std::unexpected(r.error());
   const std::vector<std::string> keep = find_vars(query);
-  auto plan = plan_for(ctx, bindings, query.where, &keep);
+  auto plan = plan_query(query, caching.query, inputs, ctx, bindings, keep, caching.plans);
   if (!plan) return std::unexpected(plan.error());
   std::vector<StepRun> runs;
   std::optional<QueryOutput> output;
@@ -108,6 +112,16 @@ Result<Value> explain_query(const Query& query, std::span<const Input> inputs, c
   Map m;
   (void)make_map(std::move(entries), m);
   return Value(std::move(m));
+}
+
+}  // namespace
+
+Result<Value> explain_query(const Query& query, std::span<const Input> inputs, const ExplainOptions& options) {
+  return explain(query, {}, inputs, options);
+}
+
+Result<Value> explain_query(const PlanCaching& caching, std::span<const Input> inputs, const ExplainOptions& options) {
+  return explain(*caching.query, caching, inputs, options);
 }
 
 }  // namespace quarry::query

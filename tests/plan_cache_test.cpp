@@ -1,0 +1,162 @@
+// Plans kept between runs (query/exec/plan_cache.hpp): reused for the same query, database state
+// and input shape, planned again otherwise, and always giving the answers of a fresh plan.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "codec/edn_printer.hpp"
+#include "query/exec/engine.hpp"
+#include "query/exec/plan_cache.hpp"
+#include "query/parse/parser.hpp"
+#include "support/edn_value.hpp"
+#include "support/index_stores.hpp"
+#include "support/index_tx.hpp"
+
+namespace {
+
+using namespace quarry;
+using quarry::testing::add;
+using quarry::testing::edn;
+using quarry::testing::IndexTx;
+
+std::shared_ptr<const query::Query> parsed(std::string_view text) {
+  auto q = query::parse_query(edn(text));
+  REQUIRE_MESSAGE(q.has_value(), (q ? "" : q.error().message));
+  return std::make_shared<const query::Query>(std::move(*q));
+}
+
+std::string run(query::PlanCache& cache, const std::shared_ptr<const query::Query>& q, std::vector<query::Input> inputs) {
+  auto cached = query::run_query(query::PlanCaching{q, &cache}, inputs);
+  auto fresh = query::run_query(*q, inputs);
+  REQUIRE_MESSAGE(cached.has_value(), (cached ? "" : cached.error().message));
+  REQUIRE(fresh.has_value());
+  // A cached plan answers as a plan built for this run does.
+  CHECK(to_edn(cached->value) == to_edn(fresh->value));
+  return to_edn(cached->value);
+}
+
+// The :plan entry of an explain result, as EDN.
+std::string plan_of(const Value& explained) {
+  for (const auto& [k, v] : explained.as<Map>().entries)
+    if (k == Value::keyword("plan")) return to_edn(v);
+  FAIL("no :plan");
+  return {};
+}
+
+struct People {
+  quarry::testing::TempDir dir;
+  IndexTx tx{quarry::testing::open_writer<quarry::testing::MemoryStoreKind>(dir)};
+  AttrId name = tx.define("name");
+  AttrId email = tx.define("email", {.unique = index::Unique::Identity});
+  AttrId age = tx.define("age");
+  People() {
+    tx.commit({add(1, name, Value("Ivan")), add(1, email, Value("ivan@x")), add(1, age, Value(15)),
+               add(2, name, Value("Petr")), add(2, email, Value("petr@x")), add(2, age, Value(37)),
+               add(3, name, Value("Oleg")), add(3, age, Value(37))});
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a query run again on the same database with the same inputs reuses its plan") {
+  People p;
+  query::PlanCache cache;
+  const auto q = parsed("[:find ?a :in $ ?n :where [?e :name ?n] [?e :age ?a]]");
+  const index::Db db = p.tx.db();
+  CHECK(run(cache, q, {db, Value("Ivan")}) == "#{[15]}");
+  CHECK(cache.hits() == 0);
+  CHECK(cache.size() == 1);
+  CHECK(run(cache, q, {db, Value("Ivan")}) == "#{[15]}");
+  CHECK(cache.hits() == 1);
+  // Views of the same state are other sources: as-of plans apart.
+  CHECK(run(cache, q, {db.as_of(db.basis()), Value("Ivan")}) == "#{[15]}");
+  CHECK(cache.hits() == 1);
+  CHECK(cache.size() == 2);
+}
+
+TEST_CASE("a scalar input of another value plans again; a collection of the same size class does not") {
+  People p;
+  query::PlanCache cache;
+  const index::Db db = p.tx.db();
+  const auto q = parsed("[:find ?a :in $ ?n :where [?e :name ?n] [?e :age ?a]]");
+  CHECK(run(cache, q, {db, Value("Ivan")}) == "#{[15]}");
+  CHECK(run(cache, q, {db, Value("Nobody")}) == "#{}");
+  CHECK(cache.hits() == 0);
+  const auto coll = parsed("[:find ?e :in $ [?n ...] :where [?e :name ?n]]");
+  CHECK(run(cache, coll, {db, edn(R"(["Ivan" "Petr"])")}) == "#{[1] [2]}");
+  CHECK(run(cache, coll, {db, edn(R"(["Oleg" "Ivan"])")}) == "#{[1] [3]}");
+  CHECK(cache.hits() == 1);
+  CHECK(run(cache, coll, {db, edn(R"(["Oleg" "Ivan" "Petr" "Nobody" "X"])")}) == "#{[1] [2] [3]}");
+  CHECK(cache.hits() == 1);
+}
+
+TEST_CASE("after a transaction the query is planned for the new state, and the old state keeps its plan") {
+  People p;
+  query::PlanCache cache;
+  // The lookup ref is resolved to an entity id while planning: a stale plan would read entity 1.
+  const auto q = parsed(R"([:find ?n :where [[:email "ivan@x"] :name ?n]])");
+  const index::Db before = p.tx.db();
+  CHECK(run(cache, q, {before}) == R"(#{["Ivan"]})");
+  const index::Db after = p.tx.commit({quarry::testing::retract(1, p.email, Value("ivan@x")),
+                                       add(3, p.email, Value("ivan@x"))});
+  CHECK(run(cache, q, {after}) == R"(#{["Oleg"]})");
+  CHECK(cache.hits() == 0);
+  CHECK(run(cache, q, {before}) == R"(#{["Ivan"]})");
+  CHECK(run(cache, q, {after}) == R"(#{["Oleg"]})");
+  CHECK(cache.hits() == 2);
+}
+
+TEST_CASE("plans of a database state nobody holds any more leave the cache") {
+  People p;
+  query::PlanCache cache;
+  const auto q = parsed("[:find ?e :where [?e :age 37]]");
+  {
+    const index::Db before = p.tx.db();
+    CHECK(run(cache, q, {before}) == "#{[2] [3]}");
+  }
+  p.tx.commit({add(4, p.age, Value(37))});
+  CHECK(run(cache, q, {p.tx.db()}) == "#{[2] [3] [4]}");
+  CHECK(cache.size() == 1);
+}
+
+TEST_CASE("a collection given for $ is not cached") {
+  query::PlanCache cache;
+  const auto q = parsed("[:find ?b :where [?a :x ?b]]");
+  CHECK(run(cache, q, {edn("[[1 :x 2] [3 :x 4]]")}) == "#{[2] [4]}");
+  CHECK(run(cache, q, {edn("[[1 :x 5]]")}) == "#{[5]}");
+  CHECK(cache.size() == 0);
+}
+
+TEST_CASE("explain shows the cached plan a run uses, and runs share the cache from many threads") {
+  People p;
+  query::PlanCache cache;
+  const index::Db db = p.tx.db();
+  const auto q = parsed("[:find ?a :in $ ?n :where [?e :name ?n] [?e :age ?a]]");
+  const std::vector<query::Input> inputs{db, Value("Petr")};
+  auto planned = query::explain_query(query::PlanCaching{q, &cache}, inputs);
+  REQUIRE(planned.has_value());
+  CHECK(cache.size() == 1);
+  auto again = query::explain_query(query::PlanCaching{q, &cache}, inputs, {.analyze = true});
+  REQUIRE(again.has_value());
+  CHECK(cache.hits() == 1);
+  const std::string text = to_edn(*again);
+  CHECK(text.find(":actual") != std::string::npos);
+  CHECK(plan_of(*planned) == plan_of(*query::explain_query(*q, inputs)));
+
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong{0};
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 200; ++i) {
+        auto r = query::run_query(query::PlanCaching{q, &cache}, inputs);
+        if (!r || to_edn(r->value) != "#{[37]}") ++wrong;
+      }
+    });
+  for (auto& t : threads) t.join();
+  CHECK(wrong == 0);
+  CHECK(cache.hits() >= 800);
+}
