@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -110,17 +111,21 @@ TEST_CASE("after a transaction the query is planned for the new state, and the o
   CHECK(cache.hits() == 2);
 }
 
-TEST_CASE("plans of a database state nobody holds any more leave the cache") {
+TEST_CASE("when the cache is full, plans of a database state nobody holds any more leave it first") {
   People p;
-  query::PlanCache cache;
+  query::PlanCache cache(2);
   const auto q = parsed("[:find ?e :where [?e :age 37]]");
-  {
-    const index::Db before = p.tx.db();
-    CHECK(run(cache, q, {before}) == "#{[2] [3]}");
-  }
-  p.tx.commit({add(4, p.age, Value(37))});
-  CHECK(run(cache, q, {p.tx.db()}) == "#{[2] [3] [4]}");
-  CHECK(cache.size() == 1);
+  const auto other = parsed("[:find ?e :where [?e :name \"Oleg\"]]");
+  std::optional<index::Db> before = p.tx.db();
+  const index::Db after = p.tx.commit({add(4, p.age, Value(37))});
+  CHECK(run(cache, q, {after}) == "#{[2] [3] [4]}");
+  CHECK(run(cache, q, {*before}) == "#{[2] [3]}");  // now the most recently used
+  before.reset();
+  CHECK(run(cache, other, {after}) == "#{[3]}");    // full: the plan for the freed state goes
+  CHECK(cache.size() == 2);
+  const auto hits = cache.hits();
+  CHECK(run(cache, q, {after}) == "#{[2] [3] [4]}");
+  CHECK(cache.hits() == hits + 1);
 }
 
 TEST_CASE("a collection given for $ is not cached") {
@@ -159,4 +164,20 @@ TEST_CASE("explain shows the cached plan a run uses, and runs share the cache fr
   for (auto& t : threads) t.join();
   CHECK(wrong == 0);
   CHECK(cache.hits() >= 800);
+}
+
+TEST_CASE("the branches of an or are kept too, and rules answer alike with kept plans") {
+  People p;
+  query::PlanCache cache;
+  const index::Db db = p.tx.db();
+  const auto q = parsed(R"([:find ?e :in $ ?n :where (or-join [?e ?n] [?e :name ?n] (and [?e :age 37] [?e :name ?x] [(!= ?x ?n)]))])");
+  CHECK(run(cache, q, {db, Value("Ivan")}) == "#{[1] [2] [3]}");
+  CHECK(cache.size() == 3);  // :where and both branches
+  CHECK(cache.hits() == 0);
+  CHECK(run(cache, q, {db, Value("Ivan")}) == "#{[1] [2] [3]}");
+  CHECK(cache.hits() == 3);
+  const auto rules = parsed("[:find ?a :in $ % ?n :where (older ?n ?a)]");
+  const Value rule_set = edn("[[(older ?n ?a) [?e :name ?n] [?e :age ?a]] [(older ?n ?a) [?e :name ?n] [?f :age ?a] [(> ?a 20)]]]");
+  CHECK(run(cache, rules, {db, rule_set, Value("Ivan")}) == "#{[15] [37]}");
+  CHECK(run(cache, rules, {db, rule_set, Value("Oleg")}) == "#{[37]}");
 }

@@ -20,11 +20,14 @@
 #include "index/db.hpp"
 #include "query/parse/ast.hpp"
 #include "query/exec/engine.hpp"
+#include "query/plan/plan.hpp"
 #include "query/plan/scope.hpp"
 
 namespace quarry::query {
 
 class RuleRuntime;  // query/rules/rules.cpp: the tables of rule evaluation in progress
+class PlanCache;    // query/exec/plan_cache.hpp
+struct RunKey;      // query/exec/plan_cache.hpp
 
 class Context : public Scope {
  public:
@@ -56,6 +59,12 @@ class Context : public Scope {
     return rows <= limits_.max_rows && rows * std::max<std::size_t>(columns, 1) <= max_cells_;
   }
   [[nodiscard]] std::uint64_t max_rows() const noexcept { return limits_.max_rows; }
+
+  // Plans kept between runs and this run's share of their keys (query/exec/plan_cache.hpp):
+  // null when this run's plans are not cached. Rule-body plans of this run, by their key.
+  PlanCache* plans = nullptr;
+  std::shared_ptr<const RunKey> run_key;
+  std::unordered_map<std::string, Plan> rule_plans;
 
   RuleRuntime* rule_runtime = nullptr;   // set while rule bodies are evaluated
   int rule_depth = 0;  // nested rule evaluations (rule calls inside not), bounded

@@ -17,10 +17,9 @@ Result<QueryOutput> run(const Query& query, const PlanCaching& caching, std::spa
   Bindings bindings;
   if (auto r = bind_inputs(query, inputs, ctx, bindings); !r) return std::unexpected(r.error());
   if (auto r = ctx.check_interrupt(); !r) return std::unexpected(r.error());
+  use_plan_cache(ctx, caching, query, inputs);
   const std::vector<std::string> keep = find_vars(query);
-  auto plan = plan_query(query, caching.query, inputs, ctx, bindings, keep, caching.plans);
-  if (!plan) return std::unexpected(plan.error());
-  if (auto r = execute(ctx, bindings, *plan); !r) return std::unexpected(r.error());
+  if (auto r = solve(ctx, bindings, query.where, &keep); !r) return std::unexpected(r.error());
   return find_output(ctx, query, bindings);
 }
 

@@ -87,20 +87,23 @@ Result<Value> explain(const Query& query, const PlanCaching& caching, std::span<
   Context ctx(options.limits);
   Bindings bindings;
   if (auto r = bind_inputs(query, inputs, ctx, bindings); !r) return std::unexpected(r.error());
+  use_plan_cache(ctx, caching, query, inputs);
   const std::vector<std::string> keep = find_vars(query);
-  auto plan = plan_query(query, caching.query, inputs, ctx, bindings, keep, caching.plans);
+  std::optional<Plan> owned;
+  auto plan = cached_plan(ctx, bindings, query.where, &keep, owned);
   if (!plan) return std::unexpected(plan.error());
   std::vector<StepRun> runs;
   std::optional<QueryOutput> output;
   if (options.analyze) {
-    if (auto r = execute(ctx, bindings, *plan, &runs); !r) return std::unexpected(r.error());
+    if (auto r = execute(ctx, bindings, **plan, &runs); !r) return std::unexpected(r.error());
     auto out = find_output(ctx, query, bindings);
     if (!out) return std::unexpected(out.error());
     output = std::move(*out);
   }
   Vector steps;
-  for (std::size_t k = 0; k < plan->steps.size(); ++k)
-    steps.items.push_back(step_value(*plan, plan->steps[k], options.analyze ? &runs[k] : nullptr));
+  const Plan& planned = **plan;
+  for (std::size_t k = 0; k < planned.steps.size(); ++k)
+    steps.items.push_back(step_value(planned, planned.steps[k], options.analyze ? &runs[k] : nullptr));
   std::vector<std::pair<Value, Value>> entries;
   entries.emplace_back(kw("plan"), Value(std::move(steps)));
   entries.emplace_back(kw("find"), find_form(query));

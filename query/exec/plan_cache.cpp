@@ -1,9 +1,11 @@
-// PlanCache, plan_key and plan_query (query/exec/plan_cache.hpp).
+// PlanCache, run_key, use_plan_cache and cached_plan (query/exec/plan_cache.hpp).
 #include "query/exec/plan_cache.hpp"
 
 #include <bit>
+#include <algorithm>
 #include <functional>
 
+#include "codec/edn_printer.hpp"
 #include "query/exec/solve.hpp"
 
 namespace quarry::query {
@@ -13,12 +15,13 @@ bool same_owner(const std::weak_ptr<const void>& a, const std::weak_ptr<const vo
   return !a.owner_before(b) && !b.owner_before(a);
 }
 
-bool same_key(const PlanKey& a, const PlanKey& b) {
+bool same_run(const RunKey& a, const RunKey& b) {
+  if (&a == &b) return true;
   if (a.hash != b.hash || a.sources.size() != b.sources.size()) return false;
   if (a.query.owner_before(b.query) || b.query.owner_before(a.query)) return false;
   for (std::size_t i = 0; i < a.sources.size(); ++i) {
-    const PlanKey::SourceState& x = a.sources[i];
-    const PlanKey::SourceState& y = b.sources[i];
+    const RunKey::SourceState& x = a.sources[i];
+    const RunKey::SourceState& y = b.sources[i];
     if (x.name != y.name || x.as_of != y.as_of || x.since != y.since || x.history != y.history ||
         !same_owner(x.state, y.state))
       return false;
@@ -26,30 +29,35 @@ bool same_key(const PlanKey& a, const PlanKey& b) {
   return a.shape == b.shape;
 }
 
+bool same_key(const PlanKey& a, const PlanKey& b) {
+  return a.hash == b.hash && a.clauses == b.clauses && a.count == b.count && same_run(*a.run, *b.run) &&
+         a.shape == b.shape;
+}
+
+bool gone(const RunKey& run) {
+  if (run.query.expired()) return true;
+  return std::any_of(run.sources.begin(), run.sources.end(), [](const RunKey::SourceState& s) { return s.state.expired(); });
+}
+
 std::size_t mix(std::size_t h, std::size_t x) noexcept { return h ^ (x + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2)); }
 
-}  // namespace
+Vector strings(const std::vector<std::string>& names) {
+  Vector out;
+  out.items.reserve(names.size());
+  for (const std::string& n : names) out.items.emplace_back(n);
+  return out;
+}
 
-std::optional<PlanKey> plan_key(const std::shared_ptr<const Query>& query, std::span<const Input> inputs,
-                                const Context& ctx, const Bindings& bindings) {
-  if (!query) return std::nullopt;
-  PlanKey key;
-  key.query = query;
-  std::size_t h = std::hash<const void*>{}(query.get());
-  for (const auto& [name, source] : ctx.sources) {
-    if (!source.db) return std::nullopt;  // a collection: estimates from its contents, not cached
-    const index::Db& db = *source.db;
-    key.sources.push_back({.name = name, .state = db.state(), .as_of = db.as_of_t(), .since = db.since_t(),
-                           .history = db.is_history()});
-    h = mix(h, std::hash<std::uint64_t>{}(db.basis().value));
-  }
-  // The shape: per relation bound before :where, its variables, then its one row's values or the
-  // bit width of its row count; the variables given as entity references; the rule set.
+// What is bound before a clause list, as planning reads it: per relation its variables, then its
+// one row's values or the bit width of its row count (rule bodies: the variables alone, since
+// they are planned from estimates).
+Vector bindings_shape(const Context& ctx, const Bindings& bindings, const std::vector<std::string>* keep) {
   Vector shape;
+  shape.items.emplace_back(ctx.default_source);
+  shape.items.emplace_back(keep ? Value(strings(*keep)) : Value());
   for (const Relation& r : bindings.relations()) {
-    Vector vars;
-    for (const std::string& v : r.vars()) vars.items.emplace_back(v);
-    shape.items.emplace_back(std::move(vars));
+    shape.items.emplace_back(strings(r.vars()));
+    if (ctx.static_plans) continue;
     if (r.size() == 1) {
       Vector row;
       for (const Value& cell : r.row(0)) row.items.push_back(cell);
@@ -58,24 +66,55 @@ std::optional<PlanKey> plan_key(const std::shared_ptr<const Query>& query, std::
       shape.items.emplace_back(static_cast<std::int64_t>(std::bit_width(r.size())));
     }
   }
+  return shape;
+}
+
+}  // namespace
+
+std::shared_ptr<const RunKey> run_key(const std::shared_ptr<const Query>& query, std::span<const Input> inputs,
+                                      const Context& ctx) {
+  if (!query) return nullptr;
+  auto key = std::make_shared<RunKey>();
+  key->query = query;
+  std::size_t h = std::hash<const void*>{}(query.get());
+  for (const auto& [name, source] : ctx.sources) {
+    if (!source.db) return nullptr;  // a collection: estimates from its contents, not cached
+    const index::Db& db = *source.db;
+    key->sources.push_back({.name = name, .state = db.state(), .as_of = db.as_of_t(), .since = db.since_t(),
+                            .history = db.is_history()});
+    h = mix(h, std::hash<std::uint64_t>{}(db.basis().value));
+  }
+  Vector shape;
   Vector entity_vars;
   for (const auto& entry : ctx.entity_inputs) entity_vars.items.emplace_back(entry.first);
   shape.items.emplace_back(std::move(entity_vars));
   for (std::size_t i = 0; i < query->in.size() && i < inputs.size(); ++i)
     if (std::holds_alternative<RulesBinding>(query->in[i]))
       if (const Value* rules = std::get_if<Value>(&inputs[i])) shape.items.push_back(*rules);
-  key.shape = Value(std::move(shape));
-  key.hash = mix(h, hash_value(key.shape));
+  key->shape = Value(std::move(shape));
+  key->hash = mix(h, hash_value(key->shape));
   return key;
+}
+
+void PlanCache::erase(Entries::iterator it) {
+  auto [first, last] = by_hash_.equal_range(it->key.hash);
+  for (auto h = first; h != last; ++h) {
+    if (h->second == it) {
+      by_hash_.erase(h);
+      break;
+    }
+  }
+  entries_.erase(it);
 }
 
 std::optional<Plan> PlanCache::find(const PlanKey& key, const Context& ctx) {
   std::optional<Plan> plan;
   {
     std::lock_guard lock(mutex_);
-    for (auto it = entries_.begin(); it != entries_.end(); ++it) {
-      if (!same_key(it->key, key)) continue;
-      entries_.splice(entries_.begin(), entries_, it);
+    auto [first, last] = by_hash_.equal_range(key.hash);
+    for (auto h = first; h != last; ++h) {
+      if (!same_key(h->second->key, key)) continue;
+      entries_.splice(entries_.begin(), entries_, h->second);
       ++hits_;
       plan = entries_.front().plan;
       break;
@@ -93,20 +132,23 @@ std::optional<Plan> PlanCache::find(const PlanKey& key, const Context& ctx) {
 
 void PlanCache::insert(PlanKey key, const Plan& plan) {
   std::lock_guard lock(mutex_);
-  for (auto it = entries_.begin(); it != entries_.end(); ++it) {
-    if (same_key(it->key, key)) {
-      entries_.erase(it);
+  auto [first, last] = by_hash_.equal_range(key.hash);
+  for (auto h = first; h != last; ++h) {
+    if (same_key(h->second->key, key)) {
+      erase(h->second);
       break;
     }
   }
   entries_.push_front(Entry{.key = std::move(key), .plan = plan});
-  // Entries whose query or database is gone can never be found again: drop them first.
-  for (auto it = entries_.begin(); it != entries_.end();) {
-    bool gone = it->key.query.expired();
-    for (const PlanKey::SourceState& s : it->key.sources) gone = gone || s.state.expired();
-    it = gone ? entries_.erase(it) : std::next(it);
-  }
-  while (entries_.size() > capacity_) entries_.pop_back();
+  by_hash_.emplace(entries_.front().key.hash, entries_.begin());
+  // Entries whose query or database is gone can never be found again: those go first.
+  if (entries_.size() > capacity_)
+    for (auto it = entries_.begin(); it != entries_.end();) {
+      auto next = std::next(it);
+      if (gone(*it->key.run)) erase(it);
+      it = next;
+    }
+  while (entries_.size() > capacity_) erase(std::prev(entries_.end()));
 }
 
 std::size_t PlanCache::size() const {
@@ -124,16 +166,36 @@ std::size_t PlanCache::misses() const {
   return misses_;
 }
 
-Result<Plan> plan_query(const Query& query, const std::shared_ptr<const Query>& owner, std::span<const Input> inputs,
-                        const Context& ctx, const Bindings& bindings, const std::vector<std::string>& keep,
-                        PlanCache* plans) {
+void use_plan_cache(Context& ctx, const PlanCaching& caching, const Query& query, std::span<const Input> inputs) {
+  if (!caching.plans || caching.query.get() != &query) return;
+  ctx.plans = caching.plans;
+  ctx.run_key = run_key(caching.query, inputs, ctx);
+}
+
+Result<const Plan*> cached_plan(Context& ctx, const Bindings& bindings, std::span<const Clause> clauses,
+                                const std::vector<std::string>* keep, std::optional<Plan>& owned) {
+  if (ctx.static_plans) {
+    // A rule body plans alike at every iteration of this run: kept for the run, by its clause
+    // list and what the shape of what is bound says.
+    std::string key(reinterpret_cast<const char*>(&clauses), sizeof clauses);
+    key += to_edn(Value(bindings_shape(ctx, bindings, keep)));
+    if (auto it = ctx.rule_plans.find(key); it != ctx.rule_plans.end()) return &it->second;
+    auto plan = plan_for(ctx, bindings, clauses, keep);
+    if (!plan) return std::unexpected(plan.error());
+    return &ctx.rule_plans.emplace(std::move(key), std::move(*plan)).first->second;
+  }
   std::optional<PlanKey> key;
-  if (plans && owner.get() == &query) key = plan_key(owner, inputs, ctx, bindings);
-  if (key)
-    if (auto cached = plans->find(*key, ctx)) return std::move(*cached);
-  auto plan = plan_for(ctx, bindings, query.where, &keep);
-  if (plan && key) plans->insert(std::move(*key), *plan);
-  return plan;
+  if (ctx.plans && ctx.run_key) {
+    key.emplace(PlanKey{.run = ctx.run_key, .clauses = clauses.data(), .count = clauses.size(),
+                        .shape = Value(bindings_shape(ctx, bindings, keep))});
+    key->hash = mix(mix(ctx.run_key->hash, std::hash<const void*>{}(clauses.data())), hash_value(key->shape));
+    if ((owned = ctx.plans->find(*key, ctx))) return &*owned;
+  }
+  auto plan = plan_for(ctx, bindings, clauses, keep);
+  if (!plan) return std::unexpected(plan.error());
+  owned = std::move(*plan);
+  if (key) ctx.plans->insert(std::move(*key), *owned);
+  return &*owned;
 }
 
 }  // namespace quarry::query

@@ -1,20 +1,22 @@
-// Plans of a query's :where kept between runs, so that a query run again with inputs of the same
-// shape is not planned again (planning is most of the time of a small query: q5 of the benchmark
-// spends three quarters of it choosing the order of five clauses).
+// Plans of a query's clause lists kept between runs, so that a query run again with inputs of the
+// same shape is not planned again (planning was most of the time of a small query: q5 of the
+// benchmark spent three quarters of it choosing the order of five clauses).
 //
 // A plan is reused only where planning again would build the same plan:
-//  - the same parsed query (the QueryCache's object: the plan points into its clauses);
+//  - the same parsed query (the QueryCache's object: plans point into its clauses) and the same
+//    clause list in it (:where, or the branch of an or/not/and);
 //  - every source the same database state and view (index::Db::state(): snapshot, schema and
 //    statistics; as-of, since, history), so attribute ids, resolved lookup refs and estimates
 //    still hold. After a transaction the next run plans again;
-//  - the same input shape: each relation bound before :where with the same variables, the values
-//    of a relation of one row (a scalar input; its value is counted and narrows ranges while
-//    planning), the size class (bit width of the row count) of larger ones, the same variables
-//    given as lookup refs or idents, and the same rule set.
+//  - the same inputs' shape: the variables given as lookup refs or idents and the rule set; and
+//    the same bindings before the list: each relation's variables, the values of a relation of
+//    one row (a scalar input: its value is counted and narrows ranges while planning), the size
+//    class (bit width of the row count) of larger ones; the same default source and kept variables.
 // Runs whose sources include a collection of tuples (not a database) are not cached.
 //
-// Only the top-level clause list is cached; the branches of or/not and rule bodies are planned
-// when they run, from what is bound then (query/exec/solve.hpp).
+// Rule bodies are planned from estimates alone (Context::static_plans), so within one run a body
+// is planned once per shape of what is bound (Context::rule_plans); they are not kept between runs
+// (the rule set is parsed per run, so its clauses have no identity across runs).
 //
 // Thread safety: every member may be called from any number of threads at once. A plan taken
 // from the cache is a copy the caller owns.
@@ -24,6 +26,7 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <unordered_map>
 #include <optional>
 #include <span>
 #include <string>
@@ -37,8 +40,9 @@
 
 namespace quarry::query {
 
-// What a cached plan is valid for (see the file comment).
-struct PlanKey {
+// What every plan of one run shares in its key: the query, the sources' states and views, the
+// variables given as entity references and the rule set (see the file comment).
+struct RunKey {
   struct SourceState {
     std::string name;
     std::weak_ptr<const void> state;  // index::Db::state()
@@ -48,18 +52,28 @@ struct PlanKey {
   };
   std::weak_ptr<const Query> query;
   std::vector<SourceState> sources;
-  Value shape;  // the input shape as one value, compared with ==
+  Value shape;
   std::size_t hash = 0;
 };
 
-// The key of a run whose inputs are bound (ctx, bindings from bind_inputs), or nullopt when such
-// a run is not cached.
-[[nodiscard]] std::optional<PlanKey> plan_key(const std::shared_ptr<const Query>& query, std::span<const Input> inputs,
-                                              const Context& ctx, const Bindings& bindings);
+// The run's share of its plan keys once its inputs are bound (ctx, from bind_inputs), or nullptr
+// when the run's plans are not cached (a collection source).
+[[nodiscard]] std::shared_ptr<const RunKey> run_key(const std::shared_ptr<const Query>& query,
+                                                    std::span<const Input> inputs, const Context& ctx);
+
+// What one cached plan is valid for: its run's key, the clause list (in the query's AST), and
+// what is bound before it (see the file comment) with the default source and kept variables.
+struct PlanKey {
+  std::shared_ptr<const RunKey> run;
+  const Clause* clauses = nullptr;
+  std::size_t count = 0;
+  Value shape;
+  std::size_t hash = 0;
+};
 
 class PlanCache {
  public:
-  explicit PlanCache(std::size_t capacity = 256) : capacity_(capacity) {}
+  explicit PlanCache(std::size_t capacity = 1024) : capacity_(capacity) {}
 
   // A copy of the plan kept under `key`, its patterns pointed at ctx's sources; nullopt when none.
   [[nodiscard]] std::optional<Plan> find(const PlanKey& key, const Context& ctx);
@@ -74,19 +88,26 @@ class PlanCache {
     PlanKey key;
     Plan plan;
   };
+  using Entries = std::list<Entry>;
+  void erase(Entries::iterator it);
   std::size_t capacity_;
   mutable std::mutex mutex_;
-  std::list<Entry> entries_;  // most recently used first; a short list is searched by hash
+  Entries entries_;  // most recently used first
+  std::unordered_multimap<std::size_t, Entries::iterator> by_hash_;
   std::size_t hits_ = 0;
   std::size_t misses_ = 0;
 };
 
-// The plan of query.where for a run: from `plans` when it holds one for this run's key, else
-// planned (plan_for) and kept there. Not cached when `plans` is null or `owner` does not hold
-// `query` (a query that is not the QueryCache's object has no identity to key on).
-[[nodiscard]] Result<Plan> plan_query(const Query& query, const std::shared_ptr<const Query>& owner,
-                                      std::span<const Input> inputs,
-                                      const Context& ctx, const Bindings& bindings,
-                                      const std::vector<std::string>& keep, PlanCache* plans);
+// Makes the run of `query` whose inputs ctx has bound keep its plans in caching.plans (sets
+// Context::plans and run_key), unless there is no cache or caching.query is not `query` (a query
+// that is not the QueryCache's object has no identity to key on).
+void use_plan_cache(Context& ctx, const PlanCaching& caching, const Query& query, std::span<const Input> inputs);
+
+// The plan of `clauses` given what `bindings` holds (plan_for), taken from the run's plan cache
+// (Context::plans) when it holds one for this key and kept there otherwise; rule bodies, planned
+// from estimates alone (Context::static_plans), are kept for the rest of the run only. The plan
+// is *owned when it had to be copied or built; the result points at it or into the run's cache.
+[[nodiscard]] Result<const Plan*> cached_plan(Context& ctx, const Bindings& bindings, std::span<const Clause> clauses,
+                                              const std::vector<std::string>* keep, std::optional<Plan>& owned);
 
 }  // namespace quarry::query

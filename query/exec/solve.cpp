@@ -3,6 +3,7 @@
 
 #include <chrono>
 
+#include "query/exec/plan_cache.hpp"
 #include "query/parse/clause_vars.hpp"
 #include "query/plan/pattern.hpp"
 
@@ -75,9 +76,10 @@ Result<void> execute(Context& ctx, Bindings& bindings, const Plan& plan, std::ve
 
 Result<void> solve(Context& ctx, Bindings& bindings, std::span<const Clause> clauses,
                    const std::vector<std::string>* keep) {
-  auto plan = plan_for(ctx, bindings, clauses, keep);
+  std::optional<Plan> owned;
+  auto plan = cached_plan(ctx, bindings, clauses, keep, owned);
   if (!plan) return std::unexpected(plan.error());
-  return execute(ctx, bindings, *plan);
+  return execute(ctx, bindings, **plan);
 }
 
 }  // namespace quarry::query
