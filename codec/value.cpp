@@ -289,6 +289,13 @@ void Value::release_nested() noexcept {
 }
 
 bool make_map(std::vector<std::pair<Value, Value>> entries, Map& out, Value* duplicate) {
+  // Entries given in order (the common case for maps built by code) need no sort.
+  std::size_t ordered = 1;
+  while (ordered < entries.size() && compare(entries[ordered - 1].first, entries[ordered].first) < 0) ++ordered;
+  if (ordered >= entries.size()) {
+    out.entries = std::move(entries);
+    return true;
+  }
   std::stable_sort(entries.begin(), entries.end(),
                    [](const auto& x, const auto& y) { return compare(x.first, y.first) < 0; });
   for (std::size_t i = 1; i < entries.size(); ++i) {
@@ -302,6 +309,12 @@ bool make_map(std::vector<std::pair<Value, Value>> entries, Map& out, Value* dup
 }
 
 bool make_set(std::vector<Value> items, Set& out, Value* duplicate) {
+  std::size_t ordered = 1;
+  while (ordered < items.size() && compare(items[ordered - 1], items[ordered]) < 0) ++ordered;
+  if (ordered >= items.size()) {
+    out.items = std::move(items);
+    return true;
+  }
   std::stable_sort(items.begin(), items.end(),
                    [](const Value& x, const Value& y) { return compare(x, y) < 0; });
   for (std::size_t i = 1; i < items.size(); ++i) {

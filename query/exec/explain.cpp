@@ -30,7 +30,8 @@
 namespace quarry::query {
 namespace {
 
-Value kw(std::string_view name) { return Value::keyword(name); }
+// An unqualified keyword (every key and name explain prints is one).
+Value kw(std::string_view name) { return Keyword{{}, std::string(name)}; }
 
 std::int64_t rounded(double x) {
   if (!std::isfinite(x) || x < 0) return 0;
@@ -52,25 +53,24 @@ std::int64_t result_rows(const QueryOutput& out) {
 
 Value step_value(const Plan& plan, const PlannedStep& step, const StepRun* run) {
   const Clause& clause = plan.clauses[step.clause];
+  // In key order (:actual :bound :clause :estimate :index :ms :op :range), so make_map need not sort.
   std::vector<std::pair<Value, Value>> entries;
-  entries.emplace_back(kw("op"), kw(step_op_name(step.op)));
-  entries.emplace_back(kw("clause"), to_edn(clause));
-  if (step.pattern && step.pattern->source->db) {
-    entries.emplace_back(kw("index"), kw(index_order_name(step.access.order)));
-    if (step.access.range) {
-      const ValueRange& r = step.range;
-      Value start = r.start ? *r.start : Value();
-      Value end = r.end ? *r.end : (r.last ? *r.last : Value());
-      entries.emplace_back(kw("range"), Value(Vector{{start, end}}));
-    }
-  }
+  entries.reserve(8);
+  if (run) entries.emplace_back(kw("actual"), Value(static_cast<std::int64_t>(run->rows)));
   Vector bound;
   for (const std::string& v : step.bound_before) bound.items.push_back(Value::symbol(v));
   entries.emplace_back(kw("bound"), Value(std::move(bound)));
+  entries.emplace_back(kw("clause"), to_edn(clause));
   entries.emplace_back(kw("estimate"), Value(rounded(step.estimate)));
-  if (run) {
-    entries.emplace_back(kw("actual"), Value(static_cast<std::int64_t>(run->rows)));
-    entries.emplace_back(kw("ms"), millis(run->ms));
+  const bool db_pattern = step.pattern && step.pattern->source->db;
+  if (db_pattern) entries.emplace_back(kw("index"), kw(index_order_name(step.access.order)));
+  if (run) entries.emplace_back(kw("ms"), millis(run->ms));
+  entries.emplace_back(kw("op"), kw(step_op_name(step.op)));
+  if (db_pattern && step.access.range) {
+    const ValueRange& r = step.range;
+    Value start = r.start ? *r.start : Value();
+    Value end = r.end ? *r.end : (r.last ? *r.last : Value());
+    entries.emplace_back(kw("range"), Value(Vector{{start, end}}));
   }
   Map m;
   (void)make_map(std::move(entries), m);
