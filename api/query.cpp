@@ -56,26 +56,83 @@ Result<QueryResult> q(std::string_view query_edn, std::span<const QueryInput> in
   return q(*form, inputs, options);
 }
 
+namespace {
+
+query::Limits engine_limits(const QueryOptions& o) {
+  return {.deadline = o.deadline, .cancel = o.cancel, .max_rows = o.max_rows, .max_bytes = o.max_bytes};
+}
+
+Result<QueryResult> run_parsed(const std::shared_ptr<const query::Query>& parsed, std::span<const QueryInput> inputs,
+                               const QueryOptions& options) {
+  auto out = query::run_query({parsed, &planned_queries()}, engine_inputs(inputs), engine_limits(options));
+  if (!out) return std::unexpected(out.error());
+  return QueryResult{std::move(out->value), public_shape(out->shape), std::move(out->columns)};
+}
+
+Result<Value> explain_parsed(const std::shared_ptr<const query::Query>& parsed, std::span<const QueryInput> inputs,
+                             const ExplainOptions& options) {
+  const query::ExplainOptions engine{.analyze = options.analyze, .limits = engine_limits(options.query)};
+  return query::explain_query({parsed, &planned_queries()}, engine_inputs(inputs), engine);
+}
+
+std::unexpected<Error> empty_prepared() {
+  return std::unexpected(Error{ErrorCode::InvalidArgument, "A query made by quarry::prepare is needed, got an empty PreparedQuery"});
+}
+
+}  // namespace
+
+struct PreparedQueryAccess {
+  static PreparedQuery make(std::shared_ptr<const query::Query> parsed, Value form) {
+    PreparedQuery p;
+    p.parsed_ = std::move(parsed);
+    p.form_ = std::move(form);
+    return p;
+  }
+  static std::shared_ptr<const query::Query> parsed(const PreparedQuery& p) {
+    return std::static_pointer_cast<const query::Query>(p.parsed_);
+  }
+};
+
+Result<PreparedQuery> prepare(const Value& query) {
+  return guard_allocation("preparing a query", [&]() -> Result<PreparedQuery> {
+    auto parsed = parsed_queries().parse(query);
+    if (!parsed) return std::unexpected(parsed.error());
+    return PreparedQueryAccess::make(std::move(*parsed), query);
+  });
+}
+
+Result<PreparedQuery> prepare(std::string_view query_edn) {
+  auto form = read_edn(query_edn);
+  if (!form) return std::unexpected(form.error());
+  return prepare(*form);
+}
+
 Result<QueryResult> q(const Value& query, std::span<const QueryInput> inputs, const QueryOptions& options) {
   return guard_allocation("running a query", [&]() -> Result<QueryResult> {
     auto parsed = parsed_queries().parse(query);
     if (!parsed) return std::unexpected(parsed.error());
-    const query::Limits limits{.deadline = options.deadline, .cancel = options.cancel, .max_rows = options.max_rows, .max_bytes = options.max_bytes};
-    auto out = query::run_query({*parsed, &planned_queries()}, engine_inputs(inputs), limits);
-    if (!out) return std::unexpected(out.error());
-    return QueryResult{std::move(out->value), public_shape(out->shape), std::move(out->columns)};
+    return run_parsed(*parsed, inputs, options);
   });
+}
+
+Result<QueryResult> q(const PreparedQuery& query, std::span<const QueryInput> inputs, const QueryOptions& options) {
+  if (!PreparedQueryAccess::parsed(query)) return empty_prepared();
+  return guard_allocation("running a query",
+                          [&]() { return run_parsed(PreparedQueryAccess::parsed(query), inputs, options); });
 }
 
 Result<Value> explain(const Value& query, std::span<const QueryInput> inputs, const ExplainOptions& options) {
   return guard_allocation("explaining a query", [&]() -> Result<Value> {
     auto parsed = parsed_queries().parse(query);
     if (!parsed) return std::unexpected(parsed.error());
-    const QueryOptions& o = options.query;
-    query::ExplainOptions engine{.analyze = options.analyze,
-                                 .limits = {.deadline = o.deadline, .cancel = o.cancel, .max_rows = o.max_rows, .max_bytes = o.max_bytes}};
-    return query::explain_query({*parsed, &planned_queries()}, engine_inputs(inputs), engine);
+    return explain_parsed(*parsed, inputs, options);
   });
+}
+
+Result<Value> explain(const PreparedQuery& query, std::span<const QueryInput> inputs, const ExplainOptions& options) {
+  if (!PreparedQueryAccess::parsed(query)) return empty_prepared();
+  return guard_allocation("explaining a query",
+                          [&]() { return explain_parsed(PreparedQueryAccess::parsed(query), inputs, options); });
 }
 
 Result<void> register_function(std::string_view name, QueryFn fn) {

@@ -291,7 +291,8 @@ void load(QuarryStore& store, const Data& data) {
   std::fflush(stdout);
 }
 
-Result<Value> run_quarry(const Case& c, const Db& db, const Value& query, const QueryOptions& options = {}) {
+// Quarry runs prepared queries (quarry::prepare), as SQLite runs prepared statements.
+Result<Value> run_quarry(const Case& c, const Db& db, const PreparedQuery& query, const QueryOptions& options = {}) {
   std::vector<QueryInput> inputs{db};
   for (const Value& a : c.args) inputs.emplace_back(a);
   auto r = q(query, inputs, options);
@@ -313,7 +314,9 @@ std::optional<AnalyzeCost> analyze_cost(const Case& c, const Db& db, int runs, s
   std::vector<QueryInput> inputs{db};
   for (const Value& a : c.args) inputs.emplace_back(a);
   const ExplainOptions analyze{.analyze = true};
-  auto first = explain(c.query, inputs, analyze);
+  auto prepared = prepare(c.query);
+  if (!prepared) return std::nullopt;
+  auto first = explain(*prepared, inputs, analyze);
   const Value* reported = first ? lookup(*first, "rows") : nullptr;
   if (!reported || !reported->is<std::int64_t>() || static_cast<std::size_t>(reported->as<std::int64_t>()) != rows) {
     std::fprintf(stderr, "(explain {:analyze true} on %s: %s)\n", c.name.c_str(),
@@ -325,10 +328,10 @@ std::optional<AnalyzeCost> analyze_cost(const Case& c, const Db& db, int runs, s
   std::vector<double> plain, analyzed;
   for (int i = -1; i < runs; ++i) {
     auto start = Clock::now();
-    auto r = q(c.query, inputs);
+    auto r = q(*prepared, inputs);
     const double plain_ms = seconds_since(start) * 1000;
     start = Clock::now();
-    auto e = explain(c.query, inputs, analyze);
+    auto e = explain(*prepared, inputs, analyze);
     const double analyze_ms = seconds_since(start) * 1000;
     if (!r || !e) return std::nullopt;
     if (i < 0) continue;  // the warm-up
@@ -450,8 +453,10 @@ Checks checks_for(const Case& c) {
 // `checks` null: only the count is checked (the clause-order runs).
 Measure measure_quarry(const Case& c, const Db& db, const Value& query, const std::string& system, int runs, Checks& checks) {
   const QueryOptions options{.deadline = Clock::now() + std::chrono::seconds(kDeadlineSeconds)};
+  auto prepared = prepare(query);
+  if (!prepared) return {.note = "error " + prepared.error().to_edn()};
   auto start = Clock::now();
-  auto r = run_quarry(c, db, query, options);
+  auto r = run_quarry(c, db, *prepared, options);
   const double first_ms = seconds_since(start) * 1000;
   if (!r && r.error().code == ErrorCode::QueryTimeout) return {.note = "timeout"};
   if (!r && r.error().code == ErrorCode::QueryLimit) return {.note = "row limit"};
@@ -463,7 +468,7 @@ Measure measure_quarry(const Case& c, const Db& db, const Value& query, const st
   if (c.closure) return {.median_ms = first_ms};
   const bool long_case = first_ms > 1000;
   const Timing t = time_runs(long_case ? 0 : 1, long_case ? 3 : runs, [&] {
-    auto again = run_quarry(c, db, query);
+    auto again = run_quarry(c, db, *prepared);
     if (!again) mismatch(c.name, system, "error " + again.error().to_edn());
   });
   return {.median_ms = t.median_ms};

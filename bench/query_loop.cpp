@@ -69,7 +69,8 @@ int main(int argc, char** argv) {
   const Value* rules = lookup(*spec, "rules");
   for (const Value& a : lookup(*spec, "args")->as<Vector>().items)
     inputs.emplace_back(a.is<Symbol>() && a.as<Symbol>().name == "%" && rules ? *rules : a);
-  const Value& query = *lookup(*spec, "query");
+  // Prepared once, as compare_bench runs it (and as SQLite runs prepared statements).
+  const PreparedQuery query = must(prepare(*lookup(*spec, "query")), "prepare");
   if (explain_first)
     std::printf("%s\n", to_edn(must(quarry::explain(query, inputs, ExplainOptions{.analyze = true}), "explain")).c_str());
 

@@ -416,3 +416,32 @@ TEST_CASE("plan: variables no later clause reads are dropped, and the answer kee
   CHECK(run(db.db(), "[:find ?n2 (count ?c) :where [?a :name \"Ann\"] [?a :follows ?b] [?b :follows ?c] [?c :name ?n2]]") ==
         "#{[\"Dee\" 1]}");
 }
+
+TEST_CASE("a prepared query answers as the same query given as text, and reports its errors once") {
+  Database db = people();
+  const quarry::Db now = db.db();
+  auto prepared = quarry::prepare(R"([:find ?a :in $ ?n :where [?e :name ?n] [?e :age ?a]])");
+  REQUIRE(prepared.has_value());
+  CHECK(quarry::to_edn(prepared->form()) == "[:find ?a :in $ ?n :where [?e :name ?n] [?e :age ?a]]");
+  for (const char* name : {"Ivan", "Petr", "Nobody", "Ivan"}) {
+    const std::vector<quarry::QueryInput> inputs{now, Value(std::string(name))};
+    auto a = quarry::q(*prepared, inputs);
+    REQUIRE(a.has_value());
+    CHECK(quarry::to_edn(a->value) == run(now, R"([:find ?a :in $ ?n :where [?e :name ?n] [?e :age ?a]])", {Value(std::string(name))}));
+  }
+  auto plan = quarry::explain(*prepared, std::vector<quarry::QueryInput>{now, Value("Ivan")}, {.analyze = true});
+  REQUIRE(plan.has_value());
+  CHECK(quarry::to_edn(*plan).find(":actual") != std::string::npos);
+
+  auto bad = quarry::prepare("[:find ?x :where [?e :name ?n]]");
+  REQUIRE_FALSE(bad.has_value());
+  CHECK(bad.error().code == quarry::ErrorCode::QueryInvalid);
+  CHECK(quarry::prepare("[:find ?x").error().code == quarry::ErrorCode::EdnSyntax);
+  auto wrong_inputs = quarry::q(*prepared, std::vector<quarry::QueryInput>{now});
+  REQUIRE_FALSE(wrong_inputs.has_value());
+  CHECK(wrong_inputs.error().code == quarry::ErrorCode::QueryInput);
+  const quarry::PreparedQuery empty;
+  auto none = quarry::q(empty, std::vector<quarry::QueryInput>{now});
+  REQUIRE_FALSE(none.has_value());
+  CHECK(none.error().code == quarry::ErrorCode::InvalidArgument);
+}

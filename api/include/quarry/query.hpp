@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <initializer_list>
 #include <optional>
 #include <span>
@@ -88,6 +89,39 @@ struct QueryResult {
   return q(query_edn, std::span<const QueryInput>(inputs.begin(), inputs.size()), options);
 }
 
+// A query read, parsed and checked once (quarry::prepare) and run many times with
+// q(prepared, inputs): what a prepared statement is to SQLite. q(Value) finds an earlier parse in
+// a cache keyed by the query's value, which costs hashing and comparing the whole form per call;
+// a prepared query skips that. Its plans are kept as q's are (doc/query.md, "Plans are kept").
+// Copies share one parsed query; any number of threads may run one at once.
+class PreparedQuery {
+ public:
+  // The query as it was given.
+  [[nodiscard]] const Value& form() const noexcept { return form_; }
+
+ private:
+  friend struct PreparedQueryAccess;
+  std::shared_ptr<const void> parsed_;  // the parsed query (internal)
+  Value form_;
+};
+
+// Parses and checks a query without running it. Errors: :edn/syntax, :query/syntax,
+// :query/invalid (the checks that need no database or inputs).
+[[nodiscard]] Result<PreparedQuery> prepare(const Value& query);
+[[nodiscard]] Result<PreparedQuery> prepare(std::string_view query_edn);
+// Text is EDN (as for q): these overloads keep a string from being taken for a Value.
+[[nodiscard]] inline Result<PreparedQuery> prepare(const char* query_edn) { return prepare(std::string_view(query_edn)); }
+[[nodiscard]] inline Result<PreparedQuery> prepare(const std::string& query_edn) {
+  return prepare(std::string_view(query_edn));
+}
+// q of a prepared query; errors as q's, less those of parsing.
+[[nodiscard]] Result<QueryResult> q(const PreparedQuery& query, std::span<const QueryInput> inputs,
+                                    const QueryOptions& options = {});
+[[nodiscard]] inline Result<QueryResult> q(const PreparedQuery& query, std::initializer_list<QueryInput> inputs,
+                                           const QueryOptions& options = {}) {
+  return q(query, std::span<const QueryInput>(inputs.begin(), inputs.size()), options);
+}
+
 struct ExplainOptions {
   // Also run the plan: each step gets :actual (rows) and :ms, the whole :rows and :ms.
   bool analyze = false;
@@ -101,6 +135,8 @@ struct ExplainOptions {
 // :estimate (rows). With analyze, the query runs: each STEP also has :actual and :ms, and the
 // map :rows (the result's size) and :ms. Errors: those of q.
 [[nodiscard]] Result<Value> explain(const Value& query, std::span<const QueryInput> inputs,
+                                    const ExplainOptions& options = {});
+[[nodiscard]] Result<Value> explain(const PreparedQuery& query, std::span<const QueryInput> inputs,
                                     const ExplainOptions& options = {});
 
 // A custom function: called with a clause's arguments (entity ids and refs as longs), it returns
