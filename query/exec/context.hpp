@@ -65,6 +65,9 @@ class Context : public Scope {
   PlanCache* plans = nullptr;
   std::shared_ptr<const RunKey> run_key;
   std::unordered_map<std::string, Plan> rule_plans;
+  // While above 0, clause lists are planned afresh and not kept: they are copies made for one
+  // evaluation (the right-linear shortcut's tail bodies), whose addresses a later copy may reuse.
+  int transient_clauses = 0;
 
   RuleRuntime* rule_runtime = nullptr;   // set while rule bodies are evaluated
   int rule_depth = 0;  // nested rule evaluations (rule calls inside not), bounded

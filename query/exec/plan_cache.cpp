@@ -174,6 +174,12 @@ void use_plan_cache(Context& ctx, const PlanCaching& caching, const Query& query
 
 Result<const Plan*> cached_plan(Context& ctx, const Bindings& bindings, std::span<const Clause> clauses,
                                 const std::vector<std::string>* keep, std::optional<Plan>& owned) {
+  if (ctx.transient_clauses > 0) {
+    auto plan = plan_for(ctx, bindings, clauses, keep);
+    if (!plan) return std::unexpected(plan.error());
+    owned = std::move(*plan);
+    return &*owned;
+  }
   if (ctx.static_plans) {
     // A rule body plans alike at every iteration of this run: kept for the run, by its clause
     // list and what the shape of what is bound says.

@@ -16,7 +16,9 @@
 //
 // Rule bodies are planned from estimates alone (Context::static_plans), so within one run a body
 // is planned once per shape of what is bound (Context::rule_plans); they are not kept between runs
-// (the rule set is parsed per run, so its clauses have no identity across runs).
+// (the rule set is parsed per run, so its clauses have no identity across runs). Clause lists
+// copied for one evaluation (Context::transient_clauses) are never kept: a later copy may have
+// the same address.
 //
 // Thread safety: every member may be called from any number of threads at once. A plan taken
 // from the cache is a copy the caller owns.

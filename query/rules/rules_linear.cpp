@@ -125,7 +125,11 @@ Result<bool> evaluate_right_linear(Context& ctx, const RuleSet& rules, const std
       const std::vector<std::string> head = head_vars(*t.rule);
       Bindings inner;
       if (auto j = inner.join(ctx, seed_relation(head, bound, magic, lo, hi)); !j) return std::unexpected(j.error());
-      if (auto s = solve(ctx, inner, t.body); !s) return std::unexpected(s.error());
+      // t.body is this call's copy of the branch: its plans are not kept (Context::transient_clauses).
+      ++ctx.transient_clauses;
+      auto s = solve(ctx, inner, t.body);
+      --ctx.transient_clauses;
+      if (!s) return std::unexpected(s.error());
       // parent: the head's bound variables; child: the call's bound arguments.
       std::vector<std::string> vars;
       for (std::size_t k = 0; k < arity; ++k)
