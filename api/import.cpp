@@ -18,6 +18,7 @@ namespace quarry {
 namespace {
 
 using import_detail::ImportReader;
+using import_detail::ForwardRefs;
 using import_detail::ImportTempids;
 using import_detail::ReadEvent;
 
@@ -108,7 +109,8 @@ class Importer {
           if (auto done = drain(false); !done) return done;
           break;
         case ReadEvent::Kind::End:
-          return drain(true);
+          if (auto done = drain(true); !done) return done;
+          return never_given();
       }
     }
   }
@@ -140,14 +142,22 @@ class Importer {
     queue_.pop_front();
     const std::size_t n = tx.ops.size();
     Db before = database_.db();
-    tempids_.resolve(tx.ops, DbAccess::index_db(before).schema());
+    const index::Schema& schema = DbAccess::index_db(before).schema();
+    tempids_.resolve(tx.ops, schema);
+    forward_.settle(tx.ops, schema, tempids_);
+    summary_.max_waiting_references = std::max<std::uint64_t>(summary_.max_waiting_references, forward_.waiting());
+    const std::size_t forms = tx.ops.size();
+    if (forms == 0 && n > 0) {  // every form waits for a later transaction
+      queued_ -= n;
+      return {};
+    }
     Result<TxReport> report = database_.transact(Value(Vector{std::move(tx.ops)}));
     queued_ -= n;  // after the transaction: its forms were held until it was done
     if (!report) return failed_transaction(tx, n, report.error());
     ++summary_.transactions;
     summary_.datoms += report->datoms.size();
-    summary_.operations += n;
-    summary_.max_transaction_operations = std::max<std::uint64_t>(summary_.max_transaction_operations, n);
+    summary_.operations += forms;
+    summary_.max_transaction_operations = std::max<std::uint64_t>(summary_.max_transaction_operations, forms);
     tempids_.record(report->tempids);
     summary_.tempids = tempids_.size();
     if (options_.progress) {
@@ -171,9 +181,6 @@ class Importer {
                                        position_text(tx.start);
     std::string message = "transaction " + std::to_string(summary_.transactions + 1) + " of " + name_ + " (" +
                           which + ") failed (" + committed_text() + "): " + e.message;
-    if (!tx.whole && e.code == ErrorCode::TxTempid)
-      message += " (this vector was cut into transactions of " + std::to_string(options_.batch_size) +
-                 " forms: a tempid must be given an attribute in its own transaction or an earlier one)";
     return std::unexpected(Error{e.code, std::move(message)});
   }
 
@@ -182,6 +189,17 @@ class Importer {
     return std::unexpected(
         Error{e.code, e.message + " (" + std::to_string(summary_.transactions) + " transactions of " + name_ +
                           " committed before it)"});
+  }
+
+  // The end of the file with references still waiting for their tempid's first attribute.
+  Result<void> never_given() const {
+    auto tempid = forward_.a_waiting_tempid();
+    if (!tempid) return {};
+    return fail(ErrorCode::TxTempid,
+                std::to_string(forward_.waiting()) + " references of " + name_ +
+                    " are to tempids no transaction of the file gave an attribute (one is " + to_edn(*tempid) +
+                    "): a tempid used only as a value; they were not written (" +
+                    std::to_string(summary_.transactions) + " transactions committed)");
   }
 
   std::unexpected<Error> named_after_cut(const PendingTx& current) const {
@@ -198,6 +216,7 @@ class Importer {
   std::string name_;
   const ImportOptions& options_;
   ImportTempids tempids_;
+  ForwardRefs forward_;
   std::deque<PendingTx> queue_;
   std::size_t queued_ = 0;  // forms in queue_
   ImportSummary summary_;

@@ -34,16 +34,19 @@ struct ImportOptions {
 struct ImportSummary {
   std::uint64_t transactions = 0;
   std::uint64_t datoms = 0;      // written (the :db/txInstant datoms included)
-  std::uint64_t operations = 0;  // tx-data forms read and committed
+  std::uint64_t operations = 0;  // tx-data forms committed (a reference held back counts again where it goes)
   std::uint64_t forms = 0;       // top-level vectors of the file
   double seconds = 0;
-  // What bounds the importer's memory, for tests and benchmarks: the most operations held at once
-  // (read ahead and waiting, plus the transaction being committed; at most about 3 x batch_size
-  // unless one vector that names its transaction is longer), the most operations in one
-  // transaction, and the tempids remembered for the whole file (one entry per distinct tempid).
+  // What bounds the importer's memory, for tests and benchmarks: the most forms of the file held
+  // at once (read ahead and queued, plus the transaction being committed: at most 3 x batch_size
+  // + 1, unless one vector that names its transaction is longer), the most forms in one
+  // transaction, the tempids remembered for the whole file (one entry per distinct tempid), and
+  // the most references to tempids not given an attribute yet that were held back for a later
+  // transaction (doc/transactions.md, "Importing": forward references).
   std::uint64_t max_held_operations = 0;
   std::uint64_t max_transaction_operations = 0;
   std::uint64_t tempids = 0;
+  std::uint64_t max_waiting_references = 0;
 };
 
 }  // namespace quarry
