@@ -127,6 +127,7 @@ TEST_CASE("tempids name one entity across the vectors of a file; a vector within
 )", 10);
     CHECK(s.forms == 4);
     CHECK(s.transactions == 4);
+    CHECK(s.max_waiting_references == 0);
     CHECK(s.tempids == 3);
     CHECK(query(db, "[:find ?n ?m :where [?p :person/friend ?f] [?p :person/name ?n] [?f :person/name ?m]]") ==
           edn(R"(#{["Ann" "Bob"] ["Ann" "Cy"] ["Bob" "Ann"]})"));
@@ -340,4 +341,18 @@ TEST_CASE("a tempid no transaction of the file defines is a :tx/tempid error at 
           "a tempid used only as a value; they were not written (4 transactions committed)");
     CHECK(query(db, "[:find (count ?p) . :where [?p :person/name]]") == Value(std::int64_t{40}));
   }
+}
+
+TEST_CASE("many small vectors: each one transaction, the forms held stay within the bound") {
+  auto db = Database::open(Options{.in_memory = true});
+  REQUIRE(db.has_value());
+  std::string text;
+  for (int i = 0; i < 500; ++i) text += "[{:k " + std::to_string(i) + "} {:k " + std::to_string(-i - 1) + "} {:j 1}]\n";
+  ImportSummary s = imported(*db, text, 16);
+  CHECK(s.forms == 500);
+  CHECK(s.transactions == 500);
+  CHECK(s.operations == 1500);
+  CHECK(s.max_transaction_operations == 3);
+  CHECK(s.max_held_operations <= 3 * 16 + 1);
+  CHECK(query(*db, "[:find (count ?e) . :where [?e :k]]") == Value(std::int64_t{1000}));
 }
