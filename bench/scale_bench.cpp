@@ -182,9 +182,13 @@ void run_size(std::int64_t target, const Settings& s) {
   std::vector<TxId> bases;
   {
     auto start = Clock::now();
-    ImportOptions options{.batch_size = s.batch, .progress = [&](const ImportProgress&) {
+    ImportOptions options{.batch_size = s.batch, .progress = [&](const ImportProgress& p) {
                             bases.push_back(db.db().basis());
                             qu.max_wal_bytes = std::max(qu.max_wal_bytes, directory_bytes(rocks_dir, ".log"));
+                            if (p.transactions % 50 == 0)  // a sign of life on long loads
+                              std::fprintf(stderr, "  import: %llu transactions, %llu datoms, %.0f s\n",
+                                           static_cast<unsigned long long>(p.transactions),
+                                           static_cast<unsigned long long>(p.datoms), seconds_since(start));
                           }};
     ImportSummary summary = must(db.import(file, options), "import");
     qu.seconds = seconds_since(start);
