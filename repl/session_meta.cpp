@@ -97,7 +97,7 @@ void Session::run_import(std::string_view argument) {
   options.cancel = &interrupt_flag();
   std::optional<ProgressBar> bar;
   if (interactive_) {
-    bar.emplace("operations");
+    bar.emplace(is_csv(*path) ? "rows" : "bytes");  // import_file counts bytes read, import_csv rows
     options.progress = [&bar](std::size_t done, std::size_t total) { bar->update(done, total); };
   }
   auto summary = is_csv(*path) ? import_csv(database_, *path, options) : import_file(database_, *path, options);

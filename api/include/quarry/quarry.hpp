@@ -24,6 +24,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <iosfwd>
 #include <memory>
 #include <optional>
 #include <span>
@@ -32,6 +33,7 @@
 #include <utility>
 #include <vector>
 
+#include "quarry/import.hpp"
 #include "quarry/transaction.hpp"
 #include "quarry/value.hpp"
 
@@ -270,6 +272,25 @@ class Database {
   [[nodiscard]] Result<TxReport> transact(const std::string& tx_data_edn) { return transact(std::string_view(tx_data_edn)); }
   [[nodiscard]] Result<TxReport> transact(const Value& tx_data);
   [[nodiscard]] Result<TxReport> transact(std::span<const TxOp> ops);
+
+  // Imports a file of EDN tx-data (doc/transactions.md, "Importing"): a sequence of vectors of
+  // forms, read and committed as a stream, so memory stays bounded whatever the file's size
+  // (ImportSummary says by what). Each vector of at most options.batch_size forms is one
+  // transaction, as written; a longer one is cut into transactions of batch_size forms (unless it
+  // names its own transaction, "datomic.tx" or :db/current-tx: then it is one transaction, read
+  // whole). A tempid (a string or negative number) names one entity throughout the file: the first
+  // transaction that mentions it resolves it, later ones use that entity. The reader stays one
+  // batch ahead of the writer, so a file of at most batch_size forms is checked whole before
+  // anything is written. A failure stops the import; the transactions committed before it stay,
+  // and the message says which transaction failed (its vector's line and column, and for a cut
+  // vector which of its forms) and how many were committed before it.
+  // Errors: :storage/io (unreadable), :edn/syntax (with line and column), :quarry/invalid-argument
+  // (a top-level form that is not a vector, batch_size 0), a transaction's own error,
+  // :query/cancelled, :storage/read-only.
+  [[nodiscard]] Result<ImportSummary> import(const std::string& path, const ImportOptions& options = {});
+  // The same from a stream; `name` stands for it in messages.
+  [[nodiscard]] Result<ImportSummary> import(std::istream& in, std::string_view name,
+                                             const ImportOptions& options = {});
 
   // Declares attributes from a DataScript-style schema map, {:name {:db/unique
   // :db.unique/identity}, ...}: the same as transacting [{:db/ident :name, ...}, ...].

@@ -1,0 +1,260 @@
+// Database::import: a file of tx-data vectors, read, resolved and committed as a stream
+// (quarry.hpp states the contract; doc/transactions.md, "Importing", the rules).
+//
+// Three parts: ImportReader gives the forms of each top-level vector one at a time; Importer
+// groups them into transactions (a vector as written, or cut into parts of batch_size forms) and
+// keeps a queue of them one batch ahead of the writer; ImportTempids carries tempids from one
+// transaction to the next.
+#include <chrono>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+
+#include "api/db_impl.hpp"
+#include "api/import_reader.hpp"
+#include "api/import_tempids.hpp"
+
+namespace quarry {
+namespace {
+
+using import_detail::ImportReader;
+using import_detail::ForwardRefs;
+using import_detail::ImportTempids;
+using import_detail::ReadEvent;
+
+// One transaction to run: forms [first_form, first_form + ops.size()) of the file's vector
+// number `vector` (1-based), which starts at `start`.
+struct PendingTx {
+  std::vector<Value> ops;
+  std::uint64_t vector = 0;
+  TextPosition start{};
+  std::uint64_t first_form = 0;
+  bool whole = true;  // the whole vector, not one part of a cut one
+};
+
+// Whether a form names the transaction's own entity ("datomic.tx" or :db/current-tx) anywhere.
+bool names_transaction(const Value& v) {
+  if (auto s = v.get_if<std::string>()) return *s == "datomic.tx";
+  if (auto k = v.get_if<Keyword>()) return k->ns == "db" && k->name == "current-tx";
+  const std::vector<Value>* items = nullptr;
+  if (auto x = v.get_if<Vector>()) items = &x->items;
+  if (auto x = v.get_if<List>()) items = &x->items;
+  if (auto x = v.get_if<Set>()) items = &x->items;
+  if (items) {
+    for (const Value& item : *items)
+      if (names_transaction(item)) return true;
+  }
+  if (auto m = v.get_if<Map>()) {
+    for (const auto& [k, x] : m->entries)
+      if (names_transaction(k) || names_transaction(x)) return true;
+  }
+  return false;
+}
+
+std::string position_text(const TextPosition& at) {
+  return "line " + std::to_string(at.line) + ", column " + std::to_string(at.column);
+}
+
+class Importer {
+ public:
+  Importer(Database& database, std::istream& in, std::string name, const ImportOptions& options,
+           std::uint64_t bytes_total)
+      : database_(database), reader_(in, name), name_(std::move(name)), options_(options) {
+    progress_.bytes_total = bytes_total;
+  }
+
+  Result<ImportSummary> run() {
+    const auto started = std::chrono::steady_clock::now();
+    if (auto done = read_all(); !done) return std::unexpected(done.error());
+    summary_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return summary_;
+  }
+
+ private:
+  Result<void> read_all() {
+    const std::size_t batch = options_.batch_size;
+    PendingTx current;
+    bool names_tx = false;
+    bool cut = false;
+    for (;;) {
+      auto event = reader_.next();
+      if (!event) return failed_reading(event.error());
+      switch (event->kind) {
+        case ReadEvent::Kind::VectorStart:
+          current = PendingTx{{}, ++summary_.forms, event->at, 0, true};
+          names_tx = cut = false;
+          break;
+        case ReadEvent::Kind::Form:
+          if (!names_tx && names_transaction(event->form)) {
+            names_tx = true;
+            if (cut) return named_after_cut(current);
+          }
+          current.ops.push_back(std::move(event->form));
+          note_held(current.ops.size());
+          if (!names_tx && current.ops.size() > batch) {
+            // Cut: the first batch_size forms go as one transaction; the last one starts the next.
+            Value last = std::move(current.ops.back());
+            current.ops.pop_back();
+            PendingTx next{{}, current.vector, current.start, current.first_form + current.ops.size(), false};
+            next.ops.push_back(std::move(last));
+            current.whole = false;
+            cut = true;
+            enqueue(std::exchange(current, std::move(next)));
+            if (auto done = drain(false); !done) return done;
+          }
+          break;
+        case ReadEvent::Kind::VectorEnd:
+          enqueue(std::move(current));
+          current = PendingTx{};
+          if (auto done = drain(false); !done) return done;
+          break;
+        case ReadEvent::Kind::End:
+          if (auto done = drain(true); !done) return done;
+          return never_given();
+      }
+    }
+  }
+
+  void enqueue(PendingTx tx) {
+    queued_ += tx.ops.size();
+    queue_.push_back(std::move(tx));
+    note_held(0);
+  }
+
+  void note_held(std::size_t also) {
+    summary_.max_held_operations = std::max<std::uint64_t>(summary_.max_held_operations, queued_ + also);
+  }
+
+  // Commits queued transactions while at least a batch of forms waits behind the first (the reader
+  // stays a batch ahead, so a syntax error within it stops the import before that transaction);
+  // with `all`, commits everything.
+  Result<void> drain(bool all) {
+    while (!queue_.empty() && (all || queued_ - queue_.front().ops.size() >= options_.batch_size))
+      if (auto done = commit_front(); !done) return done;
+    return {};
+  }
+
+  Result<void> commit_front() {
+    if (options_.cancel && options_.cancel->load())
+      return fail(ErrorCode::QueryCancelled, "import of " + name_ + " interrupted after " +
+                                                 std::to_string(summary_.transactions) + " transactions");
+    PendingTx tx = std::move(queue_.front());
+    queue_.pop_front();
+    const std::size_t n = tx.ops.size();
+    Db before = database_.db();
+    const index::Schema& schema = DbAccess::index_db(before).schema();
+    tempids_.resolve(tx.ops, schema);
+    forward_.settle(tx.ops, schema, tempids_);
+    summary_.max_waiting_references = std::max<std::uint64_t>(summary_.max_waiting_references, forward_.waiting());
+    const std::size_t forms = tx.ops.size();
+    if (forms == 0 && n > 0) {  // every form waits for a later transaction
+      queued_ -= n;
+      return {};
+    }
+    Result<TxReport> report = database_.transact(Value(Vector{std::move(tx.ops)}));
+    queued_ -= n;  // after the transaction: its forms were held until it was done
+    if (!report) return failed_transaction(tx, n, report.error());
+    ++summary_.transactions;
+    summary_.datoms += report->datoms.size();
+    summary_.operations += forms;
+    summary_.max_transaction_operations = std::max<std::uint64_t>(summary_.max_transaction_operations, forms);
+    tempids_.record(report->tempids);
+    summary_.tempids = tempids_.size();
+    if (options_.progress) {
+      progress_.bytes_read = reader_.bytes_read();
+      progress_.transactions = summary_.transactions;
+      progress_.datoms = summary_.datoms;
+      progress_.operations = summary_.operations;
+      options_.progress(progress_);
+    }
+    return {};
+  }
+
+  std::string committed_text() const {
+    return std::to_string(summary_.transactions) + " committed before it";
+  }
+
+  std::unexpected<Error> failed_transaction(const PendingTx& tx, std::size_t n, const Error& e) const {
+    std::string which = tx.whole ? position_text(tx.start)
+                                 : "forms " + std::to_string(tx.first_form + 1) + "-" +
+                                       std::to_string(tx.first_form + n) + " of the vector at " +
+                                       position_text(tx.start);
+    std::string message = "transaction " + std::to_string(summary_.transactions + 1) + " of " + name_ + " (" +
+                          which + ") failed (" + committed_text() + "): " + e.message;
+    return std::unexpected(Error{e.code, std::move(message)});
+  }
+
+  std::unexpected<Error> failed_reading(const Error& e) const {
+    if (summary_.transactions == 0) return std::unexpected(e);
+    return std::unexpected(
+        Error{e.code, e.message + " (" + std::to_string(summary_.transactions) + " transactions of " + name_ +
+                          " committed before it)"});
+  }
+
+  // The end of the file with references still waiting for their tempid's first attribute.
+  Result<void> never_given() const {
+    auto tempid = forward_.a_waiting_tempid();
+    if (!tempid) return {};
+    return fail(ErrorCode::TxTempid,
+                std::to_string(forward_.waiting()) + " references of " + name_ +
+                    " are to tempids no transaction of the file gave an attribute (one is " + to_edn(*tempid) +
+                    "): a tempid used only as a value; they were not written (" +
+                    std::to_string(summary_.transactions) + " transactions committed)");
+  }
+
+  std::unexpected<Error> named_after_cut(const PendingTx& current) const {
+    return std::unexpected(Error{
+        ErrorCode::InvalidArgument,
+        "the vector at " + name_ + " (" + position_text(current.start) + ") names its own transaction (\"datomic.tx\" or " +
+            ":db/current-tx) in its form " + std::to_string(current.first_form + current.ops.size() + 1) +
+            ", after it was cut into transactions of " + std::to_string(options_.batch_size) +
+            " forms; import it with a batch size at least its length (" + committed_text() + ")"});
+  }
+
+  Database& database_;
+  ImportReader reader_;
+  std::string name_;
+  const ImportOptions& options_;
+  ImportTempids tempids_;
+  ForwardRefs forward_;
+  std::deque<PendingTx> queue_;
+  std::size_t queued_ = 0;  // forms in queue_
+  ImportSummary summary_;
+  ImportProgress progress_;
+};
+
+}  // namespace
+
+Result<ImportSummary> Database::import(std::istream& in, std::string_view name, const ImportOptions& options) {
+  if (this->options().read_only)
+    return fail(ErrorCode::StorageReadOnly, "the database is open read-only: imports are refused");
+  if (options.batch_size == 0) return fail(ErrorCode::InvalidArgument, "ImportOptions::batch_size must be at least 1");
+  return Importer(*this, in, std::string(name), options, 0).run();
+}
+
+Result<ImportSummary> Database::import(const std::string& path, const ImportOptions& options) {
+  if (this->options().read_only)
+    return fail(ErrorCode::StorageReadOnly, "the database is open read-only: imports are refused");
+  if (options.batch_size == 0) return fail(ErrorCode::InvalidArgument, "ImportOptions::batch_size must be at least 1");
+  // A regular file, or a pipe (<(command)); a directory or a device (/dev/zero, which never
+  // ends) is an error before anything is read.
+  std::error_code ec;
+  const auto type = std::filesystem::status(path, ec).type();
+  if (!ec && type != std::filesystem::file_type::regular && type != std::filesystem::file_type::fifo) {
+    return fail(ErrorCode::StorageIo, "cannot import " + path + ": " +
+                                          (type == std::filesystem::file_type::directory
+                                               ? "it is a directory"
+                                               : "it is not a regular file") +
+                                          "; name an EDN file of transactions");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(ErrorCode::StorageIo, "cannot read " + path + ": no such file, or not readable");
+  std::uint64_t size = 0;
+  if (type == std::filesystem::file_type::regular) {
+    auto bytes = std::filesystem::file_size(path, ec);
+    if (!ec) size = bytes;
+  }
+  return Importer(*this, in, path, options, size).run();
+}
+
+}  // namespace quarry

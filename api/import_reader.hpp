@@ -1,0 +1,78 @@
+// Internal to api/: reads a file of tx-data vectors as a stream of events — a vector opens, one
+// of its forms, the vector closes — holding only a window of the text (a few MiB), so a file
+// that is one huge vector is never held whole. The forms themselves are read by the EDN reader
+// (read_next_form), so what is accepted, and every syntax error with its line and column, is
+// exactly what read_edn would say.
+//
+// Between the forms of a top-level vector this reader skips whitespace, commas, ; comments and
+// #_ discards itself (the one part of EDN it handles). A top-level form that does not start with
+// '[' is read whole by the EDN reader; a vector read that way (e.g. after a #_ discard) gives the
+// same events.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <istream>
+#include <string>
+
+#include <quarry/quarry.hpp>
+
+namespace quarry::import_detail {
+
+struct ReadEvent {
+  enum class Kind : unsigned char {
+    VectorStart,  // `at` is the '['
+    Form,         // `form` is one form of the open vector, starting at `at`
+    VectorEnd,    // `at` is just past the ']'
+    End,          // the input is exhausted (only whitespace and comments were left)
+  };
+  Kind kind = Kind::End;
+  Value form{};
+  TextPosition at{};
+};
+
+class ImportReader {
+ public:
+  // `in` must outlive the reader; `name` prefixes error messages ("people.edn: ...").
+  ImportReader(std::istream& in, std::string name);
+
+  // The next event. Errors: EdnSyntax/EdnDepth (a message naming the file, line and column),
+  // InvalidArgument (a top-level form that is not a vector), StorageIo (a read failed).
+  [[nodiscard]] Result<ReadEvent> next();
+
+  [[nodiscard]] std::uint64_t bytes_read() const noexcept { return bytes_read_; }
+  // The position of the first byte not yet consumed.
+  [[nodiscard]] TextPosition position() const noexcept { return at_; }
+
+ private:
+  // Reads more input into the window; false at the end of the input (or on a read error, which
+  // io_error_ records).
+  bool fill();
+  [[nodiscard]] std::string_view window() const noexcept {
+    return std::string_view(buffer_).substr(start_);
+  }
+  void consume(std::size_t n);
+  // Skips whitespace, commas and comments (reading more as needed).
+  [[nodiscard]] Result<void> skip_blank();
+  // One form from the window (reading more as needed); nullopt at the end of the input.
+  [[nodiscard]] Result<std::optional<EdnForm>> read_form();
+  [[nodiscard]] std::unexpected<Error> syntax(const Error& e) const;
+  [[nodiscard]] Result<ReadEvent> whole_vector(EdnForm form);
+
+  std::istream& in_;
+  std::string name_;
+  std::string buffer_;
+  std::size_t start_ = 0;  // consumed prefix of buffer_
+  TextPosition at_{};      // stream position of buffer_[start_]
+  std::uint64_t bytes_read_ = 0;
+  bool eof_ = false;
+  bool io_error_ = false;
+  bool in_vector_ = false;  // inside a top-level vector read form by form
+  TextPosition open_{};     // of its '['
+  bool in_whole_ = false;   // giving out the forms of a vector read whole
+  // The forms of a top-level vector that was read whole, still to be given out.
+  std::deque<Value> queued_;
+  TextPosition queued_start_{}, queued_end_{};
+};
+
+}  // namespace quarry::import_detail

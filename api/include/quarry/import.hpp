@@ -1,0 +1,52 @@
+// Options and results of Database::import: loading a file of EDN tx-data in a stream of
+// transactions (doc/transactions.md, "Importing").
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+
+#include "quarry/value.hpp"
+
+namespace quarry {
+
+// Where an import stands, after each committed transaction (ImportOptions::progress).
+struct ImportProgress {
+  std::uint64_t bytes_read = 0;    // of the input, so far
+  std::uint64_t bytes_total = 0;   // the input's size; 0 when it is not known (a pipe)
+  std::uint64_t transactions = 0;  // committed so far
+  std::uint64_t datoms = 0;        // written by them (the :db/txInstant datoms included)
+  std::uint64_t operations = 0;    // forms of tx-data committed ([:db/add ...], maps, ...)
+};
+
+struct ImportOptions {
+  // Operations per transaction when a top-level vector is longer than this and is cut into
+  // several transactions; also how far the reader reads ahead of the writer. At least 1.
+  std::size_t batch_size = 10'000;
+  // Checked before each transaction: once set, the import stops with :query/cancelled; the
+  // transactions committed before stay.
+  const std::atomic<bool>* cancel = nullptr;
+  // Called after each committed transaction, on the importing thread.
+  std::function<void(const ImportProgress&)> progress{};
+};
+
+struct ImportSummary {
+  std::uint64_t transactions = 0;
+  std::uint64_t datoms = 0;      // written (the :db/txInstant datoms included)
+  std::uint64_t operations = 0;  // tx-data forms committed (a reference held back counts again where it goes)
+  std::uint64_t forms = 0;       // top-level vectors of the file
+  double seconds = 0;
+  // What bounds the importer's memory, for tests and benchmarks: the most forms of the file held
+  // at once (read ahead and queued, plus the transaction being committed: at most 3 x batch_size
+  // + 1, unless one vector that names its transaction is longer), the most forms in one
+  // transaction, the tempids remembered for the whole file (one entry per distinct tempid), and
+  // the most references to tempids not given an attribute yet that were held back for a later
+  // transaction (doc/transactions.md, "Importing": forward references).
+  std::uint64_t max_held_operations = 0;
+  std::uint64_t max_transaction_operations = 0;
+  std::uint64_t tempids = 0;
+  std::uint64_t max_waiting_references = 0;
+};
+
+}  // namespace quarry

@@ -1,0 +1,352 @@
+// Quarry at scale next to SQLite, in one run on the same generated data (issue 13): for each size,
+// loading (rate, peak RSS, on-disk size, bytes per datom, the largest the WAL got) and a set of
+// queries, each system's median time and the ratio.
+//
+//   bench_scale_bench [options]
+//     --datoms N[,N...]  sizes in datoms (default 100000,1000000); --big adds 10000000
+//     --big              also 10,000,000 datoms (several GB of disk, long)
+//     --seed S           generator seed (default 20260101)
+//     --runs N           timed runs per query after one warm-up (default 5)
+//     --batch N          ImportOptions::batch_size (default 10000)
+//     --lookups N        entities per pull / entity-lookup run (default 1000)
+//
+// Data: bench/people_gen.hpp's people (5 core datoms each, and :follows refs to ~2.5 random others
+// on average), about datoms / 7.5 people. Written as one EDN file: the schema, one vector of the
+// core maps with string tempids ({:db/id "p17" ...}), one vector of {:db/id "p17" :follows ["p3"
+// ...]} — so every :follows reference goes through the import's file-wide tempids.
+//
+// Systems:
+//   Quarry   RocksDB in a temporary directory, default options (synced writes), loaded with
+//            Database::import from the file, then compacted (Database::compact); queries through
+//            quarry::q and the public Db API
+//   SQLite   bench/sqlite_eav.hpp in a temporary file (EAVT table, AEVT/AVET/VAET covering
+//            indexes, journal off), loaded in transactions of the same size from the same people
+//
+// Peak RSS: how far the process's high-water mark (VmHWM, reset through /proc/self/clear_refs)
+// rose above its resident set at the start of each load. SQLite's load starts with the generated
+// people in memory (they are its input; Quarry reads the file), Quarry's with SQLite's open
+// database (its page cache) — neither counts against the other. On-disk size: every file of the
+// directory after compaction and a reopen (Quarry; the figures before the reopen and of the table
+// files alone are printed too) / the database file (SQLite). WAL MiB: the most the
+// directory's *.log files held during the import, sampled after each transaction.
+//
+// Queries: q1-q4 and qpred1 (DataScript's benchmark), hop2-join (a join through two :follows
+// refs), agg-by-sex (an aggregate), pull (N entities with their follows' names), entity (N
+// entities by id, every attribute), asof-q2 (q2 as of the middle of the core load: SQLite filters
+// on its tx column). Result sizes are checked between the systems (a mismatch exits with status 2).
+#include <malloc.h>
+#include <sqlite3.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <quarry/quarry.hpp>
+
+#include "bench/bench_timing.hpp"
+#include "bench/people_gen.hpp"
+#include "bench/sqlite_eav.hpp"
+#include "bench/sqlite_queries.hpp"
+
+namespace {
+
+using namespace quarry;
+using namespace quarry::bench;
+namespace fs = std::filesystem;
+
+struct Settings {
+  std::vector<std::int64_t> sizes{100'000, 1'000'000};
+  std::uint64_t seed = 20260101;
+  int runs = 5;
+  std::size_t batch = 10'000;
+  int lookups = 1000;
+};
+
+// A field of /proc/self/status in MiB (VmRSS: now; VmHWM: the peak since the last reset).
+double status_mib(std::string_view field) {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.starts_with(field)) return std::stod(line.substr(field.size())) / 1024.0;
+  return -1;
+}
+// Resets the peak to the current resident set and returns that (the baseline).
+double reset_peak_rss() {
+  {
+    std::ofstream clear("/proc/self/clear_refs");
+    clear << "5";
+  }
+  return status_mib("VmRSS:");
+}
+double peak_rss_mib() { return status_mib("VmHWM:"); }
+
+std::uint64_t directory_bytes(const fs::path& dir, const char* suffix = nullptr) {
+  std::uint64_t total = 0;
+  std::error_code ec;
+  for (const auto& f : fs::directory_iterator(dir, ec)) {
+    if (!f.is_regular_file(ec)) continue;
+    if (suffix && f.path().extension() != suffix) continue;
+    total += f.file_size(ec);
+  }
+  return total;
+}
+
+// The generated people as an import file (see the file comment).
+void write_import_file(const PeopleData& people, const std::string& path) {
+  std::ofstream out(path);
+  out << "[{:db/ident :name :db/valueType :db.type/string :db/index true}\n"
+         " {:db/ident :last-name :db/valueType :db.type/string}\n"
+         " {:db/ident :sex :db/valueType :db.type/keyword}\n"
+         " {:db/ident :age :db/valueType :db.type/long}\n"
+         " {:db/ident :salary :db/valueType :db.type/long}\n"
+         " {:db/ident :follows :db/valueType :db.type/ref :db/cardinality :db.cardinality/many}]\n[";
+  auto tempid = [](const Value& id) { return "\"p" + std::to_string(id.as<std::int64_t>()) + "\""; };
+  for (const Value& m : people.core) {
+    out << "{:db/id " << tempid(*lookup(m, "db/id"));
+    for (const auto& [k, v] : m.as<Map>().entries)
+      if (k.as<Keyword>().name != "id") out << " " << to_edn(k) << " " << to_edn(v);
+    out << "}\n";
+  }
+  out << "]\n[";
+  for (const Value& m : people.extra) {
+    out << "{:db/id " << tempid(*lookup(m, "db/id")) << " :follows [";
+    for (const Value& t : lookup(m, "follows")->as<Vector>().items) out << tempid(t) << " ";
+    out << "]}\n";
+  }
+  out << "]\n";
+}
+
+struct Load {
+  double seconds = 0;
+  std::uint64_t datoms = 0;
+  double peak_mib = 0;
+  std::uint64_t disk_bytes = 0;
+  std::uint64_t max_wal_bytes = 0;
+};
+
+void print_load(const char* system, const Load& l) {
+  std::printf("| %-7s | %10llu | %8.1f | %10.0f | %8.0f | %8.1f | %7.1f | %8s |\n", system,
+              static_cast<unsigned long long>(l.datoms), l.seconds, l.datoms / l.seconds, l.peak_mib,
+              l.disk_bytes / 1048576.0, static_cast<double>(l.disk_bytes) / static_cast<double>(l.datoms),
+              l.max_wal_bytes ? std::to_string(l.max_wal_bytes >> 20).c_str() : "-");
+}
+
+struct Row {
+  std::string name;
+  std::size_t rows = 0;
+  double sqlite_ms = 0, quarry_ms = 0;
+};
+
+void run_size(std::int64_t target, const Settings& s) {
+  const std::int64_t n = std::max<std::int64_t>(1, target * 2 / 15);  // ~7.5 datoms a person
+  TempDir dir("quarry-scale");
+  const std::string file = dir.path() + "/people.edn";
+  const std::string rocks_dir = dir.path() + "/quarry";
+  const std::string sqlite_file = dir.path() + "/sqlite.db";
+
+  // SQLite first, from the generated values, in transactions of `batch` maps: its tx k is the
+  // k-th batch of the core (then the follows).
+  std::int64_t sqlite_mid_tx = 0;
+  Load sq;
+  std::unique_ptr<SqliteEav> sqlite;
+  {
+    PeopleData people = generate_people(n, s.seed);
+    write_import_file(people, file);
+    malloc_trim(0);
+    const double baseline = reset_peak_rss();
+    sqlite = std::make_unique<SqliteEav>(sqlite_file, std::set<std::string>{"follows"});
+    auto start = Clock::now();
+    std::int64_t tx = 0;
+    for (const auto* part : {&people.core, &people.extra}) {
+      for (std::size_t i = 0; i < part->size(); i += s.batch) {
+        std::vector<Value> chunk(part->begin() + static_cast<std::ptrdiff_t>(i),
+                                 part->begin() + static_cast<std::ptrdiff_t>(std::min(part->size(), i + s.batch)));
+        sq.datoms += sqlite->load(chunk);
+        ++tx;
+        if (part == &people.core && i + s.batch >= part->size() / 2 && sqlite_mid_tx == 0) sqlite_mid_tx = tx;
+      }
+    }
+    sqlite->analyze();
+    sq.seconds = seconds_since(start);
+    sq.peak_mib = peak_rss_mib() - baseline;
+  }
+  malloc_trim(0);
+  sq.disk_bytes = fs::file_size(sqlite_file);
+
+  // Quarry: Database::import of the file; the WAL's size sampled after each transaction.
+  Load qu;
+  const double baseline = reset_peak_rss();
+  auto db = must(Database::open(Options{.path = rocks_dir}), "open");
+  std::vector<TxId> bases;
+  {
+    auto start = Clock::now();
+    ImportOptions options{.batch_size = s.batch, .progress = [&](const ImportProgress& p) {
+                            bases.push_back(db.db().basis());
+                            qu.max_wal_bytes = std::max(qu.max_wal_bytes, directory_bytes(rocks_dir, ".log"));
+                            if (p.transactions % 50 == 0)  // a sign of life on long loads
+                              std::fprintf(stderr, "  import: %llu transactions, %llu datoms, %.0f s\n",
+                                           static_cast<unsigned long long>(p.transactions),
+                                           static_cast<unsigned long long>(p.datoms), seconds_since(start));
+                          }};
+    ImportSummary summary = must(db.import(file, options), "import");
+    qu.seconds = seconds_since(start);
+    qu.datoms = summary.datoms - summary.transactions;  // the :db/txInstant datoms aside (the schema's are in)
+    qu.peak_mib = peak_rss_mib() - baseline;
+    std::printf("  (import: %llu transactions, at most %llu forms held, %llu tempids)\n",
+                static_cast<unsigned long long>(summary.transactions),
+                static_cast<unsigned long long>(summary.max_held_operations),
+                static_cast<unsigned long long>(summary.tempids));
+  }
+  must(db.compact(), "compact");
+  const std::uint64_t before_reopen = directory_bytes(rocks_dir);
+  // Closed and opened again, so that log files the compaction made obsolete are gone.
+  { Database closing = std::move(db); }
+  db = must(Database::open(Options{.path = rocks_dir}), "reopen");
+  qu.disk_bytes = directory_bytes(rocks_dir);
+  std::printf("  (on disk after compaction: %.1f MiB, after a reopen %.1f MiB, of which table files %.1f MiB)\n",
+              before_reopen / 1048576.0, qu.disk_bytes / 1048576.0, directory_bytes(rocks_dir, ".sst") / 1048576.0);
+
+  std::printf("\n%lld people, %llu datoms (load avg %.2f)\n\n", static_cast<long long>(n),
+              static_cast<unsigned long long>(sq.datoms), load_average());
+  std::printf("| system  |     datoms |   load s |   datoms/s | peak MiB | disk MiB |  B/datom | WAL MiB |\n");
+  std::printf("|---------|-----------:|---------:|-----------:|---------:|---------:|--------:|---------:|\n");
+  print_load("SQLite", sq);
+  print_load("Quarry", qu);
+
+  // Queries.
+  Db now = db.db();
+  // Quarry's ids: tempid "p<e>" -> e, as they were allocated in file order; checked below.
+  const TxId quarry_mid = bases.at(static_cast<std::size_t>(sqlite_mid_tx));  // bases[0] is the schema's
+  const auto& sql = sqlite_queries();
+  std::vector<Row> rows;
+  auto compare = [&](const std::string& name, const std::string& datalog, const std::string& sql_text,
+                     std::vector<Value> sql_args = {}, std::optional<Db> view = std::nullopt) {
+    Statement st(sqlite->handle(), sql_text, sqlite->attrs());
+    std::size_t sql_rows = 0, q_rows = 0;
+    Db on = view.value_or(now);
+    std::vector<QueryInput> inputs{on};
+    Timing ts = time_runs(1, s.runs, [&] { sql_rows = st.run(sql_args); });
+    Timing tq = time_runs(1, s.runs, [&] {
+      auto r = must(q(datalog, inputs), name.c_str());
+      q_rows = r.value.is<Set>() ? r.value.as<Set>().items.size() : 1;
+    });
+    if (sql_rows != q_rows) {
+      std::fprintf(stderr, "%s: SQLite %zu rows, Quarry %zu\n", name.c_str(), sql_rows, q_rows);
+      std::exit(2);
+    }
+    rows.push_back({name, q_rows, ts.median_ms, tq.median_ms});
+  };
+  compare("q1", "[:find ?e :where [?e :name \"Ivan\"]]", sql.at("q1"));
+  compare("q2", "[:find ?e ?a :where [?e :name \"Ivan\"] [?e :age ?a]]", sql.at("q2"));
+  compare("q3", "[:find ?e ?a :where [?e :name \"Ivan\"] [?e :age ?a] [?e :sex :male]]", sql.at("q3"));
+  compare("q4", "[:find ?e ?l ?a :where [?e :name \"Ivan\"] [?e :last-name ?l] [?e :age ?a] [?e :sex :male]]",
+          sql.at("q4"));
+  compare("qpred1", "[:find ?e ?s :where [?e :salary ?s] [(> ?s 50000)]]", sql.at("qpred1"));
+  compare("hop2-join",
+          "[:find ?a ?c :where [?a :name \"Ivan\"] [?a :follows ?b] [?b :follows ?c] [?c :last-name \"Petrov\"]]",
+          sql.at("hop2-join"));
+  compare("agg-by-sex", "[:find ?s (count ?e) (avg ?sal) :where [?e :sex ?s] [?e :salary ?sal]]", sql.at("agg-by-sex"));
+  compare("asof-q2", "[:find ?e ?a :where [?e :name \"Ivan\"] [?e :age ?a]]",
+          "SELECT n.e, g.v FROM datoms n JOIN datoms g ON g.e = n.e AND g.a = @age "
+          "WHERE n.a = @name AND n.v = 'Ivan' AND n.tx <= :in1 AND g.tx <= :in1",
+          {Value(sqlite_mid_tx)}, now.as_of(quarry_mid));
+
+  // Entities by id: the same random people on both sides.
+  SplitMix64 pick(s.seed + 1);
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < s.lookups; ++i) ids.push_back(1 + pick.below(n));
+  {
+    Statement names(sqlite->handle(), "SELECT v FROM datoms WHERE e = :in1 AND a = @name", sqlite->attrs());
+    std::size_t mismatches = 0;
+    for (std::int64_t e : ids) {
+      Value expected = names.rows({Value(e)}).as<Vector>().items.at(0).as<Vector>().items.at(0);
+      auto got = must(now.pull("[:name]", Value(e)), "pull");
+      if (got.is_nil() || *lookup(got, "name") != expected) ++mismatches;
+    }
+    if (mismatches) {
+      std::fprintf(stderr, "entity ids differ between the systems for %zu of %zu people\n", mismatches, ids.size());
+      std::exit(2);
+    }
+  }
+  {
+    Statement attrs(sqlite->handle(), "SELECT a, v FROM datoms WHERE e = :in1", sqlite->attrs());
+    Statement follows(sqlite->handle(),
+                      "SELECT n.v FROM datoms f JOIN datoms n ON n.e = f.v AND n.a = @name "
+                      "WHERE f.e = :in1 AND f.a = @follows",
+                      sqlite->attrs());
+    std::size_t sink = 0;
+    Timing ts = time_runs(1, s.runs, [&] {
+      for (std::int64_t e : ids) sink += attrs.run({Value(e)}) + follows.run({Value(e)});
+    });
+    Timing tq = time_runs(1, s.runs, [&] {
+      for (std::int64_t e : ids) {
+        auto p = must(now.pull("[:name :last-name :sex :age :salary {:follows [:name]}]", Value(e)), "pull");
+        sink += p.is<Map>() ? p.as<Map>().entries.size() : 0;
+      }
+    });
+    rows.push_back({"pull x" + std::to_string(ids.size()), ids.size(), ts.median_ms, tq.median_ms});
+    Timing te = time_runs(1, s.runs, [&] {
+      for (std::int64_t e : ids) sink += attrs.run({Value(e)});
+    });
+    Timing tqe = time_runs(1, s.runs, [&] {
+      for (std::int64_t e : ids) {
+        auto m = must(now.entity(Value(e)), "entity");
+        sink += m.as<Map>().entries.size();
+      }
+    });
+    rows.push_back({"entity x" + std::to_string(ids.size()), ids.size(), te.median_ms, tqe.median_ms});
+    if (sink == 0) std::printf("(nothing read)\n");
+  }
+
+  std::printf("\n| query          |    rows | SQLite ms | Quarry ms | Quarry/SQLite |\n");
+  std::printf("|----------------|--------:|----------:|----------:|--------------:|\n");
+  for (const Row& r : rows)
+    std::printf("| %-14s | %7zu | %9.2f | %9.2f | %13.2f |\n", r.name.c_str(), r.rows, r.sqlite_ms, r.quarry_ms,
+                r.quarry_ms / r.sqlite_ms);
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Settings s;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "%s needs a value\n", a.c_str());
+        std::exit(1);
+      }
+      return argv[++i];
+    };
+    if (a == "--datoms") {
+      s.sizes.clear();
+      std::string list = next();
+      for (std::size_t at = 0; at < list.size();) {
+        std::size_t comma = list.find(',', at);
+        s.sizes.push_back(std::stoll(list.substr(at, comma - at)));
+        at = comma == std::string::npos ? list.size() : comma + 1;
+      }
+    } else if (a == "--big") {
+      s.sizes.push_back(10'000'000);
+    } else if (a == "--seed") {
+      s.seed = std::stoull(next());
+    } else if (a == "--runs") {
+      s.runs = std::max(1, std::stoi(next()));
+    } else if (a == "--batch") {
+      s.batch = std::max<std::size_t>(1, std::stoull(next()));
+    } else if (a == "--lookups") {
+      s.lookups = std::max(1, std::stoi(next()));
+    } else {
+      std::fprintf(stderr, "unknown option %s (see the comment at the top of bench/scale_bench.cpp)\n", a.c_str());
+      return 1;
+    }
+  }
+  std::printf("bench_scale_bench: Quarry (RocksDB, Database::import) next to SQLite; seed %llu, %d runs, batch %zu\n",
+              static_cast<unsigned long long>(s.seed), s.runs, s.batch);
+  for (std::int64_t size : s.sizes) run_size(size, s);
+  return 0;
+}
