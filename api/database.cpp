@@ -24,6 +24,7 @@ Result<std::shared_ptr<Store>> open_store(const Options& options) {
   if (options.path.empty())
     return fail(ErrorCode::InvalidArgument, "Options::path is required unless in_memory is set");
   RocksOptions rocks;
+  static_cast<StoreTuning&>(rocks) = options.tuning;
   rocks.path = options.path;
   rocks.create_if_missing = options.create_if_missing && !options.read_only;
   rocks.sync_writes = options.sync_writes;
@@ -110,6 +111,7 @@ Result<std::string> Database::repair(const Options& options) {
   if (options.in_memory) return fail(ErrorCode::InvalidArgument, "an in-memory database has nothing to repair");
   if (options.path.empty()) return fail(ErrorCode::InvalidArgument, "Options::path is required to repair");
   RocksOptions rocks;
+  static_cast<StoreTuning&>(rocks) = options.tuning;
   rocks.path = options.path;
   rocks.block_cache_bytes = options.block_cache_bytes;
   auto done = RocksStore::repair(rocks, keys::all_spaces());

@@ -444,10 +444,19 @@ Result<void> tune_rocksdb(const RocksOptions& options, rocksdb::DBOptions& db,
     table.pin_top_level_index_and_filter = true;
   }
   table.format_version = 5;
+  table.block_size = options.block_size_bytes;
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   cf.compression = to_rocksdb(options.compression);
   cf.bottommost_compression = to_rocksdb(options.bottommost_compression);
+  if (!options.compression_per_level.empty()) {
+    cf.compression_per_level.assign(static_cast<std::size_t>(cf.num_levels), cf.compression);
+    for (std::size_t i = 0; i < options.compression_per_level.size() && i < cf.compression_per_level.size(); ++i)
+      cf.compression_per_level[i] = to_rocksdb(options.compression_per_level[i]);
+  }
   cf.write_buffer_size = options.write_buffer_bytes;
+  cf.max_write_buffer_number = options.max_write_buffers;
+  db.max_total_wal_size = options.max_total_wal_bytes;
+  db.wal_bytes_per_sync = options.wal_bytes_per_sync;
   cf.level_compaction_dynamic_level_bytes = true;
   return {};
 }

@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "quarry/store_tuning.hpp"
 #include "storage/store.hpp"
 
 namespace rocksdb {
@@ -36,13 +37,11 @@ class Env;  // <rocksdb/env.h>; only rocks_store.cpp includes RocksDB's headers
 
 namespace quarry {
 
-// Block compression of table files. Persisted per block by RocksDB, so it can be changed between
-// opens of the same database.
-enum class RocksCompression : std::uint8_t { None, Snappy, Lz4, Zstd };
-
-// Everything RocksStore lets a caller tune. Every field has a working default; the defaults were
-// chosen with bench/store_bench.cpp (see bench/README.md, "Store").
-struct RocksOptions {
+// Everything RocksStore lets a caller tune: the table and write-path settings of StoreTuning
+// (<quarry/store_tuning.hpp>; presets and config keys in storage/rocks_config.hpp), and how this
+// store is opened. Every field has a working default; the defaults were chosen with
+// bench/store_bench.cpp and bench/preset_bench.cpp (see bench/README.md, "Store").
+struct RocksOptions : StoreTuning {
   // The database directory. Required.
   std::string path;
 
@@ -58,28 +57,6 @@ struct RocksOptions {
   // Capacity of the LRU block cache shared by every column family (uncompressed data, index and
   // filter blocks). 0 leaves RocksDB's default 8 MiB cache per family.
   std::size_t block_cache_bytes = std::size_t{64} << 20;
-
-  // Bloom filter bits per key on whole keys (~1% false positives at 10); speeds point reads of
-  // absent keys. 0 disables filters. Range scans and seeks do not use them.
-  int bloom_bits_per_key = 10;
-
-  // Filters and indexes of table files split into ~4 KiB partitions under a small top-level
-  // index, kept pinned in the block cache; the partitions compete for the cache like data blocks.
-  // Without it each table file has one filter block and one index block that must be in the cache
-  // whole for any read of that file: several MiB per file at 10M datoms, more than a small cache
-  // holds for every space, so point reads re-read them from disk (bench/README.md, "Read path").
-  bool partitioned_filters = true;
-
-  // Compression of table files above the last level, and of the last level (where most data ends
-  // up). LZ4 costs little CPU on the hot levels; ZSTD packs the cold bulk tighter.
-  RocksCompression compression = RocksCompression::Lz4;
-  RocksCompression bottommost_compression = RocksCompression::Zstd;
-
-  // Size of one memtable per column family before it is flushed to a table file.
-  std::size_t write_buffer_bytes = std::size_t{32} << 20;
-
-  // Threads for background flushes and compactions.
-  int background_jobs = 2;
 
   // Open with RocksDB's read-only mode: no lock is taken, so a directory another process holds
   // (and writes) can be opened; the store sees the data as of the open (a later write of the other

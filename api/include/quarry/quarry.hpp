@@ -32,6 +32,7 @@
 #include <utility>
 #include <vector>
 
+#include "quarry/store_tuning.hpp"
 #include "quarry/transaction.hpp"
 #include "quarry/value.hpp"
 
@@ -68,8 +69,16 @@ struct Options {
   // be written, which is of little use but consistent.
   bool read_only = false;
 
-  // RocksDB block cache shared by all indexes, in bytes.
+  // RocksDB block cache shared by all indexes, in bytes (0: RocksDB's own 8 MiB per key space).
+  // Its hit ratio is in stats().
   std::size_t block_cache_bytes = std::size_t{64} << 20;
+
+  // How the RocksDB store lays out and writes its files (compression per level, bloom filters,
+  // block size, write buffers, WAL limits, background threads); the default is the `balanced`
+  // preset. Named presets, a config file and QUARRY_… environment variables fill it (and
+  // sync_writes, block_cache_bytes) through configure() in <quarry/config.hpp>;
+  // doc/operations.md, "Configuration". Ignored for in-memory databases.
+  StoreTuning tuning{};
 
   // Source of each transaction's :db/txInstant; empty: the system clock. Instants never go
   // backwards (a reading earlier than the previous transaction's is raised to it). For tests.
