@@ -1,6 +1,8 @@
 #include <filesystem>
 #include <memory>
+#include <exception>
 #include <mutex>
+#include <string>
 
 #include "api/db_impl.hpp"
 #include "api/listeners.hpp"
@@ -61,6 +63,7 @@ struct Database::Impl {
   std::unique_ptr<tx::Connection> connection;
   std::shared_ptr<TxRegistry> registry;
   std::shared_ptr<Listener::Registry> listeners = std::make_shared<Listener::Registry>();
+  std::shared_ptr<Metrics> metrics = std::make_shared<Metrics>();
   // Held across a transaction and the publishing of its report, so listeners get reports in
   // commit order (transactions are serialized anyway: one writer).
   std::mutex transact_mutex;
@@ -69,7 +72,7 @@ struct Database::Impl {
 
   Result<TxReport> published(Result<tx::TxReport> report) {
     if (!report) return std::unexpected(report.error());
-    TxReport out = wrap_report(std::move(*report), settings);
+    TxReport out = wrap_report(std::move(*report), settings, metrics);
     listeners->publish(out);
     return out;
   }
@@ -129,14 +132,17 @@ Result<TxReport> Database::transact(std::string_view tx_data_edn) {
 }
 
 Result<TxReport> Database::transact(const Value& tx_data) {
-  if (impl_->options.read_only) return read_only_error(impl_->options);
-  return guard_allocation("running a transaction", [&]() -> Result<TxReport> {
-    std::lock_guard lock(impl_->transact_mutex);
-    return impl_->published(impl_->connection->transact(tx_data));
+  return timed(&impl_->metrics->transactions, [&]() -> Result<TxReport> {
+    if (impl_->options.read_only) return read_only_error(impl_->options);
+    return guard_allocation("running a transaction", [&]() -> Result<TxReport> {
+      std::lock_guard lock(impl_->transact_mutex);
+      return impl_->published(impl_->connection->transact(tx_data));
+    });
   });
 }
 
 Result<TxReport> Database::transact(std::span<const TxOp> ops) {
+  return timed(&impl_->metrics->transactions, [&]() -> Result<TxReport> {
   if (impl_->options.read_only) return read_only_error(impl_->options);
   return guard_allocation("running a transaction", [&]() -> Result<TxReport> {
     std::vector<tx::TxForm> forms;
@@ -148,6 +154,7 @@ Result<TxReport> Database::transact(std::span<const TxOp> ops) {
     }
     std::lock_guard lock(impl_->transact_mutex);
     return impl_->published(impl_->connection->transact(forms));
+  });
   });
 }
 
@@ -189,6 +196,7 @@ Result<void> Database::register_entity_predicate(const Symbol& name, EntityPredi
 }
 
 Result<TxReport> Database::excise(const Value& eid, std::span<const Keyword> attrs) {
+  return timed(&impl_->metrics->transactions, [&]() -> Result<TxReport> {
   if (impl_->options.read_only) return read_only_error(impl_->options, "excisions are");
   return guard_allocation("excising", [&]() -> Result<TxReport> {
     auto e = db().entid(eid);
@@ -197,9 +205,10 @@ Result<TxReport> Database::excise(const Value& eid, std::span<const Keyword> att
     std::lock_guard lock(impl_->transact_mutex);
     return impl_->published(impl_->connection->excise(**e, attrs));
   });
+  });
 }
 
-Db Database::db() const { return wrap_db(impl_->connection->db(), impl_->settings); }
+Db Database::db() const { return wrap_db(impl_->connection->db(), impl_->settings, impl_->metrics); }
 
 const Options& Database::options() const noexcept { return impl_->options; }
 
@@ -267,17 +276,78 @@ Result<std::pair<std::uint64_t, std::uint64_t>> Database::compact() {
   return std::pair{*before, *after};
 }
 
+namespace {
+
+// A numeric store property (nullopt: the store does not know it, e.g. the memory store).
+Result<std::optional<std::uint64_t>> number_property(const Store& store, std::string_view name,
+                                                     std::optional<SpaceId> space = std::nullopt) {
+  auto text = store.property(name, space);
+  if (!text) return std::unexpected(text.error());
+  if (!*text) return std::optional<std::uint64_t>{};
+  try {
+    return std::optional<std::uint64_t>{std::stoull(**text)};
+  } catch (const std::exception&) {
+    return std::optional<std::uint64_t>{};
+  }
+}
+
+}  // namespace
+
 Result<DatabaseStats> Database::stats() const {
   index::Db db = impl_->connection->db();
   DatabaseStats out;
   out.basis = db.basis();
   for (const auto& attr : db.schema().attrs()) {
     ++out.attributes;
-    out.datoms += db.attr_stats(attr.id).datoms;
+    std::uint64_t n = db.attr_stats(attr.id).datoms;
+    out.datoms += n;
+    if (attr.is_ref()) out.vaet_datoms += n;
   }
-  auto bytes = store_bytes(*impl_->store);
-  if (!bytes) return std::unexpected(bytes.error());
-  out.storage_bytes = *bytes;
+  out.eavt_datoms = out.aevt_datoms = out.avet_datoms = out.datoms;
+  out.transactions = impl_->metrics->transactions.summary();
+  out.queries = impl_->metrics->queries.summary();
+  out.pulls = impl_->metrics->pulls.summary();
+  out.scans = impl_->metrics->scans.summary();
+
+  const Store& store = *impl_->store;
+  auto names = store.space_names();
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    SpaceId space{static_cast<std::uint32_t>(i)};
+    SpaceStats s{.name = std::string(names[i])};
+    auto range = store.range_stats(space);
+    if (!range) return std::unexpected(range.error());
+    s.bytes = range->approximate_bytes;
+    auto mem = number_property(store, "rocksdb.cur-size-all-mem-tables", space);
+    if (!mem) return std::unexpected(mem.error());
+    s.memtable_bytes = mem->value_or(0);
+    auto sst = number_property(store, "rocksdb.total-sst-files-size", space);
+    if (!sst) return std::unexpected(sst.error());
+    s.sst_bytes = sst->value_or(0);
+    auto pending = number_property(store, "rocksdb.estimate-pending-compaction-bytes", space);
+    if (!pending) return std::unexpected(pending.error());
+    out.pending_compaction_bytes += pending->value_or(0);
+    out.storage_bytes += s.bytes;
+    out.memtable_bytes += s.memtable_bytes;
+    out.sst_bytes += s.sst_bytes;
+    out.spaces.push_back(std::move(s));
+  }
+  struct Figure {
+    const char* property;
+    std::uint64_t* into;
+  };
+  for (Figure f : {Figure{"quarry.block-cache.hits", &out.block_cache_hits},
+                   Figure{"quarry.block-cache.misses", &out.block_cache_misses},
+                   Figure{"rocksdb.block-cache-usage", &out.block_cache_usage_bytes},
+                   Figure{"rocksdb.block-cache-capacity", &out.block_cache_capacity_bytes},
+                   Figure{"quarry.write-stall-micros", &out.write_stall_micros},
+                   Figure{"rocksdb.background-errors", &out.background_errors}}) {
+    auto n = number_property(store, f.property);
+    if (!n) return std::unexpected(n.error());
+    *f.into = n->value_or(0);
+  }
+  if (out.block_cache_hits + out.block_cache_misses > 0)
+    out.block_cache_hit_ratio = static_cast<double>(out.block_cache_hits) /
+                                static_cast<double>(out.block_cache_hits + out.block_cache_misses);
   return out;
 }
 

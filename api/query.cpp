@@ -56,15 +56,23 @@ Result<QueryResult> q(std::string_view query_edn, std::span<const QueryInput> in
   return q(*form, inputs, options);
 }
 
+// The counters of the Database the query's first database input came from, if any.
+static LatencyRecorder* query_recorder(std::span<const QueryInput> inputs) {
+  for (const QueryInput& input : inputs)
+    if (const Db* db = std::get_if<Db>(&input))
+      if (Metrics* m = DbAccess::metrics(*db)) return &m->queries;
+  return nullptr;
+}
+
 Result<QueryResult> q(const Value& query, std::span<const QueryInput> inputs, const QueryOptions& options) {
-  return guard_allocation("running a query", [&]() -> Result<QueryResult> {
+  return timed(query_recorder(inputs), [&] { return guard_allocation("running a query", [&]() -> Result<QueryResult> {
     auto parsed = parsed_queries().parse(query);
     if (!parsed) return std::unexpected(parsed.error());
     const query::Limits limits{.deadline = options.deadline, .cancel = options.cancel, .max_rows = options.max_rows, .max_bytes = options.max_bytes};
     auto out = query::run_query({*parsed, &planned_queries()}, engine_inputs(inputs), limits);
     if (!out) return std::unexpected(out.error());
     return QueryResult{std::move(out->value), public_shape(out->shape), std::move(out->columns)};
-  });
+  }); });
 }
 
 Result<Value> explain(const Value& query, std::span<const QueryInput> inputs, const ExplainOptions& options) {

@@ -64,7 +64,12 @@ void Session::run_meta(std::string_view command) {
   } else if (name == ".schema") {
     print_result(schema_summary(database_.db()));
   } else if (name == ".stats") {
-    print_result(stats_summary(database_));
+    if (arg.empty()) return print_result(stats_summary(database_));
+    if (arg != "all") return report(Error{ErrorCode::InvalidArgument, "usage: .stats [all]"});
+    if (!tables()) return print_result(stats_all(database_));
+    auto table = stats_table(database_);
+    if (!table) return report(table.error());
+    print_text(*table);
   } else if (name == ".backup") {
     run_backup(arg);
   } else if (name == ".compact") {

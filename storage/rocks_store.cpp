@@ -702,6 +702,11 @@ Result<std::optional<std::string>> RocksStore::property(std::string_view name,
     if (auto ok = check(*space); !ok) return std::unexpected(ok.error());
   }
   if (name.starts_with("quarry.block-cache.")) return block_cache_property(name);
+  if (name == "quarry.write-stall-micros") {
+    std::shared_ptr<rocksdb::Statistics> stats = impl_->db->GetDBOptions().statistics;
+    if (!stats) return std::nullopt;
+    return std::to_string(stats->getTickerCount(rocksdb::STALL_MICROS));
+  }
   auto* family = space ? impl_->spaces[space->index] : impl_->meta;
   std::string value;
   if (!impl_->db->GetProperty(family, rocksdb::Slice(name.data(), name.size()), &value)) {

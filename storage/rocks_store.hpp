@@ -123,7 +123,9 @@ class RocksStore final : public Store {
   // over all spaces (data, index and filter blocks): "quarry.block-cache.hits",
   // "quarry.block-cache.misses" and "quarry.block-cache.hit-ratio" (hits / (hits + misses), 4
   // decimals; "0" before any read). RocksDB's "rocksdb.block-cache-usage" and
-  // "rocksdb.block-cache-capacity" give its size in bytes.
+  // "rocksdb.block-cache-capacity" give its size in bytes. "quarry.write-stall-micros": the time
+  // writers were delayed or stopped by RocksDB's write controller since open (too many memtables,
+  // L0 files or pending compaction bytes), in microseconds.
 
   struct Impl;  // the RocksDB handles; defined in rocks_store.cpp
 

@@ -203,12 +203,54 @@ struct TxLogEntry {
   std::vector<Datom> data;
 };
 
-// Figures of a database (Database::stats).
+// Calls of one kind since the Database was opened, and their latency (Database::stats). The
+// percentiles come from a histogram of buckets 9% wide (each is the upper bound of its bucket,
+// so within 9% above the true value); max is exact. Zero when count is 0.
+struct LatencySummary {
+  std::uint64_t count = 0;   // calls completed, failed ones included
+  std::uint64_t errors = 0;  // calls that returned an error
+  double p50_ms = 0, p95_ms = 0, p99_ms = 0, max_ms = 0;
+};
+
+// One key space of the store (the indexes, history, log, ...), from the store's estimates.
+struct SpaceStats {
+  std::string name;
+  std::uint64_t bytes = 0;           // keys and values (as storage_bytes)
+  std::uint64_t memtable_bytes = 0;  // RocksDB: memory of its memtables; memory store: 0
+  std::uint64_t sst_bytes = 0;       // RocksDB: its table files on disk; memory store: 0
+};
+
+// Figures of a database (Database::stats). Nothing here reads a datom: counts come from the index
+// statistics, sizes and storage figures from the store's properties, latencies from counters the
+// Database keeps.
 struct DatabaseStats {
   TxId basis;                        // the last transaction
   std::uint64_t datoms = 0;          // current datoms, from the index statistics (no scan)
   std::uint64_t attributes = 0;      // attributes, built-in ones included
   std::uint64_t storage_bytes = 0;   // keys and values in the store (RocksDB: an estimate)
+
+  // Current datoms per index: EAVT, AEVT and AVET hold every datom, VAET those of
+  // :db.type/ref attributes.
+  std::uint64_t eavt_datoms = 0, aevt_datoms = 0, avet_datoms = 0, vaet_datoms = 0;
+
+  // Operations through this Database and the Db values taken from it: transactions (transact,
+  // declare_schema, excise; not `with`), queries (q with such a Db as an input), pulls (pull,
+  // pull_many, entity) and scans (datoms, seek_datoms, index_range, tx_range, entity history).
+  LatencySummary transactions, queries, pulls, scans;
+
+  // RocksDB only (zero for an in-memory database). The block cache since open: hits, misses,
+  // hits / (hits + misses), bytes in use and capacity. pending_compaction_bytes: RocksDB's
+  // estimate of the bytes compactions still have to rewrite (writes slow down past 64 GiB).
+  // write_stall_micros: time writers were delayed or stopped since open. background_errors:
+  // failed flushes and compactions since open (RocksDB then refuses writes until reopened).
+  std::uint64_t block_cache_hits = 0, block_cache_misses = 0;
+  double block_cache_hit_ratio = 0;
+  std::uint64_t block_cache_usage_bytes = 0, block_cache_capacity_bytes = 0;
+  std::uint64_t memtable_bytes = 0, sst_bytes = 0;  // sums over spaces
+  std::uint64_t pending_compaction_bytes = 0;
+  std::uint64_t write_stall_micros = 0;
+  std::uint64_t background_errors = 0;
+  std::vector<SpaceStats> spaces;
 };
 
 // A transaction function (Datomic's installed transaction functions, written in C++), registered
@@ -334,7 +376,8 @@ class Database {
   // files; memory: nothing to do). Returns the store's bytes before and after.
   [[nodiscard]] Result<std::pair<std::uint64_t, std::uint64_t>> compact();
 
-  // Counts from the index statistics and the store's size estimates; no datom is read.
+  // Counts from the index statistics, the store's size estimates and properties, and the
+  // operation counters of this Database (DatabaseStats); no datom is read.
   [[nodiscard]] Result<DatabaseStats> stats() const;
 
   [[nodiscard]] const Options& options() const noexcept;
