@@ -32,6 +32,7 @@ Result<std::shared_ptr<Store>> open_store(const Options& options) {
   rocks.sync_writes = options.sync_writes;
   rocks.block_cache_bytes = options.block_cache_bytes;
   rocks.read_only = options.read_only;
+  rocks.secondary_path = options.secondary_path;
   auto store = RocksStore::open(rocks, keys::all_spaces());
   if (!store) return std::unexpected(store.error());
   return std::shared_ptr<Store>(std::move(*store));
@@ -92,6 +93,8 @@ Listener Database::listen(std::function<void(const TxReport&)> callback) {
 Result<Database> Database::open(const Options& options) {
   auto store = open_store(options);
   if (!store) return std::unexpected(store.error());
+  if (!options.secondary_path.empty() && options.in_memory)
+    return fail(ErrorCode::InvalidArgument, "an in-memory database cannot have a secondary instance");
   auto registry = std::make_shared<TxRegistry>();
   tx::ConnectionOptions connection_options{.strict_schema = options.strict_schema,
                                            .sync = std::nullopt,
@@ -103,6 +106,7 @@ Result<Database> Database::open(const Options& options) {
   if (!connection) return std::unexpected(connection.error());
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  if (!options.secondary_path.empty()) impl->options.read_only = true;
   impl->store = std::move(*store);
   impl->settings = std::move(settings);
   impl->registry = std::move(registry);
@@ -292,6 +296,18 @@ Result<std::optional<std::uint64_t>> number_property(const Store& store, std::st
 }
 
 }  // namespace
+
+Result<TxId> Database::catch_up() {
+  auto* rocks = dynamic_cast<RocksStore*>(impl_->store.get());
+  if (rocks == nullptr || !rocks->is_secondary())
+    return fail(ErrorCode::InvalidArgument, "catch_up needs a secondary instance (Options::secondary_path)");
+  if (auto ok = rocks->catch_up(); !ok) return std::unexpected(ok.error());
+  // The index layer reads its state (basis, schema, statistics) when a connection opens.
+  auto connection = tx::Connection::open(impl_->store, *impl_->settings);
+  if (!connection) return std::unexpected(connection.error());
+  impl_->connection = std::move(*connection);
+  return impl_->connection->db().basis();
+}
 
 Result<DatabaseStats> Database::stats() const {
   index::Db db = impl_->connection->db();

@@ -37,6 +37,9 @@ options:
        --strict               undeclared attributes are errors (:tx/unknown-attribute)
        --read-only            transactions and imports are refused (:storage/read-only); a RocksDB
                               database is opened without its lock, as it is at the moment of opening
+       --secondary SDIR       follow a writer of DIR in another process (RocksDB secondary
+                              instance; SDIR is this reader's own directory): read-only, and
+                              .catch-up reads the writer's newer commits
        --timeout MS           query deadline in milliseconds (:query/timeout); .timeout changes it
 storage settings (RocksDB; doc/operations.md, "Configuration"):
        --config FILE          read `key = value` settings from FILE (default: $QUARRY_CONFIG)
@@ -60,6 +63,7 @@ struct Arguments {
   bool in_memory = false;
   bool strict = false;
   bool read_only = false;
+  std::string secondary;
   std::optional<std::chrono::milliseconds> timeout;
   bool repair = false;
   std::optional<std::string> expression;
@@ -101,6 +105,8 @@ std::optional<Arguments> parse_arguments(int argc, char** argv, int& exit_code) 
       }
       ++i;
       if (ms > 0) args.timeout = std::chrono::milliseconds(ms);
+    } else if (a == "--secondary" && i + 1 < argc) {
+      args.secondary = argv[++i];
     } else if (a == "--config" && i + 1 < argc) {
       args.config_file = argv[++i];
     } else if (a == "--preset" && i + 1 < argc) {
@@ -192,6 +198,7 @@ int main(int argc, char** argv) {
   options.path = args->dir;
   options.strict_schema = args->strict;
   options.read_only = args->read_only;
+  options.secondary_path = args->secondary;
   {
     // Storage settings: config file < environment < flags. A bad one opens nothing.
     quarry::ConfigSources sources{.file = {}, .environment = true, .flags = args->settings};

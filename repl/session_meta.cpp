@@ -70,6 +70,13 @@ void Session::run_meta(std::string_view command) {
     auto table = stats_table(database_);
     if (!table) return report(table.error());
     print_text(*table);
+  } else if (name == ".catch-up") {
+    if (!arg.empty()) return report(Error{ErrorCode::InvalidArgument, "usage: .catch-up (no arguments)"});
+    auto basis = database_.catch_up();
+    if (!basis) return report(basis.error());
+    Map out;
+    (void)make_map({{Value::keyword("basis-tx"), Value(static_cast<std::int64_t>(basis->value))}}, out);
+    print_result(Value(std::move(out)));
   } else if (name == ".backup") {
     run_backup(arg);
   } else if (name == ".compact") {

@@ -275,8 +275,10 @@ namespace {
 class RocksSnapshot final : public Snapshot {
  public:
   explicit RocksSnapshot(const RocksStore::Impl& impl)
-      : impl_(impl), snapshot_(impl.db->GetSnapshot()) {}
-  ~RocksSnapshot() override { impl_.db->ReleaseSnapshot(snapshot_); }
+      : impl_(impl), snapshot_(impl.options.secondary_path.empty() ? impl.db->GetSnapshot() : nullptr) {}
+  ~RocksSnapshot() override {
+    if (snapshot_) impl_.db->ReleaseSnapshot(snapshot_);
+  }
 
   Result<std::optional<std::string>> get(SpaceId space, std::string_view key) const override {
     if (space.index >= impl_.spaces.size()) return unknown_space(space, impl_.spaces.size());
@@ -468,11 +470,23 @@ RocksStore::~RocksStore() = default;
 
 const std::string& RocksStore::path() const noexcept { return impl_->options.path; }
 
+bool RocksStore::is_secondary() const noexcept { return !impl_->options.secondary_path.empty(); }
+
+Result<void> RocksStore::catch_up() {
+  if (!is_secondary())
+    return fail(ErrorCode::InvalidArgument, "the store at " + impl_->options.path + " is not a secondary instance");
+  rocksdb::Status s = impl_->db->TryCatchUpWithPrimary();
+  if (!s.ok()) return failed(s, "catching up with the primary at", impl_->options.path);
+  return {};
+}
+
 Result<std::unique_ptr<RocksStore>> RocksStore::open(const RocksOptions& requested,
                                                      std::vector<std::string> spaces) {
   if (auto ok = validate_names(spaces); !ok) return std::unexpected(ok.error());
   if (requested.path.empty()) return fail(ErrorCode::InvalidArgument, "RocksOptions::path is empty");
   RocksOptions options = requested;
+  const bool secondary = !options.secondary_path.empty();
+  if (secondary) options.read_only = true;
   if (options.read_only) {  // nothing may be created or written, not even the LOG
     options.create_if_missing = false;
     options.info_log = false;
@@ -509,7 +523,16 @@ Result<std::unique_ptr<RocksStore>> RocksStore::open(const RocksOptions& request
   for (const std::string& name : on_disk) descriptors.emplace_back(name, cf_options);
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s;
-  if (options.read_only) {
+  if (secondary) {
+    std::error_code ec;
+    fs::create_directories(options.secondary_path, ec);
+    if (ec)
+      return fail(ErrorCode::StorageIo,
+                  "cannot create the secondary directory " + options.secondary_path + ": " + ec.message());
+    db_options.max_open_files = -1;  // RocksDB requires it of a secondary
+    s = rocksdb::DB::OpenAsSecondary(db_options, options.path, options.secondary_path, descriptors,
+                                     &impl->families, &raw);
+  } else if (options.read_only) {
     // A writer in another process may delete table files the MANIFEST just read still names (after
     // a flush or compaction); the open then fails on a missing file. Reading again sees the newer
     // MANIFEST, so a few retries ride out that race.

@@ -65,8 +65,17 @@ struct RocksOptions : StoreTuning {
   // the LOG); write() fails with StorageReadOnly, flush() and compact() do nothing. RocksDB's
   // read-only mode is meant for a database nobody writes: with a live writer the open can race
   // with its deletion of obsolete table files, which open() retries for up to ~0.4 s; following a
-  // live writer continuously is a secondary instance's job (not built).
+  // live writer continuously is a secondary instance's job (secondary_path).
   bool read_only = false;
+
+  // When not empty: open as a RocksDB secondary instance of the database at `path`, which another
+  // process (the primary) may hold and write. Everything read_only says holds (no lock, nothing
+  // written to `path`, writes fail with StorageReadOnly), and catch_up() brings the store up to
+  // the primary's latest committed writes, as often as called. This directory is the secondary's
+  // own (created if missing; RocksDB may keep its info log there); one per secondary instance.
+  // RocksDB's secondary mode has no snapshots: a Snapshot of a secondary store reads the state of
+  // the last catch-up, and a catch-up moves every open Snapshot and Cursor to the new state.
+  std::string secondary_path{};
 
   // RocksDB's own diagnostic log. When true it goes to DIR/LOG through a logger that ignores write
   // failures (a full disk must not abort the process); a LOG larger than info_log_max_bytes at open
@@ -118,6 +127,14 @@ class RocksStore final : public Store {
       std::string_view name, std::optional<SpaceId> space = std::nullopt) const override;
 
   [[nodiscard]] const std::string& path() const noexcept;
+
+  // A secondary instance (RocksOptions::secondary_path): replays the primary's new table files and
+  // write-ahead log, so later reads see every write the primary committed before the call.
+  // REQUIRES: no other thread reads through this store meanwhile (RocksDB's secondary mode has no
+  // snapshots; see secondary_path). Errors: InvalidArgument when not a secondary; StorageIo,
+  // StorageCorruption from RocksDB.
+  [[nodiscard]] Result<void> catch_up();
+  [[nodiscard]] bool is_secondary() const noexcept;
 
   // Properties: besides RocksDB's own (store.hpp), the shared block cache's counters since open,
   // over all spaces (data, index and filter blocks): "quarry.block-cache.hits",

@@ -69,6 +69,13 @@ struct Options {
   // be written, which is of little use but consistent.
   bool read_only = false;
 
+  // When not empty: open the RocksDB database at `path` as a secondary instance that follows a
+  // writer in another process (RocksDB's secondary mode): read-only as above (no lock; transact()
+  // fails with :storage/read-only), and Database::catch_up() brings it up to the writer's latest
+  // commit. This directory is the secondary's own (created if missing; one per instance). See
+  // doc/operations.md, "Readers".
+  std::string secondary_path{};
+
   // RocksDB block cache shared by all indexes, in bytes (0: RocksDB's own 8 MiB per key space).
   // Its hit ratio is in stats().
   std::size_t block_cache_bytes = std::size_t{64} << 20;
@@ -379,6 +386,13 @@ class Database {
   // Counts from the index statistics, the store's size estimates and properties, and the
   // operation counters of this Database (DatabaseStats); no datom is read.
   [[nodiscard]] Result<DatabaseStats> stats() const;
+
+  // A secondary instance (Options::secondary_path): reads what the writer has committed since the
+  // open or the last catch_up and returns the new basis; db() then gives the latest value.
+  // REQUIRES: no other thread uses this Database, or a Db value taken from it, during the call;
+  // Db values taken before it read the new state afterwards (RocksDB's secondary mode has no
+  // snapshots), so take db() again. :quarry/invalid-argument when not a secondary.
+  [[nodiscard]] Result<TxId> catch_up();
 
   [[nodiscard]] const Options& options() const noexcept;
 
