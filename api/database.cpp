@@ -269,6 +269,68 @@ Result<std::uint64_t> Database::backup(const std::string& dir) const {
   return keys_copied;
 }
 
+Result<std::uint64_t> Database::restore(const std::string& dir) {
+  if (impl_->options.read_only) return read_only_error(impl_->options, "restores are");
+  std::lock_guard lock(impl_->transact_mutex);
+  if (impl_->connection->db().basis() != TxId{kTx0})
+    return fail(ErrorCode::InvalidArgument,
+                "restore needs a new database (this one has transactions of its own); open a new directory or --mem");
+  auto names = impl_->store->space_names();
+  RocksOptions rocks;
+  rocks.path = dir;
+  rocks.read_only = true;
+  auto source = RocksStore::open(rocks, std::vector<std::string>(names.begin(), names.end()));
+  if (!source) return std::unexpected(source.error());
+  auto snapshot = (*source)->snapshot();
+  if (!snapshot) return std::unexpected(snapshot.error());
+  Store& target = *impl_->store;
+
+  // First, in one batch, the built-in schema this database was created with goes (the meta space
+  // with it, so until the end there is no format marker); then every space but meta; meta last.
+  auto current = target.snapshot();
+  if (!current) return std::unexpected(current.error());
+  WriteBatch clear;
+  std::vector<std::size_t> order;
+  std::size_t meta = names.size();
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    SpaceId space{static_cast<std::uint32_t>(i)};
+    auto cursor = (*current)->cursor(space);
+    if (!cursor) return std::unexpected(cursor.error());
+    for ((*cursor)->seek_to_first(); (*cursor)->valid(); (*cursor)->next()) clear.del(space, (*cursor)->key());
+    if (auto s = (*cursor)->status(); !s) return std::unexpected(s.error());
+    if (names[i] == keys::kMeta) meta = i;
+    else order.push_back(i);
+  }
+  if (meta < names.size()) order.push_back(meta);
+  current->reset();
+  if (auto w = target.write(clear); !w) return std::unexpected(w.error());
+
+  std::uint64_t keys_copied = 0;
+  constexpr std::size_t kBatchBytes = std::size_t{4} << 20;
+  for (std::size_t i : order) {
+    SpaceId space{static_cast<std::uint32_t>(i)};
+    auto cursor = (*snapshot)->cursor(space, {}, CursorOptions{.long_scan = true, .fill_cache = false});
+    if (!cursor) return std::unexpected(cursor.error());
+    WriteBatch batch;
+    for ((*cursor)->seek_to_first(); (*cursor)->valid(); (*cursor)->next()) {
+      batch.put(space, (*cursor)->key(), (*cursor)->value());
+      ++keys_copied;
+      if (batch.byte_size() >= kBatchBytes) {
+        if (auto w = target.write(batch); !w) return std::unexpected(w.error());
+        batch.clear();
+      }
+    }
+    if (auto s = (*cursor)->status(); !s) return std::unexpected(s.error());
+    if (auto w = target.write(batch); !w) return std::unexpected(w.error());
+  }
+  if (auto f = target.flush(); !f) return std::unexpected(f.error());
+  // The index layer reads its state (basis, schema, statistics) when a connection opens.
+  auto connection = tx::Connection::open(impl_->store, *impl_->settings);
+  if (!connection) return std::unexpected(connection.error());
+  impl_->connection = std::move(*connection);
+  return keys_copied;
+}
+
 Result<std::pair<std::uint64_t, std::uint64_t>> Database::compact() {
   if (impl_->options.read_only) return read_only_error(impl_->options, "compaction is");
   auto before = store_bytes(*impl_->store);

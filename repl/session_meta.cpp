@@ -1,5 +1,5 @@
 // The dot commands of a session (doc/architecture.md, "The quarry command"): .help .schema .stats .timer .format .timeout
-// .import .export .backup .compact .quit. In script mode a command that only changes a setting
+// .import .export .backup .restore .compact .catch-up .quit. In script mode a command that only changes a setting
 // (.timer, .format, .timeout) prints nothing and the others print one line of EDN.
 #include <cctype>
 #include <chrono>
@@ -70,6 +70,18 @@ void Session::run_meta(std::string_view command) {
     auto table = stats_table(database_);
     if (!table) return report(table.error());
     print_text(*table);
+  } else if (name == ".restore") {
+    // The reverse of .backup: a new database (memory or RocksDB) becomes a copy of DIR.
+    auto dir = file_argument(arg, ".restore DIR");
+    if (!dir) return report(dir.error());
+    auto copied = database_.restore(*dir);
+    if (!copied) return report(copied.error());
+    Map m;
+    (void)make_map({{Value::keyword("restore"), Value(*dir)},
+                    {Value::keyword("basis-tx"), Value(static_cast<std::int64_t>(database_.db().basis().value))},
+                    {Value::keyword("keys"), Value(static_cast<std::int64_t>(*copied))}},
+                   m);
+    print_result(Value(std::move(m)));
   } else if (name == ".catch-up") {
     if (!arg.empty()) return report(Error{ErrorCode::InvalidArgument, "usage: .catch-up (no arguments)"});
     auto basis = database_.catch_up();

@@ -379,6 +379,16 @@ class Database {
   // end... see doc/operations.md). Returns the number of keys copied.
   [[nodiscard]] Result<std::uint64_t> backup(const std::string& dir) const;
 
+  // The reverse of backup(), and with it the migration between memory and RocksDB: replaces this
+  // database, which must hold nothing but the built-in schema (a new one, in memory or RocksDB),
+  // by a copy of the RocksDB database at `dir` — every key space, so indexes, history, log and
+  // schema — and returns the number of keys copied. `dir` is opened read-only (so another process
+  // may hold it) and is not changed. The copy of the `meta` space, which holds the format marker,
+  // is written last: a RocksDB database whose restore was cut short is refused when opened, not
+  // misread. Errors: :quarry/invalid-argument when this database has transactions of its own;
+  // :storage/read-only; those of opening `dir` (:storage/io when there is no database there).
+  [[nodiscard]] Result<std::uint64_t> restore(const std::string& dir);
+
   // Compacts every key space (RocksDB: drops deleted and overwritten data and rewrites the table
   // files; memory: nothing to do). Returns the store's bytes before and after.
   [[nodiscard]] Result<std::pair<std::uint64_t, std::uint64_t>> compact();
