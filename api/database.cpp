@@ -269,6 +269,28 @@ Result<std::uint64_t> Database::backup(const std::string& dir) const {
   return keys_copied;
 }
 
+Result<IncrementalBackup> Database::backup_incremental(const std::string& dir) const {
+  auto* rocks = dynamic_cast<RocksStore*>(impl_->store.get());
+  if (rocks == nullptr)
+    return fail(ErrorCode::InvalidArgument, "incremental backups are of RocksDB databases; back an in-memory one up with backup()");
+  if (dir.empty()) return fail(ErrorCode::InvalidArgument, "a backup needs a directory");
+  auto made = rocks->backup_incremental(dir);
+  if (!made) return std::unexpected(made.error());
+  return IncrementalBackup{made->id, made->backups, made->bytes, made->directory_bytes};
+}
+
+Result<std::uint32_t> Database::restore_backup(const std::string& backup_dir, const std::string& path,
+                                               std::optional<std::uint32_t> id) {
+  if (backup_dir.empty() || path.empty())
+    return fail(ErrorCode::InvalidArgument, "restore_backup needs a backup directory and a database path");
+  auto restored = RocksStore::restore_backup(backup_dir, path, id);
+  if (!restored) return std::unexpected(restored.error());
+  // The index layer's own check of what was restored: it must load.
+  auto opened = open(Options{.path = path, .create_if_missing = false});
+  if (!opened) return std::unexpected(opened.error());
+  return restored;
+}
+
 Result<std::uint64_t> Database::restore(const std::string& dir) {
   if (impl_->options.read_only) return read_only_error(impl_->options, "restores are");
   std::lock_guard lock(impl_->transact_mutex);

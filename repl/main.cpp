@@ -31,6 +31,9 @@ constexpr const char* kUsage = R"(usage: quarry [DIR]           open (creating i
        quarry DIR < FILE      script mode: one line of EDN per form; exit 1 if any form failed
        quarry --repair DIR    repair a database refused as :storage/damaged (lost CURRENT,
                               MANIFEST or log) where no committed data is lost; doc/reliability.md
+       quarry --restore-backup BACKUPDIR DIR
+                              write the latest backup of BACKUPDIR (made by .backup BACKUPDIR
+                              :incremental) as a new database in DIR
        quarry --help | --version
 options:
        --format edn|table     how results print; scripts and -e print EDN unless this says table
@@ -66,6 +69,7 @@ struct Arguments {
   std::string secondary;
   std::optional<std::chrono::milliseconds> timeout;
   bool repair = false;
+  std::optional<std::string> restore_backup;
   std::optional<std::string> expression;
   std::optional<quarry::repl::OutputFormat> format;
   std::optional<std::string> config_file;
@@ -124,6 +128,8 @@ std::optional<Arguments> parse_arguments(int argc, char** argv, int& exit_code) 
       args.settings.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
     } else if (a == "--show-config") {
       args.show_config = true;
+    } else if (a == "--restore-backup" && i + 1 < argc) {
+      args.restore_backup = argv[++i];
     } else if (a == "--repair") {
       args.repair = true;
     } else if (a == "-e" && i + 1 < argc) {
@@ -218,6 +224,22 @@ int main(int argc, char** argv) {
       std::puts(quarry::describe_configuration(options).c_str());
       return 0;
     }
+  }
+  if (args->restore_backup) {
+    // One EDN line: {:restored "DIR" :from "BACKUPDIR" :id N} or the #error.
+    auto id = quarry::Database::restore_backup(*args->restore_backup, args->dir);
+    if (!id) {
+      std::fprintf(stderr, "quarry: %s\n", id.error().message.c_str());
+      std::puts(id.error().to_edn().c_str());
+      return 1;
+    }
+    quarry::Map result;
+    (void)quarry::make_map({{quarry::Value::keyword("restored"), quarry::Value(args->dir)},
+                            {quarry::Value::keyword("from"), quarry::Value(*args->restore_backup)},
+                            {quarry::Value::keyword("id"), quarry::Value(static_cast<std::int64_t>(*id))}},
+                           result);
+    std::puts(quarry::to_edn(quarry::Value(std::move(result))).c_str());
+    return 0;
   }
   if (args->repair) {
     // One EDN line, like -e: {:repaired "DIR" :done "what it did"} or the #error.

@@ -168,6 +168,23 @@ void Session::run_timeout(std::string_view argument) {
 }
 
 void Session::run_backup(std::string_view argument) {
+  // .backup DIR :incremental — a BackupEngine backup into the backup directory DIR.
+  argument = trim(argument);
+  if (argument.ends_with(" :incremental")) {
+    auto dir = file_argument(argument.substr(0, argument.size() - 13), ".backup DIR [:incremental]");
+    if (!dir) return report(dir.error());
+    auto made = database_.backup_incremental(*dir);
+    if (!made) return report(made.error());
+    Map m;
+    (void)make_map({{Value::keyword("backup"), Value(*dir)},
+                    {Value::keyword("incremental"), Value(true)},
+                    {Value::keyword("id"), Value(static_cast<std::int64_t>(made->id))},
+                    {Value::keyword("backups"), Value(static_cast<std::int64_t>(made->backups))},
+                    {Value::keyword("bytes"), Value(static_cast<std::int64_t>(made->bytes))},
+                    {Value::keyword("directory-bytes"), Value(static_cast<std::int64_t>(made->directory_bytes))}},
+                   m);
+    return print_outcome(Outcome{.value = Value(std::move(m))});
+  }
   auto dir = file_argument(argument, ".backup DIR");
   if (!dir) return report(dir.error());
   auto copied = database_.backup(*dir);

@@ -36,6 +36,7 @@
 #include <rocksdb/options.h>
 #include <rocksdb/statistics.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/backup_engine.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
@@ -46,6 +47,7 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <set>
 #include <mutex>
 #include <system_error>
 
@@ -469,6 +471,62 @@ RocksStore::RocksStore(std::vector<std::string> spaces, std::unique_ptr<Impl> im
 RocksStore::~RocksStore() = default;
 
 const std::string& RocksStore::path() const noexcept { return impl_->options.path; }
+
+namespace {
+
+Result<std::unique_ptr<rocksdb::BackupEngine>> open_backup_engine(const std::string& backup_dir) {
+  rocksdb::BackupEngineOptions options(backup_dir);
+  options.share_table_files = true;
+  options.share_files_with_checksum = true;
+  options.sync = true;
+  options.max_background_operations = 2;
+  rocksdb::BackupEngine* raw = nullptr;
+  rocksdb::IOStatus s = rocksdb::BackupEngine::Open(options, rocksdb::Env::Default(), &raw);
+  if (!s.ok()) return failed(s, "opening the backup directory", backup_dir);
+  return std::unique_ptr<rocksdb::BackupEngine>(raw);
+}
+
+}  // namespace
+
+Result<RocksBackupInfo> RocksStore::backup_incremental(const std::string& backup_dir) {
+  auto engine = open_backup_engine(backup_dir);
+  if (!engine) return std::unexpected(engine.error());
+  rocksdb::CreateBackupOptions create;
+  create.flush_before_backup = !impl_->options.read_only;  // a read-only store cannot flush: its WAL is copied
+  rocksdb::BackupID id = 0;
+  rocksdb::IOStatus s = (*engine)->CreateNewBackup(create, impl_->db.get(), &id);
+  if (!s.ok()) return failed(s, "backing up", impl_->options.path);
+  std::vector<rocksdb::BackupInfo> infos;
+  (*engine)->GetBackupInfo(&infos, /*include_file_details=*/true);
+  RocksBackupInfo out;
+  out.id = id;
+  out.backups = static_cast<std::uint32_t>(infos.size());
+  std::set<std::string> seen;
+  for (const auto& info : infos) {
+    if (info.backup_id == id) out.bytes = info.size;
+    for (const auto& file : info.file_details)
+      if (seen.insert(file.relative_filename).second) out.directory_bytes += file.size;
+  }
+  return out;
+}
+
+Result<std::uint32_t> RocksStore::restore_backup(const std::string& backup_dir, const std::string& path,
+                                                 std::optional<std::uint32_t> id) {
+  std::error_code ec;
+  if (fs::exists(path, ec) && (!fs::is_directory(path, ec) || !fs::is_empty(path, ec)))
+    return fail(ErrorCode::InvalidArgument, "cannot restore into " + path + ": it exists and is not an empty directory");
+  if (!fs::exists(backup_dir, ec)) return fail(ErrorCode::StorageIo, "no backup directory at " + backup_dir);
+  auto engine = open_backup_engine(backup_dir);
+  if (!engine) return std::unexpected(engine.error());
+  std::vector<rocksdb::BackupInfo> infos;
+  (*engine)->GetBackupInfo(&infos);
+  if (infos.empty()) return fail(ErrorCode::StorageIo, "the backup directory " + backup_dir + " holds no backup");
+  std::uint32_t chosen = id.value_or(infos.back().backup_id);
+  rocksdb::IOStatus s = (*engine)->RestoreDBFromBackup(rocksdb::RestoreOptions(), chosen, path, path);
+  if (!s.ok()) return failed(s, "restoring backup " + std::to_string(chosen) + " of " + backup_dir + " into", path);
+  if (auto ok = write_marker(path, kFormatVersion); !ok) return std::unexpected(ok.error());
+  return chosen;
+}
 
 bool RocksStore::is_secondary() const noexcept { return !impl_->options.secondary_path.empty(); }
 

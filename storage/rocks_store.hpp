@@ -25,6 +25,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -90,6 +91,14 @@ struct RocksOptions : StoreTuning {
   rocksdb::Env* env = nullptr;
 };
 
+// What RocksStore::backup_incremental made (a backup of RocksDB's BackupEngine).
+struct RocksBackupInfo {
+  std::uint32_t id = 0;       // this backup's id in its directory (1, 2, ...)
+  std::uint32_t backups = 0;  // backups the directory now holds
+  std::uint64_t bytes = 0;    // this backup's files, shared ones included
+  std::uint64_t directory_bytes = 0;  // all the directory's backups together, shared files once
+};
+
 class RocksStore final : public Store {
  public:
   // The on-disk format this build reads and writes (doc/format.md). Stored as the value of
@@ -135,6 +144,19 @@ class RocksStore final : public Store {
   // StorageCorruption from RocksDB.
   [[nodiscard]] Result<void> catch_up();
   [[nodiscard]] bool is_secondary() const noexcept;
+
+  // An incremental backup with RocksDB's BackupEngine into backup_dir (created if missing; only
+  // ever written by this call): the table files earlier backups there already hold are shared,
+  // not copied again. The backup is consistent (every space at one moment: the table files and the
+  // write-ahead logs at that moment) while writers go on. Restore with restore_backup.
+  // Errors: StorageIo, StorageCorruption (the directory holds something else or is damaged).
+  [[nodiscard]] Result<RocksBackupInfo> backup_incremental(const std::string& backup_dir);
+
+  // Writes backup `id` (absent: the latest) of backup_dir into a new database at `path` (which
+  // must not exist or be an empty directory; InvalidArgument otherwise), with Quarry's marker, so
+  // open() opens it. Returns the id restored.
+  [[nodiscard]] static Result<std::uint32_t> restore_backup(const std::string& backup_dir, const std::string& path,
+                                                            std::optional<std::uint32_t> id = std::nullopt);
 
   // Properties: besides RocksDB's own (store.hpp), the shared block cache's counters since open,
   // over all spaces (data, index and filter blocks): "quarry.block-cache.hits",

@@ -260,6 +260,14 @@ struct DatabaseStats {
   std::vector<SpaceStats> spaces;
 };
 
+// What Database::backup_incremental made.
+struct IncrementalBackup {
+  std::uint32_t id = 0;               // the backup's id in its directory: 1, 2, ...
+  std::uint32_t backups = 0;          // backups the directory holds now
+  std::uint64_t bytes = 0;            // this backup's files (shared ones included)
+  std::uint64_t directory_bytes = 0;  // the whole directory (each shared file once)
+};
+
 // A transaction function (Datomic's installed transaction functions, written in C++), registered
 // with Database::register_tx_function and called from tx-data as [:my.ns/fn arg ...] or
 // [:db.fn/call :my.ns/fn arg ...]. It gets the database as it was before the transaction and the
@@ -378,6 +386,20 @@ class Database {
   // leaves a partial directory, which is not a database (no format marker is written until the
   // end... see doc/operations.md). Returns the number of keys copied.
   [[nodiscard]] Result<std::uint64_t> backup(const std::string& dir) const;
+
+  // An incremental backup (RocksDB's BackupEngine) into `dir`, a backup directory (created if
+  // missing) that keeps every backup made into it: table files an earlier backup there holds are
+  // shared, not copied again, so a backup after a few transactions copies little. Consistent while
+  // writers run (one moment of every key space). Not a database itself: restore_backup() writes
+  // one of its backups out as a database. RocksDB databases only (:quarry/invalid-argument for
+  // memory: use backup()). Errors: :storage/io, :storage/corruption.
+  [[nodiscard]] Result<IncrementalBackup> backup_incremental(const std::string& dir) const;
+
+  // Writes backup `id` (absent: the latest) of the backup directory `backup_dir` as a new RocksDB
+  // database at `path`, which must not exist or be an empty directory (:quarry/invalid-argument);
+  // Database::open then opens it. Returns the id restored.
+  [[nodiscard]] static Result<std::uint32_t> restore_backup(const std::string& backup_dir, const std::string& path,
+                                                            std::optional<std::uint32_t> id = std::nullopt);
 
   // The reverse of backup(), and with it the migration between memory and RocksDB: replaces this
   // database, which must hold nothing but the built-in schema (a new one, in memory or RocksDB),
