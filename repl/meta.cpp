@@ -76,9 +76,9 @@ Meta commands (on a line of their own)
   .import FILE.csv [:batch N]  load CSV: a header row of attributes, one entity per row
   .export FILE [:history]  write the database (or its whole history) for .import
   .backup DIR           a consistent copy that `quarry DIR` opens (DIR new or empty)
-  .compact              compact the store; prints its bytes before and after
   .backup DIR :incremental  an incremental backup into the backup directory DIR
                         (quarry --restore-backup DIR NEWDIR writes the latest out as a database)
+  .compact              compact the store; prints its bytes before and after
   .restore DIR          make this new database (e.g. --mem) a copy of the database in DIR
   .catch-up             (quarry DIR --secondary SDIR) read the writer's newer commits
   .quit                 leave (so does Ctrl-D)

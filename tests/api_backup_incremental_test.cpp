@@ -30,7 +30,6 @@ std::string state(const Db& db) {
   for (auto order : {IndexOrder::Eavt, IndexOrder::Avet})
     for (const auto& d : must(db.datoms(order))) out += quarry::to_edn(db.datom_value(d));
   for (const auto& d : must(db.history().datoms(IndexOrder::Eavt))) out += quarry::to_edn(db.datom_value(d));
-  out += std::to_string(must(db.tx_range(std::nullopt, std::nullopt)).size());
   return out;
 }
 
@@ -69,6 +68,8 @@ TEST_CASE("backups share files; each restores to the state it was taken at") {
   auto restored = must(Database::open({.path = latest.str()}));
   CHECK(restored.db().basis() == db.db().basis());
   CHECK(state(restored.db()) == state(db.db()));
+  CHECK(must(restored.db().tx_range(std::nullopt, std::nullopt)).size() ==
+        must(db.db().tx_range(std::nullopt, std::nullopt)).size());
   must(restored.transact("[{:n -1}]"));  // a restored database is a normal one
 }
 
