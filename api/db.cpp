@@ -7,9 +7,14 @@
 namespace quarry {
 
 TxId Db::basis() const noexcept { return impl_->db.basis(); }
-Db Db::as_of(TxId t) const { return wrap_db(impl_->db.as_of(t), impl_->settings); }
-Db Db::since(TxId t) const { return wrap_db(impl_->db.since(t), impl_->settings); }
-Db Db::history() const { return wrap_db(impl_->db.history(), impl_->settings); }
+Db Db::as_of(TxId t) const { return wrap_db(impl_->db.as_of(t), impl_->settings, impl_->metrics); }
+Db Db::since(TxId t) const { return wrap_db(impl_->db.since(t), impl_->settings, impl_->metrics); }
+Db Db::history() const { return wrap_db(impl_->db.history(), impl_->settings, impl_->metrics); }
+
+namespace {
+LatencyRecorder* scans(const std::shared_ptr<Metrics>& m) { return m ? &m->scans : nullptr; }
+LatencyRecorder* pulls(const std::shared_ptr<Metrics>& m) { return m ? &m->pulls : nullptr; }
+}  // namespace
 
 std::optional<Keyword> Db::ident(AttrId a) const {
   if (const auto* s = impl_->db.schema().find(a)) return s->ident;
@@ -31,20 +36,25 @@ Value Db::datom_value(const Datom& d) const {
 }
 
 Result<std::vector<Datom>> Db::datoms(IndexOrder order, std::span<const Value> components) const {
-  auto position = index::resolve_position(impl_->db, order, components);
-  if (!position) return std::unexpected(position.error());
-  return index::datoms_at(impl_->db, order, *position);
+  return timed(scans(impl_->metrics), [&]() -> Result<std::vector<Datom>> {
+    auto position = index::resolve_position(impl_->db, order, components);
+    if (!position) return std::unexpected(position.error());
+    return index::datoms_at(impl_->db, order, *position);
+  });
 }
 
 Result<std::vector<Datom>> Db::seek_datoms(IndexOrder order, std::span<const Value> components,
                                            std::size_t limit) const {
-  auto position = index::resolve_position(impl_->db, order, components);
-  if (!position) return std::unexpected(position.error());
-  return index::datoms_from(impl_->db, order, *position, limit);
+  return timed(scans(impl_->metrics), [&]() -> Result<std::vector<Datom>> {
+    auto position = index::resolve_position(impl_->db, order, components);
+    if (!position) return std::unexpected(position.error());
+    return index::datoms_from(impl_->db, order, *position, limit);
+  });
 }
 
 Result<std::vector<Datom>> Db::index_range(const Value& attr, const std::optional<Value>& start,
                                            const std::optional<Value>& end) const {
+  return timed(scans(impl_->metrics), [&]() -> Result<std::vector<Datom>> {
   auto prefix = impl_->db.prefix(IndexOrder::Avet, std::span<const Value>(&attr, 1));
   if (!prefix) return std::unexpected(prefix.error());
   const index::AttrSchema* schema = impl_->db.schema().find(*prefix->a);
@@ -58,9 +68,11 @@ Result<std::vector<Datom>> Db::index_range(const Value& attr, const std::optiona
     if (*v && !(*v)->is_storable())
       return fail(ErrorCode::CodecUnstorable, "an index-range bound must be a storable value, got " + to_edn(**v));
   return index::collect(impl_->db.index_range(*prefix->a, bound(start), bound(end)));
+  });
 }
 
 Result<std::vector<TxLogEntry>> Db::tx_range(std::optional<TxId> from, std::optional<TxId> to) const {
+  return timed(scans(impl_->metrics), [&]() -> Result<std::vector<TxLogEntry>> {
   TxId start = from.value_or(TxId{kTx0 + 1});
   TxId end = to.value_or(TxId{impl_->db.basis().value + 1});
   auto datoms = impl_->db.tx_log(start, end);
@@ -71,6 +83,7 @@ Result<std::vector<TxLogEntry>> Db::tx_range(std::optional<TxId> from, std::opti
     out.back().data.push_back(std::move(d));
   }
   return out;
+  });
 }
 
 Result<TxReport> Db::with(const Value& tx_data) const {
@@ -78,7 +91,7 @@ Result<TxReport> Db::with(const Value& tx_data) const {
   const auto& settings = impl_->settings ? impl_->settings : defaults;
   auto report = tx::speculate(impl_->db, tx_data, *settings);
   if (!report) return std::unexpected(report.error());
-  return wrap_report(std::move(*report), impl_->settings);
+  return wrap_report(std::move(*report), impl_->settings, impl_->metrics);
 }
 
 Result<TxReport> Db::with(std::string_view tx_data_edn) const {
@@ -94,17 +107,21 @@ Result<std::optional<EntityId>> Db::entid(const Value& eid) const {
 }
 
 Result<Value> Db::entity(const Value& eid) const {
-  auto e = entid(eid);
-  if (!e) return std::unexpected(e.error());
-  if (!*e) return Value{};
-  return query::entity_map(impl_->db, **e);
+  return timed(pulls(impl_->metrics), [&]() -> Result<Value> {
+    auto e = entid(eid);
+    if (!e) return std::unexpected(e.error());
+    if (!*e) return Value{};
+    return query::entity_map(impl_->db, **e);
+  });
 }
 
 Result<std::vector<Datom>> Db::entity_history(const Value& eid) const {
-  auto e = entid(eid);
-  if (!e) return std::unexpected(e.error());
-  if (!*e) return std::vector<Datom>{};
-  return impl_->db.entity_history(**e);
+  return timed(scans(impl_->metrics), [&]() -> Result<std::vector<Datom>> {
+    auto e = entid(eid);
+    if (!e) return std::unexpected(e.error());
+    if (!*e) return std::vector<Datom>{};
+    return impl_->db.entity_history(**e);
+  });
 }
 
 }  // namespace quarry

@@ -7,13 +7,19 @@
 
 namespace quarry {
 
+namespace {
+LatencyRecorder* pulls(const std::shared_ptr<Metrics>& m) { return m ? &m->pulls : nullptr; }
+}  // namespace
+
 Result<Value> Db::pull(const Value& pattern, const Value& eid) const {
-  auto parsed = query::parse_pull_pattern(pattern);
-  if (!parsed) return std::unexpected(parsed.error());
-  auto e = index::resolve_entity(impl_->db, eid);
-  if (!e) return std::unexpected(e.error());
-  if (!*e) return Value{};
-  return query::pull(impl_->db, **parsed, **e);
+  return timed(pulls(impl_->metrics), [&]() -> Result<Value> {
+    auto parsed = query::parse_pull_pattern(pattern);
+    if (!parsed) return std::unexpected(parsed.error());
+    auto e = index::resolve_entity(impl_->db, eid);
+    if (!e) return std::unexpected(e.error());
+    if (!*e) return Value{};
+    return query::pull(impl_->db, **parsed, **e);
+  });
 }
 
 Result<Value> Db::pull(std::string_view pattern_edn, const Value& eid) const {
@@ -25,6 +31,7 @@ Result<Value> Db::pull(std::string_view pattern_edn, const Value& eid) const {
 // All entities are pulled in one query::pull_many call, so the pattern is bound to the schema
 // once, not once per entity.
 Result<Value> Db::pull_many(const Value& pattern, std::span<const Value> eids) const {
+  return timed(pulls(impl_->metrics), [&]() -> Result<Value> {
   auto parsed = query::parse_pull_pattern(pattern);
   if (!parsed) return std::unexpected(parsed.error());
   std::vector<std::optional<EntityId>> resolved;
@@ -46,6 +53,7 @@ Result<Value> Db::pull_many(const Value& pattern, std::span<const Value> eids) c
   std::size_t next = 0;
   for (const auto& e : resolved) out.items.push_back(e ? results[next++] : Value{});
   return Value(std::move(out));
+  });
 }
 
 }  // namespace quarry

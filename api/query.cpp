@@ -75,6 +75,14 @@ Result<Value> explain_parsed(const std::shared_ptr<const query::Query>& parsed, 
   return query::explain_query({parsed, &planned_queries()}, engine_inputs(inputs), engine);
 }
 
+// The counters of the Database the query's first database input came from, if any.
+LatencyRecorder* query_recorder(std::span<const QueryInput> inputs) {
+  for (const QueryInput& input : inputs)
+    if (const Db* db = std::get_if<Db>(&input))
+      if (Metrics* m = DbAccess::metrics(*db)) return &m->queries;
+  return nullptr;
+}
+
 std::unexpected<Error> empty_prepared() {
   return std::unexpected(Error{ErrorCode::InvalidArgument, "A query made by quarry::prepare is needed, got an empty PreparedQuery"});
 }
@@ -108,17 +116,19 @@ Result<PreparedQuery> prepare(std::string_view query_edn) {
 }
 
 Result<QueryResult> q(const Value& query, std::span<const QueryInput> inputs, const QueryOptions& options) {
-  return guard_allocation("running a query", [&]() -> Result<QueryResult> {
+  return timed(query_recorder(inputs), [&] { return guard_allocation("running a query", [&]() -> Result<QueryResult> {
     auto parsed = parsed_queries().parse(query);
     if (!parsed) return std::unexpected(parsed.error());
     return run_parsed(*parsed, inputs, options);
-  });
+  }); });
 }
 
 Result<QueryResult> q(const PreparedQuery& query, std::span<const QueryInput> inputs, const QueryOptions& options) {
   if (!PreparedQueryAccess::parsed(query)) return empty_prepared();
-  return guard_allocation("running a query",
-                          [&]() { return run_parsed(PreparedQueryAccess::parsed(query), inputs, options); });
+  return timed(query_recorder(inputs), [&] {
+    return guard_allocation("running a query",
+                            [&]() { return run_parsed(PreparedQueryAccess::parsed(query), inputs, options); });
+  });
 }
 
 Result<Value> explain(const Value& query, std::span<const QueryInput> inputs, const ExplainOptions& options) {

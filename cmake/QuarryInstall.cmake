@@ -13,7 +13,7 @@ include(CMakePackageConfigHelpers)
 set(QUARRY_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/Quarry)
 set(quarry_layers quarry_codec quarry_storage quarry_index quarry_tx quarry_query quarry_api)
 
-install(DIRECTORY api/include/quarry codec/include/quarry index/include/quarry
+install(DIRECTORY api/include/quarry codec/include/quarry storage/include/quarry index/include/quarry
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.hpp")
 install(TARGETS ${quarry_layers} quarry_library EXPORT QuarryTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}

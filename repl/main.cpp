@@ -10,7 +10,10 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include <quarry/config.hpp>
 #include <quarry/quarry.hpp>
 
 #include "interrupt.hpp"
@@ -28,15 +31,33 @@ constexpr const char* kUsage = R"(usage: quarry [DIR]           open (creating i
        quarry DIR < FILE      script mode: one line of EDN per form; exit 1 if any form failed
        quarry --repair DIR    repair a database refused as :storage/damaged (lost CURRENT,
                               MANIFEST or log) where no committed data is lost; doc/reliability.md
+       quarry --restore-backup BACKUPDIR DIR
+                              write the latest backup of BACKUPDIR (made by .backup BACKUPDIR
+                              :incremental) as a new database in DIR
        quarry --help | --version
 options:
        --format edn|table     how results print; scripts and -e print EDN unless this says table
        --strict               undeclared attributes are errors (:tx/unknown-attribute)
        --read-only            transactions and imports are refused (:storage/read-only); a RocksDB
                               database is opened without its lock, as it is at the moment of opening
+       --secondary SDIR       follow a writer of DIR in another process (RocksDB secondary
+                              instance; SDIR is this reader's own directory): read-only, and
+                              .catch-up reads the writer's newer commits
        --timeout MS           query deadline in milliseconds (:query/timeout); .timeout changes it
+storage settings (RocksDB; doc/operations.md, "Configuration"):
+       --config FILE          read `key = value` settings from FILE (default: $QUARRY_CONFIG)
+       --preset NAME          balanced (default), low-latency, write-heavy or large-state
+       --block-cache SIZE     block cache size, e.g. 256M (default 64M)
+       --set KEY=VALUE        any setting: sync, block-cache, block-size, bloom-bits,
+                              partitioned-filters, compression, bottommost-compression,
+                              compression-per-level, write-buffer, max-write-buffers,
+                              wal-max-total, wal-bytes-per-sync, background-jobs
+       --show-config          print the settings these give as one EDN map and exit (opens nothing)
+       precedence: config file < QUARRY_<KEY> environment variables < flags; a preset first
 environment:
        QUARRY_DB              the database when neither DIR nor --mem is given: a path, or :mem:
+       QUARRY_CONFIG          the config file when --config is not given
+       QUARRY_<KEY>           a storage setting, e.g. QUARRY_PRESET=large-state QUARRY_BLOCK_CACHE=1G
 )";
 
 struct Arguments {
@@ -45,10 +66,15 @@ struct Arguments {
   bool in_memory = false;
   bool strict = false;
   bool read_only = false;
+  std::string secondary;
   std::optional<std::chrono::milliseconds> timeout;
   bool repair = false;
+  std::optional<std::string> restore_backup;
   std::optional<std::string> expression;
   std::optional<quarry::repl::OutputFormat> format;
+  std::optional<std::string> config_file;
+  std::vector<std::pair<std::string, std::string>> settings;  // from flags, in order
+  bool show_config = false;
 };
 
 // nullopt after printing usage, help or version; exit_code says how to leave.
@@ -83,6 +109,27 @@ std::optional<Arguments> parse_arguments(int argc, char** argv, int& exit_code) 
       }
       ++i;
       if (ms > 0) args.timeout = std::chrono::milliseconds(ms);
+    } else if (a == "--secondary" && i + 1 < argc) {
+      args.secondary = argv[++i];
+    } else if (a == "--config" && i + 1 < argc) {
+      args.config_file = argv[++i];
+    } else if (a == "--preset" && i + 1 < argc) {
+      args.settings.emplace_back("preset", argv[++i]);
+    } else if (a == "--block-cache" && i + 1 < argc) {
+      args.settings.emplace_back("block-cache", argv[++i]);
+    } else if (a == "--set" && i + 1 < argc) {
+      std::string kv = argv[++i];
+      std::size_t eq = kv.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        std::fprintf(stderr, "quarry: --set takes KEY=VALUE, got '%s'\n%s", kv.c_str(), kUsage);
+        exit_code = 2;
+        return std::nullopt;
+      }
+      args.settings.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+    } else if (a == "--show-config") {
+      args.show_config = true;
+    } else if (a == "--restore-backup" && i + 1 < argc) {
+      args.restore_backup = argv[++i];
     } else if (a == "--repair") {
       args.repair = true;
     } else if (a == "-e" && i + 1 < argc) {
@@ -157,6 +204,43 @@ int main(int argc, char** argv) {
   options.path = args->dir;
   options.strict_schema = args->strict;
   options.read_only = args->read_only;
+  options.secondary_path = args->secondary;
+  {
+    // Storage settings: config file < environment < flags. A bad one opens nothing.
+    quarry::ConfigSources sources{.file = {}, .environment = true, .flags = args->settings};
+    if (args->config_file) {
+      sources.file = *args->config_file;
+    } else if (const char* env = std::getenv("QUARRY_CONFIG"); env && *env) {
+      sources.file = env;
+    }
+    auto configured = quarry::configure(options, sources);
+    if (!configured) {
+      std::fprintf(stderr, "quarry: %s\n", configured.error().message.c_str());
+      std::puts(configured.error().to_edn().c_str());
+      return 1;
+    }
+    options = std::move(*configured);
+    if (args->show_config) {
+      std::puts(quarry::describe_configuration(options).c_str());
+      return 0;
+    }
+  }
+  if (args->restore_backup) {
+    // One EDN line: {:restored "DIR" :from "BACKUPDIR" :id N} or the #error.
+    auto id = quarry::Database::restore_backup(*args->restore_backup, args->dir);
+    if (!id) {
+      std::fprintf(stderr, "quarry: %s\n", id.error().message.c_str());
+      std::puts(id.error().to_edn().c_str());
+      return 1;
+    }
+    quarry::Map result;
+    (void)quarry::make_map({{quarry::Value::keyword("restored"), quarry::Value(args->dir)},
+                            {quarry::Value::keyword("from"), quarry::Value(*args->restore_backup)},
+                            {quarry::Value::keyword("id"), quarry::Value(static_cast<std::int64_t>(*id))}},
+                           result);
+    std::puts(quarry::to_edn(quarry::Value(std::move(result))).c_str());
+    return 0;
+  }
   if (args->repair) {
     // One EDN line, like -e: {:repaired "DIR" :done "what it did"} or the #error.
     auto repaired = quarry::Database::repair(options);

@@ -1,5 +1,9 @@
 #include "meta.hpp"
 
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <utility>
 #include <vector>
 
 namespace quarry::repl {
@@ -63,6 +67,7 @@ Raw index access (:eavt :aevt :avet :vaet; entities as ids, lookup refs or ident
 Meta commands (on a line of their own)
   .help                 this text
   .schema  .stats       the declared attributes; counts and size
+  .stats all            also latencies, block cache, memtables, compaction (a table at a terminal)
   .format table|edn     how results print (tables by default at a terminal)
   .timer on|off         time each form (on standard error)
   .timeout MS|off       stop queries after MS milliseconds (:query/timeout); 0 or off: never
@@ -71,7 +76,11 @@ Meta commands (on a line of their own)
   .import FILE.csv [:batch N]  load CSV: a header row of attributes, one entity per row
   .export FILE [:history]  write the database (or its whole history) for .import
   .backup DIR           a consistent copy that `quarry DIR` opens (DIR new or empty)
+  .backup DIR :incremental  an incremental backup into the backup directory DIR
+                        (quarry --restore-backup DIR NEWDIR writes the latest out as a database)
   .compact              compact the store; prints its bytes before and after
+  .restore DIR          make this new database (e.g. --mem) a copy of the database in DIR
+  .catch-up             (quarry DIR --secondary SDIR) read the writer's newer commits
   .quit                 leave (so does Ctrl-D)
 )";
 }
@@ -111,6 +120,117 @@ Result<Value> stats_summary(const Database& database) {
                      out);
   if (!ok) return fail(ErrorCode::Internal, "stats keys collide");
   return Value(std::move(out));
+}
+
+namespace {
+
+Value number(std::uint64_t n) { return Value(static_cast<std::int64_t>(n)); }
+Value millis(double ms) { return Value(std::round(ms * 1000.0) / 1000.0); }
+
+Value map_of(std::vector<std::pair<Value, Value>> entries) {
+  Map out;
+  (void)make_map(std::move(entries), out);  // callers give distinct keys
+  return Value(std::move(out));
+}
+
+Value latency_map(const LatencySummary& l) {
+  return map_of({{Value::keyword("count"), number(l.count)},
+                 {Value::keyword("errors"), number(l.errors)},
+                 {Value::keyword("p50-ms"), millis(l.p50_ms)},
+                 {Value::keyword("p95-ms"), millis(l.p95_ms)},
+                 {Value::keyword("p99-ms"), millis(l.p99_ms)},
+                 {Value::keyword("max-ms"), millis(l.max_ms)}});
+}
+
+struct Operation {
+  const char* name;
+  const LatencySummary* summary;
+};
+
+std::vector<Operation> operations(const DatabaseStats& s) {
+  return {{"transactions", &s.transactions}, {"queries", &s.queries}, {"pulls", &s.pulls}, {"scans", &s.scans}};
+}
+
+std::vector<std::pair<const char*, std::uint64_t>> storage_figures(const DatabaseStats& s) {
+  return {{"block-cache-hits", s.block_cache_hits},
+          {"block-cache-misses", s.block_cache_misses},
+          {"block-cache-usage-bytes", s.block_cache_usage_bytes},
+          {"block-cache-capacity-bytes", s.block_cache_capacity_bytes},
+          {"memtable-bytes", s.memtable_bytes},
+          {"sst-bytes", s.sst_bytes},
+          {"pending-compaction-bytes", s.pending_compaction_bytes},
+          {"write-stall-micros", s.write_stall_micros},
+          {"background-errors", s.background_errors}};
+}
+
+}  // namespace
+
+Result<Value> stats_all(const Database& database) {
+  auto stats = database.stats();
+  if (!stats) return std::unexpected(stats.error());
+  const DatabaseStats& s = *stats;
+  std::vector<std::pair<Value, Value>> ops;
+  for (const auto& op : operations(s)) ops.emplace_back(Value::keyword(op.name), latency_map(*op.summary));
+  std::vector<std::pair<Value, Value>> storage{
+      {Value::keyword("block-cache-hit-ratio"), Value(std::round(s.block_cache_hit_ratio * 10000.0) / 10000.0)}};
+  for (const auto& [name, n] : storage_figures(s)) storage.emplace_back(Value::keyword(name), number(n));
+  std::vector<std::pair<Value, Value>> spaces;
+  for (const auto& space : s.spaces)
+    spaces.emplace_back(Value(space.name), map_of({{Value::keyword("bytes"), number(space.bytes)},
+                                                   {Value::keyword("memtable-bytes"), number(space.memtable_bytes)},
+                                                   {Value::keyword("sst-bytes"), number(space.sst_bytes)}}));
+  return map_of({{Value::keyword("basis-tx"), number(s.basis.value)},
+                 {Value::keyword("datoms"), number(s.datoms)},
+                 {Value::keyword("attributes"), number(s.attributes)},
+                 {Value::keyword("storage-bytes"), number(s.storage_bytes)},
+                 {Value::keyword("indexes"), map_of({{Value::keyword("eavt"), number(s.eavt_datoms)},
+                                                     {Value::keyword("aevt"), number(s.aevt_datoms)},
+                                                     {Value::keyword("avet"), number(s.avet_datoms)},
+                                                     {Value::keyword("vaet"), number(s.vaet_datoms)}})},
+                 {Value::keyword("operations"), map_of(std::move(ops))},
+                 {Value::keyword("storage"), map_of(std::move(storage))},
+                 {Value::keyword("spaces"), map_of(std::move(spaces))}});
+}
+
+Result<std::string> stats_table(const Database& database) {
+  auto stats = database.stats();
+  if (!stats) return std::unexpected(stats.error());
+  const DatabaseStats& s = *stats;
+  std::string out;
+  char line[160];
+  auto row = [&](const std::string& name, const std::string& value) {
+    std::snprintf(line, sizeof line, " %-28s %16s\n", name.c_str(), value.c_str());
+    out += line;
+  };
+  row("basis-tx", std::to_string(s.basis.value));
+  row("attributes", std::to_string(s.attributes));
+  row("datoms (eavt, aevt, avet)", std::to_string(s.datoms));
+  row("datoms (vaet)", std::to_string(s.vaet_datoms));
+  row("storage-bytes", std::to_string(s.storage_bytes));
+  std::snprintf(line, sizeof line, "\n %-13s %8s %6s %9s %9s %9s %9s\n", "operation", "count", "errors", "p50 ms",
+                "p95 ms", "p99 ms", "max ms");
+  out += line;
+  for (const auto& op : operations(s)) {
+    const LatencySummary& l = *op.summary;
+    std::snprintf(line, sizeof line, " %-13s %8llu %6llu %9.3f %9.3f %9.3f %9.3f\n", op.name,
+                  static_cast<unsigned long long>(l.count), static_cast<unsigned long long>(l.errors), l.p50_ms,
+                  l.p95_ms, l.p99_ms, l.max_ms);
+    out += line;
+  }
+  out += "\n";
+  char ratio[32];
+  std::snprintf(ratio, sizeof ratio, "%.4f", s.block_cache_hit_ratio);
+  row("block-cache-hit-ratio", ratio);
+  for (const auto& [name, n] : storage_figures(s)) row(name, std::to_string(n));
+  std::snprintf(line, sizeof line, "\n %-10s %14s %14s %14s\n", "space", "bytes", "memtable", "sst");
+  out += line;
+  for (const auto& space : s.spaces) {
+    std::snprintf(line, sizeof line, " %-10s %14llu %14llu %14llu\n", space.name.c_str(),
+                  static_cast<unsigned long long>(space.bytes), static_cast<unsigned long long>(space.memtable_bytes),
+                  static_cast<unsigned long long>(space.sst_bytes));
+    out += line;
+  }
+  return out;
 }
 
 }  // namespace quarry::repl

@@ -1,5 +1,5 @@
 // The dot commands of a session (doc/architecture.md, "The quarry command"): .help .schema .stats .timer .format .timeout
-// .import .export .backup .compact .quit. In script mode a command that only changes a setting
+// .import .export .backup .restore .compact .catch-up .quit. In script mode a command that only changes a setting
 // (.timer, .format, .timeout) prints nothing and the others print one line of EDN.
 #include <cctype>
 #include <chrono>
@@ -64,7 +64,31 @@ void Session::run_meta(std::string_view command) {
   } else if (name == ".schema") {
     print_result(schema_summary(database_.db()));
   } else if (name == ".stats") {
-    print_result(stats_summary(database_));
+    if (arg.empty()) return print_result(stats_summary(database_));
+    if (arg != "all") return report(Error{ErrorCode::InvalidArgument, "usage: .stats [all]"});
+    if (!tables()) return print_result(stats_all(database_));
+    auto table = stats_table(database_);
+    if (!table) return report(table.error());
+    print_text(*table);
+  } else if (name == ".restore") {
+    // The reverse of .backup: a new database (memory or RocksDB) becomes a copy of DIR.
+    auto dir = file_argument(arg, ".restore DIR");
+    if (!dir) return report(dir.error());
+    auto copied = database_.restore(*dir);
+    if (!copied) return report(copied.error());
+    Map m;
+    (void)make_map({{Value::keyword("restore"), Value(*dir)},
+                    {Value::keyword("basis-tx"), Value(static_cast<std::int64_t>(database_.db().basis().value))},
+                    {Value::keyword("keys"), Value(static_cast<std::int64_t>(*copied))}},
+                   m);
+    print_result(Value(std::move(m)));
+  } else if (name == ".catch-up") {
+    if (!arg.empty()) return report(Error{ErrorCode::InvalidArgument, "usage: .catch-up (no arguments)"});
+    auto basis = database_.catch_up();
+    if (!basis) return report(basis.error());
+    Map out;
+    (void)make_map({{Value::keyword("basis-tx"), Value(static_cast<std::int64_t>(basis->value))}}, out);
+    print_result(Value(std::move(out)));
   } else if (name == ".backup") {
     run_backup(arg);
   } else if (name == ".compact") {
@@ -144,6 +168,23 @@ void Session::run_timeout(std::string_view argument) {
 }
 
 void Session::run_backup(std::string_view argument) {
+  // .backup DIR :incremental — a BackupEngine backup into the backup directory DIR.
+  argument = trim(argument);
+  if (argument.ends_with(" :incremental")) {
+    auto dir = file_argument(argument.substr(0, argument.size() - 13), ".backup DIR [:incremental]");
+    if (!dir) return report(dir.error());
+    auto made = database_.backup_incremental(*dir);
+    if (!made) return report(made.error());
+    Map m;
+    (void)make_map({{Value::keyword("backup"), Value(*dir)},
+                    {Value::keyword("incremental"), Value(true)},
+                    {Value::keyword("id"), Value(static_cast<std::int64_t>(made->id))},
+                    {Value::keyword("backups"), Value(static_cast<std::int64_t>(made->backups))},
+                    {Value::keyword("bytes"), Value(static_cast<std::int64_t>(made->bytes))},
+                    {Value::keyword("directory-bytes"), Value(static_cast<std::int64_t>(made->directory_bytes))}},
+                   m);
+    return print_outcome(Outcome{.value = Value(std::move(m))});
+  }
   auto dir = file_argument(argument, ".backup DIR");
   if (!dir) return report(dir.error());
   auto copied = database_.backup(*dir);

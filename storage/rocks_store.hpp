@@ -25,9 +25,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "quarry/store_tuning.hpp"
 #include "storage/store.hpp"
 
 namespace rocksdb {
@@ -36,13 +38,11 @@ class Env;  // <rocksdb/env.h>; only rocks_store.cpp includes RocksDB's headers
 
 namespace quarry {
 
-// Block compression of table files. Persisted per block by RocksDB, so it can be changed between
-// opens of the same database.
-enum class RocksCompression : std::uint8_t { None, Snappy, Lz4, Zstd };
-
-// Everything RocksStore lets a caller tune. Every field has a working default; the defaults were
-// chosen with bench/store_bench.cpp (see bench/README.md, "Store").
-struct RocksOptions {
+// Everything RocksStore lets a caller tune: the table and write-path settings of StoreTuning
+// (<quarry/store_tuning.hpp>; presets and config keys in storage/rocks_config.hpp), and how this
+// store is opened. Every field has a working default; the defaults were chosen with
+// bench/store_bench.cpp and bench/preset_bench.cpp (see bench/README.md, "Store").
+struct RocksOptions : StoreTuning {
   // The database directory. Required.
   std::string path;
 
@@ -59,28 +59,6 @@ struct RocksOptions {
   // filter blocks). 0 leaves RocksDB's default 8 MiB cache per family.
   std::size_t block_cache_bytes = std::size_t{64} << 20;
 
-  // Bloom filter bits per key on whole keys (~1% false positives at 10); speeds point reads of
-  // absent keys. 0 disables filters. Range scans and seeks do not use them.
-  int bloom_bits_per_key = 10;
-
-  // Filters and indexes of table files split into ~4 KiB partitions under a small top-level
-  // index, kept pinned in the block cache; the partitions compete for the cache like data blocks.
-  // Without it each table file has one filter block and one index block that must be in the cache
-  // whole for any read of that file: several MiB per file at 10M datoms, more than a small cache
-  // holds for every space, so point reads re-read them from disk (bench/README.md, "Read path").
-  bool partitioned_filters = true;
-
-  // Compression of table files above the last level, and of the last level (where most data ends
-  // up). LZ4 costs little CPU on the hot levels; ZSTD packs the cold bulk tighter.
-  RocksCompression compression = RocksCompression::Lz4;
-  RocksCompression bottommost_compression = RocksCompression::Zstd;
-
-  // Size of one memtable per column family before it is flushed to a table file.
-  std::size_t write_buffer_bytes = std::size_t{32} << 20;
-
-  // Threads for background flushes and compactions.
-  int background_jobs = 2;
-
   // Open with RocksDB's read-only mode: no lock is taken, so a directory another process holds
   // (and writes) can be opened; the store sees the data as of the open (a later write of the other
   // process is not seen). The database must exist with every requested space and its format
@@ -88,8 +66,17 @@ struct RocksOptions {
   // the LOG); write() fails with StorageReadOnly, flush() and compact() do nothing. RocksDB's
   // read-only mode is meant for a database nobody writes: with a live writer the open can race
   // with its deletion of obsolete table files, which open() retries for up to ~0.4 s; following a
-  // live writer continuously is a secondary instance's job (not built).
+  // live writer continuously is a secondary instance's job (secondary_path).
   bool read_only = false;
+
+  // When not empty: open as a RocksDB secondary instance of the database at `path`, which another
+  // process (the primary) may hold and write. Everything read_only says holds (no lock, nothing
+  // written to `path`, writes fail with StorageReadOnly), and catch_up() brings the store up to
+  // the primary's latest committed writes, as often as called. This directory is the secondary's
+  // own (created if missing; RocksDB may keep its info log there); one per secondary instance.
+  // RocksDB's secondary mode has no snapshots: a Snapshot of a secondary store reads the state of
+  // the last catch-up, and a catch-up moves every open Snapshot and Cursor to the new state.
+  std::string secondary_path{};
 
   // RocksDB's own diagnostic log. When true it goes to DIR/LOG through a logger that ignores write
   // failures (a full disk must not abort the process); a LOG larger than info_log_max_bytes at open
@@ -102,6 +89,14 @@ struct RocksOptions {
   // Not owned; it must outlive the store. Quarry's own files (the QUARRY marker, the LOG) and the
   // checks made before RocksDB opens the directory do not go through it.
   rocksdb::Env* env = nullptr;
+};
+
+// What RocksStore::backup_incremental made (a backup of RocksDB's BackupEngine).
+struct RocksBackupInfo {
+  std::uint32_t id = 0;       // this backup's id in its directory (1, 2, ...)
+  std::uint32_t backups = 0;  // backups the directory now holds
+  std::uint64_t bytes = 0;    // this backup's files, shared ones included
+  std::uint64_t directory_bytes = 0;  // all the directory's backups together, shared files once
 };
 
 class RocksStore final : public Store {
@@ -142,11 +137,34 @@ class RocksStore final : public Store {
 
   [[nodiscard]] const std::string& path() const noexcept;
 
+  // A secondary instance (RocksOptions::secondary_path): replays the primary's new table files and
+  // write-ahead log, so later reads see every write the primary committed before the call.
+  // REQUIRES: no other thread reads through this store meanwhile (RocksDB's secondary mode has no
+  // snapshots; see secondary_path). Errors: InvalidArgument when not a secondary; StorageIo,
+  // StorageCorruption from RocksDB.
+  [[nodiscard]] Result<void> catch_up();
+  [[nodiscard]] bool is_secondary() const noexcept;
+
+  // An incremental backup with RocksDB's BackupEngine into backup_dir (created if missing; only
+  // ever written by this call): the table files earlier backups there already hold are shared,
+  // not copied again. The backup is consistent (every space at one moment: the table files and the
+  // write-ahead logs at that moment) while writers go on. Restore with restore_backup.
+  // Errors: StorageIo, StorageCorruption (the directory holds something else or is damaged).
+  [[nodiscard]] Result<RocksBackupInfo> backup_incremental(const std::string& backup_dir);
+
+  // Writes backup `id` (absent: the latest) of backup_dir into a new database at `path` (which
+  // must not exist or be an empty directory; InvalidArgument otherwise), with Quarry's marker, so
+  // open() opens it. Returns the id restored.
+  [[nodiscard]] static Result<std::uint32_t> restore_backup(const std::string& backup_dir, const std::string& path,
+                                                            std::optional<std::uint32_t> id = std::nullopt);
+
   // Properties: besides RocksDB's own (store.hpp), the shared block cache's counters since open,
   // over all spaces (data, index and filter blocks): "quarry.block-cache.hits",
   // "quarry.block-cache.misses" and "quarry.block-cache.hit-ratio" (hits / (hits + misses), 4
   // decimals; "0" before any read). RocksDB's "rocksdb.block-cache-usage" and
-  // "rocksdb.block-cache-capacity" give its size in bytes.
+  // "rocksdb.block-cache-capacity" give its size in bytes. "quarry.write-stall-micros": the time
+  // writers were delayed or stopped by RocksDB's write controller since open (too many memtables,
+  // L0 files or pending compaction bytes), in microseconds.
 
   struct Impl;  // the RocksDB handles; defined in rocks_store.cpp
 

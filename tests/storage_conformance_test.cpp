@@ -1,5 +1,5 @@
-// The storage protocol's conformance suite: every case runs against MemoryStore, RocksStore and
-// LayeredStore.
+// The storage protocol's conformance suite: every case runs against MemoryStore, RocksStore (with
+// each preset of storage/rocks_config.hpp) and LayeredStore.
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -12,7 +12,8 @@
 using namespace quarry;
 using namespace quarry::testing;
 
-#define STORES MemoryFactory, RocksFactory, LayeredFactory
+#define STORES \
+  MemoryFactory, RocksFactory, LayeredFactory, RocksLowLatencyFactory, RocksWriteHeavyFactory, RocksLargeStateFactory
 
 namespace {
 

@@ -13,6 +13,7 @@
 
 #include "storage/layered_store.hpp"
 #include "storage/memory_store.hpp"
+#include "storage/rocks_config.hpp"
 #include "storage/rocks_store.hpp"
 #include "storage/store.hpp"
 #include "storage/write_batch.hpp"
@@ -67,6 +68,38 @@ struct RocksFactory {
     return std::unique_ptr<Store>(std::move(*store));
   }
 };
+
+// RocksStores tuned by one of the presets of storage/rocks_config.hpp (RocksFactory is
+// `balanced`, the defaults): every setting of the preset but the memtable size, which stays
+// small so the tests reach table files (and so the preset's per-level compression) too.
+template <const char* Preset>
+struct RocksPresetFactory {
+  static constexpr const char* kName = Preset;
+  TempDir dir;
+  RocksOptions options() const {
+    RocksOptions o;
+    auto tuning = rocks_preset(Preset);
+    if (!tuning) FAIL(tuning.error().to_edn());
+    static_cast<StoreTuning&>(o) = *tuning;
+    o.path = dir.path();
+    o.sync_writes = false;
+    o.block_cache_bytes = std::size_t{8} << 20;
+    o.write_buffer_bytes = std::size_t{256} << 10;  // small, so tests reach table files too
+    return o;
+  }
+  Result<std::unique_ptr<Store>> open(std::vector<std::string> spaces) {
+    auto store = RocksStore::open(options(), std::move(spaces));
+    if (!store) return std::unexpected(store.error());
+    return std::unique_ptr<Store>(std::move(*store));
+  }
+};
+
+inline constexpr char kLowLatency[] = "low-latency";
+inline constexpr char kWriteHeavy[] = "write-heavy";
+inline constexpr char kLargeState[] = "large-state";
+using RocksLowLatencyFactory = RocksPresetFactory<kLowLatency>;
+using RocksWriteHeavyFactory = RocksPresetFactory<kWriteHeavy>;
+using RocksLargeStateFactory = RocksPresetFactory<kLargeState>;
 
 // LayeredStores over a snapshot of a MemoryStore that holds a few keys in every space, which the
 // layer deletes at once: the store starts empty, as the suite expects, while every read has to

@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "quarry/import.hpp"
+#include "quarry/store_tuning.hpp"
 #include "quarry/transaction.hpp"
 #include "quarry/value.hpp"
 
@@ -70,8 +71,23 @@ struct Options {
   // be written, which is of little use but consistent.
   bool read_only = false;
 
-  // RocksDB block cache shared by all indexes, in bytes.
+  // When not empty: open the RocksDB database at `path` as a secondary instance that follows a
+  // writer in another process (RocksDB's secondary mode): read-only as above (no lock; transact()
+  // fails with :storage/read-only), and Database::catch_up() brings it up to the writer's latest
+  // commit. This directory is the secondary's own (created if missing; one per instance). See
+  // doc/operations.md, "Readers".
+  std::string secondary_path{};
+
+  // RocksDB block cache shared by all indexes, in bytes (0: RocksDB's own 8 MiB per key space).
+  // Its hit ratio is in stats().
   std::size_t block_cache_bytes = std::size_t{64} << 20;
+
+  // How the RocksDB store lays out and writes its files (compression per level, bloom filters,
+  // block size, write buffers, WAL limits, background threads); the default is the `balanced`
+  // preset. Named presets, a config file and QUARRY_… environment variables fill it (and
+  // sync_writes, block_cache_bytes) through configure() in <quarry/config.hpp>;
+  // doc/operations.md, "Configuration". Ignored for in-memory databases.
+  StoreTuning tuning{};
 
   // Source of each transaction's :db/txInstant; empty: the system clock. Instants never go
   // backwards (a reading earlier than the previous transaction's is raised to it). For tests.
@@ -196,12 +212,62 @@ struct TxLogEntry {
   std::vector<Datom> data;
 };
 
-// Figures of a database (Database::stats).
+// Calls of one kind since the Database was opened, and their latency (Database::stats). The
+// percentiles come from a histogram of buckets 9% wide (each is the upper bound of its bucket,
+// so within 9% above the true value); max is exact. Zero when count is 0.
+struct LatencySummary {
+  std::uint64_t count = 0;   // calls completed, failed ones included
+  std::uint64_t errors = 0;  // calls that returned an error
+  double p50_ms = 0, p95_ms = 0, p99_ms = 0, max_ms = 0;
+};
+
+// One key space of the store (the indexes, history, log, ...), from the store's estimates.
+struct SpaceStats {
+  std::string name;
+  std::uint64_t bytes = 0;           // keys and values (as storage_bytes)
+  std::uint64_t memtable_bytes = 0;  // RocksDB: memory of its memtables; memory store: 0
+  std::uint64_t sst_bytes = 0;       // RocksDB: its table files on disk; memory store: 0
+};
+
+// Figures of a database (Database::stats). Nothing here reads a datom: counts come from the index
+// statistics, sizes and storage figures from the store's properties, latencies from counters the
+// Database keeps.
 struct DatabaseStats {
   TxId basis;                        // the last transaction
   std::uint64_t datoms = 0;          // current datoms, from the index statistics (no scan)
   std::uint64_t attributes = 0;      // attributes, built-in ones included
   std::uint64_t storage_bytes = 0;   // keys and values in the store (RocksDB: an estimate)
+
+  // Current datoms per index: EAVT, AEVT and AVET hold every datom, VAET those of
+  // :db.type/ref attributes.
+  std::uint64_t eavt_datoms = 0, aevt_datoms = 0, avet_datoms = 0, vaet_datoms = 0;
+
+  // Operations through this Database and the Db values taken from it: transactions (transact,
+  // declare_schema, excise; not `with`), queries (q with such a Db as an input), pulls (pull,
+  // pull_many, entity) and scans (datoms, seek_datoms, index_range, tx_range, entity history).
+  LatencySummary transactions, queries, pulls, scans;
+
+  // RocksDB only (zero for an in-memory database). The block cache since open: hits, misses,
+  // hits / (hits + misses), bytes in use and capacity. pending_compaction_bytes: RocksDB's
+  // estimate of the bytes compactions still have to rewrite (writes slow down past 64 GiB).
+  // write_stall_micros: time writers were delayed or stopped since open. background_errors:
+  // failed flushes and compactions since open (RocksDB then refuses writes until reopened).
+  std::uint64_t block_cache_hits = 0, block_cache_misses = 0;
+  double block_cache_hit_ratio = 0;
+  std::uint64_t block_cache_usage_bytes = 0, block_cache_capacity_bytes = 0;
+  std::uint64_t memtable_bytes = 0, sst_bytes = 0;  // sums over spaces
+  std::uint64_t pending_compaction_bytes = 0;
+  std::uint64_t write_stall_micros = 0;
+  std::uint64_t background_errors = 0;
+  std::vector<SpaceStats> spaces;
+};
+
+// What Database::backup_incremental made.
+struct IncrementalBackup {
+  std::uint32_t id = 0;               // the backup's id in its directory: 1, 2, ...
+  std::uint32_t backups = 0;          // backups the directory holds now
+  std::uint64_t bytes = 0;            // this backup's files (shared ones included)
+  std::uint64_t directory_bytes = 0;  // the whole directory (each shared file once)
 };
 
 // A transaction function (Datomic's installed transaction functions, written in C++), registered
@@ -342,12 +408,44 @@ class Database {
   // end... see doc/operations.md). Returns the number of keys copied.
   [[nodiscard]] Result<std::uint64_t> backup(const std::string& dir) const;
 
+  // An incremental backup (RocksDB's BackupEngine) into `dir`, a backup directory (created if
+  // missing) that keeps every backup made into it: table files an earlier backup there holds are
+  // shared, not copied again, so a backup after a few transactions copies little. Consistent while
+  // writers run (one moment of every key space). Not a database itself: restore_backup() writes
+  // one of its backups out as a database. RocksDB databases only (:quarry/invalid-argument for
+  // memory: use backup()). Errors: :storage/io, :storage/corruption.
+  [[nodiscard]] Result<IncrementalBackup> backup_incremental(const std::string& dir) const;
+
+  // Writes backup `id` (absent: the latest) of the backup directory `backup_dir` as a new RocksDB
+  // database at `path`, which must not exist or be an empty directory (:quarry/invalid-argument);
+  // Database::open then opens it. Returns the id restored.
+  [[nodiscard]] static Result<std::uint32_t> restore_backup(const std::string& backup_dir, const std::string& path,
+                                                            std::optional<std::uint32_t> id = std::nullopt);
+
+  // The reverse of backup(), and with it the migration between memory and RocksDB: replaces this
+  // database, which must hold nothing but the built-in schema (a new one, in memory or RocksDB),
+  // by a copy of the RocksDB database at `dir` — every key space, so indexes, history, log and
+  // schema — and returns the number of keys copied. `dir` is opened read-only (so another process
+  // may hold it) and is not changed. The copy of the `meta` space, which holds the format marker,
+  // is written last: a RocksDB database whose restore was cut short is refused when opened, not
+  // misread. Errors: :quarry/invalid-argument when this database has transactions of its own;
+  // :storage/read-only; those of opening `dir` (:storage/io when there is no database there).
+  [[nodiscard]] Result<std::uint64_t> restore(const std::string& dir);
+
   // Compacts every key space (RocksDB: drops deleted and overwritten data and rewrites the table
   // files; memory: nothing to do). Returns the store's bytes before and after.
   [[nodiscard]] Result<std::pair<std::uint64_t, std::uint64_t>> compact();
 
-  // Counts from the index statistics and the store's size estimates; no datom is read.
+  // Counts from the index statistics, the store's size estimates and properties, and the
+  // operation counters of this Database (DatabaseStats); no datom is read.
   [[nodiscard]] Result<DatabaseStats> stats() const;
+
+  // A secondary instance (Options::secondary_path): reads what the writer has committed since the
+  // open or the last catch_up and returns the new basis; db() then gives the latest value.
+  // REQUIRES: no other thread uses this Database, or a Db value taken from it, during the call;
+  // Db values taken before it read the new state afterwards (RocksDB's secondary mode has no
+  // snapshots), so take db() again. :quarry/invalid-argument when not a secondary.
+  [[nodiscard]] Result<TxId> catch_up();
 
   [[nodiscard]] const Options& options() const noexcept;
 
