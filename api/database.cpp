@@ -183,6 +183,44 @@ Result<void> check_registration_name(std::string_view what, const std::string& n
   return {};
 }
 
+// The spaces' ids with meta (which holds the index's format marker) last, so that a copy cut
+// short has data but no marker, which Database::open refuses rather than misreads.
+std::vector<std::size_t> meta_last(std::span<const std::string> names) {
+  std::vector<std::size_t> order;
+  std::size_t meta = names.size();
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == keys::kMeta) meta = i;
+    else order.push_back(i);
+  }
+  if (meta < names.size()) order.push_back(meta);
+  return order;
+}
+
+// Copies every key of the spaces in `order` from `from` into `target`, in batches of about 4 MiB;
+// returns the keys copied.
+Result<std::uint64_t> copy_spaces(const Snapshot& from, Store& target, const std::vector<std::size_t>& order,
+                                  const CursorOptions& read) {
+  std::uint64_t keys_copied = 0;
+  constexpr std::size_t kBatchBytes = std::size_t{4} << 20;
+  for (std::size_t i : order) {
+    SpaceId space{static_cast<std::uint32_t>(i)};
+    auto cursor = from.cursor(space, {}, read);
+    if (!cursor) return std::unexpected(cursor.error());
+    WriteBatch batch;
+    for ((*cursor)->seek_to_first(); (*cursor)->valid(); (*cursor)->next()) {
+      batch.put(space, (*cursor)->key(), (*cursor)->value());
+      ++keys_copied;
+      if (batch.byte_size() >= kBatchBytes) {
+        if (auto w = target.write(batch); !w) return std::unexpected(w.error());
+        batch.clear();
+      }
+    }
+    if (auto s = (*cursor)->status(); !s) return std::unexpected(s.error());
+    if (auto w = target.write(batch); !w) return std::unexpected(w.error());
+  }
+  return keys_copied;
+}
+
 }  // namespace
 
 Result<void> Database::register_tx_function(const Keyword& ident, TxFunction fn) {
@@ -237,34 +275,8 @@ Result<std::uint64_t> Database::backup(const std::string& dir) const {
   auto target = RocksStore::open(rocks, std::vector<std::string>(names.begin(), names.end()));
   if (!target) return std::unexpected(target.error());
 
-  // The meta space (which holds the index's format marker) goes last: a backup interrupted part
-  // way has data but no marker, which Database::open refuses rather than misreads.
-  std::vector<std::size_t> order;
-  std::size_t meta = names.size();
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    if (names[i] == keys::kMeta) meta = i;
-    else order.push_back(i);
-  }
-  if (meta < names.size()) order.push_back(meta);
-
-  std::uint64_t keys_copied = 0;
-  constexpr std::size_t kBatchBytes = std::size_t{4} << 20;
-  for (std::size_t i : order) {
-    SpaceId space{static_cast<std::uint32_t>(i)};
-    auto cursor = (*snapshot)->cursor(space);
-    if (!cursor) return std::unexpected(cursor.error());
-    WriteBatch batch;
-    for ((*cursor)->seek_to_first(); (*cursor)->valid(); (*cursor)->next()) {
-      batch.put(space, (*cursor)->key(), (*cursor)->value());
-      ++keys_copied;
-      if (batch.byte_size() >= kBatchBytes) {
-        if (auto w = (*target)->write(batch); !w) return std::unexpected(w.error());
-        batch.clear();
-      }
-    }
-    if (auto s = (*cursor)->status(); !s) return std::unexpected(s.error());
-    if (auto w = (*target)->write(batch); !w) return std::unexpected(w.error());
-  }
+  auto keys_copied = copy_spaces(**snapshot, **target, meta_last(names), CursorOptions{});
+  if (!keys_copied) return keys_copied;
   if (auto f = (*target)->flush(); !f) return std::unexpected(f.error());
   return keys_copied;
 }
@@ -312,39 +324,18 @@ Result<std::uint64_t> Database::restore(const std::string& dir) {
   auto current = target.snapshot();
   if (!current) return std::unexpected(current.error());
   WriteBatch clear;
-  std::vector<std::size_t> order;
-  std::size_t meta = names.size();
   for (std::size_t i = 0; i < names.size(); ++i) {
     SpaceId space{static_cast<std::uint32_t>(i)};
     auto cursor = (*current)->cursor(space);
     if (!cursor) return std::unexpected(cursor.error());
     for ((*cursor)->seek_to_first(); (*cursor)->valid(); (*cursor)->next()) clear.del(space, (*cursor)->key());
     if (auto s = (*cursor)->status(); !s) return std::unexpected(s.error());
-    if (names[i] == keys::kMeta) meta = i;
-    else order.push_back(i);
   }
-  if (meta < names.size()) order.push_back(meta);
   current->reset();
   if (auto w = target.write(clear); !w) return std::unexpected(w.error());
 
-  std::uint64_t keys_copied = 0;
-  constexpr std::size_t kBatchBytes = std::size_t{4} << 20;
-  for (std::size_t i : order) {
-    SpaceId space{static_cast<std::uint32_t>(i)};
-    auto cursor = (*snapshot)->cursor(space, {}, CursorOptions{.long_scan = true, .fill_cache = false});
-    if (!cursor) return std::unexpected(cursor.error());
-    WriteBatch batch;
-    for ((*cursor)->seek_to_first(); (*cursor)->valid(); (*cursor)->next()) {
-      batch.put(space, (*cursor)->key(), (*cursor)->value());
-      ++keys_copied;
-      if (batch.byte_size() >= kBatchBytes) {
-        if (auto w = target.write(batch); !w) return std::unexpected(w.error());
-        batch.clear();
-      }
-    }
-    if (auto s = (*cursor)->status(); !s) return std::unexpected(s.error());
-    if (auto w = target.write(batch); !w) return std::unexpected(w.error());
-  }
+  auto keys_copied = copy_spaces(**snapshot, target, meta_last(names), CursorOptions{.long_scan = true, .fill_cache = false});
+  if (!keys_copied) return keys_copied;
   if (auto f = target.flush(); !f) return std::unexpected(f.error());
   // The index layer reads its state (basis, schema, statistics) when a connection opens.
   auto connection = tx::Connection::open(impl_->store, *impl_->settings);
