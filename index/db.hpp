@@ -133,6 +133,11 @@ class Db {
   // as-of value does not show the speculative transaction (Datomic does the same).
   // Checks and errors as Writer::commit, with `basis` = this value's current state.
   [[nodiscard]] Result<Db> with_datoms(TxId tx, std::span<const Datom> datoms) const;
+  // The same for an excision (Writer::excise): `datoms`, the record, committed as transaction `tx`
+  // and, in the same layer, every datom of `e` (of `attrs` only, when not empty) erased from the
+  // indexes, the history spaces and the log. Checks and errors as Writer::excise.
+  [[nodiscard]] Result<Db> with_excision(TxId tx, std::span<const Datom> datoms, EntityId e,
+                                         std::span<const AttrId> attrs) const;
 
   // ---- transaction log and time ----
   // The datoms of transactions start <= tx < end, in tx order and, within one transaction, in the
@@ -194,9 +199,9 @@ class Writer {
   // Excision: commits transaction `tx` (its `datoms`, as commit() does — the record of the
   // excision) and, in the same atomic batch, erases every datom whose entity is `e` — only those
   // of `attrs` when it is not empty — from the current indexes, the history spaces and the log, as
-  // if it had never been asserted; statistics follow. Large values stay in the values space (they
-  // may be shared; documented). Checks and errors as commit(); InvalidArgument when `e` is a
-  // system entity or a transaction.
+  // if it had never been asserted; statistics follow. A large value leaves the values space too
+  // unless a datom that stays may hold it (index/excise.cpp says how that is decided). Checks and
+  // errors as commit(); InvalidArgument when `e` is a system entity or a transaction.
   [[nodiscard]] Result<Db> excise(const Db& basis, TxId tx, std::span<const Datom> datoms, EntityId e,
                                   std::span<const AttrId> attrs, WriteOptions options = {});
 

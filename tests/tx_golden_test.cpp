@@ -15,6 +15,12 @@
 //   {:excise 1 :attrs [:a]}              excise entity 1 (only :a); :datoms/:error as for :tx
 //   {:history 1 :is [[1 :a v added]...]} entity 1's history (as-of the latest; tx left out)
 //   {:log-datoms-of 1 :is N}             how many datoms about entity 1 the whole log holds
+//   {:values-stored N}                   how many large values the store's values space holds
+//   {:with [...] ...}                    a speculative transaction (tx::speculate), checked as
+//                                        :tx is; it must write nothing. Until the next :tx,
+//                                        :excise or :schema step, the read checks (:state,
+//                                        :history, :log-datoms-of, :attr) and further :with
+//                                        steps use its db_after
 //
 // Transactions may call the test transaction functions and predicates of test_hooks() below.
 //
@@ -145,6 +151,18 @@ std::int64_t log_datoms_of(const index::Db& db, EntityId e) {
   return n;
 }
 
+std::int64_t values_stored(const Store& store) {
+  auto snapshot = store.snapshot();
+  REQUIRE(snapshot.has_value());
+  auto space = store.space(std::string(keys::kValues));
+  REQUIRE(space.has_value());
+  auto cursor = (*snapshot)->cursor(*space);
+  REQUIRE(cursor.has_value());
+  std::int64_t n = 0;
+  for ((*cursor)->seek_to_first(); (*cursor)->valid(); (*cursor)->next()) ++n;
+  return n;
+}
+
 template <class Kind>
 void run_file(const std::filesystem::path& path) {
   auto steps = read_edn_all(read_text(path));
@@ -156,6 +174,7 @@ void run_file(const std::filesystem::path& path) {
         if (const auto* strict = lookup(o->as<Map>(), "strict")) options.strict_schema = *strict == Value(true);
   options.hooks = test_hooks();
   TxHarness<Kind> h(options);
+  std::optional<index::Db> view;  // the db_after of the last :with step, until a real write
 
   for (std::size_t i = 0; i < steps->size(); ++i) {
     const Value& step_value = (*steps)[i];
@@ -164,16 +183,18 @@ void run_file(const std::filesystem::path& path) {
     const Map& step = step_value.as<Map>();
 
     if (const auto* schema = lookup(step, "schema")) {
+      view.reset();
       auto tx_data = tx::schema_tx_data(*schema);
       REQUIRE_MESSAGE(tx_data.has_value(), (tx_data ? "" : tx_data.error().to_edn()));
       auto r = h.connection().transact(*tx_data);
       REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().to_edn()));
     }
 
-    if (const auto* tx_data = lookup(step, "tx")) {
+    // A transaction, real or speculative; `run` gives its result.
+    const auto check_tx = [&](const Value& tx_data, auto run) {
       if (const auto* code = lookup(step, "error")) {
         auto before = dump_store(h.store());
-        auto r = h.connection().transact(*tx_data);
+        auto r = run(tx_data);
         REQUIRE_MESSAGE(!r.has_value(), "expected an error, got datoms "
                                             << to_edn(report_edn(r->db_after, r->datoms)));
         CHECK_MESSAGE(Value::keyword(error_code_name(r.error().code)) == *code, r.error().to_edn());
@@ -182,26 +203,39 @@ void run_file(const std::filesystem::path& path) {
                         r.error().to_edn());
         }
         CHECK_MESSAGE(dump_store(h.store()) == before, "a failed transaction changed the store");
-      } else {
-        auto r = h.connection().transact(*tx_data);
-        REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().to_edn()));
-        if (const auto* want = lookup(step, "datoms")) {
-          Value expected = *want;
-          if (auto vec = expected.get_if<Vector>()) {
-            auto items = vec->items;
-            std::sort(items.begin(), items.end());
-            expected = Vector{std::move(items)};
-          }
-          CHECK(to_edn(report_edn(r->db_after, r->datoms)) == to_edn(expected));
-        }
-        if (const auto* want = lookup(step, "tempids")) CHECK(to_edn(tempids_edn(*r)) == to_edn(*want));
-        // The tx report agrees with the database.
-        CHECK(r->db_before.basis().value + 1 == r->tx.value);
-        CHECK(r->db_after.basis() == r->tx);
+        return std::optional<index::Db>{};
       }
+      auto r = run(tx_data);
+      REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().to_edn()));
+      if (const auto* want = lookup(step, "datoms")) {
+        Value expected = *want;
+        if (auto vec = expected.get_if<Vector>()) {
+          auto items = vec->items;
+          std::sort(items.begin(), items.end());
+          expected = Vector{std::move(items)};
+        }
+        CHECK(to_edn(report_edn(r->db_after, r->datoms)) == to_edn(expected));
+      }
+      if (const auto* want = lookup(step, "tempids")) CHECK(to_edn(tempids_edn(*r)) == to_edn(*want));
+      // The tx report agrees with the database.
+      CHECK(r->db_before.basis().value + 1 == r->tx.value);
+      CHECK(r->db_after.basis() == r->tx);
+      return std::optional<index::Db>(r->db_after);
+    };
+    if (const auto* tx_data = lookup(step, "tx")) {
+      view.reset();
+      check_tx(*tx_data, [&](const Value& t) { return h.connection().transact(t); });
+    }
+    if (const auto* tx_data = lookup(step, "with")) {
+      const index::Db base = view ? *view : h.db();
+      auto before = dump_store(h.store());
+      auto after = check_tx(*tx_data, [&](const Value& t) { return tx::speculate(base, t, h.connection().options()); });
+      CHECK_MESSAGE(dump_store(h.store()) == before, "a speculative transaction changed the store");
+      if (after) view = std::move(after);
     }
 
     if (const auto* target = lookup(step, "excise")) {
+      view.reset();
       std::vector<Keyword> attrs;
       if (const auto* as = lookup(step, "attrs"))
         for (const auto& a : as->as<Vector>().items) attrs.push_back(a.as<Keyword>());
@@ -221,12 +255,12 @@ void run_file(const std::filesystem::path& path) {
     if (const auto* target = lookup(step, "history")) {
       const auto* want = lookup(step, "is");
       REQUIRE(want);
-      CHECK(to_edn(history_edn(h.db(), EntityId{static_cast<std::uint64_t>(target->as<std::int64_t>())})) == to_edn(*want));
+      CHECK(to_edn(history_edn(view ? *view : h.db(), EntityId{static_cast<std::uint64_t>(target->as<std::int64_t>())})) == to_edn(*want));
     }
     if (const auto* target = lookup(step, "log-datoms-of")) {
       const auto* want = lookup(step, "is");
       REQUIRE(want);
-      CHECK(log_datoms_of(h.db(), EntityId{static_cast<std::uint64_t>(target->as<std::int64_t>())}) == want->as<std::int64_t>());
+      CHECK(log_datoms_of(view ? *view : h.db(), EntityId{static_cast<std::uint64_t>(target->as<std::int64_t>())}) == want->as<std::int64_t>());
     }
 
     if (const auto* want = lookup(step, "state")) {
@@ -236,14 +270,15 @@ void run_file(const std::filesystem::path& path) {
         std::sort(items.begin(), items.end());
         expected = Vector{std::move(items)};
       }
-      CHECK(to_edn(user_state_edn(h.db())) == to_edn(expected));
+      CHECK(to_edn(user_state_edn(view ? *view : h.db())) == to_edn(expected));
     }
     if (const auto* attr = lookup(step, "attr")) {
       const auto* want = lookup(step, "is");
       REQUIRE(want);
-      CHECK(to_edn(attr_edn(h.db(), attr->as<Keyword>())) == to_edn(*want));
+      CHECK(to_edn(attr_edn(view ? *view : h.db(), attr->as<Keyword>())) == to_edn(*want));
     }
-    require_consistent(h.db());
+    if (const auto* want = lookup(step, "values-stored")) CHECK(values_stored(h.store()) == want->as<std::int64_t>());
+    require_consistent(view ? *view : h.db());
   }
 }
 

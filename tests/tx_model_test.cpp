@@ -9,12 +9,18 @@
 // must fail with :tx/unique; either way changing nothing. Otherwise it must succeed, the database
 // must equal the model, and the report must hold exactly the model's net change. The composite
 // tuple :one+uniq ([:one :uniq]) is part of both: the model derives it from the entity's values.
+//
+// Every transaction also runs speculatively first (tx::speculate, Datomic's `with`), on the latest
+// database and on a speculative one holding the previous transaction's forms again: it must give
+// the same outcome and net change as the real one would, leave its db_after equal to the model,
+// and write nothing.
 #include <doctest/doctest.h>
 
 #include <functional>
 #include <map>
 #include <random>
 #include <set>
+#include <vector>
 
 #include "support/tx_harness.hpp"
 
@@ -133,14 +139,45 @@ void run_seed(std::uint64_t seed, int transactions) {
     std::string tx = "[";
     Model next = model;
     bool conflict = false;
+    std::vector<Form> forms;
     for (int i = 0; i < n; ++i) {
       Form f = random_form(rng);
       tx += f.edn;
       f.apply(next, model, conflict);
+      forms.push_back(std::move(f));
     }
     tx += "]";
     normalize(next);
     INFO("tx " << t << ": " << tx);
+    {
+      auto tx_data = read_edn(tx);
+      REQUIRE(tx_data.has_value());
+      const auto before = dump_store(h.store());
+      auto spec = tx::speculate(h.db(), *tx_data, h.connection().options());
+      if (conflict || !unique_ok(next)) {
+        REQUIRE_MESSAGE(!spec.has_value(), "with: expected an error for " << tx);
+        CHECK(spec.error().code == (conflict ? ErrorCode::TxConflict : ErrorCode::TxUnique));
+      } else {
+        REQUIRE_MESSAGE(spec.has_value(), spec.error().to_edn());
+        CHECK(to_edn(report_edn(spec->db_after, spec->datoms)) == to_edn(diff_edn(model, next)));
+        CHECK(to_edn(user_state_edn(spec->db_after)) == to_edn(model_edn(next)));
+        CHECK(spec->db_after.basis().value == h.db().basis().value + 1);
+        // with on a with: the same forms again, on the speculative database
+        Model twice = next;
+        bool conflict_twice = false;
+        for (const auto& f : forms) f.apply(twice, next, conflict_twice);
+        normalize(twice);
+        auto again = tx::speculate(spec->db_after, *tx_data, h.connection().options());
+        if (conflict_twice || !unique_ok(twice)) {
+          CHECK(!again.has_value());
+        } else {
+          REQUIRE_MESSAGE(again.has_value(), again.error().to_edn());
+          CHECK(to_edn(report_edn(again->db_after, again->datoms)) == to_edn(diff_edn(next, twice)));
+          CHECK(to_edn(user_state_edn(again->db_after)) == to_edn(model_edn(twice)));
+        }
+      }
+      CHECK(dump_store(h.store()) == before);
+    }
     if (conflict) {
       h.err(tx, ErrorCode::TxConflict);
       continue;

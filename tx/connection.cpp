@@ -67,13 +67,20 @@ Result<TxReport> Connection::transact(const Value& tx_data) {
 
 Result<TxReport> Connection::transact(std::span<const TxForm> forms) {
   std::lock_guard lock(transact_mutex_);
+  return transact_locked(forms, options_.strict_schema, &options_.hooks);
+}
+
+Result<TxReport> Connection::transact_locked(std::span<const TxForm> forms, bool strict, const TxHooks* hooks) {
   index::Db before = writer_->db();
-  TxOptions tx_options{.strict_schema = options_.strict_schema, .tx_instant = next_instant(), .hooks = &options_.hooks};
+  TxOptions tx_options{.strict_schema = strict, .tx_instant = next_instant(), .hooks = hooks};
   auto prepared = prepare_tx(before, forms, tx_options);
   if (!prepared) return std::unexpected(prepared.error());
   auto instant = checked_instant(*prepared, last_instant_);
   if (!instant) return std::unexpected(instant.error());
-  auto after = writer_->commit(before, prepared->tx, prepared->datoms, WriteOptions{options_.sync});
+  const WriteOptions write{options_.sync};
+  auto after = prepared->excision ? writer_->excise(before, prepared->tx, prepared->datoms, prepared->excision->e,
+                                                    prepared->excision->attrs, write)
+                                  : writer_->commit(before, prepared->tx, prepared->datoms, write);
   if (!after) return std::unexpected(after.error());
   last_instant_ = *instant;
   return TxReport{std::move(before), std::move(*after), prepared->tx, std::move(prepared->datoms),
@@ -81,33 +88,14 @@ Result<TxReport> Connection::transact(std::span<const TxForm> forms) {
 }
 
 Result<TxReport> Connection::excise(EntityId e, std::span<const Keyword> attrs) {
-  std::lock_guard lock(transact_mutex_);
-  index::Db before = writer_->db();
-  if (!is_user_entity(e.value))
-    return fail(ErrorCode::InvalidArgument, "only user entities can be excised, not " + std::to_string(e.value));
-  std::vector<AttrId> ids;
   std::vector<Value> record{Value(Vector{{Value::keyword("db/add"), Value("datomic.tx"), Value::keyword("db/excise"),
                                           Value(static_cast<std::int64_t>(e.value))}})};
-  for (const Keyword& k : attrs) {
-    const index::AttrSchema* a = before.schema().find(k);
-    if (!a) return fail(ErrorCode::InvalidArgument, "cannot excise " + form_text(Value(k)) + ": no such attribute");
-    ids.push_back(a->id);
+  for (const Keyword& k : attrs)
     record.emplace_back(Vector{{Value::keyword("db/add"), Value("datomic.tx"), Value::keyword("db.excise/attrs"), Value(k)}});
-  }
-  auto history = before.history().entity_history(e);
-  if (!history) return std::unexpected(history.error());
-  if (history->empty())
-    return fail(ErrorCode::InvalidArgument, "entity " + std::to_string(e.value) + " has no datoms to excise");
   auto forms = parse_tx_data(Value(Vector{std::move(record)}));
   if (!forms) return std::unexpected(forms.error());
-  TxOptions tx_options{.strict_schema = false, .tx_instant = next_instant(), .hooks = nullptr};
-  auto prepared = prepare_tx(before, *forms, tx_options);
-  if (!prepared) return std::unexpected(prepared.error());
-  auto after = writer_->excise(before, prepared->tx, prepared->datoms, e, ids, WriteOptions{options_.sync});
-  if (!after) return std::unexpected(after.error());
-  last_instant_ = tx_options.tx_instant;
-  return TxReport{std::move(before), std::move(*after), prepared->tx, std::move(prepared->datoms),
-                  std::move(prepared->tempids)};
+  std::lock_guard lock(transact_mutex_);
+  return transact_locked(*forms, false, nullptr);
 }
 
 Result<TxReport> speculate(const index::Db& db, std::span<const TxForm> forms, const ConnectionOptions& options) {
@@ -120,7 +108,9 @@ Result<TxReport> speculate(const index::Db& db, std::span<const TxForm> forms, c
   auto prepared = prepare_tx(before, forms, tx_options);
   if (!prepared) return std::unexpected(prepared.error());
   if (auto instant = checked_instant(*prepared, *last); !instant) return std::unexpected(instant.error());
-  auto after = db.with_datoms(prepared->tx, prepared->datoms);
+  auto after = prepared->excision ? db.with_excision(prepared->tx, prepared->datoms, prepared->excision->e,
+                                                   prepared->excision->attrs)
+                                  : db.with_datoms(prepared->tx, prepared->datoms);
   if (!after) return std::unexpected(after.error());
   return TxReport{db, std::move(*after), prepared->tx, std::move(prepared->datoms), std::move(prepared->tempids)};
 }

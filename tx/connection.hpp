@@ -61,8 +61,9 @@ class Connection {
 
   // Excision (index::Writer::excise): one transaction that erases every datom of `e` (of `attrs`
   // only, when not empty) from the indexes, history and log, and records itself on its own entity:
-  // [tx :db/excise e] and [tx :db.excise/attrs :a] per attribute. InvalidArgument for an entity
-  // outside the user partition, one with no datoms (current or past), or an unknown attribute.
+  // [tx :db/excise e] and [tx :db.excise/attrs :a] per attribute — the same as transacting that
+  // tx-data, which is how `with` excises. InvalidArgument for an entity outside the user
+  // partition, one with no datoms (current or past), or an unknown attribute.
   [[nodiscard]] Result<TxReport> excise(EntityId e, std::span<const Keyword> attrs);
 
   [[nodiscard]] const ConnectionOptions& options() const noexcept { return options_; }
@@ -70,6 +71,8 @@ class Connection {
  private:
   Connection(std::unique_ptr<index::Writer> writer, ConnectionOptions options, Instant last);
   [[nodiscard]] Instant next_instant();
+  // transact() with the lock held: prepares and commits (an excision through Writer::excise).
+  [[nodiscard]] Result<TxReport> transact_locked(std::span<const TxForm> forms, bool strict, const TxHooks* hooks);
 
   std::unique_ptr<index::Writer> writer_;
   ConnectionOptions options_;

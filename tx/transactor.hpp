@@ -30,11 +30,21 @@
 //   attributes the transaction touched: [v1 v2 ...] with nil for a missing component, retracted
 //   when every component is missing. Asserting or retracting one directly is TxTuple; a map may
 //   give one only as an upsert key (then it must equal the recomputed value).
+// - A composite tuple upserts in list forms too: [:db/add tempid composite v] finds the entity
+//   holding v (a new entity otherwise, whose components must then give v), and a tempid whose new
+//   entity ends the transaction with a unique identity composite that an existing entity holds is
+//   that entity (the transaction is re-run with it bound, as for any upsert).
+// - Every attribute has its cardinality as a datom (Datomic's rule): one that ends a transaction
+//   with schema datoms or values but no :db/cardinality gets [a :db/cardinality :db.cardinality/one].
+//   A bare {:db/ident :x} (an enum value, a spec) is no attribute until used as one.
+// - Excision is tx-data: [:db/add "datomic.tx" :db/excise e] (and :db.excise/attrs) records it on
+//   the transaction entity; such a transaction may not also change the excised entity.
 // - Constraints are checked on the final state: :db.attr/preds on every asserted value
 //   (TxAttrPred), and the entity specs named by :db/ensure (virtual, never stored):
 //   :db.entity/attrs present (TxEntityAttrs), :db.entity/preds true (TxEntityPred).
 #pragma once
 
+#include <optional>
 #include <span>
 #include <utility>
 #include <vector>
@@ -69,6 +79,14 @@ struct PreparedTx {
   // Every tempid of the tx-data (as written: "a", -1, "datomic.tx") and :db/current-tx, with the
   // entity it resolved to; sorted by tempid.
   std::vector<std::pair<Value, EntityId>> tempids;
+  // The excision the tx-data asked for, if any ([:db/add "datomic.tx" :db/excise e], and
+  // :db.excise/attrs): the commit must then also erase e's datoms (of `attrs` only, when not
+  // empty), as index::Writer::excise does; `datoms` hold none of e's.
+  struct Excision {
+    EntityId e;
+    std::vector<AttrId> attrs;
+  };
+  std::optional<Excision> excision;
 };
 
 // Computes the transaction `forms` would make on `basis` (whose next_tx() is its id). Errors:

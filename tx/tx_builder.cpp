@@ -399,6 +399,9 @@ Result<void> TxBuilder::assert_value(EntityId e, const index::AttrSchema& a, con
 Result<void> TxBuilder::add(const EntityRef& e, const AttrRef& a, const Value& v) {
   auto attr = attribute(a.ident, true);
   if (!attr) return std::unexpected(attr.error());
+  // [:db/add tempid composite v] finds (or makes) the entity, as the composite does in a map.
+  if ((*attr)->is_composite() && !a.reverse)
+    if (const auto* t = std::get_if<TempId>(&e)) return add_composite_key(*t, **attr, v);
   if (a.reverse) {
     // [:db/add e :_a v] is [:db/add v :a e].
     if (!(*attr)->is_ref()) {
@@ -668,6 +671,11 @@ Result<void> TxBuilder::list_form(const ListForm& f) {
   return {};
 }
 
+Result<void> TxBuilder::run(std::span<const TxForm> forms) {
+  if (auto ok = run_forms(forms, 0); !ok) return ok;
+  return upsert_by_composites();
+}
+
 Result<void> TxBuilder::run_forms(std::span<const TxForm> forms, int depth) {
   std::size_t estimate = 1;
   for (const auto& f : forms)
@@ -771,6 +779,9 @@ Result<PreparedTx> TxBuilder::finish() {
     }
   }
 
+  // Every attribute's cardinality as a datom (before the schema checks, which then see it).
+  if (auto ok = add_default_cardinalities(); !ok) return std::unexpected(ok.error());
+
   // Schema changes, against the data at the end of the transaction.
   auto final_schema = schema();
   if (!final_schema) return std::unexpected(final_schema.error());
@@ -804,6 +815,9 @@ Result<PreparedTx> TxBuilder::finish() {
   PreparedTx out;
   out.tx = tx_;
   out.datoms = overlay_.changes(tx_);
+  auto excision_request = excision(out.datoms);
+  if (!excision_request) return std::unexpected(excision_request.error());
+  out.excision = std::move(*excision_request);
   auto unique = check_unique(out.datoms);
   if (!unique) return std::unexpected(unique.error());
   if (auto ok = check_attr_preds(out.datoms); !ok) return std::unexpected(ok.error());

@@ -39,7 +39,7 @@ class TxBuilder {
 
   // Applies the forms in order. When retries() is not empty afterwards, the attempt is void
   // (whatever run returned) and must be re-run with those tempids bound.
-  [[nodiscard]] Result<void> run(std::span<const TxForm> forms) { return run_forms(forms, 0); }
+  [[nodiscard]] Result<void> run(std::span<const TxForm> forms);
   [[nodiscard]] const std::vector<Retry>& retries() const noexcept { return retries_; }
   // After a successful run(): the final checks and the datoms.
   [[nodiscard]] Result<PreparedTx> finish();
@@ -101,6 +101,17 @@ class TxBuilder {
   [[nodiscard]] Result<void> refresh_composites(EntityId e, AttrId component);
   [[nodiscard]] Result<void> set_composite(EntityId e, const index::AttrSchema& composite);
   [[nodiscard]] Result<void> update_composites();
+  // [:db/add tempid composite v]: an upsert key, never a datom (tx_tuples.cpp).
+  [[nodiscard]] Result<void> add_composite_key(const TempId& t, const index::AttrSchema& composite, const Value& v);
+  // After the forms: tempids whose new entity holds a unique identity composite another entity
+  // held before the transaction are that entity (asks for a retry).
+  [[nodiscard]] Result<void> upsert_by_composites();
+
+  // Every attribute that ends the transaction with schema datoms or values gets its cardinality
+  // as a datom (tx_schema_defaults.cpp).
+  [[nodiscard]] Result<void> add_default_cardinalities();
+  // The excision the transaction records, checked (tx_excision.cpp).
+  [[nodiscard]] Result<std::optional<PreparedTx::Excision>> excision(const std::vector<Datom>& datoms);
 
   // Constraints (tx_constraints.cpp), on the final datoms.
   [[nodiscard]] Result<void> check_attr_preds(const std::vector<Datom>& datoms);

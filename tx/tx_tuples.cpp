@@ -108,6 +108,63 @@ Result<void> TxBuilder::refresh_composites(EntityId e, AttrId component) {
   return {};
 }
 
+Result<void> TxBuilder::add_composite_key(const TempId& t, const index::AttrSchema& composite, const Value& v) {
+  auto given = value(composite, v, Role::Lookup);
+  if (!given) return std::unexpected(given.error());
+  if (composite.unique == index::Unique::Identity) {
+    auto holder = overlay_.holder(composite.id, *given);
+    if (!holder) return std::unexpected(holder.error());
+    if (*holder) {
+      if (auto bound = bind_upsert(t.name, **holder); !bound) return bound;
+      entity_used_.insert(t.name);
+      given_composites_.push_back(GivenComposite{**holder, composite.id, std::move(*given)});
+      return {};
+    }
+  }
+  // A new entity: its components must give this value by the end of the transaction.
+  auto id = tempid(t, Role::AddEntity);
+  if (!id) return std::unexpected(id.error());
+  given_composites_.push_back(GivenComposite{*id, composite.id, std::move(*given)});
+  return {};
+}
+
+Result<void> TxBuilder::upsert_by_composites() {
+  if (!retries_.empty()) return {};  // this attempt is void anyway; the next one looks again
+  auto s = schema();
+  if (!s) return std::unexpected(s.error());
+  std::vector<const index::AttrSchema*> keys;
+  for (const auto& attr : (*s)->attrs())
+    if (attr.is_composite() && attr.unique == index::Unique::Identity) keys.push_back(&attr);
+  if (keys.empty()) return {};
+  // Only tempids that got a new entity: one past the basis' max-eid (or a new system id). A tempid
+  // bound to an existing entity keeps it; one whose composite only another new entity of this
+  // transaction holds is :tx/unique at the end, as two such maps would not be (a map sees the
+  // composites of the forms before it).
+  std::vector<std::pair<Value, EntityId>> fresh;
+  for (const auto& [name, id] : tempids_)
+    if (!upserted_.contains(name) &&
+        (is_user_entity(id.value) ? id.value > basis_.max_eid() : id.value >= basis_.next_system_id()))
+      fresh.emplace_back(name, id);
+  std::sort(fresh.begin(), fresh.end(), [](const auto& x, const auto& y) { return x.second < y.second; });
+  for (const auto& [name, id] : fresh) {
+    for (const index::AttrSchema* key : keys) {
+      auto now = overlay_.values(id, key->id);
+      if (!now) return std::unexpected(now.error());
+      if ((*now)->empty()) continue;
+      const Value v = (*now)->front();
+      auto stored = basis_.find_unique(key->id, v);
+      if (!stored) return std::unexpected(stored.error());
+      if (!*stored || **stored == id) continue;
+      auto theirs = overlay_.values(**stored, key->id);
+      if (!theirs) return std::unexpected(theirs.error());
+      if (std::find((*theirs)->begin(), (*theirs)->end(), v) == (*theirs)->end()) continue;
+      if (auto bound = bind_upsert(name, **stored); !bound) return bound;
+      break;
+    }
+  }
+  return {};
+}
+
 Result<void> TxBuilder::update_composites() {
   auto s = schema();
   if (!s) return std::unexpected(s.error());

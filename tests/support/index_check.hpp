@@ -137,6 +137,10 @@ inline std::string check_index(const index::Db& db_in) {
     Row r = row(d);
     auto key = std::make_tuple(std::get<0>(r), std::get<1>(r), std::get<2>(r));
     if (is_user_entity(d.e.value)) max_eid = std::max(max_eid, d.e.value);
+    // An excised entity's datoms leave the log, but max_eid does not go back: its id stays in the
+    // excision's record, [tx :db/excise e].
+    if (d.a == index::sys::kExcise && d.added)
+      if (const auto* e = d.v.get_if<EntityId>(); e && is_user_entity(e->value)) max_eid = std::max(max_eid, e->value);
     if (is_system_entity(d.e.value)) next_system = std::max(next_system, d.e.value + 1);
     if (d.added) {
       if (live.contains(key)) problem("log asserts a current datom: " + show(r));

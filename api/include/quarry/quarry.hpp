@@ -149,9 +149,9 @@ class Db {
   [[nodiscard]] Result<TxReport> with(const char* tx_data_edn) const;
   [[nodiscard]] Result<TxReport> with(const std::string& tx_data_edn) const;
 
-  // Every attribute of an entity, as a map with :db/id: card-many values as sets, ref values as
-  // {:db/id n}. `eid` is an entity id (long), a lookup ref [:attr value] or an ident keyword. An
-  // entity with no datoms is {:db/id n}; a lookup ref or ident that finds nothing gives nil.
+  // Every attribute of an entity, as a map with :db/id: card-many values as sets, refs as {:db/id n}
+  // or n's :db/ident if it has one (Datomic's enums). `eid`: an entity id (long), a lookup ref [:attr
+  // value] or an ident keyword. An entity with no datoms is {:db/id n}; nothing found gives nil.
   [[nodiscard]] Result<Value> entity(const Value& eid) const;
 
   // Pull (doc/pull.md): the attributes `pattern` names of the entity `eid` (as for
