@@ -50,8 +50,9 @@ TEST_CASE("open in memory, declare a schema, transact EDN, read an entity") {
                         :person/address {:city "Oslo"}}])");
   auto ann = r.tempid(Value("ann"));
   REQUIRE(ann);
-  // 6 datoms about the people, :db/ident of :age and :city (created on first use), :db/txInstant
-  CHECK(quarry::to_edn(r.summary()) == "{:datoms 9, :tempids {\"ann\" 1, :db/current-tx " +
+  // 6 datoms about the people, :db/ident and :db/cardinality of :age and :city (created on first
+  // use), :db/txInstant
+  CHECK(quarry::to_edn(r.summary()) == "{:datoms 11, :tempids {\"ann\" 1, :db/current-tx " +
                                           std::to_string(r.tx.value) + "}, :tx " + std::to_string(r.tx.value) + "}");
 
   auto entity = db.db().entity(Value(static_cast<std::int64_t>(ann->value)));

@@ -147,7 +147,7 @@ TEST_CASE("datoms, seek_datoms and index_range take lookup refs, idents and a tx
     Value nobody = edn(R"([:name "Nobody"])");
     CHECK(must(db.datoms(IndexOrder::Eavt, std::span<const Value>(&nobody, 1))).empty());
     Value ident = Value::keyword("name");
-    CHECK(must(db.datoms(IndexOrder::Eavt, std::span<const Value>(&ident, 1))).size() == 2);  // its schema datoms
+    CHECK(must(db.datoms(IndexOrder::Eavt, std::span<const Value>(&ident, 1))).size() == 3);  // its schema datoms
 
     std::vector<Value> from{Value::keyword("age"), Value(25)};
     auto seek = must(db.seek_datoms(IndexOrder::Avet, from));

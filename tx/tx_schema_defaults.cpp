@@ -30,12 +30,15 @@ Result<void> TxBuilder::add_default_cardinalities() {
   std::vector<AttrId> candidates;
   for (const auto& [e, a] : schema_slots_)
     if (defines_attribute(a)) candidates.push_back(AttrId{e.value});
+  std::vector<AttrId> first_used;  // few: attributes without datoms before this transaction
   for (const auto& [e, a] : overlay_.touched_keys()) {
     // An attribute with current datoms before this transaction was used before, and got its
     // cardinality then: only first uses need a look.
     if (a.value < sys::kFirstUserSystemId || basis_.attr_stats(a).datoms != 0) continue;
-    if (!overlay_.asserted_values(e, a).empty()) candidates.push_back(a);
+    if (std::find(first_used.begin(), first_used.end(), a) != first_used.end()) continue;
+    if (!overlay_.asserted_values(e, a).empty()) first_used.push_back(a);
   }
+  candidates.insert(candidates.end(), first_used.begin(), first_used.end());
   if (candidates.empty()) return {};
   std::sort(candidates.begin(), candidates.end());
   candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());

@@ -14,6 +14,7 @@
 #include "query/pull/pull.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -115,7 +116,10 @@ class Puller {
       }
       Value result = finish(f);
       if (f.in_seen) seen_.erase(f.e.value);
-      if (--depth_ == 0) return result;
+      if (--depth_ == 0) {
+        if (failed_) return std::unexpected(*std::exchange(failed_, std::nullopt));
+        return result;
+      }
       if (!result.is_nil()) {
         Frame& parent = frames_[depth_ - 1];
         parent.slots[parent.slot].values.push_back(std::move(result));
@@ -132,6 +136,7 @@ class Puller {
   std::unordered_set<std::uint64_t> seen_;
   std::vector<Value> group_;           // the values of one attribute while scanning an entity
   std::vector<std::uint64_t> order_;   // finish(): entries sorted by (rank, position)
+  std::optional<Error> failed_;        // a read error met where no Result could carry it (ref_value)
 
   std::size_t limit_of(const PullPlanAttr& a) const { return shape_.unlimited ? kNoLimit : a.limit; }
 
@@ -143,6 +148,21 @@ class Puller {
     Set set;
     if (!make_set(std::move(values), set)) return Value{};  // unreachable: datom values are distinct
     return Value(std::move(set));
+  }
+
+  // A ref without a nested pull: {:db/id n}, or, for the entity API, n's :db/ident if it has one.
+  // A read error is kept in failed_ (pull() returns it).
+  Value ref_value(EntityId e) {
+    if (!shape_.refs_as_idents) return ref_map(e);
+    auto cursor = db_.datoms(IndexOrder::Eavt, {.e = e, .a = index::sys::kIdent});
+    if (!cursor) {
+      failed_ = cursor.error();
+      return ref_map(e);
+    }
+    if (cursor->valid())
+      if (const auto* k = cursor->datom().v.get_if<Keyword>()) return Value(*k);
+    if (auto s = cursor->status(); !s) failed_ = s.error();
+    return ref_map(e);
   }
 
   // ref-frame: pull `target` of ref attribute `a` from frame `from` (the stack top).
@@ -189,7 +209,7 @@ class Puller {
     }
     const auto value = [&](std::size_t i) -> Value {
       if (a.ref)
-        if (const auto* id = values[i].get_if<EntityId>()) return ref_map(*id);
+        if (const auto* id = values[i].get_if<EntityId>()) return ref_value(*id);
       return take ? std::move(values[i]) : values[i];
     };
     if (!a.multival) {

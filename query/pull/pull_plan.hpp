@@ -73,10 +73,12 @@ struct PullPlan {
 [[nodiscard]] Result<std::shared_ptr<const PullPlan>> plan_pull(
     const PullPattern& pattern, const std::shared_ptr<const index::Schema>& schema);
 
-// How results are shaped: pull's (vectors, default limits) or the entity API's (sets, no limits).
+// How results are shaped: pull's (vectors, default limits, refs as {:db/id n}) or the entity API's
+// (sets, no limits, a ref to an entity with a :db/ident as that keyword: Datomic's enums).
 struct PullShape {
   bool many_as_sets = false;
   bool unlimited = false;
+  bool refs_as_idents = false;
 };
 
 // Runs a plan on each entity (query/pull/pull.cpp), appending one result per entity to `out`: the

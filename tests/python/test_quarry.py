@@ -102,7 +102,8 @@ class DatabaseTest(unittest.TestCase):
         report = conn.transact([{K("db/id"): "x", K("name"): "Ann"}])
         self.assertEqual(report.tx, 536870913)
         self.assertEqual(report.tempids, {"x": 1, K("db/current-tx"): 536870913})
-        self.assertEqual(report.datoms, 3)  # the new attribute's :db/ident, [1 :name "Ann"], :db/txInstant
+        # the new attribute's :db/ident and :db/cardinality, [1 :name "Ann"], :db/txInstant
+        self.assertEqual(report.datoms, 4)
         self.assertEqual(conn.q("[:find ?n . :where [1 :name ?n]]"), "Ann")
 
     def test_queries_return_python_values(self):
