@@ -153,6 +153,31 @@ TEST_CASE("excise erases an entity from indexes, history and log, survives reope
   CHECK(query(db.db(), "[:find ?e . :where [?tx :db/excise ?e]]") == Value(1));
 }
 
+TEST_CASE("excision is tx-data: Db::with tries it without writing, and the entity API shows enum refs by ident") {
+  TempPath dir{"quarry-excise-with"};
+  auto db = must(Database::open(Options{.path = dir.str(), .sync_writes = false}));
+  must(db.transact(R"([{:db/ident :color/red} {:db/ident :color :db/valueType :db.type/ref}])"));
+  must(db.transact(R"([{:db/id 1 :name "Ann" :color :color/red} {:db/id 2 :name "Bob" :friend 1}])"));
+  CHECK(must(db.db().entity(Value(1))) == edn("{:db/id 1 :name \"Ann\" :color :color/red}"));
+  // pull shows {:db/id n}, as Datomic's pull does
+  const Value red = query(db.db(), "[:find ?e . :where [?e :db/ident :color/red]]");
+  CHECK(must(db.db().pull("[:color]", Value(1))) == edn("{:color {:db/id " + quarry::to_edn(red) + "}}"));
+  const Db before = db.db();
+  auto spec = must(before.with(R"([[:db/add "datomic.tx" :db/excise 1] [:db/add 2 :name "Bo"]])"));
+  CHECK(query(spec.db_after, "[:find ?n . :where [1 :name ?n]]").is_nil());
+  CHECK(query(spec.db_after, "[:find ?n . :where [2 :name ?n]]") == Value("Bo"));
+  CHECK(query(spec.db_after.history(), "[:find (count ?a) . :where [1 ?a]]").is_nil());
+  // with on the speculative value: entity 1 has nothing left to excise
+  CHECK(spec.db_after.with(R"([[:db/add "datomic.tx" :db/excise 1]])").error().code == ErrorCode::InvalidArgument);
+  // nothing was written
+  CHECK(db.db().basis() == before.basis());
+  CHECK(query(db.db(), "[:find ?n . :where [1 :name ?n]]") == Value("Ann"));
+  // the same tx-data through transact() is a real excision
+  must(db.transact(R"([[:db/add "datomic.tx" :db/excise 1]])"));
+  CHECK(query(db.db().history(), "[:find (count ?a) . :where [1 ?a]]").is_nil());
+  CHECK(query(db.db(), "[:find ?e . :where [?tx :db/excise ?e]]") == Value(1));
+}
+
 TEST_CASE("a renamed attribute answers to its old ident, in transactions and queries, after reopening too") {
   TempPath dir{"quarry-alias"};
   {
