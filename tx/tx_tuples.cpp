@@ -148,6 +148,7 @@ Result<void> TxBuilder::upsert_by_composites() {
   std::sort(fresh.begin(), fresh.end(), [](const auto& x, const auto& y) { return x.second < y.second; });
   for (const auto& [name, id] : fresh) {
     for (const index::AttrSchema* key : keys) {
+      if (!overlay_.touched(id, key->id)) continue;  // a new entity has only what the forms gave it
       auto now = overlay_.values(id, key->id);
       if (!now) return std::unexpected(now.error());
       if ((*now)->empty()) continue;
