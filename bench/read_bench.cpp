@@ -11,6 +11,10 @@
 //   --stores rocks|memory|rocks,memory       which stores to load and read (default: both)
 //   --raw-prefix-bloom 1                     also compare Seek(e·a) probes on a raw copy with and
 //                                            without an E·A prefix extractor (prefix bloom)
+//   --only scan,fetch-sorted,fetch-random,point,tree   measure only these rows; under
+//                                            valgrind --tool=callgrind --collect-atstart=no only the
+//                                            timed reads are collected (when <valgrind/callgrind.h>
+//                                            was found at build time)
 // Each flag can also come from the environment: QUARRY_READ_BENCH_DATOMS, _CACHE_MB, _PARTITIONED,
 // _STORES (flags win).
 //
@@ -23,7 +27,9 @@
 // - point reads: Db::has_datom(e, :age, v) of random entities, v the true age for half of them
 //   and an absent one for the other half (whole-key bloom filters answer those).
 // - raw: the same AVET keys / EAVT keys copied into a plain RocksDB with RocksStore's options;
-//   the scan touches each key and value, the fetch seeks e·a and reads one entry per attribute.
+//   the scan touches each key and value, the fetch seeks e and steps to the wanted attributes.
+// - vector: the memory store's limit, the same keys in sorted std::vectors read the same way
+//   (SortedKeys). rocks/raw and mem/vec are the store's rate over its limit's, in the same run.
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
@@ -39,6 +45,13 @@
 #include <random>
 #include <string>
 #include <vector>
+
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#define QUARRY_CALLGRIND_TOGGLE() CALLGRIND_TOGGLE_COLLECT
+#else
+#define QUARRY_CALLGRIND_TOGGLE() ((void)0)
+#endif
 
 #include "bench/bench_timing.hpp"
 #include "index/db.hpp"
@@ -68,6 +81,7 @@ bench::Timing time_runs(int warmup, int runs, Body&& body) {
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
   };
+  QUARRY_CALLGRIND_TOGGLE();  // under valgrind --tool=callgrind --collect-atstart=no: the reads only
   for (int i = 0; i < warmup; ++i) body();
   std::vector<double> ms;
   for (int i = 0; i < runs; ++i) {
@@ -75,6 +89,7 @@ bench::Timing time_runs(int warmup, int runs, Body&& body) {
     body();
     ms.push_back(cpu_ms() - start);
   }
+  QUARRY_CALLGRIND_TOGGLE();
   std::sort(ms.begin(), ms.end());
   return {ms[ms.size() / 2], ms.front()};
 }
@@ -142,12 +157,12 @@ Attrs load(index::Writer& w, std::size_t entities) {
 
 struct Row {
   std::string what;
-  double rocks = 0, memory = 0, raw = 0;  // per second; 0 = not measured
+  double rocks = 0, memory = 0, raw = 0, vector = 0;  // per second; 0 = not measured
   std::string target;
 };
 
 // Every :salary datom in AVET order, decoded; returns datoms/s.
-double scan_avet(const Db& db, AttrId salary) {
+[[gnu::noinline]] double scan_avet(const Db& db, AttrId salary) {
   std::size_t n = 0;
   std::uint64_t sum = 0;
   auto t = time_runs(1, 5, [&] {
@@ -165,7 +180,7 @@ double scan_avet(const Db& db, AttrId salary) {
 }
 
 // Five attributes of each entity in `ids`, decoded; returns entities/s.
-double fetch(const Db& db, const Attrs& a, const std::vector<std::uint64_t>& ids) {
+[[gnu::noinline]] double fetch(const Db& db, const Attrs& a, const std::vector<std::uint64_t>& ids) {
   const std::vector<AttrId> attrs = a.fetched();
   std::size_t values = 0;
   auto t = time_runs(1, 5, [&] {
@@ -204,7 +219,7 @@ std::vector<PointProbe> point_probes(const Attrs& a, std::size_t n) {
 }
 
 // Db::has_datom for each probe (the current state: one point read each); returns reads/s.
-double point_reads(const Db& db, AttrId age, const std::vector<PointProbe>& probes) {
+[[gnu::noinline]] double point_reads(const Db& db, AttrId age, const std::vector<PointProbe>& probes) {
   std::size_t found = 0;
   auto t = time_runs(1, 5, [&] {
     found = 0;
@@ -377,6 +392,77 @@ struct RawRocks {
   }
 };
 
+// The limit for the memory store: the same keys in sorted std::vectors (EAVT: all datoms; AVET: the
+// :salary datoms), read the way raw RocksDB reads them: the scan touches every key, the fetch does
+// one std::lower_bound per entity and steps over its datoms, a point read is a std::binary_search;
+// the scan decodes each key (keys::decode_datom_key) as the stores' scan rows do.
+struct SortedKeys {
+  std::vector<std::string> eavt, salary_avet;
+
+  SortedKeys(const Db& db, AttrId salary) {
+    for (auto c = must(db.datoms(IndexOrder::Eavt), "eavt"); c.valid(); c.next()) eavt.emplace_back(c.encoded_key());
+    for (auto c = must(db.datoms(IndexOrder::Avet, {.a = salary}), "avet"); c.valid(); c.next())
+      salary_avet.emplace_back(c.encoded_key());
+  }
+  [[gnu::noinline]] double scan() const {
+    std::uint64_t sum = 0;
+    auto t = time_runs(1, 5, [&] {
+      for (const std::string& k : salary_avet) {
+        Datom d = must(keys::decode_datom_key(IndexOrder::Avet, k), "decode");
+        sum += d.e.value + static_cast<std::uint64_t>(d.v.as<std::int64_t>());
+      }
+    });
+    if (sum == 42) std::puts("");
+    return salary_avet.size() / (t.median_ms / 1000.0);
+  }
+  [[gnu::noinline]] double fetch(const Attrs& a, const std::vector<std::uint64_t>& ids) const {
+    std::vector<std::string> attrs;
+    for (AttrId attr : a.fetched()) {
+      std::string s;
+      keys::append_attr(s, attr);
+      attrs.push_back(s);
+    }
+    std::size_t found = 0;
+    std::string target;
+    auto t = time_runs(1, 5, [&] {
+      found = 0;
+      for (std::uint64_t e : ids) {
+        target.clear();
+        keys::append_entity(target, EntityId{e});
+        const std::size_t e_size = target.size();
+        std::size_t next_attr = 0;
+        for (auto it = std::lower_bound(eavt.begin(), eavt.end(), target); it != eavt.end() && next_attr < attrs.size(); ++it) {
+          std::string_view k = *it;
+          if (!k.starts_with(target)) break;
+          if (k.substr(e_size).starts_with(attrs[next_attr])) {
+            ++found;
+            ++next_attr;
+          }
+        }
+      }
+    });
+    if (found != ids.size() * attrs.size()) {
+      std::fprintf(stderr, "vector fetch found %zu, expected %zu\n", found, ids.size() * attrs.size());
+      std::exit(1);
+    }
+    return ids.size() / (t.median_ms / 1000.0);
+  }
+  [[gnu::noinline]] double point_reads(AttrId age, const std::vector<PointProbe>& probes) const {
+    std::size_t found = 0;
+    std::string key;
+    auto t = time_runs(1, 5, [&] {
+      found = 0;
+      for (const PointProbe& p : probes) {
+        key.clear();
+        must(keys::append_datom_key(key, IndexOrder::Eavt, p.e, age, Value(p.age)), "key");
+        found += std::binary_search(eavt.begin(), eavt.end(), key);
+      }
+    });
+    if (found != (probes.size() + 1) / 2) std::exit(1);
+    return probes.size() / (t.median_ms / 1000.0);
+  }
+};
+
 // MemoryStore's tree against a sorted vector of the same keys: random point gets and a full scan.
 struct TreeVsVector {
   double tree_get = 0, vector_get = 0, tree_scan = 0, vector_scan = 0;
@@ -437,12 +523,22 @@ struct Config {
   bool partitioned = RocksOptions{}.partitioned_filters;
   bool rocks = true, memory = true;
   bool raw_prefix_bloom = false;  // also measure a raw copy with an E·A prefix bloom
+  std::string only;               // comma-separated row names to measure; empty: all
+  [[nodiscard]] bool wants(std::string_view row) const {
+    if (only.empty()) return true;
+    for (std::size_t at = 0; at <= only.size();) {
+      std::size_t end = std::min(only.find(',', at), only.size());
+      if (std::string_view(only).substr(at, end - at) == row) return true;
+      at = end + 1;
+    }
+    return false;
+  }
 };
 
 [[noreturn]] void usage() {
   std::fprintf(stderr,
                "usage: bench_read_bench [--datoms N] [--cache-mb N] [--partitioned 0|1] [--stores rocks,memory]\n"
-               "                        [--raw-prefix-bloom 0|1]\n"
+               "                        [--raw-prefix-bloom 0|1] [--only scan,fetch-sorted,fetch-random,point,tree]\n"
                "  (or QUARRY_READ_BENCH_DATOMS / _CACHE_MB / _PARTITIONED / _STORES in the environment)\n");
   std::exit(2);
 }
@@ -462,6 +558,7 @@ Config parse(int argc, char** argv) {
     else if (flag == "--partitioned") c.partitioned = std::strtoull(value, nullptr, 10) != 0;
     else if (flag == "--stores") stores = value;
     else if (flag == "--raw-prefix-bloom") c.raw_prefix_bloom = std::strtoull(value, nullptr, 10) != 0;
+    else if (flag == "--only") c.only = value;
     else usage();
   }
   if (!stores.empty()) {
@@ -526,24 +623,34 @@ int main(int argc, char** argv) {
   std::sort(sorted_ids.begin(), sorted_ids.end());
   const auto probes = point_probes(a, kFetches);
 
+  std::optional<SortedKeys> vec;
+  if (mdb) vec.emplace(*mdb, a.salary);
+
   // Each measurement of a store that was not loaded is 0 ("-" in the table).
   auto on = [](const std::optional<Db>& db, auto&& measure) { return db ? measure(*db) : 0.0; };
   auto on_raw = [&](auto&& measure) { return raw ? measure(*raw) : 0.0; };
+  auto on_vector = [&](auto&& measure) { return vec ? measure(*vec) : 0.0; };
   std::vector<Row> rows;
-  rows.push_back({"AVET scan :salary, decoded (datoms/s)", on(rdb, [&](const Db& db) { return scan_avet(db, a.salary); }),
-                  on(mdb, [&](const Db& db) { return scan_avet(db, a.salary); }),
-                  on_raw([&](RawRocks& r) { return r.scan(salary_prefix); }), ">= 3M rocks, >= 20M memory"});
+  if (config.wants("scan"))
+    rows.push_back({"AVET scan :salary, decoded (datoms/s)", on(rdb, [&](const Db& db) { return scan_avet(db, a.salary); }),
+                    on(mdb, [&](const Db& db) { return scan_avet(db, a.salary); }),
+                    on_raw([&](RawRocks& r) { return r.scan(salary_prefix); }),
+                    on_vector([&](const SortedKeys& v) { return v.scan(); }), ">= 3M rocks, >= 20M memory"});
   for (const auto* ids : {&sorted_ids, &random_ids}) {
+    if (!config.wants(ids == &sorted_ids ? "fetch-sorted" : "fetch-random")) continue;
     rows.push_back({ids == &sorted_ids ? "fetch 5 attrs, sorted ids (entities/s)" : "fetch 5 attrs, random ids (entities/s)",
                     on(rdb, [&](const Db& db) { return fetch(db, a, *ids); }),
                     on(mdb, [&](const Db& db) { return fetch(db, a, *ids); }),
-                    on_raw([&](RawRocks& r) { return r.fetch(a, *ids); }), ">= 400K rocks, >= 2M memory"});
+                    on_raw([&](RawRocks& r) { return r.fetch(a, *ids); }),
+                    on_vector([&](const SortedKeys& v) { return v.fetch(a, *ids); }), ">= 400K rocks, >= 2M memory"});
   }
-  rows.push_back({"point reads (has_datom), half absent (reads/s)", on(rdb, [&](const Db& db) { return point_reads(db, a.age, probes); }),
-                  on(mdb, [&](const Db& db) { return point_reads(db, a.age, probes); }),
-                  on_raw([&](RawRocks& r) { return r.point_reads(a.age, probes); }), "no cliff at 10M"});
+  if (config.wants("point"))
+    rows.push_back({"point reads (has_datom), half absent (reads/s)", on(rdb, [&](const Db& db) { return point_reads(db, a.age, probes); }),
+                    on(mdb, [&](const Db& db) { return point_reads(db, a.age, probes); }),
+                    on_raw([&](RawRocks& r) { return r.point_reads(a.age, probes); }),
+                    on_vector([&](const SortedKeys& v) { return v.point_reads(a.age, probes); }), "no cliff at 10M"});
   std::optional<TreeVsVector> tv;
-  if (mdb) tv = tree_vs_vector(*mdb);
+  if (mdb && config.wants("tree")) tv = tree_vs_vector(*mdb);
 
   double load[3] = {0, 0, 0};
   if (getloadavg(load, 3) < 0) load[0] = load[1] = load[2] = -1;
@@ -553,12 +660,20 @@ int main(int argc, char** argv) {
   std::printf("load: RocksStore %.1f s (with flush + compaction), MemoryStore %.1f s (wall time)\n", rocks_load_s,
               memory_load_s);
   std::printf("reads: median of 5 runs after 1 warm-up, in thread CPU time\n\n");
-  std::printf("| %-46s | %9s | %9s | %9s | %-28s |\n", "read", "rocksdb", "memory", "raw rocks", "target");
-  std::printf("|%s|-----------|-----------|-----------|%s|\n", std::string(48, '-').c_str(),
-              std::string(30, '-').c_str());
+  std::printf("| %-46s | %9s | %9s | %9s | %9s | %9s | %9s | %-28s |\n", "read", "rocksdb", "memory", "raw rocks",
+              "vector", "rocks/raw", "mem/vec", "target");
+  std::printf("|%s|-----------|-----------|-----------|-----------|-----------|-----------|%s|\n",
+              std::string(48, '-').c_str(), std::string(30, '-').c_str());
+  auto ratio = [](double x, double limit) {
+    if (x <= 0 || limit <= 0) return std::string("-");
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%.2f", x / limit);
+    return std::string(buf);
+  };
   for (const Row& r : rows)
-    std::printf("| %-46s | %9s | %9s | %9s | %-28s |\n", r.what.c_str(), rate(r.rocks).c_str(),
-                rate(r.memory).c_str(), rate(r.raw).c_str(), r.target.c_str());
+    std::printf("| %-46s | %9s | %9s | %9s | %9s | %9s | %9s | %-28s |\n", r.what.c_str(), rate(r.rocks).c_str(),
+                rate(r.memory).c_str(), rate(r.raw).c_str(), rate(r.vector).c_str(), ratio(r.rocks, r.raw).c_str(),
+                ratio(r.memory, r.vector).c_str(), r.target.c_str());
   if (tv) {
     std::printf("\nmemory tree vs sorted std::vector, the same %s EAVT keys:\n",
                 rate(static_cast<double>(entities * 8)).c_str());

@@ -17,8 +17,8 @@
 // - Block-cache hits and misses counted (statistics at tickers-only level): the hit ratio is a
 //   property (rocks_store.hpp).
 // - Cursors: RocksDB iterate bounds from the cursor's bounds; readahead for long scans and no cache
-//   fill for one-off scans (CursorOptions); near forward re-seeks step with Next while stepping
-//   keeps finding the target (RocksCursor::seek).
+//   fill for one-off scans (CursorOptions); forward re-seeks to a target sharing a long enough
+//   prefix with the current key step with Next (RocksCursor::seek).
 // - LZ4 on upper levels, ZSTD on the last one: on the bench's index keys the compacted files take
 //   13.2 MiB against 29.6 MiB uncompressed (16.1 MiB with LZ4 alone), and no variant's write or read
 //   throughput differed beyond noise (writes are bound by memtable and WAL, reads by the cache).
@@ -193,20 +193,31 @@ class RocksCursor final : public Cursor {
     // merging iterator costs about a third of a Seek (2.4K against 6.4K instructions). Stepping
     // pays when the target is an entry or two on (the attributes of one entity, fetched in order)
     // and costs when it is further (sorted AEVT lookups across entities: 5% more CPU on
-    // bench_query_loop q2 --rocks with 4 Nexts always tried first). So the cursor tries
-    // kStepsBeforeSeek Nexts only while stepping keeps finding the target; after a miss it seeks
-    // at once for the next kSeeksAfterMiss seeks. Measured together (loaded machine, thread CPU):
-    // the 5-attribute fetch of bench_read_bench --stores rocks --datoms 400000 at 325K entities/s
-    // against 207K when always seeking, q2's lookups within noise of always seeking.
-    if (seeks_before_stepping_ > 0) {
-      --seeks_before_stepping_;
-    } else if (iterator_->Valid() && iterator_->key().ToStringView() < key) {
-      for (int i = 0; i < kStepsBeforeSeek; ++i) {
-        iterator_->Next();
-        if (!iterator_->Valid()) break;  // the end of the range (or an error): Seek settles it
-        if (iterator_->key().ToStringView() >= key) return settle();
+    // bench_query_loop q2 --rocks with 4 Nexts always tried first). The key tells them apart
+    // before anything is read: a near target shares a long prefix with the current key (the next
+    // attribute of the same entity shares its E), a far one a short prefix (another entity). So
+    // the cursor steps (at most kStepsBeforeSeek Nexts) only when the target shares at least
+    // step_prefix_ bytes with the current key; a step that misses raises step_prefix_ past that
+    // target's shared prefix, and every kRelearnAfter seeks that did not step lower it by one, so
+    // a workload that changes is relearned. (The earlier rule, stepping only while stepping kept
+    // hitting, spent 4 Nexts and a Seek on every other random entity's first attribute.)
+    if (iterator_->Valid()) {
+      const std::string_view at = iterator_->key().ToStringView();
+      const std::size_t shared = shared_prefix(at, key);
+      if (shared < step_prefix_) {
+        if (++seeks_without_stepping_ == kRelearnAfter) {
+          seeks_without_stepping_ = 0;
+          --step_prefix_;
+        }
+      } else if (at < key) {
+        for (int i = 0; i < kStepsBeforeSeek; ++i) {
+          iterator_->Next();
+          if (!iterator_->Valid()) break;  // the end of the range (or an error): Seek settles it
+          if (iterator_->key().ToStringView() >= key) return settle();
+        }
+        step_prefix_ = shared + 1;
+        seeks_without_stepping_ = 0;
       }
-      seeks_before_stepping_ = kSeeksAfterMiss;
     }
     iterator_->Seek(rocksdb::Slice(key.data(), key.size()));
     settle();
@@ -244,11 +255,19 @@ class RocksCursor final : public Cursor {
     if (!s.ok()) error_ = to_error(s, "reading", path_);
   }
 
+  static std::size_t shared_prefix(std::string_view a, std::string_view b) noexcept {
+    const std::size_t n = std::min(a.size(), b.size());
+    std::size_t i = 0;
+    while (i < n && a[i] == b[i]) ++i;
+    return i;
+  }
+
   static constexpr int kStepsBeforeSeek = 4;
-  static constexpr int kSeeksAfterMiss = 8;
+  static constexpr int kRelearnAfter = 64;
 
   CursorBounds bounds_;
-  int seeks_before_stepping_ = 0;  // forward seeks left that go straight to Seek (see seek())
+  std::size_t step_prefix_ = 0;     // seek() steps only to targets sharing this many bytes (see seek())
+  int seeks_without_stepping_ = 0;  // since step_prefix_ last changed
   rocksdb::Slice lower_, upper_;  // view bounds_; referenced by the iterator's ReadOptions
   std::string path_;
   std::unique_ptr<rocksdb::Iterator> iterator_;
