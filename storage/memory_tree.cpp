@@ -214,6 +214,23 @@ std::size_t leaf_bound(const Node& leaf, const SearchKey& key, bool strict) {
   return lo;
 }
 
+// Asks the CPU to load, all at once, the array a binary search of `node` reads (a leaf's slots, an
+// inner node's heads): a search touches ~log2(64) of its cache lines one after another, each a miss
+// when the node is cold (a random probe of a tree larger than the cache), so without this a descent
+// into a cold leaf waits for ~5 memory round trips where one suffices.
+void prefetch_search_arrays(const Node& node) noexcept {
+  const char* begin;
+  std::size_t bytes;
+  if (node.leaf()) {
+    begin = reinterpret_cast<const char*>(node.slots.data());
+    bytes = node.slots.size() * sizeof(Node::Slot);
+  } else {
+    begin = reinterpret_cast<const char*>(node.low_heads.data());
+    bytes = node.low_heads.size() * sizeof(std::uint64_t);
+  }
+  for (std::size_t at = 0; at < bytes; at += 64) __builtin_prefetch(begin + at);
+}
+
 }  // namespace
 
 std::size_t leaf_lower_bound(const Node& leaf, const SearchKey& key) noexcept {
@@ -223,7 +240,10 @@ std::size_t leaf_lower_bound(const Node& leaf, const SearchKey& key) noexcept {
 std::optional<std::string_view> find(const Node* node, std::string_view key) {
   if (!node) return std::nullopt;
   const SearchKey target(key);
-  while (!node->leaf()) node = node->children[route(*node, target)].get();
+  while (!node->leaf()) {
+    node = node->children[route(*node, target)].get();
+    prefetch_search_arrays(*node);
+  }
   std::size_t i = leaf_bound(*node, target, false);
   if (i < node->slots.size() && node->key(i) == key) return node->value(i);
   return std::nullopt;
@@ -332,6 +352,7 @@ void Position::seek_ge(std::string_view key) {
     std::size_t c = route(*node, target);
     path_.push_back(Frame{node, c});
     node = node->children[c].get();
+    prefetch_search_arrays(*node);
   }
   std::size_t i = leaf_bound(*node, target, false);
   path_.push_back(Frame{node, i});
