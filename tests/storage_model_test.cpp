@@ -268,3 +268,128 @@ TEST_CASE("MemoryStore: large random batches into a large space agree with the m
     CHECK(backward == std::vector<std::pair<std::string, std::string>>(expected.begin(), expected.end()));
   }
 }
+
+namespace {
+
+// Keys shaped like the index's (an entity, then an attribute, then a value), so that a cursor meets
+// near targets (the next attribute of the same entity, a few entries on) and far ones (another
+// entity) the way the probes of a join do.
+std::string entity_key(std::uint32_t e, std::uint8_t attr, std::string_view rest) {
+  std::string k;
+  k.push_back(static_cast<char>(e >> 8));
+  k.push_back(static_cast<char>(e & 0xff));
+  k.push_back(static_cast<char>(attr));
+  k.append(rest);
+  return k;
+}
+
+}  // namespace
+
+TEST_CASE_TEMPLATE("one cursor's long random walk of re-seeks and steps both ways agrees with a std::map model",
+                   F, MemoryFactory, RocksFactory, LayeredFactory) {
+  // The data is written in three rounds (RocksStore: the first compacted, the second flushed to
+  // level 0, the third left in the memtable, with deletes and overwrites of earlier rounds' keys),
+  // so a RocksDB cursor merges table files and a memtable with tombstones; MemoryStore's tree is
+  // several levels deep. Then one cursor per bounds does 4,000 moves: forward seeks to near
+  // targets (a later attribute of the current entity: RocksStore steps with Next) and far ones,
+  // backward seeks, seek_for_prev, seek_to_first/last, and runs of next/prev, each position
+  // compared with the model.
+  constexpr std::uint64_t kWalkSeed = 0x5eed'2024'0003;
+  MESSAGE("store " << std::string(F::kName) << ", seed " << kWalkSeed);
+  std::mt19937_64 engine(kWalkSeed);
+  F factory;
+  auto store = must(factory.open({"s"}));
+  SpaceId s = must(store->space("s"));
+  Space model;
+  constexpr std::uint32_t kEntities = 3000;
+  auto random_rest = [&] { return std::string(engine() % 3, static_cast<char>('a' + engine() % 3)); };
+  for (int round = 0; round < 3; ++round) {
+    WriteBatch batch;
+    for (int i = 0; i < 6000; ++i) {
+      std::string k = entity_key(static_cast<std::uint32_t>(engine() % kEntities), static_cast<std::uint8_t>(engine() % 8),
+                                 random_rest());
+      if (round > 0 && engine() % 4 == 0) {
+        batch.del(s, k);
+        model.erase(k);
+      } else {
+        std::string v = std::to_string(round) + ":" + std::to_string(i);
+        batch.put(s, k, v);
+        model[k] = v;
+      }
+    }
+    must(store->write(batch));
+    if (round < 2) must(store->flush());
+    if (round == 0) must(store->compact(s));
+  }
+  REQUIRE(model.size() > 5000);
+
+  auto snap = must(store->snapshot());
+  const std::vector<CursorBounds> all_bounds{
+      {}, {entity_key(700, 3, ""), entity_key(2100, 5, "b")}, {std::nullopt, entity_key(1500, 0, "")}};
+  for (const CursorBounds& bounds : all_bounds) {
+    auto expected = in_bounds(model, bounds);
+    REQUIRE(!expected.empty());
+    auto cursor = must(snap->cursor(s, bounds));
+    std::ptrdiff_t at = -1;  // index into expected; -1 or size() when off either end
+    const auto size = static_cast<std::ptrdiff_t>(expected.size());
+    auto lower = [&](const std::string& k) {
+      return std::lower_bound(expected.begin(), expected.end(), k,
+                              [](const auto& e, const std::string& t) { return e.first < t; }) -
+             expected.begin();
+    };
+    auto upper = [&](const std::string& k) {
+      return std::upper_bound(expected.begin(), expected.end(), k,
+                              [](const std::string& t, const auto& e) { return t < e.first; }) -
+             expected.begin();
+    };
+    for (int move = 0; move < 4000; ++move) {
+      CAPTURE(move);
+      const bool inside = at >= 0 && at < size;
+      const std::uint64_t roll = engine() % 100;
+      if (inside && roll < 30) {
+        // Near: a later attribute of the current entity, or the next entity's first.
+        const std::string_view here = expected[at].first;
+        const std::uint32_t e = (static_cast<unsigned char>(here[0]) << 8) | static_cast<unsigned char>(here[1]);
+        const auto attr = static_cast<std::uint8_t>(here[2]);
+        std::string target = attr < 7 ? entity_key(e, static_cast<std::uint8_t>(attr + 1 + engine() % (7 - attr)), "")
+                                      : entity_key(e + 1, 0, "");
+        cursor->seek(target);
+        at = lower(target);
+      } else if (roll < 50) {
+        std::string target = entity_key(static_cast<std::uint32_t>(engine() % (kEntities + 2)),
+                                        static_cast<std::uint8_t>(engine() % 9), random_rest());
+        cursor->seek(target);
+        at = lower(target);
+      } else if (roll < 62) {
+        std::string target = entity_key(static_cast<std::uint32_t>(engine() % (kEntities + 2)),
+                                        static_cast<std::uint8_t>(engine() % 9), random_rest());
+        cursor->seek_for_prev(target);
+        at = upper(target) - 1;
+      } else if (roll < 64) {
+        cursor->seek_to_first();
+        at = 0;
+      } else if (roll < 66) {
+        cursor->seek_to_last();
+        at = size - 1;
+      } else if (inside) {
+        const bool forward = roll < 83;
+        for (std::uint64_t n = 1 + engine() % 6; n > 0 && at >= 0 && at < size; --n) {
+          if (forward) {
+            cursor->next();
+            ++at;
+          } else {
+            cursor->prev();
+            --at;
+          }
+          if (at >= 0 && at < size) REQUIRE(cursor->key() == expected[at].first);
+        }
+      }
+      REQUIRE(cursor->valid() == (at >= 0 && at < size));
+      must(cursor->status());
+      if (cursor->valid()) {
+        REQUIRE(cursor->key() == expected[at].first);
+        REQUIRE(cursor->value() == expected[at].second);
+      }
+    }
+  }
+}
