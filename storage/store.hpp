@@ -88,7 +88,8 @@ struct RangeStats {
 // Re-seeking: any seek may follow any other, in either direction, valid or not; a cursor is meant to
 // be reused for many seeks (one per probe of a join) rather than opened per probe. A seek(k) with k
 // a little past the current key is the cheap case: the memory store searches within the current
-// leaf; RocksStore steps with Next while stepping keeps finding the target (rocks_store.cpp).
+// leaf; RocksStore steps with Next to a target sharing a long enough prefix with the current key
+// (rocks_store.cpp).
 // Reverse iteration costs about what forward does.
 //
 // The entry at the position is kept by this base class (set by the implementation at the end of
