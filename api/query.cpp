@@ -1,5 +1,7 @@
 #include "quarry/query.hpp"
 
+#include <optional>
+
 #include "api/db_impl.hpp"
 #include "api/out_of_memory.hpp"
 #include "query/builtins/aggregates.hpp"
@@ -71,8 +73,14 @@ Result<QueryResult> run_parsed(const std::shared_ptr<const query::Query>& parsed
 
 Result<Value> explain_parsed(const std::shared_ptr<const query::Query>& parsed, std::span<const QueryInput> inputs,
                              const ExplainOptions& options) {
-  const query::ExplainOptions engine{.analyze = options.analyze, .limits = engine_limits(options.query)};
-  return query::explain_query({parsed, &planned_queries()}, engine_inputs(inputs), engine);
+  std::optional<query::QueryOutput> output;
+  if (options.result) output.emplace();
+  const query::ExplainOptions engine{.analyze = options.analyze, .limits = engine_limits(options.query),
+                                     .output = output ? &*output : nullptr};
+  auto plan = query::explain_query({parsed, &planned_queries()}, engine_inputs(inputs), engine);
+  if (plan && options.result && options.analyze)
+    *options.result = QueryResult{std::move(output->value), public_shape(output->shape), std::move(output->columns)};
+  return plan;
 }
 
 // The counters of the Database the query's first database input came from, if any.

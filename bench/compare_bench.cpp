@@ -331,7 +331,12 @@ std::optional<AnalyzeCost> analyze_cost(const Case& c, const Db& db, int runs, s
     auto r = q(*prepared, inputs);
     const double plain_ms = seconds_since(start) * 1000;
     start = Clock::now();
-    auto e = explain(*prepared, inputs, analyze);
+    // The answer comes back to the caller (ExplainOptions::result) and is disposed of after the
+    // timing, as the plain query's is.
+    QueryResult answer;
+    ExplainOptions with_answer = analyze;
+    with_answer.result = &answer;
+    auto e = explain(*prepared, inputs, with_answer);
     const double analyze_ms = seconds_since(start) * 1000;
     if (!r || !e) return std::nullopt;
     if (i < 0) continue;  // the warm-up

@@ -432,6 +432,16 @@ TEST_CASE("a prepared query answers as the same query given as text, and reports
   auto plan = quarry::explain(*prepared, std::vector<quarry::QueryInput>{now, Value("Ivan")}, {.analyze = true});
   REQUIRE(plan.has_value());
   CHECK(quarry::to_edn(*plan).find(":actual") != std::string::npos);
+  // One analyzed run can hand back the answer too.
+  quarry::QueryResult answer;
+  auto with_answer = quarry::explain(*prepared, std::vector<quarry::QueryInput>{now, Value("Ivan")},
+                                     {.analyze = true, .result = &answer});
+  REQUIRE(with_answer.has_value());
+  CHECK(quarry::to_edn(answer.value) == "#{[15] [22]}");
+  CHECK(answer.columns == std::vector<std::string>{"?a"});
+  quarry::QueryResult untouched{Value(1), quarry::FindShape::Scalar, {}};
+  REQUIRE(quarry::explain(*prepared, std::vector<quarry::QueryInput>{now, Value("Ivan")}, {.result = &untouched}));
+  CHECK(untouched.value == Value(1));  // without analyze nothing runs and nothing is written
 
   auto bad = quarry::prepare("[:find ?x :where [?e :name ?n]]");
   REQUIRE_FALSE(bad.has_value());

@@ -76,6 +76,9 @@ struct ExplainOptions {
   bool analyze = false;
   // The limits of the run when analyze is set.
   Limits limits = {};
+  // With analyze, when given: the query's output is moved here (as run_query returns it), so one
+  // run gives both the plan's figures and the answer.
+  QueryOutput* output = nullptr;
 };
 
 // The plan run_query builds and executes for these inputs, as EDN (shape in query/exec/explain.cpp:

@@ -112,6 +112,7 @@ Result<Value> explain(const Query& query, const PlanCaching& caching, std::span<
     entries.emplace_back(
         kw("ms"), millis(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count()));
   }
+  if (output && options.output) *options.output = std::move(*output);
   Map m;
   (void)make_map(std::move(entries), m);
   return Value(std::move(m));

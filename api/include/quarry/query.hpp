@@ -127,6 +127,9 @@ struct ExplainOptions {
   bool analyze = false;
   // The limits of that run (analyze only).
   QueryOptions query = {};
+  // With analyze, when given: the query's result, as q returns it, is moved here — one run gives
+  // both the plan's figures and the answer (and the caller, not explain, disposes of the answer).
+  QueryResult* result = nullptr;
 };
 
 // The plan q builds and runs for these inputs, as EDN (what the REPL's (explain ...) prints):
