@@ -3,7 +3,7 @@
 // `perf record -g` to see where a query's time goes without the loading and the other systems of
 // bench_compare_bench in the profile (bench/README.md, "Profiling one query").
 //
-//   bench_query_loop QUERY [BENCH_DATA_DIR] [--rocks] [--seconds S | --runs N] [--explain] [--analyze]
+//   bench_query_loop QUERY [BENCH_DATA_DIR] [--rocks] [--seconds S | --runs N] [--explain] [--analyze] [--query EDN]
 //     QUERY           a name from queries.edn (q1, q2, ..., qpred1, hop2-join, agg-by-sex, ...)
 //     BENCH_DATA_DIR  default $QUARRY_BENCH_DATA, else the repository's bench/data
 //     --rocks         RocksDB in a temporary directory (unsynced writes, compacted once loaded)
@@ -14,6 +14,8 @@
 //                     figure a busy machine does not change
 //     --explain       print (explain {:analyze true} ...) of the query once before the loop
 //     --analyze       loop over quarry::explain with {:analyze true} instead of quarry::q
+//     --query EDN     run this query text instead of QUERY's (QUERY still names the data set and
+//                     the arguments), e.g. to time one clause of a query on its own
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -32,6 +34,7 @@ using namespace quarry::bench;
 
 int main(int argc, char** argv) {
   std::string name;
+  std::string query_text;
   std::filesystem::path dir = std::getenv("QUARRY_BENCH_DATA") ? std::getenv("QUARRY_BENCH_DATA") : QUARRY_BENCH_DATA_DIR;
   bool rocks = false, explain_first = false, analyze = false;
   double seconds = 5;
@@ -42,11 +45,12 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--analyze")) analyze = true;
     else if (!std::strcmp(argv[i], "--seconds") && i + 1 < argc) seconds = std::atof(argv[++i]);
     else if (!std::strcmp(argv[i], "--runs") && i + 1 < argc) fixed_runs = std::strtoull(argv[++i], nullptr, 10);
+    else if (!std::strcmp(argv[i], "--query") && i + 1 < argc) query_text = argv[++i];
     else if (name.empty()) name = argv[i];
     else dir = argv[i];
   }
   if (name.empty()) {
-    std::fprintf(stderr, "usage: bench_query_loop QUERY [BENCH_DATA_DIR] [--rocks] [--seconds S | --runs N] [--explain] [--analyze]\n");
+    std::fprintf(stderr, "usage: bench_query_loop QUERY [BENCH_DATA_DIR] [--rocks] [--seconds S | --runs N] [--explain] [--analyze] [--query EDN]\n");
     return 1;
   }
   const Value queries = must(read_edn(read_file(dir / "queries.edn")), "queries.edn");
@@ -70,7 +74,8 @@ int main(int argc, char** argv) {
   for (const Value& a : lookup(*spec, "args")->as<Vector>().items)
     inputs.emplace_back(a.is<Symbol>() && a.as<Symbol>().name == "%" && rules ? *rules : a);
   // Prepared once, as compare_bench runs it (and as SQLite runs prepared statements).
-  const PreparedQuery query = must(prepare(*lookup(*spec, "query")), "prepare");
+  const PreparedQuery query =
+      must(prepare(query_text.empty() ? *lookup(*spec, "query") : must(read_edn(query_text), "--query")), "prepare");
   if (explain_first)
     std::printf("%s\n", to_edn(must(quarry::explain(query, inputs, ExplainOptions{.analyze = true}), "explain")).c_str());
 

@@ -219,6 +219,47 @@ void run_story(bool rocks) {
   }
 }
 
+// A lookup of a cardinality-one attribute by entity reads one datom in a current view; a past
+// state read after the attribute became cardinality one may still hold two values of it.
+void run_cardinality_change(bool rocks) {
+  TempPath path;
+  auto opened = Database::open(quarry::Options{.path = path.str(), .in_memory = !rocks, .sync_writes = false});
+  REQUIRE_MESSAGE(opened.has_value(), (opened ? "" : opened.error().to_edn()));
+  Database& db = *opened;
+  auto ok = [](auto r) {
+    REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().to_edn()));
+    return r->tx;
+  };
+  ok(db.declare_schema(R"({:name {:db/valueType :db.type/string :db/unique :db.unique/identity}
+                           :tag {:db/valueType :db.type/string :db/cardinality :db.cardinality/many}})"));
+  // Others with a tag each, so that the plan looks :tag up per entity instead of scanning it.
+  std::string others = "[";
+  for (int i = 10; i < 400; ++i)
+    others += "{:db/id " + std::to_string(i) + " :name \"p" + std::to_string(i) + "\" :tag \"x\"}";
+  ok(db.transact(others + "]"));
+  const TxId both = ok(db.transact(R"([{:db/id 1 :name "Ann" :tag ["a" "b"]} {:db/id 2 :name "Bob" :tag ["c"]}])"));
+  ok(db.transact(R"([[:db/retract 1 :tag "b"]])"));
+  ok(db.transact("[{:db/ident :tag :db/cardinality :db.cardinality/one}]"));
+  ok(db.transact(R"([[:db/add 1 :tag "d"]])"));  // card one now: replaces "a"
+  const std::string query = "[:find ?n ?t :in $ [?n ...] :where [?e :name ?n] [?e :tag ?t]]";
+  auto run = [&](const Db& view) {
+    std::vector<QueryInput> inputs{view, Value(quarry::Vector{{Value("Ann"), Value("Bob")}})};
+    auto plan = quarry::explain(*quarry::read_edn(query), std::span<const QueryInput>(inputs));
+    REQUIRE(plan.has_value());
+    CHECK(quarry::to_edn(*plan).find(":clause [?e :tag ?t], :estimate") != std::string::npos);
+    CHECK(quarry::to_edn(*plan).find(":op :lookup}]") != std::string::npos);
+    auto r = quarry::q(std::string_view(query), std::span<const QueryInput>(inputs));
+    REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().to_edn()));
+    return quarry::to_edn(r->value);
+  };
+  CHECK(run(db.db()) == R"(#{["Ann" "d"] ["Bob" "c"]})");
+  CHECK(run(db.db().as_of(both)) == R"(#{["Ann" "a"] ["Ann" "b"] ["Bob" "c"]})");
+  CHECK(run(db.db().history()).find(R"(["Ann" "b"])") != std::string::npos);
+}
+
+TEST_CASE("a past state keeps two values of an attribute made cardinality one, on memory") { run_cardinality_change(false); }
+TEST_CASE("a past state keeps two values of an attribute made cardinality one, on RocksDB") { run_cardinality_change(true); }
+
 TEST_CASE("time travel on the memory store") { run_story(false); }
 TEST_CASE("time travel on RocksDB") { run_story(true); }
 

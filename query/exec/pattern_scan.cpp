@@ -439,12 +439,17 @@ Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedP
     }
     probes.push_back(std::move(probe));
   }
-  // In index order, so that the one cursor's re-seeks all move forward.
+  // In index order, so that the one cursor's re-seeks all move forward. Probes taken from a scan
+  // often arrive in that order already (entity ids out of an AVET or AEVT scan): checked first.
   if (!access.per_attribute) {
-    std::sort(probes.begin(), probes.end(), [&](const Probe& x, const Probe& y) {
-      return prefix_order(access.order, x.prefix, y.prefix) < 0;
-    });
+    auto before = [&](const Probe& x, const Probe& y) { return prefix_order(access.order, x.prefix, y.prefix) < 0; };
+    if (!std::is_sorted(probes.begin(), probes.end(), before)) std::sort(probes.begin(), probes.end(), before);
   }
+  // A lookup whose prefix fixes e and a of a cardinality-one attribute finds at most one datom in
+  // a current view (the transactor replaces the value; making an attribute cardinality one
+  // requires that no entity holds two), so the cursor is not stepped past it to find the end of
+  // the run. Not on history or as-of views: a past state may hold values from before such a change.
+  const bool single_datom_runs = !access.per_attribute && cover.e && cover.a && !db.is_history() && !db.as_of_t();
 
   std::optional<index::DatomCursor> cursor;
   if (!access.per_attribute) {
@@ -454,8 +459,9 @@ Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedP
   }
   for (const Probe& probe : probes) {
     const std::uint32_t leader = probe.leader;
+    const bool single = single_datom_runs && probe.attr && !probe.attr->many;
     auto each = [&](const Datom& d) {
-      if (!m.datom_ok(d, names)) return true;
+      if (!m.datom_ok(d, names)) return !single;
       bool filled = false;
       groups.for_each_in_group(leader, [&](std::size_t row) {
         auto brow = bound.row(row);
@@ -469,7 +475,7 @@ Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedP
         for (const Value& v : m.fresh) out.push(v);
         out.end_row();
       });
-      return ctx.fits(out.size(), out.arity());
+      return !single && ctx.fits(out.size(), out.arity());
     };
     Result<void> r;
     if (access.per_attribute) {
