@@ -242,7 +242,11 @@ std::vector<std::string> find_vars(const Query& query) {
 
 std::vector<std::string> find_columns(const Query& query) {
   std::vector<std::string> columns;
-  for (const FindElement& e : query.find.elements) columns.push_back(to_edn(element_form(e)));
+  for (const FindElement& e : query.find.elements) {
+    // A variable prints as its name (a symbol): no value built and printed for it.
+    if (const auto* v = std::get_if<FindVar>(&e)) columns.push_back(v->var.name);
+    else columns.push_back(to_edn(element_form(e)));
+  }
   return columns;
 }
 
