@@ -109,7 +109,9 @@ Result<void> RuleRuntime::seed(Context& ctx, Bindings& bindings, const RuleCall&
   std::vector<std::string> vars;
   for (std::size_t k = 0; k < call.args.size(); ++k)
     if (const Variable* v = std::get_if<Variable>(&call.args[k]); v && table.bound[k]) add_unique(vars, v->name);
-  auto rel = bindings.project(ctx, vars, call_text(call));
+  // The call's text is printed only for the unbound-variable error it names.
+  const bool all_bound = std::all_of(vars.begin(), vars.end(), [&](const std::string& v) { return bindings.bound(v); });
+  auto rel = bindings.project(ctx, vars, all_bound ? std::string() : call_text(call));
   if (!rel) return std::unexpected(rel.error());
   std::vector<Value> tuple;
   for (std::size_t r = 0; r < rel->size(); ++r) {
