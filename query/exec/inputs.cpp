@@ -105,7 +105,9 @@ Result<void> bind_inputs(const Query& query, std::span<const Input> inputs, Cont
                                            " inputs passed, expected: " + in_text(query) +
                                            ", got: " + std::to_string(inputs.size()));
   // One analysis of the where clauses for every input: which variables stand where.
-  const PatternPositions where = pattern_positions(query.where);
+  std::optional<PatternPositions> computed;
+  if (!query.where_positions) computed = pattern_positions(query.where);
+  const PatternPositions& where = query.where_positions ? *query.where_positions : *computed;
   ctx.attribute_vars = where.attribute;
   // Sources and rules first: value inputs are resolved against the databases.
   for (std::size_t i = 0; i < inputs.size(); ++i) {

@@ -180,6 +180,8 @@ enum class ReturnMapKind : std::uint8_t { None, Keys, Strs, Syms };
 struct RulesBinding {};  // %
 using InBinding = std::variant<SrcVar, RulesBinding, Binding>;
 
+struct PatternPositions;  // query/parse/clause_vars.hpp
+
 struct Query {
   FindSpec find;
   ReturnMapKind return_kind = ReturnMapKind::None;
@@ -191,6 +193,9 @@ struct Query {
   // return, counted in the result's sorted order (find.cpp). Non-negative; absent: no limit, 0.
   std::optional<std::int64_t> limit;
   std::optional<std::int64_t> offset;
+  // pattern_positions(where), computed once by parse_query (binding inputs reads it on every run);
+  // null for a Query built some other way, whose users compute it themselves.
+  std::shared_ptr<const PatternPositions> where_positions;
 };
 
 }  // namespace quarry::query

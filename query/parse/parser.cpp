@@ -5,6 +5,7 @@
 #include <array>
 #include <map>
 
+#include "query/parse/clause_vars.hpp"
 #include "query/parse/parse_support.hpp"
 
 namespace quarry::query {
@@ -231,6 +232,7 @@ Result<Query> parse_query(const Value& form) {
   auto q = parse_query_shape(unquote(form));
   if (!q) return std::unexpected(q.error());
   if (auto ok = check_query(*q); !ok) return std::unexpected(ok.error());
+  q->where_positions = std::make_shared<const PatternPositions>(pattern_positions(q->where));
   return q;
 }
 
