@@ -51,7 +51,8 @@ std::int64_t result_rows(const QueryOutput& out) {
   return 0;
 }
 
-Value step_value(const Plan& plan, const PlannedStep& step, const StepRun* run) {
+// `forms`: the clauses printed, when the parser printed them (Query::where_forms), else empty.
+Value step_value(const Plan& plan, std::span<const Value> forms, const PlannedStep& step, const StepRun* run) {
   const Clause& clause = plan.clauses[step.clause];
   // In key order (:actual :bound :clause :estimate :index :ms :op :range), so make_map need not sort.
   std::vector<std::pair<Value, Value>> entries;
@@ -60,7 +61,7 @@ Value step_value(const Plan& plan, const PlannedStep& step, const StepRun* run) 
   Vector bound;
   for (const std::string& v : step.bound_before) bound.items.push_back(Value::symbol(v));
   entries.emplace_back(kw("bound"), Value(std::move(bound)));
-  entries.emplace_back(kw("clause"), to_edn(clause));
+  entries.emplace_back(kw("clause"), step.clause < forms.size() ? forms[step.clause] : to_edn(clause));
   entries.emplace_back(kw("estimate"), Value(rounded(step.estimate)));
   const bool db_pattern = step.pattern && step.pattern->source->db;
   if (db_pattern) entries.emplace_back(kw("index"), kw(index_order_name(step.access.order)));
@@ -102,8 +103,11 @@ Result<Value> explain(const Query& query, const PlanCaching& caching, std::span<
   }
   Vector steps;
   const Plan& planned = **plan;
+  std::span<const Value> forms;
+  if (planned.clauses.data() == query.where.data() && query.where_forms.size() == query.where.size())
+    forms = query.where_forms;
   for (std::size_t k = 0; k < planned.steps.size(); ++k)
-    steps.items.push_back(step_value(planned, planned.steps[k], options.analyze ? &runs[k] : nullptr));
+    steps.items.push_back(step_value(planned, forms, planned.steps[k], options.analyze ? &runs[k] : nullptr));
   std::vector<std::pair<Value, Value>> entries;
   entries.emplace_back(kw("plan"), Value(std::move(steps)));
   entries.emplace_back(kw("find"), find_form(query));

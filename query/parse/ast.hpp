@@ -196,6 +196,9 @@ struct Query {
   // pattern_positions(where), computed once by parse_query (binding inputs reads it on every run);
   // null for a Query built some other way, whose users compute it themselves.
   std::shared_ptr<const PatternPositions> where_positions;
+  // to_edn of each where clause (query/parse/parser.hpp), printed once by parse_query for explain;
+  // empty for a Query built some other way.
+  std::vector<Value> where_forms;
 };
 
 }  // namespace quarry::query

@@ -233,6 +233,8 @@ Result<Query> parse_query(const Value& form) {
   if (!q) return std::unexpected(q.error());
   if (auto ok = check_query(*q); !ok) return std::unexpected(ok.error());
   q->where_positions = std::make_shared<const PatternPositions>(pattern_positions(q->where));
+  q->where_forms.reserve(q->where.size());
+  for (const Clause& c : q->where) q->where_forms.push_back(to_edn(c));
   return q;
 }
 
