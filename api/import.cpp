@@ -5,7 +5,12 @@
 // groups them into transactions (a vector as written, or cut into parts of batch_size forms) and
 // keeps a queue of them one batch ahead of the writer; ImportTempids carries tempids from one
 // transaction to the next.
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <cstdio>
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -81,6 +86,63 @@ bool bulk_form(const Value& v) {
 // reads of what was just loaded, and each flush adds small table files).
 constexpr std::uint64_t kSmallFlushDatoms = 50'000;
 constexpr int kMaxSmallFlushes = 4;
+
+// Runs an ImportReader on a thread of its own, up to kReadAhead events ahead of the importer, so
+// parsing overlaps preparing and writing. next() gives the events in order, exactly as the reader
+// would; after an error or End, the thread has stopped.
+class ReadAhead {
+ public:
+  static constexpr std::size_t kReadAhead = 2048;
+
+  explicit ReadAhead(ImportReader& reader) : reader_(reader), thread_([this] { run(); }) {}
+  ~ReadAhead() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    changed_.notify_all();
+    thread_.join();
+  }
+
+  Result<ReadEvent> next() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return !events_.empty(); });
+    Result<ReadEvent> e = std::move(events_.front());
+    events_.pop_front();
+    changed_.notify_all();
+    return e;
+  }
+  [[nodiscard]] std::uint64_t bytes_read() const noexcept { return bytes_read_.load(std::memory_order_relaxed); }
+
+ private:
+  void run() {
+    for (;;) {
+      Result<ReadEvent> e = [&]() -> Result<ReadEvent> {
+        try {
+          return reader_.next();
+        } catch (const std::bad_alloc&) {
+          return fail(ErrorCode::OutOfMemory, "out of memory while reading the import");
+        }
+      }();
+      const bool last = !e || e->kind == ReadEvent::Kind::End;
+      bytes_read_.store(reader_.bytes_read(), std::memory_order_relaxed);
+      std::unique_lock lock(mutex_);
+      changed_.wait(lock, [&] { return stop_ || events_.size() < kReadAhead; });
+      if (stop_) return;
+      events_.push_back(std::move(e));
+      changed_.notify_all();
+      if (last) return;
+    }
+  }
+
+  ImportReader& reader_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<Result<ReadEvent>> events_;
+  bool stop_ = false;
+  std::atomic<std::uint64_t> bytes_read_{0};
+  std::thread thread_;  // last: started once everything above is built
+};
 
 // What the bulk path needs of a Database's private state (Database::import fills it in).
 struct ImportTarget {
@@ -198,7 +260,7 @@ class Importer {
     bool names_tx = false;
     bool cut = false;
     for (;;) {
-      auto event = reader_.next();
+      auto event = ahead_.next();
       if (!event) return failed_reading(event.error());
       switch (event->kind) {
         case ReadEvent::Kind::VectorStart:
@@ -302,7 +364,7 @@ class Importer {
     summary_.max_transaction_operations = std::max<std::uint64_t>(summary_.max_transaction_operations, forms);
     summary_.tempids = tempids_.size();
     if (options_.progress) {
-      progress_.bytes_read = reader_.bytes_read();
+      progress_.bytes_read = ahead_.bytes_read();
       progress_.transactions = summary_.transactions;
       progress_.datoms = summary_.datoms;
       progress_.operations = summary_.operations;
@@ -355,6 +417,7 @@ class Importer {
   Database& database_;
   ImportTarget impl_;
   ImportReader reader_;
+  ReadAhead ahead_{reader_};
   std::string name_;
   const ImportOptions& options_;
   ImportTempids tempids_;

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <filesystem>
 #include <queue>
+#include <thread>
 
 namespace quarry::import_detail {
 namespace {
@@ -21,7 +22,7 @@ std::unexpected<Error> io_error(const std::string& what, const std::string& path
   return std::unexpected(Error{ErrorCode::StorageIo, "bulk import: cannot " + what + " " + path + ": " + std::strerror(errno)});
 }
 
-// A sorted run written by spill(): [space u32][key size u32][value size u32][key][value]...
+// A sorted run of one space written by spill(): [0 u32][key size u32][value size u32][key][value]...
 class RunReader {
  public:
   explicit RunReader(const std::string& path) : path_(path), file_(std::fopen(path.c_str(), "rb")) {
@@ -90,81 +91,85 @@ Result<void> BulkSorter::put(SpaceId space, std::string_view key, std::string_vi
     }
     return log_table_->put(key, value);
   }
-  if (arena_.size() + key.size() + value.size() > memory_ && !records_.empty())
+  if (held_ + key.size() + value.size() + sizeof(Record) > memory_ && held_ > 0)
     if (auto r = spill(); !r) return r;
-  records_.push_back(Record{prefix_of(key), static_cast<std::uint32_t>(arena_.size()),
-                            static_cast<std::uint32_t>(key.size()), static_cast<std::uint32_t>(value.size()),
-                            static_cast<std::uint32_t>(space.index)});
-  arena_.append(key);
-  arena_.append(value);
-  max_held_ = std::max<std::uint64_t>(max_held_, arena_.size() + records_.size() * sizeof(Record));
+  if (space.index >= spaces_.size()) spaces_.resize(space.index + 1);
+  Space& sp = spaces_[space.index];
+  if (sp.arena.capacity() == 0) {
+    sp.arena.reserve(memory_ / 8);
+    sp.records.reserve(memory_ / 8 / 64);
+  }
+  sp.records.push_back(Record{prefix_of(key), sp.arena.size(), static_cast<std::uint32_t>(key.size()),
+                              static_cast<std::uint32_t>(value.size())});
+  sp.arena.append(key);
+  sp.arena.append(value);
+  held_ += key.size() + value.size() + sizeof(Record);
+  max_held_ = std::max<std::uint64_t>(max_held_, held_);
   return {};
 }
 
-void BulkSorter::sort_held() {
-  const char* base = arena_.data();
-  std::sort(records_.begin(), records_.end(), [base](const Record& x, const Record& y) {
-    if (x.space != y.space) return x.space < y.space;
+Result<void> BulkSorter::spill() {
+  for (Space& sp : spaces_)
+    if (!sp.records.empty())
+      if (auto r = spill(sp); !r) return r;
+  held_ = 0;
+  return {};
+}
+
+template <class Record>
+static void sort_space(const std::string& arena, std::vector<Record>& records) {
+  const char* base = arena.data();
+  std::sort(records.begin(), records.end(), [base](const Record& x, const Record& y) {
     if (x.prefix != y.prefix) return x.prefix < y.prefix;
     return std::string_view(base + x.offset, x.key_size) < std::string_view(base + y.offset, y.key_size);
   });
 }
 
-Result<void> BulkSorter::spill() {
-  sort_held();
+Result<void> BulkSorter::spill(Space& sp) {
+  sort_space(sp.arena, sp.records);
   const std::string path = next_path("run");
   std::FILE* f = std::fopen(path.c_str(), "wb");
   if (!f) return io_error("create", path);
   std::setvbuf(f, nullptr, _IOFBF, 1 << 20);
   bool ok = true;
-  for (const Record& r : records_) {
-    const std::uint32_t head[3] = {r.space, r.key_size, r.value_size};
+  for (const Record& r : sp.records) {
+    const std::uint32_t head[3] = {0, r.key_size, r.value_size};
     ok = ok && std::fwrite(head, sizeof head, 1, f) == 1;
-    if (r.key_size + r.value_size) ok = ok && std::fwrite(arena_.data() + r.offset, r.key_size + r.value_size, 1, f) == 1;
+    if (r.key_size + r.value_size) ok = ok && std::fwrite(sp.arena.data() + r.offset, r.key_size + r.value_size, 1, f) == 1;
     if (!ok) break;
   }
   ok = (std::fclose(f) == 0) && ok;
   if (!ok) return io_error("write", path);
-  runs_.push_back(path);
+  sp.runs.push_back(path);
   ++runs_total_;
-  records_.clear();
-  arena_.clear();
+  sp.records.clear();
+  sp.arena.clear();
   return {};
 }
 
-Result<void> BulkSorter::ingest(index::BulkLoad& load) {
-  sort_held();
+Result<bool> BulkSorter::write_space(std::uint32_t index, Space& sp, const std::string& path, index::BulkLoad& load) {
+  sort_space(sp.arena, sp.records);
   std::vector<std::unique_ptr<RunReader>> readers;
-  for (const std::string& path : runs_) {
-    auto r = std::make_unique<RunReader>(path);
-    if (!r->open()) return io_error("open", path);
+  for (const std::string& run : sp.runs) {
+    auto r = std::make_unique<RunReader>(run);
+    if (!r->open()) return io_error("open", run);
     readers.push_back(std::move(r));
   }
-  // Sources: 0 .. readers-1 are runs, `readers.size()` is the records held in memory.
+  // Sources: 0 .. held-1 are runs, `held` is the records held in memory.
   const std::size_t held = readers.size();
   std::size_t held_at = 0;
-  auto current = [&](std::size_t src, std::uint32_t& space, std::string_view& key, std::string_view& value) {
-    if (src < held) {
-      space = readers[src]->space;
-      key = readers[src]->key;
-      value = readers[src]->value;
-    } else {
-      const Record& r = records_[held_at];
-      space = r.space;
-      key = std::string_view(arena_.data() + r.offset, r.key_size);
-      value = std::string_view(arena_.data() + r.offset + r.key_size, r.value_size);
-    }
+  auto key_of = [&](std::size_t src) -> std::string_view {
+    if (src < held) return readers[src]->key;
+    const Record& r = sp.records[held_at];
+    return std::string_view(sp.arena.data() + r.offset, r.key_size);
   };
-  auto advance = [&](std::size_t src) -> bool {
-    if (src < held) return readers[src]->next();
-    return ++held_at < records_.size();
+  auto value_of = [&](std::size_t src) -> std::string_view {
+    if (src < held) return readers[src]->value;
+    const Record& r = sp.records[held_at];
+    return std::string_view(sp.arena.data() + r.offset + r.key_size, r.value_size);
   };
   auto greater = [&](std::size_t a, std::size_t b) {
-    std::uint32_t sa, sb;
-    std::string_view ka, kb, va, vb;
-    current(a, sa, ka, va);
-    current(b, sb, kb, vb);
-    if (sa != sb) return sa > sb;
+    std::string_view ka = key_of(a), kb = key_of(b);
     if (ka != kb) return ka > kb;
     return a > b;
   };
@@ -173,50 +178,73 @@ Result<void> BulkSorter::ingest(index::BulkLoad& load) {
     if (readers[i]->next()) heap.push(i);
     else if (readers[i]->failed()) return io_error("read", readers[i]->path());
   }
-  if (!records_.empty()) heap.push(held);
+  if (!sp.records.empty()) heap.push(held);
+  if (heap.empty()) return false;
 
-  std::vector<RocksIngestFile> files;
-  std::unique_ptr<RocksTableWriter> table;
-  std::uint32_t table_space = 0;
+  auto w = RocksTableWriter::open(store_, SpaceId{index}, path);
+  if (!w) return std::unexpected(w.error());
+  RocksTableWriter& table = **w;
+  const bool avet = index == load.current(IndexOrder::Avet).index;
   std::string last_key, last_value;
-  auto close_table = [&]() -> Result<void> {
-    if (!table) return {};
-    if (auto r = table->finish(); !r) return r;
-    table.reset();
-    return {};
-  };
-  const std::uint32_t avet = load.current(IndexOrder::Avet).index;
+  bool any = false;
   while (!heap.empty()) {
     const std::size_t src = heap.top();
-    heap.pop();
-    std::uint32_t space;
-    std::string_view key, value;
-    current(src, space, key, value);
-    if (table && space == table_space && key == last_key) {
+    // With one source left, no heap is needed.
+    std::string_view key = key_of(src), value = value_of(src);
+    if (any && key == last_key) {
       // Only the values space repeats keys (one large value stored by two transactions).
       if (value != last_value)
         return fail(ErrorCode::CodecUnstorable, "bulk import: two different entries for one key of space " +
-                                                    std::to_string(space) + " (a large-value hash collision?)");
+                                                    std::to_string(index) + " (a large-value hash collision?)");
     } else {
-      if (!table || space != table_space) {
-        if (auto r = close_table(); !r) return r;
-        const std::string path = next_path("table") + ".sst";
-        auto w = RocksTableWriter::open(store_, SpaceId{space}, path);
-        if (!w) return std::unexpected(w.error());
-        table = std::move(*w);
-        table_space = space;
-        files.push_back(RocksIngestFile{SpaceId{space}, path});
-      }
-      if (auto r = table->put(key, value); !r) return r;
-      if (space == avet)
-        if (auto r = load.avet_key(key); !r) return r;
+      if (auto r = table.put(key, value); !r) return std::unexpected(r.error());
+      if (avet)
+        if (auto r = load.avet_key(key); !r) return std::unexpected(r.error());
       last_key.assign(key);
       last_value.assign(value);
+      any = true;
     }
-    if (advance(src)) heap.push(src);
-    else if (src < held && readers[src]->failed()) return io_error("read", readers[src]->path());
+    bool more;
+    if (src < held) {
+      more = readers[src]->next();
+      if (!more && readers[src]->failed()) return io_error("read", readers[src]->path());
+    } else {
+      more = ++held_at < sp.records.size();
+    }
+    heap.pop();
+    if (more) heap.push(src);
   }
-  if (auto r = close_table(); !r) return r;
+  if (auto r = table.finish(); !r) return std::unexpected(r.error());
+  return true;
+}
+
+Result<void> BulkSorter::ingest(index::BulkLoad& load) {
+  // One thread per space: each sorts, merges and writes its own table file.
+  struct Task {
+    std::uint32_t index;
+    std::string path;
+    Result<bool> done = false;
+  };
+  std::vector<Task> tasks;
+  for (std::uint32_t i = 0; i < spaces_.size(); ++i)
+    if (!spaces_[i].records.empty() || !spaces_[i].runs.empty()) tasks.push_back(Task{i, next_path("table") + ".sst"});
+  {
+    std::vector<std::thread> threads;
+    for (Task& t : tasks)
+      threads.emplace_back([this, &t, &load] {
+        try {
+          t.done = write_space(t.index, spaces_[t.index], t.path, load);
+        } catch (const std::exception& e) {
+          t.done = fail(ErrorCode::OutOfMemory, std::string("bulk import: ") + e.what());
+        }
+      });
+    for (std::thread& th : threads) th.join();
+  }
+  std::vector<RocksIngestFile> files;
+  for (Task& t : tasks) {
+    if (!t.done) return std::unexpected(t.done.error());
+    if (*t.done) files.push_back(RocksIngestFile{SpaceId{t.index}, t.path});
+  }
   if (log_table_) {
     if (auto r = log_table_->finish(); !r) return r;
     log_table_.reset();
@@ -234,14 +262,11 @@ Result<void> BulkSorter::ingest(index::BulkLoad& load) {
   }
   files.push_back(RocksIngestFile{load.meta(), meta_path});
   if (auto r = store_.ingest(files); !r) return r;
-  readers.clear();
   std::error_code ec;
-  for (const std::string& path : runs_) fs::remove(path, ec);
-  runs_.clear();
-  records_.clear();
-  arena_.clear();
-  arena_.shrink_to_fit();
-  records_.shrink_to_fit();
+  for (Space& sp : spaces_)
+    for (const std::string& path : sp.runs) fs::remove(path, ec);
+  spaces_.clear();
+  held_ = 0;
   return {};
 }
 

@@ -4,7 +4,8 @@
 // into one sorted table file per space and adds them all to the store in one ingest (with the
 // load's meta records) — so a crash or an error before that step leaves the store as it was.
 //
-// The log's entries arrive in key order already and go straight to their table file.
+// The log's entries arrive in key order already and go straight to their table file. The other
+// spaces are sorted and written each on a thread of its own.
 #pragma once
 
 #include <cstdint>
@@ -38,22 +39,29 @@ class BulkSorter final : public index::BulkSink {
  private:
   struct Record {
     std::uint64_t prefix;  // the key's first 8 bytes, big-endian, zero-padded
-    std::uint32_t offset;  // in arena_: key then value
+    std::uint64_t offset;  // in the space's arena: key then value
     std::uint32_t key_size;
     std::uint32_t value_size;
-    std::uint32_t space;
+  };
+  // The entries of one space: held ones, and the sorted runs spilled.
+  struct Space {
+    std::string arena;
+    std::vector<Record> records;
+    std::vector<std::string> runs;
   };
   [[nodiscard]] Result<void> spill();
-  void sort_held();
+  [[nodiscard]] Result<void> spill(Space& space);
+  // Sorts and merges one space into the table file `path` (false: nothing to write).
+  [[nodiscard]] Result<bool> write_space(std::uint32_t index, Space& space, const std::string& path,
+                                         index::BulkLoad& load);
   [[nodiscard]] std::string next_path(const char* what);
 
   RocksStore& store_;
   SpaceId log_;
   std::string dir_;
   std::size_t memory_;
-  std::string arena_;
-  std::vector<Record> records_;
-  std::vector<std::string> runs_;
+  std::size_t held_ = 0;  // bytes held in every space's arena and records
+  std::vector<Space> spaces_;  // by SpaceId
   std::unique_ptr<RocksTableWriter> log_table_;
   std::string log_path_;
   std::uint64_t files_ = 0;

@@ -772,6 +772,11 @@ Result<std::unique_ptr<RocksTableWriter>> RocksTableWriter::open(const RocksStor
   if (auto ok = store.check(space); !ok) return std::unexpected(ok.error());
   rocksdb::ColumnFamilyHandle* family = store.impl_->spaces[space.index];
   rocksdb::Options options = store.impl_->db->GetOptions(family);
+  // RocksDB's writer would take the bottommost level's compression (ZSTD): the upper levels' LZ4
+  // is several times faster to write, and compaction recompresses what reaches the bottom.
+  options.bottommost_compression = rocksdb::kDisableCompressionOption;
+  if (!options.compression_per_level.empty()) options.compression = options.compression_per_level.front();
+  options.compression_per_level.clear();
   auto impl = std::make_unique<Impl>();
   impl->path = path;
   impl->writer = std::make_unique<rocksdb::SstFileWriter>(rocksdb::EnvOptions(options), options, family);
