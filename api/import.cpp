@@ -228,11 +228,15 @@ class Importer {
   Result<bool> bulk_transaction(std::vector<Value>& ops) {
     for (const Value& op : ops)
       if (!bulk_form(op)) return false;
-    Value data(Vector{ops});
-    auto forms = tx::parse_tx_data(data);
-    if (!forms) return false;
+    std::vector<tx::TxForm> forms;
+    forms.reserve(ops.size());
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+      auto form = tx::parse_tx_form(ops[i], i);
+      if (!form) return false;
+      forms.push_back(std::move(*form));
+    }
     Instant last = last_instant_;
-    auto prepared = impl_.connection->prepare_on(load_->view(), *forms, last);
+    auto prepared = impl_.connection->prepare_on(load_->view(), forms, last);
     if (!prepared || prepared->excision || load_->conflict(prepared->tx, prepared->datoms)) return false;
     if (auto added = load_->add(prepared->tx, prepared->datoms, *sorter_); !added) {
       bulk_ = false;  // the sorter holds part of this transaction: nothing pending can be written

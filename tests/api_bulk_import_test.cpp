@@ -198,6 +198,18 @@ TEST_CASE("errors: a unique value repeated across the file, a syntax error — w
     CHECK(ordinary.result.error().message.find("transaction 8 of") != std::string::npos);
     check_same(bulk.dump, ordinary.dump);
   }
+  SUBCASE("a :db.unique/value the database already holds") {
+    const std::vector<std::string> setup{kSchema, R"([{:person/name "Old" :person/email "e700@x"}])"};
+    const std::string text = people(0, 1000, 5);
+    TempPath a("bulk"), b("ordinary");
+    Outcome bulk = import_into(a, text, with(ImportOptions::Bulk::Always, 250), setup);
+    Outcome ordinary = import_into(b, text, with(ImportOptions::Bulk::Never, 250), setup);
+    REQUIRE_FALSE(bulk.result.has_value());
+    REQUIRE_FALSE(ordinary.result.has_value());
+    CHECK(bulk.result.error().code == quarry::ErrorCode::TxUnique);
+    CHECK(bulk.result.error().code == ordinary.result.error().code);
+    check_same(bulk.dump, ordinary.dump);
+  }
   SUBCASE("a syntax error after some transactions names its line") {
     const std::string text = std::string(kSchema) + people(0, 1000, 5) + "[{:person/name \"Y\" :person/age }]\n";
     TempPath a("bulk"), b("ordinary");
@@ -295,4 +307,11 @@ TEST_CASE("choosing the path: Always needs RocksDB; Never and small files take t
   Outcome small = import_into(dir, std::string(kSchema) + people(0, 50, 1), with(ImportOptions::Bulk::Auto, 10));
   REQUIRE(small.result.has_value());
   CHECK_FALSE(small.result->bulk);  // under ImportOptions::kBulkMinBytes
+  TempPath big_dir("choose-big");
+  const std::string big = std::string(kSchema) + people(0, 5000, 2);
+  REQUIRE(big.size() >= ImportOptions::kBulkMinBytes);
+  Outcome chosen = import_into(big_dir, big, with(ImportOptions::Bulk::Auto, 1000));
+  REQUIRE(chosen.result.has_value());
+  CHECK(chosen.result->bulk);
+  CHECK(chosen.result->bulk_transactions > 0);
 }
