@@ -81,12 +81,6 @@ bool bulk_form(const Value& v) {
   return op && op->ns == "db" && op->name == "add";
 }
 
-// Fewer datoms than this written by a flush that a conflict forced counts as a small flush; after
-// kMaxSmallFlushes of them the rest of the file takes the ordinary path (the data keeps needing
-// reads of what was just loaded, and each flush adds small table files).
-constexpr std::uint64_t kSmallFlushDatoms = 50'000;
-constexpr int kMaxSmallFlushes = 4;
-
 // Runs an ImportReader on a thread of its own, up to kReadAhead events ahead of the importer, so
 // parsing overlaps preparing and writing. next() gives the events in order, exactly as the reader
 // would; after an error or End, the thread has stopped.
@@ -353,7 +347,9 @@ class Importer {
       const std::uint64_t pending = load_ ? load_->datoms() : 0;
       Result<TxReport> report = bulk_active_ ? locked_transaction(std::move(tx.ops))
                                              : database_.transact(Value(Vector{std::move(tx.ops)}));
-      if (bulk_ && pending > 0 && pending < kSmallFlushDatoms && ++small_flushes_ >= kMaxSmallFlushes) bulk_ = false;
+      if (bulk_ && pending > 0 && pending < ImportOptions::kBulkSmallWriteDatoms && options_.bulk_max_small_writes > 0 &&
+          ++small_flushes_ >= options_.bulk_max_small_writes)
+        bulk_ = false;
       if (!report) {
         queued_ -= n;
         return failed_transaction(tx, n, report.error());
@@ -439,7 +435,7 @@ class Importer {
   std::unique_ptr<index::BulkLoad> load_;
   Instant last_instant_{};
   std::size_t report_datoms_ = 0;
-  int small_flushes_ = 0;
+  std::size_t small_flushes_ = 0;
 };
 
 }  // namespace

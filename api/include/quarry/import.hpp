@@ -42,6 +42,11 @@ struct ImportOptions {
   Bulk bulk = Bulk::Auto;
   // Memory the bulk path sorts in before it spills a sorted run to disk.
   std::size_t bulk_memory_bytes = std::size_t{256} << 20;
+  // After this many writes of fewer than kBulkSmallWriteDatoms pending datoms, forced by
+  // transactions that needed to read them, the rest of the file takes the ordinary path (the data
+  // keeps reading what it just wrote, and each write adds small table files). 0: never.
+  static constexpr std::uint64_t kBulkSmallWriteDatoms = 50'000;
+  std::size_t bulk_max_small_writes = 4;
 };
 
 struct ImportSummary {
