@@ -4,6 +4,7 @@
 #include <mutex>
 #include <string>
 
+#include "api/database_impl.hpp"
 #include "api/db_impl.hpp"
 #include "api/listeners.hpp"
 #include "api/out_of_memory.hpp"
@@ -57,27 +58,6 @@ Result<std::uint64_t> store_bytes(const Store& store) {
 
 }  // namespace
 
-struct Database::Impl {
-  Options options;
-  std::shared_ptr<Store> store;
-  std::shared_ptr<const tx::ConnectionOptions> settings;
-  std::unique_ptr<tx::Connection> connection;
-  std::shared_ptr<TxRegistry> registry;
-  std::shared_ptr<Listener::Registry> listeners = std::make_shared<Listener::Registry>();
-  std::shared_ptr<Metrics> metrics = std::make_shared<Metrics>();
-  // Held across a transaction and the publishing of its report, so listeners get reports in
-  // commit order (transactions are serialized anyway: one writer).
-  std::mutex transact_mutex;
-
-  ~Impl() { listeners->stop(); }  // delivers what is queued before the connection closes
-
-  Result<TxReport> published(Result<tx::TxReport> report) {
-    if (!report) return std::unexpected(report.error());
-    TxReport out = wrap_report(std::move(*report), settings, metrics);
-    listeners->publish(out);
-    return out;
-  }
-};
 
 Database::Database(std::unique_ptr<Impl> impl) noexcept : impl_(std::move(impl)) {}
 Database::Database(Database&&) noexcept = default;

@@ -5,14 +5,23 @@
 // groups them into transactions (a vector as written, or cut into parts of batch_size forms) and
 // keeps a queue of them one batch ahead of the writer; ImportTempids carries tempids from one
 // transaction to the next.
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <cstdio>
 #include <deque>
 #include <filesystem>
 #include <fstream>
 
+#include "api/database_impl.hpp"
 #include "api/db_impl.hpp"
+#include "api/import_bulk_sort.hpp"
 #include "api/import_reader.hpp"
 #include "api/import_tempids.hpp"
+#include "index/bulk.hpp"
+#include "storage/rocks_store.hpp"
 
 namespace quarry {
 namespace {
@@ -55,29 +64,201 @@ std::string position_text(const TextPosition& at) {
   return "line " + std::to_string(at.line) + ", column " + std::to_string(at.column);
 }
 
+// Whether a form can go through the bulk path: a map (without :db/ensure, whose predicates read
+// the entity) or [:db/add ...]. Everything else (retractions, :db/cas, transaction functions) is
+// prepared on the real database.
+bool bulk_form(const Value& v) {
+  if (auto m = v.get_if<Map>()) {
+    for (const auto& [k, x] : m->entries)
+      if (auto kw = k.get_if<Keyword>(); kw && kw->ns == "db" && kw->name == "ensure") return false;
+    return true;
+  }
+  const std::vector<Value>* items = nullptr;
+  if (auto x = v.get_if<Vector>()) items = &x->items;
+  if (auto x = v.get_if<List>()) items = &x->items;
+  if (!items || items->empty()) return false;
+  auto op = (*items)[0].get_if<Keyword>();
+  return op && op->ns == "db" && op->name == "add";
+}
+
+// Runs an ImportReader on a thread of its own, up to kReadAhead events ahead of the importer, so
+// parsing overlaps preparing and writing. next() gives the events in order, exactly as the reader
+// would; after an error or End, the thread has stopped.
+class ReadAhead {
+ public:
+  static constexpr std::size_t kReadAhead = 2048;
+
+  explicit ReadAhead(ImportReader& reader) : reader_(reader), thread_([this] { run(); }) {}
+  ~ReadAhead() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    changed_.notify_all();
+    thread_.join();
+  }
+
+  Result<ReadEvent> next() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return !events_.empty(); });
+    Result<ReadEvent> e = std::move(events_.front());
+    events_.pop_front();
+    changed_.notify_all();
+    return e;
+  }
+  [[nodiscard]] std::uint64_t bytes_read() const noexcept { return bytes_read_.load(std::memory_order_relaxed); }
+
+ private:
+  void run() {
+    for (;;) {
+      Result<ReadEvent> e = [&]() -> Result<ReadEvent> {
+        try {
+          return reader_.next();
+        } catch (const std::bad_alloc&) {
+          return fail(ErrorCode::OutOfMemory, "out of memory while reading the import");
+        }
+      }();
+      const bool last = !e || e->kind == ReadEvent::Kind::End;
+      bytes_read_.store(reader_.bytes_read(), std::memory_order_relaxed);
+      std::unique_lock lock(mutex_);
+      changed_.wait(lock, [&] { return stop_ || events_.size() < kReadAhead; });
+      if (stop_) return;
+      events_.push_back(std::move(e));
+      changed_.notify_all();
+      if (last) return;
+    }
+  }
+
+  ImportReader& reader_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<Result<ReadEvent>> events_;
+  bool stop_ = false;
+  std::atomic<std::uint64_t> bytes_read_{0};
+  std::thread thread_;  // last: started once everything above is built
+};
+
+// What the bulk path needs of a Database's private state (Database::import fills it in).
+struct ImportTarget {
+  Store* store = nullptr;
+  tx::Connection* connection = nullptr;
+  std::mutex* transact_mutex = nullptr;
+  bool listeners = false;  // any registered
+  std::string path;        // the RocksDB directory
+  std::function<Result<TxReport>(Result<tx::TxReport>)> publish;
+};
+
 class Importer {
  public:
-  Importer(Database& database, std::istream& in, std::string name, const ImportOptions& options,
-           std::uint64_t bytes_total)
-      : database_(database), reader_(in, name), name_(std::move(name)), options_(options) {
+  Importer(Database& database, ImportTarget impl, std::istream& in, std::string name,
+           const ImportOptions& options, std::uint64_t bytes_total)
+      : database_(database), impl_(std::move(impl)), reader_(in, name), name_(std::move(name)), options_(options) {
     progress_.bytes_total = bytes_total;
   }
 
   Result<ImportSummary> run() {
     const auto started = std::chrono::steady_clock::now();
-    if (auto done = read_all(); !done) return std::unexpected(done.error());
+    if (auto chosen = choose_bulk(); !chosen) return std::unexpected(chosen.error());
+    auto done = read_all();
+    if (bulk_active_) {
+      // What was added stays, as the ordinary path's committed transactions do; after an error
+      // of the bulk machinery itself nothing pending is written.
+      if (auto flushed = flush_bulk(); !flushed && done) done = std::unexpected(flushed.error());
+      lock_.unlock();
+    }
+    if (!done) return std::unexpected(done.error());
     summary_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return summary_;
   }
 
  private:
+  // The bulk path (doc/transactions.md, "Importing"): on RocksDB, with no listener registered,
+  // and (unless forced) for an input of at least kBulkMinBytes.
+  Result<void> choose_bulk() {
+    if (options_.bulk == ImportOptions::Bulk::Never) return {};
+    auto* rocks = dynamic_cast<RocksStore*>(impl_.store);
+    const bool listeners = impl_.listeners;
+    if (options_.bulk == ImportOptions::Bulk::Auto &&
+        (!rocks || listeners || progress_.bytes_total < ImportOptions::kBulkMinBytes))
+      return {};
+    if (!rocks || listeners)
+      return fail(ErrorCode::InvalidArgument, std::string("ImportOptions::bulk = Always: the bulk path needs ") +
+                                                  (!rocks ? "a RocksDB database (not an in-memory one)"
+                                                          : "a database with no listener registered"));
+    lock_ = std::unique_lock(*impl_.transact_mutex);
+    load_ = std::make_unique<index::BulkLoad>(impl_.connection->db());
+    sorter_ = std::make_unique<import_detail::BulkSorter>(*rocks, load_->log(), impl_.path + "/bulk-import.tmp",
+                                                          options_.bulk_memory_bytes);
+    last_instant_ = impl_.connection->last_instant();
+    bulk_active_ = bulk_ = true;
+    summary_.bulk = true;
+    return {};
+  }
+
+  // Writes what the bulk path holds (one ingest) and reads the database again.
+  Result<void> flush_bulk() {
+    if (!load_ || load_->empty()) return {};
+    const std::uint64_t datoms = load_->datoms();
+    auto done = sorter_->ingest(*load_);
+    summary_.bulk_runs = std::max(summary_.bulk_runs, sorter_->runs_spilled());
+    summary_.bulk_max_sort_bytes = std::max(summary_.bulk_max_sort_bytes, sorter_->max_held_bytes());
+    if (!done) {
+      bulk_ = false;
+      load_.reset();
+      return done;
+    }
+    ++summary_.bulk_ingests;
+    summary_.bulk_datoms += datoms;
+    if (auto r = impl_.connection->reload(last_instant_); !r) {
+      bulk_ = false;
+      load_.reset();
+      return r;
+    }
+    load_ = std::make_unique<index::BulkLoad>(impl_.connection->db());
+    return {};
+  }
+
+  // One transaction through the bulk path; false when it must take the ordinary path instead.
+  Result<bool> bulk_transaction(std::vector<Value>& ops) {
+    for (const Value& op : ops)
+      if (!bulk_form(op)) return false;
+    std::vector<tx::TxForm> forms;
+    forms.reserve(ops.size());
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+      auto form = tx::parse_tx_form(ops[i], i);
+      if (!form) return false;
+      forms.push_back(std::move(*form));
+    }
+    Instant last = last_instant_;
+    auto prepared = impl_.connection->prepare_on(load_->view(), forms, last);
+    if (!prepared || prepared->excision || load_->conflict(prepared->tx, prepared->datoms)) return false;
+    if (auto added = load_->add(prepared->tx, prepared->datoms, *sorter_); !added) {
+      bulk_ = false;  // the sorter holds part of this transaction: nothing pending can be written
+      load_.reset();
+      return std::unexpected(added.error());
+    }
+    last_instant_ = last;
+    report_datoms_ = prepared->datoms.size();
+    tempids_.record(prepared->tempids);
+    return true;
+  }
+
+  // The ordinary path, while the bulk path holds the transaction lock.
+  Result<TxReport> locked_transaction(std::vector<Value> ops) {
+    if (auto flushed = flush_bulk(); !flushed) return std::unexpected(flushed.error());
+    auto report = impl_.publish(impl_.connection->transact(Value(Vector{std::move(ops)})));
+    // The next bulk transactions build on this one.
+    if (report && load_) load_ = std::make_unique<index::BulkLoad>(impl_.connection->db());
+    return report;
+  }
+
   Result<void> read_all() {
     const std::size_t batch = options_.batch_size;
     PendingTx current;
     bool names_tx = false;
     bool cut = false;
     for (;;) {
-      auto event = reader_.next();
+      auto event = ahead_.next();
       if (!event) return failed_reading(event.error());
       switch (event->kind) {
         case ReadEvent::Kind::VectorStart:
@@ -151,17 +332,39 @@ class Importer {
       queued_ -= n;
       return {};
     }
-    Result<TxReport> report = database_.transact(Value(Vector{std::move(tx.ops)}));
+    std::size_t datoms = 0;
+    bool done_in_bulk = false;
+    if (bulk_) {
+      auto in_bulk = bulk_transaction(tx.ops);
+      if (!in_bulk) return failed_transaction(tx, n, in_bulk.error());
+      done_in_bulk = *in_bulk;
+      if (done_in_bulk) {
+        datoms = report_datoms_;
+        ++summary_.bulk_transactions;
+      }
+    }
+    if (!done_in_bulk) {
+      const std::uint64_t pending = load_ ? load_->datoms() : 0;
+      Result<TxReport> report = bulk_active_ ? locked_transaction(std::move(tx.ops))
+                                             : database_.transact(Value(Vector{std::move(tx.ops)}));
+      if (bulk_ && pending > 0 && pending < ImportOptions::kBulkSmallWriteDatoms && options_.bulk_max_small_writes > 0 &&
+          ++small_flushes_ >= options_.bulk_max_small_writes)
+        bulk_ = false;
+      if (!report) {
+        queued_ -= n;
+        return failed_transaction(tx, n, report.error());
+      }
+      datoms = report->datoms.size();
+      tempids_.record(report->tempids);
+    }
     queued_ -= n;  // after the transaction: its forms were held until it was done
-    if (!report) return failed_transaction(tx, n, report.error());
     ++summary_.transactions;
-    summary_.datoms += report->datoms.size();
+    summary_.datoms += datoms;
     summary_.operations += forms;
     summary_.max_transaction_operations = std::max<std::uint64_t>(summary_.max_transaction_operations, forms);
-    tempids_.record(report->tempids);
     summary_.tempids = tempids_.size();
     if (options_.progress) {
-      progress_.bytes_read = reader_.bytes_read();
+      progress_.bytes_read = ahead_.bytes_read();
       progress_.transactions = summary_.transactions;
       progress_.datoms = summary_.datoms;
       progress_.operations = summary_.operations;
@@ -212,7 +415,9 @@ class Importer {
   }
 
   Database& database_;
+  ImportTarget impl_;
   ImportReader reader_;
+  ReadAhead ahead_{reader_};
   std::string name_;
   const ImportOptions& options_;
   ImportTempids tempids_;
@@ -221,15 +426,43 @@ class Importer {
   std::size_t queued_ = 0;  // forms in queue_
   ImportSummary summary_;
   ImportProgress progress_;
+  // The bulk path: bulk_ while transactions go through it, bulk_active_ from its start to the
+  // end (the transaction lock is held all that time, and pending entries are written at the end).
+  bool bulk_ = false;
+  bool bulk_active_ = false;
+  std::unique_lock<std::mutex> lock_;
+  std::unique_ptr<import_detail::BulkSorter> sorter_;
+  std::unique_ptr<index::BulkLoad> load_;
+  Instant last_instant_{};
+  std::size_t report_datoms_ = 0;
+  std::size_t small_flushes_ = 0;
 };
 
+}  // namespace
+
+namespace {
+// Database::Impl is private to Database: its members are read here, in a member function.
+template <class Impl>
+ImportTarget target_of(Impl& impl) {
+  ImportTarget t;
+  t.store = impl.store.get();
+  t.connection = impl.connection.get();
+  t.transact_mutex = &impl.transact_mutex;
+  {
+    std::lock_guard lock(impl.listeners->mutex);
+    t.listeners = !impl.listeners->callbacks.empty();
+  }
+  t.path = impl.options.path;
+  t.publish = [&impl](Result<tx::TxReport> r) { return impl.published(std::move(r)); };
+  return t;
+}
 }  // namespace
 
 Result<ImportSummary> Database::import(std::istream& in, std::string_view name, const ImportOptions& options) {
   if (this->options().read_only)
     return fail(ErrorCode::StorageReadOnly, "the database is open read-only: imports are refused");
   if (options.batch_size == 0) return fail(ErrorCode::InvalidArgument, "ImportOptions::batch_size must be at least 1");
-  return Importer(*this, in, std::string(name), options, 0).run();
+  return Importer(*this, target_of(*impl_), in, std::string(name), options, 0).run();
 }
 
 Result<ImportSummary> Database::import(const std::string& path, const ImportOptions& options) {
@@ -254,7 +487,7 @@ Result<ImportSummary> Database::import(const std::string& path, const ImportOpti
     auto bytes = std::filesystem::file_size(path, ec);
     if (!ec) size = bytes;
   }
-  return Importer(*this, in, path, options, size).run();
+  return Importer(*this, target_of(*impl_), in, path, options, size).run();
 }
 
 }  // namespace quarry

@@ -9,6 +9,9 @@
 //     --runs N           timed runs per query after one warm-up (default 5)
 //     --batch N          ImportOptions::batch_size (default 10000)
 //     --lookups N        entities per pull / entity-lookup run (default 1000)
+//     --paths P[,P]      import paths to load Quarry by, in order: ordinary (ImportOptions::bulk
+//                        Never) and/or bulk (Always); default ordinary,bulk; the last one's
+//                        database is queried
 //
 // Data: bench/people_gen.hpp's people (5 core datoms each, and :follows refs to ~2.5 random others
 // on average), about datoms / 7.5 people. Written as one EDN file: the schema, one vector of the
@@ -18,7 +21,8 @@
 // Systems:
 //   Quarry   RocksDB in a temporary directory, default options (synced writes), loaded with
 //            Database::import from the file, then compacted (Database::compact); queries through
-//            quarry::q and the public Db API
+//            quarry::q and the public Db API. Row "Quarry": the ordinary path; "Q bulk": the bulk
+//            path (sorted table files ingested; doc/transactions.md, "Importing")
 //   SQLite   bench/sqlite_eav.hpp in a temporary file (EAVT table, AEVT/AVET/VAET covering
 //            indexes, journal off), loaded in transactions of the same size from the same people
 //
@@ -40,6 +44,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -63,6 +68,7 @@ struct Settings {
   int runs = 5;
   std::size_t batch = 10'000;
   int lookups = 1000;
+  std::vector<std::string> paths{"ordinary", "bulk"};  // import paths, in order; the last is queried
 };
 
 // A field of /proc/self/status in MiB (VmRSS: now; VmHWM: the peak since the last reset).
@@ -144,7 +150,6 @@ void run_size(std::int64_t target, const Settings& s) {
   const std::int64_t n = std::max<std::int64_t>(1, target * 2 / 15);  // ~7.5 datoms a person
   TempDir dir("quarry-scale");
   const std::string file = dir.path() + "/people.edn";
-  const std::string rocks_dir = dir.path() + "/quarry";
   const std::string sqlite_file = dir.path() + "/sqlite.db";
 
   // SQLite first, from the generated values, in transactions of `batch` maps: its tx k is the
@@ -176,50 +181,66 @@ void run_size(std::int64_t target, const Settings& s) {
   malloc_trim(0);
   sq.disk_bytes = fs::file_size(sqlite_file);
 
-  // Quarry: Database::import of the file; the WAL's size sampled after each transaction.
-  Load qu;
-  const double baseline = reset_peak_rss();
-  auto db = must(Database::open(Options{.path = rocks_dir}), "open");
-  std::vector<TxId> bases;
-  {
+  // Quarry: Database::import of the file, by each path asked for (the last one's database is
+  // queried); the WAL's size sampled after each transaction.
+  std::vector<std::pair<std::string, Load>> quarry_loads;
+  std::optional<Database> qdb;
+  TxId first_tx{0};  // the import's first transaction (the schema's): transaction k is first_tx + k
+  for (const std::string& path : s.paths) {
+    const bool bulk = path == "bulk";
+    const std::string rocks_dir = dir.path() + "/quarry-" + path;
+    Load qu;
+    qdb.reset();
+    malloc_trim(0);
+    const double baseline = reset_peak_rss();
+    qdb.emplace(must(Database::open(Options{.path = rocks_dir}), "open"));
+    Database& db = *qdb;
+    first_tx = TxId{db.db().basis().value + 1};
     auto start = Clock::now();
     ImportOptions options{.batch_size = s.batch, .progress = [&](const ImportProgress& p) {
-                            bases.push_back(db.db().basis());
                             qu.max_wal_bytes = std::max(qu.max_wal_bytes, directory_bytes(rocks_dir, ".log"));
                             if (p.transactions % 50 == 0)  // a sign of life on long loads
-                              std::fprintf(stderr, "  import: %llu transactions, %llu datoms, %.0f s\n",
-                                           static_cast<unsigned long long>(p.transactions),
+                              std::fprintf(stderr, "  import (%s): %llu transactions, %llu datoms, %.0f s\n",
+                                           path.c_str(), static_cast<unsigned long long>(p.transactions),
                                            static_cast<unsigned long long>(p.datoms), seconds_since(start));
                           }};
+    options.bulk = bulk ? ImportOptions::Bulk::Always : ImportOptions::Bulk::Never;
     ImportSummary summary = must(db.import(file, options), "import");
     qu.seconds = seconds_since(start);
     qu.datoms = summary.datoms - summary.transactions;  // the :db/txInstant datoms aside (the schema's are in)
     qu.peak_mib = peak_rss_mib() - baseline;
-    std::printf("  (import: %llu transactions, at most %llu forms held, %llu tempids)\n",
-                static_cast<unsigned long long>(summary.transactions),
+    std::printf("  (%s import: %llu transactions (%llu through the bulk path, %llu ingests, %llu sorted runs, "
+                "%.0f MiB sort buffer), at most %llu forms held, %llu tempids)\n",
+                path.c_str(), static_cast<unsigned long long>(summary.transactions),
+                static_cast<unsigned long long>(summary.bulk_transactions),
+                static_cast<unsigned long long>(summary.bulk_ingests),
+                static_cast<unsigned long long>(summary.bulk_runs), summary.bulk_max_sort_bytes / 1048576.0,
                 static_cast<unsigned long long>(summary.max_held_operations),
                 static_cast<unsigned long long>(summary.tempids));
+    must(db.compact(), "compact");
+    const std::uint64_t before_reopen = directory_bytes(rocks_dir);
+    // Closed and opened again, so that log files the compaction made obsolete are gone.
+    qdb.reset();
+    qdb.emplace(must(Database::open(Options{.path = rocks_dir}), "reopen"));
+    qu.disk_bytes = directory_bytes(rocks_dir);
+    std::printf("  (%s: on disk after compaction: %.1f MiB, after a reopen %.1f MiB, of which table files %.1f MiB)\n",
+                path.c_str(), before_reopen / 1048576.0, qu.disk_bytes / 1048576.0,
+                directory_bytes(rocks_dir, ".sst") / 1048576.0);
+    quarry_loads.emplace_back(bulk ? "Q bulk" : "Quarry", qu);
   }
-  must(db.compact(), "compact");
-  const std::uint64_t before_reopen = directory_bytes(rocks_dir);
-  // Closed and opened again, so that log files the compaction made obsolete are gone.
-  { Database closing = std::move(db); }
-  db = must(Database::open(Options{.path = rocks_dir}), "reopen");
-  qu.disk_bytes = directory_bytes(rocks_dir);
-  std::printf("  (on disk after compaction: %.1f MiB, after a reopen %.1f MiB, of which table files %.1f MiB)\n",
-              before_reopen / 1048576.0, qu.disk_bytes / 1048576.0, directory_bytes(rocks_dir, ".sst") / 1048576.0);
 
   std::printf("\n%lld people, %llu datoms (load avg %.2f)\n\n", static_cast<long long>(n),
               static_cast<unsigned long long>(sq.datoms), load_average());
   std::printf("| system  |     datoms |   load s |   datoms/s | peak MiB | disk MiB |  B/datom | WAL MiB |\n");
   std::printf("|---------|-----------:|---------:|-----------:|---------:|---------:|--------:|---------:|\n");
   print_load("SQLite", sq);
-  print_load("Quarry", qu);
+  for (const auto& [name, l] : quarry_loads) print_load(name.c_str(), l);
+  Database db = std::move(*qdb);
 
   // Queries.
   Db now = db.db();
   // Quarry's ids: tempid "p<e>" -> e, as they were allocated in file order; checked below.
-  const TxId quarry_mid = bases.at(static_cast<std::size_t>(sqlite_mid_tx));  // bases[0] is the schema's
+  const TxId quarry_mid{first_tx.value + static_cast<std::uint64_t>(sqlite_mid_tx)};  // first_tx is the schema's
   const auto& sql = sqlite_queries();
   std::vector<Row> rows;
   auto compare = [&](const std::string& name, const std::string& datalog, const std::string& sql_text,
@@ -338,6 +359,20 @@ int main(int argc, char** argv) {
       s.runs = std::max(1, std::stoi(next()));
     } else if (a == "--batch") {
       s.batch = std::max<std::size_t>(1, std::stoull(next()));
+    } else if (a == "--paths") {
+      s.paths.clear();
+      std::string list = next();
+      for (std::size_t at = 0; at < list.size();) {
+        std::size_t comma = list.find(',', at);
+        std::string p = list.substr(at, comma - at);
+        if (p != "ordinary" && p != "bulk") {
+          std::fprintf(stderr, "--paths takes ordinary and/or bulk\n");
+          return 1;
+        }
+        s.paths.push_back(p);
+        at = comma == std::string::npos ? list.size() : comma + 1;
+      }
+      if (s.paths.empty()) return 1;
     } else if (a == "--lookups") {
       s.lookups = std::max(1, std::stoi(next()));
     } else {

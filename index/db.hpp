@@ -149,6 +149,7 @@ class Db {
 
  private:
   friend class Writer;
+  friend class BulkLoad;  // index/bulk.hpp
   explicit Db(std::shared_ptr<const detail::DbCore> core) noexcept;
   std::shared_ptr<const detail::DbCore> core_;
   std::optional<TxId> as_of_;
@@ -204,6 +205,11 @@ class Writer {
   // errors as commit(); InvalidArgument when `e` is a system entity or a transaction.
   [[nodiscard]] Result<Db> excise(const Db& basis, TxId tx, std::span<const Datom> datoms, EntityId e,
                                   std::span<const AttrId> attrs, WriteOptions options = {});
+
+  // Reads the latest value again from the store, after entries were added to it by other means
+  // than commit() (a bulk load's table files, index/bulk.hpp), and makes it db(). Errors: those
+  // of opening; db() is then unchanged and later commits fail until a reload succeeds.
+  [[nodiscard]] Result<Db> reload();
 
   ~Writer();
 

@@ -148,6 +148,22 @@ Db Writer::db() const {
   return db_;
 }
 
+Result<Db> Writer::reload() {
+  std::lock_guard commit_lock(commit_mutex_);
+  broken_ = true;  // until the store is read again
+  auto snap = store_->snapshot();
+  if (!snap) return std::unexpected(snap.error());
+  auto core = load(store_, db().core_->spaces, std::shared_ptr<const Snapshot>(std::move(*snap)));
+  if (!core) return std::unexpected(core.error());
+  broken_ = false;
+  Db next(std::move(*core));
+  {
+    std::lock_guard lock(db_mutex_);
+    db_ = next;
+  }
+  return next;
+}
+
 Result<Db> Writer::commit(const Db& basis, TxId tx, std::span<const Datom> datoms, WriteOptions options) {
   return commit_batch(basis, tx, datoms, options, nullptr);
 }

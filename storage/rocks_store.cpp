@@ -34,6 +34,7 @@
 #include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
+#include <rocksdb/sst_file_writer.h>
 #include <rocksdb/statistics.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/backup_engine.h>
@@ -732,6 +733,69 @@ Result<void> RocksStore::write(const WriteBatch& batch, WriteOptions options) {
   write.sync = options.sync.value_or(impl_->options.sync_writes);
   s = impl_->db->Write(write, &out);
   if (!s.ok()) return failed(s, "writing to", impl_->options.path);
+  return {};
+}
+
+Result<void> RocksStore::ingest(std::span<const RocksIngestFile> files) {
+  if (impl_->options.read_only)
+    return fail(ErrorCode::StorageReadOnly, "the database at " + impl_->options.path + " is open read-only");
+  std::vector<rocksdb::IngestExternalFileArg> args;
+  std::vector<bool> seen(impl_->spaces.size(), false);
+  for (const RocksIngestFile& f : files) {
+    if (auto ok = check(f.space); !ok) return ok;
+    if (seen[f.space.index]) return fail(ErrorCode::InvalidArgument, "RocksStore::ingest: two files for one space");
+    seen[f.space.index] = true;
+    rocksdb::IngestExternalFileArg arg;
+    arg.column_family = impl_->spaces[f.space.index];
+    arg.external_files = {f.path};
+    arg.options.move_files = true;
+    arg.options.snapshot_consistency = true;
+    arg.options.allow_blocking_flush = true;
+    args.push_back(std::move(arg));
+  }
+  if (args.empty()) return {};
+  rocksdb::Status s = impl_->db->IngestExternalFiles(args);
+  if (!s.ok()) return failed(s, "adding table files to", impl_->options.path);
+  return {};
+}
+
+struct RocksTableWriter::Impl {
+  std::string path;
+  std::unique_ptr<rocksdb::SstFileWriter> writer;
+};
+
+RocksTableWriter::RocksTableWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+RocksTableWriter::~RocksTableWriter() = default;
+
+Result<std::unique_ptr<RocksTableWriter>> RocksTableWriter::open(const RocksStore& store, SpaceId space,
+                                                                 const std::string& path) {
+  if (auto ok = store.check(space); !ok) return std::unexpected(ok.error());
+  rocksdb::ColumnFamilyHandle* family = store.impl_->spaces[space.index];
+  rocksdb::Options options = store.impl_->db->GetOptions(family);
+  // RocksDB's writer would take the bottommost level's compression (ZSTD): the upper levels' LZ4
+  // is several times faster to write, and compaction recompresses what reaches the bottom.
+  options.bottommost_compression = rocksdb::kDisableCompressionOption;
+  if (!options.compression_per_level.empty()) options.compression = options.compression_per_level.front();
+  options.compression_per_level.clear();
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  impl->writer = std::make_unique<rocksdb::SstFileWriter>(rocksdb::EnvOptions(options), options, family);
+  rocksdb::Status s = impl->writer->Open(path);
+  if (!s.ok()) return failed(s, "creating a table file for", path);
+  return std::unique_ptr<RocksTableWriter>(new RocksTableWriter(std::move(impl)));
+}
+
+Result<void> RocksTableWriter::put(std::string_view key, std::string_view value) {
+  rocksdb::Status s = impl_->writer->Put(rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size()));
+  if (s.IsInvalidArgument()) return fail(ErrorCode::InvalidArgument, "table file " + impl_->path + ": " + s.ToString());
+  if (!s.ok()) return failed(s, "writing the table file", impl_->path);
+  ++entries_;
+  return {};
+}
+
+Result<void> RocksTableWriter::finish() {
+  rocksdb::Status s = impl_->writer->Finish();
+  if (!s.ok()) return failed(s, "finishing the table file", impl_->path);
   return {};
 }
 

@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -99,6 +100,14 @@ struct RocksBackupInfo {
   std::uint64_t directory_bytes = 0;  // all the directory's backups together, shared files once
 };
 
+class RocksTableWriter;
+
+// One table file for RocksStore::ingest.
+struct RocksIngestFile {
+  SpaceId space;
+  std::string path;  // written by a RocksTableWriter for that space
+};
+
 class RocksStore final : public Store {
  public:
   // The on-disk format this build reads and writes (doc/format.md). Stored as the value of
@@ -166,12 +175,42 @@ class RocksStore final : public Store {
   // writers were delayed or stopped by RocksDB's write controller since open (too many memtables,
   // L0 files or pending compaction bytes), in microseconds.
 
+  // Bulk loading (the import's bulk path): adds table files written by RocksTableWriter, in ONE
+  // atomic step (RocksDB's IngestExternalFiles across the column families): after a crash or an
+  // error either every file's entries are in the store or none is. At most one file per space.
+  // The files are moved into the database (they must be on its file system). Their entries
+  // override what the store held under the same keys. Errors: InvalidArgument (an unknown or
+  // repeated space), StorageReadOnly, StorageIo, StorageCorruption.
+  [[nodiscard]] Result<void> ingest(std::span<const RocksIngestFile> files);
+
   struct Impl;  // the RocksDB handles; defined in rocks_store.cpp
 
  private:
+  friend class RocksTableWriter;
   RocksStore(std::vector<std::string> spaces, std::unique_ptr<Impl> impl);
   [[nodiscard]] std::optional<std::string> block_cache_property(std::string_view name) const;
   std::unique_ptr<Impl> impl_;
+};
+
+// A sorted table file for one space of a store, for RocksStore::ingest; written with that space's
+// options (compression, filters). Keys must be added in strictly ascending order (InvalidArgument
+// otherwise). The store must outlive the writer.
+class RocksTableWriter {
+ public:
+  [[nodiscard]] static Result<std::unique_ptr<RocksTableWriter>> open(const RocksStore& store, SpaceId space,
+                                                                      const std::string& path);
+  ~RocksTableWriter();
+  [[nodiscard]] Result<void> put(std::string_view key, std::string_view value);
+  // Completes the file (REQUIRES: at least one entry).
+  [[nodiscard]] Result<void> finish();
+  [[nodiscard]] std::uint64_t entries() const noexcept { return entries_; }
+
+  struct Impl;
+
+ private:
+  explicit RocksTableWriter(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+  std::uint64_t entries_ = 0;
 };
 
 }  // namespace quarry

@@ -87,6 +87,31 @@ Result<TxReport> Connection::transact_locked(std::span<const TxForm> forms, bool
                   std::move(prepared->tempids)};
 }
 
+Result<PreparedTx> Connection::prepare_on(const index::Db& view, std::span<const TxForm> forms, Instant& last) {
+  Instant now = options_.clock ? options_.clock() : system_now();
+  TxOptions tx_options{.strict_schema = options_.strict_schema, .tx_instant = now < last ? last : now,
+                       .hooks = &options_.hooks};
+  auto prepared = prepare_tx(view, forms, tx_options);
+  if (!prepared) return std::unexpected(prepared.error());
+  auto instant = checked_instant(*prepared, last);
+  if (!instant) return std::unexpected(instant.error());
+  last = *instant;
+  return prepared;
+}
+
+Result<void> Connection::reload(Instant last) {
+  std::lock_guard lock(transact_mutex_);
+  auto db = writer_->reload();
+  if (!db) return std::unexpected(db.error());
+  last_instant_ = last;
+  return {};
+}
+
+Instant Connection::last_instant() {
+  std::lock_guard lock(transact_mutex_);
+  return last_instant_;
+}
+
 Result<TxReport> Connection::excise(EntityId e, std::span<const Keyword> attrs) {
   std::vector<Value> record{Value(Vector{{Value::keyword("db/add"), Value("datomic.tx"), Value::keyword("db/excise"),
                                           Value(static_cast<std::int64_t>(e.value))}})};

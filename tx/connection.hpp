@@ -68,6 +68,15 @@ class Connection {
 
   [[nodiscard]] const ConnectionOptions& options() const noexcept { return options_; }
 
+  // For the bulk path of an import (index/bulk.hpp), which commits by other means:
+  // prepare_on prepares a transaction as transact() would, but against `view`, with the next
+  // :db/txInstant after `last` (which it advances), committing nothing; reload, once the bulk
+  // load's entries are in the store, reads the latest value again and takes `last` as the last
+  // transaction's instant. last_instant is the instant of the last committed transaction.
+  [[nodiscard]] Result<PreparedTx> prepare_on(const index::Db& view, std::span<const TxForm> forms, Instant& last);
+  [[nodiscard]] Result<void> reload(Instant last);
+  [[nodiscard]] Instant last_instant();
+
  private:
   Connection(std::unique_ptr<index::Writer> writer, ConnectionOptions options, Instant last);
   [[nodiscard]] Instant next_instant();

@@ -29,6 +29,24 @@ struct ImportOptions {
   const std::atomic<bool>* cancel = nullptr;
   // Called after each committed transaction, on the importing thread.
   std::function<void(const ImportProgress&)> progress{};
+
+  // The bulk path (doc/transactions.md, "Importing"): transactions are prepared as usual but their
+  // index entries are sorted (spilling to files in the database directory) and added to RocksDB as
+  // table files in one step, instead of going through the write-ahead log and memtables. The
+  // database it gives is the one the ordinary path gives. Auto: used for a file of at least
+  // kBulkMinBytes imported into a RocksDB database with no listener registered. Always: used
+  // whatever the size (InvalidArgument for an in-memory database, or with listeners). Never: the
+  // ordinary path. While a bulk import runs, other transactions of the database wait for its end.
+  enum class Bulk : unsigned char { Auto, Always, Never };
+  static constexpr std::uint64_t kBulkMinBytes = std::uint64_t{1} << 20;
+  Bulk bulk = Bulk::Auto;
+  // Memory the bulk path sorts in before it spills a sorted run to disk.
+  std::size_t bulk_memory_bytes = std::size_t{256} << 20;
+  // After this many writes of fewer than kBulkSmallWriteDatoms pending datoms, forced by
+  // transactions that needed to read them, the rest of the file takes the ordinary path (the data
+  // keeps reading what it just wrote, and each write adds small table files). 0: never.
+  static constexpr std::uint64_t kBulkSmallWriteDatoms = 50'000;
+  std::size_t bulk_max_small_writes = 4;
 };
 
 struct ImportSummary {
@@ -47,6 +65,16 @@ struct ImportSummary {
   std::uint64_t max_transaction_operations = 0;
   std::uint64_t tempids = 0;
   std::uint64_t max_waiting_references = 0;
+  // The bulk path: whether it was used; the transactions and datoms that went through it; how
+  // many times its pending entries were added to the store (once at the end, plus once before each
+  // transaction that needed to read them); sorted runs spilled to disk at most before one of
+  // those; the most bytes of entries held for sorting.
+  bool bulk = false;
+  std::uint64_t bulk_transactions = 0;
+  std::uint64_t bulk_datoms = 0;
+  std::uint64_t bulk_ingests = 0;
+  std::uint64_t bulk_runs = 0;
+  std::uint64_t bulk_max_sort_bytes = 0;
 };
 
 }  // namespace quarry

@@ -1,0 +1,273 @@
+#include "api/import_bulk_sort.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <queue>
+#include <thread>
+
+namespace quarry::import_detail {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::uint64_t prefix_of(std::string_view key) noexcept {
+  std::uint64_t p = 0;
+  for (std::size_t i = 0; i < 8; ++i)
+    p = p << 8 | (i < key.size() ? static_cast<unsigned char>(key[i]) : 0u);
+  return p;
+}
+
+std::unexpected<Error> io_error(const std::string& what, const std::string& path) {
+  return std::unexpected(Error{ErrorCode::StorageIo, "bulk import: cannot " + what + " " + path + ": " + std::strerror(errno)});
+}
+
+// A sorted run of one space written by spill(): [0 u32][key size u32][value size u32][key][value]...
+class RunReader {
+ public:
+  explicit RunReader(const std::string& path) : path_(path), file_(std::fopen(path.c_str(), "rb")) {
+    if (file_) std::setvbuf(file_, nullptr, _IOFBF, 1 << 20);
+  }
+  ~RunReader() {
+    if (file_) std::fclose(file_);
+  }
+  RunReader(const RunReader&) = delete;
+  RunReader& operator=(const RunReader&) = delete;
+
+  [[nodiscard]] bool open() const noexcept { return file_ != nullptr; }
+  // Reads the next record; false at the end (error_ set on a read failure).
+  bool next() {
+    std::uint32_t head[3];
+    if (std::fread(head, sizeof head, 1, file_) != 1) {
+      error_ = std::ferror(file_) != 0;
+      return false;
+    }
+    space = head[0];
+    key.resize(head[1]);
+    value.resize(head[2]);
+    if ((head[1] && std::fread(key.data(), head[1], 1, file_) != 1) ||
+        (head[2] && std::fread(value.data(), head[2], 1, file_) != 1)) {
+      error_ = true;
+      return false;
+    }
+    return true;
+  }
+  [[nodiscard]] bool failed() const noexcept { return error_; }
+  [[nodiscard]] const std::string& path() const noexcept { return path_; }
+
+  std::uint32_t space = 0;
+  std::string key, value;
+
+ private:
+  std::string path_;
+  std::FILE* file_;
+  bool error_ = false;
+};
+
+}  // namespace
+
+BulkSorter::BulkSorter(RocksStore& store, SpaceId log, std::string dir, std::size_t memory_bytes)
+    : store_(store), log_(log), dir_(std::move(dir)), memory_(std::max<std::size_t>(memory_bytes, 16 << 10)) {
+  std::error_code ec;
+  fs::remove_all(dir_, ec);  // a crashed import's leftovers: never ingested
+  fs::create_directories(dir_, ec);
+}
+
+BulkSorter::~BulkSorter() {
+  log_table_.reset();
+  std::error_code ec;
+  fs::remove_all(dir_, ec);
+}
+
+std::string BulkSorter::next_path(const char* what) { return dir_ + "/" + what + "-" + std::to_string(++files_); }
+
+Result<void> BulkSorter::put(SpaceId space, std::string_view key, std::string_view value) {
+  if (space.index == log_.index) {
+    if (!log_table_) {
+      log_path_ = next_path("log") + ".sst";
+      auto w = RocksTableWriter::open(store_, log_, log_path_);
+      if (!w) return std::unexpected(w.error());
+      log_table_ = std::move(*w);
+    }
+    return log_table_->put(key, value);
+  }
+  if (held_ + key.size() + value.size() + sizeof(Record) > memory_ && held_ > 0)
+    if (auto r = spill(); !r) return r;
+  if (space.index >= spaces_.size()) spaces_.resize(space.index + 1);
+  Space& sp = spaces_[space.index];
+  if (sp.arena.capacity() == 0) {
+    sp.arena.reserve(memory_ / 8);
+    sp.records.reserve(memory_ / 8 / 64);
+  }
+  sp.records.push_back(Record{prefix_of(key), sp.arena.size(), static_cast<std::uint32_t>(key.size()),
+                              static_cast<std::uint32_t>(value.size())});
+  sp.arena.append(key);
+  sp.arena.append(value);
+  held_ += key.size() + value.size() + sizeof(Record);
+  max_held_ = std::max<std::uint64_t>(max_held_, held_);
+  return {};
+}
+
+Result<void> BulkSorter::spill() {
+  for (Space& sp : spaces_)
+    if (!sp.records.empty())
+      if (auto r = spill(sp); !r) return r;
+  held_ = 0;
+  return {};
+}
+
+template <class Record>
+static void sort_space(const std::string& arena, std::vector<Record>& records) {
+  const char* base = arena.data();
+  std::sort(records.begin(), records.end(), [base](const Record& x, const Record& y) {
+    if (x.prefix != y.prefix) return x.prefix < y.prefix;
+    return std::string_view(base + x.offset, x.key_size) < std::string_view(base + y.offset, y.key_size);
+  });
+}
+
+Result<void> BulkSorter::spill(Space& sp) {
+  sort_space(sp.arena, sp.records);
+  const std::string path = next_path("run");
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (!f) return io_error("create", path);
+  std::setvbuf(f, nullptr, _IOFBF, 1 << 20);
+  bool ok = true;
+  for (const Record& r : sp.records) {
+    const std::uint32_t head[3] = {0, r.key_size, r.value_size};
+    ok = ok && std::fwrite(head, sizeof head, 1, f) == 1;
+    if (r.key_size + r.value_size) ok = ok && std::fwrite(sp.arena.data() + r.offset, r.key_size + r.value_size, 1, f) == 1;
+    if (!ok) break;
+  }
+  ok = (std::fclose(f) == 0) && ok;
+  if (!ok) return io_error("write", path);
+  sp.runs.push_back(path);
+  ++runs_total_;
+  sp.records.clear();
+  sp.arena.clear();
+  return {};
+}
+
+Result<bool> BulkSorter::write_space(std::uint32_t index, Space& sp, const std::string& path, index::BulkLoad& load) {
+  sort_space(sp.arena, sp.records);
+  std::vector<std::unique_ptr<RunReader>> readers;
+  for (const std::string& run : sp.runs) {
+    auto r = std::make_unique<RunReader>(run);
+    if (!r->open()) return io_error("open", run);
+    readers.push_back(std::move(r));
+  }
+  // Sources: 0 .. held-1 are runs, `held` is the records held in memory.
+  const std::size_t held = readers.size();
+  std::size_t held_at = 0;
+  auto key_of = [&](std::size_t src) -> std::string_view {
+    if (src < held) return readers[src]->key;
+    const Record& r = sp.records[held_at];
+    return std::string_view(sp.arena.data() + r.offset, r.key_size);
+  };
+  auto value_of = [&](std::size_t src) -> std::string_view {
+    if (src < held) return readers[src]->value;
+    const Record& r = sp.records[held_at];
+    return std::string_view(sp.arena.data() + r.offset + r.key_size, r.value_size);
+  };
+  auto greater = [&](std::size_t a, std::size_t b) {
+    std::string_view ka = key_of(a), kb = key_of(b);
+    if (ka != kb) return ka > kb;
+    return a > b;
+  };
+  std::priority_queue<std::size_t, std::vector<std::size_t>, decltype(greater)> heap(greater);
+  for (std::size_t i = 0; i < held; ++i) {
+    if (readers[i]->next()) heap.push(i);
+    else if (readers[i]->failed()) return io_error("read", readers[i]->path());
+  }
+  if (!sp.records.empty()) heap.push(held);
+  if (heap.empty()) return false;
+
+  auto w = RocksTableWriter::open(store_, SpaceId{index}, path);
+  if (!w) return std::unexpected(w.error());
+  RocksTableWriter& table = **w;
+  const bool avet = index == load.current(IndexOrder::Avet).index;
+  std::string last_key, last_value;
+  bool any = false;
+  while (!heap.empty()) {
+    const std::size_t src = heap.top();
+    // With one source left, no heap is needed.
+    std::string_view key = key_of(src), value = value_of(src);
+    if (any && key == last_key) {
+      // Only the values space repeats keys (one large value stored by two transactions).
+      if (value != last_value)
+        return fail(ErrorCode::CodecUnstorable, "bulk import: two different entries for one key of space " +
+                                                    std::to_string(index) + " (a large-value hash collision?)");
+    } else {
+      if (auto r = table.put(key, value); !r) return std::unexpected(r.error());
+      if (avet)
+        if (auto r = load.avet_key(key); !r) return std::unexpected(r.error());
+      last_key.assign(key);
+      last_value.assign(value);
+      any = true;
+    }
+    bool more;
+    if (src < held) {
+      more = readers[src]->next();
+      if (!more && readers[src]->failed()) return io_error("read", readers[src]->path());
+    } else {
+      more = ++held_at < sp.records.size();
+    }
+    heap.pop();
+    if (more) heap.push(src);
+  }
+  if (auto r = table.finish(); !r) return std::unexpected(r.error());
+  return true;
+}
+
+Result<void> BulkSorter::ingest(index::BulkLoad& load) {
+  // One thread per space: each sorts, merges and writes its own table file.
+  struct Task {
+    std::uint32_t index;
+    std::string path;
+    Result<bool> done = false;
+  };
+  std::vector<Task> tasks;
+  for (std::uint32_t i = 0; i < spaces_.size(); ++i)
+    if (!spaces_[i].records.empty() || !spaces_[i].runs.empty()) tasks.push_back(Task{i, next_path("table") + ".sst"});
+  {
+    std::vector<std::thread> threads;
+    for (Task& t : tasks)
+      threads.emplace_back([this, &t, &load] {
+        try {
+          t.done = write_space(t.index, spaces_[t.index], t.path, load);
+        } catch (const std::exception& e) {
+          t.done = fail(ErrorCode::OutOfMemory, std::string("bulk import: ") + e.what());
+        }
+      });
+    for (std::thread& th : threads) th.join();
+  }
+  std::vector<RocksIngestFile> files;
+  for (Task& t : tasks) {
+    if (!t.done) return std::unexpected(t.done.error());
+    if (*t.done) files.push_back(RocksIngestFile{SpaceId{t.index}, t.path});
+  }
+  if (log_table_) {
+    if (auto r = log_table_->finish(); !r) return r;
+    log_table_.reset();
+    files.push_back(RocksIngestFile{log_, log_path_});
+  }
+  auto meta = load.meta_records();
+  if (!meta) return std::unexpected(meta.error());
+  const std::string meta_path = next_path("meta") + ".sst";
+  {
+    auto w = RocksTableWriter::open(store_, load.meta(), meta_path);
+    if (!w) return std::unexpected(w.error());
+    for (const auto& [k, v] : *meta)
+      if (auto r = (*w)->put(k, v); !r) return r;
+    if (auto r = (*w)->finish(); !r) return r;
+  }
+  files.push_back(RocksIngestFile{load.meta(), meta_path});
+  if (auto r = store_.ingest(files); !r) return r;
+  std::error_code ec;
+  for (Space& sp : spaces_)
+    for (const std::string& path : sp.runs) fs::remove(path, ec);
+  spaces_.clear();
+  held_ = 0;
+  return {};
+}
+
+}  // namespace quarry::import_detail

@@ -1,0 +1,72 @@
+// Internal to api/: the external sort of the import's bulk path (doc/transactions.md,
+// "Importing"). Takes index entries from index::BulkLoad in any order, holds up to a memory
+// budget of them, spills sorted runs to files when it is full, and at the end merges the runs
+// into one sorted table file per space and adds them all to the store in one ingest (with the
+// load's meta records) — so a crash or an error before that step leaves the store as it was.
+//
+// The log's entries arrive in key order already and go straight to their table file. The other
+// spaces are sorted and written each on a thread of its own.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "index/bulk.hpp"
+#include "storage/rocks_store.hpp"
+
+namespace quarry::import_detail {
+
+class BulkSorter final : public index::BulkSink {
+ public:
+  // Files go to `dir` (created; on the database's file system, as ingestion moves them in).
+  BulkSorter(RocksStore& store, SpaceId log, std::string dir, std::size_t memory_bytes);
+  ~BulkSorter() override;  // removes its files
+
+  [[nodiscard]] Result<void> put(SpaceId space, std::string_view key, std::string_view value) override;
+
+  // Sorts and merges everything put, writes the tables and `load`'s meta records, and ingests
+  // them (one atomic step); the sorter is then empty and may take the next load's entries.
+  // On an error nothing is ingested (and the sorter should be dropped).
+  [[nodiscard]] Result<void> ingest(index::BulkLoad& load);
+
+  // Figures for ImportSummary: runs spilled so far, bytes held at most.
+  [[nodiscard]] std::uint64_t runs_spilled() const noexcept { return runs_total_; }
+  [[nodiscard]] std::uint64_t max_held_bytes() const noexcept { return max_held_; }
+
+ private:
+  struct Record {
+    std::uint64_t prefix;  // the key's first 8 bytes, big-endian, zero-padded
+    std::uint64_t offset;  // in the space's arena: key then value
+    std::uint32_t key_size;
+    std::uint32_t value_size;
+  };
+  // The entries of one space: held ones, and the sorted runs spilled.
+  struct Space {
+    std::string arena;
+    std::vector<Record> records;
+    std::vector<std::string> runs;
+  };
+  [[nodiscard]] Result<void> spill();
+  [[nodiscard]] Result<void> spill(Space& space);
+  // Sorts and merges one space into the table file `path` (false: nothing to write).
+  [[nodiscard]] Result<bool> write_space(std::uint32_t index, Space& space, const std::string& path,
+                                         index::BulkLoad& load);
+  [[nodiscard]] std::string next_path(const char* what);
+
+  RocksStore& store_;
+  SpaceId log_;
+  std::string dir_;
+  std::size_t memory_;
+  std::size_t held_ = 0;  // bytes held in every space's arena and records
+  std::vector<Space> spaces_;  // by SpaceId
+  std::unique_ptr<RocksTableWriter> log_table_;
+  std::string log_path_;
+  std::uint64_t files_ = 0;
+  std::uint64_t runs_total_ = 0;
+  std::uint64_t max_held_ = 0;
+};
+
+}  // namespace quarry::import_detail
