@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
+#include <new>
 #include <string>
+#include <vector>
 
 #include "codec/number_order.hpp"
 
@@ -75,13 +78,6 @@ int compare_named(std::string_view ans, std::string_view aname, std::string_view
   return compare_bytes(aname, bname);
 }
 
-int compare_sequences(const std::vector<Value>& a, const std::vector<Value>& b) noexcept {
-  std::size_t n = std::min(a.size(), b.size());
-  for (std::size_t i = 0; i < n; ++i)
-    if (int c = compare(a[i], b[i])) return c;
-  return three_way(a.size(), b.size());
-}
-
 std::size_t mix(std::size_t seed, std::size_t h) noexcept {
   return seed ^ (h + 0x9e3779b97f4a7c15ULL + (seed << 6) + (seed >> 2));
 }
@@ -123,7 +119,44 @@ Value Value::keyword(std::string_view qualified) {
 
 Value Value::symbol(std::string_view qualified) { return split_symbol(qualified); }
 
-int compare(const Value& a, const Value& b) noexcept {
+namespace {
+
+// Collections and tagged values: the kinds with values inside them.
+bool is_branch(ValueKind k) noexcept {
+  return k == ValueKind::Vector || k == ValueKind::List || k == ValueKind::Set || k == ValueKind::Map ||
+         k == ValueKind::Tagged;
+}
+
+// The values inside a branch, in the order compare and hash_value visit them: the items; a map's
+// keys and values alternating; a tagged value's value. Empty for other kinds.
+struct Children {
+  const Value* items = nullptr;
+  const std::pair<Value, Value>* entries = nullptr;
+  std::size_t count = 0;
+  const Value& operator[](std::size_t i) const noexcept {
+    return items ? items[i] : (i % 2 == 0 ? entries[i / 2].first : entries[i / 2].second);
+  }
+};
+
+Children children_of(const Value& v) noexcept {
+  switch (v.kind()) {
+    case ValueKind::Vector: return {v.as<Vector>().items.data(), nullptr, v.as<Vector>().items.size()};
+    case ValueKind::List: return {v.as<List>().items.data(), nullptr, v.as<List>().items.size()};
+    case ValueKind::Set: return {v.as<Set>().items.data(), nullptr, v.as<Set>().items.size()};
+    case ValueKind::Map: return {nullptr, v.as<Map>().entries.data(), 2 * v.as<Map>().entries.size()};
+    case ValueKind::Tagged: return {v.as<Tagged>().value.get(), nullptr, 1};
+    default: return {};
+  }
+}
+
+// Values nested deeper than this are compared and hashed with an explicit stack instead of
+// recursion (a pulled chain of component entities nests one map per link: 100,000 levels would
+// overflow the stack). Shallow values, nearly all of them, keep the allocation-free recursion.
+constexpr int kRecursionDepth = 64;
+
+// Everything but the children: rank, then a scalar's contents, or a tagged value's tag. 0 for two
+// branches of one kind (and tag): their children decide.
+int compare_heads(const Value& a, const Value& b) noexcept {
   int ra = rank(a.kind()), rb = rank(b.kind());
   if (ra != rb) return three_way(ra, rb);
   switch (a.kind()) {
@@ -148,28 +181,64 @@ int compare(const Value& a, const Value& b) noexcept {
     }
     case ValueKind::Ref: return three_way(a.as<EntityId>().value, b.as<EntityId>().value);
     case ValueKind::Bytes: return compare_bytes(a.as<Bytes>().data, b.as<Bytes>().data);
-    case ValueKind::Vector: return compare_sequences(a.as<Vector>().items, b.as<Vector>().items);
-    case ValueKind::List: return compare_sequences(a.as<List>().items, b.as<List>().items);
-    case ValueKind::Set: return compare_sequences(a.as<Set>().items, b.as<Set>().items);
-    case ValueKind::Map: {
-      const auto &x = a.as<Map>().entries, &y = b.as<Map>().entries;
-      std::size_t n = std::min(x.size(), y.size());
-      for (std::size_t i = 0; i < n; ++i) {
-        if (int c = compare(x[i].first, y[i].first)) return c;
-        if (int c = compare(x[i].second, y[i].second)) return c;
-      }
-      return three_way(x.size(), y.size());
-    }
     case ValueKind::Tagged: {
       const auto &x = a.as<Tagged>(), &y = b.as<Tagged>();
-      if (int c = compare_named(x.tag.ns, x.tag.name, y.tag.ns, y.tag.name)) return c;
-      return compare(*x.value, *y.value);
+      return compare_named(x.tag.ns, x.tag.name, y.tag.ns, y.tag.name);
     }
+    case ValueKind::Vector:
+    case ValueKind::List:
+    case ValueKind::Set:
+    case ValueKind::Map:
+      return 0;
   }
   return 0;
 }
 
-std::size_t hash_value(const Value& v) noexcept {
+int compare_at(const Value& a, const Value& b, int depth) noexcept;
+
+// compare for two branches whose heads are equal, with an explicit stack: children first to last,
+// depth first, then the child counts. If growing the stack fails, the ordinary recursion.
+int compare_deep(const Value& a, const Value& b) noexcept {
+  struct Frame {
+    Children x, y;
+    std::size_t next = 0;
+  };
+  try {
+    std::vector<Frame> stack;
+    stack.push_back({children_of(a), children_of(b)});
+    while (!stack.empty()) {
+      Frame& f = stack.back();
+      if (f.next == std::min(f.x.count, f.y.count)) {
+        if (int c = three_way(f.x.count, f.y.count)) return c;
+        stack.pop_back();
+        continue;
+      }
+      const Value& ca = f.x[f.next];
+      const Value& cb = f.y[f.next];
+      ++f.next;
+      if (int c = compare_heads(ca, cb)) return c;
+      if (is_branch(ca.kind())) stack.push_back({children_of(ca), children_of(cb)});  // f is not used after
+    }
+    return 0;
+  } catch (const std::bad_alloc&) {
+    return compare_at(a, b, std::numeric_limits<int>::min());
+  }
+}
+
+int compare_at(const Value& a, const Value& b, int depth) noexcept {
+  if (int c = compare_heads(a, b)) return c;
+  if (!is_branch(a.kind())) return 0;
+  if (depth >= kRecursionDepth) return compare_deep(a, b);
+  Children x = children_of(a), y = children_of(b);
+  const std::size_t n = std::min(x.count, y.count);
+  for (std::size_t i = 0; i < n; ++i)
+    if (int c = compare_at(x[i], y[i], depth + 1)) return c;
+  return three_way(x.count, y.count);
+}
+
+// A scalar's whole hash; a branch's hash before its children are mixed in (its kind, and a tagged
+// value's tag).
+std::size_t hash_head(const Value& v) noexcept {
   std::size_t h = std::hash<int>{}(static_cast<int>(v.kind()));
   auto str = [](std::string_view s) { return std::hash<std::string_view>{}(s); };
   switch (v.kind()) {
@@ -188,23 +257,61 @@ std::size_t hash_value(const Value& v) noexcept {
     case ValueKind::Symbol: return mix(mix(h, str(v.as<Symbol>().ns)), str(v.as<Symbol>().name));
     case ValueKind::Ref: return mix(h, std::hash<std::uint64_t>{}(v.as<EntityId>().value));
     case ValueKind::Bytes: return mix(h, str(v.as<Bytes>().data));
+    case ValueKind::Tagged: return mix(h, str(v.as<Tagged>().tag.qualified()));
     case ValueKind::Vector:
-      for (const auto& x : v.as<Vector>().items) h = mix(h, hash_value(x));
-      return h;
     case ValueKind::List:
-      for (const auto& x : v.as<List>().items) h = mix(h, hash_value(x));
-      return h;
     case ValueKind::Set:
-      for (const auto& x : v.as<Set>().items) h = mix(h, hash_value(x));
-      return h;
     case ValueKind::Map:
-      for (const auto& [k, x] : v.as<Map>().entries) h = mix(mix(h, hash_value(k)), hash_value(x));
       return h;
-    case ValueKind::Tagged:
-      return mix(mix(h, str(v.as<Tagged>().tag.qualified())), hash_value(*v.as<Tagged>().value));
   }
   return h;
 }
+
+std::size_t hash_at(const Value& v, int depth) noexcept;
+
+// hash_at for a branch, with an explicit stack: the same mixing, children first to last. If
+// growing the stack fails, the ordinary recursion.
+std::size_t hash_deep(const Value& v) noexcept {
+  struct Frame {
+    Children children;
+    std::size_t next;
+    std::size_t hash;
+  };
+  try {
+    std::vector<Frame> stack;
+    stack.push_back({children_of(v), 0, hash_head(v)});
+    for (;;) {
+      Frame& f = stack.back();
+      if (f.next == f.children.count) {
+        const std::size_t done = f.hash;
+        stack.pop_back();
+        if (stack.empty()) return done;
+        stack.back().hash = mix(stack.back().hash, done);
+        continue;
+      }
+      const Value& child = f.children[f.next++];
+      if (is_branch(child.kind())) stack.push_back({children_of(child), 0, hash_head(child)});  // f is not used after
+      else f.hash = mix(f.hash, hash_head(child));
+    }
+  } catch (const std::bad_alloc&) {
+    return hash_at(v, std::numeric_limits<int>::min());
+  }
+}
+
+std::size_t hash_at(const Value& v, int depth) noexcept {
+  std::size_t h = hash_head(v);
+  if (!is_branch(v.kind())) return h;
+  if (depth >= kRecursionDepth) return hash_deep(v);
+  Children children = children_of(v);
+  for (std::size_t i = 0; i < children.count; ++i) h = mix(h, hash_at(children[i], depth + 1));
+  return h;
+}
+
+}  // namespace
+
+int compare(const Value& a, const Value& b) noexcept { return compare_at(a, b, 0); }
+
+std::size_t hash_value(const Value& v) noexcept { return hash_at(v, 0); }
 
 namespace {
 

@@ -144,14 +144,29 @@ namespace {
 // cut short (a crash, or an I/O error during the create): nothing of Quarry's was ever written, and
 // the create can be completed. Found by the I/O fault sweep (tests/storage_faults_test.cpp), where a
 // failed read during the create left a directory every later open refused as damaged.
-bool first_open_cut_short(const std::string& path, const std::vector<std::string>& names) {
-  bool any_data = std::any_of(names.begin(), names.end(), [](const std::string& n) {
+bool any_data_file(const std::vector<std::string>& names) {
+  return std::any_of(names.begin(), names.end(), [](const std::string& n) {
     return numbered(n, ".sst") || numbered(n, ".log") || numbered(n, ".blob");
   });
-  if (any_data) return false;
+}
+
+bool first_open_cut_short(const std::string& path, const std::vector<std::string>& names) {
+  if (any_data_file(names)) return false;
   auto current = read_small_file(fs::path(path) / "CURRENT");
   return current && current->substr(0, current->find('\n')) == "MANIFEST-000001" &&
          has(names, "MANIFEST-000001");
+}
+
+// Without CURRENT: RocksDB's create writes MANIFEST-000001, then CURRENT naming it; an OPTIONS file
+// and a newer MANIFEST come only with a completed open. So no CURRENT, no data file, no OPTIONS file
+// and no MANIFEST but MANIFEST-000001 is a create cut short. A database that lost CURRENT and its
+// logs before its first flush has no data file either, but it has OPTIONS and a newer MANIFEST:
+// damaged, not new (re-creating it would delete its MANIFEST and hide the loss).
+bool create_cut_short(const std::vector<std::string>& names) {
+  if (any_data_file(names)) return false;
+  return std::none_of(names.begin(), names.end(), [](const std::string& n) {
+    return n.starts_with("OPTIONS-") || (n.starts_with("MANIFEST-") && n != "MANIFEST-000001");
+  });
 }
 
 }  // namespace
@@ -175,10 +190,7 @@ Result<DirectoryState> inspect_directory(const std::string& path, std::uint32_t 
   }
   if (auto ok = check_marker(path, supported); !ok) return std::unexpected(ok.error());
   if (!has(*names, "CURRENT")) {
-    bool any_data = std::any_of(names->begin(), names->end(), [](const std::string& n) {
-      return numbered(n, ".sst") || numbered(n, ".log") || numbered(n, ".blob");
-    });
-    if (!any_data) return DirectoryState::New;  // marker written, RocksDB's create cut short
+    if (create_cut_short(*names)) return DirectoryState::New;  // marker written, RocksDB's create cut short
   } else if (first_open_cut_short(path, *names)) {
     return DirectoryState::New;
   }

@@ -12,8 +12,8 @@
 // Nothing here writes, except write_marker. The classification (doc/reliability.md has the table):
 //   missing path, or an empty directory           -> New
 //   marker, format version supported, CURRENT + the MANIFEST it names + a WAL present -> Existing
-//   marker, no CURRENT, and no table, WAL or blob file -> New (a create cut short before RocksDB
-//                                                         wrote its first file)
+//   marker, no CURRENT, no table, WAL, blob or OPTIONS file, and no MANIFEST but MANIFEST-000001
+//                                                 -> New (a create cut short before RocksDB wrote CURRENT)
 //   marker, CURRENT naming MANIFEST-000001, and no table, WAL or blob file -> New (RocksDB's first
 //                                                         open cut short after its first MANIFEST)
 //   marker with another version, or unreadable    -> StorageVersion

@@ -94,6 +94,23 @@ TEST_CASE("moving and reassigning deep values frees them without recursion") {
   CHECK(many.empty());
 }
 
+TEST_CASE("values nested 100,000 deep compare and hash without recursion") {
+  for (auto wrap : {in_vector, in_map, in_list_and_set}) {
+    const Value a = nest(kDeep, wrap);
+    const Value b = nest(kDeep, wrap);
+    CHECK(quarry::compare(a, b) == 0);
+    CHECK(quarry::hash_value(a) == quarry::hash_value(b));
+    Value deeper = 2;  // b with its innermost 1 replaced by 2
+    for (int i = 0; i < kDeep; ++i) deeper = wrap(std::move(deeper));
+    CHECK(quarry::compare(a, deeper) < 0);
+    CHECK(quarry::compare(deeper, a) > 0);
+    CHECK(quarry::hash_value(a) != quarry::hash_value(deeper));
+    const Value shorter = nest(kDeep - 1, wrap);
+    CHECK(quarry::compare(shorter, a) != 0);
+    CHECK(quarry::compare(shorter, a) == -quarry::compare(a, shorter));
+  }
+}
+
 TEST_CASE("a 50,000-long component chain: entity and recursive pull through the API") {
   auto db = quarry::Database::open(quarry::Options{.in_memory = true});
   REQUIRE(db.has_value());
@@ -117,6 +134,12 @@ TEST_CASE("a 50,000-long component chain: entity and recursive pull through the 
   auto star = now.pull("[*]", Value(1));
   REQUIRE(star.has_value());
   CHECK(count(quarry::to_edn(*star), ":db/id") == kChain);
+
+  // Two pulled chains in one result set: hashed and compared to deduplicate and order the rows.
+  auto rows = quarry::q(R"([:find (pull ?e [:db/id {:next ...}]) :where [?e :name ?n] [(contains? #{"n1" "n2"} ?n)]])",
+                        {now});
+  REQUIRE_MESSAGE(rows.has_value(), (rows ? "" : rows.error().to_edn()));
+  CHECK(count(quarry::to_edn(rows->value), ":db/id") == 2 * kChain - 1);
 }
 
 TEST_CASE("the quarry command prints (entity $ 1) and a recursive pull of the chain") {

@@ -184,6 +184,25 @@ TEST_CASE("a Quarry database missing CURRENT, its MANIFEST or its WAL is damaged
   CHECK(again.error().code == ErrorCode::StorageDamaged);
 }
 
+TEST_CASE("a database that lost CURRENT and its WAL before any flush is damaged, not a create cut short") {
+  // No table file yet, so only the MANIFEST and OPTIONS files tell it from a create cut short;
+  // Quarry used to re-create it, deleting its MANIFEST and opening an empty database.
+  TempDir dir;
+  {
+    auto store = must(RocksStore::open(options_at(dir.path()), kSpaces));
+    WriteBatch batch;
+    batch.put(must(store->space("eavt")), "k", "v");
+    must(store->write(batch));
+  }
+  REQUIRE(files_matching(dir.path(), ".sst").empty());
+  fs::remove(fs::path(dir.path()) / "CURRENT");
+  for (const auto& wal : files_matching(dir.path(), ".log")) fs::remove(wal);
+  refused_untouched(dir.path(), ErrorCode::StorageDamaged);
+  auto again = RocksStore::open(options_at(dir.path()), kSpaces);
+  REQUIRE_FALSE(again);
+  CHECK(again.error().code == ErrorCode::StorageDamaged);
+}
+
 TEST_CASE("a Quarry database missing a table file fails to open and loses no other file") {
   TempDir dir;
   make_database(dir.path());

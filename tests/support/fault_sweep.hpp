@@ -288,14 +288,18 @@ inline void print_totals(const char* what, const SweepTotals& t) {
 
 // Fails the Nth operation of each kind, once and then forever, for N from sweep_points over the
 // operations a clean run makes; every run checks the invariants (FaultSweep::run).
+// QUARRY_FAULT_OPS (e.g. "write,sync") limits the sweep to those kinds, so that a long sweep can
+// be split across processes.
 inline SweepTotals sweep_io_faults(std::uint64_t points) {
   FaultSweep sweep(true);
   (void)sweep.run(std::nullopt, false);
   std::uint64_t totals[4];
   for (FaultOp op : {FaultOp::Open, FaultOp::Read, FaultOp::Write, FaultOp::Sync})
     totals[static_cast<int>(op)] = sweep.fs().count(op);
+  const char* only = std::getenv("QUARRY_FAULT_OPS");
   SweepTotals all;
   for (FaultOp op : {FaultOp::Open, FaultOp::Read, FaultOp::Write, FaultOp::Sync}) {
+    if (only && std::string(only).find(fault_op_name(op)) == std::string::npos) continue;
     for (bool forever : {false, true}) {
       SweepTotals t;
       for (std::uint64_t n : sweep_points(totals[static_cast<int>(op)], points)) {
