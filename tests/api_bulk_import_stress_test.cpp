@@ -6,28 +6,20 @@
 // stores must be identical key for key, also when the file ends in an error.
 #include <doctest/doctest.h>
 
+#include "support/import_outcome.hpp"
 #include "support/temp_path.hpp"
 #include "support/tx_harness.hpp"
 
 #include <quarry/quarry.hpp>
 
-#include <filesystem>
-#include <fstream>
 #include <random>
 #include <string>
 
-#include "index/key_layout.hpp"
-#include "storage/rocks_store.hpp"
 
 namespace {
 
-using quarry::Database;
 using quarry::ImportOptions;
-using quarry::ImportSummary;
-using quarry::Options;
-using quarry::Result;
 using quarry::testing::TempPath;
-using Dump = std::vector<std::pair<std::string, std::string>>;
 
 const char* kSchema = R"([{:db/ident :k/id :db/valueType :db.type/long :db/unique :db.unique/identity}
  {:db/ident :k/code :db/valueType :db.type/string :db/unique :db.unique/value}
@@ -106,28 +98,8 @@ std::string random_file(std::uint32_t seed, int entities, bool end_in_error) {
   return text;
 }
 
-struct Outcome {
-  Result<ImportSummary> result;
-  Dump dump;
-};
-
-Outcome import_into(const TempPath& dir, const std::string& text, ImportOptions options) {
-  const std::string file = dir.str() + ".edn";
-  { std::ofstream(file) << text; }
-  Result<ImportSummary> result = quarry::fail(quarry::ErrorCode::Internal, "not run");
-  {
-    auto db = Database::open(Options{.path = dir.str(), .sync_writes = false, .clock = quarry::testing::fixed_clock});
-    REQUIRE(db.has_value());
-    result = db->import(file, options);
-  }
-  std::filesystem::remove(file);
-  quarry::RocksOptions rocks;
-  rocks.path = dir.str();
-  rocks.info_log = false;
-  auto store = quarry::RocksStore::open(rocks, quarry::keys::all_spaces());
-  REQUIRE(store.has_value());
-  return Outcome{std::move(result), quarry::testing::dump_store(**store)};
-}
+using Outcome = quarry::testing::ImportOutcome;
+using quarry::testing::import_into;
 
 }  // namespace
 

@@ -7,6 +7,7 @@
 // spaces is one atomic step.
 #include <doctest/doctest.h>
 
+#include "support/import_outcome.hpp"
 #include "support/temp_path.hpp"
 #include "support/tx_harness.hpp"
 
@@ -17,7 +18,6 @@
 #include <random>
 #include <string>
 
-#include "index/key_layout.hpp"
 #include "storage/rocks_store.hpp"
 
 namespace {
@@ -26,9 +26,8 @@ using quarry::Database;
 using quarry::ImportOptions;
 using quarry::ImportSummary;
 using quarry::Options;
-using quarry::Result;
 using quarry::testing::TempPath;
-using Dump = std::vector<std::pair<std::string, std::string>>;
+using Dump = quarry::testing::StoreDump;
 
 const char* kSchema = R"([{:db/ident :person/name :db/valueType :db.type/string :db/unique :db.unique/identity}
  {:db/ident :person/email :db/valueType :db.type/string :db/unique :db.unique/value}
@@ -78,35 +77,8 @@ std::string rereads(int n) {
   return text + "]\n[{:db/id \"datomic.tx\" :tx/source \"rereads\"} {:person/name \"Meta\"}]\n";
 }
 
-struct Outcome {
-  Result<ImportSummary> result;
-  Dump dump;
-};
-
-// Imports `text` (written to a file) into a RocksDB database at `dir`, which `setup` may fill
-// first, and dumps every space of the store after closing it.
-Outcome import_into(const TempPath& dir, const std::string& text, ImportOptions options,
-                    const std::vector<std::string>& setup = {}) {
-  const std::string file = dir.str() + ".edn";
-  { std::ofstream(file) << text; }
-  Result<ImportSummary> result = quarry::fail(quarry::ErrorCode::Internal, "not run");
-  {
-    auto db = Database::open(Options{.path = dir.str(), .sync_writes = false, .clock = quarry::testing::fixed_clock});
-    REQUIRE_MESSAGE(db.has_value(), (db ? "" : db.error().to_edn()));
-    for (const std::string& tx : setup) {
-      auto r = db->transact(tx);
-      REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().to_edn()));
-    }
-    result = db->import(file, options);
-  }
-  std::filesystem::remove(file);
-  quarry::RocksOptions rocks;
-  rocks.path = dir.str();
-  rocks.info_log = false;
-  auto store = quarry::RocksStore::open(rocks, quarry::keys::all_spaces());
-  REQUIRE_MESSAGE(store.has_value(), (store ? "" : store.error().to_edn()));
-  return Outcome{std::move(result), quarry::testing::dump_store(**store)};
-}
+using Outcome = quarry::testing::ImportOutcome;
+using quarry::testing::import_into;
 
 void check_same(const Dump& bulk, const Dump& ordinary) {
   CHECK(bulk.size() == ordinary.size());

@@ -54,10 +54,12 @@ Result<std::unique_ptr<Connection>> Connection::open(std::shared_ptr<Store> stor
 
 index::Db Connection::db() const { return writer_->db(); }
 
-Instant Connection::next_instant() {
+Instant Connection::instant_after(Instant last) const {
   Instant now = options_.clock ? options_.clock() : system_now();
-  return now < last_instant_ ? last_instant_ : now;
+  return now < last ? last : now;
 }
+
+Instant Connection::next_instant() { return instant_after(last_instant_); }
 
 Result<TxReport> Connection::transact(const Value& tx_data) {
   auto forms = parse_tx_data(tx_data);
@@ -88,8 +90,7 @@ Result<TxReport> Connection::transact_locked(std::span<const TxForm> forms, bool
 }
 
 Result<PreparedTx> Connection::prepare_on(const index::Db& view, std::span<const TxForm> forms, Instant& last) {
-  Instant now = options_.clock ? options_.clock() : system_now();
-  TxOptions tx_options{.strict_schema = options_.strict_schema, .tx_instant = now < last ? last : now,
+  TxOptions tx_options{.strict_schema = options_.strict_schema, .tx_instant = instant_after(last),
                        .hooks = &options_.hooks};
   auto prepared = prepare_tx(view, forms, tx_options);
   if (!prepared) return std::unexpected(prepared.error());

@@ -80,6 +80,8 @@ class Connection {
  private:
   Connection(std::unique_ptr<index::Writer> writer, ConnectionOptions options, Instant last);
   [[nodiscard]] Instant next_instant();
+  // The clock's now, raised to `last` if earlier (next_instant() is this after last_instant_).
+  [[nodiscard]] Instant instant_after(Instant last) const;
   // transact() with the lock held: prepares and commits (an excision through Writer::excise).
   [[nodiscard]] Result<TxReport> transact_locked(std::span<const TxForm> forms, bool strict, const TxHooks* hooks);
 
