@@ -20,7 +20,7 @@ Result<QueryOutput> run(const Query& query, const PlanCaching& caching, std::spa
   use_plan_cache(ctx, caching, query, inputs);
   const std::vector<std::string> keep = find_vars(query);
   if (auto r = solve(ctx, bindings, query.where, &keep); !r) return std::unexpected(r.error());
-  return find_output(ctx, query, bindings);
+  return find_output(ctx, query, bindings, &keep);
 }
 
 }  // namespace

@@ -231,10 +231,68 @@ void apply_offset_limit(const Query& query, Rows& rows) {
     rows.resize(static_cast<std::size_t>(*query.limit));
 }
 
+// The output of a query without aggregates or pulls: the tuples' rows in result order, each made
+// its result value directly. Cells are moved out of `tuples`.
+Result<QueryOutput> plain_output(Context& ctx, const Query& query, QueryOutput out, Relation& tuples,
+                                 std::span<const int> cols) {
+  std::vector<std::uint32_t> order = result_order(tuples, cols);
+  apply_offset_limit(query, order);
+  const std::size_t arity = tuples.arity();
+  // A column named by one element only can give its cells away.
+  std::vector<bool> movable(cols.size());
+  for (std::size_t k = 0; k < cols.size(); ++k) movable[k] = std::count(cols.begin(), cols.end(), cols[k]) == 1;
+  auto take = [&](std::uint32_t r, std::size_t k) -> Value {
+    Value& cell = tuples.cells()[r * arity + static_cast<std::size_t>(cols[k])];
+    return movable[k] ? std::move(cell) : cell;
+  };
+  auto row_value = [&](std::uint32_t r) -> Value {
+    std::vector<Value> row;
+    row.reserve(cols.size());
+    for (std::size_t k = 0; k < cols.size(); ++k) row.push_back(take(r, k));
+    if (query.return_kind != ReturnMapKind::None) return return_map(query, row);
+    return Value(Vector{std::move(row)});
+  };
+  switch (query.find.shape) {
+    case FindShape::Scalar:
+      out.value = order.empty() || cols.empty() ? Value() : take(order.front(), 0);
+      return out;
+    case FindShape::Tuple:
+      out.value = order.empty() ? Value() : row_value(order.front());
+      return out;
+    case FindShape::Collection:
+    case FindShape::Relation: break;
+  }
+  std::vector<Value> items;
+  items.reserve(order.size());
+  const bool collection = query.find.shape == FindShape::Collection;
+  if (collection && cols.empty()) order.clear();
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    items.push_back(collection ? take(order[i], 0) : row_value(order[i]));
+    if ((i & 1023) == 1023)
+      if (auto t = ctx.tick(1024); !t) return std::unexpected(t.error());
+  }
+  if (collection || !query.with.empty()) {
+    out.value = Value(Vector{std::move(items)});
+    return out;
+  }
+  // Rows are distinct and sorted. As vectors they compare element by element, so `items` is
+  // already in Set order, except with return maps (ordered by their sorted keys).
+  Set set;
+  if (query.return_kind == ReturnMapKind::None) {
+    set.items = std::move(items);
+  } else {
+    std::sort(items.begin(), items.end(), value_less);
+    if (!make_set(std::move(items), set)) return fail(ErrorCode::Internal, "find: duplicate result rows");
+  }
+  out.value = Value(std::move(set));
+  return out;
+}
+
 }  // namespace
 
 std::vector<std::string> find_vars(const Query& query) {
   std::vector<std::string> vars;
+  vars.reserve(query.find.elements.size() + query.with.size());
   for (const FindElement& e : query.find.elements) add_unique(vars, element_var(e));
   for (const Variable& w : query.with) add_unique(vars, w.name);
   return vars;
@@ -256,7 +314,8 @@ Value find_form(const Query& query) {
   return Value(std::move(v));
 }
 
-Result<QueryOutput> find_output(Context& ctx, const Query& query, Bindings& bindings) {
+Result<QueryOutput> find_output(Context& ctx, const Query& query, Bindings& bindings,
+                                const std::vector<std::string>* vars) {
   QueryOutput out;
   out.shape = query.find.shape;
   out.columns = find_columns(query);
@@ -281,8 +340,9 @@ Result<QueryOutput> find_output(Context& ctx, const Query& query, Bindings& bind
   }
 
   // The distinct tuples of the find and :with variables.
-  const std::vector<std::string> vars = find_vars(query);
-  auto tuples = bindings.take_projection(ctx, vars, ":find");
+  std::vector<std::string> computed;
+  if (!vars) vars = &(computed = find_vars(query));
+  auto tuples = bindings.take_projection(ctx, *vars, ":find");
   if (!tuples) return std::unexpected(tuples.error());
   // Entities given by lookup ref or ident come back as they were given (DataScript's answer).
   for (const auto& [var, given] : ctx.entity_inputs) {
@@ -298,6 +358,10 @@ Result<QueryOutput> find_output(Context& ctx, const Query& query, Bindings& bind
   std::vector<int> cols;
   for (const FindElement& e : elements) cols.push_back(tuples->column(element_var(e)));
 
+  // Without aggregates and pulls the result is the tuples in result order: each row becomes its
+  // result value at once, no intermediate row vectors.
+  if (!any_aggregate && !any_pull) return plain_output(ctx, query, std::move(out), *tuples, cols);
+
   // Result rows, one vector per row.
   std::vector<std::vector<Value>> rows;
   auto finish_row = [&](std::vector<Value>& row) -> Result<void> {
@@ -310,22 +374,12 @@ Result<QueryOutput> find_output(Context& ctx, const Query& query, Bindings& bind
     return {};
   };
   if (!any_aggregate) {
-    // In result order already (pulls aside); :offset and :limit count rows in that order.
-    std::vector<std::uint32_t> order = result_order(*tuples, cols);
-    if (!any_pull) apply_offset_limit(query, order);
-    // A column named by one element only can give its cells away.
-    std::vector<bool> movable(cols.size());
-    for (std::size_t k = 0; k < cols.size(); ++k) movable[k] = std::count(cols.begin(), cols.end(), cols[k]) == 1;
-    rows.reserve(order.size());
-    std::size_t done = 0;
-    for (std::uint32_t r : order) {
+    // Pulls: the rows are sorted again on what was pulled, below.
+    rows.reserve(tuples->size());
+    for (std::size_t r = 0, done = 0; r < tuples->size(); ++r) {
       std::vector<Value> row;
       row.reserve(elements.size());
-      for (std::size_t k = 0; k < cols.size(); ++k) {
-        Value& cell = tuples->cells()[r * tuples->arity() + static_cast<std::size_t>(cols[k])];
-        if (movable[k]) row.push_back(std::move(cell));
-        else row.push_back(cell);
-      }
+      for (std::size_t k = 0; k < cols.size(); ++k) row.push_back(tuples->at(r, static_cast<std::size_t>(cols[k])));
       if (auto f = finish_row(row); !f) return std::unexpected(f.error());
       rows.push_back(std::move(row));
       if ((++done & 1023) == 0)
@@ -355,12 +409,10 @@ Result<QueryOutput> find_output(Context& ctx, const Query& query, Bindings& bind
     }
   }
   // Aggregates and pulls produced new values: the rows are sorted on them.
-  if (any_aggregate || any_pull) {
-    std::sort(rows.begin(), rows.end(), [](const std::vector<Value>& a, const std::vector<Value>& b) {
-      return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), value_less);
-    });
-    apply_offset_limit(query, rows);
-  }
+  std::sort(rows.begin(), rows.end(), [](const std::vector<Value>& a, const std::vector<Value>& b) {
+    return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), value_less);
+  });
+  apply_offset_limit(query, rows);
   auto as_value = [&](std::vector<Value>& row) -> Value {
     if (query.return_kind != ReturnMapKind::None) return return_map(query, row);
     return Value(Vector{std::move(row)});
@@ -390,12 +442,10 @@ Result<QueryOutput> find_output(Context& ctx, const Query& query, Bindings& bind
     return out;
   }
   // Rows are distinct and sorted. As vectors they compare element by element, so `items` is
-  // already in Set order — except with return maps (ordered by their sorted keys) and pulls (two
+  // already in Set order, except with return maps (ordered by their sorted keys) and pulls (two
   // entities may pull equal maps): those go through make_set.
   Set set;
-  if (query.return_kind == ReturnMapKind::None && std::none_of(pulls.begin(), pulls.end(), [](const PullSpec& p) {
-        return p.pattern != nullptr;
-      })) {
+  if (query.return_kind == ReturnMapKind::None && !any_pull) {
     set.items = std::move(items);
   } else {
     std::sort(items.begin(), items.end(), value_less);

@@ -16,8 +16,10 @@ namespace quarry::query {
 // :with variables, in that order, each once (the inputs it reads are bound before the clauses).
 [[nodiscard]] std::vector<std::string> find_vars(const Query& query);
 
-// Consumes the bindings: their rows may be moved into the output.
-[[nodiscard]] Result<QueryOutput> find_output(Context& ctx, const Query& query, Bindings& bindings);
+// Consumes the bindings: their rows may be moved into the output. `vars`: find_vars(query), when
+// the caller has it already.
+[[nodiscard]] Result<QueryOutput> find_output(Context& ctx, const Query& query, Bindings& bindings,
+                                              const std::vector<std::string>* vars = nullptr);
 
 // One name per :find element, as written: "?name", "(count ?e)", "(pull ?e [:name])".
 [[nodiscard]] std::vector<std::string> find_columns(const Query& query);
