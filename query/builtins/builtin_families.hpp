@@ -22,6 +22,8 @@ namespace quarry::query::builtins {
 
 // ---- family tables (one per builtins_<family>.cpp) ----
 std::span<const Builtin> compare_family() noexcept;  // = == not= != < > <= >= compare identical? -differ?
+// binary_comparison (builtins.hpp) for the built-ins of compare_family.
+BinaryComparison binary_comparison_of(const Builtin* fn) noexcept;
 std::span<const Builtin> math_family() noexcept;     // + - * / quot rem mod inc dec max min zero? ... rand
 std::span<const Builtin> logic_family() noexcept;    // identity ground untuple meta nil? some? true? false? not and or
 std::span<const Builtin> string_family() noexcept;   // str subs pr-str ... name namespace keyword clojure.string/*

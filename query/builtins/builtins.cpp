@@ -34,6 +34,8 @@ const Builtin* find_builtin(std::string_view name) noexcept {
   return it != registry.end() && (*it)->name == name ? *it : nullptr;
 }
 
+BinaryComparison binary_comparison(const Builtin* fn) noexcept { return builtins::binary_comparison_of(fn); }
+
 namespace builtins {
 
 std::string abbreviated_edn(const Value& v, std::size_t limit) {

@@ -39,6 +39,12 @@ struct Builtin {
 // "clojure.string/includes?").
 [[nodiscard]] const Builtin* find_builtin(std::string_view name) noexcept;
 
+// The comparison built-ins (= == not= != < > <= >=) called with two arguments, as a plain test
+// of two values giving what the built-in's call gives (true or false), for callers that test many
+// rows; nullptr for any other built-in.
+using BinaryComparison = bool (*)(const Value& a, const Value& b) noexcept;
+[[nodiscard]] BinaryComparison binary_comparison(const Builtin* fn) noexcept;
+
 // ---- custom functions (custom_registry.cpp) ----
 // A function the application registers, called in queries by its name like a built-in
 // ([(my/f ?x) ?y], [(my/f ?x)]) or passed as a function input (the symbol my/f). It gets the

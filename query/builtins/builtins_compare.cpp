@@ -76,8 +76,26 @@ constexpr std::array kTable{
     Builtin{"-differ?", 0, -1, false, &differ},
 };
 
+bool equal2(const Value& a, const Value& b) noexcept { return query_equal(a, b); }
+bool not_equal2(const Value& a, const Value& b) noexcept { return !query_equal(a, b); }
+template <bool (*holds)(int)>
+bool holds2(const Value& a, const Value& b) noexcept {
+  return holds(query_compare(a, b));
+}
+
 }  // namespace
 
 std::span<const Builtin> compare_family() noexcept { return kTable; }
+
+BinaryComparison binary_comparison_of(const Builtin* fn) noexcept {
+  if (!fn) return nullptr;
+  if (fn->call == &eq) return &equal2;
+  if (fn->call == &not_eq_) return &not_equal2;
+  if (fn->call == &chain<lt>) return &holds2<lt>;
+  if (fn->call == &chain<gt>) return &holds2<gt>;
+  if (fn->call == &chain<le>) return &holds2<le>;
+  if (fn->call == &chain<ge>) return &holds2<ge>;
+  return nullptr;
+}
 
 }  // namespace quarry::query::builtins

@@ -156,10 +156,22 @@ Result<void> apply_predicate(Context& ctx, Bindings& bindings, const Predicate& 
   }
   std::vector<bool> keep(rel->size());
   std::size_t kept = 0;
+  // A comparison of two arguments is tested on the cells in place: no argument copied, no result
+  // value built, per row.
+  const BinaryComparison test = call->fn_col < 0 && call->cols.size() == 2 ? binary_comparison(call->fn) : nullptr;
   for (std::size_t r = 0; r < rel->size(); ++r) {
-    auto v = invoke(*call, rel->row(r));
-    if (!v) return std::unexpected(v.error());
-    keep[r] = truthy(*v);
+    if (test) {
+      auto row = rel->row(r);
+      auto arg = [&](std::size_t k) -> const Value& {
+        const int col = call->cols[k];
+        return col >= 0 ? row[static_cast<std::size_t>(col)] : call->consts[k];
+      };
+      keep[r] = test(arg(0), arg(1));
+    } else {
+      auto v = invoke(*call, rel->row(r));
+      if (!v) return std::unexpected(v.error());
+      keep[r] = truthy(*v);
+    }
     kept += keep[r];
     if ((r & 1023) == 1023)
       if (auto t = ctx.tick(1024); !t) return t;
