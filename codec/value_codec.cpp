@@ -392,6 +392,20 @@ Result<void> decode_value_into(std::string_view& in, Value& out) {
         in.remove_prefix(at + 2);
         return {};
       }
+      case Tag::Keyword: {  // namespace then name, each without escapes
+        const std::string_view rest = in.substr(1);
+        const std::size_t ns_end = rest.find('\0');
+        if (ns_end == std::string_view::npos || ns_end + 1 >= rest.size() ||
+            static_cast<std::uint8_t>(rest[ns_end + 1]) != kTerminator)
+          break;
+        const std::size_t name_end = rest.find('\0', ns_end + 2);
+        if (name_end == std::string_view::npos || name_end + 1 >= rest.size() ||
+            static_cast<std::uint8_t>(rest[name_end + 1]) != kTerminator)
+          break;
+        out = Value(Keyword{std::string(rest.substr(0, ns_end)), std::string(rest.substr(ns_end + 2, name_end - ns_end - 2))});
+        in.remove_prefix(1 + name_end + 2);
+        return {};
+      }
       default: break;
     }
   }

@@ -451,6 +451,9 @@ Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedP
   // the run. Not on history or as-of views: a past state may hold values from before such a change.
   const bool single_datom_runs = !access.per_attribute && cover.e && cover.a && !db.is_history() && !db.as_of_t();
 
+  // Most lookups find about one datom per bound row (a cardinality-one attribute): room for that
+  // many rows at once rather than growing the cells vector step by step.
+  out.reserve(bound.size());
   std::optional<index::DatomCursor> cursor;
   if (!access.per_attribute) {
     auto c = db.cursor(access.order);
