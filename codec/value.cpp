@@ -354,6 +354,60 @@ void take_nested(std::vector<Value>& items, std::vector<Value>& pending) {
 
 }  // namespace
 
+namespace {
+
+// Collections nested up to this deep are copied by plain recursion (each level a few stack
+// frames); a deeper one continues with copy_collection's explicit stack.
+constexpr int kRecursiveCopyDepth = 256;
+thread_local int copy_depth = 0;
+
+}  // namespace
+
+// The copy of a vector, list, map or set: std::variant's copy (recursing through the items' copy
+// constructors) while the nesting is shallow; below kRecursiveCopyDepth levels, an explicit stack
+// of (source, destination) pairs: every collection is made with its items as nils first, leaves are
+// copied at once and nested collections pushed, so no frame is used per level. Memory is O(items
+// awaiting their copy).
+void Value::copy_collection(const Value& other) {
+  if (copy_depth < kRecursiveCopyDepth) {
+    ++copy_depth;
+    struct Restore {
+      ~Restore() { --copy_depth; }
+    } restore;
+    v_ = other.v_;
+    return;
+  }
+  std::vector<std::pair<const Value*, Value*>> work{{&other, this}};
+  auto copy_item = [&](const Value& from, Value& to) {
+    if (holds_collection(from)) work.emplace_back(&from, &to);
+    else to.v_ = from.v_;
+  };
+  auto copy_items = [&](const std::vector<Value>& from, std::vector<Value>& to) {
+    to.resize(from.size());  // allocated once: the pointers pushed stay valid
+    for (std::size_t i = 0; i < from.size(); ++i) copy_item(from[i], to[i]);
+  };
+  while (!work.empty()) {
+    const auto [from, to] = work.back();
+    work.pop_back();
+    switch (from->kind()) {
+      case ValueKind::Vector: copy_items(from->as<Vector>().items, to->v_.emplace<Vector>().items); break;
+      case ValueKind::List: copy_items(from->as<List>().items, to->v_.emplace<List>().items); break;
+      case ValueKind::Set: copy_items(from->as<Set>().items, to->v_.emplace<Set>().items); break;
+      case ValueKind::Map: {
+        const auto& entries = from->as<Map>().entries;
+        auto& out = to->v_.emplace<Map>().entries;
+        out.resize(entries.size());
+        for (std::size_t i = 0; i < entries.size(); ++i) {
+          copy_item(entries[i].first, out[i].first);
+          copy_item(entries[i].second, out[i].second);
+        }
+        break;
+      }
+      default: to->v_ = from->v_; break;
+    }
+  }
+}
+
 // The destructor's explicit stack: collections holding nested collections are moved out of their
 // parents onto `pending` (a moved-from vector is empty), so each Value destroyed here has at most
 // two levels left below it and its own destructor returns after one scan. Memory is O(width of the pending frontier).

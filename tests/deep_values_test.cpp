@@ -111,6 +111,33 @@ TEST_CASE("values nested 100,000 deep compare and hash without recursion") {
   }
 }
 
+TEST_CASE("values nested 100,000 deep copy and copy-assign without recursion, equal to the original") {
+  for (auto wrap : {in_vector, in_map, in_list_and_set}) {
+    const Value original = nest(kDeep, wrap);
+    const Value copy = original;  // NOLINT(performance-unnecessary-copy-initialization): the copy is the test
+    CHECK(quarry::compare(copy, original) == 0);
+    CHECK(quarry::hash_value(copy) == quarry::hash_value(original));
+    Value assigned = 7;
+    assigned = original;
+    CHECK(quarry::compare(assigned, original) == 0);
+    assigned = assigned;  // self-assignment keeps the value
+    CHECK(quarry::compare(assigned, original) == 0);
+    // A copy of a part of itself: the inner value is copied before the outer one is released.
+    auto inner = [](const Value& v) -> const Value* {
+      if (const auto* vec = v.get_if<quarry::Vector>()) return &vec->items.front();
+      if (const auto* m = v.get_if<quarry::Map>()) return &m->entries.front().second;
+      return &v.as<quarry::Set>().items.front();
+    };
+    Value part = original;
+    part = *inner(part);
+    const Value fresh = nest(kDeep, wrap);
+    CHECK(quarry::compare(part, *inner(fresh)) == 0);
+  }
+  const Value flat = Value(quarry::Vector{{1, "two", Value::keyword("three")}});
+  const Value flat_copy = flat;  // NOLINT(performance-unnecessary-copy-initialization)
+  CHECK(quarry::to_edn(flat_copy) == "[1 \"two\" :three]");
+}
+
 TEST_CASE("a 50,000-long component chain: entity and recursive pull through the API") {
   auto db = quarry::Database::open(quarry::Options{.in_memory = true});
   REQUIRE(db.has_value());

@@ -154,9 +154,22 @@ class Value {
   Value(Set s) : v_(std::move(s)) {}
   Value(Tagged t) : v_(std::move(t)) {}
 
-  Value(const Value&) = default;
+  // Copies of nested vectors, lists, maps and sets recurse to a bounded depth and continue with an
+  // explicit stack below it (value.cpp), so a value nested 100,000 deep is copied without
+  // exhausting the stack. Leaves take the plain path.
+  Value(const Value& other) : v_(holds_collection(other) ? Storage{} : other.v_) {
+    if (holds_collection(other)) copy_collection(other);
+  }
   Value(Value&&) noexcept = default;
-  Value& operator=(const Value&) = default;
+  Value& operator=(const Value& other) {
+    if (this == &other) return *this;
+    if (!holds_collection(other)) {
+      v_ = other.v_;
+      return *this;
+    }
+    Value copy(other);
+    return *this = std::move(copy);
+  }
   Value& operator=(Value&&) noexcept = default;
   // Destroys nested vectors, lists, maps and sets without recursing once per level (an explicit
   // stack in value.cpp), so a value nested 100,000 deep is freed without exhausting the stack.
@@ -188,6 +201,10 @@ class Value {
   static Value symbol(std::string_view qualified);
 
  private:
+  [[nodiscard]] static bool holds_collection(const Value& v) noexcept {
+    return v.kind() >= ValueKind::Vector && v.kind() != ValueKind::Tagged;
+  }
+  void copy_collection(const Value& other);
   void release_nested() noexcept;
   Storage v_;
 };
