@@ -455,3 +455,29 @@ TEST_CASE("a prepared query answers as the same query given as text, and reports
   REQUIRE_FALSE(none.has_value());
   CHECK(none.error().code == quarry::ErrorCode::InvalidArgument);
 }
+
+TEST_CASE("scans that meet the same value encodings again return every datom's own value") {
+  // A scan reuses the decoded value while the encoding repeats (pattern_scan.cpp, DatomReader):
+  // repeated short values, repeated values longer than the reuse limit, and a run of distinct
+  // values long enough to end the reuse, each checked against the values written.
+  Database db = open_memory();
+  const std::string long_a(100, 'a'), long_b = std::string(99, 'a') + "b";
+  std::string tx = "[";
+  for (int e = 1; e <= 600; ++e) {
+    const std::string id = std::to_string(e);
+    tx += "[:db/add " + id + " :kind " + (e % 3 == 0 ? ":x" : ":y") + "]";
+    tx += "[:db/add " + id + " :text \"" + (e % 2 == 0 ? long_a : long_b) + "\"]";
+    // 400 distinct sizes, then the last 200 entities repeat one size.
+    tx += "[:db/add " + id + " :size " + std::to_string(e <= 400 ? e : 7) + "]";
+  }
+  ok(db, tx + "]");
+  const auto snap = db.db();
+  CHECK(run(snap, "[:find (count ?e) . :where [?e :kind :x]]") == "200");
+  CHECK(run(snap, "[:find ?k (count ?e) :where [?e :kind ?k]]") == "#{[:x 200] [:y 400]}");
+  CHECK(run(snap, "[:find (count ?e) . :where [?e :text ?t] [(= ?t \"" + long_a + "\")]]") == "300");
+  CHECK(run(snap, "[:find (count-distinct ?t) . :where [?e :text ?t]]") == "2");
+  CHECK(run(snap, "[:find ?e . :where [?e :text ?t] [(= ?t \"" + long_b + "\")] [?e :size 399]]") == "399");
+  CHECK(run(snap, "[:find (sum ?s) . :with ?e :where [?e :size ?s]]") == std::to_string(400 * 401 / 2 + 200 * 7));
+  CHECK(run(snap, "[:find (count ?e) . :where [?e :size 7]]") == "201");
+  CHECK(run(snap, "[:find ?k . :where [600 :kind ?k]]") == ":x");
+}

@@ -106,26 +106,68 @@ Result<std::optional<EntityId>> resolve_bound_entity(const index::Db& db, const 
   return resolve_entity_ref(db, v);
 }
 
-// The datom at the cursor, for a reader that may not need its value: with need_v false, `light`
-// gets the ids and the added flag from the key and a nil v, and no value is decoded.
-const Datom& at_cursor(const index::DatomCursor& cursor, bool need_v, Datom& light) {
-  if (need_v) return cursor.datom();
-  light.e = cursor.e();
-  light.a = cursor.a();
-  light.tx = cursor.tx();
-  light.added = cursor.added();
-  return light;
-}
+// Reads the datoms of a cursor for a matcher. need_v false: the ids and the added flag come from
+// the key and v is nil; no value is decoded. Otherwise a value whose encoding equals the previous
+// datom's is not decoded again but copied: scans of an attribute with few distinct values (:sex,
+// a status keyword) meet the same few encodings over and over. Encodings longer than
+// kMaxReusedBytes (which include every large value's stub and hash) are always decoded, and a read
+// whose first kProbation changes of value saw few repeats stops looking.
+class DatomReader {
+ public:
+  explicit DatomReader(bool need_v) : need_v_(need_v) {}
+
+  // The datom at the cursor; valid until the cursor moves or the next call.
+  const Datom& at(const index::DatomCursor& cursor) {
+    if (!need_v_) return ids(cursor);
+    if (!reuse_) return cursor.datom();
+    const std::string_view v = cursor.encoded_v();
+    if (has_last_ && v == last_v_) {
+      ++repeats_;
+      return ids(cursor);  // datom_.v is that value
+    }
+    const Datom& d = cursor.datom();
+    if (++changes_ == kProbation && repeats_ < kProbation / 4) {
+      reuse_ = false;
+      datom_.v = Value();
+      return d;
+    }
+    has_last_ = v.size() <= kMaxReusedBytes;
+    if (has_last_) {
+      last_v_.assign(v);
+      datom_.v = d.v;
+    }
+    return d;
+  }
+
+ private:
+  static constexpr std::size_t kMaxReusedBytes = 64;
+  static constexpr std::size_t kProbation = 256;
+
+  const Datom& ids(const index::DatomCursor& cursor) {
+    datom_.e = cursor.e();
+    datom_.a = cursor.a();
+    datom_.tx = cursor.tx();
+    datom_.added = cursor.added();
+    return datom_;
+  }
+
+  bool need_v_;
+  bool reuse_ = true;
+  bool has_last_ = false;
+  std::string last_v_;
+  std::size_t repeats_ = 0, changes_ = 0;
+  Datom datom_;
+};
 
 // Calls f(datom) for each datom of the index read; f returns false to stop early. need_v: f
-// reads the datom's value (else it gets a nil v, see at_cursor).
+// reads the datom's value (else it gets a nil v, see DatomReader).
 template <class F>
 Result<void> read_index(Context& ctx, Result<index::DatomCursor> cursor, bool need_v, F&& f) {
   if (!cursor) return std::unexpected(cursor.error());
   std::size_t n = 0;
-  Datom light;
+  DatomReader reader(need_v);
   for (; cursor->valid(); cursor->next()) {
-    if (!f(at_cursor(*cursor, need_v, light))) break;
+    if (!f(reader.at(*cursor))) break;
     if (++n == 1024) {
       n = 0;
       if (auto t = ctx.tick(1024); !t) return std::unexpected(t.error());
@@ -140,9 +182,9 @@ Result<void> read_index(Context& ctx, Result<index::DatomCursor> cursor, bool ne
 template <class F>
 Result<void> read_run(Context& ctx, index::DatomCursor& cursor, bool need_v, F&& f) {
   std::size_t n = 0;
-  Datom light;
+  DatomReader reader(need_v);
   for (; cursor.valid(); cursor.next()) {
-    if (!f(at_cursor(cursor, need_v, light))) break;
+    if (!f(reader.at(cursor))) break;
     ++n;
   }
   if (auto t = ctx.tick(n); !t) return std::unexpected(t.error());
