@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <numeric>
 #include <span>
 
@@ -178,8 +179,10 @@ void sort_long_rows(const std::vector<std::int64_t>& longs, std::vector<std::uin
 
 // The rows of `rel` in result order: element by element on `cols`, as result tuples compare.
 // Rows already in that order (an index scan's often are) are found so in one pass; columns of
-// longs (entity ids, most numbers) compare as integers.
-std::vector<std::uint32_t> result_order(const Relation& rel, std::span<const int> cols) {
+// longs (entity ids, most numbers) compare as integers. With `needed` below the row count only
+// that many first rows are returned (a partial sort: :limit on a large result).
+std::vector<std::uint32_t> result_order(const Relation& rel, std::span<const int> cols,
+                                        std::size_t needed = SIZE_MAX) {
   const std::size_t n = rel.size(), k = cols.size();
   std::vector<std::uint32_t> order(n);
   std::iota(order.begin(), order.end(), 0u);
@@ -212,6 +215,11 @@ std::vector<std::uint32_t> result_order(const Relation& rel, std::span<const int
   for (std::size_t i = 1; i < n && sorted; ++i)
     sorted = !less(static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(i - 1));
   if (sorted) return order;
+  if (needed < n) {
+    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(needed), order.end(), less);
+    order.resize(needed);
+    return order;
+  }
   if (all_long && k == 1) sort_long_rows<1>(longs, order);
   else if (all_long && k == 2) sort_long_rows<2>(longs, order);
   else if (all_long && k == 3) sort_long_rows<3>(longs, order);
@@ -235,7 +243,12 @@ void apply_offset_limit(const Query& query, Rows& rows) {
 // its result value directly. Cells are moved out of `tuples`.
 Result<QueryOutput> plain_output(Context& ctx, const Query& query, QueryOutput out, Relation& tuples,
                                  std::span<const int> cols) {
-  std::vector<std::uint32_t> order = result_order(tuples, cols);
+  // :limit needs only the first offset + limit rows in order.
+  std::size_t needed = SIZE_MAX;
+  if (query.limit)
+    needed = static_cast<std::size_t>(std::min<std::uint64_t>(
+        static_cast<std::uint64_t>(query.offset.value_or(0)) + static_cast<std::uint64_t>(*query.limit), SIZE_MAX));
+  std::vector<std::uint32_t> order = result_order(tuples, cols, needed);
   apply_offset_limit(query, order);
   const std::size_t arity = tuples.arity();
   // A column named by one element only can give its cells away.
