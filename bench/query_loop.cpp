@@ -16,6 +16,8 @@
 //     --analyze       loop over quarry::explain with {:analyze true} instead of quarry::q
 //     --query EDN     run this query text instead of QUERY's (QUERY still names the data set and
 //                     the arguments), e.g. to time one clause of a query on its own
+//     --db NAME       for a query over several data sets (rules-follows: wide-3x3, long-10x3, ...),
+//                     the one to load (NAME.edn in BENCH_DATA_DIR); default the first listed
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -34,7 +36,7 @@ using namespace quarry::bench;
 
 int main(int argc, char** argv) {
   std::string name;
-  std::string query_text;
+  std::string query_text, db_name;
   std::filesystem::path dir = std::getenv("QUARRY_BENCH_DATA") ? std::getenv("QUARRY_BENCH_DATA") : QUARRY_BENCH_DATA_DIR;
   bool rocks = false, explain_first = false, analyze = false;
   double seconds = 5;
@@ -46,11 +48,12 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--seconds") && i + 1 < argc) seconds = std::atof(argv[++i]);
     else if (!std::strcmp(argv[i], "--runs") && i + 1 < argc) fixed_runs = std::strtoull(argv[++i], nullptr, 10);
     else if (!std::strcmp(argv[i], "--query") && i + 1 < argc) query_text = argv[++i];
+    else if (!std::strcmp(argv[i], "--db") && i + 1 < argc) db_name = argv[++i];
     else if (name.empty()) name = argv[i];
     else dir = argv[i];
   }
   if (name.empty()) {
-    std::fprintf(stderr, "usage: bench_query_loop QUERY [BENCH_DATA_DIR] [--rocks] [--seconds S | --runs N] [--explain] [--analyze] [--query EDN]\n");
+    std::fprintf(stderr, "usage: bench_query_loop QUERY [BENCH_DATA_DIR] [--rocks] [--seconds S | --runs N] [--explain] [--analyze] [--query EDN] [--db NAME]\n");
     return 1;
   }
   const Value queries = must(read_edn(read_file(dir / "queries.edn")), "queries.edn");
@@ -64,15 +67,24 @@ int main(int argc, char** argv) {
                                                   .sync_writes = false}),
                            "open");
   must(database.declare_schema(must(read_edn(read_file(dir / "schema.edn")), "schema.edn")), "schema");
-  must(database.transact(must(read_edn(read_file(dir / "people20k-core.edn")), "core")), "core");
-  if (lookup(*spec, "db")->as<Keyword>().name == "full")
-    must(database.transact(must(read_edn(read_file(dir / "people20k-extra.edn")), "extra")), "extra");
+  if (const Value* dbs = lookup(*spec, "dbs")) {  // a data set of its own (rules-follows)
+    if (db_name.empty()) db_name = dbs->as<Vector>().items.at(0).as<Keyword>().name;
+    must(database.transact(must(read_edn(read_file(dir / (db_name + ".edn"))), db_name.c_str())), db_name.c_str());
+  } else {
+    must(database.transact(must(read_edn(read_file(dir / "people20k-core.edn")), "core")), "core");
+    if (lookup(*spec, "db")->as<Keyword>().name == "full")
+      must(database.transact(must(read_edn(read_file(dir / "people20k-extra.edn")), "extra")), "extra");
+  }
 
   if (rocks) must(database.compact(), "compact");
   std::vector<QueryInput> inputs{database.db()};
   const Value* rules = lookup(*spec, "rules");
-  for (const Value& a : lookup(*spec, "args")->as<Vector>().items)
-    inputs.emplace_back(a.is<Symbol>() && a.as<Symbol>().name == "%" && rules ? *rules : a);
+  if (const Value* args = lookup(*spec, "args")) {
+    for (const Value& a : args->as<Vector>().items)
+      inputs.emplace_back(a.is<Symbol>() && a.as<Symbol>().name == "%" && rules ? *rules : a);
+  } else if (rules) {  // rules-follows: [:find ... :in $ % ...] with the rules as its one argument
+    inputs.emplace_back(*rules);
+  }
   // Prepared once, as compare_bench runs it (and as SQLite runs prepared statements).
   const PreparedQuery query =
       must(prepare(query_text.empty() ? *lookup(*spec, "query") : must(read_edn(query_text), "--query")), "prepare");

@@ -177,12 +177,13 @@ Result<void> read_index(Context& ctx, Result<index::DatomCursor> cursor, bool ne
   return cursor->status();
 }
 
-// Calls f(datom) for each datom of the cursor's current run (after a seek_prefix); f returns false
-// to stop early. Leaves status() to the caller (the cursor is reused for the next probe).
+// Calls f(datom) for each datom of the cursor's current run (after a seek_prefix), read through
+// `reader` (one for all the runs of a lookup join, so that values repeated across runs are reused
+// too); f returns false to stop early. Leaves status() to the caller (the cursor is reused for the
+// next probe).
 template <class F>
-Result<void> read_run(Context& ctx, index::DatomCursor& cursor, bool need_v, F&& f) {
+Result<void> read_run(Context& ctx, index::DatomCursor& cursor, DatomReader& reader, F&& f) {
   std::size_t n = 0;
-  DatomReader reader(need_v);
   for (; cursor.valid(); cursor.next()) {
     if (!f(reader.at(cursor))) break;
     ++n;
@@ -497,6 +498,7 @@ Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedP
   // many rows at once rather than growing the cells vector step by step.
   out.reserve(bound.size());
   std::optional<index::DatomCursor> cursor;
+  DatomReader reader(need_v);
   if (!access.per_attribute) {
     auto c = db.cursor(access.order);
     if (!c) return std::unexpected(c.error());
@@ -532,7 +534,7 @@ Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedP
       }
     } else {
       r = cursor->seek_prefix(probe.prefix);
-      if (r) r = read_run(ctx, *cursor, need_v, each);
+      if (r) r = read_run(ctx, *cursor, reader, each);
     }
     if (!r) return std::unexpected(r.error());
     if (auto t = ctx.tick(static_cast<std::size_t>(cost::kLookupCost)); !t) return std::unexpected(t.error());
