@@ -360,7 +360,29 @@ Result<void> scan_new(Context& ctx, Bindings& bindings, const ResolvedPattern& r
   return bindings.join(ctx, std::move(out));
 }
 
-// Bound variables, scan of the constants' prefix hash-joined with the bound relation.
+// The bound relation's join column as entity ids, when a scan can be merge-joined with it: the
+// only key is the pattern's e, the index is read in e order (EAVT, or AEVT of one attribute; any
+// view keeps that order), and the column holds positive longs in non-decreasing order (a relation
+// left by an earlier such scan does). Empty otherwise: the scan is hash-joined.
+std::vector<std::uint64_t> merge_keys(const Relation& bound, const ResolvedPattern& rp, const Access& access,
+                                      const Matcher& m) {
+  if (m.key.size() != 1 || m.key[0].first != kE || rp.e_is_attribute || access.per_attribute || access.range ||
+      bound.empty())
+    return {};
+  if (access.order != IndexOrder::Eavt && !(access.order == IndexOrder::Aevt && rp.attr)) return {};
+  const auto col = static_cast<std::size_t>(m.key[0].second);
+  std::vector<std::uint64_t> keys(bound.size());
+  for (std::size_t r = 0; r < bound.size(); ++r) {
+    const auto* n = bound.at(r, col).get_if<std::int64_t>();
+    if (!n || *n <= 0) return {};
+    keys[r] = static_cast<std::uint64_t>(*n);
+    if (r > 0 && keys[r] < keys[r - 1]) return {};
+  }
+  return keys;
+}
+
+// Bound variables, scan of the constants' prefix joined with the bound relation: merged when both
+// are in entity order on the one join variable (merge_keys), hash-joined otherwise.
 Result<Relation> scan_join(Context& ctx, const Relation& bound, const ResolvedPattern& rp, const Access& access,
                            const ValueRange& range) {
   AttrNames names(rp.source->db->schema(), rp.e_is_attribute);
@@ -368,6 +390,30 @@ Result<Relation> scan_join(Context& ctx, const Relation& bound, const ResolvedPa
   std::vector<std::string> vars = bound.vars();
   vars.insert(vars.end(), m.new_vars.begin(), m.new_vars.end());
   Relation out(std::move(vars));
+  auto emit = [&](const Datom& d, std::size_t row, bool& filled) {
+    if (!filled) {
+      m.fill_fresh(d, names);
+      filled = true;
+    }
+    for (const Value& v : bound.row(row)) out.push(v);
+    for (const Value& v : m.fresh) out.push(v);
+    out.end_row();
+  };
+  if (const std::vector<std::uint64_t> keys = merge_keys(bound, rp, access, m); !keys.empty()) {
+    std::size_t next = 0;  // the first bound row whose key is not below the datoms read so far
+    auto r = scan(ctx, rp, access, range, m, names, [&](const Datom& d) {
+      const std::uint64_t e = d.e.value;
+      while (next < keys.size() && keys[next] < e) ++next;
+      if (next == keys.size()) return false;  // no bound row is left for the rest of the scan
+      bool filled = false;
+      for (std::size_t row = next; row < keys.size() && keys[row] == e; ++row) emit(d, row, filled);
+      return ctx.fits(out.size(), out.arity());
+    });
+    if (!r) return std::unexpected(r.error());
+    if (auto c = ctx.check_rows(out.size(), out.arity()); !c) return std::unexpected(c.error());
+    if (!distinct_matches(rp)) out.dedup();
+    return out;
+  }
   std::vector<int> key_cols;
   for (const auto& [pos, col] : m.key) key_cols.push_back(col);
   RowIndex index(bound, key_cols);
@@ -375,15 +421,7 @@ Result<Relation> scan_join(Context& ctx, const Relation& bound, const ResolvedPa
   auto r = scan(ctx, rp, access, range, m, names, [&](const Datom& d) {
     for (std::size_t k = 0; k < m.key.size(); ++k) key[k] = datom_value(m.key[k].first, d, names);
     bool filled = false;
-    index.for_each_match(key, hash_values(key), [&](std::size_t row) {
-      if (!filled) {
-        m.fill_fresh(d, names);
-        filled = true;
-      }
-      for (const Value& v : bound.row(row)) out.push(v);
-      for (const Value& v : m.fresh) out.push(v);
-      out.end_row();
-    });
+    index.for_each_match(key, hash_values(key), [&](std::size_t row) { emit(d, row, filled); });
     return ctx.fits(out.size(), out.arity());
   });
   if (!r) return std::unexpected(r.error());
