@@ -310,6 +310,17 @@ struct AnalyzeCost {
   double analyze_ms = 0;
 };
 
+// explain's :plan of the query on db, printed (the clause-order table counts the distinct ones: a
+// figure no load changes), or the error.
+std::string plan_text(const Case& c, const Db& db, const Value& query) {
+  std::vector<QueryInput> inputs{db};
+  for (const Value& a : c.args) inputs.emplace_back(a);
+  auto plan = quarry::explain(query, inputs);
+  if (!plan) return "error " + plan.error().to_edn();
+  const Value* steps = lookup(*plan, "plan");
+  return steps ? to_edn(*steps) : to_edn(*plan);
+}
+
 std::optional<AnalyzeCost> analyze_cost(const Case& c, const Db& db, int runs, std::size_t rows) {
   std::vector<QueryInput> inputs{db};
   for (const Value& a : c.args) inputs.emplace_back(a);
@@ -673,10 +684,10 @@ int main(int argc, char** argv) {
   // Every query in its clause orders, through Quarry: best and worst order's median.
   std::printf("\nclause orders: every order of the :where clauses (written and reversed above 5 clauses), "
               "median of %d runs each; worst/best per store\n\n", s.order_runs);
-  std::printf("| query                   | clauses | orders | mem best | mem worst | worst/best | worst order (mem) | rocks best | rocks worst | worst/best | failed |\n");
-  std::printf("|-------------------------|--------:|-------:|---------:|----------:|-----------:|-------------------|-----------:|------------:|-----------:|-------:|\n");
+  std::printf("| query                   | clauses | orders | plans | mem best | mem worst | worst/best | worst order (mem) | rocks best | rocks worst | worst/best | failed |\n");
+  std::printf("|-------------------------|--------:|-------:|------:|---------:|----------:|-----------:|-------------------|-----------:|------------:|-----------:|-------:|\n");
   std::fflush(stdout);
-  int orders_met = 0, orders_total = 0;
+  int orders_met = 0, orders_total = 0, one_plan = 0;
   std::string orders_misses;
   for (const Case& c : cases) {
     if (c.closure) continue;
@@ -689,7 +700,9 @@ int main(int argc, char** argv) {
     int failed = 0;
     std::string first_failure;
     QuarryStore* stores[2] = {&memory, &rocks};
+    std::set<std::string> plans;  // explain's :plan of every order, on the memory store
     for (const Ordering& o : orders) {
+      plans.insert(plan_text(c, memory.dbs.at(c.db), o.query));
       for (int k = 0; k < 2; ++k) {
         Checks checks = checks_for(c);
         checks.aggregates.aggregate = false;  // the main table checked the values
@@ -707,8 +720,9 @@ int main(int argc, char** argv) {
         }
       }
     }
-    std::printf("| %-23s | %7zu | %6zu | %8s | %9s | %10s | %-17s | %10s | %11s | %10s | %6d |\n", c.name.c_str(),
-                orders.front().order.size(), orders.size(), ms_text(ext[0].best).c_str(), ms_text(ext[0].worst).c_str(),
+    one_plan += plans.size() == 1 ? 1 : 0;
+    std::printf("| %-23s | %7zu | %6zu | %5zu | %8s | %9s | %10s | %-17s | %10s | %11s | %10s | %6d |\n", c.name.c_str(),
+                orders.front().order.size(), orders.size(), plans.size(), ms_text(ext[0].best).c_str(), ms_text(ext[0].worst).c_str(),
                 ratio_text(ext[0].worst, ext[0].best).c_str(), order_text(ext[0].worst_order).c_str(),
                 ms_text(ext[1].best).c_str(), ms_text(ext[1].worst).c_str(), ratio_text(ext[1].worst, ext[1].best).c_str(),
                 failed);
@@ -719,7 +733,8 @@ int main(int argc, char** argv) {
     if (failed == 0 && r && *r <= 1.2) ++orders_met;
     else orders_misses += (orders_misses.empty() ? "" : ", ") + c.name;
   }
-  std::printf("\n- worst clause order within 1.2x of the best (Quarry memory, no failed order): %d of %d%s%s\n", orders_met,
+  std::printf("\n- one plan for every clause order (explain's :plan, memory store): %d of %d\n", one_plan, orders_total);
+  std::printf("- worst clause order within 1.2x of the best (Quarry memory, no failed order): %d of %d%s%s\n", orders_met,
               orders_total, orders_misses.empty() ? "" : "; misses: ", orders_misses.c_str());
   std::printf("load average (1 min) after the clause orders: %.2f\n", load_average());
   return 0;

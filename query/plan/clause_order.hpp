@@ -12,8 +12,8 @@
 //  - Up to cost::kExhaustiveClauses such clauses, every order is weighed (dynamic programming over
 //    the subsets of clauses run so far: the cheapest way to reach each subset is kept). Above it, a
 //    bounded greedy search: at each step the cheapest of the ready clauses that share a variable
-//    with what is bound (at most cost::kGreedyWindow of them) and the cheapest ready clause that
-//    shares none.
+//    with what is bound (at most cost::kGreedyWindow of them), unless the cheapest ready clause
+//    that shares none is both cheaper and leaves fewer rows (it starts a relation of its own).
 //  - The written order plays no part. Clauses are weighed in a canonical order — by their printed
 //    form — and ties go to the first in that order, so a query plans alike however its clauses are
 //    written (tests/query_plan_order_test.cpp checks every order of the benchmark queries).

@@ -145,10 +145,16 @@ Result<std::vector<PlanStep>> greedy_order(const ClauseFacts& facts, const Scala
           found = true;
         }
       }
+      // A loose clause starts a relation of its own, to be joined with the others later: it goes
+      // first only when it is cheaper and leaves fewer rows than the best connected one (a rare
+      // constant, say). On cost alone, a chain [?x0 :next ?x1] [?x1 :next ?x2] ... would scan
+      // every link apart (one scan reads fewer datoms than a lookup per bound ?x1) and hold all
+      // of them before joining any.
       if (!loose.empty()) {
-        const auto [cost, rank] = *loose.begin();
-        if (!found || cost < step.cost || (cost == step.cost && rank < facts.rank(step.clause))) {
-          step = facts.evaluate(facts.canonical()[rank], groups, scalar);
+        const std::uint32_t rank = loose.begin()->second;
+        PlanStep candidate = facts.evaluate(facts.canonical()[rank], groups, scalar);
+        if (!found || (candidate.cost < step.cost && candidate.rows < step.rows)) {
+          step = std::move(candidate);
           found = true;
         }
       }
