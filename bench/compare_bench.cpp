@@ -13,7 +13,7 @@
 //     --closure          also the unbounded :follows closure (reach-closure); DataScript never runs it
 //     --orders           also every query's :where clauses in every order (up to 5 clauses; else the
 //                        written and the reversed order) through Quarry: best and worst time per query
-//     --order-runs N     timed runs per clause order (default 3)
+//     --order-runs N     timed rounds over a query's clause orders, each running every order once (default 5)
 //     --no-datascript    leave DataScript out
 //     --no-compact       leave the RocksDB stores as loaded (data still in memtables) instead of
 //                        compacting them once loaded
@@ -42,6 +42,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -79,7 +80,7 @@ struct Settings {
   std::int64_t people = 0;  // 0: people20k from the data dir
   std::uint64_t seed = 20260101;
   int runs = 7;
-  int order_runs = 3;
+  int order_runs = 5;
   std::string only{};
   bool closure = false;
   bool orders = false;
@@ -466,7 +467,6 @@ Checks checks_for(const Case& c) {
 }
 
 // One Quarry store on one case: a first run with a deadline (checked), then the timed runs.
-// `checks` null: only the count is checked (the clause-order runs).
 Measure measure_quarry(const Case& c, const Db& db, const Value& query, const std::string& system, int runs, Checks& checks) {
   const QueryOptions options{.deadline = Clock::now() + std::chrono::seconds(kDeadlineSeconds)};
   auto prepared = prepare(query);
@@ -488,6 +488,69 @@ Measure measure_quarry(const Case& c, const Db& db, const Value& query, const st
     if (!again) mismatch(c.name, system, "error " + again.error().to_edn());
   });
   return {.median_ms = t.median_ms};
+}
+
+// Every order of one case on one store, for the clause-order table: each order's first run is
+// checked (count) with the deadline, then `runs` rounds each run every order once, so that a change
+// in the machine's load hits all orders alike; each order's median over the rounds, in the
+// thread's CPU time (a query runs on the calling thread): on a busy machine the wall clock of a
+// 1 ms query moves several times over, its CPU time far less. Queries under a millisecond are
+// timed in batches of about a millisecond (a run's figure is its batch's time / the batch size).
+double thread_cpu_ms() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) * 1000 + static_cast<double>(t.tv_nsec) / 1e6;
+}
+
+std::vector<Measure> measure_orders(const Case& c, const Db& db, const std::vector<Ordering>& orders,
+                                    const std::string& system, int runs) {
+  std::vector<Measure> out(orders.size());
+  std::vector<std::optional<PreparedQuery>> prepared(orders.size());
+  std::vector<std::vector<double>> ms(orders.size());
+  Checks checks = checks_for(c);
+  checks.aggregates.aggregate = false;  // the main table checked the values
+  for (std::size_t k = 0; k < orders.size(); ++k) {
+    auto p = prepare(orders[k].query);
+    if (!p) {
+      out[k].note = "error " + p.error().to_edn();
+      continue;
+    }
+    const QueryOptions options{.deadline = Clock::now() + std::chrono::seconds(kDeadlineSeconds)};
+    auto r = run_quarry(c, db, *p, options);
+    if (!r) {
+      out[k].note = r.error().code == ErrorCode::QueryTimeout ? "timeout" : "error " + r.error().to_edn();
+      continue;
+    }
+    checks.counts.check(c, system, result_size(*r));
+    prepared[k] = std::move(*p);
+  }
+  // A query of a few microseconds is timed in batches of about a millisecond, so that the clock's
+  // grain and one interruption do not decide its figure.
+  int batch = 1;
+  for (std::size_t k = 0; k < orders.size(); ++k) {
+    if (!prepared[k]) continue;
+    const double start = thread_cpu_ms();
+    (void)run_quarry(c, db, *prepared[k]);
+    batch = static_cast<int>(std::clamp(1.0 / std::max(thread_cpu_ms() - start, 1e-4), 1.0, 1000.0));
+    break;
+  }
+  for (int round = 0; round < runs; ++round)
+    for (std::size_t k = 0; k < orders.size(); ++k) {
+      if (!prepared[k]) continue;
+      const double start = thread_cpu_ms();
+      for (int b = 0; b < batch; ++b) {
+        auto again = run_quarry(c, db, *prepared[k]);
+        if (!again) mismatch(c.name, system, "error " + again.error().to_edn());
+      }
+      ms[k].push_back((thread_cpu_ms() - start) / batch);
+    }
+  for (std::size_t k = 0; k < orders.size(); ++k) {
+    if (ms[k].empty()) continue;
+    std::sort(ms[k].begin(), ms[k].end());
+    const std::size_t n = ms[k].size();
+    out[k].median_ms = n % 2 ? ms[k][n / 2] : (ms[k][n / 2 - 1] + ms[k][n / 2]) / 2;
+  }
+  return out;
 }
 
 void print_sqlite_plan(const Case& c, SqliteEav& db) {
@@ -683,7 +746,7 @@ int main(int argc, char** argv) {
 
   // Every query in its clause orders, through Quarry: best and worst order's median.
   std::printf("\nclause orders: every order of the :where clauses (written and reversed above 5 clauses), "
-              "median of %d runs each; worst/best per store\n\n", s.order_runs);
+              "%d rounds each running every order once, each order's median thread CPU time (ms); worst/best per store\n\n", s.order_runs);
   std::printf("| query                   | clauses | orders | plans | mem best | mem worst | worst/best | worst order (mem) | rocks best | rocks worst | worst/best | failed |\n");
   std::printf("|-------------------------|--------:|-------:|------:|---------:|----------:|-----------:|-------------------|-----------:|------------:|-----------:|-------:|\n");
   std::fflush(stdout);
@@ -701,22 +764,21 @@ int main(int argc, char** argv) {
     std::string first_failure;
     QuarryStore* stores[2] = {&memory, &rocks};
     std::set<std::string> plans;  // explain's :plan of every order, on the memory store
-    for (const Ordering& o : orders) {
-      plans.insert(plan_text(c, memory.dbs.at(c.db), o.query));
-      for (int k = 0; k < 2; ++k) {
-        Checks checks = checks_for(c);
-        checks.aggregates.aggregate = false;  // the main table checked the values
-        const Measure m = measure_quarry(c, stores[k]->dbs.at(c.db), o.query, stores[k]->name, s.order_runs, checks);
+    for (const Ordering& o : orders) plans.insert(plan_text(c, memory.dbs.at(c.db), o.query));
+    for (int k = 0; k < 2; ++k) {
+      const std::vector<Measure> times = measure_orders(c, stores[k]->dbs.at(c.db), orders, stores[k]->name, s.order_runs);
+      for (std::size_t i = 0; i < orders.size(); ++i) {
+        const Measure& m = times[i];
         if (!m.median_ms) {
           ++failed;
-          if (first_failure.empty()) first_failure = order_text(o.order) + " on " + stores[k]->name + ": " + m.note;
+          if (first_failure.empty()) first_failure = order_text(orders[i].order) + " on " + stores[k]->name + ": " + m.note;
           continue;
         }
         Extremes& e = ext[k];
         if (!e.best || *m.median_ms < *e.best) e.best = m.median_ms;
         if (!e.worst || *m.median_ms > *e.worst) {
           e.worst = m.median_ms;
-          e.worst_order = o.order;
+          e.worst_order = orders[i].order;
         }
       }
     }
