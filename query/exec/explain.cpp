@@ -93,8 +93,8 @@ Result<Value> explain(const Query& query, const PlanCaching& caching, std::span<
   if (auto r = bind_inputs(query, inputs, ctx, bindings); !r) return std::unexpected(r.error());
   use_plan_cache(ctx, caching, query, inputs);
   const std::vector<std::string> keep = find_vars(query);
-  std::optional<Plan> owned;
-  auto plan = cached_plan(ctx, bindings, query.where, &keep, owned);
+  PlanHold hold;
+  auto plan = cached_plan(ctx, bindings, query.where, &keep, hold);
   if (!plan) return std::unexpected(plan.error());
   std::vector<StepRun> runs;
   std::optional<QueryOutput> output;
