@@ -10,8 +10,8 @@
 // n clauses holds O(n) names, not a list per step.
 //
 // Example: [:find ?a :where [?e :name "Ivan"] [?e :age ?a]] on people20k plans
-//   1. scan   [?e :name "Ivan"]  AVET prefix (:name "Ivan")       estimate ~2.6K
-//   2. lookup [?e :age ?a]       EAVT prefix (e :age) per ?e       estimate ~2.6K
+//   1. scan   [?e :name "Ivan"]  AVET prefix (:name "Ivan")       estimate 2,500
+//   2. lookup [?e :age ?a]       AEVT prefix (:age e) per ?e       estimate 2,500
 #pragma once
 
 #include <cstdint>
