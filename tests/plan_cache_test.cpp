@@ -181,3 +181,37 @@ TEST_CASE("the branches of an or are kept too, and rules answer alike with kept 
   CHECK(run(cache, rules, {db, rule_set, Value("Ivan")}) == "#{[15] [37]}");
   CHECK(run(cache, rules, {db, rule_set, Value("Oleg")}) == "#{[37]}");
 }
+
+TEST_CASE("a kept plan is lent to one run at a time instead of copied; a run meanwhile gets a copy") {
+  query::PlanCache cache;
+  const auto q = parsed("[:find ?x :in $ ?x]");
+  auto run_key = std::make_shared<query::RunKey>();
+  run_key->query = q;
+  const query::PlanKey key{.run = run_key, .clauses = q->where.data(), .count = 0, .shape = Value(), .hash = 7};
+  query::Plan plan;
+  plan.steps.resize(2);
+  plan.steps[0].estimate = 42;
+  cache.insert(key, plan);
+  const query::Context ctx(query::Limits{});
+  const query::Plan* lent = nullptr;
+  {
+    query::PlanHold hold;
+    lent = cache.find(key, ctx, hold);
+    REQUIRE(lent);
+    CHECK(!hold.owned);  // lent, not copied
+    CHECK(lent->steps[0].estimate == 42);
+    // While it is lent, another run gets a copy of the kept original.
+    query::PlanHold other;
+    const query::Plan* copy = cache.find(key, ctx, other);
+    REQUIRE(copy);
+    CHECK(other.owned.has_value());
+    CHECK(copy != lent);
+    CHECK(copy->steps.size() == 2);
+    CHECK(copy->steps[0].estimate == 42);
+  }
+  // Returned: the next run borrows the same working copy.
+  query::PlanHold again;
+  CHECK(cache.find(key, ctx, again) == lent);
+  CHECK(!again.owned);
+  CHECK(cache.hits() == 3);
+}

@@ -52,14 +52,17 @@ std::int64_t result_rows(const QueryOutput& out) {
 }
 
 // `forms`: the clauses printed, when the parser printed them (Query::where_forms), else empty.
-Value step_value(const Plan& plan, std::span<const Value> forms, const PlannedStep& step, const StepRun* run) {
+// `bound_before`: the variables bound when the step starts (for_each_bound_before).
+Value step_value(const Plan& plan, std::span<const Value> forms, const PlannedStep& step,
+                 const std::vector<std::string>& bound_before, const StepRun* run) {
   const Clause& clause = plan.clauses[step.clause];
   // In key order (:actual :bound :clause :estimate :index :ms :op :range), so make_map need not sort.
   std::vector<std::pair<Value, Value>> entries;
   entries.reserve(8);
   if (run) entries.emplace_back(kw("actual"), Value(static_cast<std::int64_t>(run->rows)));
   Vector bound;
-  for (const std::string& v : step.bound_before) bound.items.push_back(Value::symbol(v));
+  bound.items.reserve(bound_before.size());
+  for (const std::string& v : bound_before) bound.items.push_back(Value::symbol(v));
   entries.emplace_back(kw("bound"), Value(std::move(bound)));
   entries.emplace_back(kw("clause"), step.clause < forms.size() ? forms[step.clause] : to_edn(clause));
   entries.emplace_back(kw("estimate"), Value(rounded(step.estimate)));
@@ -90,8 +93,8 @@ Result<Value> explain(const Query& query, const PlanCaching& caching, std::span<
   if (auto r = bind_inputs(query, inputs, ctx, bindings); !r) return std::unexpected(r.error());
   use_plan_cache(ctx, caching, query, inputs);
   const std::vector<std::string> keep = find_vars(query);
-  std::optional<Plan> owned;
-  auto plan = cached_plan(ctx, bindings, query.where, &keep, owned);
+  PlanHold hold;
+  auto plan = cached_plan(ctx, bindings, query.where, &keep, hold);
   if (!plan) return std::unexpected(plan.error());
   std::vector<StepRun> runs;
   std::optional<QueryOutput> output;
@@ -106,8 +109,10 @@ Result<Value> explain(const Query& query, const PlanCaching& caching, std::span<
   std::span<const Value> forms;
   if (planned.clauses.data() == query.where.data() && query.where_forms.size() == query.where.size())
     forms = query.where_forms;
-  for (std::size_t k = 0; k < planned.steps.size(); ++k)
-    steps.items.push_back(step_value(planned, forms, planned.steps[k], options.analyze ? &runs[k] : nullptr));
+  steps.items.reserve(planned.steps.size());
+  for_each_bound_before(planned, [&](std::size_t k, const std::vector<std::string>& bound) {
+    steps.items.push_back(step_value(planned, forms, planned.steps[k], bound, options.analyze ? &runs[k] : nullptr));
+  });
   std::vector<std::pair<Value, Value>> entries;
   entries.emplace_back(kw("plan"), Value(std::move(steps)));
   entries.emplace_back(kw("find"), find_form(query));

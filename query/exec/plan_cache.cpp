@@ -107,8 +107,23 @@ void PlanCache::erase(Entries::iterator it) {
   entries_.erase(it);
 }
 
-std::optional<Plan> PlanCache::find(const PlanKey& key, const Context& ctx) {
-  std::optional<Plan> plan;
+namespace {
+
+// The plan's patterns read this run's sources (the same databases, bound anew).
+void point_at_sources(Plan& plan, const Context& ctx) {
+  for (PlannedStep& step : plan.steps)
+    if (step.pattern) step.pattern->source = ctx.source(step.pattern->pattern->source);
+}
+
+}  // namespace
+
+PlanHold::~PlanHold() {
+  if (lent_) lent_->lent.store(false, std::memory_order_release);
+}
+
+const Plan* PlanCache::find(const PlanKey& key, const Context& ctx, PlanHold& hold) {
+  std::shared_ptr<const Plan> original;
+  std::shared_ptr<LentPlan> working;
   {
     std::lock_guard lock(mutex_);
     auto [first, last] = by_hash_.equal_range(key.hash);
@@ -116,21 +131,30 @@ std::optional<Plan> PlanCache::find(const PlanKey& key, const Context& ctx) {
       if (!same_key(h->second->key, key)) continue;
       entries_.splice(entries_.begin(), entries_, h->second);
       ++hits_;
-      plan = entries_.front().plan;
+      original = entries_.front().original;
+      working = entries_.front().working;
       break;
     }
-    if (!plan) {
+    if (!original) {
       ++misses_;
-      return std::nullopt;
+      return nullptr;
     }
   }
-  // The copy's patterns read this run's sources (the same databases, bound anew).
-  for (PlannedStep& step : plan->steps)
-    if (step.pattern) step.pattern->source = ctx.source(step.pattern->pattern->source);
-  return plan;
+  // acquire: the previous holder's writes (its sources, value counts) happen before ours.
+  if (!working->lent.exchange(true, std::memory_order_acquire)) {
+    point_at_sources(working->plan, ctx);
+    hold.lent_ = std::move(working);
+    return &hold.lent_->plan;
+  }
+  hold.owned = *original;
+  point_at_sources(*hold.owned, ctx);
+  return &*hold.owned;
 }
 
 void PlanCache::insert(PlanKey key, const Plan& plan) {
+  auto original = std::make_shared<const Plan>(plan);
+  auto working = std::make_shared<LentPlan>();
+  working->plan = plan;
   std::lock_guard lock(mutex_);
   auto [first, last] = by_hash_.equal_range(key.hash);
   for (auto h = first; h != last; ++h) {
@@ -139,7 +163,7 @@ void PlanCache::insert(PlanKey key, const Plan& plan) {
       break;
     }
   }
-  entries_.push_front(Entry{.key = std::move(key), .plan = plan});
+  entries_.push_front(Entry{.key = std::move(key), .original = std::move(original), .working = std::move(working)});
   by_hash_.emplace(entries_.front().key.hash, entries_.begin());
   // Entries whose query or database is gone can never be found again: those go first.
   if (entries_.size() > capacity_)
@@ -173,7 +197,8 @@ void use_plan_cache(Context& ctx, const PlanCaching& caching, const Query& query
 }
 
 Result<const Plan*> cached_plan(Context& ctx, const Bindings& bindings, std::span<const Clause> clauses,
-                                const std::vector<std::string>* keep, std::optional<Plan>& owned) {
+                                const std::vector<std::string>* keep, PlanHold& hold) {
+  std::optional<Plan>& owned = hold.owned;
   if (ctx.transient_clauses > 0) {
     auto plan = plan_for(ctx, bindings, clauses, keep);
     if (!plan) return std::unexpected(plan.error());
@@ -195,7 +220,7 @@ Result<const Plan*> cached_plan(Context& ctx, const Bindings& bindings, std::spa
     key.emplace(PlanKey{.run = ctx.run_key, .clauses = clauses.data(), .count = clauses.size(),
                         .shape = Value(bindings_shape(ctx, bindings, keep))});
     key->hash = mix(mix(ctx.run_key->hash, std::hash<const void*>{}(clauses.data())), hash_value(key->shape));
-    if ((owned = ctx.plans->find(*key, ctx))) return &*owned;
+    if (const Plan* kept = ctx.plans->find(*key, ctx, hold)) return kept;
   }
   auto plan = plan_for(ctx, bindings, clauses, keep);
   if (!plan) return std::unexpected(plan.error());

@@ -20,10 +20,16 @@
 // copied for one evaluation (Context::transient_clauses) are never kept: a later copy may have
 // the same address.
 //
-// Thread safety: every member may be called from any number of threads at once. A plan taken
-// from the cache is a copy the caller owns.
+// A cache hit does not copy the plan: each kept plan has a working copy that is lent to one run at
+// a time (PlanHold returns it when the run is done), its patterns pointed at that run's sources.
+// A run that finds it lent to another (the same query running on two threads at once) copies the
+// kept original instead, which no run ever changes. (The working copy is changed while lent: its
+// sources are rebound, and execution may fill a pattern's ResolvedPattern::value_rows.)
+//
+// Thread safety: every member may be called from any number of threads at once.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <list>
 #include <memory>
@@ -73,12 +79,35 @@ struct PlanKey {
   std::size_t hash = 0;
 };
 
+// A kept plan's working copy and whether a run holds it.
+struct LentPlan {
+  Plan plan;
+  std::atomic<bool> lent{false};
+};
+
+// The plan one run uses, held for as long as the run uses it: built or copied for the run
+// (`owned`), or a kept plan's working copy lent to this run alone and returned when the hold ends.
+class PlanHold {
+ public:
+  PlanHold() = default;
+  PlanHold(const PlanHold&) = delete;
+  PlanHold& operator=(const PlanHold&) = delete;
+  ~PlanHold();
+
+  std::optional<Plan> owned;
+
+ private:
+  friend class PlanCache;
+  std::shared_ptr<LentPlan> lent_;
+};
+
 class PlanCache {
  public:
   explicit PlanCache(std::size_t capacity = 1024) : capacity_(capacity) {}
 
-  // A copy of the plan kept under `key`, its patterns pointed at ctx's sources; nullopt when none.
-  [[nodiscard]] std::optional<Plan> find(const PlanKey& key, const Context& ctx);
+  // The plan kept under `key`, its patterns pointed at ctx's sources and held by `hold` (lent, or
+  // copied into hold.owned when lent to another run); nullptr when none is kept.
+  [[nodiscard]] const Plan* find(const PlanKey& key, const Context& ctx, PlanHold& hold);
   void insert(PlanKey key, const Plan& plan);
 
   [[nodiscard]] std::size_t size() const;
@@ -88,7 +117,8 @@ class PlanCache {
  private:
   struct Entry {
     PlanKey key;
-    Plan plan;
+    std::shared_ptr<const Plan> original;  // never changed: what a run copies when `working` is lent
+    std::shared_ptr<LentPlan> working;
   };
   using Entries = std::list<Entry>;
   void erase(Entries::iterator it);
@@ -107,9 +137,10 @@ void use_plan_cache(Context& ctx, const PlanCaching& caching, const Query& query
 
 // The plan of `clauses` given what `bindings` holds (plan_for), taken from the run's plan cache
 // (Context::plans) when it holds one for this key and kept there otherwise; rule bodies, planned
-// from estimates alone (Context::static_plans), are kept for the rest of the run only. The plan
-// is *owned when it had to be copied or built; the result points at it or into the run's cache.
+// from estimates alone (Context::static_plans), are kept for the rest of the run only. The result
+// stays valid while `hold` lives: it points into hold (a plan built or copied for this run, or
+// one lent by the cache) or into the run's rule plans.
 [[nodiscard]] Result<const Plan*> cached_plan(Context& ctx, const Bindings& bindings, std::span<const Clause> clauses,
-                                              const std::vector<std::string>* keep, std::optional<Plan>& owned);
+                                              const std::vector<std::string>* keep, PlanHold& hold);
 
 }  // namespace quarry::query

@@ -76,8 +76,8 @@ Result<void> execute(Context& ctx, Bindings& bindings, const Plan& plan, std::ve
 
 Result<void> solve(Context& ctx, Bindings& bindings, std::span<const Clause> clauses,
                    const std::vector<std::string>* keep) {
-  std::optional<Plan> owned;
-  auto plan = cached_plan(ctx, bindings, clauses, keep, owned);
+  PlanHold hold;
+  auto plan = cached_plan(ctx, bindings, clauses, keep, hold);
   if (!plan) return std::unexpected(plan.error());
   return execute(ctx, bindings, **plan);
 }

@@ -28,9 +28,14 @@ inline constexpr double kRuleSeedRows = 100;
 // attribute's average per value is used. Exact counts find the rare and the absent values that
 // make a plan start from the right clause (an input matching nothing ends the query at once).
 inline constexpr double kValueCountCap = 64;
-// The planner's greedy step weighs at most this many ready clauses (in written order) against each
-// other; filters are taken as soon as they are ready whatever the window. Every clause of an
-// ordinary query fits; a query of thousands of clauses is planned in linear time per step.
+// Clause lists with at most this many clauses besides filters are ordered by weighing every order
+// (dynamic programming over subsets: 2^n subsets, n clauses tried from each); longer ones by the
+// bounded greedy search (plan/clause_order.hpp).
+inline constexpr std::size_t kExhaustiveClauses = 10;
+// The greedy search weighs at most this many ready clauses sharing a variable with what is bound
+// (the first in canonical order) against each other and the cheapest clause sharing none; filters
+// are taken as soon as they are ready whatever the window. A query of thousands of clauses is
+// planned in about linear time per step.
 inline constexpr std::size_t kGreedyWindow = 64;
 // Share of an attribute's datoms an AVET range is taken to hold when the store cannot estimate it.
 inline constexpr double kOneSidedRangeShare = 0.4;

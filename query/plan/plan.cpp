@@ -47,38 +47,28 @@ StepOp op_of(const Clause& clause, const PlannedStep& step) {
 
 Result<Plan> plan_clauses(const Scope& ctx, std::span<const Clause> clauses, const SeedGroups& seed,
                           const ScalarLookup& scalar, const std::vector<std::string>* keep) {
-  std::vector<std::string> bound;
-  for (const auto& [vars, rows] : seed)
-    for (const std::string& v : vars) add_unique(bound, v);
-  auto planner = ClausePlanner::make(ctx, clauses, bound);
-  if (!planner) return std::unexpected(planner.error());
-  EstimatedBindings estimated(seed);
-  const BoundRows rows = [&](const std::string& var) { return estimated.rows(var); };
+  auto order = order_clauses(ctx, clauses, seed, scalar);
+  if (!order) return std::unexpected(order.error());
   Plan plan;
   plan.clauses = clauses;
-  while (!planner->done()) {
-    auto next = planner->next(ctx, rows, scalar);
-    if (!next) return std::unexpected(next.error());
-    const Clause& clause = clauses[next->clause];
+  plan.seed_vars.reserve(seed.size());
+  for (const auto& [vars, rows] : seed) plan.seed_vars.push_back(vars);
+  plan.steps.reserve(order->size());
+  for (PlanStep& next : *order) {
     PlannedStep step;
-    step.clause = next->clause;
-    step.pattern = std::move(next->pattern);
-    step.access = std::move(next->access);
-    step.range = std::move(next->range);
-    step.bound_before = estimated.bound_vars();
-    step.estimate = next->rows;
-    step.cost = next->cost;
-    step.op = op_of(clause, step);
-    std::vector<std::string> touched = output_vars(clause);
-    for (const std::string& v : clause_vars(clause))
-      if (estimated.rows(v)) add_unique(touched, v);
-    estimated.bind(touched, next->rows);
+    step.clause = next.clause;
+    step.pattern = std::move(next.pattern);
+    step.access = std::move(next.access);
+    step.range = std::move(next.range);
+    step.estimate = next.rows;
+    step.cost = next.cost;
+    step.op = op_of(clauses[next.clause], step);
     plan.steps.push_back(std::move(step));
   }
   if (keep) {
     // Backwards: a variable is dropped after the last step that names it, unless kept.
     std::unordered_set<std::string> needed(keep->begin(), keep->end());
-    needed.insert(bound.begin(), bound.end());
+    for (const auto& [vars, rows] : seed) needed.insert(vars.begin(), vars.end());
     for (std::size_t k = plan.steps.size(); k-- > 0;) {
       PlannedStep& step = plan.steps[k];
       for (const std::string& v : clause_vars(clauses[step.clause]))
@@ -86,6 +76,20 @@ Result<Plan> plan_clauses(const Scope& ctx, std::span<const Clause> clauses, con
     }
   }
   return plan;
+}
+
+void for_each_bound_before(const Plan& plan,
+                           const std::function<void(std::size_t, const std::vector<std::string>&)>& visit) {
+  BoundOrder bound(plan.seed_vars);
+  for (std::size_t k = 0; k < plan.steps.size(); ++k) {
+    visit(k, bound.vars());
+    const Clause& clause = plan.clauses[plan.steps[k].clause];
+    // What the step binds, and its variables bound before it, end up in one group.
+    std::vector<std::string> touched = output_vars(clause);
+    for (const std::string& v : clause_vars(clause))
+      if (bound.bound(v)) add_unique(touched, v);
+    bound.bind(touched);
+  }
 }
 
 }  // namespace quarry::query

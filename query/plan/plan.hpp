@@ -1,19 +1,21 @@
 // The physical plan of a clause list: built once, before any clause runs, then executed as given
 // (query/exec/solve.hpp) and printed as given (explain).
 //
-// plan_clauses orders the clauses with ClausePlanner (query/plan/clause_order.hpp) from estimates: the
-// relations bound before the list at their real sizes (inputs; the seed of a not/or branch) or,
-// in rule bodies, at a fixed seed size, and every later size from the cost model
+// plan_clauses orders the clauses with order_clauses (query/plan/clause_order.hpp) from estimates:
+// the relations bound before the list at their real sizes (inputs; the seed of a not/or branch)
+// or, in rule bodies, at a fixed seed size, and every later size from the cost model
 // (query/plan/pattern.hpp's choose_access). Each step records the operator it will run, the index
-// access and range chosen for a data pattern, the variables bound before it and the rows it is
-// expected to leave.
+// access and range chosen for a data pattern and the rows it is expected to leave; the variables
+// bound before each step follow from the steps and the seed (for_each_bound_before), so a plan of
+// n clauses holds O(n) names, not a list per step.
 //
 // Example: [:find ?a :where [?e :name "Ivan"] [?e :age ?a]] on people20k plans
-//   1. scan   [?e :name "Ivan"]  AVET prefix (:name "Ivan")       estimate ~2.6K
-//   2. lookup [?e :age ?a]       EAVT prefix (e :age) per ?e       estimate ~2.6K
+//   1. scan   [?e :name "Ivan"]  AVET prefix (:name "Ivan")       estimate 2,500
+//   2. lookup [?e :age ?a]       AEVT prefix (:age e) per ?e       estimate 2,500
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -48,7 +50,6 @@ struct PlannedStep {
   std::optional<ResolvedPattern> pattern;  // data patterns
   Access access;                           // data patterns
   ValueRange range;                        // data patterns narrowed by range predicates
-  std::vector<std::string> bound_before;   // variables bound when the step starts
   double estimate = 0;                     // rows of the relation the step leaves
   double cost = 0;                         // estimated work (datoms read)
   // Variables no later step and not the caller reads: once the step has run they are projected
@@ -60,10 +61,15 @@ struct PlannedStep {
 struct Plan {
   std::span<const Clause> clauses;
   std::vector<PlannedStep> steps;
+  // The variables of each relation bound before the list (the seed's groups, in order).
+  std::vector<std::vector<std::string>> seed_vars;
 };
 
-// A relation bound before the clause list: its variables and (estimated) rows.
-using SeedGroups = std::vector<std::pair<std::vector<std::string>, double>>;
+// Calls visit(k, vars) for each step k in order, `vars` being the variables bound when step k
+// starts (explain's :bound; clause_order.hpp's BoundOrder gives their order). O(variables) per
+// step: meant for printing a plan, not for running it.
+void for_each_bound_before(const Plan& plan,
+                           const std::function<void(std::size_t, const std::vector<std::string>&)>& visit);
 
 // Plans `clauses` given what is bound before them. `scalar` gives the value of a variable bound to
 // one value (for range bounds), or nullptr. Errors: :query/invalid for clauses that can never run

@@ -93,10 +93,9 @@ std::vector<std::size_t> range_predicates(std::span<const Clause> clauses) {
 }
 
 ValueRange find_range(std::span<const Clause> clauses, std::span<const std::size_t> candidates,
-                      const std::vector<bool>& done, const std::string& var, const ScalarLookup& scalar) {
+                      const std::string& var, const ScalarLookup& scalar) {
   ValueRange range;
   for (std::size_t i : candidates) {
-    if (done[i]) continue;
     const Predicate* p = std::get_if<Predicate>(&clauses[i].node);
     if (!p || p->args.size() != 2) continue;
     auto op = comparison(p->fn);

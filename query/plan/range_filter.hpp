@@ -1,7 +1,7 @@
 // Range predicates as index ranges: [?e :salary ?s] [(> ?s 50000)] reads only the AVET datoms of
 // :salary above 50000 instead of every :salary datom.
 //
-// find_range looks at the predicates among `clauses` not yet run of the forms (op ?v C) and
+// find_range looks at the predicates among `clauses` of the forms (op ?v C) and
 // (op C ?v), op one of < <= > >=, where C is a constant or a variable bound to a single value
 // (a scalar input), and combines them into a ValueRange (query/plan/pattern.hpp). The predicates stay
 // in the plan and still filter afterwards: the range only narrows the scan, so the result is the
@@ -14,7 +14,6 @@
 #include <vector>
 
 #include "query/parse/ast.hpp"
-#include "query/plan/clause_order.hpp"
 #include "query/plan/pattern.hpp"
 
 namespace quarry::query {
@@ -25,10 +24,10 @@ namespace quarry::query {
 [[nodiscard]] ValueRange scan_range(const ValueRange& range);
 
 // `candidates`: the indices of the clauses that may be range predicates (range_predicates()); the
-// others are not looked at, so that planning stays linear in the clauses per step.
+// others are not looked at, so that planning stays linear in the clauses per step. A predicate on
+// ?v needs ?v bound, so none of them has run while the pattern binding ?v has not.
 [[nodiscard]] ValueRange find_range(std::span<const Clause> clauses, std::span<const std::size_t> candidates,
-                                    const std::vector<bool>& done, const std::string& var,
-                                    const ScalarLookup& scalar);
+                                    const std::string& var, const ScalarLookup& scalar);
 // The indices of the clauses of the form (op X Y), op one of < <= > >=.
 [[nodiscard]] std::vector<std::size_t> range_predicates(std::span<const Clause> clauses);
 
