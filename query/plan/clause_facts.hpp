@@ -51,7 +51,8 @@ class ClauseFacts {
  private:
   ClauseFacts() = default;
   std::uint32_t id(const std::string& var);
-  [[nodiscard]] BoundRows bound_rows(const GroupRows& groups) const;
+  // The rows bound for a variable, as choose_access asks while clause i is weighed.
+  [[nodiscard]] BoundRows bound_rows(std::size_t i, const GroupRows& groups) const;
 
   std::span<const Clause> clauses_;
   std::vector<std::size_t> canonical_;

@@ -285,8 +285,11 @@ bool ClauseFacts::ready(std::size_t i, const GroupRows& groups) const {
   return std::all_of(needs_[i].begin(), needs_[i].end(), [&](std::uint32_t v) { return groups.bound(v); });
 }
 
-BoundRows ClauseFacts::bound_rows(const GroupRows& groups) const {
-  return [this, &groups](const std::string& var) -> std::optional<double> {
+BoundRows ClauseFacts::bound_rows(std::size_t i, const GroupRows& groups) const {
+  return [this, i, &groups](const std::string& var) -> std::optional<double> {
+    // The clause's own variables (a few short names) first: choose_access asks about no others.
+    for (std::uint32_t v : vars_[i])
+      if (var_names_[v] == var) return groups.rows(v);
     auto it = var_ids_.find(var);
     if (it == var_ids_.end()) return std::nullopt;
     return groups.rows(it->second);
@@ -305,7 +308,7 @@ PlanStep ClauseFacts::evaluate(std::size_t i, const GroupRows& groups, const Sca
     step.rows = in_rows * kFilterSelectivity;
     return step;
   }
-  const BoundRows bound = bound_rows(groups);
+  const BoundRows bound = bound_rows(i, groups);
   if (patterns_[i]) {
     const ResolvedPattern& rp = *patterns_[i];
     const PatternSlot& v = rp.slots[2];
