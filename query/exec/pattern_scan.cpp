@@ -107,14 +107,15 @@ Result<std::optional<EntityId>> resolve_bound_entity(const index::Db& db, const 
 }
 
 // Reads the datoms of a cursor for a matcher. need_v false: the ids and the added flag come from
-// the key and v is nil; no value is decoded. Otherwise a value whose encoding equals the previous
-// datom's is not decoded again but copied: scans of an attribute with few distinct values (:sex,
-// a status keyword) meet the same few encodings over and over. Encodings longer than
+// the key and v is nil; no value is decoded. Otherwise, with `reuse`, a value whose encoding equals
+// the previous datom's is not decoded again but copied: scans of an attribute with few distinct
+// values (:sex, a status keyword) meet the same few encodings over and over. Encodings longer than
 // kMaxReusedBytes (which include every large value's stub and hash) are always decoded, and a read
-// whose first kProbation changes of value saw few repeats stops looking.
+// whose first kProbation changes of value saw few repeats stops looking (lookups, which read a
+// datom or two per probe, do not look at all).
 class DatomReader {
  public:
-  explicit DatomReader(bool need_v) : need_v_(need_v) {}
+  DatomReader(bool need_v, bool reuse) : need_v_(need_v), reuse_(reuse) {}
 
   // The datom at the cursor; valid until the cursor moves or the next call.
   const Datom& at(const index::DatomCursor& cursor) {
@@ -141,7 +142,7 @@ class DatomReader {
 
  private:
   static constexpr std::size_t kMaxReusedBytes = 64;
-  static constexpr std::size_t kProbation = 256;
+  static constexpr std::size_t kProbation = 64;
 
   const Datom& ids(const index::DatomCursor& cursor) {
     datom_.e = cursor.e();
@@ -152,7 +153,7 @@ class DatomReader {
   }
 
   bool need_v_;
-  bool reuse_ = true;
+  bool reuse_;
   bool has_last_ = false;
   std::string last_v_;
   std::size_t repeats_ = 0, changes_ = 0;
@@ -165,7 +166,7 @@ template <class F>
 Result<void> read_index(Context& ctx, Result<index::DatomCursor> cursor, bool need_v, F&& f) {
   if (!cursor) return std::unexpected(cursor.error());
   std::size_t n = 0;
-  DatomReader reader(need_v);
+  DatomReader reader(need_v, true);
   for (; cursor->valid(); cursor->next()) {
     if (!f(reader.at(*cursor))) break;
     if (++n == 1024) {
@@ -178,8 +179,7 @@ Result<void> read_index(Context& ctx, Result<index::DatomCursor> cursor, bool ne
 }
 
 // Calls f(datom) for each datom of the cursor's current run (after a seek_prefix), read through
-// `reader` (one for all the runs of a lookup join, so that values repeated across runs are reused
-// too); f returns false to stop early. Leaves status() to the caller (the cursor is reused for the
+// `reader` (one for all the runs of a lookup join); f returns false to stop early. Leaves status() to the caller (the cursor is reused for the
 // next probe).
 template <class F>
 Result<void> read_run(Context& ctx, index::DatomCursor& cursor, DatomReader& reader, F&& f) {
@@ -536,7 +536,7 @@ Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedP
   // many rows at once rather than growing the cells vector step by step.
   out.reserve(bound.size());
   std::optional<index::DatomCursor> cursor;
-  DatomReader reader(need_v);
+  DatomReader reader(need_v, false);
   if (!access.per_attribute) {
     auto c = db.cursor(access.order);
     if (!c) return std::unexpected(c.error());
