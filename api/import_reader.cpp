@@ -16,6 +16,20 @@ std::string where(const std::string& name, const TextPosition& at) {
 
 }  // namespace
 
+std::string FormSource::describe(const FormSpan& span) const {
+  auto at = [](const TextPosition& p) {
+    return "line " + std::to_string(p.line) + ", column " + std::to_string(p.column);
+  };
+  if (span.whole) return at(span.vector_start);
+  return "forms " + std::to_string(span.first_form + 1) + "-" + std::to_string(span.first_form + span.forms) +
+         " of the vector at " + at(span.vector_start);
+}
+
+std::string describe_lines(const FormSpan& span) {
+  if (span.first.line == span.last.line) return "line " + std::to_string(span.first.line);
+  return "lines " + std::to_string(span.first.line) + "-" + std::to_string(span.last.line);
+}
+
 ImportReader::ImportReader(std::istream& in, std::string name) : in_(in), name_(std::move(name)) {}
 
 bool ImportReader::fill() {
