@@ -5,8 +5,6 @@ namespace {
 
 constexpr std::size_t kChunk = std::size_t{1} << 20;
 
-TextPosition at_line(std::size_t line) { return TextPosition{0, line, 1}; }
-
 }  // namespace
 
 CsvSource::CsvSource(std::istream& in, std::string name, std::shared_ptr<const index::Schema> schema)
@@ -135,34 +133,18 @@ Result<std::optional<Value>> CsvSource::row_map() {
   return std::optional<Value>(Value(std::move(m)));
 }
 
-Result<ReadEvent> CsvSource::next() {
-  if (held_) {
-    ReadEvent e = std::move(*held_);
-    held_.reset();
-    return e;
-  }
+Result<std::optional<RowSource::Row>> CsvSource::next_row() {
   if (!header_read_)
     if (auto header = read_header(); !header) return std::unexpected(header.error());
   for (;;) {
     auto got = read_record();
     if (!got) return std::unexpected(got.error());
-    if (!*got) {
-      if (!vector_open_) return ReadEvent{ReadEvent::Kind::End, Value(), at_line(line_)};
-      vector_open_ = false;
-      return ReadEvent{ReadEvent::Kind::VectorEnd, Value(), at_line(line_)};
-    }
+    if (!*got) return std::optional<Row>();
     if (fields_used_ == 1 && fields_[0].text.empty()) continue;  // a blank line
     auto row = row_map();
     if (!row) return std::unexpected(row.error());
-    if (!*row) continue;
-    ReadEvent form{ReadEvent::Kind::Form, std::move(**row), at_line(record_line_)};
-    if (vector_open_) return form;
-    vector_open_ = true;
-    held_ = std::move(form);
-    return ReadEvent{ReadEvent::Kind::VectorStart, Value(), at_line(record_line_)};
+    if (*row) return Row{std::move(**row), record_line_};
   }
 }
-
-std::string CsvSource::describe(const FormSpan& span) const { return describe_lines(span); }
 
 }  // namespace quarry::import_detail

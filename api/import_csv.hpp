@@ -23,7 +23,7 @@
 
 namespace quarry::import_detail {
 
-class CsvSource final : public FormSource {
+class CsvSource final : public RowSource {
  public:
   // `in` must outlive the source; `name` prefixes messages; `schema` types the cells.
   CsvSource(std::istream& in, std::string name, std::shared_ptr<const index::Schema> schema);
@@ -31,11 +31,8 @@ class CsvSource final : public FormSource {
   // Errors: InvalidArgument ("NAME line L: ...": CSV syntax, a header that is not attribute
   // names, a row with the wrong number of fields, a cell that does not fit its attribute, with its
   // column), StorageIo (a read failed).
-  [[nodiscard]] Result<ReadEvent> next() override;
+  [[nodiscard]] Result<std::optional<Row>> next_row() override;
   [[nodiscard]] std::uint64_t bytes_read() const noexcept override { return bytes_read_; }
-  [[nodiscard]] bool forms_may_name_transaction() const noexcept override { return false; }
-  // "lines 2-10001".
-  [[nodiscard]] std::string describe(const FormSpan& span) const override;
 
  private:
   struct Field {
@@ -66,8 +63,6 @@ class CsvSource final : public FormSource {
   std::size_t record_line_ = 0;
   std::vector<ImportAttr> columns_;
   bool header_read_ = false;
-  bool vector_open_ = false;
-  std::optional<ReadEvent> held_;  // a Form read while opening the vector
 };
 
 }  // namespace quarry::import_detail

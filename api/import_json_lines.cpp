@@ -3,8 +3,6 @@
 namespace quarry::import_detail {
 namespace {
 
-TextPosition at_line(std::size_t line) { return TextPosition{0, line, 1}; }
-
 std::unexpected<Error> invalid(std::string message) {
   return std::unexpected(Error{ErrorCode::InvalidArgument, std::move(message)});
 }
@@ -145,17 +143,11 @@ Result<std::optional<Value>> JsonLinesSource::entity(const Json& object) {
   return std::optional<Value>(Value(std::move(m)));
 }
 
-Result<ReadEvent> JsonLinesSource::next() {
-  if (held_) {
-    ReadEvent e = std::move(*held_);
-    held_.reset();
-    return e;
-  }
-  while (!ended_) {
+Result<std::optional<RowSource::Row>> JsonLinesSource::next_row() {
+  for (;;) {
     if (!std::getline(in_, line_text_)) {
       if (in_.bad()) return fail(ErrorCode::StorageIo, "cannot read " + name_ + ": a read failed");
-      ended_ = true;
-      break;
+      return std::optional<Row>();
     }
     ++line_;
     bytes_read_ += line_text_.size() + (in_.eof() ? 0 : 1);
@@ -163,27 +155,15 @@ Result<ReadEvent> JsonLinesSource::next() {
     if (line_ == 1 && text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
     if (text.ends_with('\r')) text.remove_suffix(1);
     if (text.find_first_not_of(" \t") == std::string_view::npos) continue;
+    const std::string at = name_ + " line " + std::to_string(line_);
     auto json = parse_json(text);
-    if (!json) return invalid(name_ + " line " + std::to_string(line_) + ", " + json.error().message);
+    if (!json) return invalid(at + ", " + json.error().message);
     if (json->kind != Json::Kind::Object)
-      return invalid(name_ + " line " + std::to_string(line_) + ": a line must be one JSON object (one entity), not " +
-                     json_kind_name(json->kind));
+      return invalid(at + ": a line must be one JSON object (one entity), not " + json_kind_name(json->kind));
     auto row = entity(*json);
-    if (!row) return invalid(name_ + " line " + std::to_string(line_) + ": " + row.error().message);
-    if (!*row) continue;
-    ReadEvent form{ReadEvent::Kind::Form, std::move(**row), at_line(line_)};
-    if (vector_open_) return form;
-    vector_open_ = true;
-    held_ = std::move(form);
-    return ReadEvent{ReadEvent::Kind::VectorStart, Value(), at_line(line_)};
+    if (!row) return invalid(at + ": " + row.error().message);
+    if (*row) return Row{std::move(**row), line_};
   }
-  if (vector_open_) {
-    vector_open_ = false;
-    return ReadEvent{ReadEvent::Kind::VectorEnd, Value(), at_line(line_)};
-  }
-  return ReadEvent{ReadEvent::Kind::End, Value(), at_line(line_)};
 }
-
-std::string JsonLinesSource::describe(const FormSpan& span) const { return describe_lines(span); }
 
 }  // namespace quarry::import_detail

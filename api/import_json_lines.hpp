@@ -31,7 +31,7 @@
 
 namespace quarry::import_detail {
 
-class JsonLinesSource final : public FormSource {
+class JsonLinesSource final : public RowSource {
  public:
   // `in` must outlive the source; `name` prefixes messages; `schema` types the values.
   JsonLinesSource(std::istream& in, std::string name, std::shared_ptr<const index::Schema> schema);
@@ -39,10 +39,8 @@ class JsonLinesSource final : public FormSource {
   // Errors: InvalidArgument ("NAME line L, column C: ..." for malformed JSON; "NAME line L: ..."
   // for a line that is not an object, a key that is not an attribute name or is repeated, a value
   // that does not fit its attribute), StorageIo (a read failed).
-  [[nodiscard]] Result<ReadEvent> next() override;
+  [[nodiscard]] Result<std::optional<Row>> next_row() override;
   [[nodiscard]] std::uint64_t bytes_read() const noexcept override { return bytes_read_; }
-  [[nodiscard]] bool forms_may_name_transaction() const noexcept override { return false; }
-  [[nodiscard]] std::string describe(const FormSpan& span) const override;
 
  private:
   [[nodiscard]] Result<std::optional<Value>> entity(const Json& object);
@@ -57,9 +55,6 @@ class JsonLinesSource final : public FormSource {
   std::string line_text_;
   std::size_t line_ = 0;
   std::uint64_t bytes_read_ = 0;
-  bool vector_open_ = false;
-  bool ended_ = false;
-  std::optional<ReadEvent> held_;
 };
 
 }  // namespace quarry::import_detail

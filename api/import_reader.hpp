@@ -60,6 +60,30 @@ class FormSource {
 // "line 7" or "lines 2-10001": the span of a source whose forms are lines or rows.
 [[nodiscard]] std::string describe_lines(const FormSpan& span);
 
+// A source whose forms are entity maps, one per row or line (CSV, JSON Lines): all of them are
+// one vector — VectorStart at the first row, a Form per row at its line, VectorEnd after the last
+// — and a source with no rows gives End alone.
+class RowSource : public FormSource {
+ public:
+  [[nodiscard]] Result<ReadEvent> next() final;
+  [[nodiscard]] bool forms_may_name_transaction() const noexcept final { return false; }
+  // "lines 2-10001".
+  [[nodiscard]] std::string describe(const FormSpan& span) const final { return describe_lines(span); }
+
+ protected:
+  struct Row {
+    Value entity;  // a map
+    std::size_t line = 0;
+  };
+  // The next row; nullopt at the end of the input. Called again only after a row.
+  [[nodiscard]] virtual Result<std::optional<Row>> next_row() = 0;
+
+ private:
+  bool open_ = false;
+  std::size_t last_line_ = 1;
+  std::optional<ReadEvent> held_;  // the first row's Form, given after VectorStart
+};
+
 class ImportReader final : public FormSource {
  public:
   // `in` must outlive the reader; `name` prefixes error messages ("people.edn: ...").
