@@ -244,7 +244,7 @@ class Importer {
       forms.push_back(std::move(*form));
     }
     Instant last = last_instant_;
-    auto prepared = impl_.connection->prepare_on(load_->view(), forms, last);
+    auto prepared = impl_.connection->prepare_on(load_->view(), forms, last, load_->stored_max_eid());
     if (!prepared || prepared->excision || load_->conflict(prepared->tx, prepared->datoms)) return false;
     if (auto added = load_->add(prepared->tx, prepared->datoms, *sorter_); !added) {
       bulk_ = false;  // the sorter holds part of this transaction: nothing pending can be written
