@@ -6,6 +6,7 @@
 // keeps a queue of them one batch ahead of the writer; ImportTempids carries tempids from one
 // transaction to the next.
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -18,6 +19,8 @@
 #include "api/database_impl.hpp"
 #include "api/db_impl.hpp"
 #include "api/import_bulk_sort.hpp"
+#include "api/import_csv.hpp"
+#include "api/import_json_lines.hpp"
 #include "api/import_reader.hpp"
 #include "api/import_tempids.hpp"
 #include "index/bulk.hpp"
@@ -26,19 +29,29 @@
 namespace quarry {
 namespace {
 
+using import_detail::FormSource;
+using import_detail::FormSpan;
 using import_detail::ImportReader;
 using import_detail::ForwardRefs;
 using import_detail::ImportTempids;
 using import_detail::ReadEvent;
 
 // One transaction to run: forms [first_form, first_form + ops.size()) of the file's vector
-// number `vector` (1-based), which starts at `start`.
+// number `vector` (1-based), which starts at `start`; the first of them is at `first_at`, the last
+// at `last_at`.
 struct PendingTx {
   std::vector<Value> ops;
   std::uint64_t vector = 0;
   TextPosition start{};
   std::uint64_t first_form = 0;
   bool whole = true;  // the whole vector, not one part of a cut one
+  TextPosition first_at{}, last_at{};
+
+  void add(Value form, const TextPosition& at) {
+    if (ops.empty()) first_at = at;
+    last_at = at;
+    ops.push_back(std::move(form));
+  }
 };
 
 // Whether a form names the transaction's own entity ("datomic.tx" or :db/current-tx) anywhere.
@@ -81,14 +94,14 @@ bool bulk_form(const Value& v) {
   return op && op->ns == "db" && op->name == "add";
 }
 
-// Runs an ImportReader on a thread of its own, up to kReadAhead events ahead of the importer, so
+// Runs a FormSource on a thread of its own, up to kReadAhead events ahead of the importer, so
 // parsing overlaps preparing and writing. next() gives the events in order, exactly as the reader
 // would; after an error or End, the thread has stopped.
 class ReadAhead {
  public:
   static constexpr std::size_t kReadAhead = 2048;
 
-  explicit ReadAhead(ImportReader& reader) : reader_(reader), thread_([this] { run(); }) {}
+  explicit ReadAhead(FormSource& reader) : reader_(reader), thread_([this] { run(); }) {}
   ~ReadAhead() {
     {
       std::lock_guard lock(mutex_);
@@ -129,7 +142,7 @@ class ReadAhead {
     }
   }
 
-  ImportReader& reader_;
+  FormSource& reader_;
   std::mutex mutex_;
   std::condition_variable changed_;
   std::deque<Result<ReadEvent>> events_;
@@ -150,9 +163,10 @@ struct ImportTarget {
 
 class Importer {
  public:
-  Importer(Database& database, ImportTarget impl, std::istream& in, std::string name,
+  Importer(Database& database, ImportTarget impl, std::unique_ptr<FormSource> source, std::string name,
            const ImportOptions& options, std::uint64_t bytes_total)
-      : database_(database), impl_(std::move(impl)), reader_(in, name), name_(std::move(name)), options_(options) {
+      : database_(database), impl_(std::move(impl)), reader_(std::move(source)), name_(std::move(name)),
+        options_(options) {
     progress_.bytes_total = bytes_total;
   }
 
@@ -230,7 +244,7 @@ class Importer {
       forms.push_back(std::move(*form));
     }
     Instant last = last_instant_;
-    auto prepared = impl_.connection->prepare_on(load_->view(), forms, last);
+    auto prepared = impl_.connection->prepare_on(load_->view(), forms, last, load_->stored_max_eid());
     if (!prepared || prepared->excision || load_->conflict(prepared->tx, prepared->datoms)) return false;
     if (auto added = load_->add(prepared->tx, prepared->datoms, *sorter_); !added) {
       bulk_ = false;  // the sorter holds part of this transaction: nothing pending can be written
@@ -266,22 +280,21 @@ class Importer {
           names_tx = cut = false;
           break;
         case ReadEvent::Kind::Form:
-          if (!names_tx && names_transaction(event->form)) {
+          if (!names_tx && may_name_ && names_transaction(event->form)) {
             names_tx = true;
             if (cut) return named_after_cut(current);
           }
-          current.ops.push_back(std::move(event->form));
-          note_held(current.ops.size());
-          if (!names_tx && current.ops.size() > batch) {
-            // Cut: the first batch_size forms go as one transaction; the last one starts the next.
-            Value last = std::move(current.ops.back());
-            current.ops.pop_back();
+          note_held(current.ops.size() + 1);
+          if (!names_tx && current.ops.size() == batch) {
+            // Cut: the first batch_size forms go as one transaction; this one starts the next.
             PendingTx next{{}, current.vector, current.start, current.first_form + current.ops.size(), false};
-            next.ops.push_back(std::move(last));
             current.whole = false;
             cut = true;
             enqueue(std::exchange(current, std::move(next)));
+            current.add(std::move(event->form), event->at);
             if (auto done = drain(false); !done) return done;
+          } else {
+            current.add(std::move(event->form), event->at);
           }
           break;
         case ReadEvent::Kind::VectorEnd:
@@ -378,10 +391,7 @@ class Importer {
   }
 
   std::unexpected<Error> failed_transaction(const PendingTx& tx, std::size_t n, const Error& e) const {
-    std::string which = tx.whole ? position_text(tx.start)
-                                 : "forms " + std::to_string(tx.first_form + 1) + "-" +
-                                       std::to_string(tx.first_form + n) + " of the vector at " +
-                                       position_text(tx.start);
+    std::string which = reader_->describe(FormSpan{tx.start, tx.first_at, tx.last_at, tx.first_form, n, tx.whole});
     std::string message = "transaction " + std::to_string(summary_.transactions + 1) + " of " + name_ + " (" +
                           which + ") failed (" + committed_text() + "): " + e.message;
     return std::unexpected(Error{e.code, std::move(message)});
@@ -416,8 +426,9 @@ class Importer {
 
   Database& database_;
   ImportTarget impl_;
-  ImportReader reader_;
-  ReadAhead ahead_{reader_};
+  std::unique_ptr<FormSource> reader_;
+  const bool may_name_ = reader_->forms_may_name_transaction();
+  ReadAhead ahead_{*reader_};
   std::string name_;
   const ImportOptions& options_;
   ImportTempids tempids_;
@@ -437,6 +448,30 @@ class Importer {
   std::size_t report_datoms_ = 0;
   std::size_t small_flushes_ = 0;
 };
+
+// The format `options` asks for, or the one `name`'s extension says.
+ImportOptions::Format format_of(std::string_view name, ImportOptions::Format format) {
+  if (format != ImportOptions::Format::Auto) return format;
+  std::string ext(name.substr(std::min(name.size(), name.rfind('.'))));
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (ext == ".csv") return ImportOptions::Format::Csv;
+  if (ext == ".jsonl" || ext == ".ndjson") return ImportOptions::Format::JsonLines;
+  return ImportOptions::Format::Edn;
+}
+
+std::unique_ptr<FormSource> source_for(std::istream& in, const std::string& name, const ImportOptions& options,
+                                       const Db& db) {
+  switch (format_of(name, options.format)) {
+    case ImportOptions::Format::Csv:
+      return std::make_unique<import_detail::CsvSource>(in, name, DbAccess::index_db(db).schema_ptr());
+    case ImportOptions::Format::JsonLines:
+      return std::make_unique<import_detail::JsonLinesSource>(in, name, DbAccess::index_db(db).schema_ptr());
+    case ImportOptions::Format::Auto:
+    case ImportOptions::Format::Edn:
+      break;
+  }
+  return std::make_unique<ImportReader>(in, name);
+}
 
 }  // namespace
 
@@ -462,7 +497,8 @@ Result<ImportSummary> Database::import(std::istream& in, std::string_view name, 
   if (this->options().read_only)
     return fail(ErrorCode::StorageReadOnly, "the database is open read-only: imports are refused");
   if (options.batch_size == 0) return fail(ErrorCode::InvalidArgument, "ImportOptions::batch_size must be at least 1");
-  return Importer(*this, target_of(*impl_), in, std::string(name), options, 0).run();
+  std::string source_name(name);
+  return Importer(*this, target_of(*impl_), source_for(in, source_name, options, db()), source_name, options, 0).run();
 }
 
 Result<ImportSummary> Database::import(const std::string& path, const ImportOptions& options) {
@@ -478,7 +514,7 @@ Result<ImportSummary> Database::import(const std::string& path, const ImportOpti
                                           (type == std::filesystem::file_type::directory
                                                ? "it is a directory"
                                                : "it is not a regular file") +
-                                          "; name an EDN file of transactions");
+                                          "; name a file of EDN tx-data, CSV or JSON Lines");
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) return fail(ErrorCode::StorageIo, "cannot read " + path + ": no such file, or not readable");
@@ -487,7 +523,7 @@ Result<ImportSummary> Database::import(const std::string& path, const ImportOpti
     auto bytes = std::filesystem::file_size(path, ec);
     if (!ec) size = bytes;
   }
-  return Importer(*this, target_of(*impl_), in, path, options, size).run();
+  return Importer(*this, target_of(*impl_), source_for(in, path, options, db()), path, options, size).run();
 }
 
 }  // namespace quarry

@@ -16,6 +16,42 @@ std::string where(const std::string& name, const TextPosition& at) {
 
 }  // namespace
 
+std::string FormSource::describe(const FormSpan& span) const {
+  auto at = [](const TextPosition& p) {
+    return "line " + std::to_string(p.line) + ", column " + std::to_string(p.column);
+  };
+  if (span.whole) return at(span.vector_start);
+  return "forms " + std::to_string(span.first_form + 1) + "-" + std::to_string(span.first_form + span.forms) +
+         " of the vector at " + at(span.vector_start);
+}
+
+std::string describe_lines(const FormSpan& span) {
+  if (span.first.line == span.last.line) return "line " + std::to_string(span.first.line);
+  return "lines " + std::to_string(span.first.line) + "-" + std::to_string(span.last.line);
+}
+
+Result<ReadEvent> RowSource::next() {
+  if (held_) {
+    ReadEvent e = std::move(*held_);
+    held_.reset();
+    return e;
+  }
+  auto row = next_row();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) {
+    const TextPosition at{0, last_line_, 1};
+    if (!open_) return ReadEvent{ReadEvent::Kind::End, Value(), at};
+    open_ = false;
+    return ReadEvent{ReadEvent::Kind::VectorEnd, Value(), at};
+  }
+  last_line_ = (*row)->line;
+  ReadEvent form{ReadEvent::Kind::Form, std::move((*row)->entity), TextPosition{0, last_line_, 1}};
+  if (open_) return form;
+  open_ = true;
+  held_ = std::move(form);
+  return ReadEvent{ReadEvent::Kind::VectorStart, Value(), TextPosition{0, last_line_, 1}};
+}
+
 ImportReader::ImportReader(std::istream& in, std::string name) : in_(in), name_(std::move(name)) {}
 
 bool ImportReader::fill() {

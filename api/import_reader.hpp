@@ -31,16 +31,69 @@ struct ReadEvent {
   TextPosition at{};
 };
 
-class ImportReader {
+// Where the forms of one transaction came from, for its error message.
+struct FormSpan {
+  TextPosition vector_start{};  // the event VectorStart's position
+  TextPosition first{}, last{};  // the first and the last form's
+  std::uint64_t first_form = 0;  // forms of the vector before this transaction's
+  std::uint64_t forms = 0;
+  bool whole = true;  // the whole vector, not one part of a cut one
+};
+
+// What the importer reads: a stream of events, read on a thread of its own (ReadAhead in
+// import.cpp), so a source must not touch the database. Implementations: ImportReader (EDN
+// tx-data), CsvSource (import_csv.hpp), JsonLinesSource (import_json_lines.hpp).
+class FormSource {
+ public:
+  virtual ~FormSource() = default;
+  // The next event; after an error or End it is not called again.
+  [[nodiscard]] virtual Result<ReadEvent> next() = 0;
+  [[nodiscard]] virtual std::uint64_t bytes_read() const noexcept = 0;
+  // Whether a form may name its transaction ("datomic.tx", :db/current-tx), which keeps its
+  // vector from being cut. False for sources whose forms are entity maps of plain values.
+  [[nodiscard]] virtual bool forms_may_name_transaction() const noexcept { return true; }
+  // How a failed transaction's forms are named in its message: "line 3, column 1", or "forms
+  // 51-60 of the vector at line 2, column 1".
+  [[nodiscard]] virtual std::string describe(const FormSpan& span) const;
+};
+
+// "line 7" or "lines 2-10001": the span of a source whose forms are lines or rows.
+[[nodiscard]] std::string describe_lines(const FormSpan& span);
+
+// A source whose forms are entity maps, one per row or line (CSV, JSON Lines): all of them are
+// one vector — VectorStart at the first row, a Form per row at its line, VectorEnd after the last
+// — and a source with no rows gives End alone.
+class RowSource : public FormSource {
+ public:
+  [[nodiscard]] Result<ReadEvent> next() final;
+  [[nodiscard]] bool forms_may_name_transaction() const noexcept final { return false; }
+  // "lines 2-10001".
+  [[nodiscard]] std::string describe(const FormSpan& span) const final { return describe_lines(span); }
+
+ protected:
+  struct Row {
+    Value entity;  // a map
+    std::size_t line = 0;
+  };
+  // The next row; nullopt at the end of the input. Called again only after a row.
+  [[nodiscard]] virtual Result<std::optional<Row>> next_row() = 0;
+
+ private:
+  bool open_ = false;
+  std::size_t last_line_ = 1;
+  std::optional<ReadEvent> held_;  // the first row's Form, given after VectorStart
+};
+
+class ImportReader final : public FormSource {
  public:
   // `in` must outlive the reader; `name` prefixes error messages ("people.edn: ...").
   ImportReader(std::istream& in, std::string name);
 
   // The next event. Errors: EdnSyntax/EdnDepth (a message naming the file, line and column),
   // InvalidArgument (a top-level form that is not a vector), StorageIo (a read failed).
-  [[nodiscard]] Result<ReadEvent> next();
+  [[nodiscard]] Result<ReadEvent> next() override;
 
-  [[nodiscard]] std::uint64_t bytes_read() const noexcept { return bytes_read_; }
+  [[nodiscard]] std::uint64_t bytes_read() const noexcept override { return bytes_read_; }
   // The position of the first byte not yet consumed.
   [[nodiscard]] TextPosition position() const noexcept { return at_; }
 

@@ -54,6 +54,8 @@ Db BulkLoad::view() const {
   return Db(std::shared_ptr<const detail::DbCore>(std::move(core)));
 }
 
+std::uint64_t BulkLoad::stored_max_eid() const noexcept { return basis_->counters.max_eid; }
+
 SpaceId BulkLoad::current(IndexOrder order) const noexcept { return basis_->spaces.current[static_cast<int>(order)]; }
 SpaceId BulkLoad::log() const noexcept { return basis_->spaces.log; }
 SpaceId BulkLoad::meta() const noexcept { return basis_->spaces.meta; }

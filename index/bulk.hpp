@@ -67,6 +67,9 @@ class BulkLoad {
 
   // What the next transaction is prepared against (see above).
   [[nodiscard]] Db view() const;
+  // The largest user entity id the store held when the load began: view() counts pending entities
+  // in its max_eid, but user entities above this one have no datoms in its store.
+  [[nodiscard]] std::uint64_t stored_max_eid() const noexcept;
   // Why `datoms` (transaction tx's, as the tx layer prepared them against view()) cannot be added
   // without reading pending data; nullopt when they can.
   [[nodiscard]] std::optional<std::string> conflict(TxId tx, std::span<const Datom> datoms) const;

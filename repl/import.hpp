@@ -1,7 +1,6 @@
-// .import FILE — loads EDN tx-data through Database::import (the C++ API, which states the
-// rules: a stream of transactions, memory bounded whatever the file size, tempids that name one
-// entity across the whole file; doc/transactions.md, "Importing"). CSV files go to csv_import.hpp,
-// which shares these options and the summary.
+// .import FILE — loads EDN tx-data, FILE.csv or FILE.jsonl through Database::import (the C++ API,
+// which states the rules: a stream of transactions, memory bounded whatever the file size,
+// tempids that name one entity across the whole file; doc/transactions.md, "Importing").
 #pragma once
 
 #include <atomic>
@@ -18,8 +17,8 @@ struct ImportOptions {
   // Checked between transactions: once set, the import stops with :query/cancelled (Ctrl-C);
   // the transactions already committed stay.
   const std::atomic<bool>* cancel = nullptr;
-  // Called after each transaction with how far the import is, in all: for EDN files in bytes of
-  // the file read (only when its size is known: not for a pipe), for CSV in rows.
+  // Called after each transaction with how far the import is: bytes of the file read, of its
+  // size (only when the size is known: not for a pipe).
   std::function<void(std::size_t done, std::size_t total)> progress;
 };
 

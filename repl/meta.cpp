@@ -74,6 +74,7 @@ Meta commands (on a line of their own)
   .import FILE [:batch N]  load EDN tx-data: transaction vectors, or one large vector cut
                         into transactions of N operations (10000)
   .import FILE.csv [:batch N]  load CSV: a header row of attributes, one entity per row
+  .import FILE.jsonl [:batch N]  load JSON Lines: one JSON object (an entity) per line
   .export FILE [:history]  write the database (or its whole history) for .import
   .backup DIR           a consistent copy that `quarry DIR` opens (DIR new or empty)
   .backup DIR :incremental  an incremental backup into the backup directory DIR

@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <optional>
 
-#include "csv_import.hpp"
 #include "export.hpp"
 #include "import.hpp"
 #include "interrupt.hpp"
@@ -27,14 +26,6 @@ Result<std::string> file_argument(std::string_view text, const char* usage) {
   if (!name || !name->is<std::string>())
     return fail(ErrorCode::InvalidArgument, std::string("usage: ") + usage + " (a quoted name must be one EDN string)");
   return name->as<std::string>();
-}
-
-// FILE.csv (any case) is CSV; anything else is EDN tx-data.
-bool is_csv(std::string_view path) {
-  if (path.size() < 4) return false;
-  std::string ext(path.substr(path.size() - 4));
-  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return ext == ".csv";
 }
 
 }  // namespace
@@ -121,10 +112,10 @@ void Session::run_import(std::string_view argument) {
   options.cancel = &interrupt_flag();
   std::optional<ProgressBar> bar;
   if (interactive_) {
-    bar.emplace(is_csv(*path) ? "rows" : "bytes");  // import_file counts bytes read, import_csv rows
+    bar.emplace("bytes");  // of the file read
     options.progress = [&bar](std::size_t done, std::size_t total) { bar->update(done, total); };
   }
-  auto summary = is_csv(*path) ? import_csv(database_, *path, options) : import_file(database_, *path, options);
+  auto summary = import_file(database_, *path, options);
   interrupt_flag().store(false);
   if (bar) bar->finish();
   if (!summary) return report(summary.error());

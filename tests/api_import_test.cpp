@@ -2,6 +2,7 @@
 // (from the counters ImportSummary exposes), on both stores.
 #include <doctest/doctest.h>
 
+#include "support/database_stores.hpp"
 #include "support/edn_value.hpp"
 #include "support/temp_path.hpp"
 
@@ -21,25 +22,9 @@ using quarry::Value;
 using quarry::testing::edn;
 using quarry::testing::TempPath;
 
-// One database of each store kind; the RocksDB one lives in a temporary directory.
-struct Stores {
-  TempPath dir;
-  std::vector<std::pair<const char*, Database>> all;
-  Stores() {
-    auto memory = Database::open(Options{.in_memory = true});
-    REQUIRE(memory.has_value());
-    all.emplace_back("memory", std::move(*memory));
-    auto rocks = Database::open(Options{.path = dir.str(), .sync_writes = false});
-    REQUIRE_MESSAGE(rocks.has_value(), (rocks ? "" : rocks.error().to_edn()));
-    all.emplace_back("rocksdb", std::move(*rocks));
-  }
-};
+using Stores = quarry::testing::DatabaseStores;
 
-Value query(const Database& db, std::string_view text) {
-  auto r = quarry::q(text, {db.db()});
-  REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().to_edn()));
-  return r->value;
-}
+Value query(const Database& db, std::string_view text) { return quarry::testing::query_value(db, text); }
 
 const char* kSchema = R"([{:db/ident :person/name :db/valueType :db.type/string :db/unique :db.unique/identity}
  {:db/ident :person/age :db/valueType :db.type/long}

@@ -73,7 +73,9 @@ class Connection {
   // :db/txInstant after `last` (which it advances), committing nothing; reload, once the bulk
   // load's entries are in the store, reads the latest value again and takes `last` as the last
   // transaction's instant. last_instant is the instant of the last committed transaction.
-  [[nodiscard]] Result<PreparedTx> prepare_on(const index::Db& view, std::span<const TxForm> forms, Instant& last);
+  // `stored_max_eid`: TxOptions::stored_max_eid (index::BulkLoad::stored_max_eid).
+  [[nodiscard]] Result<PreparedTx> prepare_on(const index::Db& view, std::span<const TxForm> forms, Instant& last,
+                                              std::uint64_t stored_max_eid);
   [[nodiscard]] Result<void> reload(Instant last);
   [[nodiscard]] Instant last_instant();
 

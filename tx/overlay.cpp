@@ -11,9 +11,9 @@ bool contains(const std::vector<Value>& values, const Value& v) {
 
 }  // namespace
 
-Overlay::Overlay(const index::Db& basis)
+Overlay::Overlay(const index::Db& basis, std::uint64_t stored_max_eid)
     : basis_(basis),
-      basis_max_eid_(basis.max_eid()),
+      basis_max_eid_(std::min(stored_max_eid, basis.max_eid())),
       basis_next_system_id_(basis.next_system_id()) {}
 
 bool Overlay::may_have_datoms(EntityId e) const noexcept {
@@ -61,6 +61,15 @@ std::vector<Value> Overlay::asserted_values(EntityId e, AttrId a) const {
   for (const Value& v : s.now)
     if (!contains(s.before, v)) out.push_back(v);
   return out;
+}
+
+const Value* Overlay::asserted_other_than(EntityId e, AttrId a, const Value& v) const {
+  auto it = index_.find(Key{e.value, a.value});
+  if (it == index_.end()) return nullptr;
+  const Slot& s = slots_[it->second];
+  for (const Value& x : s.now)
+    if (x != v && !contains(s.before, x)) return &x;
+  return nullptr;
 }
 
 Result<const std::vector<Value>*> Overlay::values(EntityId e, AttrId a) {

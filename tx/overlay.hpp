@@ -28,8 +28,10 @@ namespace quarry::tx {
 
 class Overlay {
  public:
-  // REQUIRES: `basis` outlives the overlay.
-  explicit Overlay(const index::Db& basis);
+  // REQUIRES: `basis` outlives the overlay. User entities above `stored_max_eid` (at most the
+  // basis' max_eid) are known to have no datoms in the basis' store.
+  explicit Overlay(const index::Db& basis) : Overlay(basis, basis.max_eid()) {}
+  Overlay(const index::Db& basis, std::uint64_t stored_max_eid);
 
   // The values e has for a now (empty when none). The pointer is valid until the next call that
   // touches a new slot.
@@ -60,6 +62,8 @@ class Overlay {
   [[nodiscard]] std::vector<SlotView> touched_slots(AttrId a) const;
   // The values of e.a the transaction asserted that are there now (now, but not in the basis).
   [[nodiscard]] std::vector<Value> asserted_values(EntityId e, AttrId a) const;
+  // One of those values other than v, if any (no allocation: checked on every card-one assertion).
+  [[nodiscard]] const Value* asserted_other_than(EntityId e, AttrId a, const Value& v) const;
   [[nodiscard]] bool touched(EntityId e, AttrId a) const;
   // Every (entity, attribute) slot the transaction touched, in first-touch order.
   [[nodiscard]] std::vector<std::pair<EntityId, AttrId>> touched_keys() const;
@@ -109,7 +113,7 @@ class Overlay {
   void append_changes(const Slot& s, TxId tx, std::vector<Datom>& out) const;
 
   const index::Db& basis_;
-  std::uint64_t basis_max_eid_;
+  std::uint64_t basis_max_eid_;  // user entities above it have no stored datoms
   std::uint64_t basis_next_system_id_;
   std::vector<Slot> slots_;
   std::unordered_map<Key, std::uint32_t, KeyHash> index_;

@@ -65,6 +65,11 @@ struct TxOptions {
   Instant tx_instant{};
   // Transaction functions and constraint predicates; null: none registered.
   const TxHooks* hooks = nullptr;
+  // For a basis whose max_eid counts entities its store does not hold yet (the import's bulk
+  // path: index::BulkLoad::view): user entities above this id have no datoms in the store, so
+  // their slots start empty without a read. Unset: the basis' max_eid. Only an optimization: the
+  // reads it saves would find nothing.
+  std::optional<std::uint64_t> stored_max_eid{};
 };
 
 // How deep transaction function calls may nest (a function's tx-data calling a function ...).

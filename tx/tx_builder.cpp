@@ -66,7 +66,7 @@ TxBuilder::TxBuilder(const index::Db& basis, const TxOptions& options, const Tem
       tx_(basis.next_tx()),
       next_eid_(basis.max_eid() + 1),
       next_system_id_(basis.next_system_id()),
-      overlay_(basis),
+      overlay_(basis, options.stored_max_eid.value_or(basis.max_eid())),
       tempids_(prebound),
       schema_(basis.schema_ptr()) {
   for (const auto& [name, id] : prebound) upserted_.insert(name);
@@ -370,11 +370,10 @@ Result<void> TxBuilder::add_datom(EntityId e, const index::AttrSchema& a, const 
   // Two values of a cardinality-one attribute asserted for one entity by one transaction are a
   // conflict, as in Datomic (replacing a value the database had is not).
   if (!a.many)
-    for (const Value& earlier : overlay_.asserted_values(e, a.id))
-      if (earlier != v)
-        return error(ErrorCode::TxConflict, "conflict: " + datom_text(e, a.id, earlier) + " and " +
-                                                datom_text(e, a.id, v) + " both asserted, but " +
-                                                form_text(a.ident) + " has cardinality one");
+    if (const Value* earlier = overlay_.asserted_other_than(e, a.id, v))
+      return error(ErrorCode::TxConflict, "conflict: " + datom_text(e, a.id, *earlier) + " and " +
+                                              datom_text(e, a.id, v) + " both asserted, but " +
+                                              form_text(a.ident) + " has cardinality one");
   auto added = overlay_.add(e, a, v);
   if (!added) return std::unexpected(added.error());
   return refresh_composites(e, a.id);

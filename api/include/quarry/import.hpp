@@ -1,5 +1,5 @@
-// Options and results of Database::import: loading a file of EDN tx-data in a stream of
-// transactions (doc/transactions.md, "Importing").
+// Options and results of Database::import: loading a file of EDN tx-data, CSV or JSON Lines in
+// a stream of transactions (doc/transactions.md, "Importing").
 #pragma once
 
 #include <atomic>
@@ -47,6 +47,14 @@ struct ImportOptions {
   // keeps reading what it just wrote, and each write adds small table files). 0: never.
   static constexpr std::uint64_t kBulkSmallWriteDatoms = 50'000;
   std::size_t bulk_max_small_writes = 4;
+
+  // What the input holds (doc/transactions.md, "Importing CSV and JSON Lines"): EDN tx-data; CSV
+  // whose header row names attributes, one entity per row; or JSON Lines, one JSON object per
+  // line, one entity each. CSV and JSON Lines values are typed by the schema as it is when the
+  // import starts. Auto: by the file name's (or the stream's name's) extension, in any case —
+  // .csv is CSV, .jsonl and .ndjson are JSON Lines, anything else EDN.
+  enum class Format : unsigned char { Auto, Edn, Csv, JsonLines };
+  Format format = Format::Auto;
 };
 
 struct ImportSummary {

@@ -339,7 +339,8 @@ class Database {
   [[nodiscard]] Result<TxReport> transact(const Value& tx_data);
   [[nodiscard]] Result<TxReport> transact(std::span<const TxOp> ops);
 
-  // Imports a file of EDN tx-data (doc/transactions.md, "Importing"): a sequence of vectors of
+  // Imports a file of EDN tx-data (doc/transactions.md, "Importing"), or of CSV or JSON Lines rows
+  // (options.format; one entity map per row, the rows one vector): a sequence of vectors of
   // forms, read and committed as a stream, so memory stays bounded whatever the file's size
   // (ImportSummary says by what). Each vector of at most options.batch_size forms is one
   // transaction, as written; a longer one is cut into transactions of batch_size forms (unless it
@@ -351,7 +352,8 @@ class Database {
   // and the message says which transaction failed (its vector's line and column, and for a cut
   // vector which of its forms) and how many were committed before it.
   // Errors: :storage/io (unreadable), :edn/syntax (with line and column), :quarry/invalid-argument
-  // (a top-level form that is not a vector, batch_size 0), a transaction's own error,
+  // (a top-level form that is not a vector, batch_size 0; malformed CSV or JSON Lines, or a value
+  // that does not fit its attribute, with line and column), a transaction's own error,
   // :query/cancelled, :storage/read-only.
   [[nodiscard]] Result<ImportSummary> import(const std::string& path, const ImportOptions& options = {});
   // The same from a stream; `name` stands for it in messages.

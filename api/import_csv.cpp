@@ -1,0 +1,150 @@
+#include "api/import_csv.hpp"
+
+namespace quarry::import_detail {
+namespace {
+
+constexpr std::size_t kChunk = std::size_t{1} << 20;
+
+}  // namespace
+
+CsvSource::CsvSource(std::istream& in, std::string name, std::shared_ptr<const index::Schema> schema)
+    : in_(in), name_(std::move(name)), schema_(std::move(schema)) {}
+
+std::unexpected<Error> CsvSource::error(std::size_t line, const std::string& message) const {
+  return std::unexpected(Error{ErrorCode::InvalidArgument, name_ + " line " + std::to_string(line) + ": " + message});
+}
+
+int CsvSource::peek() {
+  if (pos_ == buffer_.size()) {
+    if (eof_) return -1;
+    buffer_.resize(kChunk);
+    in_.read(buffer_.data(), static_cast<std::streamsize>(kChunk));
+    const auto got = static_cast<std::size_t>(in_.gcount());
+    buffer_.resize(got);
+    pos_ = 0;
+    bytes_read_ += got;
+    if (in_.bad()) io_error_ = true;
+    if (got < kChunk || in_.bad()) eof_ = true;
+    if (got == 0) return -1;
+  }
+  return static_cast<unsigned char>(buffer_[pos_]);
+}
+
+int CsvSource::get() {
+  int c = peek();
+  if (c >= 0) ++pos_;
+  if (c == '\n') ++line_;
+  return c;
+}
+
+Result<bool> CsvSource::read_record() {
+  fields_used_ = 0;
+  if (peek() < 0) {
+    if (io_error_) return fail(ErrorCode::StorageIo, "cannot read " + name_ + ": a read failed");
+    return false;
+  }
+  record_line_ = line_;
+  for (;;) {  // one field per turn
+    if (fields_used_ == fields_.size()) fields_.emplace_back();
+    Field& field = fields_[fields_used_];
+    field.text.clear();
+    field.line = line_;
+    int c = peek();
+    if (c == '"') {
+      const std::size_t open_line = line_;
+      get();
+      for (;;) {
+        c = get();
+        if (c < 0) return error(open_line, "a quoted field is not closed");
+        if (c == '"') {
+          if (peek() == '"') {
+            get();
+            field.text.push_back('"');
+            continue;
+          }
+          break;
+        }
+        field.text.push_back(static_cast<char>(c));
+      }
+      c = peek();
+      if (c >= 0 && c != ',' && c != '\n' && c != '\r')
+        return error(line_, "a quoted field must end at a comma or the end of the line (column " +
+                                std::to_string(fields_used_ + 1) + ")");
+    } else {
+      while ((c = peek()) >= 0 && c != ',' && c != '\n' && c != '\r') {
+        if (c == '"')
+          return error(line_, "a quote inside an unquoted field (column " + std::to_string(fields_used_ + 1) +
+                                  "); quote the whole field and double the quote");
+        field.text.push_back(static_cast<char>(get()));
+      }
+    }
+    ++fields_used_;
+    c = get();
+    if (c == ',') continue;
+    if (c == '\r') {
+      if (peek() == '\n') get();
+      else ++line_;  // a lone CR ends the line too
+    }
+    if (io_error_) return fail(ErrorCode::StorageIo, "cannot read " + name_ + ": a read failed");
+    return true;
+  }
+}
+
+Result<void> CsvSource::read_header() {
+  header_read_ = true;
+  if (peek() >= 0 && std::string_view(buffer_).substr(pos_).starts_with("\xEF\xBB\xBF")) pos_ += 3;
+  Result<bool> got = false;
+  do {
+    got = read_record();
+    if (!got) return std::unexpected(got.error());
+  } while (*got && fields_used_ == 1 && fields_[0].text.empty());
+  if (!*got) return error(1, "no header row naming the attributes");
+  for (std::size_t c = 0; c < fields_used_; ++c) {
+    auto attr = attribute_name(fields_[c].text);
+    if (!attr)
+      return error(record_line_, "column " + std::to_string(c + 1) + " of the header, " +
+                                     to_edn(Value(fields_[c].text)) + ", is not an attribute name");
+    for (const ImportAttr& earlier : columns_)
+      if (earlier.attr == *attr) return error(record_line_, "the header names :" + attr->qualified() + " twice");
+    columns_.push_back(import_attr(*schema_, std::move(*attr)));
+  }
+  return {};
+}
+
+Result<std::optional<Value>> CsvSource::row_map() {
+  if (fields_used_ != columns_.size())
+    return error(record_line_, "the row has " + std::to_string(fields_used_) + " fields but the header names " +
+                                   std::to_string(columns_.size()));
+  std::vector<std::pair<Value, Value>> entries;
+  entries.reserve(columns_.size());
+  for (std::size_t c = 0; c < columns_.size(); ++c) {
+    const Field& field = fields_[c];
+    if (field.text.empty()) continue;
+    const ImportAttr& column = columns_[c];
+    auto v = text_value(column, field.text, Untyped::Number);
+    if (!v)
+      return error(field.line, "column " + std::to_string(c + 1) + " (:" + column.attr.qualified() +
+                                   "): " + v.error().message);
+    entries.emplace_back(Value(column.attr), std::move(*v));
+  }
+  if (entries.empty()) return std::optional<Value>();  // a row of empty cells says nothing
+  Map m;
+  (void)make_map(std::move(entries), m);  // the header's names are distinct
+  return std::optional<Value>(Value(std::move(m)));
+}
+
+Result<std::optional<RowSource::Row>> CsvSource::next_row() {
+  if (!header_read_)
+    if (auto header = read_header(); !header) return std::unexpected(header.error());
+  for (;;) {
+    auto got = read_record();
+    if (!got) return std::unexpected(got.error());
+    if (!*got) return std::optional<Row>();
+    if (fields_used_ == 1 && fields_[0].text.empty()) continue;  // a blank line
+    auto row = row_map();
+    if (!row) return std::unexpected(row.error());
+    if (*row) return Row{std::move(**row), record_line_};
+  }
+}
+
+}  // namespace quarry::import_detail
