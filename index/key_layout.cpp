@@ -176,9 +176,13 @@ std::string_view history_space(IndexOrder order) noexcept {
   return kHistoryEavt;
 }
 
-void append_entity(std::string& out, EntityId e) { codec::append_uint(out, e.value); }
-void append_attr(std::string& out, AttrId a) { codec::append_uint(out, a.value - kSystemBase); }
-void append_tx(std::string& out, TxId t) { codec::append_uint(out, t.value); }
+void append_compact(std::string& out, std::uint64_t n) {
+  const std::size_t size = out.size();
+  out.resize_and_overwrite(size + 9, [&](char* p, std::size_t) { return size + put_compact(p + size, n); });
+}
+void append_entity(std::string& out, EntityId e) { append_compact(out, e.value); }
+void append_attr(std::string& out, AttrId a) { append_compact(out, attr_offset(a)); }
+void append_tx(std::string& out, TxId t) { append_compact(out, t.value); }
 void append_tx_fixed(std::string& out, TxId t) { codec::append_uint_fixed(out, t.value); }
 
 std::uint64_t value_hash(std::string_view encoding) noexcept {
@@ -296,6 +300,22 @@ Split split_key(IndexOrder order, std::string_view key, DatomKeyParts& parts) no
 
 bool split_datom_key(IndexOrder order, std::string_view key, DatomKeyParts& parts) noexcept {
   return split_key(order, key, parts) == Split::Ok;
+}
+
+bool split_datom_key_last(IndexOrder order, std::string_view key, std::size_t end0, std::size_t end1,
+                          DatomKeyParts& parts) noexcept {
+  std::string_view in(key.data() + end1, key.size() - end1);
+  const bool value_last = order == IndexOrder::Eavt || order == IndexOrder::Aevt;
+  if (!(value_last ? skip_value_component(in) : skip_uint(in)) || !in.empty()) return false;
+  const std::string_view first(key.data(), end0), second(key.data() + end0, end1 - end0),
+      last(key.data() + end1, key.size() - end1);
+  switch (order) {
+    case IndexOrder::Eavt: parts = {first, second, last}; break;
+    case IndexOrder::Aevt: parts = {second, first, last}; break;
+    case IndexOrder::Avet: parts = {last, first, second}; break;
+    case IndexOrder::Vaet: parts = {last, second, first}; break;
+  }
+  return true;
 }
 
 Result<DatomKeyParts> split_datom_key(IndexOrder order, std::string_view key) {
