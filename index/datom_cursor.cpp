@@ -86,7 +86,7 @@ struct DatomCursor::Impl {
   std::string_view run;
   std::string run_copy;
   // How many leading components of the order `run` holds, when known (a run from seek_prefix: the
-  // ends are target.ends), else 0. Keys in a run of two are framed past them (land).
+  // ends are target.ends), else 0.
   std::size_t run_parts = 0;
   // NEAR RE-SEEK (step_into_run): probes left before stepping is tried again after a miss, and
   // the wait the next miss sets (doubling per consecutive miss, up to kMaxStepWait).
@@ -129,19 +129,11 @@ struct DatomCursor::Impl {
     if (history)
       if (auto s = history->status(); !s) fail(s.error());
   }
-  // Lands on key k with tx/added set; splits it (only its last component when the run holds the
-  // first two: k is in the run).
+  // Lands on key k with tx/added set; splits it.
   bool land(std::string_view k) {
-    const bool ok = has_run && run_parts == 2
-                        ? keys::split_datom_key_last(order, k, target.ends[0], target.ends[1], parts)
-                        : keys::split_datom_key(order, k, parts);
-    if (!ok) {
-      auto full = keys::split_datom_key(order, k);  // the error, named as for any key
-      if (!full) {
-        fail(std::move(full.error()));
-        return false;
-      }
-      parts = *full;
+    if (!keys::split_datom_key(order, k, parts)) {
+      fail(keys::split_datom_key(order, k).error());
+      return false;
     }
     whole_key = k;
     positioned = true;

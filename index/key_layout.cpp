@@ -302,22 +302,6 @@ bool split_datom_key(IndexOrder order, std::string_view key, DatomKeyParts& part
   return split_key(order, key, parts) == Split::Ok;
 }
 
-bool split_datom_key_last(IndexOrder order, std::string_view key, std::size_t end0, std::size_t end1,
-                          DatomKeyParts& parts) noexcept {
-  std::string_view in(key.data() + end1, key.size() - end1);
-  const bool value_last = order == IndexOrder::Eavt || order == IndexOrder::Aevt;
-  if (!(value_last ? skip_value_component(in) : skip_uint(in)) || !in.empty()) return false;
-  const std::string_view first(key.data(), end0), second(key.data() + end0, end1 - end0),
-      last(key.data() + end1, key.size() - end1);
-  switch (order) {
-    case IndexOrder::Eavt: parts = {first, second, last}; break;
-    case IndexOrder::Aevt: parts = {second, first, last}; break;
-    case IndexOrder::Avet: parts = {last, first, second}; break;
-    case IndexOrder::Vaet: parts = {last, second, first}; break;
-  }
-  return true;
-}
-
 Result<DatomKeyParts> split_datom_key(IndexOrder order, std::string_view key) {
   DatomKeyParts parts;
   switch (split_key(order, key, parts)) {

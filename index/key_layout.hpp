@@ -133,11 +133,6 @@ struct DatomKeyParts {
 [[nodiscard]] Result<DatomKeyParts> split_datom_key(IndexOrder order, std::string_view key);
 // The same without building an error: false (and `parts` unspecified) where the above fails.
 [[nodiscard]] bool split_datom_key(IndexOrder order, std::string_view key, DatomKeyParts& parts) noexcept;
-// The same for a key known to begin with its first two components of `order`, ending at bytes
-// end0 and end1 (as a prefix of them encoded for `order` frames them: a cursor's run); only the
-// last component is framed. REQUIRES: end0 <= end1 <= key.size() and the key begins so.
-[[nodiscard]] bool split_datom_key_last(IndexOrder order, std::string_view key, std::size_t end0,
-                                        std::size_t end1, DatomKeyParts& parts) noexcept;
 // The id an encoded E (or V of Vaet) or A component holds, and a V component's value.
 // REQUIRES: the component comes from split_datom_key (so it frames correctly).
 [[nodiscard]] EntityId entity_of(std::string_view encoded_e) noexcept;
