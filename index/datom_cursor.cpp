@@ -386,8 +386,8 @@ struct DatomCursor::Impl {
   // entity of the same attribute (AEVT A·E after A·E'·V). Such a run shares every component but
   // its last with that key, and its first datom is most often an entry or two on, so the cursor
   // steps there with next() — on RocksDB a Next costs about a third of a Seek; in memory a step
-  // within a leaf instead of a search from the root — and seeks only when kMaxSteps steps do not
-  // reach it. A step that lands past the run's end has found it empty, with no seek at all.
+  // costs a little less than the tree's own in-leaf re-seek — and seeks only when kMaxSteps steps
+  // do not reach it. A step that lands past the run's end has found it empty, with no seek at all.
   // Adaptive: after a miss (kMaxSteps steps wasted, then a seek), stepping waits for step_backoff
   // probes, a wait that doubles with each consecutive miss up to kMaxStepWait and resets on a hit,
   // so probes that are usually far apart (sparse sorted lookups) waste at most kMaxSteps steps
