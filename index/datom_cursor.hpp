@@ -22,9 +22,13 @@
 //
 // SEEKS go in any direction, and a cursor is made to be reused for many of them. Forward re-seeks
 // to a nearby position are the cheap case (the stores step forward instead of searching from the
-// root; see storage/store.hpp), so sort probes by key. seek* on a DatomPrefix encodes it into a
-// buffer the cursor reuses (no allocation per probe once warm); the *_encoded forms take the bytes
-// directly, e.g. components another cursor returned.
+// root; see storage/store.hpp), so sort probes by key. A seek_prefix on a DatomPrefix whose run
+// shares all its components but the last with the key at the position (the next attribute of the
+// same entity on Eavt, the next entity of the same attribute on Aevt) first steps forward a few
+// entries, and seeks only if that does not reach the run (adaptively: after a miss it waits a
+// while before stepping again; datom_cursor.cpp, step_into_run). seek* on a DatomPrefix encodes it
+// into a buffer the cursor reuses (no allocation per probe once warm); the *_encoded forms take
+// the bytes directly, e.g. components another cursor returned.
 //
 // THE DATOM AT THE POSITION, all REQUIRES valid():
 //   e(), a(), tx(), added()          the ids, from the key (cheap: no Value is built)

@@ -87,6 +87,10 @@ struct EncodedPrefix {
   std::string bytes;
   bool exact = true;
   bool ends_with_inline_value = false;
+  // When exact: the first `parts` components of the order are in `bytes`, component i ending at
+  // byte ends[i] (so keys::split_datom_key need frame only the rest of a key that starts with it).
+  std::uint8_t parts = 0;
+  std::array<std::uint32_t, 3> ends{};
 
   [[nodiscard]] std::optional<std::string> upper() const {
     if (ends_with_inline_value) return bytes + '\xff';

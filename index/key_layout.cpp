@@ -176,9 +176,13 @@ std::string_view history_space(IndexOrder order) noexcept {
   return kHistoryEavt;
 }
 
-void append_entity(std::string& out, EntityId e) { codec::append_uint(out, e.value); }
-void append_attr(std::string& out, AttrId a) { codec::append_uint(out, a.value - kSystemBase); }
-void append_tx(std::string& out, TxId t) { codec::append_uint(out, t.value); }
+void append_compact(std::string& out, std::uint64_t n) {
+  const std::size_t size = out.size();
+  out.resize_and_overwrite(size + 9, [&](char* p, std::size_t) { return size + put_compact(p + size, n); });
+}
+void append_entity(std::string& out, EntityId e) { append_compact(out, e.value); }
+void append_attr(std::string& out, AttrId a) { append_compact(out, attr_offset(a)); }
+void append_tx(std::string& out, TxId t) { append_compact(out, t.value); }
 void append_tx_fixed(std::string& out, TxId t) { codec::append_uint_fixed(out, t.value); }
 
 std::uint64_t value_hash(std::string_view encoding) noexcept {

@@ -23,7 +23,9 @@
 // that stub, whose relative order is arbitrary but fixed.
 #pragma once
 
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -100,10 +102,25 @@ class LargeValueSource {
                                             const Value& v);
 
 // Encoded components, for building prefixes and range bounds.
+void append_compact(std::string& out, std::uint64_t n);  // a compact id (put_compact), appended
 void append_entity(std::string& out, EntityId e);
 void append_attr(std::string& out, AttrId a);
 void append_tx(std::string& out, TxId t);        // compact, as in current-index values
 void append_tx_fixed(std::string& out, TxId t);  // fixed 8 bytes, as in history keys and the log
+
+// Writes n as a compact id (codec::append_uint's bytes: a length byte, then the big-endian bytes
+// without leading zeros) at `out` and returns how many bytes that took (1 to 9). Writes 9 bytes
+// whatever the length: REQUIRES room for 9 at `out`. For hot paths that build keys in place.
+[[nodiscard]] inline std::size_t put_compact(char* out, std::uint64_t n) noexcept {
+  const int len = n == 0 ? 0 : 8 - std::countl_zero(n) / 8;
+  std::uint64_t body = len == 0 ? 0 : n << (64 - 8 * len);  // the significant bytes first
+  if constexpr (std::endian::native == std::endian::little) body = std::byteswap(body);
+  out[0] = static_cast<char>(len);
+  std::memcpy(out + 1, &body, 8);
+  return 1 + static_cast<std::size_t>(len);
+}
+// The compact id an attribute is written as (append_attr): its offset from kSystemBase.
+[[nodiscard]] inline std::uint64_t attr_offset(AttrId a) noexcept { return a.value - kSystemBase; }
 
 // The encoded E, A and V components of a datom key, as views into it (V: the whole V component,
 // including a large value's 0xFF marker and hash; on Vaet, the referenced entity's compact id).

@@ -13,7 +13,10 @@
 //   prefix bloom to skip (bench/README.md, "Read path").
 // - Filters and indexes partitioned (RocksOptions::partitioned_filters), top level pinned: a point
 //   read loads one 4 KiB filter partition, not a table file's whole filter, so point reads hold up
-//   when the filters of every space no longer fit the cache (bench/README.md, "Read path").
+//   when the filters of every space no longer fit the cache. The price, on data the cache holds:
+//   every seek goes through the two-level index (12% more instructions, 1.5x the time of a
+//   cache-resident 5-attribute fetch); without partitions a 10M-datom database re-reads MiB-sized
+//   filter blocks on every read (bench/README.md, "Read path, round 4").
 // - Block-cache hits and misses counted (statistics at tickers-only level): the hit ratio is a
 //   property (rocks_store.hpp).
 // - Cursors: RocksDB iterate bounds from the cursor's bounds; readahead for long scans and no cache

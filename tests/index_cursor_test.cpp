@@ -3,6 +3,8 @@
 // against the interval model: index_model_test.cpp.)
 #include <doctest/doctest.h>
 
+#include <random>
+
 #include "codec/value_codec.hpp"
 #include "support/index_stores.hpp"
 #include "support/index_tx.hpp"
@@ -224,4 +226,79 @@ TEST_CASE_TEMPLATE("bad prefixes are errors that leave the cursor usable", S, ST
   REQUIRE(c.seek_for_prev({.e = EntityId{2}, .a = AttrId{5}}).has_value());
   REQUIRE(c.valid());
   CHECK(c.e() == EntityId{1});  // the last datom before where it would be
+}
+
+// Probes of runs that lie just after the cursor's position take the near re-seek (DatomCursor
+// steps the storage cursor forward instead of seeking; datom_cursor.cpp, step_into_run), and the
+// rest seek. Either way each probe must see exactly its run: checked against a scan of the whole
+// index, on probe sequences that step (the next attribute, the next entity), skip absent runs
+// (attributes an entity lacks), miss (far runs: the backoff), and go backwards, in a current,
+// a since (skips entries) and an as-of view (merged: always seeks).
+TEST_CASE_TEMPLATE("near re-seeks see exactly the probed run, as seeks do", S, STORES) {
+  TempDir dir;
+  IndexTx t(open_writer<S>(dir));
+  std::vector<AttrId> attrs;
+  for (const char* name : {"a0", "a1", "a2", "a3", "a4", "a5"})
+    attrs.push_back(t.define(name, {.type = ValueType::Long, .many = std::string_view(name) == "a2"}));
+  constexpr std::uint64_t kEntities = 300;
+  std::mt19937_64 rng(20261206);
+  TxId first{0};
+  for (int round = 0; round < 2; ++round) {
+    std::vector<Datom> ds;
+    for (std::uint64_t e = 1; e <= kEntities; ++e) {
+      for (std::size_t i = 0; i < attrs.size(); ++i) {
+        if (rng() % 3 == 0) continue;  // about a third of the runs are empty
+        ds.push_back(add(e, attrs[i], static_cast<std::int64_t>(rng() % 1000) + round * 1000));
+        if (i == 2) ds.push_back(add(e, attrs[i], static_cast<std::int64_t>(5000 + e + round * 1000)));  // runs of two and more
+      }
+    }
+    TxId basis = t.commit(ds).basis();
+    if (round == 0) first = basis;
+  }
+  const Db now = t.db();
+  for (const Db& db : {now, now.since(first), now.as_of(first)}) {
+    std::vector<Datom> all = index::collect(db.datoms(IndexOrder::Eavt)).value();
+    std::vector<Datom> all_aevt = index::collect(db.datoms(IndexOrder::Aevt)).value();
+    auto expect = [&](IndexOrder order, std::uint64_t e, AttrId a) {
+      std::vector<Datom> out;
+      for (const Datom& d : order == IndexOrder::Eavt ? all : all_aevt)
+        if (d.e == EntityId{e} && d.a == a) out.push_back(d);
+      return out;
+    };
+    for (IndexOrder order : {IndexOrder::Eavt, IndexOrder::Aevt}) {
+      // Probe sequences: sorted (e, a) pairs in the order's key order, with gaps of 1-3 entities
+      // or attributes (steps), jumps of 20-60 entities (misses), and now and then a step back.
+      std::vector<std::pair<std::uint64_t, std::size_t>> probes;
+      std::uint64_t e = 1;
+      std::size_t a = 0;
+      while (probes.size() < 2000) {
+        probes.emplace_back(e, a);
+        const std::uint64_t r = rng() % 20;
+        if (order == IndexOrder::Eavt) {
+          if (r < 14) a += 1 + rng() % 2;
+          else if (r < 18) e += 1 + (r < 16 ? 0 : 20 + rng() % 40), a = rng() % attrs.size();
+          else e = e > 30 ? e - 1 - rng() % 30 : e + 1, a = rng() % attrs.size();
+          if (a >= attrs.size()) a = 0, ++e;
+        } else {
+          if (r < 14) e += 1 + rng() % 3;
+          else if (r < 18) e += 20 + rng() % 40;
+          else e = e > 30 ? e - 1 - rng() % 30 : e + 1;
+          if (e > kEntities + 5) e = 1 + rng() % 10, a = (a + 1) % attrs.size();
+        }
+        if (e > kEntities + 5) e = 1 + rng() % 10;
+      }
+      auto c = must_cursor(db.cursor(order));
+      std::size_t nonempty = 0;
+      for (auto [pe, pa] : probes) {
+        CAPTURE(pe);
+        CAPTURE(pa);
+        CAPTURE(static_cast<int>(order));
+        REQUIRE(c.seek_prefix({.e = EntityId{pe}, .a = attrs[pa]}).has_value());
+        std::vector<Datom> got = forward(c);
+        REQUIRE(got == expect(order, pe, attrs[pa]));
+        nonempty += !got.empty();
+      }
+      CHECK(nonempty > probes.size() / 3);
+    }
+  }
 }
