@@ -133,6 +133,12 @@ TEST_CASE("values nested 100,000 deep copy and copy-assign without recursion, eq
     const Value fresh = nest(kDeep, wrap);
     CHECK(quarry::compare(part, *inner(fresh)) == 0);
   }
+  Value holder = Value(quarry::Vector{{42, "a string longer than the small-string buffer"}});
+  holder = holder.as<quarry::Vector>().items[0];  // a scalar part of the value assigned to it
+  CHECK(quarry::to_edn(holder) == "42");
+  holder = Value(quarry::Vector{{42, "a string longer than the small-string buffer"}});
+  holder = holder.as<quarry::Vector>().items[1];
+  CHECK(quarry::to_edn(holder) == "\"a string longer than the small-string buffer\"");
   const Value flat = Value(quarry::Vector{{1, "two", Value::keyword("three")}});
   const Value flat_copy = flat;  // NOLINT(performance-unnecessary-copy-initialization)
   CHECK(quarry::to_edn(flat_copy) == "[1 \"two\" :three]");

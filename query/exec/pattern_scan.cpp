@@ -179,8 +179,8 @@ Result<void> read_index(Context& ctx, Result<index::DatomCursor> cursor, bool ne
 }
 
 // Calls f(datom) for each datom of the cursor's current run (after a seek_prefix), read through
-// `reader` (one for all the runs of a lookup join); f returns false to stop early. Leaves status() to the caller (the cursor is reused for the
-// next probe).
+// `reader` (one for all the runs of a lookup join); f returns false to stop early. Leaves status()
+// to the caller (the cursor is reused for the next probe).
 template <class F>
 Result<void> read_run(Context& ctx, index::DatomCursor& cursor, DatomReader& reader, F&& f) {
   std::size_t n = 0;

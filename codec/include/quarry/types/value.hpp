@@ -161,9 +161,11 @@ class Value {
     if (holds_collection(other)) copy_collection(other);
   }
   Value(Value&&) noexcept = default;
+  // `other` may be a part of this value (x = x's first item): it is copied before this value's
+  // collection is released.
   Value& operator=(const Value& other) {
     if (this == &other) return *this;
-    if (!holds_collection(other)) {
+    if (!holds_collection(other) && !holds_collection(*this)) {
       v_ = other.v_;
       return *this;
     }
