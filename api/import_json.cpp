@@ -69,31 +69,21 @@ class JsonParser {
     out.kind = Json::Kind::Object;
     ++i_;
     skip_blank();
-    if (i_ < text_.size() && text_[i_] == '}') {
-      ++i_;
-      return out;
-    }
+    if (literal("}")) return out;
     for (;;) {
       skip_blank();
       if (i_ >= text_.size() || text_[i_] != '"') return error("expected a key (a string); found " + found());
       std::string key;
       if (auto s = string(key); !s) return std::unexpected(s.error());
       skip_blank();
-      if (i_ >= text_.size() || text_[i_] != ':') return error("expected ':' after the key; found " + found());
-      ++i_;
+      if (!literal(":")) return error("expected ':' after the key; found " + found());
       skip_blank();
       auto v = value(depth + 1);
       if (!v) return v;
       out.members.emplace_back(std::move(key), std::move(*v));
       skip_blank();
-      if (i_ < text_.size() && text_[i_] == ',') {
-        ++i_;
-        continue;
-      }
-      if (i_ < text_.size() && text_[i_] == '}') {
-        ++i_;
-        return out;
-      }
+      if (literal(",")) continue;
+      if (literal("}")) return out;
       return error("expected ',' or '}' in the object; found " + found());
     }
   }
@@ -102,24 +92,15 @@ class JsonParser {
     out.kind = Json::Kind::Array;
     ++i_;
     skip_blank();
-    if (i_ < text_.size() && text_[i_] == ']') {
-      ++i_;
-      return out;
-    }
+    if (literal("]")) return out;
     for (;;) {
       skip_blank();
       auto v = value(depth + 1);
       if (!v) return v;
       out.items.push_back(std::move(*v));
       skip_blank();
-      if (i_ < text_.size() && text_[i_] == ',') {
-        ++i_;
-        continue;
-      }
-      if (i_ < text_.size() && text_[i_] == ']') {
-        ++i_;
-        return out;
-      }
+      if (literal(",")) continue;
+      if (literal("]")) return out;
       return error("expected ',' or ']' in the array; found " + found());
     }
   }
