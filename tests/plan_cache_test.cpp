@@ -215,3 +215,47 @@ TEST_CASE("a kept plan is lent to one run at a time instead of copied; a run mea
   CHECK(!again.owned);
   CHECK(cache.hits() == 3);
 }
+
+TEST_CASE("rule bodies are planned once and kept between runs, for an equal rule set text too") {
+  People p;
+  query::PlanCache cache;
+  const index::Db db = p.tx.db();
+  const auto q = parsed("[:find ?b :in $ % ?n :where [?a :name ?n] (same-age ?a ?b)]");
+  const std::string rules_text =
+      "[[(same-age ?a ?b) [?a :age ?x] [?b :age ?x]] [(same-age ?a ?b) [?a :age ?x] [?c :age ?x] (same-age ?c ?b)]]";
+  CHECK(run(cache, q, {db, edn(rules_text), Value("Petr")}) == "#{[2] [3]}");
+  const std::size_t planned = cache.misses();
+  const std::size_t kept = cache.size();
+  CHECK(kept >= 3);  // :where and the bodies
+  // A second run with an equal (separately read) rule set plans nothing.
+  CHECK(run(cache, q, {db, edn(rules_text), Value("Petr")}) == "#{[2] [3]}");
+  CHECK(cache.misses() == planned);
+  CHECK(cache.size() == kept);
+  // Another rule set text is another parsed set: its bodies are planned for it.
+  const std::string other = "[[(same-age ?a ?b) [?b :age ?x] [?a :age ?x]]]";
+  CHECK(run(cache, q, {db, edn(other), Value("Ivan")}) == "#{[1]}");
+  CHECK(cache.misses() > planned);
+  const std::size_t after_other = cache.misses();
+  // The first set again: still kept.
+  CHECK(run(cache, q, {db, edn(rules_text), Value("Petr")}) == "#{[2] [3]}");
+  CHECK(cache.misses() == after_other);
+  // Another input value plans :where again (a scalar's value narrows it), not the bodies.
+  CHECK(run(cache, q, {db, edn(rules_text), Value("Oleg")}) == "#{[2] [3]}");
+  CHECK(cache.misses() == after_other + 1);
+}
+
+TEST_CASE("the right-linear shortcut's bodies are kept between runs as well") {
+  quarry::testing::TempDir dir;
+  IndexTx tx{quarry::testing::open_writer<quarry::testing::MemoryStoreKind>(dir)};
+  const AttrId next = tx.define("next", {.type = index::ValueType::Ref});
+  tx.commit({add(1, next, quarry::testing::ref(2)), add(2, next, quarry::testing::ref(3)), add(3, next, quarry::testing::ref(4))});
+  const index::Db db = tx.db();
+  query::PlanCache cache;
+  const auto q = parsed("[:find ?y :in $ % ?x :where (reach ?x ?y)]");
+  const std::string rules_text = "[[(reach ?x ?y) [?x :next ?y]] [(reach ?x ?y) [?x :next ?t] (reach ?t ?y)]]";
+  CHECK(run(cache, q, {db, edn(rules_text), Value(1)}) == "#{[2] [3] [4]}");
+  const std::size_t planned = cache.misses();
+  CHECK(run(cache, q, {db, edn(rules_text), Value(1)}) == "#{[2] [3] [4]}");
+  CHECK(cache.misses() == planned);
+  CHECK(run(cache, q, {db, edn(rules_text), Value(3)}) == "#{[4]}");
+}

@@ -27,6 +27,7 @@ namespace quarry::query {
 
 class RuleRuntime;  // query/rules/rules.cpp: the tables of rule evaluation in progress
 class PlanCache;    // query/exec/plan_cache.hpp
+class PlanHold;     // query/exec/plan_cache.hpp
 struct RunKey;      // query/exec/plan_cache.hpp
 
 class Context : public Scope {
@@ -61,13 +62,26 @@ class Context : public Scope {
   [[nodiscard]] std::uint64_t max_rows() const noexcept { return limits_.max_rows; }
 
   // Plans kept between runs and this run's share of their keys (query/exec/plan_cache.hpp):
-  // null when this run's plans are not cached. Rule-body plans of this run, by their key.
+  // null when this run's plans are not cached.
   PlanCache* plans = nullptr;
   std::shared_ptr<const RunKey> run_key;
-  std::unordered_map<std::string, Plan> rule_plans;
-  // While above 0, clause lists are planned afresh and not kept: they are copies made for one
-  // evaluation (the right-linear shortcut's tail bodies), whose addresses a later copy may reuse.
-  int transient_clauses = 0;
+  // Rule-body plans this run has used, by clause list and what was bound (plan_cache.cpp): each
+  // held (lent by the plan cache, or owned) until the run ends.
+  struct RulePlanKey {
+    const Clause* clauses = nullptr;
+    Value shape;
+    bool operator==(const RulePlanKey&) const = default;
+  };
+  struct RulePlanKeyHash {
+    std::size_t operator()(const RulePlanKey& k) const noexcept {
+      return std::hash<const void*>{}(k.clauses) ^ (hash_value(k.shape) * 0x9e3779b97f4a7c15ULL);
+    }
+  };
+  struct RulePlan {
+    std::shared_ptr<PlanHold> hold;
+    const Plan* plan = nullptr;
+  };
+  std::unordered_map<RulePlanKey, RulePlan, RulePlanKeyHash> rule_plans;
 
   RuleRuntime* rule_runtime = nullptr;   // set while rule bodies are evaluated
   int rule_depth = 0;  // nested rule evaluations (rule calls inside not), bounded

@@ -17,7 +17,7 @@ Result<QueryOutput> run(const Query& query, const PlanCaching& caching, std::spa
   Bindings bindings;
   if (auto r = bind_inputs(query, inputs, ctx, bindings); !r) return std::unexpected(r.error());
   if (auto r = ctx.check_interrupt(); !r) return std::unexpected(r.error());
-  use_plan_cache(ctx, caching, query, inputs);
+  use_plan_cache(ctx, caching, query);
   const std::vector<std::string> keep = find_vars(query);
   if (auto r = solve(ctx, bindings, query.where, &keep); !r) return std::unexpected(r.error());
   return find_output(ctx, query, bindings, &keep);

@@ -91,7 +91,7 @@ Result<Value> explain(const Query& query, const PlanCaching& caching, std::span<
   Context ctx(options.limits);
   Bindings bindings;
   if (auto r = bind_inputs(query, inputs, ctx, bindings); !r) return std::unexpected(r.error());
-  use_plan_cache(ctx, caching, query, inputs);
+  use_plan_cache(ctx, caching, query);
   const std::vector<std::string> keep = find_vars(query);
   PlanHold hold;
   auto plan = cached_plan(ctx, bindings, query.where, &keep, hold);

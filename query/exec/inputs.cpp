@@ -1,5 +1,8 @@
 #include "query/exec/inputs.hpp"
 
+#include <list>
+#include <mutex>
+
 #include "codec/edn_printer.hpp"
 #include "index/entity_ref.hpp"
 #include "query/exec/binding_forms.hpp"
@@ -36,14 +39,65 @@ bool has_rule_calls(const Clause& c) {
   return false;
 }
 
-Result<void> bind_rules(const Query& query, const Value& form, Context& ctx) {
+Result<std::shared_ptr<const RuleSet>> build_rule_set(const Value& form) {
   auto parsed = parse_rules(form);
   if (!parsed) return std::unexpected(parsed.error());
   auto set = std::make_shared<RuleSet>();
   set->rules = std::move(*parsed);
-  for (const Rule& r : set->rules) set->by_name[r.name].push_back(&r);
-  if (auto c = check_rules(query, set->rules); !c) return c;
-  ctx.rules = std::move(set);
+  for (const Rule& r : set->rules) {
+    set->by_name[r.name].push_back(&r);
+    for (const std::string& v : pattern_positions(r.body).attribute) add_unique(set->attribute_vars, v);
+    for (const Clause& c : r.body) {
+      const auto* call = std::get_if<RuleCall>(&c.node);
+      if (!call) continue;
+      std::vector<Clause>& rest = set->body_without[call];
+      for (const Clause& other : r.body)
+        if (&other != &c) rest.push_back(other);
+    }
+  }
+  return set;
+}
+
+// Parsed rule sets by their text, shared by every run (and thread) that passes an equal form: a
+// rule set is parsed once, and since its clauses keep their addresses, the plans of its bodies can
+// be kept between runs (query/exec/plan_cache.hpp). The least recently used go past kCapacity.
+class RuleSetCache {
+ public:
+  Result<std::shared_ptr<const RuleSet>> get(const Value& form) {
+    const std::size_t hash = hash_value(form);
+    {
+      std::lock_guard lock(mutex_);
+      for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+        if (it->hash != hash || it->form != form) continue;
+        entries_.splice(entries_.begin(), entries_, it);
+        return entries_.front().set;
+      }
+    }
+    auto set = build_rule_set(form);
+    if (!set) return set;
+    std::lock_guard lock(mutex_);
+    entries_.push_front(Entry{.hash = hash, .form = form, .set = *set});
+    if (entries_.size() > kCapacity) entries_.pop_back();
+    return set;
+  }
+
+ private:
+  static constexpr std::size_t kCapacity = 64;
+  struct Entry {
+    std::size_t hash;
+    Value form;
+    std::shared_ptr<const RuleSet> set;
+  };
+  std::mutex mutex_;
+  std::list<Entry> entries_;  // most recently used first
+};
+
+Result<void> bind_rules(const Query& query, const Value& form, Context& ctx) {
+  static RuleSetCache cache;
+  auto set = cache.get(form);
+  if (!set) return std::unexpected(set.error());
+  if (auto c = check_rules(query, (*set)->rules); !c) return c;
+  ctx.rules = std::move(*set);
   return {};
 }
 
@@ -125,8 +179,7 @@ Result<void> bind_inputs(const Query& query, std::span<const Input> inputs, Cont
     }
   }
   if (ctx.rules)
-    for (const Rule& rule : ctx.rules->rules)
-      for (const std::string& v : pattern_positions(rule.body).attribute) add_unique(ctx.attribute_vars, v);
+    for (const std::string& v : ctx.rules->attribute_vars) add_unique(ctx.attribute_vars, v);
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const Binding* binding = std::get_if<Binding>(&query.in[i]);
     if (!binding) continue;

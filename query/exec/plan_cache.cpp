@@ -18,7 +18,7 @@ bool same_owner(const std::weak_ptr<const void>& a, const std::weak_ptr<const vo
 bool same_run(const RunKey& a, const RunKey& b) {
   if (&a == &b) return true;
   if (a.hash != b.hash || a.sources.size() != b.sources.size()) return false;
-  if (a.query.owner_before(b.query) || b.query.owner_before(a.query)) return false;
+  if (a.query.owner_before(b.query) || b.query.owner_before(a.query) || a.rules != b.rules) return false;
   for (std::size_t i = 0; i < a.sources.size(); ++i) {
     const RunKey::SourceState& x = a.sources[i];
     const RunKey::SourceState& y = b.sources[i];
@@ -71,8 +71,7 @@ Vector bindings_shape(const Context& ctx, const Bindings& bindings, const std::v
 
 }  // namespace
 
-std::shared_ptr<const RunKey> run_key(const std::shared_ptr<const Query>& query, std::span<const Input> inputs,
-                                      const Context& ctx) {
+std::shared_ptr<const RunKey> run_key(const std::shared_ptr<const Query>& query, const Context& ctx) {
   if (!query) return nullptr;
   auto key = std::make_shared<RunKey>();
   key->query = query;
@@ -84,13 +83,12 @@ std::shared_ptr<const RunKey> run_key(const std::shared_ptr<const Query>& query,
                             .history = db.is_history()});
     h = mix(h, std::hash<std::uint64_t>{}(db.basis().value));
   }
+  key->rules = ctx.rules;
+  h = mix(h, std::hash<const void*>{}(ctx.rules.get()));
   Vector shape;
   Vector entity_vars;
   for (const auto& entry : ctx.entity_inputs) entity_vars.items.emplace_back(entry.first);
   shape.items.emplace_back(std::move(entity_vars));
-  for (std::size_t i = 0; i < query->in.size() && i < inputs.size(); ++i)
-    if (std::holds_alternative<RulesBinding>(query->in[i]))
-      if (const Value* rules = std::get_if<Value>(&inputs[i])) shape.items.push_back(*rules);
   key->shape = Value(std::move(shape));
   key->hash = mix(h, hash_value(key->shape));
   return key;
@@ -190,43 +188,40 @@ std::size_t PlanCache::misses() const {
   return misses_;
 }
 
-void use_plan_cache(Context& ctx, const PlanCaching& caching, const Query& query, std::span<const Input> inputs) {
+void use_plan_cache(Context& ctx, const PlanCaching& caching, const Query& query) {
   if (!caching.plans || caching.query.get() != &query) return;
   ctx.plans = caching.plans;
-  ctx.run_key = run_key(caching.query, inputs, ctx);
+  ctx.run_key = run_key(caching.query, ctx);
 }
 
 Result<const Plan*> cached_plan(Context& ctx, const Bindings& bindings, std::span<const Clause> clauses,
                                 const std::vector<std::string>* keep, PlanHold& hold) {
-  std::optional<Plan>& owned = hold.owned;
-  if (ctx.transient_clauses > 0) {
-    auto plan = plan_for(ctx, bindings, clauses, keep);
-    if (!plan) return std::unexpected(plan.error());
-    owned = std::move(*plan);
-    return &*owned;
-  }
+  Value shape(bindings_shape(ctx, bindings, keep));
+  // A rule body: looked up once per run, then held for the rest of it (bodies are evaluated again
+  // and again, nested in themselves too).
+  Context::RulePlan* rule_plan = nullptr;
   if (ctx.static_plans) {
-    // A rule body plans alike at every iteration of this run: kept for the run, by its clause
-    // list and what the shape of what is bound says.
-    std::string key(reinterpret_cast<const char*>(&clauses), sizeof clauses);
-    key += to_edn(Value(bindings_shape(ctx, bindings, keep)));
-    if (auto it = ctx.rule_plans.find(key); it != ctx.rule_plans.end()) return &it->second;
-    auto plan = plan_for(ctx, bindings, clauses, keep);
-    if (!plan) return std::unexpected(plan.error());
-    return &ctx.rule_plans.emplace(std::move(key), std::move(*plan)).first->second;
+    auto [it, added] = ctx.rule_plans.try_emplace(Context::RulePlanKey{clauses.data(), shape});
+    if (it->second.plan) return it->second.plan;
+    rule_plan = &it->second;  // new, or left without a plan by a failed planning
+    rule_plan->hold = std::make_shared<PlanHold>();
   }
+  PlanHold& held = rule_plan ? *rule_plan->hold : hold;
+  auto done = [&](const Plan* plan) -> const Plan* {
+    if (rule_plan) rule_plan->plan = plan;
+    return plan;
+  };
   std::optional<PlanKey> key;
   if (ctx.plans && ctx.run_key) {
-    key.emplace(PlanKey{.run = ctx.run_key, .clauses = clauses.data(), .count = clauses.size(),
-                        .shape = Value(bindings_shape(ctx, bindings, keep))});
+    key.emplace(PlanKey{.run = ctx.run_key, .clauses = clauses.data(), .count = clauses.size(), .shape = std::move(shape)});
     key->hash = mix(mix(ctx.run_key->hash, std::hash<const void*>{}(clauses.data())), hash_value(key->shape));
-    if (const Plan* kept = ctx.plans->find(*key, ctx, hold)) return kept;
+    if (const Plan* kept = ctx.plans->find(*key, ctx, held)) return done(kept);
   }
   auto plan = plan_for(ctx, bindings, clauses, keep);
   if (!plan) return std::unexpected(plan.error());
-  owned = std::move(*plan);
-  if (key) ctx.plans->insert(std::move(*key), *owned);
-  return &*owned;
+  held.owned = std::move(*plan);
+  if (key) ctx.plans->insert(std::move(*key), *held.owned);
+  return done(&*held.owned);
 }
 
 }  // namespace quarry::query

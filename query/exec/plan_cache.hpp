@@ -4,21 +4,21 @@
 //
 // A plan is reused only where planning again would build the same plan:
 //  - the same parsed query (the QueryCache's object: plans point into its clauses) and the same
-//    clause list in it (:where, or the branch of an or/not/and);
+//    clause list in it (:where, the branch of an or/not/and, or a rule body of its rule set);
 //  - every source the same database state and view (index::Db::state(): snapshot, schema and
 //    statistics; as-of, since, history), so attribute ids, resolved lookup refs and estimates
 //    still hold. After a transaction the next run plans again;
-//  - the same inputs' shape: the variables given as lookup refs or idents and the rule set; and
+//  - the same inputs' shape: the variables given as lookup refs or idents and the same parsed
+//    rule set (equal rule texts share one, exec/inputs.cpp); and
 //    the same bindings before the list: each relation's variables, the values of a relation of
 //    one row (a scalar input: its value is counted and narrows ranges while planning), the size
 //    class (bit width of the row count) of larger ones; the same default source and kept variables.
 // Runs whose sources include a collection of tuples (not a database) are not cached.
 //
-// Rule bodies are planned from estimates alone (Context::static_plans), so within one run a body
-// is planned once per shape of what is bound (Context::rule_plans); they are not kept between runs
-// (the rule set is parsed per run, so its clauses have no identity across runs). Clause lists
-// copied for one evaluation (Context::transient_clauses) are never kept: a later copy may have
-// the same address.
+// Rule bodies are planned from estimates alone (Context::static_plans): a body's plan depends only
+// on the variables bound before it, so it is kept like any other plan, under the same run key
+// (which holds the parsed rule set the body belongs to), and a run looks each one up once
+// (Context::rule_plans) however often the body is evaluated.
 //
 // A cache hit does not copy the plan: each kept plan has a working copy that is lent to one run at
 // a time (PlanHold returns it when the run is done), its patterns pointed at that run's sources.
@@ -60,14 +60,16 @@ struct RunKey {
   };
   std::weak_ptr<const Query> query;
   std::vector<SourceState> sources;
+  // The rule set, by identity (equal texts share one parsed set while it is cached, exec/inputs.cpp):
+  // plans of rule bodies point into it, so the key keeps it alive.
+  std::shared_ptr<const RuleSet> rules;
   Value shape;
   std::size_t hash = 0;
 };
 
 // The run's share of its plan keys once its inputs are bound (ctx, from bind_inputs), or nullptr
 // when the run's plans are not cached (a collection source).
-[[nodiscard]] std::shared_ptr<const RunKey> run_key(const std::shared_ptr<const Query>& query,
-                                                    std::span<const Input> inputs, const Context& ctx);
+[[nodiscard]] std::shared_ptr<const RunKey> run_key(const std::shared_ptr<const Query>& query, const Context& ctx);
 
 // What one cached plan is valid for: its run's key, the clause list (in the query's AST), and
 // what is bound before it (see the file comment) with the default source and kept variables.
@@ -133,13 +135,13 @@ class PlanCache {
 // Makes the run of `query` whose inputs ctx has bound keep its plans in caching.plans (sets
 // Context::plans and run_key), unless there is no cache or caching.query is not `query` (a query
 // that is not the QueryCache's object has no identity to key on).
-void use_plan_cache(Context& ctx, const PlanCaching& caching, const Query& query, std::span<const Input> inputs);
+void use_plan_cache(Context& ctx, const PlanCaching& caching, const Query& query);
 
 // The plan of `clauses` given what `bindings` holds (plan_for), taken from the run's plan cache
-// (Context::plans) when it holds one for this key and kept there otherwise; rule bodies, planned
-// from estimates alone (Context::static_plans), are kept for the rest of the run only. The result
-// stays valid while `hold` lives: it points into hold (a plan built or copied for this run, or
-// one lent by the cache) or into the run's rule plans.
+// (Context::plans) when it holds one for this key and kept there otherwise. The result stays
+// valid while `hold` lives: it points into hold (a plan built or copied for this run, or one lent
+// by the cache) or, for a rule body (Context::static_plans), into the run's rule plans, which live
+// as long as ctx.
 [[nodiscard]] Result<const Plan*> cached_plan(Context& ctx, const Bindings& bindings, std::span<const Clause> clauses,
                                               const std::vector<std::string>* keep, PlanHold& hold);
 

@@ -60,9 +60,11 @@ Result<void> execute(Context& ctx, Bindings& bindings, const Plan& plan, std::ve
     if (bindings.is_empty()) return {};
     if (auto c = ctx.check_interrupt(); !c) return c;
     const PlannedStep& step = plan.steps[k];
-    const auto start = std::chrono::steady_clock::now();
-    if (auto r = run_step(ctx, bindings, plan, step); !r) return r;
-    if (runs) {
+    if (!runs) {
+      if (auto r = run_step(ctx, bindings, plan, step); !r) return r;
+    } else {
+      const auto start = std::chrono::steady_clock::now();
+      if (auto r = run_step(ctx, bindings, plan, step); !r) return r;
       StepRun& run = (*runs)[k];
       run.ran = true;
       run.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();

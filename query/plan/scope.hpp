@@ -31,10 +31,17 @@ struct Source {
   mutable std::optional<Totals> totals;
 };
 
-// Rules grouped by name; each name's branches in the order they were written.
+// Rules grouped by name; each name's branches in the order they were written. Built once per rule
+// set text (exec/inputs.cpp keeps parsed sets between runs) and never changed after: runs on any
+// thread share it, and plans of its bodies stay keyed by the addresses of its clauses.
 struct RuleSet {
   std::vector<Rule> rules;
   std::unordered_map<std::string, std::vector<const Rule*>> by_name;
+  // Variables in the attribute position of a data pattern of some body (Scope::attribute_vars).
+  std::vector<std::string> attribute_vars;
+  // For each rule call written directly in a body: that body without the call (what the
+  // right-linear evaluation runs per step, rules/rules_linear.cpp).
+  std::unordered_map<const RuleCall*, std::vector<Clause>> body_without;
   [[nodiscard]] const std::vector<const Rule*>* find(const std::string& name) const {
     auto it = by_name.find(name);
     return it == by_name.end() ? nullptr : &it->second;

@@ -13,7 +13,7 @@ namespace {
 // A recursive branch split into the clauses before the tail call and the call itself.
 struct TailBranch {
   const Rule* rule = nullptr;
-  std::vector<Clause> body;  // the branch's clauses without the call
+  const std::vector<Clause>* body = nullptr;  // the branch's clauses without the call (RuleSet::body_without)
   const RuleCall* call = nullptr;
 };
 
@@ -88,10 +88,7 @@ Result<bool> evaluate_right_linear(Context& ctx, const RuleSet& rules, const std
       base.push_back(b);
       continue;
     }
-    TailBranch t{b, {}, call};
-    for (const Clause& c : b->body)
-      if (std::get_if<RuleCall>(&c.node) != call) t.body.push_back(c);
-    tails.push_back(std::move(t));
+    tails.push_back(TailBranch{b, &rules.body_without.at(call), call});
   }
   const std::size_t arity = bound.size();
 
@@ -125,10 +122,7 @@ Result<bool> evaluate_right_linear(Context& ctx, const RuleSet& rules, const std
       const std::vector<std::string> head = head_vars(*t.rule);
       Bindings inner;
       if (auto j = inner.join(ctx, seed_relation(head, bound, magic, lo, hi)); !j) return std::unexpected(j.error());
-      // t.body is this call's copy of the branch: its plans are not kept (Context::transient_clauses).
-      ++ctx.transient_clauses;
-      auto s = solve(ctx, inner, t.body);
-      --ctx.transient_clauses;
+      auto s = solve(ctx, inner, *t.body);
       if (!s) return std::unexpected(s.error());
       // parent: the head's bound variables; child: the call's bound arguments.
       std::vector<std::string> vars;
