@@ -343,12 +343,23 @@ PrefixCover scan_cover(const ResolvedPattern& rp, const Access& access) {
   return c;
 }
 
+// Room for the rows a read is expected to produce (Access::rows), so that a large result does not
+// move its cells on every doubling. Small or unknown estimates reserve nothing, and a wrong large
+// one reserves at most kMaxReservedRows rows.
+void reserve_expected(Relation& out, const Access& access) {
+  constexpr double kMinReservedRows = 64;
+  constexpr double kMaxReservedRows = 1 << 16;
+  if (!(access.rows >= kMinReservedRows)) return;
+  out.reserve(static_cast<std::size_t>(std::min(access.rows, kMaxReservedRows)));
+}
+
 // No bound variable: the matches form a new relation.
 Result<void> scan_new(Context& ctx, Bindings& bindings, const ResolvedPattern& rp, const Access& access,
                       const ValueRange& range) {
   AttrNames names(rp.source->db->schema(), rp.e_is_attribute);
   Matcher m = make_matcher(rp, nullptr, access, scan_cover(rp, access));
   Relation out(m.new_vars);
+  reserve_expected(out, access);
   auto r = scan(ctx, rp, access, range, m, names, [&](const Datom& d) {
     for (int pos : m.new_pos) out.push(datom_value(pos, d, names));
     out.end_row();
@@ -390,6 +401,7 @@ Result<Relation> scan_join(Context& ctx, const Relation& bound, const ResolvedPa
   std::vector<std::string> vars = bound.vars();
   vars.insert(vars.end(), m.new_vars.begin(), m.new_vars.end());
   Relation out(std::move(vars));
+  reserve_expected(out, access);
   auto emit = [&](const Datom& d, std::size_t row, bool& filled) {
     if (!filled) {
       m.fill_fresh(d, names);
