@@ -210,6 +210,69 @@ constexpr std::array kAggregates{
 
 }  // namespace
 
+std::optional<AggregateFold> AggregateFold::of(const Aggregate& agg, std::span<const Value> const_args) {
+  if (!const_args.empty()) return std::nullopt;
+  if (agg.call == &agg_count) return AggregateFold(Kind::Count);
+  if (agg.call == &agg_sum) return AggregateFold(Kind::Sum);
+  if (agg.call == &agg_avg) return AggregateFold(Kind::Avg);
+  if (agg.call == &agg_extreme<-1>) return AggregateFold(Kind::Min);
+  if (agg.call == &agg_extreme<1>) return AggregateFold(Kind::Max);
+  return std::nullopt;
+}
+
+void AggregateFold::reset() noexcept {
+  n_ = 0;
+  exact_ = 0;
+  total_ = 0;
+  doubles_ = false;
+  best_ = nullptr;
+}
+
+bool AggregateFold::add(const Value& v) noexcept {
+  ++n_;
+  switch (kind_) {
+    case Kind::Count: return true;
+    case Kind::Sum:
+    case Kind::Avg:
+      // As exact_sum and double_sum: longs summed exactly, every value as a double in order.
+      if (const auto* l = v.get_if<std::int64_t>()) {
+        exact_ += *l;
+        total_ += static_cast<double>(*l);
+        return true;
+      }
+      if (const auto* d = v.get_if<double>()) {
+        doubles_ = true;
+        total_ += *d;
+        return true;
+      }
+      return false;
+    case Kind::Min:
+    case Kind::Max: {
+      const int want = kind_ == Kind::Min ? -1 : 1;
+      if (!best_ || query_compare(v, *best_) * want > 0) best_ = &v;
+      return true;
+    }
+  }
+  return false;
+}
+
+Result<Value> AggregateFold::result() const {
+  switch (kind_) {
+    case Kind::Count: return Value(n_);
+    case Kind::Sum:
+      if (doubles_) return Value(total_);
+      if (exact_ > std::numeric_limits<std::int64_t>::max() || exact_ < std::numeric_limits<std::int64_t>::min())
+        return std::unexpected(agg_error("sum", "long overflow"));
+      return Value(static_cast<std::int64_t>(exact_));
+    case Kind::Avg:
+      if (doubles_) return Value(total_ / static_cast<double>(n_));
+      return Value(static_cast<double>(static_cast<long double>(exact_) / static_cast<long double>(n_)));
+    case Kind::Min:
+    case Kind::Max: return best_ ? *best_ : Value();
+  }
+  return Value();
+}
+
 const Aggregate* find_aggregate(std::string_view name) noexcept {
   for (const Aggregate& a : kAggregates)
     if (a.name == name) return &a;

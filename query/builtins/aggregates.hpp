@@ -1,13 +1,14 @@
 // The aggregates of :find: count, count-distinct, sum, avg, median, variance, stddev, min, max,
 // (min n ?x), (max n ?x), distinct, rand, (rand n ?x), sample (n), as DataScript 1.8 computes them.
 //
-// The executor groups rows by the non-aggregate :find elements (and :with variables), collects each
-// aggregated variable's values for a group as a bag (duplicates kept: one per row), and calls the
-// aggregate once per group.
+// The executor groups rows by the non-aggregate :find elements (and :with variables) and gives
+// each aggregate a group's values of its variable as a bag (duplicates kept: one per row): folded
+// one at a time where the aggregate has an AggregateFold, else collected and passed in one call.
 #pragma once
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -26,6 +27,34 @@ struct Aggregate {
   int max_const_args = 0;
   // `values` is the group's bag, never empty; the aggregate may reorder it.
   Result<Value> (*call)(std::span<const Value> const_args, std::vector<Value>& values) = nullptr;
+};
+
+// A group's value computed one value at a time, without collecting the bag: count, sum, avg,
+// (min ?x) and (max ?x). The result equals what the aggregate's call gives for the same values in
+// the same order. A fold that meets a value it cannot take (a sum or avg of something other than a
+// long or double) says so; the caller then collects the bag and calls the aggregate, which gives
+// the error or the exact answer.
+class AggregateFold {
+ public:
+  // The fold of `agg` with these constant arguments, or nullopt when it has none.
+  [[nodiscard]] static std::optional<AggregateFold> of(const Aggregate& agg, std::span<const Value> const_args);
+
+  void reset() noexcept;
+  // Adds the bag's next value; false when the fold cannot take it (see above). `v` must stay alive
+  // until result() (min and max keep a pointer to the best value so far).
+  [[nodiscard]] bool add(const Value& v) noexcept;
+  // The group's value. REQUIRES: at least one value was added, each add returned true.
+  [[nodiscard]] Result<Value> result() const;
+
+ private:
+  enum class Kind : std::uint8_t { Count, Sum, Avg, Min, Max };
+  explicit AggregateFold(Kind kind) : kind_(kind) {}
+  Kind kind_;
+  std::int64_t n_ = 0;
+  __int128 exact_ = 0;    // the sum of the longs
+  double total_ = 0;      // the sum of every value as a double, in bag order
+  bool doubles_ = false;  // a double was added
+  const Value* best_ = nullptr;
 };
 
 // (aggregate ?f ?x): the aggregate is the one the :in input ?f names (a symbol naming a built-in

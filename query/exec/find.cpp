@@ -68,6 +68,7 @@ struct AggregateSpec {
   const Aggregate* builtin = nullptr;
   std::vector<Value> args;
   std::shared_ptr<const CustomAggregate> custom;
+  std::optional<AggregateFold> fold;  // when the built-in folds its bag (count, sum, avg, min, max)
 
   Result<Value> call(std::vector<Value>& bag) const {
     if (builtin) return builtin->call(args, bag);
@@ -107,6 +108,7 @@ Result<AggregateSpec> prepare_aggregate(const FindAggregate& a, Bindings& bindin
                                                " must be bound to one value by :in");
     spec.args.push_back(*v);
   }
+  if (spec.builtin) spec.fold = AggregateFold::of(*spec.builtin, spec.args);
   return spec;
 }
 
@@ -411,8 +413,20 @@ Result<QueryOutput> find_output(Context& ctx, const Query& query, Bindings& bind
           row[k] = tuples->at(leader, static_cast<std::size_t>(cols[k]));
           continue;
         }
+        const auto col = static_cast<std::size_t>(cols[k]);
+        if (std::optional<AggregateFold>& fold = aggs[k]->fold) {
+          fold->reset();
+          bool folded = true;
+          groups.for_each_in_group(leader, [&](std::size_t r) { folded = folded && fold->add(tuples->at(r, col)); });
+          if (folded) {
+            auto v = fold->result();
+            if (!v) return std::unexpected(v.error());
+            row[k] = std::move(*v);
+            continue;
+          }
+        }
         bag.clear();
-        groups.for_each_in_group(leader, [&](std::size_t r) { bag.push_back(tuples->at(r, static_cast<std::size_t>(cols[k]))); });
+        groups.for_each_in_group(leader, [&](std::size_t r) { bag.push_back(tuples->at(r, col)); });
         auto v = aggs[k]->call(bag);
         if (!v) return std::unexpected(v.error());
         row[k] = std::move(*v);
