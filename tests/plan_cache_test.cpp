@@ -187,22 +187,24 @@ TEST_CASE("a kept plan is lent to one run at a time instead of copied; a run mea
   const auto q = parsed("[:find ?x :in $ ?x]");
   auto run_key = std::make_shared<query::RunKey>();
   run_key->query = q;
-  const query::PlanKey key{.run = run_key, .clauses = q->where.data(), .count = 0, .shape = Value(), .hash = 7};
+  const query::Context ctx(query::Limits{});
+  const query::Bindings nothing;
+  const query::BindingsShape shape(ctx, nothing, nullptr);
+  const query::PlanKey key{.run = run_key, .clauses = q->where.data(), .count = 0, .shape = shape.build(), .hash = 7};
   query::Plan plan;
   plan.steps.resize(2);
   plan.steps[0].estimate = 42;
   cache.insert(key, plan);
-  const query::Context ctx(query::Limits{});
   const query::Plan* lent = nullptr;
   {
     query::PlanHold hold;
-    lent = cache.find(key, ctx, hold);
+    lent = cache.find(key, shape, ctx, hold);
     REQUIRE(lent);
     CHECK(!hold.owned);  // lent, not copied
     CHECK(lent->steps[0].estimate == 42);
     // While it is lent, another run gets a copy of the kept original.
     query::PlanHold other;
-    const query::Plan* copy = cache.find(key, ctx, other);
+    const query::Plan* copy = cache.find(key, shape, ctx, other);
     REQUIRE(copy);
     CHECK(other.owned.has_value());
     CHECK(copy != lent);
@@ -211,7 +213,7 @@ TEST_CASE("a kept plan is lent to one run at a time instead of copied; a run mea
   }
   // Returned: the next run borrows the same working copy.
   query::PlanHold again;
-  CHECK(cache.find(key, ctx, again) == lent);
+  CHECK(cache.find(key, shape, ctx, again) == lent);
   CHECK(!again.owned);
   CHECK(cache.hits() == 3);
 }

@@ -65,23 +65,15 @@ class Context : public Scope {
   // null when this run's plans are not cached.
   PlanCache* plans = nullptr;
   std::shared_ptr<const RunKey> run_key;
-  // Rule-body plans this run has used, by clause list and what was bound (plan_cache.cpp): each
-  // held (lent by the plan cache, or owned) until the run ends.
-  struct RulePlanKey {
-    const Clause* clauses = nullptr;
-    Value shape;
-    bool operator==(const RulePlanKey&) const = default;
-  };
-  struct RulePlanKeyHash {
-    std::size_t operator()(const RulePlanKey& k) const noexcept {
-      return std::hash<const void*>{}(k.clauses) ^ (hash_value(k.shape) * 0x9e3779b97f4a7c15ULL);
-    }
-  };
+  // Rule-body plans this run has used, by the hash of their clause list and what was bound
+  // (plan_cache.cpp): each held (lent by the plan cache, or owned) until the run ends.
   struct RulePlan {
+    const Clause* clauses = nullptr;
+    Value shape;  // BindingsShape::build()
     std::shared_ptr<PlanHold> hold;
     const Plan* plan = nullptr;
   };
-  std::unordered_map<RulePlanKey, RulePlan, RulePlanKeyHash> rule_plans;
+  std::unordered_multimap<std::size_t, RulePlan> rule_plans;
 
   RuleRuntime* rule_runtime = nullptr;   // set while rule bodies are evaluated
   int rule_depth = 0;  // nested rule evaluations (rule calls inside not), bounded

@@ -48,16 +48,47 @@ Vector strings(const std::vector<std::string>& names) {
   return out;
 }
 
-// What is bound before a clause list, as planning reads it: per relation its variables, then its
-// one row's values or the bit width of its row count (rule bodies: the variables alone, since
-// they are planned from estimates).
-Vector bindings_shape(const Context& ctx, const Bindings& bindings, const std::vector<std::string>* keep) {
-  Vector shape;
-  shape.items.emplace_back(ctx.default_source);
-  shape.items.emplace_back(keep ? Value(strings(*keep)) : Value());
+bool same_strings(const Value& built, const std::vector<std::string>& names) {
+  const auto* v = built.get_if<Vector>();
+  if (!v || v->items.size() != names.size()) return false;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const auto* s = v->items[i].get_if<std::string>();
+    if (!s || *s != names[i]) return false;
+  }
+  return true;
+}
+
+std::size_t hash_strings(std::size_t h, const std::vector<std::string>& names) {
+  h = mix(h, names.size());
+  for (const std::string& n : names) h = mix(h, std::hash<std::string_view>{}(n));
+  return h;
+}
+
+}  // namespace
+
+BindingsShape::BindingsShape(const Context& ctx, const Bindings& bindings, const std::vector<std::string>* keep)
+    : ctx_(ctx), bindings_(bindings), keep_(keep) {
+  std::size_t h = std::hash<std::string_view>{}(ctx.default_source);
+  h = keep ? hash_strings(mix(h, 1), *keep) : mix(h, 0);
   for (const Relation& r : bindings.relations()) {
-    shape.items.emplace_back(strings(r.vars()));
+    h = hash_strings(h, r.vars());
     if (ctx.static_plans) continue;
+    if (r.size() == 1) {
+      for (const Value& cell : r.row(0)) h = mix(h, hash_value(cell));
+    } else {
+      h = mix(h, 0x5bd1e995u + static_cast<std::size_t>(std::bit_width(r.size())));
+    }
+  }
+  hash_ = h;
+}
+
+Value BindingsShape::build() const {
+  Vector shape;
+  shape.items.emplace_back(ctx_.default_source);
+  shape.items.emplace_back(keep_ ? Value(strings(*keep_)) : Value());
+  for (const Relation& r : bindings_.relations()) {
+    shape.items.emplace_back(strings(r.vars()));
+    if (ctx_.static_plans) continue;
     if (r.size() == 1) {
       Vector row;
       for (const Value& cell : r.row(0)) row.items.push_back(cell);
@@ -66,8 +97,37 @@ Vector bindings_shape(const Context& ctx, const Bindings& bindings, const std::v
       shape.items.emplace_back(static_cast<std::int64_t>(std::bit_width(r.size())));
     }
   }
-  return shape;
+  return Value(std::move(shape));
 }
+
+bool BindingsShape::equals(const Value& built) const {
+  const auto* shape = built.get_if<Vector>();
+  if (!shape) return false;
+  const std::vector<Value>& items = shape->items;
+  const std::size_t per_relation = ctx_.static_plans ? 1 : 2;
+  if (items.size() != 2 + per_relation * bindings_.relations().size()) return false;
+  const auto* source = items[0].get_if<std::string>();
+  if (!source || *source != ctx_.default_source) return false;
+  if (keep_ ? !same_strings(items[1], *keep_) : !items[1].is_nil()) return false;
+  std::size_t i = 2;
+  for (const Relation& r : bindings_.relations()) {
+    if (!same_strings(items[i++], r.vars())) return false;
+    if (ctx_.static_plans) continue;
+    const Value& what = items[i++];
+    if (r.size() == 1) {
+      const auto* row = what.get_if<Vector>();
+      if (!row || row->items.size() != r.arity()) return false;
+      for (std::size_t c = 0; c < r.arity(); ++c)
+        if (compare(row->items[c], r.at(0, c)) != 0) return false;
+    } else {
+      const auto* width = what.get_if<std::int64_t>();
+      if (!width || *width != static_cast<std::int64_t>(std::bit_width(r.size()))) return false;
+    }
+  }
+  return true;
+}
+
+namespace {
 
 }  // namespace
 
@@ -119,14 +179,17 @@ PlanHold::~PlanHold() {
   if (lent_) lent_->lent.store(false, std::memory_order_release);
 }
 
-const Plan* PlanCache::find(const PlanKey& key, const Context& ctx, PlanHold& hold) {
+const Plan* PlanCache::find(const PlanKey& key, const BindingsShape& shape, const Context& ctx, PlanHold& hold) {
   std::shared_ptr<const Plan> original;
   std::shared_ptr<LentPlan> working;
   {
     std::lock_guard lock(mutex_);
     auto [first, last] = by_hash_.equal_range(key.hash);
     for (auto h = first; h != last; ++h) {
-      if (!same_key(h->second->key, key)) continue;
+      const PlanKey& kept = h->second->key;
+      if (kept.hash != key.hash || kept.clauses != key.clauses || kept.count != key.count ||
+          !same_run(*kept.run, *key.run) || !shape.equals(kept.shape))
+        continue;
       entries_.splice(entries_.begin(), entries_, h->second);
       ++hits_;
       original = entries_.front().original;
@@ -196,14 +259,23 @@ void use_plan_cache(Context& ctx, const PlanCaching& caching, const Query& query
 
 Result<const Plan*> cached_plan(Context& ctx, const Bindings& bindings, std::span<const Clause> clauses,
                                 const std::vector<std::string>* keep, PlanHold& hold) {
-  Value shape(bindings_shape(ctx, bindings, keep));
+  const BindingsShape shape(ctx, bindings, keep);
   // A rule body: looked up once per run, then held for the rest of it (bodies are evaluated again
   // and again, nested in themselves too).
   Context::RulePlan* rule_plan = nullptr;
   if (ctx.static_plans) {
-    auto [it, added] = ctx.rule_plans.try_emplace(Context::RulePlanKey{clauses.data(), shape});
-    if (it->second.plan) return it->second.plan;
-    rule_plan = &it->second;  // new, or left without a plan by a failed planning
+    const std::size_t h = mix(std::hash<const void*>{}(clauses.data()), shape.hash());
+    auto [first, last] = ctx.rule_plans.equal_range(h);
+    for (auto it = first; it != last; ++it) {
+      if (it->second.clauses != clauses.data() || !shape.equals(it->second.shape)) continue;
+      if (it->second.plan) return it->second.plan;
+      rule_plan = &it->second;  // left without a plan by a failed planning
+      break;
+    }
+    if (!rule_plan) {
+      rule_plan = &ctx.rule_plans.emplace(h, Context::RulePlan{.clauses = clauses.data(), .shape = shape.build(),
+                                                               .hold = nullptr, .plan = nullptr})->second;
+    }
     rule_plan->hold = std::make_shared<PlanHold>();
   }
   PlanHold& held = rule_plan ? *rule_plan->hold : hold;
@@ -213,14 +285,17 @@ Result<const Plan*> cached_plan(Context& ctx, const Bindings& bindings, std::spa
   };
   std::optional<PlanKey> key;
   if (ctx.plans && ctx.run_key) {
-    key.emplace(PlanKey{.run = ctx.run_key, .clauses = clauses.data(), .count = clauses.size(), .shape = std::move(shape)});
-    key->hash = mix(mix(ctx.run_key->hash, std::hash<const void*>{}(clauses.data())), hash_value(key->shape));
-    if (const Plan* kept = ctx.plans->find(*key, ctx, held)) return done(kept);
+    key.emplace(PlanKey{.run = ctx.run_key, .clauses = clauses.data(), .count = clauses.size(), .shape = Value()});
+    key->hash = mix(mix(ctx.run_key->hash, std::hash<const void*>{}(clauses.data())), shape.hash());
+    if (const Plan* kept = ctx.plans->find(*key, shape, ctx, held)) return done(kept);
   }
   auto plan = plan_for(ctx, bindings, clauses, keep);
   if (!plan) return std::unexpected(plan.error());
   held.owned = std::move(*plan);
-  if (key) ctx.plans->insert(std::move(*key), *held.owned);
+  if (key) {
+    key->shape = rule_plan ? rule_plan->shape : shape.build();
+    ctx.plans->insert(std::move(*key), *held.owned);
+  }
   return done(&*held.owned);
 }
 

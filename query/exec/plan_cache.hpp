@@ -77,8 +77,27 @@ struct PlanKey {
   std::shared_ptr<const RunKey> run;
   const Clause* clauses = nullptr;
   std::size_t count = 0;
-  Value shape;
+  Value shape;  // BindingsShape::build()
   std::size_t hash = 0;
+};
+
+// What is bound before a clause list, as planning reads it: the default source, the kept
+// variables, and per relation its variables, then its one row's values or the bit width of its row
+// count (rule bodies: the variables alone, since they are planned from estimates). Hashed and
+// compared straight from the bindings, so a cache hit builds nothing; built as a Value to be kept.
+class BindingsShape {
+ public:
+  BindingsShape(const Context& ctx, const Bindings& bindings, const std::vector<std::string>* keep);
+  [[nodiscard]] std::size_t hash() const noexcept { return hash_; }
+  // Whether `built` (a build() of another moment) describes these bindings.
+  [[nodiscard]] bool equals(const Value& built) const;
+  [[nodiscard]] Value build() const;
+
+ private:
+  const Context& ctx_;
+  const Bindings& bindings_;
+  const std::vector<std::string>* keep_;
+  std::size_t hash_ = 0;
 };
 
 // A kept plan's working copy and whether a run holds it.
@@ -107,9 +126,10 @@ class PlanCache {
  public:
   explicit PlanCache(std::size_t capacity = 1024) : capacity_(capacity) {}
 
-  // The plan kept under `key`, its patterns pointed at ctx's sources and held by `hold` (lent, or
-  // copied into hold.owned when lent to another run); nullptr when none is kept.
-  [[nodiscard]] const Plan* find(const PlanKey& key, const Context& ctx, PlanHold& hold);
+  // The plan kept under `key` (whose shape is `shape`: key.shape is not read), its patterns
+  // pointed at ctx's sources and held by `hold` (lent, or copied into hold.owned when lent to
+  // another run); nullptr when none is kept.
+  [[nodiscard]] const Plan* find(const PlanKey& key, const BindingsShape& shape, const Context& ctx, PlanHold& hold);
   void insert(PlanKey key, const Plan& plan);
 
   [[nodiscard]] std::size_t size() const;
