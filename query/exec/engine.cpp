@@ -18,7 +18,8 @@ Result<QueryOutput> run(const Query& query, const PlanCaching& caching, std::spa
   if (auto r = bind_inputs(query, inputs, ctx, bindings); !r) return std::unexpected(r.error());
   if (auto r = ctx.check_interrupt(); !r) return std::unexpected(r.error());
   use_plan_cache(ctx, caching, query);
-  const std::vector<std::string> keep = find_vars(query);
+  std::vector<std::string> computed;
+  const std::vector<std::string>& keep = find_vars(query, computed);
   if (auto r = solve(ctx, bindings, query.where, &keep); !r) return std::unexpected(r.error());
   return find_output(ctx, query, bindings, &keep);
 }

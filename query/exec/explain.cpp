@@ -92,7 +92,8 @@ Result<Value> explain(const Query& query, const PlanCaching& caching, std::span<
   Bindings bindings;
   if (auto r = bind_inputs(query, inputs, ctx, bindings); !r) return std::unexpected(r.error());
   use_plan_cache(ctx, caching, query);
-  const std::vector<std::string> keep = find_vars(query);
+  std::vector<std::string> computed;
+  const std::vector<std::string>& keep = find_vars(query, computed);
   PlanHold hold;
   auto plan = cached_plan(ctx, bindings, query.where, &keep, hold);
   if (!plan) return std::unexpected(plan.error());

@@ -16,38 +16,12 @@
 #include "codec/edn_printer.hpp"
 #include "query/builtins/aggregates.hpp"
 #include "query/parse/clause_vars.hpp"
+#include "query/parse/parser.hpp"
 #include "index/entity_ref.hpp"
 #include "query/pull/pull.hpp"
 
 namespace quarry::query {
 namespace {
-
-Value symbol(const std::string& name) { return Value::symbol(name); }
-
-Value element_form(const FindElement& e) {
-  return std::visit(
-      [](const auto& x) -> Value {
-        using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, FindVar>) {
-          return symbol(x.var.name);
-        } else if constexpr (std::is_same_v<T, FindAggregate>) {
-          List l;
-          l.items.push_back(symbol(x.fn));
-          for (const Value& c : x.const_args) l.items.push_back(c);
-          l.items.push_back(symbol(x.var.name));
-          return Value(std::move(l));
-        } else {
-          List l;
-          l.items.push_back(symbol("pull"));
-          if (x.source.name != "$") l.items.push_back(symbol(x.source.name));
-          l.items.push_back(symbol(x.var.name));
-          if (const Value* p = std::get_if<Value>(&x.pattern)) l.items.push_back(*p);
-          else l.items.push_back(symbol(std::get<Variable>(x.pattern).name));
-          return Value(std::move(l));
-        }
-      },
-      e);
-}
 
 const std::string& element_var(const FindElement& e) {
   return std::visit([](const auto& x) -> const std::string& { return x.var.name; }, e);
@@ -306,6 +280,7 @@ Result<QueryOutput> plain_output(Context& ctx, const Query& query, QueryOutput o
 }  // namespace
 
 std::vector<std::string> find_vars(const Query& query) {
+  if (!query.kept_vars.empty()) return query.kept_vars;
   std::vector<std::string> vars;
   vars.reserve(query.find.elements.size() + query.with.size());
   for (const FindElement& e : query.find.elements) add_unique(vars, element_var(e));
@@ -313,19 +288,25 @@ std::vector<std::string> find_vars(const Query& query) {
   return vars;
 }
 
+const std::vector<std::string>& find_vars(const Query& query, std::vector<std::string>& storage) {
+  if (!query.kept_vars.empty()) return query.kept_vars;
+  return storage = find_vars(query);
+}
+
 std::vector<std::string> find_columns(const Query& query) {
+  if (!query.columns.empty()) return query.columns;
   std::vector<std::string> columns;
   for (const FindElement& e : query.find.elements) {
     // A variable prints as its name (a symbol): no value built and printed for it.
     if (const auto* v = std::get_if<FindVar>(&e)) columns.push_back(v->var.name);
-    else columns.push_back(to_edn(element_form(e)));
+    else columns.push_back(to_edn(to_edn(e)));
   }
   return columns;
 }
 
 Value find_form(const Query& query) {
   Vector v;
-  for (const FindElement& e : query.find.elements) v.items.push_back(element_form(e));
+  for (const FindElement& e : query.find.elements) v.items.push_back(to_edn(e));
   return Value(std::move(v));
 }
 
@@ -356,7 +337,7 @@ Result<QueryOutput> find_output(Context& ctx, const Query& query, Bindings& bind
 
   // The distinct tuples of the find and :with variables.
   std::vector<std::string> computed;
-  if (!vars) vars = &(computed = find_vars(query));
+  if (!vars) vars = &find_vars(query, computed);
   auto tuples = bindings.take_projection(ctx, *vars, ":find");
   if (!tuples) return std::unexpected(tuples.error());
   // Entities given by lookup ref or ident come back as they were given (DataScript's answer).

@@ -15,6 +15,8 @@ namespace quarry::query {
 // The variables find_output reads from the where clauses' bindings: the :find elements' and the
 // :with variables, in that order, each once (the inputs it reads are bound before the clauses).
 [[nodiscard]] std::vector<std::string> find_vars(const Query& query);
+// The same without a copy: Query::kept_vars when parse_query computed it, else computed into `storage`.
+[[nodiscard]] const std::vector<std::string>& find_vars(const Query& query, std::vector<std::string>& storage);
 
 // Consumes the bindings: their rows may be moved into the output. `vars`: find_vars(query), when
 // the caller has it already.

@@ -199,6 +199,11 @@ struct Query {
   // to_edn of each where clause (query/parse/parser.hpp), printed once by parse_query for explain;
   // empty for a Query built some other way.
   std::vector<Value> where_forms;
+  // Computed once by parse_query (empty for a Query built some other way, whose users compute
+  // them, exec/find.hpp): the variables the :find elements and :with read, in that order, each
+  // once; and one column name per :find element, as written ("?name", "(count ?e)").
+  std::vector<std::string> kept_vars;
+  std::vector<std::string> columns;
 };
 
 }  // namespace quarry::query

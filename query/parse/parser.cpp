@@ -235,6 +235,13 @@ Result<Query> parse_query(const Value& form) {
   q->where_positions = std::make_shared<const PatternPositions>(pattern_positions(q->where));
   q->where_forms.reserve(q->where.size());
   for (const Clause& c : q->where) q->where_forms.push_back(to_edn(c));
+  for (const FindElement& e : q->find.elements) {
+    const Variable& var = std::visit([](const auto& x) -> const Variable& { return x.var; }, e);
+    add_unique(q->kept_vars, var.name);
+    // A variable prints as its name (a symbol): no value built and printed for it.
+    q->columns.push_back(std::holds_alternative<FindVar>(e) ? var.name : detail::edn_text(to_edn(e)));
+  }
+  for (const Variable& w : q->with) add_unique(q->kept_vars, w.name);
   return q;
 }
 

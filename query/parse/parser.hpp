@@ -43,6 +43,8 @@ namespace quarry::query {
 [[nodiscard]] Value to_edn(const Query& query);
 [[nodiscard]] Value to_edn(const Clause& clause);
 [[nodiscard]] Value to_edn(const Rule& rule);
+// A :find element: ?e, (count ?e), (pull ?e [:name]).
+[[nodiscard]] Value to_edn(const FindElement& element);
 // "[(> ?x 1)]" etc.: a clause as EDN text, for error messages and explain.
 [[nodiscard]] std::string clause_text(const Clause& clause);
 

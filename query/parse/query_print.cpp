@@ -127,6 +127,8 @@ void binding_vars(const Binding& binding, std::vector<std::string>& out) {
 
 using namespace detail;
 
+Value to_edn(const FindElement& element) { return find_element_edn(element); }
+
 Value to_edn(const Clause& clause) {
   return std::visit(
       overloaded{
