@@ -318,20 +318,21 @@ Result<QueryOutput> find_output(Context& ctx, const Query& query, Bindings& bind
   const auto& elements = query.find.elements;
 
   // Pulls and aggregates read their :in arguments from the bindings, before the rows are taken.
-  std::vector<PullSpec> pulls(elements.size());
-  std::vector<std::optional<AggregateSpec>> aggs(elements.size());
-  bool any_aggregate = false, any_pull = false;
-  for (std::size_t k = 0; k < elements.size(); ++k) {
+  const bool any_aggregate = std::any_of(elements.begin(), elements.end(),
+                                         [](const FindElement& e) { return std::holds_alternative<FindAggregate>(e); });
+  const bool any_pull = std::any_of(elements.begin(), elements.end(),
+                                    [](const FindElement& e) { return std::holds_alternative<FindPull>(e); });
+  std::vector<PullSpec> pulls(any_pull ? elements.size() : 0);
+  std::vector<std::optional<AggregateSpec>> aggs(any_aggregate ? elements.size() : 0);
+  for (std::size_t k = 0; k < elements.size() && (any_pull || any_aggregate); ++k) {
     if (const auto* p = std::get_if<FindPull>(&elements[k])) {
       auto spec = prepare_pull(ctx, *p, bindings);
       if (!spec) return std::unexpected(spec.error());
       pulls[k] = std::move(*spec);
-      any_pull = true;
     } else if (const auto* a = std::get_if<FindAggregate>(&elements[k])) {
       auto spec = prepare_aggregate(*a, bindings);
       if (!spec) return std::unexpected(spec.error());
       aggs[k] = std::move(*spec);
-      any_aggregate = true;
     }
   }
 
@@ -361,7 +362,7 @@ Result<QueryOutput> find_output(Context& ctx, const Query& query, Bindings& bind
   // Result rows, one vector per row.
   std::vector<std::vector<Value>> rows;
   auto finish_row = [&](std::vector<Value>& row) -> Result<void> {
-    for (std::size_t k = 0; k < elements.size(); ++k) {
+    for (std::size_t k = 0; k < pulls.size(); ++k) {
       if (!pulls[k].pattern) continue;
       auto pulled = run_pull(pulls[k], row[k]);
       if (!pulled) return std::unexpected(pulled.error());
