@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <limits>
 #include <string>
 
 #include "codec/edn_printer.hpp"
@@ -480,4 +481,42 @@ TEST_CASE("scans that meet the same value encodings again return every datom's o
   CHECK(run(snap, "[:find (sum ?s) . :with ?e :where [?e :size ?s]]") == std::to_string(400 * 401 / 2 + 200 * 7));
   CHECK(run(snap, "[:find (count ?e) . :where [?e :size 7]]") == "201");
   CHECK(run(snap, "[:find ?k . :where [600 :kind ?k]]") == ":x");
+}
+
+TEST_CASE("large results of longs come out in result order, whatever the ranges of their columns") {
+  // Results of 1,024 rows and more whose columns hold longs are radix sorted on packed keys when the
+  // columns' ranges fit 64 bits together, and compared otherwise (find.cpp): both orders must equal
+  // the order of the values themselves.
+  Database db = open_memory();
+  std::uint64_t state = 12345;
+  auto next = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return state >> 11;
+  };
+  std::string tx = "[";
+  const std::int64_t wide[] = {std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max(), -1, 0};
+  for (int i = 1; i <= 3000; ++i) {
+    const auto small = static_cast<std::int64_t>(next() % 2000) - 1000;       // negative and positive
+    const auto big = i % 500 == 0 ? wide[(i / 500) % 4] : static_cast<std::int64_t>(next() % 100000);
+    tx += "{:db/id " + std::to_string(i) + " :small " + std::to_string(small) + " :big " + std::to_string(big) + "}";
+  }
+  ok(db, tx + "]");
+  const auto view = db.db();
+  for (const char* query : {"[:find ?s ?e :where [?e :small ?s]]",           // fits: packed
+                            "[:find ?b ?s ?e :where [?e :small ?s] [?e :big ?b]]",  // ?b spans 64 bits: compared
+                            "[:find ?s ?b :where [?e :small ?s] [?e :big ?b]]",
+                            "[:find ?s :with ?e :where [?e :small ?s]]"}) {
+    INFO(query);
+    auto r = quarry::q(query, std::vector<quarry::QueryInput>{view});
+    REQUIRE(r.has_value());
+    const std::vector<Value>* items = nullptr;
+    if (const auto* s = r->value.get_if<quarry::Set>()) items = &s->items;
+    if (const auto* v = r->value.get_if<Vector>()) items = &v->items;
+    REQUIRE(items != nullptr);
+    CHECK(items->size() >= 1024);
+    std::size_t out_of_order = 0;
+    for (std::size_t i = 1; i < items->size(); ++i)
+      if (quarry::compare((*items)[i - 1], (*items)[i]) > 0) ++out_of_order;
+    CHECK(out_of_order == 0);
+  }
 }
