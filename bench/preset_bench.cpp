@@ -5,10 +5,24 @@
 // point reads of one entity's datoms.
 //
 //   bench_preset_bench [--entities N] [--txs N] [--reads N] [--presets a,b,...] [--dir DIR]
+//                      [--memory-limit MIB]
+//
+// --memory-limit MIB: the transactions and reads run with less memory than the data: after the
+// load and the compaction, the process moves into a memory cgroup (cgroup v1, memory controller,
+// which charges the page cache too) limited to MIB, the database's files are dropped from the page
+// cache (posix_fadvise), and the database is reopened with a 16 MiB block cache. Reads then come
+// from the disk whenever the data outgrows what the limit leaves. Needs a writable
+// /sys/fs/cgroup/memory (root in this container); the process moves back and removes the group
+// when the phase ends.
 //
 // Prints one table (markdown) and the load average. Figures from a loaded machine are not evidence.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
+#include <optional>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
@@ -38,6 +52,7 @@ struct Row {
   double tx_p50_ms = 0, tx_p99_ms = 0, tx_max_ms = 0;
   double reads_per_s = 0;
   double raw_mib = 0, disk_mib = 0;
+  double peak_mib = 0;  // with --memory-limit: the group's peak charge
 };
 
 std::string entity_tx(std::size_t first, std::size_t count, std::mt19937_64& rng) {
@@ -51,6 +66,63 @@ std::string entity_tx(std::size_t first, std::size_t count, std::mt19937_64& rng
   }
   out << ']';
   return out.str();
+}
+
+// The process inside a cgroup v1 memory group limited to `mib`, for the object's lifetime.
+class MemoryLimit {
+ public:
+  explicit MemoryLimit(std::size_t mib) {
+    const fs::path root = "/sys/fs/cgroup/memory";
+    // This process's group now: the "memory" line of /proc/self/cgroup ("4:memory:/a/b").
+    std::ifstream self("/proc/self/cgroup");
+    for (std::string line; std::getline(self, line);)
+      if (auto at = line.find(":memory:"); at != std::string::npos) home_ = root / line.substr(at + 9);
+    if (home_.empty()) fail("no memory cgroup in /proc/self/cgroup");
+    group_ = home_ / ("quarry-preset-bench-" + std::to_string(getpid()));
+    std::error_code ec;
+    fs::create_directory(group_, ec);
+    if (ec) fail("creating " + group_.string() + ": " + ec.message());
+    write(group_ / "memory.limit_in_bytes", std::to_string(mib << 20));
+    write(group_ / "cgroup.procs", std::to_string(getpid()));
+  }
+  ~MemoryLimit() {
+    write(home_ / "cgroup.procs", std::to_string(getpid()));
+    std::error_code ec;
+    fs::remove(group_, ec);
+  }
+  MemoryLimit(const MemoryLimit&) = delete;
+  MemoryLimit& operator=(const MemoryLimit&) = delete;
+  // Peak memory charged to the group (page cache included), MiB.
+  [[nodiscard]] double peak_mib() const {
+    std::ifstream in(group_ / "memory.max_usage_in_bytes");
+    double bytes = 0;
+    in >> bytes;
+    return bytes / (1 << 20);
+  }
+
+ private:
+  [[noreturn]] static void fail(const std::string& what) {
+    std::fprintf(stderr, "--memory-limit: %s\n", what.c_str());
+    std::exit(1);
+  }
+  static void write(const fs::path& file, const std::string& text) {
+    std::ofstream out(file);
+    out << text << std::flush;
+    if (!out) fail("writing " + text + " to " + file.string());
+  }
+  fs::path home_, group_;
+};
+
+// Drops the directory's files from the page cache, so that the next reads come from the disk.
+void drop_from_page_cache(const std::string& dir) {
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (!e.is_regular_file()) continue;
+    const int fd = ::open(e.path().c_str(), O_RDONLY);
+    if (fd < 0) continue;
+    (void)::fdatasync(fd);
+    (void)::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+    ::close(fd);
+  }
 }
 
 double percentile(std::vector<double> v, double p) {
@@ -84,7 +156,7 @@ double raw_mib(const std::string& dir) {
 }
 
 Row run(const std::string& preset_name, const std::string& root, std::size_t entities, std::size_t txs,
-        std::size_t reads) {
+        std::size_t reads, std::size_t memory_limit_mib) {
   Row row{.preset = preset_name};
   std::string dir = (fs::path(root) / preset_name).string();
   Options options{.path = dir, .sync_writes = false};
@@ -115,6 +187,12 @@ Row run(const std::string& preset_name, const std::string& root, std::size_t ent
   row.disk_mib = sst_mib(dir);
 
   options.sync_writes = true;  // the preset as an application would run it: durable commits
+  std::optional<MemoryLimit> limit;
+  if (memory_limit_mib > 0) {
+    limit.emplace(memory_limit_mib);
+    drop_from_page_cache(dir);
+    options.block_cache_bytes = std::size_t{16} << 20;
+  }
   auto db = must(Database::open(options), "reopen");
   std::mt19937_64 rng(7);
   std::vector<double> ms;
@@ -137,13 +215,14 @@ Row run(const std::string& preset_name, const std::string& root, std::size_t ent
   }
   row.reads_per_s = static_cast<double>(reads) / seconds_since(start);
   if (seen < reads) std::fprintf(stderr, "warning: %zu datoms for %zu reads\n", seen, reads);
+  if (limit) row.peak_mib = limit->peak_mib();
   return row;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::size_t entities = 100000, txs = 500, reads = 50000;
+  std::size_t entities = 100000, txs = 500, reads = 50000, memory_limit_mib = 0;
   std::vector<std::string> presets = preset_names();
   std::string root;
   for (int i = 1; i < argc; ++i) {
@@ -159,13 +238,15 @@ int main(int argc, char** argv) {
     else if (a == "--txs") txs = std::stoul(next());
     else if (a == "--reads") reads = std::stoul(next());
     else if (a == "--dir") root = next();
+    else if (a == "--memory-limit") memory_limit_mib = std::stoul(next());
     else if (a == "--presets") {
       presets.clear();
       std::stringstream list(next());
       for (std::string p; std::getline(list, p, ',');) presets.push_back(p);
     } else {
       std::fprintf(stderr,
-                   "usage: bench_preset_bench [--entities N] [--txs N] [--reads N] [--presets a,b] [--dir DIR]\n");
+                   "usage: bench_preset_bench [--entities N] [--txs N] [--reads N] [--presets a,b] [--dir DIR] "
+                   "[--memory-limit MIB]\n");
       return 2;
     }
   }
@@ -174,13 +255,21 @@ int main(int argc, char** argv) {
   std::printf("%zu entities x 5 attributes loaded in transactions of 1,000 (unsynced); %zu single-datom "
               "transactions with sync on; %zu random entity reads (EAVT). Load average %.2f at start.\n\n",
               entities, txs, reads, bench::load_average());
+  if (memory_limit_mib > 0)
+    std::printf("Transactions and reads in a memory cgroup of %zu MiB (page cache included), the files dropped "
+                "from the page cache first, a 16 MiB block cache.\n\n",
+                memory_limit_mib);
+  const bool limited = memory_limit_mib > 0;
   std::printf("| preset | load datoms/s | compact s | tx p50 ms | tx p99 ms | tx max ms | reads/s | raw MiB | "
-              "SST MiB | raw/SST |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+              "SST MiB | raw/SST |%s\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|%s\n",
+              limited ? " peak MiB |" : "", limited ? "---:|" : "");
   for (const auto& p : presets) {
-    Row r = run(p, root, entities, txs, reads);
-    std::printf("| %s | %.0f | %.2f | %.2f | %.2f | %.2f | %.0f | %.1f | %.1f | %.2f |\n", r.preset.c_str(),
+    Row r = run(p, root, entities, txs, reads, memory_limit_mib);
+    std::printf("| %s | %.0f | %.2f | %.2f | %.2f | %.2f | %.0f | %.1f | %.1f | %.2f |", r.preset.c_str(),
                 r.load_datoms_per_s, r.compact_s, r.tx_p50_ms, r.tx_p99_ms, r.tx_max_ms, r.reads_per_s, r.raw_mib,
                 r.disk_mib, r.disk_mib > 0 ? r.raw_mib / r.disk_mib : 0.0);
+    if (limited) std::printf(" %.0f |", r.peak_mib);
+    std::printf("\n");
     std::fflush(stdout);
   }
   std::printf("\nLoad average %.2f at the end.\n", bench::load_average());
