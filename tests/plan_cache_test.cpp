@@ -261,3 +261,32 @@ TEST_CASE("the right-linear shortcut's bodies are kept between runs as well") {
   CHECK(cache.misses() == planned);
   CHECK(run(cache, q, {db, edn(rules_text), Value(3)}) == "#{[4]}");
 }
+
+TEST_CASE("runs of a rules query on many threads share kept rule-body plans and parsed rule sets") {
+  quarry::testing::TempDir dir;
+  IndexTx tx{quarry::testing::open_writer<quarry::testing::MemoryStoreKind>(dir)};
+  const AttrId next = tx.define("next", {.type = index::ValueType::Ref});
+  std::vector<Datom> chain;
+  for (std::uint64_t e = 1; e < 40; ++e) chain.push_back(add(e, next, quarry::testing::ref(e + 1)));
+  tx.commit(chain);
+  const index::Db db = tx.db();
+  query::PlanCache cache;
+  const auto q = parsed("[:find (count ?y) . :in $ % ?x :where (reach ?x ?y)]");
+  // Right-linear (the shortcut) and left-recursive (semi-naive) forms of the same rule.
+  const std::string texts[] = {"[[(reach ?x ?y) [?x :next ?y]] [(reach ?x ?y) [?x :next ?t] (reach ?t ?y)]]",
+                               "[[(reach ?x ?y) [?x :next ?y]] [(reach ?x ?y) (reach ?x ?t) [?t :next ?y]]]"};
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong{0};
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 100; ++i) {
+        const auto start = static_cast<std::int64_t>(1 + (i + t) % 39);
+        const std::vector<query::Input> inputs{db, edn(texts[(i + t) % 2]), Value(start)};
+        auto r = query::run_query(query::PlanCaching{q, &cache}, inputs);
+        if (!r || to_edn(r->value) != std::to_string(40 - start)) ++wrong;
+      }
+    });
+  for (auto& t : threads) t.join();
+  CHECK(wrong == 0);
+  CHECK(cache.hits() > 0);
+}
