@@ -127,10 +127,6 @@ bool BindingsShape::equals(const Value& built) const {
   return true;
 }
 
-namespace {
-
-}  // namespace
-
 std::shared_ptr<const RunKey> run_key(const std::shared_ptr<const Query>& query, const Context& ctx) {
   if (!query) return nullptr;
   auto key = std::make_shared<RunKey>();
