@@ -59,6 +59,15 @@ bool less_after(std::string_view a, std::string_view b, std::size_t common) noex
   return static_cast<unsigned char>(a[common]) < static_cast<unsigned char>(b[common]);
 }
 
+// The first 8 bytes of k as a big-endian integer. REQUIRES: k.size() >= 8.
+std::uint64_t head8(std::string_view k) noexcept {
+  std::uint64_t h;
+  std::memcpy(&h, k.data(), 8);
+  if constexpr (std::endian::native == std::endian::little) h = std::byteswap(h);
+  return h;
+}
+
+
 }  // namespace
 
 struct DatomCursor::Impl {
@@ -88,6 +97,10 @@ struct DatomCursor::Impl {
   // How many leading components of the order `run` holds, when known (a run from seek_prefix: the
   // ends are target.ends), else 0.
   std::size_t run_parts = 0;
+  // RUN HEAD: for a run of at most 8 bytes, its bytes as a big-endian integer (zero-padded) and a
+  // mask of them, so a key of 8 bytes or more is compared with the run by one integer comparison
+  // instead of a byte loop or memcmp (compare_with_run). run_mask 0: not usable.
+  std::uint64_t run_head = 0, run_mask = 0;
   // NEAR RE-SEEK (step_into_run): probes left before stepping is tried again after a miss, and
   // the wait the next miss sets (doubling per consecutive miss, up to kMaxStepWait).
   std::uint32_t step_wait = 0;
@@ -150,9 +163,7 @@ struct DatomCursor::Impl {
       fail_corrupt(keys::current_space(order), "bad tx value");
       return false;
     }
-    std::uint64_t n = 0;
-    for (std::size_t i = 1; i <= len; ++i) n = (n << 8) | p[i];
-    out = n;
+    out = keys::read_big_endian(v.data() + 1, len);
     return true;
   }
 
@@ -367,6 +378,7 @@ struct DatomCursor::Impl {
     if (!begin_seek()) return;
     run_copy.assign(bytes);
     run = run_copy;
+    set_run_head();
     position_in_run(last);
   }
   // The same for the prefix just encoded into `target`, which the run views (no copy).
@@ -374,6 +386,7 @@ struct DatomCursor::Impl {
     if (!begin_seek()) return;
     run = target.bytes;
     run_parts = target.parts;
+    set_run_head();
     if (!last && step_into_run()) {
       has_run = true;
       return settle_current(true);
@@ -401,15 +414,14 @@ struct DatomCursor::Impl {
       --step_wait;
       return false;
     }
-    std::string_view at = current->key();
-    const std::size_t common = common_prefix(at, run);
-    // Near: `at` holds every component of the run but the last, and sorts before the run.
-    if (common < target.ends[run_parts - 2] || !less_after(at, run, common)) return false;
+    // Near: the key at the position holds every component of the run but the last, and sorts
+    // before the run.
+    const RunCompare at = compare_with_run(current->key());
+    if (at.common < target.ends[run_parts - 2] || !at.before) return false;
     for (int i = 0; i < kMaxSteps; ++i) {
       current->next();
       if (!current->valid()) break;  // the range's end or an error: the seek settles it
-      std::string_view k = current->key();
-      if (!less_after(k, run, common_prefix(k, run))) {
+      if (!compare_with_run(current->key()).before) {
         step_backoff = kMinStepWait;
         return true;
       }
@@ -442,7 +454,31 @@ struct DatomCursor::Impl {
   // Whether a key, reached by moving within the range from inside the run, is still in it
   // (equivalent to run <= k < run·0xFF there, one comparison instead of two).
   [[nodiscard]] bool in_run(std::string_view k) const noexcept {
-    return k.starts_with(run) && !(k.size() > run.size() && k[run.size()] == '\xff');
+    return compare_with_run(k).common == run.size() && !(k.size() > run.size() && k[run.size()] == '\xff');
+  }
+  // Sets run_head and run_mask for `run` (after every change of run).
+  void set_run_head() noexcept {
+    run_head = run_mask = 0;
+    if (run.empty() || run.size() > 8) return;
+    for (char c : run) run_head = (run_head << 8) | static_cast<unsigned char>(c);
+    const unsigned pad = 8 * static_cast<unsigned>(8 - run.size());
+    run_head <<= pad;
+    run_mask = ~std::uint64_t{0} << pad;
+  }
+  // Key k against the run: their common prefix's length (at most run.size()) and whether k sorts
+  // before the run (memcmp order).
+  struct RunCompare {
+    std::size_t common;
+    bool before;
+  };
+  [[nodiscard]] RunCompare compare_with_run(std::string_view k) const noexcept {
+    if (run_mask != 0 && k.size() >= 8) {
+      const std::uint64_t h = head8(k) & run_mask;
+      if (h == run_head) return {run.size(), false};
+      return {static_cast<std::size_t>(std::countl_zero(h ^ run_head)) / 8, h < run_head};
+    }
+    const std::size_t common = common_prefix(k, run);
+    return {common, less_after(k, run, common)};
   }
 
   void next() {
