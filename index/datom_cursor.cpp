@@ -460,10 +460,9 @@ struct DatomCursor::Impl {
   void set_run_head() noexcept {
     run_head = run_mask = 0;
     if (run.empty() || run.size() > 8) return;
-    for (char c : run) run_head = (run_head << 8) | static_cast<unsigned char>(c);
-    const unsigned pad = 8 * static_cast<unsigned>(8 - run.size());
-    run_head <<= pad;
-    run_mask = ~std::uint64_t{0} << pad;
+    std::memcpy(&run_head, run.data(), run.size());  // the run first in memory, zeros after
+    if constexpr (std::endian::native == std::endian::little) run_head = std::byteswap(run_head);
+    run_mask = ~std::uint64_t{0} << (8 * (8 - run.size()));
   }
   // Key k against the run: their common prefix's length (at most run.size()) and whether k sorts
   // before the run (memcmp order).
