@@ -11,6 +11,10 @@
 //   --stores rocks|memory|rocks,memory       which stores to load and read (default: both)
 //   --raw-prefix-bloom 1                     also compare Seek(e·a) probes on a raw copy with and
 //                                            without an E·A prefix extractor (prefix bloom)
+//   --raw-variants all|NAME,...              also copy the EAVT keys into raw RocksDBs with settings
+//                                            RocksStore does not use (restart4, meta-outside-cache,
+//                                            no-stats, unpartitioned, hyper-clock; "store" = its own)
+//                                            and print each one's table bytes and raw fetch rates
 //   --only scan,fetch-sorted,fetch-random,point,tree   measure only these rows; under
 //                                            valgrind --tool=callgrind --collect-atstart=no only the
 //                                            timed reads are collected (when <valgrind/callgrind.h>
@@ -52,8 +56,10 @@
 #if __has_include(<valgrind/callgrind.h>)
 #include <valgrind/callgrind.h>
 #define QUARRY_CALLGRIND_TOGGLE() CALLGRIND_TOGGLE_COLLECT
+#define QUARRY_CALLGRIND_DUMP(name) CALLGRIND_DUMP_STATS_AT(name)
 #else
 #define QUARRY_CALLGRIND_TOGGLE() ((void)0)
+#define QUARRY_CALLGRIND_DUMP(name) ((void)(name))
 #endif
 
 #include "bench/bench_timing.hpp"
@@ -592,8 +598,8 @@ Config parse(int argc, char** argv) {
 
 // RocksDB settings RocksStore does not use, each on a raw copy of the EAVT keys, against a copy
 // with RocksStore's own settings ("store"): the family's table files after compaction (bytes on
-// disk) and the raw 5-attribute fetch (one Seek per entity, then Next). Each variant's fetch is a
-// function of its own, so callgrind counts them apart.
+// disk) and the raw 5-attribute fetch (one Seek per entity, then Next). Under callgrind each
+// variant's reads go to a dump of their own, named "variant NAME" (callgrind.out.PID.N).
 struct RawVariant {
   const char* name;
   RawAdjust adjust;  // empty: RocksStore's settings
@@ -618,22 +624,6 @@ std::vector<RawVariant> raw_variant_list(std::size_t cache_bytes) {
   };
 }
 
-template <int Variant, bool Sorted>
-[[gnu::noinline]] double variant_fetch(RawRocks& r, const Attrs& a, const std::vector<std::uint64_t>& ids) {
-  return r.fetch(a, ids);
-}
-template <bool Sorted>
-double variant_fetch_at(int i, RawRocks& r, const Attrs& a, const std::vector<std::uint64_t>& ids) {
-  switch (i) {
-    case 0: return variant_fetch<0, Sorted>(r, a, ids);
-    case 1: return variant_fetch<1, Sorted>(r, a, ids);
-    case 2: return variant_fetch<2, Sorted>(r, a, ids);
-    case 3: return variant_fetch<3, Sorted>(r, a, ids);
-    case 4: return variant_fetch<4, Sorted>(r, a, ids);
-    default: return variant_fetch<5, Sorted>(r, a, ids);
-  }
-}
-
 void raw_variants(const Config& config, const std::string& dir, const RocksOptions& options, const Db& db,
                   const Attrs& a, const std::vector<std::uint64_t>& sorted_ids,
                   const std::vector<std::uint64_t>& random_ids) {
@@ -647,8 +637,10 @@ void raw_variants(const Config& config, const std::string& dir, const RocksOptio
       continue;
     RawRocks r(dir + "/raw-" + name, options, false, list[i].adjust);
     r.copy(must(db.datoms(IndexOrder::Eavt), "eavt"), r.handles[1]);
-    const double sorted = config.wants("fetch-sorted") ? variant_fetch_at<true>(i, r, a, sorted_ids) : 0;
-    const double random = config.wants("fetch-random") ? variant_fetch_at<false>(i, r, a, random_ids) : 0;
+    QUARRY_CALLGRIND_DUMP("before the variant");
+    const double sorted = config.wants("fetch-sorted") ? r.fetch(a, sorted_ids) : 0;
+    const double random = config.wants("fetch-random") ? r.fetch(a, random_ids) : 0;
+    QUARRY_CALLGRIND_DUMP(("variant " + name).c_str());
     std::printf("| %-20s | %12llu | %12s | %12s |\n", name.c_str(),
                 static_cast<unsigned long long>(r.table_bytes(r.handles[1])), rate(sorted).c_str(),
                 rate(random).c_str());

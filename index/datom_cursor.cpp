@@ -68,6 +68,16 @@ std::uint64_t head8(std::string_view k) noexcept {
 }
 
 
+// keys::value_into, with its common case (a value that decodes whole, no large value) inline here
+// rather than behind the call: the per-datom decode of datom().
+Result<void> decode_v(IndexOrder order, std::string_view encoded_v, Value& out, const keys::LargeValueSource* values) {
+  if (order != IndexOrder::Vaet) {
+    std::string_view in = encoded_v;
+    if (auto r = codec::decode_value_into(in, out); r && in.empty()) return {};
+  }
+  return keys::value_into(order, encoded_v, out, values);
+}
+
 }  // namespace
 
 struct DatomCursor::Impl {
@@ -598,7 +608,7 @@ const Datom& DatomCursor::datom() const {
   m.decoded.a = a();
   m.decoded.tx = TxId{m.tx};
   m.decoded.added = m.added;
-  if (auto r = keys::value_into(m.order, m.parts.v, m.decoded.v, &m.core->values); !r) {
+  if (auto r = decode_v(m.order, m.parts.v, m.decoded.v, &m.core->values); !r) {
     m.decoded.v = Value();
     m.fail(std::move(r.error()));
   }
