@@ -640,7 +640,8 @@ void raw_variants(const Config& config, const std::string& dir, const RocksOptio
     QUARRY_CALLGRIND_DUMP("before the variant");
     const double sorted = config.wants("fetch-sorted") ? r.fetch(a, sorted_ids) : 0;
     const double random = config.wants("fetch-random") ? r.fetch(a, random_ids) : 0;
-    QUARRY_CALLGRIND_DUMP(("variant " + name).c_str());
+    const std::string dump = "variant " + name;
+    QUARRY_CALLGRIND_DUMP(dump.c_str());
     std::printf("| %-20s | %12llu | %12s | %12s |\n", name.c_str(),
                 static_cast<unsigned long long>(r.table_bytes(r.handles[1])), rate(sorted).c_str(),
                 rate(random).c_str());
