@@ -154,6 +154,13 @@ struct DatomCursor::Impl {
   }
   // Lands on key k with tx/added set; splits it.
   bool land(std::string_view k) {
+    if (split_in_run(k)) {
+      whole_key = k;
+      positioned = true;
+      tx_size = 0;
+      has_decoded = false;
+      return true;
+    }
     if (!keys::split_datom_key(order, k, parts)) {
       fail(keys::split_datom_key(order, k).error());
       return false;
@@ -162,6 +169,21 @@ struct DatomCursor::Impl {
     positioned = true;
     tx_size = 0;
     has_decoded = false;
+    return true;
+  }
+  // The split of a key inside an {e, a} run of Eavt or Aevt (the probes of a join), whose first
+  // two components are the run's (in_run held, so they end where target.ends says): only the V
+  // component is framed, and only when it is a plain value that ends the key; false (nothing
+  // decided) otherwise, and split_datom_key frames the whole key. Gives split_datom_key's parts.
+  bool split_in_run(std::string_view k) noexcept {
+    if (!has_run || run_parts != 2 || (order != IndexOrder::Eavt && order != IndexOrder::Aevt)) return false;
+    const std::size_t first = target.ends[0], second = target.ends[1];
+    const std::string_view v = k.substr(second);
+    if (v.empty() || codec::plain_value_size(v) != v.size()) return false;
+    const std::string_view one = k.substr(0, first), two = k.substr(first, second - first);
+    if (order == IndexOrder::Eavt) parts.e = one, parts.a = two;
+    else parts.a = one, parts.e = two;
+    parts.v = v;
     return true;
   }
   // The tx of a current-space value (compact, nothing after it: codec::append_uint's form).
