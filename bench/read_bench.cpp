@@ -11,6 +11,10 @@
 //   --stores rocks|memory|rocks,memory       which stores to load and read (default: both)
 //   --raw-prefix-bloom 1                     also compare Seek(e·a) probes on a raw copy with and
 //                                            without an E·A prefix extractor (prefix bloom)
+//   --raw-variants all|NAME,...              also copy the EAVT keys into raw RocksDBs with settings
+//                                            RocksStore does not use (restart4, meta-outside-cache,
+//                                            no-stats, unpartitioned, hyper-clock; "store" = its own)
+//                                            and print each one's table bytes and raw fetch rates
 //   --only scan,fetch-sorted,fetch-random,point,tree   measure only these rows; under
 //                                            valgrind --tool=callgrind --collect-atstart=no only the
 //                                            timed reads are collected (when <valgrind/callgrind.h>
@@ -30,9 +34,11 @@
 //   the scan touches each key and value, the fetch seeks e and steps to the wanted attributes.
 // - vector: the memory store's limit, the same keys in sorted std::vectors read the same way
 //   (SortedKeys). rocks/raw and mem/vec are the store's rate over its limit's, in the same run.
+#include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
+#include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 #include <stdlib.h>
 #include <time.h>
@@ -40,6 +46,7 @@
 #include <cstdio>
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <random>
@@ -49,8 +56,10 @@
 #if __has_include(<valgrind/callgrind.h>)
 #include <valgrind/callgrind.h>
 #define QUARRY_CALLGRIND_TOGGLE() CALLGRIND_TOGGLE_COLLECT
+#define QUARRY_CALLGRIND_DUMP(name) CALLGRIND_DUMP_STATS_AT(name)
 #else
 #define QUARRY_CALLGRIND_TOGGLE() ((void)0)
+#define QUARRY_CALLGRIND_DUMP(name) ((void)(name))
 #endif
 
 #include "bench/bench_timing.hpp"
@@ -250,15 +259,24 @@ class EntityAttrPrefix final : public rocksdb::SliceTransform {
   }
 };
 
-// A plain RocksDB with RocksStore's options and two families, for the limit rows.
+// A change to RocksStore's RocksDB options, for the raw table variants (--raw-variants).
+using RawAdjust = std::function<void(rocksdb::DBOptions&, rocksdb::BlockBasedTableOptions&)>;
+
+// A plain RocksDB with RocksStore's options (changed by `adjust`, if given) and two families, for
+// the limit rows.
 struct RawRocks {
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;  // default, eavt, avet
-  RawRocks(const std::string& path, RocksOptions o, bool prefix_bloom = false) {
+  RawRocks(const std::string& path, RocksOptions o, bool prefix_bloom = false, const RawAdjust& adjust = {}) {
     o.path = path;
     rocksdb::DBOptions db_options;
     rocksdb::ColumnFamilyOptions cf;
     must(tune_rocksdb(o, db_options, cf), "tune");
+    if (adjust) {
+      rocksdb::BlockBasedTableOptions table = *cf.table_factory->GetOptions<rocksdb::BlockBasedTableOptions>();
+      adjust(db_options, table);
+      cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    }
     db_options.create_missing_column_families = true;
     rocksdb::ColumnFamilyOptions eavt = cf;
     if (prefix_bloom) eavt.prefix_extractor = std::make_shared<EntityAttrPrefix>();
@@ -294,6 +312,12 @@ struct RawRocks {
     rocksdb::CompactRangeOptions all;
     all.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
     check(db->CompactRange(all, f, nullptr, nullptr));
+  }
+  // The live table files' bytes of family f (after copy's compaction: the space on disk).
+  std::uint64_t table_bytes(rocksdb::ColumnFamilyHandle* f) {
+    std::uint64_t n = 0;
+    if (!db->GetIntProperty(f, "rocksdb.live-sst-files-size", &n)) std::exit(1);
+    return n;
   }
   double scan(std::string_view attr_prefix) {
     std::size_t n = 0, bytes = 0;
@@ -523,6 +547,7 @@ struct Config {
   bool partitioned = RocksOptions{}.partitioned_filters;
   bool rocks = true, memory = true;
   bool raw_prefix_bloom = false;  // also measure a raw copy with an E·A prefix bloom
+  std::string raw_variants;       // comma-separated raw table variants to measure (--raw-variants)
   std::string only;               // comma-separated row names to measure; empty: all
   [[nodiscard]] bool wants(std::string_view row) const {
     if (only.empty()) return true;
@@ -539,6 +564,7 @@ struct Config {
   std::fprintf(stderr,
                "usage: bench_read_bench [--datoms N] [--cache-mb N] [--partitioned 0|1] [--stores rocks,memory]\n"
                "                        [--raw-prefix-bloom 0|1] [--only scan,fetch-sorted,fetch-random,point,tree]\n"
+               "                        [--raw-variants all|store,restart4,meta-outside-cache,no-stats,unpartitioned]\n"
                "  (or QUARRY_READ_BENCH_DATOMS / _CACHE_MB / _PARTITIONED / _STORES in the environment)\n");
   std::exit(2);
 }
@@ -559,6 +585,7 @@ Config parse(int argc, char** argv) {
     else if (flag == "--stores") stores = value;
     else if (flag == "--raw-prefix-bloom") c.raw_prefix_bloom = std::strtoull(value, nullptr, 10) != 0;
     else if (flag == "--only") c.only = value;
+    else if (flag == "--raw-variants") c.raw_variants = value;
     else usage();
   }
   if (!stores.empty()) {
@@ -567,6 +594,58 @@ Config parse(int argc, char** argv) {
     if (!c.rocks && !c.memory) usage();
   }
   return c;
+}
+
+// RocksDB settings RocksStore does not use, each on a raw copy of the EAVT keys, against a copy
+// with RocksStore's own settings ("store"): the family's table files after compaction (bytes on
+// disk) and the raw 5-attribute fetch (one Seek per entity, then Next). Under callgrind each
+// variant's reads go to a dump of their own, named "variant NAME" (callgrind.out.PID.N).
+struct RawVariant {
+  const char* name;
+  RawAdjust adjust;  // empty: RocksStore's settings
+};
+
+std::vector<RawVariant> raw_variant_list(std::size_t cache_bytes) {
+  return {
+      {"store", {}},
+      {"restart4", [](rocksdb::DBOptions&, rocksdb::BlockBasedTableOptions& t) { t.block_restart_interval = 4; }},
+      {"meta-outside-cache",
+       [](rocksdb::DBOptions&, rocksdb::BlockBasedTableOptions& t) { t.cache_index_and_filter_blocks = false; }},
+      {"no-stats", [](rocksdb::DBOptions& d, rocksdb::BlockBasedTableOptions&) { d.statistics = nullptr; }},
+      {"unpartitioned",
+       [](rocksdb::DBOptions&, rocksdb::BlockBasedTableOptions& t) {
+         t.index_type = rocksdb::BlockBasedTableOptions::kBinarySearch;
+         t.partition_filters = false;
+       }},
+      {"hyper-clock",
+       [cache_bytes](rocksdb::DBOptions&, rocksdb::BlockBasedTableOptions& t) {
+         t.block_cache = rocksdb::HyperClockCacheOptions(cache_bytes, t.block_size).MakeSharedCache();
+       }},
+  };
+}
+
+void raw_variants(const Config& config, const std::string& dir, const RocksOptions& options, const Db& db,
+                  const Attrs& a, const std::vector<std::uint64_t>& sorted_ids,
+                  const std::vector<std::uint64_t>& random_ids) {
+  const auto list = raw_variant_list(options.block_cache_bytes);
+  std::printf("\nraw RocksDB table variants, EAVT keys (fetch: entities/s; table files after compaction):\n");
+  std::printf("| %-20s | %12s | %12s | %12s |\n", "variant", "table bytes", "fetch sorted", "fetch random");
+  std::printf("|----------------------|--------------|--------------|--------------|\n");
+  for (int i = 0; i < static_cast<int>(list.size()); ++i) {
+    const std::string name = list[i].name;
+    if (config.raw_variants != "all" && ("," + config.raw_variants + ",").find("," + name + ",") == std::string::npos)
+      continue;
+    RawRocks r(dir + "/raw-" + name, options, false, list[i].adjust);
+    r.copy(must(db.datoms(IndexOrder::Eavt), "eavt"), r.handles[1]);
+    QUARRY_CALLGRIND_DUMP("before the variant");
+    const double sorted = config.wants("fetch-sorted") ? r.fetch(a, sorted_ids) : 0;
+    const double random = config.wants("fetch-random") ? r.fetch(a, random_ids) : 0;
+    const std::string dump = "variant " + name;
+    QUARRY_CALLGRIND_DUMP(dump.c_str());
+    std::printf("| %-20s | %12llu | %12s | %12s |\n", name.c_str(),
+                static_cast<unsigned long long>(r.table_bytes(r.handles[1])), rate(sorted).c_str(),
+                rate(random).c_str());
+  }
 }
 
 }  // namespace
@@ -708,6 +787,7 @@ int main(int argc, char** argv) {
       }
     }
   }
+  if (raw && !config.raw_variants.empty()) raw_variants(config, dir.path(), options, *rdb, a, sorted_ids, random_ids);
   if (rocks_store) {
     for (const char* p : {"quarry.block-cache.hit-ratio", "rocksdb.block-cache-usage", "rocksdb.block-cache-capacity"}) {
       auto v = must(rocks_store->property(p), "property");

@@ -1,5 +1,6 @@
 #include "codec/value_codec.hpp"
 
+#include <bit>
 #include <cmath>
 #include <cstring>
 
@@ -259,6 +260,34 @@ Result<Value> take_value(std::string_view& in, int depth, bool in_tuple) {
 
 }  // namespace
 
+std::size_t plain_value_size(std::string_view in) noexcept {
+  if (in.empty()) return 0;
+  const auto* p = reinterpret_cast<const unsigned char*>(in.data());
+  switch (static_cast<Tag>(p[0])) {
+    case Tag::False:
+    case Tag::True: return 1;
+    case Tag::Number: {
+      if (in.size() < 10) return 0;
+      const std::size_t size = p[9] == kLongRemainder ? 12 : 10;
+      return in.size() < size ? 0 : size;
+    }
+    case Tag::Instant: return in.size() < 9 ? 0 : 9;
+    case Tag::Ref: {
+      if (in.size() < 2 || p[1] > 8) return 0;
+      const std::size_t size = 2u + p[1];
+      return in.size() < size ? 0 : size;
+    }
+    case Tag::String: {
+      const void* zero = std::memchr(in.data() + 1, 0, in.size() - 1);
+      if (!zero) return 0;
+      const auto at = static_cast<std::size_t>(static_cast<const char*>(zero) - in.data());
+      if (at + 1 >= in.size() || p[at + 1] != kTerminator) return 0;  // an escape, or bad framing
+      return at + 2;
+    }
+    default: return 0;
+  }
+}
+
 Result<void> skip_value(std::string_view& in) {
   int depth = 0;  // open tuples
   do {
@@ -343,18 +372,19 @@ Result<void> decode_value_into(std::string_view& in, Value& out) {
     switch (static_cast<Tag>(p[0])) {
       case Tag::Number: {
         if (in.size() < 10) break;
-        std::uint64_t key = 0;
-        for (int i = 1; i <= 8; ++i) key = (key << 8) | p[i];
+        std::uint64_t key;
+        std::memcpy(&key, p + 1, 8);
+        if constexpr (std::endian::native == std::endian::little) key = std::byteswap(key);
         const double floor = number_order::double_from_key(key);
         if (p[9] == kDouble && !std::isnan(floor)) {
-          out = Value(floor);
+          out.assign_leaf(floor);
           in.remove_prefix(10);
           return {};
         }
         // Within +-2^53 the cast is exact, so this is long_floor_ok's test without libm calls.
         if (p[9] == kLongExact && std::fabs(floor) <= 0x1p53 &&
             static_cast<double>(static_cast<std::int64_t>(floor)) == floor && !(floor == 0 && std::signbit(floor))) {
-          out = Value(static_cast<std::int64_t>(floor));
+          out.assign_leaf(static_cast<std::int64_t>(floor));
           in.remove_prefix(10);
           return {};
         }
@@ -366,21 +396,22 @@ Result<void> decode_value_into(std::string_view& in, Value& out) {
         if (len > 8 || in.size() < 2 + len || (len > 0 && p[2] == 0)) break;
         std::uint64_t n = 0;
         for (std::size_t i = 0; i < len; ++i) n = (n << 8) | p[2 + i];
-        out = Value(EntityId{n});
+        out.assign_leaf(EntityId{n});
         in.remove_prefix(2 + len);
         return {};
       }
       case Tag::Instant: {
         if (in.size() < 9) break;
-        std::uint64_t bits = 0;
-        for (int i = 1; i <= 8; ++i) bits = (bits << 8) | p[i];
-        out = Value(Instant{static_cast<std::int64_t>(bits ^ 0x8000000000000000ULL)});
+        std::uint64_t bits;
+        std::memcpy(&bits, p + 1, 8);
+        if constexpr (std::endian::native == std::endian::little) bits = std::byteswap(bits);
+        out.assign_leaf(Instant{static_cast<std::int64_t>(bits ^ 0x8000000000000000ULL)});
         in.remove_prefix(9);
         return {};
       }
       case Tag::True:
       case Tag::False:
-        out = Value(static_cast<Tag>(p[0]) == Tag::True);
+        out.assign_leaf(static_cast<Tag>(p[0]) == Tag::True);
         in.remove_prefix(1);
         return {};
       case Tag::String: {
@@ -388,7 +419,7 @@ Result<void> decode_value_into(std::string_view& in, Value& out) {
         if (!zero) break;
         const std::size_t at = static_cast<std::size_t>(static_cast<const char*>(zero) - in.data());
         if (at + 1 >= in.size() || p[at + 1] != kTerminator) break;  // escapes: the general path
-        out = Value(std::string(in.substr(1, at - 1)));
+        out.assign_string(in.substr(1, at - 1));
         in.remove_prefix(at + 2);
         return {};
       }

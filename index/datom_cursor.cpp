@@ -59,6 +59,25 @@ bool less_after(std::string_view a, std::string_view b, std::size_t common) noex
   return static_cast<unsigned char>(a[common]) < static_cast<unsigned char>(b[common]);
 }
 
+// The first 8 bytes of k as a big-endian integer. REQUIRES: k.size() >= 8.
+std::uint64_t head8(std::string_view k) noexcept {
+  std::uint64_t h;
+  std::memcpy(&h, k.data(), 8);
+  if constexpr (std::endian::native == std::endian::little) h = std::byteswap(h);
+  return h;
+}
+
+
+// keys::value_into, with its common case (a value that decodes whole, no large value) inline here
+// rather than behind the call: the per-datom decode of datom().
+Result<void> decode_v(IndexOrder order, std::string_view encoded_v, Value& out, const keys::LargeValueSource* values) {
+  if (order != IndexOrder::Vaet) {
+    std::string_view in = encoded_v;
+    if (auto r = codec::decode_value_into(in, out); r && in.empty()) return {};
+  }
+  return keys::value_into(order, encoded_v, out, values);
+}
+
 }  // namespace
 
 struct DatomCursor::Impl {
@@ -88,6 +107,10 @@ struct DatomCursor::Impl {
   // How many leading components of the order `run` holds, when known (a run from seek_prefix: the
   // ends are target.ends), else 0.
   std::size_t run_parts = 0;
+  // RUN HEAD: for a run of at most 8 bytes, its bytes as a big-endian integer (zero-padded) and a
+  // mask of them, so a key of 8 bytes or more is compared with the run by one integer comparison
+  // instead of a byte loop or memcmp (compare_with_run). run_mask 0: not usable.
+  std::uint64_t run_head = 0, run_mask = 0;
   // NEAR RE-SEEK (step_into_run): probes left before stepping is tried again after a miss, and
   // the wait the next miss sets (doubling per consecutive miss, up to kMaxStepWait).
   std::uint32_t step_wait = 0;
@@ -131,6 +154,13 @@ struct DatomCursor::Impl {
   }
   // Lands on key k with tx/added set; splits it.
   bool land(std::string_view k) {
+    if (split_in_run(k)) {
+      whole_key = k;
+      positioned = true;
+      tx_size = 0;
+      has_decoded = false;
+      return true;
+    }
     if (!keys::split_datom_key(order, k, parts)) {
       fail(keys::split_datom_key(order, k).error());
       return false;
@@ -139,6 +169,21 @@ struct DatomCursor::Impl {
     positioned = true;
     tx_size = 0;
     has_decoded = false;
+    return true;
+  }
+  // The split of a key inside an {e, a} run of Eavt or Aevt (the probes of a join), whose first
+  // two components are the run's (in_run held, so they end where target.ends says): only the V
+  // component is framed, and only when it is a plain value that ends the key; false (nothing
+  // decided) otherwise, and split_datom_key frames the whole key. Gives split_datom_key's parts.
+  bool split_in_run(std::string_view k) noexcept {
+    if (!has_run || run_parts != 2 || (order != IndexOrder::Eavt && order != IndexOrder::Aevt)) return false;
+    const std::size_t first = target.ends[0], second = target.ends[1];
+    const std::string_view v = k.substr(second);
+    if (v.empty() || codec::plain_value_size(v) != v.size()) return false;
+    const std::string_view one = k.substr(0, first), two = k.substr(first, second - first);
+    if (order == IndexOrder::Eavt) parts.e = one, parts.a = two;
+    else parts.a = one, parts.e = two;
+    parts.v = v;
     return true;
   }
   // The tx of a current-space value (compact, nothing after it: codec::append_uint's form).
@@ -150,9 +195,7 @@ struct DatomCursor::Impl {
       fail_corrupt(keys::current_space(order), "bad tx value");
       return false;
     }
-    std::uint64_t n = 0;
-    for (std::size_t i = 1; i <= len; ++i) n = (n << 8) | p[i];
-    out = n;
+    out = keys::read_big_endian(v.data() + 1, len);
     return true;
   }
 
@@ -367,6 +410,7 @@ struct DatomCursor::Impl {
     if (!begin_seek()) return;
     run_copy.assign(bytes);
     run = run_copy;
+    set_run_head();
     position_in_run(last);
   }
   // The same for the prefix just encoded into `target`, which the run views (no copy).
@@ -374,6 +418,7 @@ struct DatomCursor::Impl {
     if (!begin_seek()) return;
     run = target.bytes;
     run_parts = target.parts;
+    set_run_head();
     if (!last && step_into_run()) {
       has_run = true;
       return settle_current(true);
@@ -401,15 +446,14 @@ struct DatomCursor::Impl {
       --step_wait;
       return false;
     }
-    std::string_view at = current->key();
-    const std::size_t common = common_prefix(at, run);
-    // Near: `at` holds every component of the run but the last, and sorts before the run.
-    if (common < target.ends[run_parts - 2] || !less_after(at, run, common)) return false;
+    // Near: the key at the position holds every component of the run but the last, and sorts
+    // before the run.
+    const RunCompare at = compare_with_run(current->key());
+    if (at.common < target.ends[run_parts - 2] || !at.before) return false;
     for (int i = 0; i < kMaxSteps; ++i) {
       current->next();
       if (!current->valid()) break;  // the range's end or an error: the seek settles it
-      std::string_view k = current->key();
-      if (!less_after(k, run, common_prefix(k, run))) {
+      if (!compare_with_run(current->key()).before) {
         step_backoff = kMinStepWait;
         return true;
       }
@@ -442,7 +486,30 @@ struct DatomCursor::Impl {
   // Whether a key, reached by moving within the range from inside the run, is still in it
   // (equivalent to run <= k < run·0xFF there, one comparison instead of two).
   [[nodiscard]] bool in_run(std::string_view k) const noexcept {
-    return k.starts_with(run) && !(k.size() > run.size() && k[run.size()] == '\xff');
+    return compare_with_run(k).common == run.size() && !(k.size() > run.size() && k[run.size()] == '\xff');
+  }
+  // Sets run_head and run_mask for `run` (after every change of run).
+  void set_run_head() noexcept {
+    run_head = run_mask = 0;
+    if (run.empty() || run.size() > 8) return;
+    std::memcpy(&run_head, run.data(), run.size());  // the run first in memory, zeros after
+    if constexpr (std::endian::native == std::endian::little) run_head = std::byteswap(run_head);
+    run_mask = ~std::uint64_t{0} << (8 * (8 - run.size()));
+  }
+  // Key k against the run: their common prefix's length (at most run.size()) and whether k sorts
+  // before the run (memcmp order).
+  struct RunCompare {
+    std::size_t common;
+    bool before;
+  };
+  [[nodiscard]] RunCompare compare_with_run(std::string_view k) const noexcept {
+    if (run_mask != 0 && k.size() >= 8) {
+      const std::uint64_t h = head8(k) & run_mask;
+      if (h == run_head) return {run.size(), false};
+      return {static_cast<std::size_t>(std::countl_zero(h ^ run_head)) / 8, h < run_head};
+    }
+    const std::size_t common = common_prefix(k, run);
+    return {common, less_after(k, run, common)};
   }
 
   void next() {
@@ -563,7 +630,7 @@ const Datom& DatomCursor::datom() const {
   m.decoded.a = a();
   m.decoded.tx = TxId{m.tx};
   m.decoded.added = m.added;
-  if (auto r = keys::value_into(m.order, m.parts.v, m.decoded.v, &m.core->values); !r) {
+  if (auto r = decode_v(m.order, m.parts.v, m.decoded.v, &m.core->values); !r) {
     m.decoded.v = Value();
     m.fail(std::move(r.error()));
   }

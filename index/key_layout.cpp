@@ -258,17 +258,16 @@ bool skip_uint(std::string_view& in) {
 
 // Advances `in` past a V component (append_value_component); false on bad framing.
 bool skip_value_component(std::string_view& in) {
+  if (const std::size_t n = codec::plain_value_size(in);
+      n != 0 && (n == in.size() || static_cast<unsigned char>(in[n]) != kLargeMarker)) {
+    in.remove_prefix(n);
+    return true;
+  }
   if (!codec::skip_value(in)) return false;
   if (in.empty() || static_cast<unsigned char>(in.front()) != kLargeMarker) return true;
   if (in.size() < 9) return false;
   in.remove_prefix(9);
   return true;
-}
-
-std::uint64_t uint_of(std::string_view encoded) noexcept {
-  std::uint64_t n = 0;
-  for (std::size_t i = 1; i < encoded.size(); ++i) n = (n << 8) | static_cast<unsigned char>(encoded[i]);
-  return n;
 }
 
 }  // namespace
@@ -312,8 +311,6 @@ Result<DatomKeyParts> split_datom_key(IndexOrder order, std::string_view key) {
   return corrupt(current_space(order), "trailing key bytes");
 }
 
-EntityId entity_of(std::string_view encoded_e) noexcept { return EntityId{uint_of(encoded_e)}; }
-AttrId attr_of(std::string_view encoded_a) noexcept { return AttrId{uint_of(encoded_a) + kSystemBase}; }
 
 Result<Value> value_of(IndexOrder order, std::string_view encoded_v, const LargeValueSource* values) {
   Value out;
@@ -326,8 +323,11 @@ Result<void> value_into(IndexOrder order, std::string_view encoded_v, Value& out
     out = Value(entity_of(encoded_v));
     return {};
   }
-  Error err;
   std::string_view in = encoded_v;
+  // The common case first, without the large-value and error handling of take_value.
+  if (auto r = codec::decode_value_into(in, out); r && in.empty()) return {};
+  in = encoded_v;
+  Error err;
   if (!take_value(in, out, values, err)) return decode_failure(current_space(order), std::move(err));
   if (!in.empty()) return corrupt(current_space(order), "trailing value bytes");
   return {};

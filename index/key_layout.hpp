@@ -119,6 +119,21 @@ void append_tx_fixed(std::string& out, TxId t);  // fixed 8 bytes, as in history
   std::memcpy(out + 1, &body, 8);
   return 1 + static_cast<std::size_t>(len);
 }
+// The big-endian number in p[0, len): a compact id's body, len <= 8 (REQUIRES). One load for the
+// first 4 bytes (user entity ids and tx ids take 4).
+[[nodiscard]] inline std::uint64_t read_big_endian(const char* p, std::size_t len) noexcept {
+  std::uint64_t n = 0;
+  if (len >= 4) {
+    std::uint32_t first;
+    std::memcpy(&first, p, 4);
+    if constexpr (std::endian::native == std::endian::little) first = std::byteswap(first);
+    n = first;
+    p += 4;
+    len -= 4;
+  }
+  for (std::size_t i = 0; i < len; ++i) n = (n << 8) | static_cast<unsigned char>(p[i]);
+  return n;
+}
 // The compact id an attribute is written as (append_attr): its offset from kSystemBase.
 [[nodiscard]] inline std::uint64_t attr_offset(AttrId a) noexcept { return a.value - kSystemBase; }
 
@@ -135,8 +150,12 @@ struct DatomKeyParts {
 [[nodiscard]] bool split_datom_key(IndexOrder order, std::string_view key, DatomKeyParts& parts) noexcept;
 // The id an encoded E (or V of Vaet) or A component holds, and a V component's value.
 // REQUIRES: the component comes from split_datom_key (so it frames correctly).
-[[nodiscard]] EntityId entity_of(std::string_view encoded_e) noexcept;
-[[nodiscard]] AttrId attr_of(std::string_view encoded_a) noexcept;
+[[nodiscard]] inline EntityId entity_of(std::string_view encoded_e) noexcept {
+  return EntityId{read_big_endian(encoded_e.data() + 1, encoded_e.size() - 1)};
+}
+[[nodiscard]] inline AttrId attr_of(std::string_view encoded_a) noexcept {
+  return AttrId{read_big_endian(encoded_a.data() + 1, encoded_a.size() - 1) + kSystemBase};
+}
 [[nodiscard]] Result<Value> value_of(IndexOrder order, std::string_view encoded_v,
                                      const LargeValueSource* values = nullptr);
 // The same, into `out` (the per-datom decode of scans: no Result<Value> in between).

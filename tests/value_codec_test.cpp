@@ -194,6 +194,67 @@ TEST_CASE("decode_value_into accepts, rejects and decodes exactly what decode_va
   CHECK(codec::decode_value_into(leading_zero, into).error().code == ErrorCode::CodecInvalid);
 }
 
+TEST_CASE("assign_string and assign_leaf leave what assigning a new Value leaves, from every kind (seeded)") {
+  std::mt19937_64 rng(kSeed + 4);
+  testing::RandomValues gen(kSeed + 5);
+  Value held = Value("start");
+  for (int i = 0; i < 20000; ++i) {
+    if (i % 4 == 0) held = gen.storable();  // every kind, collections included, as the old value
+    Value expected;
+    switch (rng() % 7) {
+      case 0: {  // lengths around the short-string buffer, so capacity is sometimes enough
+        std::string s(rng() % 40, static_cast<char>('a' + rng() % 26));
+        held.assign_string(s);
+        expected = Value(s);
+        break;
+      }
+      case 1: {  // a view of the very string held (aliasing)
+        if (const auto* s = held.get_if<std::string>(); s && !s->empty()) {
+          const std::size_t from = rng() % s->size();
+          expected = Value(s->substr(from));
+          held.assign_string(std::string_view(*s).substr(from));
+        } else {
+          held.assign_string("x");
+          expected = Value("x");
+        }
+        break;
+      }
+      case 2: {
+        const bool b = rng() % 2 == 0;
+        held.assign_leaf(b);
+        expected = Value(b);
+        break;
+      }
+      case 3: {
+        const auto n = static_cast<std::int64_t>(rng());
+        held.assign_leaf(n);
+        expected = Value(n);
+        break;
+      }
+      case 4: {
+        const double d = 0.25 * static_cast<double>(rng() % 1000);
+        held.assign_leaf(d);
+        expected = Value(d);
+        break;
+      }
+      case 5: {
+        const Instant t{static_cast<std::int64_t>(rng() % 100000)};
+        held.assign_leaf(t);
+        expected = Value(t);
+        break;
+      }
+      default: {
+        const EntityId e{rng() % 300};
+        held.assign_leaf(e);
+        expected = Value(e);
+        break;
+      }
+    }
+    REQUIRE(held.kind() == expected.kind());
+    REQUIRE(compare(held, expected) == 0);
+  }
+}
+
 TEST_CASE("compact ids sort like the ids and round trip") {
   std::mt19937_64 rng(kSeed);
   for (int i = 0; i < 100000; ++i) {

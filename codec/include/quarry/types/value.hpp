@@ -14,9 +14,11 @@
 #include <array>
 #include <compare>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -195,6 +197,31 @@ class Value {
   [[nodiscard]] const T* get_if() const noexcept { return std::get_if<T>(&v_); }
 
   [[nodiscard]] const Storage& storage() const noexcept { return v_; }
+
+  // In-place replacement, for decoders that refill one Value again and again (a cursor's datom):
+  // the same result as `*this = Value(x)`, without the temporary Value. assign_string reuses the
+  // capacity of the string this value holds, if it holds one (no allocation when it is enough);
+  // assign_leaf takes the kinds that own no memory: bool, long, double, Instant, EntityId.
+  void assign_string(std::string_view s) {
+    auto* p = std::get_if<std::string>(&v_);
+    if (p && s.size() <= p->capacity()) {
+      // memmove: s may view this very string. No reallocation happens, so it stays valid.
+      p->resize_and_overwrite(s.size(), [s](char* buf, std::size_t n) {
+        if (n != 0) std::memmove(buf, s.data(), n);
+        return n;
+      });
+    } else {
+      std::string copy(s);  // before the old value goes: s may view a part of it
+      v_.template emplace<std::string>(std::move(copy));
+    }
+  }
+  template <class T>
+    requires(std::is_same_v<T, bool> || std::is_same_v<T, std::int64_t> || std::is_same_v<T, double> ||
+             std::is_same_v<T, Instant> || std::is_same_v<T, EntityId>)
+  void assign_leaf(T x) noexcept {
+    if (auto* p = std::get_if<T>(&v_)) *p = x;
+    else v_.template emplace<T>(x);
+  }
 
   // True for the kinds a datom can hold (and that value_codec can encode): see the file comment.
   [[nodiscard]] bool is_storable() const noexcept;
