@@ -1,6 +1,6 @@
 // Binding a query's :in to the inputs run_query was given, in order:
 //   $, $name     a database (index::Db) or a collection of tuples to match patterns against
-//   %            a rule set (parsed with parse_rules, checked against the query with check_rules)
+//   %            a rule set (parsed_rule_set, rule_sets.hpp; checked against the query with check_rules)
 //   ?x [?x ?y] [?x ...] [[?x ?y]]   a value destructured by the binding form (binding_forms.hpp)
 // :query/input when the count differs or a value does not fit its form (a database for a
 // binding, a value that is not a collection for [?x ...], ...). Refs in values become longs.
