@@ -498,7 +498,9 @@ Result<ImportSummary> Database::import(std::istream& in, std::string_view name, 
     return fail(ErrorCode::StorageReadOnly, "the database is open read-only: imports are refused");
   if (options.batch_size == 0) return fail(ErrorCode::InvalidArgument, "ImportOptions::batch_size must be at least 1");
   std::string source_name(name);
-  return Importer(*this, target_of(*impl_), source_for(in, source_name, options, db()), source_name, options, 0).run();
+  auto source = source_for(in, source_name, options, db());
+  if (auto checked = source->check_tempids(); !checked) return std::unexpected(checked.error());
+  return Importer(*this, target_of(*impl_), std::move(source), source_name, options, 0).run();
 }
 
 Result<ImportSummary> Database::import(const std::string& path, const ImportOptions& options) {
@@ -523,7 +525,9 @@ Result<ImportSummary> Database::import(const std::string& path, const ImportOpti
     auto bytes = std::filesystem::file_size(path, ec);
     if (!ec) size = bytes;
   }
-  return Importer(*this, target_of(*impl_), source_for(in, path, options, db()), path, options, size).run();
+  auto source = source_for(in, path, options, db());
+  if (auto checked = source->check_tempids(); !checked) return std::unexpected(checked.error());
+  return Importer(*this, target_of(*impl_), std::move(source), path, options, size).run();
 }
 
 }  // namespace quarry

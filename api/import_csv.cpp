@@ -107,7 +107,64 @@ Result<void> CsvSource::read_header() {
     for (const ImportAttr& earlier : columns_)
       if (earlier.attr == *attr) return error(record_line_, "the header names :" + attr->qualified() + " twice");
     columns_.push_back(import_attr(*schema_, std::move(*attr)));
+    has_refs_ = has_refs_ || (columns_.back().type == index::ValueType::Ref && !columns_.back().is_id);
   }
+  return {};
+}
+
+void CsvSource::note_tempids(TempidCheck& check) const {
+  if (fields_used_ != columns_.size()) return;  // the importing pass reports it
+  std::size_t filled = 0;
+  for (std::size_t c = 0; c < fields_used_; ++c) filled += fields_[c].text.empty() ? 0 : 1;
+  for (std::size_t c = 0; c < fields_used_; ++c) {
+    const std::string& text = fields_[c].text;
+    const ImportAttr& column = columns_[c];
+    if (!tempid_text(text)) continue;
+    if (column.is_id) {
+      if (filled > 1) check.define(text);
+    } else if (column.attr.name.starts_with('_')) {
+      check.define(text);  // a reverse attribute's value is the e of the datom it asserts
+    } else if (column.type == index::ValueType::Ref) {
+      check.refer(text, fields_[c].line,
+                  [&] { return "column " + std::to_string(c + 1) + " (:" + column.attr.qualified() + ")"; });
+    }
+  }
+}
+
+void CsvSource::rewind(std::streampos start) {
+  in_.clear();
+  in_.seekg(start);
+  buffer_.clear();
+  pos_ = 0;
+  eof_ = io_error_ = false;
+  bytes_read_ = 0;
+  line_ = 1;
+  fields_used_ = 0;
+  columns_.clear();
+  header_read_ = has_refs_ = false;
+}
+
+Result<void> CsvSource::check_tempids() {
+  const std::streampos start = in_.tellg();
+  if (start == std::streampos(-1)) {
+    check_as_read_.emplace();
+    return {};
+  }
+  if (auto header = read_header(); !header) return header;
+  if (!has_refs_) {
+    rewind(start);
+    return {};
+  }
+  TempidCheck check;
+  for (;;) {
+    auto got = read_record();
+    if (!got) return std::unexpected(got.error());
+    if (!*got) break;
+    note_tempids(check);
+  }
+  if (auto checked = check.finish(name_, "row"); !checked) return checked;
+  rewind(start);
+  if (!in_) return fail(ErrorCode::StorageIo, "cannot read " + name_ + " again after checking its tempids");
   return {};
 }
 
@@ -139,8 +196,13 @@ Result<std::optional<RowSource::Row>> CsvSource::next_row() {
   for (;;) {
     auto got = read_record();
     if (!got) return std::unexpected(got.error());
-    if (!*got) return std::optional<Row>();
+    if (!*got) {
+      if (check_as_read_)
+        if (auto checked = check_as_read_->finish(name_, "row"); !checked) return std::unexpected(checked.error());
+      return std::optional<Row>();
+    }
     if (fields_used_ == 1 && fields_[0].text.empty()) continue;  // a blank line
+    if (check_as_read_ && has_refs_) note_tempids(*check_as_read_);
     auto row = row_map();
     if (!row) return std::unexpected(row.error());
     if (*row) return Row{std::move(**row), record_line_};

@@ -20,6 +20,7 @@
 
 #include "api/import_cells.hpp"
 #include "api/import_reader.hpp"
+#include "api/import_tempid_check.hpp"
 
 namespace quarry::import_detail {
 
@@ -33,6 +34,11 @@ class CsvSource final : public RowSource {
   // column), StorageIo (a read failed).
   [[nodiscard]] Result<std::optional<Row>> next_row() override;
   [[nodiscard]] std::uint64_t bytes_read() const noexcept override { return bytes_read_; }
+  // Only when a column is a ref attribute's: a first pass that splits records (no cells are
+  // typed) and looks at the db/id, ref and reverse-attribute columns; :tx/tempid naming the line
+  // and column of the first reference to a tempid no row defines. Other errors are left to the
+  // pass that imports.
+  [[nodiscard]] Result<void> check_tempids() override;
 
  private:
   struct Field {
@@ -47,6 +53,10 @@ class CsvSource final : public RowSource {
   [[nodiscard]] Result<void> read_header();
   [[nodiscard]] Result<std::optional<Value>> row_map();
   [[nodiscard]] std::unexpected<Error> error(std::size_t line, const std::string& message) const;
+  // Feeds the tempids of the record just read to `check`.
+  void note_tempids(TempidCheck& check) const;
+  // Back to `start` of the input, as if nothing had been read.
+  void rewind(std::streampos start);
 
   std::istream& in_;
   std::string name_;
@@ -63,6 +73,9 @@ class CsvSource final : public RowSource {
   std::size_t record_line_ = 0;
   std::vector<ImportAttr> columns_;
   bool header_read_ = false;
+  bool has_refs_ = false;  // a column is a ref attribute's
+  // The check made while importing, for an input that cannot be read twice.
+  std::optional<TempidCheck> check_as_read_;
 };
 
 }  // namespace quarry::import_detail
