@@ -463,7 +463,8 @@ std::unique_ptr<FormSource> source_for(std::istream& in, const std::string& name
                                        const Db& db) {
   switch (format_of(name, options.format)) {
     case ImportOptions::Format::Csv:
-      return std::make_unique<import_detail::CsvSource>(in, name, DbAccess::index_db(db).schema_ptr());
+      return std::make_unique<import_detail::CsvSource>(in, name, DbAccess::index_db(db).schema_ptr(),
+                                                        options.csv_value_separator);
     case ImportOptions::Format::JsonLines:
       return std::make_unique<import_detail::JsonLinesSource>(in, name, DbAccess::index_db(db).schema_ptr());
     case ImportOptions::Format::Auto:

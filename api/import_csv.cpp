@@ -7,8 +7,8 @@ constexpr std::size_t kChunk = std::size_t{1} << 20;
 
 }  // namespace
 
-CsvSource::CsvSource(std::istream& in, std::string name, std::shared_ptr<const index::Schema> schema)
-    : in_(in), name_(std::move(name)), schema_(std::move(schema)) {}
+CsvSource::CsvSource(std::istream& in, std::string name, std::shared_ptr<const index::Schema> schema, char separator)
+    : in_(in), name_(std::move(name)), schema_(std::move(schema)), separator_(separator) {}
 
 std::unexpected<Error> CsvSource::error(std::size_t line, const std::string& message) const {
   return std::unexpected(Error{ErrorCode::InvalidArgument, name_ + " line " + std::to_string(line) + ": " + message});
@@ -112,21 +112,26 @@ Result<void> CsvSource::read_header() {
   return {};
 }
 
-void CsvSource::note_tempids(TempidCheck& check) const {
+void CsvSource::note_tempids(TempidCheck& check) {
   if (fields_used_ != columns_.size()) return;  // the importing pass reports it
   std::size_t filled = 0;
   for (std::size_t c = 0; c < fields_used_; ++c) filled += fields_[c].text.empty() ? 0 : 1;
   for (std::size_t c = 0; c < fields_used_; ++c) {
     const std::string& text = fields_[c].text;
     const ImportAttr& column = columns_[c];
-    if (!tempid_text(text)) continue;
-    if (column.is_id) {
-      if (filled > 1) check.define(text);
-    } else if (column.attr.name.starts_with('_')) {
-      check.define(text);  // a reverse attribute's value is the e of the datom it asserts
-    } else if (column.type == index::ValueType::Ref) {
-      check.refer(text, fields_[c].line,
-                  [&] { return "column " + std::to_string(c + 1) + " (:" + column.attr.qualified() + ")"; });
+    const bool reverse = column.attr.name.starts_with('_');
+    if (text.empty() || (!column.is_id && !reverse && column.type != index::ValueType::Ref)) continue;
+    split_cell(text, separator_, values_, unescaped_);
+    for (std::string_view value : values_) {
+      if (!tempid_text(value)) continue;
+      if (column.is_id) {
+        if (filled > 1) check.define(value);
+      } else if (reverse) {
+        check.define(value);  // a reverse attribute's value is the e of the datom it asserts
+      } else {
+        check.refer(value, fields_[c].line,
+                    [&] { return "column " + std::to_string(c + 1) + " (:" + column.attr.qualified() + ")"; });
+      }
     }
   }
 }
@@ -178,11 +183,27 @@ Result<std::optional<Value>> CsvSource::row_map() {
     const Field& field = fields_[c];
     if (field.text.empty()) continue;
     const ImportAttr& column = columns_[c];
-    auto v = text_value(column, field.text, Untyped::Number);
-    if (!v)
-      return error(field.line, "column " + std::to_string(c + 1) + " (:" + column.attr.qualified() +
-                                   "): " + v.error().message);
-    entries.emplace_back(Value(column.attr), std::move(*v));
+    auto where = [&] { return "column " + std::to_string(c + 1) + " (:" + column.attr.qualified() + "): "; };
+    const std::size_t n = split_cell(field.text, separator_, values_, unescaped_);
+    if (n == 0) continue;
+    if (n > 1 && !column.many)
+      return error(field.line, where() + std::to_string(n) + " values separated by '" + separator_ + "', but :" +
+                                   column.attr.qualified() + " is cardinality one (write \\" + separator_ +
+                                   " for a '" + separator_ + "' inside a value)");
+    if (n == 1) {
+      auto v = text_value(column, values_[0], Untyped::Number);
+      if (!v) return error(field.line, where() + v.error().message);
+      entries.emplace_back(Value(column.attr), std::move(*v));
+      continue;
+    }
+    std::vector<Value> values;  // a cardinality-many attribute's values, as a vector in tx-data
+    values.reserve(n);
+    for (std::string_view text : values_) {
+      auto v = text_value(column, text, Untyped::Number);
+      if (!v) return error(field.line, where() + v.error().message);
+      values.push_back(std::move(*v));
+    }
+    entries.emplace_back(Value(column.attr), Value(Vector{std::move(values)}));
   }
   if (entries.empty()) return std::optional<Value>();  // a row of empty cells says nothing
   Map m;

@@ -8,7 +8,8 @@
 // record has as many fields as the header; a blank line is skipped.
 //
 // Each row with at least one non-empty cell is one form, a map {attr value ...} of its typed cells
-// (import_cells.hpp, text_value), given as a Form event at the row's line; all rows form one
+// (import_cells.hpp, text_value; a cell of a cardinality-many column may hold several values,
+// split_cell, which the map holds as a vector), given as a Form event at the row's line; all rows form one
 // vector, which the importer cuts into transactions of batch_size rows. A header-only file gives
 // no events but End. Memory: one record and a 1 MiB read buffer.
 #pragma once
@@ -27,7 +28,8 @@ namespace quarry::import_detail {
 class CsvSource final : public RowSource {
  public:
   // `in` must outlive the source; `name` prefixes messages; `schema` types the cells.
-  CsvSource(std::istream& in, std::string name, std::shared_ptr<const index::Schema> schema);
+  // `separator` cuts a cell into values (ImportOptions::csv_value_separator; '\0': none).
+  CsvSource(std::istream& in, std::string name, std::shared_ptr<const index::Schema> schema, char separator = '|');
 
   // Errors: InvalidArgument ("NAME line L: ...": CSV syntax, a header that is not attribute
   // names, a row with the wrong number of fields, a cell that does not fit its attribute, with its
@@ -54,13 +56,16 @@ class CsvSource final : public RowSource {
   [[nodiscard]] Result<std::optional<Value>> row_map();
   [[nodiscard]] std::unexpected<Error> error(std::size_t line, const std::string& message) const;
   // Feeds the tempids of the record just read to `check`.
-  void note_tempids(TempidCheck& check) const;
+  void note_tempids(TempidCheck& check);
   // Back to `start` of the input, as if nothing had been read.
   void rewind(std::streampos start);
 
   std::istream& in_;
   std::string name_;
   std::shared_ptr<const index::Schema> schema_;
+  char separator_;
+  std::vector<std::string_view> values_;  // of one cell (split_cell), reused
+  std::string unescaped_;                 // what values_ may point into
   std::string buffer_;
   std::size_t pos_ = 0;
   bool eof_ = false;

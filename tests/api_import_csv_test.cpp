@@ -447,3 +447,64 @@ TEST_CASE("from an input that cannot be read twice, the tempids are checked as i
     CHECK(db.import(fine_in, "fine.csv", ImportOptions{}).has_value());
   }
 }
+
+TEST_CASE("CSV cells of cardinality-many columns hold several values, typed by the schema, refs included") {
+  auto db = Database::open(Options{.in_memory = true});
+  REQUIRE(db.has_value());
+  declare(*db);
+  const std::string text =
+      "db/id,person/name,person/tags,person/friend\n"
+      "ann,Ann,admin|:user,\n"
+      "cy,Cy,,\n"
+      "bob,Bob \\| \\\\Jr\\x,user||admin|,\"ann|dee|[:person/name \"\"Cy\"\"]\"\n"
+      "dee,Dee,,ann|ann\n";
+  ImportSummary s = imported(*db, text, "many.csv", ImportOptions{.batch_size = 2});
+  CHECK(s.transactions == 2);
+  CHECK(query(*db, R"([:find [?t ...] :where [?p :person/name "Ann"] [?p :person/tags ?t]])") == edn("[:admin :user]"));
+  CHECK(query(*db, R"([:find ?n ?m :where [?p :person/friend ?f] [?p :person/name ?n] [?f :person/name ?m]])") ==
+        edn(R"(#{["Bob | \\Jr\\x" "Ann"] ["Bob | \\Jr\\x" "Cy"] ["Bob | \\Jr\\x" "Dee"] ["Dee" "Ann"]})"));
+  CHECK(query(*db, R"([:find [?t ...] :where [?p :person/name "Bob | \\Jr\\x"] [?p :person/tags ?t]])") ==
+        edn("[:admin :user]"));
+
+  // Several values for a cardinality-one attribute (declared, undeclared, the id) name the line.
+  struct Case {
+    const char* text;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"person/name,person/age\nA,1\nB,2|3\n",
+       "bad.csv line 3: column 2 (:person/age): 2 values separated by '|', but :person/age is cardinality one "
+       "(write \\| for a '|' inside a value)"},
+      {"person/name\nA|B\n",
+       "bad.csv line 2: column 1 (:person/name): 2 values separated by '|', but :person/name is cardinality one "
+       "(write \\| for a '|' inside a value)"},
+      {"db/id,nick\nx|y,1\n",
+       "bad.csv line 2: column 1 (:db/id): 2 values separated by '|', but :db/id is cardinality one (write \\| for a "
+       "'|' inside a value)"},
+      {"person/name,person/tags\nA,admin|x y\n", "bad.csv line 2: column 2 (:person/tags): \"x y\" is not a keyword"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(std::string(c.text));
+    auto r = import_text(*db, c.text, "bad.csv");
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().code == ErrorCode::InvalidArgument);
+    CHECK(r.error().message == c.message);
+  }
+  // A tempid in a multi-value ref cell that no row defines refuses the file.
+  auto dangling = import_text(*db, "db/id,person/name,person/friend\nq,Q,\nr,R,q|nobody\n", "dangling.csv");
+  REQUIRE_FALSE(dangling.has_value());
+  CHECK(dangling.error().message.starts_with("dangling.csv line 3: column 3 (:person/friend): \"nobody\" is a tempid"));
+  CHECK(query(*db, R"([:find ?p . :where [?p :person/name "Q"]])").is_nil());
+
+  // Another separator, or none: then a cell is one value as written.
+  auto unescaped = import_text(*db, "person/name,person/tags\nE;e|1,a;b\n", "semi.csv",
+                               ImportOptions{.csv_value_separator = ';'});
+  REQUIRE_FALSE(unescaped.has_value());
+  CHECK(unescaped.error().message.ends_with("(write \\; for a ';' inside a value)"));
+  auto semi = import_text(*db, "person/name,person/tags\nE\\;e|1,a;b\n", "semi.csv",
+                          ImportOptions{.csv_value_separator = ';'});
+  REQUIRE(semi.has_value());
+  CHECK(query(*db, R"([:find [?t ...] :where [?p :person/name "E;e|1"] [?p :person/tags ?t]])") == edn("[:a :b]"));
+  imported(*db, "person/name,nick\nF|f\\|,a|b\n", "off.csv", ImportOptions{.csv_value_separator = '\0'});
+  CHECK(query(*db, R"([:find ?n . :where [?p :person/name "F|f\\|"] [?p :nick ?n]])") == Value(std::string("a|b")));
+}
