@@ -38,7 +38,6 @@ class BulkSorter final : public index::BulkSink {
 
  private:
   struct Record {
-    std::uint64_t prefix;  // the key's first 8 bytes, big-endian, zero-padded
     std::uint64_t offset;  // in the space's arena: key then value
     std::uint32_t key_size;
     std::uint32_t value_size;

@@ -1,5 +1,7 @@
 #include "api/import_csv.hpp"
 
+#include <algorithm>
+
 namespace quarry::import_detail {
 namespace {
 
@@ -71,12 +73,19 @@ Result<bool> CsvSource::read_record() {
         return error(line_, "a quoted field must end at a comma or the end of the line (column " +
                                 std::to_string(fields_used_ + 1) + ")");
     } else {
-      while ((c = peek()) >= 0 && c != ',' && c != '\n' && c != '\r') {
-        if (c == '"')
-          return error(line_, "a quote inside an unquoted field (column " + std::to_string(fields_used_ + 1) +
-                                  "); quote the whole field and double the quote");
-        field.text.push_back(static_cast<char>(get()));
+      // Up to the next comma, line end or quote, a buffer at a time (no line break is inside).
+      while (peek() >= 0) {
+        const char* begin = buffer_.data() + pos_;
+        const char* end = buffer_.data() + buffer_.size();
+        const char* p = begin;
+        while (p < end && *p != ',' && *p != '\n' && *p != '\r' && *p != '"') ++p;
+        field.text.append(begin, p);
+        pos_ += static_cast<std::size_t>(p - begin);
+        if (p < end) break;
       }
+      if (peek() == '"')
+        return error(line_, "a quote inside an unquoted field (column " + std::to_string(fields_used_ + 1) +
+                                "); quote the whole field and double the quote");
     }
     ++fields_used_;
     c = get();
@@ -108,7 +117,13 @@ Result<void> CsvSource::read_header() {
       if (earlier.attr == *attr) return error(record_line_, "the header names :" + attr->qualified() + " twice");
     columns_.push_back(import_attr(*schema_, std::move(*attr)));
     has_refs_ = has_refs_ || (columns_.back().type == index::ValueType::Ref && !columns_.back().is_id);
+    keys_.emplace_back(columns_.back().attr);
   }
+  cells_.assign(columns_.size(), Value());
+  key_order_.resize(columns_.size());
+  for (std::size_t c = 0; c < key_order_.size(); ++c) key_order_[c] = c;
+  std::sort(key_order_.begin(), key_order_.end(),
+            [&](std::size_t x, std::size_t y) { return compare(keys_[x], keys_[y]) < 0; });
   return {};
 }
 
@@ -146,6 +161,7 @@ void CsvSource::rewind(std::streampos start) {
   line_ = 1;
   fields_used_ = 0;
   columns_.clear();
+  keys_.clear();
   header_read_ = has_refs_ = false;
 }
 
@@ -177,8 +193,9 @@ Result<std::optional<Value>> CsvSource::row_map() {
   if (fields_used_ != columns_.size())
     return error(record_line_, "the row has " + std::to_string(fields_used_) + " fields but the header names " +
                                    std::to_string(columns_.size()));
-  std::vector<std::pair<Value, Value>> entries;
-  entries.reserve(columns_.size());
+  // Typed left to right (the first bad cell is the one reported), put in the map in key order
+  // (make_map then has nothing to sort).
+  for (Value& cell : cells_) cell = Value();
   for (std::size_t c = 0; c < columns_.size(); ++c) {
     const Field& field = fields_[c];
     if (field.text.empty()) continue;
@@ -193,7 +210,7 @@ Result<std::optional<Value>> CsvSource::row_map() {
     if (n == 1) {
       auto v = text_value(column, values_[0], Untyped::Number);
       if (!v) return error(field.line, where() + v.error().message);
-      entries.emplace_back(Value(column.attr), std::move(*v));
+      cells_[c] = std::move(*v);
       continue;
     }
     std::vector<Value> values;  // a cardinality-many attribute's values, as a vector in tx-data
@@ -203,8 +220,14 @@ Result<std::optional<Value>> CsvSource::row_map() {
       if (!v) return error(field.line, where() + v.error().message);
       values.push_back(std::move(*v));
     }
-    entries.emplace_back(Value(column.attr), Value(Vector{std::move(values)}));
+    cells_[c] = Value(Vector{std::move(values)});
   }
+  std::vector<std::pair<Value, Value>> entries;
+  for (std::size_t c : key_order_)
+    if (!cells_[c].is_nil()) {
+      if (entries.empty()) entries.reserve(columns_.size());
+      entries.emplace_back(keys_[c], std::move(cells_[c]));
+    }
   if (entries.empty()) return std::optional<Value>();  // a row of empty cells says nothing
   Map m;
   (void)make_map(std::move(entries), m);  // the header's names are distinct

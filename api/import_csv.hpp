@@ -77,6 +77,9 @@ class CsvSource final : public RowSource {
   std::size_t fields_used_ = 0;
   std::size_t record_line_ = 0;
   std::vector<ImportAttr> columns_;
+  std::vector<Value> keys_;            // columns_' attributes as map keys
+  std::vector<std::size_t> key_order_;  // columns by key, the order of a map's entries
+  std::vector<Value> cells_;            // one row's typed cells by column (nil: empty), reused
   bool header_read_ = false;
   bool has_refs_ = false;  // a column is a ref attribute's
   // The check made while importing, for an input that cannot be read twice.
