@@ -81,7 +81,7 @@ Result<void> BulkSorter::put(SpaceId space, std::string_view key, std::string_vi
       log_path_ = next_path("log") + ".sst";
       auto w = RocksTableWriter::open(store_, log_, log_path_);
       if (!w) return std::unexpected(w.error());
-      log_table_ = std::move(*w);
+      log_table_ = std::make_unique<LogTable>(std::move(*w));
     }
     return log_table_->put(key, value);
   }
