@@ -464,6 +464,7 @@ Result<void> TxBuilder::map_entry(EntityId e, const AttrRef& a, const Value& v) 
       given_composites_.push_back(GivenComposite{e, (*attr)->id, std::move(*given)});
       return {};
     }
+    if (!(*attr)->many) return assert_value(e, **attr, v);  // values_of would copy v into a vector
     for (const auto& x : values_of(**attr, v)) {
       auto ok = assert_value(e, **attr, x);
       if (!ok) return ok;
