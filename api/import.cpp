@@ -494,10 +494,20 @@ ImportTarget target_of(Impl& impl) {
 }
 }  // namespace
 
+namespace {
+Result<void> check_options(const ImportOptions& options) {
+  if (options.batch_size == 0) return fail(ErrorCode::InvalidArgument, "ImportOptions::batch_size must be at least 1");
+  if (std::string_view(",\"\\\r\n").find(options.csv_value_separator) != std::string_view::npos)
+    return fail(ErrorCode::InvalidArgument, "ImportOptions::csv_value_separator cannot be a comma, a quote, a "
+                                            "backslash or a line break");
+  return {};
+}
+}  // namespace
+
 Result<ImportSummary> Database::import(std::istream& in, std::string_view name, const ImportOptions& options) {
   if (this->options().read_only)
     return fail(ErrorCode::StorageReadOnly, "the database is open read-only: imports are refused");
-  if (options.batch_size == 0) return fail(ErrorCode::InvalidArgument, "ImportOptions::batch_size must be at least 1");
+  if (auto checked = check_options(options); !checked) return std::unexpected(checked.error());
   std::string source_name(name);
   auto source = source_for(in, source_name, options, db());
   if (auto checked = source->check_tempids(); !checked) return std::unexpected(checked.error());
@@ -507,7 +517,7 @@ Result<ImportSummary> Database::import(std::istream& in, std::string_view name, 
 Result<ImportSummary> Database::import(const std::string& path, const ImportOptions& options) {
   if (this->options().read_only)
     return fail(ErrorCode::StorageReadOnly, "the database is open read-only: imports are refused");
-  if (options.batch_size == 0) return fail(ErrorCode::InvalidArgument, "ImportOptions::batch_size must be at least 1");
+  if (auto checked = check_options(options); !checked) return std::unexpected(checked.error());
   // A regular file, or a pipe (<(command)); a directory or a device (/dev/zero, which never
   // ends) is an error before anything is read.
   std::error_code ec;

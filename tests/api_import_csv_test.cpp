@@ -505,6 +505,11 @@ TEST_CASE("CSV cells of cardinality-many columns hold several values, typed by t
                           ImportOptions{.csv_value_separator = ';'});
   REQUIRE(semi.has_value());
   CHECK(query(*db, R"([:find [?t ...] :where [?p :person/name "E;e|1"] [?p :person/tags ?t]])") == edn("[:a :b]"));
+  for (char refused : {',', '"', '\\', '\n'}) {
+    auto r = import_text(*db, "person/name\nG\n", "refused.csv", ImportOptions{.csv_value_separator = refused});
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().code == ErrorCode::InvalidArgument);
+  }
   imported(*db, "person/name,nick\nF|f\\|,a|b\n", "off.csv", ImportOptions{.csv_value_separator = '\0'});
   CHECK(query(*db, R"([:find ?n . :where [?p :person/name "F|f\\|"] [?p :nick ?n]])") == Value(std::string("a|b")));
 }

@@ -59,7 +59,8 @@ struct ImportOptions {
   // Lines"): a cell of a cardinality-many column holds one or more values, "admin|user"; in any
   // cell a backslash before the separator or another backslash stands for that character
   // ("a\|b" is the one value "a|b"); several values in a cardinality-one column are an error.
-  // '\0': none, every cell is one value taken as written.
+  // '\0': none, every cell is one value taken as written. A comma, a quote, a backslash or a line
+  // break is refused (InvalidArgument).
   char csv_value_separator = '|';
 };
 
