@@ -843,6 +843,7 @@ Result<PreparedTx> TxBuilder::finish() {
   for (const auto& [name, id] : tempids_) out.tempids.emplace_back(name, id);
   for (const auto& name : current_tx_names_) out.tempids.emplace_back(name, tx_entity);
   out.tempids.emplace_back(Value::keyword("db/current-tx"), tx_entity);
+  if (!options_.sorted_tempids) return out;
   // Two strings (most tempids) compare as their bytes, as compare() orders them, without its
   // dispatch on kinds.
   std::sort(out.tempids.begin(), out.tempids.end(), [](const auto& x, const auto& y) {
