@@ -15,6 +15,7 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <future>
 
 #include "api/database_impl.hpp"
 #include "api/db_impl.hpp"
@@ -163,10 +164,14 @@ struct ImportTarget {
 
 class Importer {
  public:
+  // `tempid_check`, when valid, is the verdict of the file's tempid check (FormSource::
+  // check_tempids) made on a thread of its own while this reads and prepares: nothing is written
+  // before it is known, and a failed check is the import's error.
   Importer(Database& database, ImportTarget impl, std::unique_ptr<FormSource> source, std::string name,
-           const ImportOptions& options, std::uint64_t bytes_total)
+           const ImportOptions& options, std::uint64_t bytes_total,
+           std::future<Result<void>> tempid_check = {})
       : database_(database), impl_(std::move(impl)), reader_(std::move(source)), name_(std::move(name)),
-        options_(options) {
+        options_(options), tempid_check_(std::move(tempid_check)) {
     progress_.bytes_total = bytes_total;
   }
 
@@ -174,6 +179,15 @@ class Importer {
     const auto started = std::chrono::steady_clock::now();
     if (auto chosen = choose_bulk(); !chosen) return std::unexpected(chosen.error());
     auto done = read_all();
+    // The check's error comes first, as when it is made before the import (nothing was written).
+    if (auto checked = tempid_verdict(); !checked) {
+      if (bulk_active_) {
+        bulk_ = false;
+        load_.reset();  // the pending entries are never written
+        lock_.unlock();
+      }
+      return std::unexpected(checked.error());
+    }
     if (bulk_active_) {
       // What was added stays, as the ordinary path's committed transactions do; after an error
       // of the bulk machinery itself nothing pending is written.
@@ -210,8 +224,19 @@ class Importer {
   }
 
   // Writes what the bulk path holds (one ingest) and reads the database again.
+  // The tempid check's verdict, waited for once.
+  Result<void> tempid_verdict() {
+    if (tempid_check_.valid()) tempid_checked_ = tempid_check_.get();
+    return tempid_checked_;
+  }
+
   Result<void> flush_bulk() {
     if (!load_ || load_->empty()) return {};
+    if (auto checked = tempid_verdict(); !checked) {
+      bulk_ = false;
+      load_.reset();
+      return checked;
+    }
     const std::uint64_t datoms = load_->datoms();
     auto done = sorter_->ingest(*load_);
     summary_.bulk_runs = std::max(summary_.bulk_runs, sorter_->runs_spilled());
@@ -358,6 +383,10 @@ class Importer {
     }
     if (!done_in_bulk) {
       const std::uint64_t pending = load_ ? load_->datoms() : 0;
+      if (auto checked = tempid_verdict(); !checked) {
+        queued_ -= n;
+        return std::unexpected(checked.error());
+      }
       Result<TxReport> report = bulk_active_ ? locked_transaction(std::move(tx.ops))
                                              : database_.transact(Value(Vector{std::move(tx.ops)}));
       if (bulk_ && pending > 0 && pending < ImportOptions::kBulkSmallWriteDatoms && options_.bulk_max_small_writes > 0 &&
@@ -437,6 +466,8 @@ class Importer {
   std::size_t queued_ = 0;  // forms in queue_
   ImportSummary summary_;
   ImportProgress progress_;
+  std::future<Result<void>> tempid_check_;
+  Result<void> tempid_checked_{};
   // The bulk path: bulk_ while transactions go through it, bulk_active_ from its start to the
   // end (the transaction lock is held all that time, and pending entries are written at the end).
   bool bulk_ = false;
@@ -463,7 +494,8 @@ std::unique_ptr<FormSource> source_for(std::istream& in, const std::string& name
                                        const Db& db) {
   switch (format_of(name, options.format)) {
     case ImportOptions::Format::Csv:
-      return std::make_unique<import_detail::CsvSource>(in, name, DbAccess::index_db(db).schema_ptr());
+      return std::make_unique<import_detail::CsvSource>(in, name, DbAccess::index_db(db).schema_ptr(),
+                                                        options.csv_value_separator);
     case ImportOptions::Format::JsonLines:
       return std::make_unique<import_detail::JsonLinesSource>(in, name, DbAccess::index_db(db).schema_ptr());
     case ImportOptions::Format::Auto:
@@ -493,18 +525,30 @@ ImportTarget target_of(Impl& impl) {
 }
 }  // namespace
 
+namespace {
+Result<void> check_options(const ImportOptions& options) {
+  if (options.batch_size == 0) return fail(ErrorCode::InvalidArgument, "ImportOptions::batch_size must be at least 1");
+  if (std::string_view(",\"\\\r\n").find(options.csv_value_separator) != std::string_view::npos)
+    return fail(ErrorCode::InvalidArgument, "ImportOptions::csv_value_separator cannot be a comma, a quote, a "
+                                            "backslash or a line break");
+  return {};
+}
+}  // namespace
+
 Result<ImportSummary> Database::import(std::istream& in, std::string_view name, const ImportOptions& options) {
   if (this->options().read_only)
     return fail(ErrorCode::StorageReadOnly, "the database is open read-only: imports are refused");
-  if (options.batch_size == 0) return fail(ErrorCode::InvalidArgument, "ImportOptions::batch_size must be at least 1");
+  if (auto checked = check_options(options); !checked) return std::unexpected(checked.error());
   std::string source_name(name);
-  return Importer(*this, target_of(*impl_), source_for(in, source_name, options, db()), source_name, options, 0).run();
+  auto source = source_for(in, source_name, options, db());
+  if (auto checked = source->check_tempids(); !checked) return std::unexpected(checked.error());
+  return Importer(*this, target_of(*impl_), std::move(source), source_name, options, 0).run();
 }
 
 Result<ImportSummary> Database::import(const std::string& path, const ImportOptions& options) {
   if (this->options().read_only)
     return fail(ErrorCode::StorageReadOnly, "the database is open read-only: imports are refused");
-  if (options.batch_size == 0) return fail(ErrorCode::InvalidArgument, "ImportOptions::batch_size must be at least 1");
+  if (auto checked = check_options(options); !checked) return std::unexpected(checked.error());
   // A regular file, or a pipe (<(command)); a directory or a device (/dev/zero, which never
   // ends) is an error before anything is read.
   std::error_code ec;
@@ -523,7 +567,24 @@ Result<ImportSummary> Database::import(const std::string& path, const ImportOpti
     auto bytes = std::filesystem::file_size(path, ec);
     if (!ec) size = bytes;
   }
-  return Importer(*this, target_of(*impl_), source_for(in, path, options, db()), path, options, size).run();
+  auto source = source_for(in, path, options, db());
+  // A regular file is read a second time for the tempid check, on a thread of its own, while the
+  // import reads and prepares (it writes nothing before the verdict).
+  std::future<Result<void>> tempid_check;
+  if (type == std::filesystem::file_type::regular && format_of(path, options.format) != ImportOptions::Format::Edn) {
+    tempid_check = std::async(std::launch::async, [path, options, at = db()]() -> Result<void> {
+      try {
+        std::ifstream again(path, std::ios::binary);
+        if (!again) return fail(ErrorCode::StorageIo, "cannot read " + path + " to check its tempids");
+        return source_for(again, path, options, at)->check_tempids();
+      } catch (const std::bad_alloc&) {
+        return fail(ErrorCode::OutOfMemory, "out of memory while checking the tempids of " + path);
+      }
+    });
+  } else if (auto checked = source->check_tempids(); !checked) {
+    return std::unexpected(checked.error());
+  }
+  return Importer(*this, target_of(*impl_), std::move(source), path, options, size, std::move(tempid_check)).run();
 }
 
 }  // namespace quarry

@@ -1,6 +1,7 @@
 #include "api/import_bulk_sort.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <filesystem>
 #include <queue>
@@ -10,13 +11,6 @@ namespace quarry::import_detail {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::uint64_t prefix_of(std::string_view key) noexcept {
-  std::uint64_t p = 0;
-  for (std::size_t i = 0; i < 8; ++i)
-    p = p << 8 | (i < key.size() ? static_cast<unsigned char>(key[i]) : 0u);
-  return p;
-}
 
 std::unexpected<Error> io_error(const std::string& what, const std::string& path) {
   return std::unexpected(Error{ErrorCode::StorageIo, "bulk import: cannot " + what + " " + path + ": " + std::strerror(errno)});
@@ -87,7 +81,7 @@ Result<void> BulkSorter::put(SpaceId space, std::string_view key, std::string_vi
       log_path_ = next_path("log") + ".sst";
       auto w = RocksTableWriter::open(store_, log_, log_path_);
       if (!w) return std::unexpected(w.error());
-      log_table_ = std::move(*w);
+      log_table_ = std::make_unique<LogTable>(std::move(*w));
     }
     return log_table_->put(key, value);
   }
@@ -99,7 +93,7 @@ Result<void> BulkSorter::put(SpaceId space, std::string_view key, std::string_vi
     sp.arena.reserve(memory_ / 8);
     sp.records.reserve(memory_ / 8 / 64);
   }
-  sp.records.push_back(Record{prefix_of(key), sp.arena.size(), static_cast<std::uint32_t>(key.size()),
+  sp.records.push_back(Record{sp.arena.size(), static_cast<std::uint32_t>(key.size()),
                               static_cast<std::uint32_t>(value.size())});
   sp.arena.append(key);
   sp.arena.append(value);
@@ -116,13 +110,57 @@ Result<void> BulkSorter::spill() {
   return {};
 }
 
+// Sorts records [first, last), whose keys agree on their first `depth` bytes, into key order: an
+// in-place MSD radix sort on the key's bytes (American flag sort), std::sort for small ranges. A
+// comparison sort spent most of its comparisons on long shared prefixes (AVET keys of one attribute
+// and a few distinct values, AEVT keys of one attribute): this touches each byte of a key about
+// once. A key that ends at `depth` sorts first (bucket 0); keys in it are equal.
+template <class Record>
+static void radix_sort(const char* base, Record* first, Record* last, std::size_t depth) {
+  constexpr std::ptrdiff_t kSmall = 48;
+  auto bucket = [&](const Record& r) -> std::size_t {
+    return r.key_size <= depth ? 0 : 1 + static_cast<unsigned char>(base[r.offset + depth]);
+  };
+  for (;;) {
+    const std::ptrdiff_t n = last - first;
+    if (n < 2) return;
+    if (n < kSmall) {
+      std::sort(first, last, [&](const Record& x, const Record& y) {
+        return std::string_view(base + x.offset, x.key_size).substr(std::min<std::size_t>(depth, x.key_size)) <
+               std::string_view(base + y.offset, y.key_size).substr(std::min<std::size_t>(depth, y.key_size));
+      });
+      return;
+    }
+    std::array<std::size_t, 257> count{};
+    for (Record* r = first; r != last; ++r) ++count[bucket(*r)];
+    if (count[0] == static_cast<std::size_t>(n)) return;  // all keys equal
+    if (std::find(count.begin(), count.end(), static_cast<std::size_t>(n)) != count.end()) {
+      ++depth;  // one byte shared by every key: look at the next
+      continue;
+    }
+    std::array<std::size_t, 257> next{}, end{};
+    std::size_t at = 0;
+    for (std::size_t b = 0; b < 257; ++b) {
+      next[b] = at;
+      at += count[b];
+      end[b] = at;
+    }
+    for (std::size_t b = 0; b < 257; ++b) {
+      while (next[b] < end[b]) {
+        Record r = first[next[b]];
+        for (std::size_t k = bucket(r); k != b; k = bucket(r)) std::swap(r, first[next[k]++]);
+        first[next[b]++] = r;
+      }
+    }
+    for (std::size_t b = 1, from = count[0]; b < 257; from += count[b], ++b)
+      if (count[b] > 1) radix_sort(base, first + from, first + from + count[b], depth + 1);
+    return;
+  }
+}
+
 template <class Record>
 static void sort_space(const std::string& arena, std::vector<Record>& records) {
-  const char* base = arena.data();
-  std::sort(records.begin(), records.end(), [base](const Record& x, const Record& y) {
-    if (x.prefix != y.prefix) return x.prefix < y.prefix;
-    return std::string_view(base + x.offset, x.key_size) < std::string_view(base + y.offset, y.key_size);
-  });
+  radix_sort(arena.data(), records.data(), records.data() + records.size(), 0);
 }
 
 Result<void> BulkSorter::spill(Space& sp) {

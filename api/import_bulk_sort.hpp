@@ -4,8 +4,9 @@
 // into one sorted table file per space and adds them all to the store in one ingest (with the
 // load's meta records) — so a crash or an error before that step leaves the store as it was.
 //
-// The log's entries arrive in key order already and go straight to their table file. The other
-// spaces are sorted and written each on a thread of its own.
+// The log's entries arrive in key order already and go straight to their table file, written on
+// a thread of its own as they come (import_log_table.hpp). The other spaces are sorted and
+// written each on a thread of its own at the end.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "api/import_log_table.hpp"
 #include "index/bulk.hpp"
 #include "storage/rocks_store.hpp"
 
@@ -38,7 +40,6 @@ class BulkSorter final : public index::BulkSink {
 
  private:
   struct Record {
-    std::uint64_t prefix;  // the key's first 8 bytes, big-endian, zero-padded
     std::uint64_t offset;  // in the space's arena: key then value
     std::uint32_t key_size;
     std::uint32_t value_size;
@@ -62,7 +63,7 @@ class BulkSorter final : public index::BulkSink {
   std::size_t memory_;
   std::size_t held_ = 0;  // bytes held in every space's arena and records
   std::vector<Space> spaces_;  // by SpaceId
-  std::unique_ptr<RocksTableWriter> log_table_;
+  std::unique_ptr<LogTable> log_table_;
   std::string log_path_;
   std::uint64_t files_ = 0;
   std::uint64_t runs_total_ = 0;

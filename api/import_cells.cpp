@@ -34,6 +34,36 @@ Result<Value> entity_text(std::string_view text, const char* what) {
 
 }  // namespace
 
+std::size_t split_cell(std::string_view text, char separator, std::vector<std::string_view>& out,
+                       std::string& scratch) {
+  out.clear();
+  const char special[] = {separator, '\\'};
+  if (separator == '\0' || text.find_first_of(std::string_view(special, 2)) == std::string_view::npos) {
+    if (!text.empty()) out.push_back(text);
+    return out.size();
+  }
+  // Unescaped into `scratch`, which never grows past text.size(): the views stay valid.
+  scratch.clear();
+  scratch.reserve(text.size());
+  std::size_t begin = 0;
+  auto close = [&] {
+    if (scratch.size() > begin) out.push_back(std::string_view(scratch).substr(begin));
+    begin = scratch.size();
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\\' && i + 1 < text.size() && (text[i + 1] == separator || text[i + 1] == '\\')) {
+      scratch.push_back(text[++i]);
+    } else if (c == separator) {
+      close();
+    } else {
+      scratch.push_back(c);
+    }
+  }
+  close();
+  return out.size();
+}
+
 std::optional<std::int64_t> whole_long(std::string_view text) { return whole_number<std::int64_t>(text); }
 std::optional<double> whole_double(std::string_view text) { return whole_number<double>(text); }
 

@@ -10,6 +10,7 @@
 //   ref            a positive long is an entity id, text starting with '[' a lookup ref written as
 //                  EDN ([:person/name "Ann"]), any other text a tempid (naming one entity across
 //                  the whole import)
+// (a CSV cell is first cut into its values, split_cell; each is typed alone)
 //   symbol, bytes, tuple: EDN
 // An attribute with no declared type gets, from a CSV cell, a long or a double when the whole
 // text reads as one and the text otherwise; a JSON string stays a string.
@@ -18,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <quarry/quarry.hpp>
 
@@ -46,6 +48,14 @@ enum class Untyped : unsigned char { Number, Text };
 // The value of non-empty `text` for `attr`. Errors (InvalidArgument) say what the text is not
 // ("\"forty\" is not a long"); the caller adds where it is.
 [[nodiscard]] Result<Value> text_value(const ImportAttr& attr, std::string_view text, Untyped untyped);
+
+// The values of a CSV cell: `text` cut at each `separator` not escaped by a backslash, with
+// "\<separator>" and "\\" read as the character after the backslash (any other backslash stays
+// as written); empty values are left out. `separator` '\0': `text` whole (when not empty). The
+// views point into `text` when it holds no backslash and into `scratch` otherwise; both must
+// outlive them. Returns the number of values put in `out` (which is cleared first).
+std::size_t split_cell(std::string_view text, char separator, std::vector<std::string_view>& out,
+                       std::string& scratch);
 
 // A long when the whole of `text` reads as one (an optional '+' or '-', digits).
 [[nodiscard]] std::optional<std::int64_t> whole_long(std::string_view text);

@@ -8,7 +8,8 @@
 // record has as many fields as the header; a blank line is skipped.
 //
 // Each row with at least one non-empty cell is one form, a map {attr value ...} of its typed cells
-// (import_cells.hpp, text_value), given as a Form event at the row's line; all rows form one
+// (import_cells.hpp, text_value; a cell of a cardinality-many column may hold several values,
+// split_cell, which the map holds as a vector), given as a Form event at the row's line; all rows form one
 // vector, which the importer cuts into transactions of batch_size rows. A header-only file gives
 // no events but End. Memory: one record and a 1 MiB read buffer.
 #pragma once
@@ -20,19 +21,26 @@
 
 #include "api/import_cells.hpp"
 #include "api/import_reader.hpp"
+#include "api/import_tempid_check.hpp"
 
 namespace quarry::import_detail {
 
 class CsvSource final : public RowSource {
  public:
   // `in` must outlive the source; `name` prefixes messages; `schema` types the cells.
-  CsvSource(std::istream& in, std::string name, std::shared_ptr<const index::Schema> schema);
+  // `separator` cuts a cell into values (ImportOptions::csv_value_separator; '\0': none).
+  CsvSource(std::istream& in, std::string name, std::shared_ptr<const index::Schema> schema, char separator = '|');
 
   // Errors: InvalidArgument ("NAME line L: ...": CSV syntax, a header that is not attribute
   // names, a row with the wrong number of fields, a cell that does not fit its attribute, with its
   // column), StorageIo (a read failed).
   [[nodiscard]] Result<std::optional<Row>> next_row() override;
   [[nodiscard]] std::uint64_t bytes_read() const noexcept override { return bytes_read_; }
+  // Only when a column is a ref attribute's: a first pass that splits records (no cells are
+  // typed) and looks at the db/id, ref and reverse-attribute columns; :tx/tempid naming the line
+  // and column of the first reference to a tempid no row defines. Other errors are left to the
+  // pass that imports.
+  [[nodiscard]] Result<void> check_tempids() override;
 
  private:
   struct Field {
@@ -47,10 +55,17 @@ class CsvSource final : public RowSource {
   [[nodiscard]] Result<void> read_header();
   [[nodiscard]] Result<std::optional<Value>> row_map();
   [[nodiscard]] std::unexpected<Error> error(std::size_t line, const std::string& message) const;
+  // Feeds the tempids of the record just read to `check`.
+  void note_tempids(TempidCheck& check);
+  // Back to `start` of the input, as if nothing had been read.
+  void rewind(std::streampos start);
 
   std::istream& in_;
   std::string name_;
   std::shared_ptr<const index::Schema> schema_;
+  char separator_;
+  std::vector<std::string_view> values_;  // of one cell (split_cell), reused
+  std::string unescaped_;                 // what values_ may point into
   std::string buffer_;
   std::size_t pos_ = 0;
   bool eof_ = false;
@@ -62,7 +77,13 @@ class CsvSource final : public RowSource {
   std::size_t fields_used_ = 0;
   std::size_t record_line_ = 0;
   std::vector<ImportAttr> columns_;
+  std::vector<Value> keys_;            // columns_' attributes as map keys
+  std::vector<std::size_t> key_order_;  // columns by key, the order of a map's entries
+  std::vector<Value> cells_;            // one row's typed cells by column (nil: empty), reused
   bool header_read_ = false;
+  bool has_refs_ = false;  // a column is a ref attribute's
+  // The check made while importing, for an input that cannot be read twice.
+  std::optional<TempidCheck> check_as_read_;
 };
 
 }  // namespace quarry::import_detail

@@ -143,11 +143,11 @@ Result<std::optional<Value>> JsonLinesSource::entity(const Json& object) {
   return std::optional<Value>(Value(std::move(m)));
 }
 
-Result<std::optional<RowSource::Row>> JsonLinesSource::next_row() {
+Result<std::optional<std::string_view>> JsonLinesSource::next_line() {
   for (;;) {
     if (!std::getline(in_, line_text_)) {
       if (in_.bad()) return fail(ErrorCode::StorageIo, "cannot read " + name_ + ": a read failed");
-      return std::optional<Row>();
+      return std::optional<std::string_view>();
     }
     ++line_;
     bytes_read_ += line_text_.size() + (in_.eof() ? 0 : 1);
@@ -155,13 +155,93 @@ Result<std::optional<RowSource::Row>> JsonLinesSource::next_row() {
     if (line_ == 1 && text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
     if (text.ends_with('\r')) text.remove_suffix(1);
     if (text.find_first_not_of(" \t") == std::string_view::npos) continue;
-    const std::string at = name_ + " line " + std::to_string(line_);
-    auto json = parse_json(text);
-    if (!json) return invalid(at + ", " + json.error().message);
-    if (json->kind != Json::Kind::Object)
-      return invalid(at + ": a line must be one JSON object (one entity), not " + json_kind_name(json->kind));
+    return std::optional<std::string_view>(text);
+  }
+}
+
+Result<Json> JsonLinesSource::object_line(std::string_view text) const {
+  const std::string at = name_ + " line " + std::to_string(line_);
+  auto json = parse_json(text);
+  if (!json) return invalid(at + ", " + json.error().message);
+  if (json->kind != Json::Kind::Object)
+    return invalid(at + ": a line must be one JSON object (one entity), not " + json_kind_name(json->kind));
+  return json;
+}
+
+void JsonLinesSource::note_tempids(const Json& object, TempidCheck& check) {
+  bool has_value = false;
+  const Json* id = nullptr;
+  for (const auto& [key, v] : object.members) {
+    auto attr = attr_of(key);
+    if (!attr) continue;  // the importing pass reports it
+    const ImportAttr& a = **attr;
+    if (a.is_id) {
+      id = &v;
+      continue;
+    }
+    has_value = has_value || v.kind != Json::Kind::Null;
+    const bool reverse = a.attr.name.starts_with('_');
+    if (!reverse && a.type != index::ValueType::Ref) continue;
+    auto one = [&](const Json& x) {
+      if (x.kind == Json::Kind::Object) {
+        note_tempids(x, check);
+      } else if (x.kind == Json::Kind::String && tempid_text(x.text)) {
+        if (reverse) check.define(x.text);
+        else check.refer(x.text, line_, [&] { return "the key " + to_edn(Value(key)); });
+      }
+    };
+    if (v.kind == Json::Kind::Array && (a.many || reverse)) {
+      for (const Json& item : v.items) one(item);
+    } else if (v.kind != Json::Kind::Array) {
+      one(v);  // an array for a cardinality-one ref is a lookup ref
+    }
+  }
+  if (id && has_value && id->kind == Json::Kind::String && tempid_text(id->text)) check.define(id->text);
+}
+
+Result<void> JsonLinesSource::check_tempids() {
+  const std::streampos start = in_.tellg();
+  if (start == std::streampos(-1)) {
+    check_as_read_.emplace();
+    return {};
+  }
+  // Without a user's ref attribute no value is a tempid (:db/... refs are the system's own).
+  bool refs = false;
+  for (const index::AttrSchema& a : schema_->attrs())
+    refs = refs || (a.is_ref() && a.ident.ns != "db" && !a.ident.ns.starts_with("db."));
+  if (!refs) return {};
+  TempidCheck check;
+  for (;;) {
+    auto text = next_line();
+    if (!text) return std::unexpected(text.error());
+    if (!*text) break;
+    auto json = object_line(**text);
+    if (!json) return std::unexpected(json.error());
+    note_tempids(*json, check);
+  }
+  if (auto checked = check.finish(name_, "line"); !checked) return checked;
+  in_.clear();
+  in_.seekg(start);
+  line_ = 0;
+  bytes_read_ = 0;
+  if (!in_) return fail(ErrorCode::StorageIo, "cannot read " + name_ + " again after checking its tempids");
+  return {};
+}
+
+Result<std::optional<RowSource::Row>> JsonLinesSource::next_row() {
+  for (;;) {
+    auto text = next_line();
+    if (!text) return std::unexpected(text.error());
+    if (!*text) {
+      if (check_as_read_)
+        if (auto checked = check_as_read_->finish(name_, "line"); !checked) return std::unexpected(checked.error());
+      return std::optional<Row>();
+    }
+    auto json = object_line(**text);
+    if (!json) return std::unexpected(json.error());
+    if (check_as_read_) note_tempids(*json, *check_as_read_);
     auto row = entity(*json);
-    if (!row) return invalid(at + ": " + row.error().message);
+    if (!row) return invalid(name_ + " line " + std::to_string(line_) + ": " + row.error().message);
     if (*row) return Row{std::move(**row), line_};
   }
 }

@@ -28,6 +28,7 @@
 #include "api/import_cells.hpp"
 #include "api/import_json.hpp"
 #include "api/import_reader.hpp"
+#include "api/import_tempid_check.hpp"
 
 namespace quarry::import_detail {
 
@@ -41,12 +42,24 @@ class JsonLinesSource final : public RowSource {
   // that does not fit its attribute), StorageIo (a read failed).
   [[nodiscard]] Result<std::optional<Row>> next_row() override;
   [[nodiscard]] std::uint64_t bytes_read() const noexcept override { return bytes_read_; }
+  // Only when the schema has a ref attribute: a first pass that parses each line's JSON (no
+  // values are typed) and looks at db/id, ref and reverse-attribute keys, nested entities
+  // included; :tx/tempid naming the line and key of the first reference to a tempid no line
+  // defines, or the first malformed line. Other errors are left to the pass that imports.
+  [[nodiscard]] Result<void> check_tempids() override;
 
  private:
   [[nodiscard]] Result<std::optional<Value>> entity(const Json& object);
   [[nodiscard]] Result<Value> attr_value(const ImportAttr& attr, const Json& v);
   [[nodiscard]] Result<Value> single_value(const ImportAttr& attr, const Json& v);
   [[nodiscard]] Result<const ImportAttr*> attr_of(const std::string& key);
+  // The next line that is not blank, without its CR and (on the first line) byte-order mark;
+  // nullopt at the end.
+  [[nodiscard]] Result<std::optional<std::string_view>> next_line();
+  // The JSON object of line line_ (errors: malformed JSON, not an object).
+  [[nodiscard]] Result<Json> object_line(std::string_view text) const;
+  // Feeds the tempids of one entity (a line's object, or a nested one) to `check`.
+  void note_tempids(const Json& object, TempidCheck& check);
 
   std::istream& in_;
   std::string name_;
@@ -55,6 +68,8 @@ class JsonLinesSource final : public RowSource {
   std::string line_text_;
   std::size_t line_ = 0;
   std::uint64_t bytes_read_ = 0;
+  // The check made while importing, for an input that cannot be read twice.
+  std::optional<TempidCheck> check_as_read_;
 };
 
 }  // namespace quarry::import_detail

@@ -49,6 +49,12 @@ class FormSource {
   // The next event; after an error or End it is not called again.
   [[nodiscard]] virtual Result<ReadEvent> next() = 0;
   [[nodiscard]] virtual std::uint64_t bytes_read() const noexcept = 0;
+  // Refuses an input whose rows refer to a tempid no row defines (import_tempid_check.hpp), reading
+  // a seekable input through once and rewinding it; called before next() and before the import
+  // writes anything — for a file imported by path, on a second source of the same file on a
+  // thread of its own, while the import reads this one. A source that cannot rewind makes the
+  // check as it reads instead, ending with the error in place of End. Default (EDN): nothing.
+  [[nodiscard]] virtual Result<void> check_tempids() { return {}; }
   // Whether a form may name its transaction ("datomic.tx", :db/current-tx), which keeps its
   // vector from being cut. False for sources whose forms are entity maps of plain values.
   [[nodiscard]] virtual bool forms_may_name_transaction() const noexcept { return true; }

@@ -38,25 +38,36 @@ class RefAttrs {
     }
   }
 
-  // Whether the values of attribute `a` (as written) are entities.
+  // Whether the values of attribute `a` (as written) are entities. Called for every entry of
+  // every form: no keyword is copied.
   [[nodiscard]] bool refers(const Value& a) const {
     auto k = a.get_if<Keyword>();
     if (!k) return false;
-    const tx::AttrRef attr = tx::parse_attr_keyword(*k);
-    if (attr.reverse) return true;
-    if (declared_.contains(attr.ident)) return true;
-    const index::AttrSchema* schema = schema_.find(attr.ident);
-    return schema && schema->is_ref();
+    if (reverse(*k)) return true;
+    if (!declared_.empty() && declared_.contains(*k)) return true;
+    for (const auto& [known, ref] : seen_)
+      if (known.name == k->name && known.ns == k->ns) return ref;
+    const index::AttrSchema* schema = schema_.find(*k);
+    const bool ref = schema && schema->is_ref();
+    if (seen_.size() < kSeen) seen_.emplace_back(*k, ref);
+    return ref;
   }
 
+  // As tx::parse_attr_keyword reads a reverse attribute (:_friend).
+  [[nodiscard]] static bool reverse(const Keyword& k) { return k.name.size() > 1 && k.name[0] == '_'; }
   [[nodiscard]] static bool reverse(const Value& a) {
     auto k = a.get_if<Keyword>();
-    return k && tx::parse_attr_keyword(*k).reverse;
+    return k && reverse(*k);
   }
 
  private:
   const index::Schema& schema_;
   std::unordered_set<Keyword, KeywordHash> declared_;
+  // The first kSeen attributes asked about and the answers: the forms of one transaction use the
+  // same few attributes over and over, and comparing keywords for equality is cheaper than
+  // Schema::find's search.
+  static constexpr std::size_t kSeen = 16;
+  mutable std::vector<std::pair<Keyword, bool>> seen_;
 };
 
 bool is_tempid(const Value& v) {
@@ -184,7 +195,8 @@ class Resolver {
 using TempidSet = std::unordered_set<Value>;
 
 // The tempids a transaction gives attributes to (entity positions of assertions) and those it
-// mentions as ref values.
+// mentions as ref values. The entities point into the forms, which must outlive them and stay
+// unchanged: a transaction gives thousands, and only the few values need a set.
 class Mentions {
  public:
   explicit Mentions(const RefAttrs& refs) : refs_(refs) {}
@@ -193,11 +205,12 @@ class Mentions {
     if (auto m = op.get_if<Map>()) return map(*m);
     const auto* items = sequence(op);
     if (!items || items->size() < 2 || !is_keyword((*items)[0], "db", "add")) return;
-    if (is_tempid((*items)[1])) entities.insert((*items)[1]);
+    if (is_tempid((*items)[1])) entities.push_back(&(*items)[1]);
     if (items->size() > 3 && refs_.refers((*items)[2])) value((*items)[3], RefAttrs::reverse((*items)[2]));
   }
 
-  TempidSet entities, values;
+  std::vector<const Value*> entities;
+  TempidSet values;
 
  private:
   void map(const Map& m) {
@@ -209,13 +222,14 @@ class Mentions {
     }
     if (!has_attrs) return;
     for (const auto& [k, v] : m.entries)
-      if (is_keyword(k, "db", "id") && is_tempid(v)) entities.insert(v);
+      if (is_keyword(k, "db", "id") && is_tempid(v)) entities.push_back(&v);
   }
 
   // A ref value; `as_entity` for a reverse attribute's (the tempid becomes the e of an assertion).
   void value(const Value& v, bool as_entity) {
     if (is_tempid(v)) {
-      (as_entity ? entities : values).insert(v);
+      if (as_entity) entities.push_back(&v);
+      else values.insert(v);
     } else if (auto m = v.get_if<Map>()) {
       map(*m);
     } else if (auto s = v.get_if<Set>()) {
@@ -241,8 +255,8 @@ void ForwardRefs::settle(std::vector<Value>& ops, const index::Schema& schema, c
     for (const Value& op : ops) mentions.form(op);
     // The waiting forms this transaction can take: their tempid gets an attribute here.
     std::vector<Value> ready;
-    for (const Value& t : mentions.entities) {
-      auto it = waiting_.find(t);
+    for (std::size_t i = 0; i < mentions.entities.size() && !waiting_.empty(); ++i) {
+      auto it = waiting_.find(*mentions.entities[i]);
       if (it == waiting_.end()) continue;
       count_ -= it->second.size();
       for (Value& form : it->second) ready.push_back(std::move(form));
@@ -255,7 +269,8 @@ void ForwardRefs::settle(std::vector<Value>& ops, const index::Schema& schema, c
     }
     TempidSet forward;
     for (const Value& t : mentions.values)
-      if (!mentions.entities.contains(t) && !known.contains(t)) forward.insert(t);
+      if (!known.contains(t)) forward.insert(t);
+    for (std::size_t i = 0; i < mentions.entities.size() && !forward.empty(); ++i) forward.erase(*mentions.entities[i]);
     if (forward.empty()) return;
 
     // Take the references to `forward` out: whole [:db/add e a t] forms, values out of top-level maps.

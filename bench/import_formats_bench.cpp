@@ -2,10 +2,15 @@
 // JSON Lines"), through the bulk path and the ordinary one, each into a fresh RocksDB database:
 // how much the text format costs next to the rest of an import.
 //
-//   bench_import_formats_bench [--people N] [--batch N] [--runs N]
+//   bench_import_formats_bench [--people N] [--batch N] [--runs N] [--format F] [--path P]
 //     --people N   people per file (default 200000: 1.2M datoms with the :db/txInstant ones)
 //     --batch N    ImportOptions::batch_size (default 10000)
 //     --runs N     imports per format and path; the table gives the median (default 3)
+//     --format F   only edn, csv or jsonl (default all three)
+//     --path P     only bulk or ordinary (default both)
+// For instruction counts of one import, e.g.:
+//   valgrind --tool=callgrind --toggle-collect='quarry::Database::import*' \
+//     bench_import_formats_bench --people 20000 --runs 1 --format csv --path bulk
 //
 // Data: person i has a string tempid "p<i>", :name, :last-name, :sex (keyword), :age, :salary
 // (longs) and, from the second on, :boss, a ref to person i/3 by tempid (so every reference goes
@@ -80,13 +85,17 @@ void write_files(const std::vector<Person>& ps, const std::string& dir) {
 int main(int argc, char** argv) {
   int n = 200'000, runs = 3;
   std::size_t batch = 10'000;
+  std::string only_format, only_path;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--people") n = std::atoi(argv[i + 1]);
     else if (flag == "--batch") batch = static_cast<std::size_t>(std::atoll(argv[i + 1]));
     else if (flag == "--runs") runs = std::atoi(argv[i + 1]);
+    else if (flag == "--format") only_format = argv[i + 1];
+    else if (flag == "--path") only_path = argv[i + 1];
     else {
-      std::fprintf(stderr, "usage: %s [--people N] [--batch N] [--runs N]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--people N] [--batch N] [--runs N] [--format edn|csv|jsonl] [--path bulk|ordinary]\n",
+                   argv[0]);
       return 1;
     }
   }
@@ -96,9 +105,11 @@ int main(int argc, char** argv) {
               load_average());
   std::printf("%-7s %-9s %10s %9s %10s %9s\n", "format", "path", "datoms", "file MiB", "seconds", "datoms/s");
   for (const char* format : {"edn", "csv", "jsonl"}) {
+    if (!only_format.empty() && only_format != format) continue;
     const std::string file = files.path() + "/people." + format;
     const double mib = static_cast<double>(std::filesystem::file_size(file)) / (1 << 20);
     for (auto bulk : {ImportOptions::Bulk::Always, ImportOptions::Bulk::Never}) {
+      if (!only_path.empty() && only_path != (bulk == ImportOptions::Bulk::Always ? "bulk" : "ordinary")) continue;
       std::vector<double> seconds;
       std::uint64_t datoms = 0;
       for (int r = 0; r < runs; ++r) {

@@ -92,7 +92,8 @@ Result<TxReport> Connection::transact_locked(std::span<const TxForm> forms, bool
 Result<PreparedTx> Connection::prepare_on(const index::Db& view, std::span<const TxForm> forms, Instant& last,
                                           std::uint64_t stored_max_eid) {
   TxOptions tx_options{.strict_schema = options_.strict_schema, .tx_instant = instant_after(last),
-                       .hooks = &options_.hooks, .stored_max_eid = stored_max_eid};
+                       .hooks = &options_.hooks, .stored_max_eid = stored_max_eid,
+                       .sorted_tempids = false};
   auto prepared = prepare_tx(view, forms, tx_options);
   if (!prepared) return std::unexpected(prepared.error());
   auto instant = checked_instant(*prepared, last);

@@ -73,7 +73,8 @@ class Connection {
   // :db/txInstant after `last` (which it advances), committing nothing; reload, once the bulk
   // load's entries are in the store, reads the latest value again and takes `last` as the last
   // transaction's instant. last_instant is the instant of the last committed transaction.
-  // `stored_max_eid`: TxOptions::stored_max_eid (index::BulkLoad::stored_max_eid).
+  // `stored_max_eid`: TxOptions::stored_max_eid (index::BulkLoad::stored_max_eid). The tempids
+  // come unsorted (TxOptions::sorted_tempids false).
   [[nodiscard]] Result<PreparedTx> prepare_on(const index::Db& view, std::span<const TxForm> forms, Instant& last,
                                               std::uint64_t stored_max_eid);
   [[nodiscard]] Result<void> reload(Instant last);

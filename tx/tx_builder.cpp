@@ -106,7 +106,16 @@ Result<const index::Schema*> TxBuilder::schema() {
 Result<const index::AttrSchema*> TxBuilder::attribute(const Keyword& ident, bool create) {
   auto s = schema();
   if (!s) return std::unexpected(s.error());
-  if (auto found = (*s)->find(ident)) return found;
+  if (*s != found_in_) {
+    found_.clear();
+    found_in_ = *s;
+  }
+  for (const auto& [known, attr] : found_)
+    if (known.name == ident.name && known.ns == ident.ns) return attr;
+  if (auto found = (*s)->find(ident)) {
+    if (found_.size() < kFoundAttrs) found_.emplace_back(ident, found);
+    return found;
+  }
   if (!create) return nullptr;
   if (options_.strict_schema) {
     return error(ErrorCode::TxUnknownAttribute,
@@ -287,10 +296,18 @@ Result<EntityId> TxBuilder::add_entity(const EntityRef& ref, const index::AttrSc
 // ---------------------------------------------------------------------------------------------
 // Values
 
+// The form is only the context of an error's message: built then, not for every value (it was a
+// tenth of an import's instructions).
+Result<EntityRef> TxBuilder::entity_ref_in_form(const Value& v) const {
+  auto ref = parse_entity_ref(v, v);
+  if (ref || !form_) return ref;
+  return parse_entity_ref(v, form_value(*form_));
+}
+
 Result<Value> TxBuilder::value(const index::AttrSchema& a, const Value& v, Role role) {
   if (a.is_ref()) {
     if (v.is<Map>()) return error(ErrorCode::TxType, "a nested map is only allowed in :db/add and map forms");
-    auto ref = parse_entity_ref(v, form_ ? form_value(*form_) : v);
+    auto ref = entity_ref_in_form(v);
     if (!ref) {
       return error(ErrorCode::TxType, "value " + form_text(v) + " of ref attribute " +
                                           form_text(a.ident) + " is not an entity id, tempid, ident or lookup ref");
@@ -416,7 +433,7 @@ Result<void> TxBuilder::add(const EntityRef& e, const AttrRef& a, const Value& v
       if (!source) return std::unexpected(source.error());
       return add_datom(*source, **attr, Value(*target));
     }
-    auto source_ref = parse_entity_ref(v, form_ ? form_value(*form_) : v);
+    auto source_ref = entity_ref_in_form(v);
     if (!source_ref) return std::unexpected(source_ref.error());
     auto source = entity(*source_ref, Role::AddEntity);
     if (!source) return std::unexpected(source.error());
@@ -447,6 +464,7 @@ Result<void> TxBuilder::map_entry(EntityId e, const AttrRef& a, const Value& v) 
       given_composites_.push_back(GivenComposite{e, (*attr)->id, std::move(*given)});
       return {};
     }
+    if (!(*attr)->many) return assert_value(e, **attr, v);  // values_of would copy v into a vector
     for (const auto& x : values_of(**attr, v)) {
       auto ok = assert_value(e, **attr, x);
       if (!ok) return ok;
@@ -562,7 +580,7 @@ Result<EntityId> TxBuilder::map_entity(const MapForm& m) {
 Result<void> TxBuilder::retract(const ListForm& f) {
   if (f.a.reverse) {
     // [:db/retract e :_a v] is [:db/retract v :a e].
-    auto v_ref = parse_entity_ref(f.v, form_value(*form_));
+    auto v_ref = entity_ref_in_form(f.v);
     if (!v_ref) return std::unexpected(v_ref.error());
     ListForm flipped{OpKind::Retract, *v_ref, AttrRef{f.a.ident, false}, entity_ref_value(f.e), {}};
     return retract(flipped);
@@ -825,8 +843,15 @@ Result<PreparedTx> TxBuilder::finish() {
   for (const auto& [name, id] : tempids_) out.tempids.emplace_back(name, id);
   for (const auto& name : current_tx_names_) out.tempids.emplace_back(name, tx_entity);
   out.tempids.emplace_back(Value::keyword("db/current-tx"), tx_entity);
-  std::sort(out.tempids.begin(), out.tempids.end(),
-            [](const auto& x, const auto& y) { return compare(x.first, y.first) < 0; });
+  if (!options_.sorted_tempids) return out;
+  // Two strings (most tempids) compare as their bytes, as compare() orders them, without its
+  // dispatch on kinds.
+  std::sort(out.tempids.begin(), out.tempids.end(), [](const auto& x, const auto& y) {
+    const auto* xs = x.first.template get_if<std::string>();
+    const auto* ys = y.first.template get_if<std::string>();
+    if (xs && ys) return *xs < *ys;
+    return compare(x.first, y.first) < 0;
+  });
   out.tempids.erase(std::unique(out.tempids.begin(), out.tempids.end(),
                                 [](const auto& x, const auto& y) { return x.first == y.first; }),
                     out.tempids.end());

@@ -71,6 +71,8 @@ class TxBuilder {
   [[nodiscard]] Result<EntityId> tempid(const TempId& t, Role role);
   [[nodiscard]] Result<EntityId> lookup(const LookupRef& ref);
   [[nodiscard]] Result<EntityId> checked_id(EntityId id, Role role);
+  // parse_entity_ref of a value of the current form, whose message (if any) quotes the form.
+  [[nodiscard]] Result<EntityRef> entity_ref_in_form(const Value& v) const;
   [[nodiscard]] Result<Value> value(const index::AttrSchema& a, const Value& v, Role role);
   // The value of an identity attribute for an upsert, if it can be had without allocating.
   [[nodiscard]] Result<std::optional<Value>> probe(const index::AttrSchema& a, const Value& v);
@@ -137,6 +139,13 @@ class TxBuilder {
 
   std::shared_ptr<const index::Schema> schema_;
   std::vector<std::shared_ptr<const index::Schema>> retired_;  // keep AttrSchema pointers valid
+  // Attributes attribute() found in the schema found_in_, by ident (at most kFoundAttrs): a
+  // transaction of many maps looks up the same few keywords for every datom, and comparing them
+  // for equality is cheaper than Schema::find's binary search. Schemas are retired, never freed,
+  // while the builder lives, so found_in_ cannot name a new schema at an old address.
+  static constexpr std::size_t kFoundAttrs = 16;
+  std::vector<std::pair<Keyword, const index::AttrSchema*>> found_;
+  const index::Schema* found_in_ = nullptr;
   bool schema_dirty_ = false;
   bool user_partition_full_ = false;
   std::uint64_t reuse_next_ = 1;  // where allocate() looks for an unused id once max-eid is at the top

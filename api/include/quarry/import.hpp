@@ -55,6 +55,13 @@ struct ImportOptions {
   // .csv is CSV, .jsonl and .ndjson are JSON Lines, anything else EDN.
   enum class Format : unsigned char { Auto, Edn, Csv, JsonLines };
   Format format = Format::Auto;
+  // CSV: what separates the values of one cell (doc/transactions.md, "Importing CSV and JSON
+  // Lines"): a cell of a cardinality-many column holds one or more values, "admin|user"; in any
+  // cell a backslash before the separator or another backslash stands for that character
+  // ("a\|b" is the one value "a|b"); several values in a cardinality-one column are an error.
+  // '\0': none, every cell is one value taken as written. A comma, a quote, a backslash or a line
+  // break is refused (InvalidArgument).
+  char csv_value_separator = '|';
 };
 
 struct ImportSummary {
