@@ -681,6 +681,8 @@ Result<std::string> RocksStore::repair(const RocksOptions& options, std::vector<
   RocksOptions tuned = options;
   tuned.create_if_missing = false;
   std::vector<std::string> done;
+  // Before anything is written: a lost log must not leave transactions in part.
+  if (auto ok = check_log_loss_is_whole(path); !ok) return std::unexpected(ok.error());
   auto restored = restore_current(path);
   if (!restored) return std::unexpected(restored.error());
   if (!restored->has_value()) {
