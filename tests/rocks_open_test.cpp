@@ -448,6 +448,7 @@ TEST_CASE("repair: CURRENT and the log lost after every space flushed: the datab
 
 TEST_CASE("repair: the log lost while one space had flushed batches another held only in it is refused, untouched") {
   TempDir dir;
+  must(RocksStore::open(options_at(dir.path()), kSpaces));  // created; the reopen flushes its format key
   {
     auto store = must(RocksStore::open(options_at(dir.path()), kSpaces));
     write_pairs(*store, 0, 100, 2000);  // eavt flushes on its own; aevt's halves stay in the log
@@ -462,8 +463,19 @@ TEST_CASE("repair: the log lost while one space had flushed batches another held
   MESSAGE(refused.error().to_edn());
   CHECK(refused.error().code == ErrorCode::StorageDamaged);
   CHECK(refused.error().message.find("flushed at different points") != std::string::npos);
-  CHECK(refused.error().message.find("\"eavt\"") != std::string::npos);
+  CHECK(refused.error().message.find("\"aevt\" holds the writes of logs below") != std::string::npos);
+  CHECK(refused.error().message.find("\"eavt\" of logs below") != std::string::npos);
   CHECK(contents_of(dir.path()) == before);
+
+  // Why: replacing the log by hand (the step --repair refuses) opens batches in part.
+  if (fs::exists(fs::path(dir.path()) / "CURRENT")) {
+    write_file(fs::path(dir.path()) / "999999.log", "");
+    auto store = must(RocksStore::open(options_at(dir.path()), kSpaces));
+    auto eavt = keys_of_space(*store, "eavt");
+    auto aevt = keys_of_space(*store, "aevt");
+    MESSAGE("by hand: eavt holds " << eavt.size() << " keys, aevt " << aevt.size());
+    CHECK(eavt.size() > aevt.size());
+  }
 }
 
 TEST_CASE("repair: CURRENT, every MANIFEST and every log lost is refused, untouched") {
