@@ -12,7 +12,7 @@ namespace quarry {
 namespace {
 
 constexpr std::size_t kBlockSize = 32768;
-constexpr std::size_t kHeaderSize = 7;            // crc (4), length (2), type (1)
+constexpr std::size_t kHeaderSize = 7;             // crc (4), length (2), type (1)
 constexpr std::size_t kRecyclableHeaderSize = 11;  // the same and a 4-byte log number
 
 // Record types (db/log_format.h). 0 is the padding of a preallocated file.
@@ -57,7 +57,9 @@ std::uint32_t crc32c(std::string_view bytes) {
 }
 
 // RocksDB stores CRCs masked (util/crc32c.h: Mask), so that a CRC of data holding CRCs differs.
-std::uint32_t masked(std::uint32_t crc) { return ((crc >> 15) | (crc << 17)) + 0xa282ead8u; }
+std::uint32_t masked(std::uint32_t crc) {
+  return ((crc >> 15) | (crc << 17)) + 0xa282ead8u;
+}
 
 std::uint32_t fixed32(const char* p) {
   std::uint32_t v = 0;
@@ -111,14 +113,16 @@ struct Family {
   std::set<std::uint64_t> table_files;
 };
 
-std::unexpected<Error> undecodable(const std::string& file, std::size_t edit, const std::string& why) {
+std::unexpected<Error> undecodable(const std::string& file, std::size_t edit,
+                                   const std::string& why) {
   return fail(ErrorCode::StorageDamaged,
               "cannot read " + file + ": edit " + std::to_string(edit) + " " + why);
 }
 
 // Applies one edit to `families` (by id) and `min_log_to_keep`.
 Result<void> apply_edit(std::string_view bytes, std::map<std::uint32_t, Family>& families,
-                        std::uint64_t& min_log_to_keep, const std::string& file, std::size_t index) {
+                        std::uint64_t& min_log_to_keep, const std::string& file,
+                        std::size_t index) {
   EditInput in(bytes);
   std::uint32_t family = 0;  // an edit without kColumnFamily is for the default family
   std::optional<std::uint64_t> log_number;
@@ -138,7 +142,10 @@ Result<void> apply_edit(std::string_view bytes, std::map<std::uint32_t, Family>&
     if (!tag) return undecodable(file, index, "is cut off");
     bool ok = true;
     switch (*tag) {
-      case kLogNumber: log_number = in.v64(); ok = log_number.has_value(); break;
+      case kLogNumber:
+        log_number = in.v64();
+        ok = log_number.has_value();
+        break;
       case kMinLogNumberToKeep: {
         auto v = in.v64();
         ok = v.has_value();
@@ -157,12 +164,20 @@ Result<void> apply_edit(std::string_view bytes, std::map<std::uint32_t, Family>&
         if (ok) added = std::string(*name);
         break;
       }
-      case kColumnFamilyDrop: dropped = true; break;
-      case kComparator: ok = in.skip("s"); break;
+      case kColumnFamilyDrop:
+        dropped = true;
+        break;
+      case kComparator:
+        ok = in.skip("s");
+        break;
       case kNextFileNumber:
       case kLastSequence:
-      case kPrevLogNumber: ok = in.skip("8"); break;
-      case kCompactCursor: ok = in.skip("4s"); break;
+      case kPrevLogNumber:
+        ok = in.skip("8");
+        break;
+      case kCompactCursor:
+        ok = in.skip("4s");
+        break;
       case kDeletedFile: {
         auto level = in.v32();
         auto number = in.v64();
@@ -170,27 +185,41 @@ Result<void> apply_edit(std::string_view bytes, std::map<std::uint32_t, Family>&
         if (ok) deleted_files.push_back(*number);
         break;
       }
-      case kNewFile: ok = new_file("8ss"); break;
-      case kNewFile2: ok = new_file("8ss88"); break;
-      case kNewFile3: ok = new_file("48ss88"); break;
+      case kNewFile:
+        ok = new_file("8ss");
+        break;
+      case kNewFile2:
+        ok = new_file("8ss88");
+        break;
+      case kNewFile3:
+        ok = new_file("48ss88");
+        break;
       case kNewFile4: {
         ok = new_file("8ss88");
         while (ok) {  // custom fields, each a tag and a slice, up to kTerminate
           auto custom = in.v32();
-          if (!custom) ok = false;
-          else if (*custom == kNewFile4Terminate) break;
-          else ok = in.skip("s");
+          if (!custom)
+            ok = false;
+          else if (*custom == kNewFile4Terminate)
+            break;
+          else
+            ok = in.skip("s");
         }
         break;
       }
       case kMaxColumnFamily:
-      case kInAtomicGroup: ok = in.skip("4"); break;
+      case kInAtomicGroup:
+        ok = in.skip("4");
+        break;
       default:
         if (!(*tag & kTagSafeIgnoreMask))
-          return undecodable(file, index, "has a field (tag " + std::to_string(*tag) + ") this build of Quarry does not know");
+          return undecodable(
+              file, index,
+              "has a field (tag " + std::to_string(*tag) + ") this build of Quarry does not know");
         ok = in.skip("s");
     }
-    if (!ok) return undecodable(file, index, "is cut off in a field (tag " + std::to_string(*tag) + ")");
+    if (!ok)
+      return undecodable(file, index, "is cut off in a field (tag " + std::to_string(*tag) + ")");
   }
   if (added) families[family] = Family{*added, 0, {}};
   if (dropped) families.erase(family);
@@ -229,7 +258,8 @@ Result<ManifestFlushState> read_manifest_flush_state(const std::string& file) {
     }
     if (data.size() - pos < kHeaderSize) break;  // a torn header at the end
     const char* header = data.data() + pos;
-    std::size_t length = static_cast<std::uint8_t>(header[4]) | (static_cast<std::size_t>(static_cast<std::uint8_t>(header[5])) << 8);
+    std::size_t length = static_cast<std::uint8_t>(header[4]) |
+                         (static_cast<std::size_t>(static_cast<std::uint8_t>(header[5])) << 8);
     auto type = static_cast<std::uint8_t>(header[6]);
     if (type == kZero && length == 0) break;  // preallocated space: no more records
     std::size_t header_size = type >= 5 && type <= 8 ? kRecyclableHeaderSize : kHeaderSize;
