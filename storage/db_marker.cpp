@@ -10,9 +10,12 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <optional>
 #include <sstream>
 #include <vector>
+
+#include "storage/manifest_state.hpp"
 
 namespace quarry {
 namespace {
@@ -253,6 +256,12 @@ Result<std::optional<std::string>> restore_current(const std::string& path) {
 Result<void> check_rebuild_is_safe(const std::string& path) {
   auto names = list_names(path);
   if (!names) return std::unexpected(names.error());
+  if (std::none_of(names->begin(), names->end(), [](const std::string& n) { return numbered(n, ".log"); })) {
+    return damaged(path, "its MANIFEST and its write-ahead log are both lost: each key space's table "
+                         "files may end at a different transaction (the spaces flush one by one), "
+                         "and nothing left says where each ends, so a MANIFEST rebuilt from them "
+                         "could show transactions in part; Quarry does not repair it");
+  }
   for (const std::string& name : *names) {
     std::error_code ec;
     if (numbered(name, ".log") && fs::file_size(fs::path(path) / name, ec) > 0 && !ec) {
@@ -263,6 +272,58 @@ Result<void> check_rebuild_is_safe(const std::string& path) {
     }
   }
   return {};
+}
+
+Result<void> check_log_loss_is_whole(const std::string& path) {
+  auto names = list_names(path);
+  if (!names) return std::unexpected(names.error());
+  if (std::any_of(names->begin(), names->end(), [](const std::string& n) { return numbered(n, ".log"); }))
+    return {};
+  // The MANIFEST restore_current would keep: the one CURRENT names, else the newest.
+  std::optional<std::string> manifest;
+  if (has(*names, "CURRENT")) {
+    auto current = read_small_file(fs::path(path) / "CURRENT");
+    std::string named = current ? current->substr(0, current->find('\n')) : "";
+    if (named.starts_with("MANIFEST-") && has(*names, named)) manifest = named;
+  }
+  const bool current_valid = manifest.has_value();
+  for (const std::string& name : *names) {
+    if (current_valid || !name.starts_with("MANIFEST-") || !file_number(name)) continue;
+    if (!manifest || *file_number(name) > *file_number(*manifest)) manifest = name;
+  }
+  if (!manifest) return {};  // no MANIFEST: check_rebuild_is_safe decides
+  auto state = read_manifest_flush_state((fs::path(path) / *manifest).string());
+  if (!state) {
+    return damaged(path, "its write-ahead log is lost, and whether its key spaces were flushed "
+                         "to the same transaction cannot be told (" + state.error().message + ")");
+  }
+  if (std::all_of(state->table_files.begin(), state->table_files.end(),
+                  [](const auto& entry) { return entry.second == 0; })) {
+    // Not even Quarry's format key reached a table file: the database was all in the lost log.
+    return damaged(path, "its write-ahead log is lost, and no table file holds anything (nothing "
+                         "had been flushed since the database was created): every write it held "
+                         "is gone and there is nothing to repair. Move the directory aside and "
+                         "create a new database, or restore it from a backup");
+  }
+  std::uint64_t lowest = std::numeric_limits<std::uint64_t>::max(), highest = 0;
+  std::string behind, ahead;
+  for (const auto& entry : state->log_numbers) {
+    const std::string& family = entry.first;
+    std::uint64_t below = state->flushed_below(family);
+    if (below < lowest) { lowest = below; behind = family; }
+    if (below > highest) { highest = below; ahead = family; }
+  }
+  if (lowest == highest) return {};
+  // RocksDB's default column family holds only Quarry's format key, flushed at the first reopen.
+  auto named = [](const std::string& family) {
+    return family == "default" ? std::string("RocksDB's default column family (Quarry's format key)")
+                               : "\"" + family + "\"";
+  };
+  return damaged(path, "its write-ahead log is lost, and its key spaces were last flushed at "
+                       "different points (" + named(behind) + " holds the writes of logs below " +
+                       std::to_string(lowest) + ", " + named(ahead) + " of logs below " +
+                       std::to_string(highest) + "): transactions in between would open in "
+                       "part, so Quarry does not repair it");
 }
 
 Result<std::string> ensure_log(const std::string& path) {

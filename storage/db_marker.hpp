@@ -62,10 +62,19 @@ enum class DirectoryState : std::uint8_t {
 // - check_rebuild_is_safe: a MANIFEST can be rebuilt (RocksDB's RepairDB) only when no write-ahead
 //   log holds data: RepairDB drops, and can split, logged batches for column families it does not
 //   find in table files. Errors: StorageDamaged, saying so.
+// - check_rebuild_is_safe also refuses when no write-ahead log is left at all: without the MANIFEST
+//   nothing says whether every key space was flushed to the same transaction.
+// - check_log_loss_is_whole: when no write-ahead log is left but a MANIFEST is (the one CURRENT
+//   names, else the newest), reads from it where each key space's flushed writes end
+//   (storage/manifest_state.hpp); StorageDamaged unless every space ends at the same log, since
+//   otherwise a transaction some spaces flushed and others held only in the lost log would open in
+//   part, and unless some space has a table file (with none, even Quarry's format key was only
+//   in the lost log: nothing is left). Changes nothing; ok when a log is present or no MANIFEST is.
 // - ensure_log: when no write-ahead log is left, creates an empty one numbered after every file
 //   there, so RocksDB opens what the table files hold (the lost log's transactions are gone).
 [[nodiscard]] Result<std::optional<std::string>> restore_current(const std::string& path);
 [[nodiscard]] Result<void> check_rebuild_is_safe(const std::string& path);
+[[nodiscard]] Result<void> check_log_loss_is_whole(const std::string& path);
 [[nodiscard]] Result<std::string> ensure_log(const std::string& path);
 
 // Creates `path` if missing and writes the marker atomically: QUARRY.tmp, fsync, rename over

@@ -31,6 +31,7 @@
 // - Our own info logger: Debian's librocksdb is built with assertions, and its default file logger
 //   aborts the process when a write to LOG fails (e.g. disk full). Ours ignores failures.
 #include "storage/rocks_store.hpp"
+#include "storage/tsan_annotations.hpp"
 
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
@@ -681,6 +682,8 @@ Result<std::string> RocksStore::repair(const RocksOptions& options, std::vector<
   RocksOptions tuned = options;
   tuned.create_if_missing = false;
   std::vector<std::string> done;
+  // Before anything is written: a lost log must not leave transactions in part.
+  if (auto ok = check_log_loss_is_whole(path); !ok) return std::unexpected(ok.error());
   auto restored = restore_current(path);
   if (!restored) return std::unexpected(restored.error());
   if (!restored->has_value()) {
@@ -734,7 +737,11 @@ Result<void> RocksStore::write(const WriteBatch& batch, WriteOptions options) {
   if (!s.ok()) return failed(s, "preparing a write to", impl_->options.path);
   rocksdb::WriteOptions write;
   write.sync = options.sync.value_or(impl_->options.sync_writes);
-  s = impl_->db->Write(write, &out);
+  {
+    // RocksDB's memtable copy, published through atomics TSan cannot see.
+    [[maybe_unused]] RocksWriteAccessesIgnored tsan;
+    s = impl_->db->Write(write, &out);
+  }
   if (!s.ok()) return failed(s, "writing to", impl_->options.path);
   return {};
 }

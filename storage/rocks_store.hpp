@@ -125,8 +125,12 @@ class RocksStore final : public Store {
   // - CURRENT missing or naming a missing MANIFEST, a MANIFEST left: CURRENT names the newest;
   // - no MANIFEST left: RocksDB's RepairDB rebuilds one from the table files (moving unusable
   //   files to DIR/lost), but only when no write-ahead log holds data (RepairDB drops, and can
-  //   split, logged batches of column families it finds in no table file): else StorageDamaged;
-  // - no write-ahead log left: an empty one, so the table files open (the lost writes are gone).
+  //   split, logged batches of column families it finds in no table file) and a log is left
+  //   (without one, nothing says whether the spaces' table files end at the same batch): else
+  //   StorageDamaged;
+  // - no write-ahead log left: an empty one, so the table files open (the lost writes are gone),
+  //   but only when the MANIFEST shows every space flushed to the same log (else a batch some
+  //   spaces flushed and others held only in the lost log would open in part): else StorageDamaged.
   // Then opens the result once to check it. Refuses a directory without Quarry's marker
   // (StorageForeign) or of another version (StorageVersion), touching nothing.
   // Errors: those, StorageDamaged, StorageLocked, StorageCorruption, StorageIo.

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 
+#include "storage/manifest_state.hpp"
 #include "support/storage_fixture.hpp"
 
 using namespace quarry;
@@ -358,5 +359,156 @@ TEST_CASE("repair refuses a directory without Quarry's marker and leaves it unto
   auto repaired = RocksStore::repair(options_at(dir.path()), kSpaces);
   REQUIRE_FALSE(repaired);
   CHECK(repaired.error().code == ErrorCode::StorageForeign);
+  CHECK(contents_of(dir.path()) == before);
+}
+
+// Losing every write-ahead log, alone or with CURRENT or the MANIFEST (doc/reliability.md,
+// "Recovery"). Each key space is a column family that RocksDB flushes on its own, so a batch can be
+// in one space's table files and only in the log for another: repair must then refuse, not open
+// the batch in part.
+namespace {
+
+// Batches that each put key i in both spaces, eavt's value large and aevt's small, so eavt's 64 KiB
+// memtable fills and flushes on its own while aevt's batches stay in the log.
+void write_pairs(RocksStore& store, int from, int to, std::size_t eavt_value_bytes) {
+  SpaceId eavt = must(store.space("eavt"));
+  SpaceId aevt = must(store.space("aevt"));
+  for (int i = from; i < to; ++i) {
+    WriteBatch batch;
+    char key[16];
+    std::snprintf(key, sizeof key, "k%06d", i);
+    batch.put(eavt, key, std::string(eavt_value_bytes, 'e'));
+    batch.put(aevt, key, "a");
+    must(store.write(batch));
+  }
+}
+
+std::vector<std::string> keys_of_space(const RocksStore& store, const std::string& space) {
+  std::vector<std::string> keys;
+  for (const auto& entry : scan(store, must(store.space(space)))) keys.push_back(entry.first);
+  return keys;
+}
+
+void remove_logs(const std::string& dir) {
+  for (const auto& wal : files_matching(dir, ".log")) fs::remove(wal);
+}
+
+}  // namespace
+
+TEST_CASE("the MANIFEST reader finds each space's log number; a damaged record is an error") {
+  TempDir dir;
+  make_database(dir.path());
+  auto manifests = files_matching(dir.path(), "MANIFEST-");
+  REQUIRE(manifests.size() == 1);
+  auto state = must(read_manifest_flush_state(manifests.front().string()));
+  CHECK(state.log_numbers.size() == 3);  // default, eavt, aevt
+  CHECK(state.log_numbers.contains("eavt"));
+  CHECK(state.log_numbers.contains("aevt"));
+  CHECK(state.log_numbers.at("eavt") > 0);
+  CHECK(state.min_log_to_keep > 0);
+  // The WAL holds the last batch: eavt's log number is that log's.
+  auto logs = files_matching(dir.path(), ".log");
+  REQUIRE(logs.size() == 1);
+  CHECK(std::to_string(state.log_numbers.at("eavt")) == std::to_string(std::stoull(logs.front().filename().string())));
+
+  std::string bytes;
+  {
+    std::ifstream in(manifests.front(), std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  REQUIRE(bytes.size() > 20);
+  bytes[12] = static_cast<char>(bytes[12] ^ 0x40);  // inside the first record's payload
+  write_file(manifests.front(), bytes);
+  auto damaged = read_manifest_flush_state(manifests.front().string());
+  REQUIRE_FALSE(damaged);
+  CHECK(damaged.error().code == ErrorCode::StorageDamaged);
+  CHECK(damaged.error().message.find("checksum") != std::string::npos);
+}
+
+TEST_CASE("repair: CURRENT and the log lost after every space flushed: the database opens as of that flush") {
+  TempDir dir;
+  {
+    auto store = must(RocksStore::open(options_at(dir.path()), kSpaces));
+    write_pairs(*store, 0, 100, 1000);  // ~100 KB in eavt: it flushes alone at least once
+    must(store->flush());                // then every space, to the same log
+    write_pairs(*store, 100, 150, 10);  // only in the log
+  }
+  SUBCASE("the log lost") {}
+  SUBCASE("CURRENT and the log lost") { fs::remove(fs::path(dir.path()) / "CURRENT"); }
+  remove_logs(dir.path());
+  REQUIRE(RocksStore::open(options_at(dir.path()), kSpaces).error().code == ErrorCode::StorageDamaged);
+  auto done = must(RocksStore::repair(options_at(dir.path()), kSpaces));
+  MESSAGE(done);
+  CHECK(done.find("created an empty write-ahead log") != std::string::npos);
+  auto store = must(RocksStore::open(options_at(dir.path()), kSpaces));
+  auto eavt = keys_of_space(*store, "eavt");
+  CHECK(eavt.size() == 100);
+  CHECK(eavt == keys_of_space(*store, "aevt"));  // every batch whole in both spaces
+}
+
+TEST_CASE("repair: the log lost while one space had flushed batches another held only in it is refused, untouched") {
+  TempDir dir;
+  must(RocksStore::open(options_at(dir.path()), kSpaces));  // created; the reopen flushes its format key
+  {
+    auto store = must(RocksStore::open(options_at(dir.path()), kSpaces));
+    write_pairs(*store, 0, 100, 2000);  // eavt flushes on its own; aevt's halves stay in the log
+  }
+  REQUIRE_FALSE(files_matching(dir.path(), ".sst").empty());
+  SUBCASE("the log lost") {}
+  SUBCASE("CURRENT and the log lost") { fs::remove(fs::path(dir.path()) / "CURRENT"); }
+  remove_logs(dir.path());
+  auto before = contents_of(dir.path());
+  auto refused = RocksStore::repair(options_at(dir.path()), kSpaces);
+  REQUIRE_FALSE(refused);
+  MESSAGE(refused.error().to_edn());
+  CHECK(refused.error().code == ErrorCode::StorageDamaged);
+  CHECK(refused.error().message.find("flushed at different points") != std::string::npos);
+  CHECK(refused.error().message.find("\"aevt\" holds the writes of logs below") != std::string::npos);
+  CHECK(refused.error().message.find("\"eavt\" of logs below") != std::string::npos);
+  CHECK(contents_of(dir.path()) == before);
+
+  // Why: replacing the log by hand (the step --repair refuses) opens batches in part.
+  if (fs::exists(fs::path(dir.path()) / "CURRENT")) {
+    write_file(fs::path(dir.path()) / "999999.log", "");
+    auto store = must(RocksStore::open(options_at(dir.path()), kSpaces));
+    auto eavt = keys_of_space(*store, "eavt");
+    auto aevt = keys_of_space(*store, "aevt");
+    MESSAGE("by hand: eavt holds " << eavt.size() << " keys, aevt " << aevt.size());
+    CHECK(eavt.size() > aevt.size());
+  }
+}
+
+TEST_CASE("repair: CURRENT, every MANIFEST and every log lost is refused, untouched") {
+  TempDir dir;
+  make_database(dir.path());
+  {  // flush the last batch too: even so, without the log nothing says the spaces agree
+    auto store = must(RocksStore::open(options_at(dir.path()), kSpaces));
+    must(store->flush());
+  }
+  fs::remove(fs::path(dir.path()) / "CURRENT");
+  for (const auto& m : files_matching(dir.path(), "MANIFEST-")) fs::remove(m);
+  remove_logs(dir.path());
+  auto before = contents_of(dir.path());
+  auto refused = RocksStore::repair(options_at(dir.path()), kSpaces);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == ErrorCode::StorageDamaged);
+  CHECK(refused.error().message.find("both lost") != std::string::npos);
+  CHECK(contents_of(dir.path()) == before);
+}
+
+TEST_CASE("repair: CURRENT and the log lost before any flush is refused, untouched: nothing is left") {
+  TempDir dir;
+  {
+    auto store = must(RocksStore::open(options_at(dir.path()), kSpaces));
+    write_pairs(*store, 0, 10, 10);
+  }
+  REQUIRE(files_matching(dir.path(), ".sst").empty());
+  fs::remove(fs::path(dir.path()) / "CURRENT");
+  remove_logs(dir.path());
+  auto before = contents_of(dir.path());
+  auto refused = RocksStore::repair(options_at(dir.path()), kSpaces);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == ErrorCode::StorageDamaged);
+  CHECK(refused.error().message.find("no table file holds anything") != std::string::npos);
   CHECK(contents_of(dir.path()) == before);
 }
