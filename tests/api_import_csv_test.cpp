@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <span>
 #include <string>
 
 namespace {
@@ -67,6 +68,22 @@ std::string people_csv(int n) {
     text += "p" + std::to_string(i) + ",P" + std::to_string(i) + "," + std::to_string(i % 90) + "," + best + "\n";
   }
   return text;
+}
+
+// A CSV text the import refuses with :invalid-argument and this message.
+struct RefusedCsv {
+  const char* text;
+  const char* message;
+};
+
+void expect_refused(Database& db, std::span<const RefusedCsv> cases) {
+  for (const RefusedCsv& c : cases) {
+    CAPTURE(std::string(c.text));
+    auto r = import_text(db, c.text, "bad.csv");
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().code == ErrorCode::InvalidArgument);
+    CHECK(r.error().message == c.message);
+  }
 }
 
 }  // namespace
@@ -161,11 +178,7 @@ TEST_CASE("CSV errors name the line; within the first batch nothing is written, 
 TEST_CASE("CSV syntax and header errors") {
   auto db = Database::open(Options{.in_memory = true});
   REQUIRE(db.has_value());
-  struct Case {
-    const char* text;
-    const char* message;
-  };
-  const Case cases[] = {
+  const RefusedCsv cases[] = {
       {"", "bad.csv line 1: no header row naming the attributes"},
       {"\n\n", "bad.csv line 1: no header row naming the attributes"},
       {"a,b c\n", "bad.csv line 1: column 2 of the header, \"b c\", is not an attribute name"},
@@ -178,13 +191,7 @@ TEST_CASE("CSV syntax and header errors") {
       {"db/id,a\n0,1\n", "bad.csv line 2: column 1 (:db/id): \"0\" is not an entity id (a positive long, or a tempid)"},
       {"db/id,a\ndatomic.tx,1\n", "bad.csv line 2: column 1 (:db/id): \"datomic.tx\" names the transaction, not an entity id"},
   };
-  for (const Case& c : cases) {
-    CAPTURE(std::string(c.text));
-    auto r = import_text(*db, c.text, "bad.csv");
-    REQUIRE_FALSE(r.has_value());
-    CHECK(r.error().code == ErrorCode::InvalidArgument);
-    CHECK(r.error().message == c.message);
-  }
+  expect_refused(*db, cases);
   CHECK(query(*db, "[:find (count ?e) . :where [?e :a]]").is_nil());
   // A header alone is no transaction at all.
   ImportSummary s = imported(*db, "a,b\n", "header.csv");
@@ -467,11 +474,7 @@ TEST_CASE("CSV cells of cardinality-many columns hold several values, typed by t
         edn("[:admin :user]"));
 
   // Several values for a cardinality-one attribute (declared, undeclared, the id) name the line.
-  struct Case {
-    const char* text;
-    const char* message;
-  };
-  const Case cases[] = {
+  const RefusedCsv cases[] = {
       {"person/name,person/age\nA,1\nB,2|3\n",
        "bad.csv line 3: column 2 (:person/age): 2 values separated by '|', but :person/age is cardinality one "
        "(write \\| for a '|' inside a value)"},
@@ -483,13 +486,7 @@ TEST_CASE("CSV cells of cardinality-many columns hold several values, typed by t
        "'|' inside a value)"},
       {"person/name,person/tags\nA,admin|x y\n", "bad.csv line 2: column 2 (:person/tags): \"x y\" is not a keyword"},
   };
-  for (const Case& c : cases) {
-    CAPTURE(std::string(c.text));
-    auto r = import_text(*db, c.text, "bad.csv");
-    REQUIRE_FALSE(r.has_value());
-    CHECK(r.error().code == ErrorCode::InvalidArgument);
-    CHECK(r.error().message == c.message);
-  }
+  expect_refused(*db, cases);
   // A tempid in a multi-value ref cell that no row defines refuses the file.
   auto dangling = import_text(*db, "db/id,person/name,person/friend\nq,Q,\nr,R,q|nobody\n", "dangling.csv");
   REQUIRE_FALSE(dangling.has_value());
