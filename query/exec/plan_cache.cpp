@@ -29,9 +29,9 @@ bool same_run(const RunKey& a, const RunKey& b) {
   return a.shape == b.shape;
 }
 
-bool same_key(const PlanKey& a, const PlanKey& b) {
-  return a.hash == b.hash && a.clauses == b.clauses && a.count == b.count && same_run(*a.run, *b.run) &&
-         a.shape == b.shape;
+// The same key but perhaps for its shape (compared by the callers: built or live).
+bool same_list(const PlanKey& a, const PlanKey& b) {
+  return a.hash == b.hash && a.clauses == b.clauses && a.count == b.count && same_run(*a.run, *b.run);
 }
 
 bool gone(const RunKey& run) {
@@ -183,9 +183,7 @@ const Plan* PlanCache::find(const PlanKey& key, const BindingsShape& shape, cons
     auto [first, last] = by_hash_.equal_range(key.hash);
     for (auto h = first; h != last; ++h) {
       const PlanKey& kept = h->second->key;
-      if (kept.hash != key.hash || kept.clauses != key.clauses || kept.count != key.count ||
-          !same_run(*kept.run, *key.run) || !shape.equals(kept.shape))
-        continue;
+      if (!same_list(kept, key) || !shape.equals(kept.shape)) continue;
       entries_.splice(entries_.begin(), entries_, h->second);
       ++hits_;
       original = entries_.front().original;
@@ -215,7 +213,7 @@ void PlanCache::insert(PlanKey key, const Plan& plan) {
   std::lock_guard lock(mutex_);
   auto [first, last] = by_hash_.equal_range(key.hash);
   for (auto h = first; h != last; ++h) {
-    if (same_key(h->second->key, key)) {
+    if (same_list(h->second->key, key) && h->second->key.shape == key.shape) {
       erase(h->second);
       break;
     }

@@ -20,7 +20,7 @@ Result<std::shared_ptr<const RuleSet>> build_rule_set(const Value& form) {
     for (const std::string& v : pattern_positions(r.body).attribute) add_unique(set->attribute_vars, v);
     for (const Clause& c : r.body) {
       const auto* call = std::get_if<RuleCall>(&c.node);
-      if (!call) continue;
+      if (!call || call->name != r.name) continue;  // only a call of its own rule can be a tail call
       std::vector<Clause>& rest = set->body_without[call];
       for (const Clause& other : r.body)
         if (&other != &c) rest.push_back(other);

@@ -39,8 +39,8 @@ struct RuleSet {
   std::unordered_map<std::string, std::vector<const Rule*>> by_name;
   // Variables in the attribute position of a data pattern of some body (Scope::attribute_vars).
   std::vector<std::string> attribute_vars;
-  // For each rule call written directly in a body: that body without the call (what the
-  // right-linear evaluation runs per step, rules/rules_linear.cpp).
+  // For each call of a rule written directly in one of that rule's own bodies: the body without
+  // the call (what the right-linear evaluation runs per step, rules/rules_linear.cpp).
   std::unordered_map<const RuleCall*, std::vector<Clause>> body_without;
   [[nodiscard]] const std::vector<const Rule*>* find(const std::string& name) const {
     auto it = by_name.find(name);
