@@ -2,6 +2,7 @@
 // and input shape, planned again otherwise, and always giving the answers of a fresh plan.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <optional>
@@ -151,6 +152,27 @@ TEST_CASE("explain shows the cached plan a run uses, and runs share the cache fr
   const std::string text = to_edn(*again);
   CHECK(text.find(":actual") != std::string::npos);
   CHECK(plan_of(*planned) == plan_of(*query::explain_query(*q, inputs)));
+  // The kept plan's printed steps are reused: analyzed, each step is the printed one with :actual
+  // and :ms added, in key order (a map built out of order would compare and print wrongly).
+  for (const auto& [k, v] : again->as<Map>().entries) {
+    if (k != Value::keyword("plan")) continue;
+    Vector without_run;
+    for (const Value& step : v.as<Vector>().items) {
+      const auto& entries = step.as<Map>().entries;
+      CHECK(std::is_sorted(entries.begin(), entries.end(),
+                           [](const auto& a, const auto& b) { return compare(a.first, b.first) < 0; }));
+      CHECK(entries.front().first == Value::keyword("actual"));
+      Map m;
+      for (const auto& entry : entries)
+        if (entry.first != Value::keyword("actual") && entry.first != Value::keyword("ms")) m.entries.push_back(entry);
+      without_run.items.push_back(Value(std::move(m)));
+    }
+    CHECK(to_edn(Value(std::move(without_run))) == plan_of(*planned));
+  }
+  auto third = query::explain_query(query::PlanCaching{q, &cache}, inputs, {.analyze = true});
+  REQUIRE(third.has_value());
+  CHECK(cache.hits() == 2);
+  CHECK(plan_of(*third).starts_with("[{:actual 1, :bound [?n], :clause [?e :name ?n], :estimate 1, :index :aevt, :ms "));
 
   std::vector<std::thread> threads;
   std::atomic<int> wrong{0};

@@ -51,15 +51,15 @@ std::int64_t result_rows(const QueryOutput& out) {
   return 0;
 }
 
-// `forms`: the clauses printed, when the parser printed them (Query::where_forms), else empty.
-// `bound_before`: the variables bound when the step starts (for_each_bound_before).
-Value step_value(const Plan& plan, std::span<const Value> forms, const PlannedStep& step,
-                 const std::vector<std::string>& bound_before, const StepRun* run) {
+// The step as printed without run figures. `forms`: the clauses printed, when the parser printed
+// them (Query::where_forms), else empty. `bound_before`: the variables bound when the step starts
+// (for_each_bound_before).
+Value static_step(const Plan& plan, std::span<const Value> forms, const PlannedStep& step,
+                  const std::vector<std::string>& bound_before) {
   const Clause& clause = plan.clauses[step.clause];
-  // In key order (:actual :bound :clause :estimate :index :ms :op :range), so make_map need not sort.
+  // In key order (:bound :clause :estimate :index :op :range), so make_map need not sort.
   std::vector<std::pair<Value, Value>> entries;
-  entries.reserve(8);
-  if (run) entries.emplace_back(kw("actual"), Value(static_cast<std::int64_t>(run->rows)));
+  entries.reserve(6);
   Vector bound;
   bound.items.reserve(bound_before.size());
   for (const std::string& v : bound_before) bound.items.push_back(Value::symbol(v));
@@ -68,7 +68,6 @@ Value step_value(const Plan& plan, std::span<const Value> forms, const PlannedSt
   entries.emplace_back(kw("estimate"), Value(rounded(step.estimate)));
   const bool db_pattern = step.pattern && step.pattern->source->db;
   if (db_pattern) entries.emplace_back(kw("index"), kw(index_order_name(step.access.order)));
-  if (run) entries.emplace_back(kw("ms"), millis(run->ms));
   entries.emplace_back(kw("op"), kw(step_op_name(step.op)));
   if (db_pattern && step.access.range) {
     const ValueRange& r = step.range;
@@ -78,6 +77,38 @@ Value step_value(const Plan& plan, std::span<const Value> forms, const PlannedSt
   }
   Map m;
   (void)make_map(std::move(entries), m);
+  return Value(std::move(m));
+}
+
+// The plan's printed steps without run figures: built once per plan and kept with it
+// (Plan::printed_steps).
+const std::vector<Value>& static_steps(const Plan& plan, std::span<const Value> forms) {
+  if (!plan.printed_steps) {
+    auto steps = std::make_shared<std::vector<Value>>();
+    steps->reserve(plan.steps.size());
+    for_each_bound_before(plan, [&](std::size_t k, const std::vector<std::string>& bound) {
+      steps->push_back(static_step(plan, forms, plan.steps[k], bound));
+    });
+    plan.printed_steps = std::move(steps);
+  }
+  return *plan.printed_steps;
+}
+
+// A printed step with its run's figures: :actual first and :ms before :op, in key order.
+Value analyzed_step(const Value& printed, const StepRun& run) {
+  const auto& entries = printed.as<Map>().entries;
+  Map m;
+  m.entries.reserve(entries.size() + 2);
+  m.entries.emplace_back(kw("actual"), Value(static_cast<std::int64_t>(run.rows)));
+  bool ms_placed = false;
+  for (const auto& entry : entries) {
+    if (!ms_placed && entry.first.as<Keyword>().name > std::string_view("ms")) {
+      m.entries.emplace_back(kw("ms"), millis(run.ms));
+      ms_placed = true;
+    }
+    m.entries.push_back(entry);
+  }
+  if (!ms_placed) m.entries.emplace_back(kw("ms"), millis(run.ms));
   return Value(std::move(m));
 }
 
@@ -110,10 +141,13 @@ Result<Value> explain(const Query& query, const PlanCaching& caching, std::span<
   std::span<const Value> forms;
   if (planned.clauses.data() == query.where.data() && query.where_forms.size() == query.where.size())
     forms = query.where_forms;
-  steps.items.reserve(planned.steps.size());
-  for_each_bound_before(planned, [&](std::size_t k, const std::vector<std::string>& bound) {
-    steps.items.push_back(step_value(planned, forms, planned.steps[k], bound, options.analyze ? &runs[k] : nullptr));
-  });
+  const std::vector<Value>& printed = static_steps(planned, forms);
+  if (options.analyze) {
+    steps.items.reserve(printed.size());
+    for (std::size_t k = 0; k < printed.size(); ++k) steps.items.push_back(analyzed_step(printed[k], runs[k]));
+  } else {
+    steps.items = printed;
+  }
   std::vector<std::pair<Value, Value>> entries;
   entries.emplace_back(kw("plan"), Value(std::move(steps)));
   entries.emplace_back(kw("find"), find_form(query));
