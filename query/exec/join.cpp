@@ -134,7 +134,7 @@ Result<Relation> Bindings::collapse(Context& ctx) {
 }
 
 Result<Relation> Bindings::projection(Context& ctx, std::span<const std::string> vars, const std::string& where,
-                                      bool take) {
+                                      bool take, bool any_column_order) {
   if (empty_) return Relation(std::vector<std::string>(vars.begin(), vars.end()));
   for (const std::string& v : vars)
     if (!bound(v)) return fail(ErrorCode::QueryInvalid, "Insufficient bindings: " + v + " is not bound in " + where);
@@ -143,18 +143,26 @@ Result<Relation> Bindings::projection(Context& ctx, std::span<const std::string>
   if (*i < 0) return Relation::unit();
   Relation& rel = rels_[static_cast<std::size_t>(*i)];
   if (!take) return rel.project(vars, true);
-  Relation taken = std::move(rel).project(vars, true);
+  // The relation's columns are `vars` in another order: it is taken as it is (its rows are
+  // distinct, as every relation of the bindings is).
+  const bool same_columns =
+      any_column_order && rel.arity() == vars.size() &&
+      std::all_of(vars.begin(), vars.end(), [&](const std::string& v) { return rel.has(v); }) &&
+      std::all_of(rel.vars().begin(), rel.vars().end(),
+                  [&](const std::string& v) { return std::find(vars.begin(), vars.end(), v) != vars.end(); });
+  Relation taken = same_columns ? std::move(rel) : std::move(rel).project(vars, true);
   rels_.clear();
   empty_ = true;
   return taken;
 }
 
 Result<Relation> Bindings::project(Context& ctx, std::span<const std::string> vars, const std::string& where) {
-  return projection(ctx, vars, where, false);
+  return projection(ctx, vars, where, false, false);
 }
 
-Result<Relation> Bindings::take_projection(Context& ctx, std::span<const std::string> vars, const std::string& where) {
-  return projection(ctx, vars, where, true);
+Result<Relation> Bindings::take_projection(Context& ctx, std::span<const std::string> vars, const std::string& where,
+                                           bool any_column_order) {
+  return projection(ctx, vars, where, true, any_column_order);
 }
 
 Result<void> Bindings::join(Context& ctx, Relation rel) {

@@ -50,9 +50,11 @@ class Bindings {
   // ("Insufficient bindings") naming `where`.
   [[nodiscard]] Result<Relation> project(Context& ctx, std::span<const std::string> vars, const std::string& where);
   // The same, for a caller done with these bindings: the cells may be moved out, and the
-  // bindings are left unusable.
+  // bindings are left unusable. With `any_column_order` the columns are `vars` in whichever order
+  // the bindings hold them (the caller finds them with Relation::column), so a relation holding
+  // exactly `vars` is handed over as it is instead of having its cells reordered.
   [[nodiscard]] Result<Relation> take_projection(Context& ctx, std::span<const std::string> vars,
-                                                 const std::string& where);
+                                                 const std::string& where, bool any_column_order = false);
 
   // Adds a relation: joined with the relations sharing its variables, kept apart otherwise.
   [[nodiscard]] Result<void> join(Context& ctx, Relation rel);
@@ -65,7 +67,7 @@ class Bindings {
  private:
   // project() (take false) and take_projection() (take true).
   [[nodiscard]] Result<Relation> projection(Context& ctx, std::span<const std::string> vars, const std::string& where,
-                                            bool take);
+                                            bool take, bool any_column_order);
 
   std::vector<Relation> rels_;
   bool empty_ = false;
