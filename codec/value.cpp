@@ -82,6 +82,36 @@ std::size_t mix(std::size_t seed, std::size_t h) noexcept {
   return seed ^ (h + 0x9e3779b97f4a7c15ULL + (seed << 6) + (seed >> 2));
 }
 
+// A hash of text for hash_value: keywords, names and most strings a query groups or joins on are
+// short, and std::hash (MurmurHash over any length) costs several times more than reading up to
+// 16 bytes as two words and mixing them. Longer text goes to std::hash. In memory only: nothing
+// stores these hashes.
+std::size_t hash_text(std::string_view s) noexcept {
+  const std::size_t n = s.size();
+  if (n > 16) return std::hash<std::string_view>{}(s);
+  std::uint64_t a = 0, b = 0;
+  if (n >= 8) {
+    std::memcpy(&a, s.data(), 8);
+    std::memcpy(&b, s.data() + n - 8, 8);
+  } else if (n >= 4) {
+    std::uint32_t x = 0, y = 0;
+    std::memcpy(&x, s.data(), 4);
+    std::memcpy(&y, s.data() + n - 4, 4);
+    a = x;
+    b = y;
+  } else if (n > 0) {
+    a = static_cast<unsigned char>(s[0]) | static_cast<std::uint64_t>(static_cast<unsigned char>(s[n / 2])) << 8 |
+        static_cast<std::uint64_t>(static_cast<unsigned char>(s[n - 1])) << 16;
+  }
+  // Two multiplications and a final avalanche (the low bits pick hash-table buckets).
+  std::uint64_t h = (a ^ 0x9e3779b97f4a7c15ULL) * 0xbf58476d1ce4e5b9ULL;
+  h ^= (b + n) * 0x94d049bb133111ebULL;
+  h ^= h >> 31;
+  h *= 0xd6e8feb86659fd93ULL;
+  h ^= h >> 32;
+  return static_cast<std::size_t>(h);
+}
+
 Symbol split_symbol(std::string_view q) {
   // "/" alone is the division symbol; otherwise the first '/' separates namespace and name.
   auto slash = q.find('/');
@@ -240,7 +270,7 @@ int compare_at(const Value& a, const Value& b, int depth) noexcept {
 // value's tag).
 std::size_t hash_head(const Value& v) noexcept {
   std::size_t h = std::hash<int>{}(static_cast<int>(v.kind()));
-  auto str = [](std::string_view s) { return std::hash<std::string_view>{}(s); };
+  auto str = [](std::string_view s) { return hash_text(s); };
   switch (v.kind()) {
     case ValueKind::Nil: return h;
     case ValueKind::Boolean: return mix(h, v.as<bool>());
@@ -316,6 +346,11 @@ std::size_t hash_value(const Value& v) noexcept {
   // without the dispatch.
   if (const auto* n = v.get_if<std::int64_t>())
     return mix(std::hash<int>{}(static_cast<int>(ValueKind::Long)), std::hash<std::int64_t>{}(*n));
+  // Then keywords and strings (what queries group and join on next most): hash_head's cases.
+  if (const auto* k = v.get_if<Keyword>())
+    return mix(mix(std::hash<int>{}(static_cast<int>(ValueKind::Keyword)), hash_text(k->ns)), hash_text(k->name));
+  if (const auto* str = v.get_if<std::string>())
+    return mix(std::hash<int>{}(static_cast<int>(ValueKind::String)), hash_text(*str));
   return hash_at(v, 0);
 }
 

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <limits>
 #include <random>
+#include <set>
+#include <string>
 
 #include "codec/value_codec.hpp"
 #include "support/random_values.hpp"
@@ -287,4 +289,32 @@ TEST_CASE("key builder and reader compose parts") {
   CHECK(r.value()->as<std::string>() == "hello");
   CHECK(r.tx()->value == kTx0 + 1);
   CHECK(r.done());
+}
+
+TEST_CASE("hash_value agrees with == and tells short texts apart byte by byte") {
+  // Strings and keywords of every length around the short-text hash's word sizes (1-3, 4-7, 8-16,
+  // longer): equal values hash alike, and changing any one byte changes the hash (a collision here
+  // would be a weakness of the hash, not chance: the inputs are fixed).
+  std::set<std::size_t> seen;
+  std::size_t made = 0;
+  for (std::size_t n = 0; n <= 40; ++n) {
+    std::string base(n, 'a');
+    for (std::size_t i = 0; i < n; ++i) base[i] = static_cast<char>('a' + (i * 7) % 26);
+    const quarry::Value s(base);
+    CHECK(quarry::hash_value(s) == quarry::hash_value(quarry::Value(std::string(base))));
+    CHECK(quarry::hash_value(quarry::Value::keyword(base.empty() ? "k" : base)) ==
+          quarry::hash_value(quarry::Value::keyword(base.empty() ? "k" : base)));
+    seen.insert(quarry::hash_value(s));
+    ++made;
+    for (std::size_t i = 0; i < n; ++i) {
+      std::string changed = base;
+      changed[i] = static_cast<char>(changed[i] ^ 0x20);
+      seen.insert(quarry::hash_value(quarry::Value(changed)));
+      ++made;
+    }
+  }
+  CHECK(seen.size() == made);
+  // A keyword's namespace and name are told apart from the same text split elsewhere.
+  CHECK(quarry::hash_value(quarry::Value::keyword("ab/c")) != quarry::hash_value(quarry::Value::keyword("a/bc")));
+  CHECK(quarry::hash_value(quarry::Value::keyword("abc")) != quarry::hash_value(quarry::Value(std::string("abc"))));
 }
