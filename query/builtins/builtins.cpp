@@ -88,6 +88,9 @@ int compare_long_double(std::int64_t l, double d) noexcept {
 }  // namespace
 
 int query_compare(const Value& a, const Value& b) noexcept {
+  // Two longs (most range predicates: ids, counts, amounts) without the general number path.
+  if (const auto* l = a.get_if<std::int64_t>())
+    if (const auto* r = b.get_if<std::int64_t>()) return three_way(*l, *r);
   auto x = as_number(a), y = as_number(b);
   if (x && y) {
     bool nan = (x->is_double && std::isnan(x->d)) || (y->is_double && std::isnan(y->d));

@@ -281,7 +281,7 @@ Result<QueryOutput> plain_output(Context& ctx, const Query& query, QueryOutput o
   apply_offset_limit(query, order);
   const std::size_t arity = tuples.arity();
   // A column named by one element only can give its cells away.
-  std::vector<bool> movable(cols.size());
+  std::vector<char> movable(cols.size());
   for (std::size_t k = 0; k < cols.size(); ++k) movable[k] = std::count(cols.begin(), cols.end(), cols[k]) == 1;
   auto take = [&](std::uint32_t r, std::size_t k) -> Value {
     Value& cell = tuples.cells()[r * arity + static_cast<std::size_t>(cols[k])];

@@ -154,7 +154,7 @@ Result<void> apply_predicate(Context& ctx, Bindings& bindings, const Predicate& 
     if (!truthy(*r)) bindings.mark_empty();
     return {};
   }
-  std::vector<bool> keep(rel->size());
+  std::vector<char> keep(rel->size());
   std::size_t kept = 0;
   // A comparison of two arguments is tested on the cells in place: no argument copied, no result
   // value built, per row.
@@ -166,13 +166,13 @@ Result<void> apply_predicate(Context& ctx, Bindings& bindings, const Predicate& 
         const int col = call->cols[k];
         return col >= 0 ? row[static_cast<std::size_t>(col)] : call->consts[k];
       };
-      keep[r] = test(arg(0), arg(1));
+      keep[r] = static_cast<char>(test(arg(0), arg(1)));
     } else {
       auto v = invoke(*call, rel->row(r));
       if (!v) return std::unexpected(v.error());
-      keep[r] = truthy(*v);
+      keep[r] = static_cast<char>(truthy(*v));
     }
-    kept += keep[r];
+    kept += static_cast<std::size_t>(keep[r]);
     if ((r & 1023) == 1023)
       if (auto t = ctx.tick(1024); !t) return t;
   }

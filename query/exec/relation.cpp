@@ -29,7 +29,7 @@ int Relation::column(std::string_view var) const noexcept {
   return -1;
 }
 
-void Relation::filter(const std::vector<bool>& keep) {
+void Relation::filter(std::span<const char> keep) {
   const std::size_t n = arity();
   std::size_t out = 0;
   for (std::size_t r = 0; r < rows_; ++r) {
@@ -52,8 +52,8 @@ void Relation::dedup() {
   for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i);
   RowIndex index(*this, all);
   if (index.group_leaders().size() == rows_) return;
-  std::vector<bool> keep(rows_, false);
-  for (std::uint32_t r : index.group_leaders()) keep[r] = true;
+  std::vector<char> keep(rows_, 0);
+  for (std::uint32_t r : index.group_leaders()) keep[r] = 1;
   filter(keep);
 }
 

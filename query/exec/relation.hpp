@@ -60,8 +60,8 @@ class Relation {
     cells_.clear();
     rows_ = 0;
   }
-  // Keeps the rows for which keep[i] is true.
-  void filter(const std::vector<bool>& keep);
+  // Keeps the rows for which keep[i] is nonzero.
+  void filter(std::span<const char> keep);
   // Removes duplicate rows (keeps the first of each).
   void dedup();
 
