@@ -123,20 +123,18 @@ RowIndex::RowIndex(const Relation& rel, std::vector<int> cols) : rel_(&rel), col
   const std::size_t size = table_size(n);
   mask_ = size - 1;
   heads_.assign(size, kNone);
-  next_.assign(n, kNone);
-  same_.assign(n, kNone);
-  hashes_.resize(n);
-  std::vector<std::uint32_t> last(n, kNone);  // for a leader: the last row of its group so far
+  slots_.resize(n);
   // Only leaders (the first row of each distinct key) are chained in the buckets; the other rows
-  // hang off their leader through same_, in row order.
+  // hang off their leader through Slot::same, in row order.
   for (std::size_t i = 0; i < n; ++i) {
     auto row = rel.row(i);
     const std::size_t h = hash_cells(row, cols_);
-    hashes_[i] = h;
+    Slot& slot = slots_[i];
+    slot.hash = h;
     std::uint32_t& head = heads_[h & mask_];
     std::uint32_t leader = kNone;
-    for (std::uint32_t r = head; r != kNone; r = next_[r]) {
-      if (hashes_[r] != h) continue;
+    for (std::uint32_t r = head; r != kNone; r = slots_[r].next) {
+      if (slots_[r].hash != h) continue;
       auto other = rel.row(r);
       bool equal = true;
       for (int c : cols_) {
@@ -152,13 +150,14 @@ RowIndex::RowIndex(const Relation& rel, std::vector<int> cols) : rel_(&rel), col
     }
     const auto self = static_cast<std::uint32_t>(i);
     if (leader == kNone) {
-      next_[i] = head;
+      slot.next = head;
       head = self;
       leaders_.push_back(self);
-      last[i] = self;
+      slot.last = self;
     } else {
-      same_[last[leader]] = self;
-      last[leader] = self;
+      Slot& lead = slots_[leader];
+      slots_[lead.last].same = self;
+      lead.last = self;
     }
   }
 }

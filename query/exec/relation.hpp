@@ -118,9 +118,9 @@ class RowIndex {
   // key's hash_values() precomputed.
   template <class F>
   void for_each_match(std::span<const Value> key, std::size_t hash, F&& f) const {
-    for (std::uint32_t r = heads_[hash & mask_]; r != kNone; r = next_[r]) {
-      if (hashes_[r] == hash && key_equals(r, key)) {
-        for (; r != kNone; r = same_[r]) f(static_cast<std::size_t>(r));
+    for (std::uint32_t r = heads_[hash & mask_]; r != kNone; r = slots_[r].next) {
+      if (slots_[r].hash == hash && key_equals(r, key)) {
+        for (; r != kNone; r = slots_[r].same) f(static_cast<std::size_t>(r));
         return;
       }
     }
@@ -135,9 +135,9 @@ class RowIndex {
   [[nodiscard]] const std::vector<std::uint32_t>& group_leaders() const noexcept { return leaders_; }
   template <class F>
   void for_each_in_group(std::size_t leader, F&& f) const {
-    for (std::uint32_t r = static_cast<std::uint32_t>(leader); r != kNone; r = same_[r]) f(static_cast<std::size_t>(r));
+    for (std::uint32_t r = static_cast<std::uint32_t>(leader); r != kNone; r = slots_[r].same) f(static_cast<std::size_t>(r));
   }
-  [[nodiscard]] std::size_t hash_of(std::size_t row) const noexcept { return hashes_[row]; }
+  [[nodiscard]] std::size_t hash_of(std::size_t row) const noexcept { return slots_[row].hash; }
   [[nodiscard]] const std::vector<int>& cols() const noexcept { return cols_; }
 
  private:
@@ -148,10 +148,15 @@ class RowIndex {
   std::vector<int> cols_;
   std::size_t mask_ = 0;
   std::vector<std::uint32_t> heads_;
-  std::vector<std::uint32_t> next_;
-  std::vector<std::size_t> hashes_;
+  // Per row, in one array (one allocation, one cache line for what a probe reads of a row).
+  struct Slot {
+    std::size_t hash = 0;
+    std::uint32_t next = kNone;  // a leader's next leader in its bucket
+    std::uint32_t same = kNone;  // the next row with the same key as this one
+    std::uint32_t last = kNone;  // a leader's last row so far (while building)
+  };
+  std::vector<Slot> slots_;
   std::vector<std::uint32_t> leaders_;  // first row of each distinct key
-  std::vector<std::uint32_t> same_;     // next row with the same key as this one
 };
 
 // A set of rows of a fixed arity, for building relations without duplicates incrementally
