@@ -171,6 +171,8 @@ Result<void> RuleRuntime::join_answers(Context& ctx, Bindings& bindings, const R
   for (const auto& [k, col] : keys) key_cols.push_back(col);
   RowIndex index(base, key_cols);
   Relation out(std::move(vars));
+  // Most answers meet one row of the base (a seed's bindings, or the unit): room for one each.
+  out.reserve(hi - lo);
   std::vector<Value> key(keys.size());
   for (std::size_t r = lo; r < hi; ++r) {
     auto row = table.answers.row(r);
