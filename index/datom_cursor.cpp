@@ -24,6 +24,7 @@
 #include "index/datom_cursor.hpp"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstring>
 #include <utility>
@@ -134,7 +135,12 @@ struct DatomCursor::Impl {
   bool added = true;
   mutable char tx_bytes[9];
   mutable std::size_t tx_size = 0;  // 0: not encoded yet at this position
-  mutable Datom decoded;
+  // datom()'s result, in one of three Datoms by the kind of value (strings, keywords, the rest),
+  // so that each keeps its value's kind from datom to datom: a string's buffer is reused by the
+  // next string even when other kinds come between (a fetch of :name :email :age :salary, then
+  // :name of the next entity, would otherwise free it at :age and allocate it again at :name).
+  mutable std::array<Datom, 3> decoded;
+  mutable std::size_t decoded_slot = 0;
   mutable bool has_decoded = false;
 
   // Merged mode.
@@ -686,17 +692,24 @@ Result<Value> DatomCursor::v() const {
 
 const Datom& DatomCursor::datom() const {
   Impl& m = *impl_;
-  if (m.has_decoded) return m.decoded;
-  m.decoded.e = e();
-  m.decoded.a = a();
-  m.decoded.tx = TxId{m.tx};
-  m.decoded.added = m.added;
-  if (auto r = decode_v(m.order, m.parts.v, m.decoded.v, &m.core->values); !r) {
-    m.decoded.v = Value();
+  if (m.has_decoded) return m.decoded[m.decoded_slot];
+  std::size_t slot = 2;
+  if (m.order != IndexOrder::Vaet && !m.parts.v.empty()) {
+    const auto tag = static_cast<codec::Tag>(m.parts.v[0]);
+    slot = tag == codec::Tag::String ? 0 : tag == codec::Tag::Keyword ? 1 : 2;
+  }
+  m.decoded_slot = slot;
+  Datom& d = m.decoded[slot];
+  d.e = e();
+  d.a = a();
+  d.tx = TxId{m.tx};
+  d.added = m.added;
+  if (auto r = decode_v(m.order, m.parts.v, d.v, &m.core->values); !r) {
+    d.v = Value();
     m.fail(std::move(r.error()));
   }
   m.has_decoded = true;
-  return m.decoded;
+  return d;
 }
 
 Result<std::vector<Datom>> collect(DatomCursor cursor, std::size_t limit) {
