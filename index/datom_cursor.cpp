@@ -24,6 +24,7 @@
 #include "index/datom_cursor.hpp"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstring>
 #include <utility>
@@ -111,6 +112,13 @@ struct DatomCursor::Impl {
   // mask of them, so a key of 8 bytes or more is compared with the run by one integer comparison
   // instead of a byte loop or memcmp (compare_with_run). run_mask 0: not usable.
   std::uint64_t run_head = 0, run_mask = 0;
+  // RUN IDS: for a run seek_id_run set (an {e, a} probe of Eavt or Aevt), its entity and attribute,
+  // which every datom in the run has: e(), a() and datom() take them from here instead of decoding
+  // the key's bytes (ids_known: the position is in such a run).
+  bool run_ids = false;
+  EntityId run_e{0};
+  AttrId run_a{0};
+  bool ids_known = false;
   // NEAR RE-SEEK (step_into_run): probes left before stepping is tried again after a miss, and
   // the wait the next miss sets (doubling per consecutive miss, up to kMaxStepWait).
   std::uint32_t step_wait = 0;
@@ -127,7 +135,12 @@ struct DatomCursor::Impl {
   bool added = true;
   mutable char tx_bytes[9];
   mutable std::size_t tx_size = 0;  // 0: not encoded yet at this position
-  mutable Datom decoded;
+  // datom()'s result, in one of three Datoms by the kind of value (strings, keywords, the rest),
+  // so that each keeps its value's kind from datom to datom: a string's buffer is reused by the
+  // next string even when other kinds come between (a fetch of :name :email :age :salary, then
+  // :name of the next entity, would otherwise free it at :age and allocate it again at :name).
+  mutable std::array<Datom, 3> decoded;
+  mutable std::size_t decoded_slot = 0;
   mutable bool has_decoded = false;
 
   // Merged mode.
@@ -159,8 +172,10 @@ struct DatomCursor::Impl {
       positioned = true;
       tx_size = 0;
       has_decoded = false;
+      ids_known = run_ids;
       return true;
     }
+    ids_known = false;
     if (!keys::split_datom_key(order, k, parts)) {
       fail(keys::split_datom_key(order, k).error());
       return false;
@@ -379,6 +394,7 @@ struct DatomCursor::Impl {
     positioned = false;
     has_run = false;
     run_parts = 0;
+    run_ids = false;
     return current && !error;
   }
 
@@ -413,6 +429,49 @@ struct DatomCursor::Impl {
     set_run_head();
     position_in_run(last);
   }
+  // seek_prefix for the probe of an index nested-loop join, {e, a} on Eavt or Aevt with a user
+  // attribute (encode_prefix's encode_ids, written here without its generality): the run's bytes
+  // are written into `target` in place, its head taken with one load, and its ids kept (RUN IDS).
+  // False (nothing done) for any other prefix.
+  bool seek_id_run(const DatomPrefix& p) {
+    if (p.v || !p.e || !p.a || p.a->value < kSystemBase) return false;
+    std::uint64_t first, second;
+    if (order == IndexOrder::Eavt) {
+      first = p.e->value;
+      second = keys::attr_offset(*p.a);
+    } else if (order == IndexOrder::Aevt) {
+      first = keys::attr_offset(*p.a);
+      second = p.e->value;
+    } else {
+      return false;
+    }
+    // 18 bytes of room (two compact ids): from here on target.bytes has capacity for 8-byte loads.
+    target.bytes.resize_and_overwrite(18, [&](char* buf, std::size_t) {
+      const std::size_t one = keys::put_compact(buf, first);
+      const std::size_t two = one + keys::put_compact(buf + one, second);
+      target.ends[0] = static_cast<std::uint32_t>(one);
+      target.ends[1] = static_cast<std::uint32_t>(two);
+      return two;
+    });
+    target.exact = true;
+    target.ends_with_inline_value = false;
+    target.parts = 2;
+    if (!begin_seek()) return true;
+    run = target.bytes;
+    run_parts = 2;
+    run_ids = true;
+    run_e = *p.e;
+    run_a = *p.a;
+    set_run_head();
+    if (step_into_run()) {
+      has_run = true;
+      settle_current(true);
+    } else {
+      position_in_run(false);
+    }
+    return true;
+  }
+
   // The same for the prefix just encoded into `target`, which the run views (no copy).
   void seek_run_target(bool last) {
     if (!begin_seek()) return;
@@ -492,9 +551,14 @@ struct DatomCursor::Impl {
   void set_run_head() noexcept {
     run_head = run_mask = 0;
     if (run.empty() || run.size() > 8) return;
+    run_mask = ~std::uint64_t{0} << (8 * (8 - run.size()));
+    if (run.data() == target.bytes.data() && target.bytes.capacity() >= 8) {
+      // One load: the bytes past the run are within target's buffer, and masked off.
+      run_head = head8({run.data(), 8}) & run_mask;
+      return;
+    }
     std::memcpy(&run_head, run.data(), run.size());  // the run first in memory, zeros after
     if constexpr (std::endian::native == std::endian::little) run_head = std::byteswap(run_head);
-    run_mask = ~std::uint64_t{0} << (8 * (8 - run.size()));
   }
   // Key k against the run: their common prefix's length (at most run.size()) and whether k sorts
   // before the run (memcmp order).
@@ -570,6 +634,7 @@ Result<void> DatomCursor::seek_for_prev(const DatomPrefix& prefix) {
 
 Result<void> DatomCursor::seek_prefix(const DatomPrefix& prefix, bool last) {
   Impl& m = *impl_;
+  if (!last && m.seek_id_run(prefix)) return {};
   if (auto r = detail::encode_prefix(m.order, prefix, m.target); !r) {
     m.begin_seek();
     return r;
@@ -596,8 +661,10 @@ Result<void> DatomCursor::status() const {
   return {};
 }
 
-EntityId DatomCursor::e() const noexcept { return keys::entity_of(impl_->parts.e); }
-AttrId DatomCursor::a() const noexcept { return keys::attr_of(impl_->parts.a); }
+EntityId DatomCursor::e() const noexcept {
+  return impl_->ids_known ? impl_->run_e : keys::entity_of(impl_->parts.e);
+}
+AttrId DatomCursor::a() const noexcept { return impl_->ids_known ? impl_->run_a : keys::attr_of(impl_->parts.a); }
 TxId DatomCursor::tx() const noexcept { return TxId{impl_->tx}; }
 bool DatomCursor::added() const noexcept { return impl_->added; }
 std::string_view DatomCursor::encoded_e() const noexcept { return impl_->parts.e; }
@@ -625,17 +692,24 @@ Result<Value> DatomCursor::v() const {
 
 const Datom& DatomCursor::datom() const {
   Impl& m = *impl_;
-  if (m.has_decoded) return m.decoded;
-  m.decoded.e = e();
-  m.decoded.a = a();
-  m.decoded.tx = TxId{m.tx};
-  m.decoded.added = m.added;
-  if (auto r = decode_v(m.order, m.parts.v, m.decoded.v, &m.core->values); !r) {
-    m.decoded.v = Value();
+  if (m.has_decoded) return m.decoded[m.decoded_slot];
+  std::size_t slot = 2;
+  if (m.order != IndexOrder::Vaet && !m.parts.v.empty()) {
+    const auto tag = static_cast<codec::Tag>(m.parts.v[0]);
+    slot = tag == codec::Tag::String ? 0 : tag == codec::Tag::Keyword ? 1 : 2;
+  }
+  m.decoded_slot = slot;
+  Datom& d = m.decoded[slot];
+  d.e = e();
+  d.a = a();
+  d.tx = TxId{m.tx};
+  d.added = m.added;
+  if (auto r = decode_v(m.order, m.parts.v, d.v, &m.core->values); !r) {
+    d.v = Value();
     m.fail(std::move(r.error()));
   }
   m.has_decoded = true;
-  return m.decoded;
+  return d;
 }
 
 Result<std::vector<Datom>> collect(DatomCursor cursor, std::size_t limit) {

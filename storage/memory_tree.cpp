@@ -30,8 +30,10 @@ void emit_leaves(std::span<const Entry> entries, std::vector<NodePtr>& out) {
     for (std::size_t i = begin; i < end; ++i) bytes += entries[i].key.size() + entries[i].value.size();
     node->arena.reserve(bytes);
     node->slots.reserve(end - begin);
+    node->heads.reserve(end - begin);
     for (std::size_t i = begin; i < end; ++i) {
-      node->slots.push_back(Node::Slot{key_head(entries[i].key), static_cast<std::uint32_t>(node->arena.size()),
+      node->heads.push_back(key_head(entries[i].key));
+      node->slots.push_back(Node::Slot{static_cast<std::uint32_t>(node->arena.size()),
                                        static_cast<std::uint32_t>(entries[i].key.size()),
                                        static_cast<std::uint32_t>(entries[i].value.size())});
       node->arena.append(entries[i].key);
@@ -58,12 +60,12 @@ void emit_inner(std::span<const NodePtr> kids, std::vector<NodePtr>& out) {
       node->bytes += kid->bytes;
     }
     node->lows.reserve(end - begin);
-    node->low_heads.reserve(end - begin);
+    node->heads.reserve(end - begin);
     std::size_t offset = 0;
     for (const NodePtr& kid : node->children) {
       const std::size_t size = kid->first_key().size();
       node->lows.emplace_back(node->arena.data() + offset, size);
-      node->low_heads.push_back(key_head(node->lows.back()));
+      node->heads.push_back(key_head(node->lows.back()));
       offset += size;
     }
     out.push_back(std::move(node));
@@ -184,27 +186,31 @@ NodePtr apply(const NodePtr& root, std::span<const PointOp> ops,
 
 namespace {
 
-// Index of the child of an inner node that may hold key (0 when key is below every child): the
-// last child whose first key is <= key.
-std::size_t route(const Node& inner, const SearchKey& key) {
-  std::size_t lo = 0, hi = inner.lows.size();  // first child whose low is > key: in [lo, hi]
-  while (lo < hi) {
-    const std::size_t mid = (lo + hi) / 2;
-    if (compare_keys(inner.low_heads[mid], inner.lows[mid], key) <= 0) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
+// The first i in [0, n) with heads[i] >= h (n when there is none). Branch-free: the comparison
+// picks the half by a conditional move, so the ~log2(n) steps cost no mispredictions (a binary
+// search's branches go either way at random) and a handful of instructions each.
+std::size_t head_lower_bound(const std::uint64_t* heads, std::size_t n, std::uint64_t h) noexcept {
+  if (n == 0) return 0;
+  const std::uint64_t* base = heads;
+  while (n > 1) {
+    const std::size_t half = n / 2;
+    base = base[half] < h ? base + half : base;
+    n -= half;
   }
-  return lo == 0 ? 0 : lo - 1;
+  return static_cast<std::size_t>(base - heads) + (*base < h ? 1 : 0);
 }
 
-// First slot of a leaf whose key is >= key (strict: > key).
-std::size_t leaf_bound(const Node& leaf, const SearchKey& key, bool strict) {
-  std::size_t lo = 0, hi = leaf.slots.size();
+// The first of the n keys (in order; heads[i] their heads, key_at(i) their bytes) that is >= key
+// (strict: > key). By heads alone unless some heads equal the target's; then by key bytes among
+// those only.
+template <class KeyAt>
+std::size_t bound(const std::uint64_t* heads, std::size_t n, const SearchKey& key, bool strict, KeyAt key_at) {
+  std::size_t lo = head_lower_bound(heads, n, key.head);
+  if (lo == n || heads[lo] != key.head) return lo;
+  std::size_t hi = key.head == ~std::uint64_t{0} ? n : lo + head_lower_bound(heads + lo, n - lo, key.head + 1);
   while (lo < hi) {
     const std::size_t mid = (lo + hi) / 2;
-    const int c = compare_keys(leaf.slots[mid].head, leaf.key(mid), key);
+    const int c = key_at(mid).compare(key.key);
     if (strict ? c <= 0 : c < 0) {
       lo = mid + 1;
     } else {
@@ -214,28 +220,39 @@ std::size_t leaf_bound(const Node& leaf, const SearchKey& key, bool strict) {
   return lo;
 }
 
-// Asks the CPU to load, all at once, the array a binary search of `node` reads (a leaf's slots, an
-// inner node's heads): a search touches ~log2(64) of its cache lines one after another, each a miss
-// when the node is cold (a random probe of a tree larger than the cache), so without this a descent
-// into a cold leaf waits for ~5 memory round trips where one suffices. Always inlined: as a
-// function of its own GCC finds it free of side effects and drops the calls.
+// Index of the child of an inner node that may hold key (0 when key is below every child): the
+// last child whose first key is <= key.
+std::size_t route(const Node& inner, const SearchKey& key) {
+  const std::size_t above = bound(inner.heads.data(), inner.heads.size(), key, true,
+                                  [&](std::size_t i) { return inner.lows[i]; });
+  return above == 0 ? 0 : above - 1;
+}
+
+// First slot of a leaf whose key is >= key.
+std::size_t leaf_bound(const Node& leaf, const SearchKey& key) {
+  return bound(leaf.heads.data(), leaf.heads.size(), key, false, [&](std::size_t i) { return leaf.key(i); });
+}
+
+// Asks the CPU to load, all at once, what a search of `node` reads: its heads (and a leaf's slots,
+// read for the key found): a binary search touches ~log2(64) of the heads' cache lines one after
+// another, each a miss when the node is cold (a random probe of a tree larger than the cache), so
+// without this a descent into a cold leaf waits for ~5 memory round trips where one suffices.
+// Always inlined: as a function of its own GCC finds it free of side effects and drops the calls.
 [[gnu::always_inline]] inline void prefetch_search_arrays(const Node& node) noexcept {
-  const char* begin;
-  std::size_t bytes;
+  const char* heads = reinterpret_cast<const char*>(node.heads.data());
+  const std::size_t head_bytes = node.heads.size() * sizeof(std::uint64_t);
+  for (std::size_t at = 0; at < head_bytes; at += 64) __builtin_prefetch(heads + at);
   if (node.leaf()) {
-    begin = reinterpret_cast<const char*>(node.slots.data());
-    bytes = node.slots.size() * sizeof(Node::Slot);
-  } else {
-    begin = reinterpret_cast<const char*>(node.low_heads.data());
-    bytes = node.low_heads.size() * sizeof(std::uint64_t);
+    const char* slots = reinterpret_cast<const char*>(node.slots.data());
+    const std::size_t slot_bytes = node.slots.size() * sizeof(Node::Slot);
+    for (std::size_t at = 0; at < slot_bytes; at += 64) __builtin_prefetch(slots + at);
   }
-  for (std::size_t at = 0; at < bytes; at += 64) __builtin_prefetch(begin + at);
 }
 
 }  // namespace
 
 std::size_t leaf_lower_bound(const Node& leaf, const SearchKey& key) noexcept {
-  return leaf_bound(leaf, key, false);
+  return leaf_bound(leaf, key);
 }
 
 std::optional<std::string_view> find(const Node* node, std::string_view key) {
@@ -245,7 +262,7 @@ std::optional<std::string_view> find(const Node* node, std::string_view key) {
     node = node->children[route(*node, target)].get();
     prefetch_search_arrays(*node);
   }
-  std::size_t i = leaf_bound(*node, target, false);
+  std::size_t i = leaf_bound(*node, target);
   if (i < node->slots.size() && node->key(i) == key) return node->value(i);
   return std::nullopt;
 }
@@ -263,7 +280,7 @@ Rank rank(const Node* node, std::optional<std::string_view> key) {
     }
     node = node->children[c].get();
   }
-  std::size_t end = leaf_bound(*node, target, false);
+  std::size_t end = leaf_bound(*node, target);
   below.keys += end;
   for (std::size_t i = 0; i < end; ++i) below.bytes += node->slots[i].key_size + node->slots[i].value_size;
   return below;
@@ -315,7 +332,7 @@ void Position::seek_ge(std::string_view key) {
     Frame& top = path_.back();
     const Node& leaf = *top.node;
     const std::size_t n = leaf.slots.size();
-    auto cmp = [&](std::size_t i) { return compare_keys(leaf.slots[i].head, leaf.key(i), target); };
+    auto cmp = [&](std::size_t i) { return compare_keys(leaf.heads[i], leaf.key(i), target); };
     if (cmp(0) <= 0 && cmp(n - 1) >= 0) {
       // Forward re-seeks usually land a slot or two on: look there before a binary search.
       std::size_t i = top.index;
@@ -327,7 +344,7 @@ void Position::seek_ge(std::string_view key) {
           }
         }
       }
-      top.index = leaf_bound(leaf, target, false);
+      top.index = leaf_bound(leaf, target);
       return;
     }
   }
@@ -335,12 +352,12 @@ void Position::seek_ge(std::string_view key) {
   // ancestor whose subtree spans it: sorted probes a leaf or two apart route through one level
   // instead of all of them.
   const Node* node = root_.get();
-  if (!path_.empty() && compare_keys(leaf().slots[path_.back().index].head, this->key(), target) < 0) {
+  if (!path_.empty() && compare_keys(leaf().heads[path_.back().index], this->key(), target) < 0) {
     path_.pop_back();  // the leaf
     while (!path_.empty()) {
       const Frame& f = path_.back();
       const std::size_t next = f.index + 1;
-      if (next < f.node->children.size() && compare_keys(f.node->low_heads[next], f.node->lows[next], target) > 0)
+      if (next < f.node->children.size() && compare_keys(f.node->heads[next], f.node->lows[next], target) > 0)
         break;
       path_.pop_back();
     }
@@ -355,7 +372,7 @@ void Position::seek_ge(std::string_view key) {
     node = node->children[c].get();
     prefetch_search_arrays(*node);
   }
-  std::size_t i = leaf_bound(*node, target, false);
+  std::size_t i = leaf_bound(*node, target);
   path_.push_back(Frame{node, i});
   if (i == node->slots.size()) step_leaf(true);
 }

@@ -11,10 +11,11 @@
 // each child, kept contiguous in their own arena, and keep subtree key and byte counts, so counting
 // the keys in a range is O(height * fanout).
 //
-// KEY HEADS. Beside every key (a leaf's slot, an inner node's separator) sits its head: its first 8
-// bytes as a big-endian integer, zero-padded. Heads that differ order their keys as memcmp would, so
-// a search compares integers held in the node's own contiguous array and reads the key bytes (and
-// calls memcmp) only where heads tie: binary searches touch about half the cache lines.
+// KEY HEADS. Every node keeps, in one contiguous array beside its keys (a leaf's slots, an inner
+// node's separators), each key's head: its first 8 bytes as a big-endian integer, zero-padded.
+// Heads that differ order their keys as memcmp would, so a search is a branch-free binary search
+// over the integers of that array (512 bytes for a full node: the 8 cache lines prefetched on the
+// way down), and reads key bytes (and calls memcmp) only among keys whose heads tie the target's.
 // Deletes drop emptied leaves and inner nodes; partly emptied ones are not merged with neighbours
 // (every leaf stays non-empty and all leaves are at the same depth, which is what lookups need).
 #pragma once
@@ -63,7 +64,6 @@ struct SearchKey {
 
 struct Node {
   struct Slot {
-    std::uint64_t head;    // key_head(key)
     std::uint32_t offset;  // of the key in arena; the value follows it
     std::uint32_t key_size;
     std::uint32_t value_size;
@@ -75,7 +75,8 @@ struct Node {
   std::vector<Slot> slots;
   std::vector<NodePtr> children;
   std::vector<std::string_view> lows;
-  std::vector<std::uint64_t> low_heads;  // key_head(lows[i])
+  // key_head of each key: of key(i) in a leaf, of lows[i] in an inner node.
+  std::vector<std::uint64_t> heads;
   std::uint64_t count = 0;  // keys in this subtree
   std::uint64_t bytes = 0;  // key and value bytes in this subtree
 

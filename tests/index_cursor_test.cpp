@@ -386,3 +386,66 @@ TEST_CASE_TEMPLATE("runs hold exactly the datoms that start with the prefix, for
     }
   }
 }
+
+TEST_CASE_TEMPLATE("datom() decodes every position's value whatever kinds of values came before it", S, STORES) {
+  // The cursor keeps one decoded Datom per kind of value (strings, keywords, the rest) and refills
+  // them in place (datom_cursor.cpp): entities whose attributes alternate short and long strings,
+  // keywords, longs, doubles, booleans and refs, read by a scan both ways and by {e, a} probes in
+  // random order, each datom compared with what was written.
+  TempDir dir;
+  IndexTx t(open_writer<S>(dir));
+  const AttrId name = t.define("name", {.type = ValueType::String});
+  const AttrId sex = t.define("sex", {.type = ValueType::Keyword});
+  const AttrId age = t.define("age", {.type = ValueType::Long});
+  const AttrId email = t.define("email", {.type = ValueType::String});
+  const AttrId score = t.define("score", {.type = ValueType::Double});
+  const AttrId flag = t.define("flag", {.type = ValueType::Boolean});
+  const AttrId friend_ = t.define("friend", {.type = ValueType::Ref});
+  const std::vector<AttrId> attrs{name, sex, age, email, score, flag, friend_};
+  std::mt19937_64 rng(20261208);
+  std::vector<Datom> written;
+  for (std::uint64_t e = 1; e <= 60; ++e) {
+    for (AttrId a : attrs) {
+      if (rng() % 5 == 0) continue;  // some attributes missing, so neighbours' kinds vary
+      Value v = a == name    ? Value(std::string(rng() % 24, 'n'))  // short (inline) and long strings
+                : a == sex   ? Value::keyword(rng() % 2 ? "sex/male-with-a-long-name" : "f")
+                : a == age   ? Value(static_cast<std::int64_t>(rng() % 100))
+                : a == email ? Value("p" + std::to_string(e) + std::string(rng() % 30, 'e') + "@example.org")
+                : a == score ? Value(static_cast<double>(rng() % 1000) / 8.0)
+                : a == flag  ? Value(rng() % 2 == 0)
+                             : ref(1 + rng() % 60);
+      written.push_back(add(e, a, std::move(v)));
+    }
+  }
+  t.commit(written);
+  const Db db = t.db();
+  auto same = [](const Datom& got, const Datom& want) {
+    return got.e == want.e && got.a == want.a && got.v == want.v && got.v.kind() == want.v.kind();
+  };
+  // Written in EAVT order already (entities ascending, attributes in definition order).
+  auto c = must_cursor(db.datoms(IndexOrder::Eavt));
+  std::vector<Datom> scanned;
+  for (; c.valid(); c.next())
+    if (c.e().value <= 60) scanned.push_back(c.datom());
+  REQUIRE(c.status().has_value());
+  REQUIRE(scanned.size() == written.size());
+  for (std::size_t i = 0; i < written.size(); ++i) {
+    CAPTURE(i);
+    CHECK(same(scanned[i], written[i]));
+  }
+  c.seek_to_last();
+  std::vector<Datom> reversed;
+  for (; c.valid(); c.prev())
+    if (c.e().value <= 60) reversed.push_back(c.datom());
+  REQUIRE(reversed.size() == written.size());
+  for (std::size_t i = 0; i < written.size(); ++i) CHECK(same(reversed[written.size() - 1 - i], written[i]));
+  std::vector<Datom> probes = written;
+  std::shuffle(probes.begin(), probes.end(), rng);
+  auto p = must_cursor(db.cursor(IndexOrder::Eavt));
+  for (const Datom& want : probes) {
+    REQUIRE(p.seek_prefix({.e = want.e, .a = want.a}).has_value());
+    REQUIRE(p.valid());
+    CHECK(same(p.datom(), want));
+    CHECK(&p.datom() == &p.datom());  // decoded once per position
+  }
+}

@@ -269,6 +269,63 @@ TEST_CASE("MemoryStore: large random batches into a large space agree with the m
   }
 }
 
+TEST_CASE("MemoryStore: keys whose first 8 bytes tie (key heads) are found by seeks and gets as in the model") {
+  // The tree searches by each key's first 8 bytes as an integer (its head) and compares key bytes
+  // only among equal heads: here most keys share one of three 8-byte starts (0xFF x 8, the largest
+  // head, among them), many are exactly those 8 bytes or shorter (zero-padded heads that tie with
+  // longer keys), so leaves and inner nodes hold long runs of equal heads, also across node edges.
+  constexpr std::uint64_t kTieSeed = 0x5eed'2024'0004;
+  MESSAGE("seed " << kTieSeed);
+  std::mt19937_64 engine(kTieSeed);
+  const std::string starts[] = {std::string(8, '\xff'), std::string("person-1"), std::string(7, '\0')};
+  auto key = [&] {
+    std::string k = starts[engine() % 3];
+    static const char kTail[] = {'\0', '\x01', 'a', '\x7f', '\x80', '\xff'};
+    for (std::size_t n = engine() % 4; n > 0; --n) k.push_back(kTail[engine() % sizeof kTail]);
+    if (engine() % 8 == 0) k.resize(engine() % 9);
+    return k;
+  };
+  auto store = must(MemoryStore::open({"s"}));
+  SpaceId s = must(store->space("s"));
+  Space model;
+  for (int round = 0; round < 4; ++round) {
+    WriteBatch batch;
+    for (int i = 0; i < 6000; ++i) {
+      std::string k = key();
+      if (engine() % 4 == 0) {
+        batch.del(s, k);
+        model.erase(k);
+      } else {
+        batch.put(s, k, k + "v");
+        model[k] = k + "v";
+      }
+    }
+    must(store->write(batch));
+  }
+  auto snap = must(store->snapshot());
+  auto cursor = must(snap->cursor(s));
+  cursor->seek_to_first();
+  REQUIRE(drain(*cursor, true) == std::vector<std::pair<std::string, std::string>>(model.begin(), model.end()));
+  for (int i = 0; i < 4000; ++i) {
+    const std::string target = key();
+    CAPTURE(i);
+    auto found = must(snap->get(s, target));
+    auto it = model.find(target);
+    REQUIRE(found.has_value() == (it != model.end()));
+    if (i % 2 == 0) {
+      cursor->seek(target);
+      auto at = model.lower_bound(target);
+      REQUIRE(cursor->valid() == (at != model.end()));
+      if (at != model.end()) REQUIRE(cursor->key() == at->first);
+    } else {
+      cursor->seek_for_prev(target);
+      auto at = model.upper_bound(target);
+      REQUIRE(cursor->valid() == (at != model.begin()));
+      if (at != model.begin()) REQUIRE(cursor->key() == std::prev(at)->first);
+    }
+  }
+}
+
 namespace {
 
 // Keys shaped like the index's (an entity, then an attribute, then a value), so that a cursor meets
