@@ -12,6 +12,9 @@
 //     --paths P[,P]      import paths to load Quarry by, in order: ordinary (ImportOptions::bulk
 //                        Never) and/or bulk (Always); default ordinary,bulk; the last one's
 //                        database is queried
+//     --keep DIR         work in DIR (created; it must not exist) instead of a temporary directory,
+//                        and leave it: people.edn, sqlite.db and quarry-PATH/ for profiling
+//                        afterwards (e.g. `quarry DIR/quarry-bulk`); one size only
 //
 // Data: bench/people_gen.hpp's people (5 core datoms each, and :follows refs to ~2.5 random others
 // on average), about datoms / 7.5 people. Written as one EDN file: the schema, one vector of the
@@ -69,6 +72,7 @@ struct Settings {
   std::size_t batch = 10'000;
   int lookups = 1000;
   std::vector<std::string> paths{"ordinary", "bulk"};  // import paths, in order; the last is queried
+  std::string keep;  // --keep DIR: work there and leave it
 };
 
 // A field of /proc/self/status in MiB (VmRSS: now; VmHWM: the peak since the last reset).
@@ -148,9 +152,17 @@ struct Row {
 
 void run_size(std::int64_t target, const Settings& s) {
   const std::int64_t n = std::max<std::int64_t>(1, target * 2 / 15);  // ~7.5 datoms a person
-  TempDir dir("quarry-scale");
-  const std::string file = dir.path() + "/people.edn";
-  const std::string sqlite_file = dir.path() + "/sqlite.db";
+  std::optional<TempDir> temporary;
+  std::string work = s.keep;
+  if (work.empty()) {
+    temporary.emplace("quarry-scale");
+    work = temporary->path();
+  } else if (std::error_code ec; !fs::create_directories(work, ec)) {
+    std::fprintf(stderr, "--keep %s: cannot create it, or it exists already\n", work.c_str());
+    std::exit(1);
+  }
+  const std::string file = work + "/people.edn";
+  const std::string sqlite_file = work + "/sqlite.db";
 
   // SQLite first, from the generated values, in transactions of `batch` maps: its tx k is the
   // k-th batch of the core (then the follows).
@@ -188,7 +200,7 @@ void run_size(std::int64_t target, const Settings& s) {
   TxId first_tx{0};  // the import's first transaction (the schema's): transaction k is first_tx + k
   for (const std::string& path : s.paths) {
     const bool bulk = path == "bulk";
-    const std::string rocks_dir = dir.path() + "/quarry-" + path;
+    const std::string rocks_dir = work + "/quarry-" + path;
     Load qu;
     qdb.reset();
     malloc_trim(0);
@@ -373,6 +385,8 @@ int main(int argc, char** argv) {
         at = comma == std::string::npos ? list.size() : comma + 1;
       }
       if (s.paths.empty()) return 1;
+    } else if (a == "--keep") {
+      s.keep = next();
     } else if (a == "--lookups") {
       s.lookups = std::max(1, std::stoi(next()));
     } else {
@@ -382,6 +396,10 @@ int main(int argc, char** argv) {
   }
   std::printf("bench_scale_bench: Quarry (RocksDB, Database::import) next to SQLite; seed %llu, %d runs, batch %zu\n",
               static_cast<unsigned long long>(s.seed), s.runs, s.batch);
+  if (!s.keep.empty() && s.sizes.size() != 1) {
+    std::fprintf(stderr, "--keep takes one size (--datoms N)\n");
+    return 1;
+  }
   for (std::int64_t size : s.sizes) run_size(size, s);
   return 0;
 }
