@@ -55,12 +55,23 @@ Result<ImportRequest> import_options(std::string_view argument) {
   argument = trim(argument);
   static constexpr std::string_view kKeys[] = {":batch", ":separator", ":value-separator"};
   bool seen[std::size(kKeys)] = {};
+  // A quoted FILE ("my :batch 2.csv") ends at its closing quote: no option starts before it.
+  std::size_t file_end = 0;
+  if (argument.starts_with('"'))
+    for (std::size_t i = 1; i < argument.size(); ++i) {
+      if (argument[i] == '\\') {
+        ++i;
+      } else if (argument[i] == '"') {
+        file_end = i;
+        break;
+      }
+    }
   for (;;) {
     std::size_t at = std::string_view::npos, which = 0;
     for (std::size_t k = 0; k < std::size(kKeys); ++k) {
       for (std::size_t from = argument.size(); from > 0;) {
         std::size_t found = argument.rfind(kKeys[k], from - 1);
-        if (found == std::string_view::npos) break;
+        if (found == std::string_view::npos || found < file_end) break;
         const std::size_t after = found + kKeys[k].size();
         // A whole word: after whitespace (never at 0: FILE comes first), then whitespace or the end.
         if (found > 0 && std::isspace(static_cast<unsigned char>(argument[found - 1])) &&
