@@ -495,7 +495,7 @@ std::unique_ptr<FormSource> source_for(std::istream& in, const std::string& name
   switch (format_of(name, options.format)) {
     case ImportOptions::Format::Csv:
       return std::make_unique<import_detail::CsvSource>(in, name, DbAccess::index_db(db).schema_ptr(),
-                                                        options.csv_value_separator);
+                                                        options.csv_separator, options.csv_value_separator);
     case ImportOptions::Format::JsonLines:
       return std::make_unique<import_detail::JsonLinesSource>(in, name, DbAccess::index_db(db).schema_ptr());
     case ImportOptions::Format::Auto:
@@ -528,9 +528,32 @@ ImportTarget target_of(Impl& impl) {
 namespace {
 Result<void> check_options(const ImportOptions& options) {
   if (options.batch_size == 0) return fail(ErrorCode::InvalidArgument, "ImportOptions::batch_size must be at least 1");
-  if (std::string_view(",\"\\\r\n").find(options.csv_value_separator) != std::string_view::npos)
-    return fail(ErrorCode::InvalidArgument, "ImportOptions::csv_value_separator cannot be a comma, a quote, a "
-                                            "backslash or a line break");
+  // What a separator is printed as in a message: 'x', or an escape for a control byte.
+  auto shown = [](char c) {
+    switch (c) {
+      case '\0': return std::string("'\\0'");
+      case '\t': return std::string("'\\t'");
+      case '\n': return std::string("'\\n'");
+      case '\r': return std::string("'\\r'");
+      default: return "'" + std::string(1, c) + "'";
+    }
+  };
+  const auto field = static_cast<unsigned char>(options.csv_separator);
+  if (std::string_view("\"\\\r\n", 4).find(options.csv_separator) != std::string_view::npos || field == 0 ||
+      field >= 0x80)
+    return fail(ErrorCode::InvalidArgument, "ImportOptions::csv_separator " +
+                                                (field >= 0x80 ? "byte " + std::to_string(field) : shown(options.csv_separator)) +
+                                                " cannot separate CSV fields: it must be one ASCII character other "
+                                                "than a quote, a backslash, a line break or '\\0'");
+  if (options.csv_value_separator == options.csv_separator)
+    return fail(ErrorCode::InvalidArgument, "ImportOptions::csv_value_separator " +
+                                                shown(options.csv_value_separator) +
+                                                " is also the field separator (csv_separator); give them "
+                                                "different characters, or '\\0' for no value separator");
+  if (std::string_view("\"\\\r\n").find(options.csv_value_separator) != std::string_view::npos)
+    return fail(ErrorCode::InvalidArgument, "ImportOptions::csv_value_separator " +
+                                                shown(options.csv_value_separator) +
+                                                " cannot be a quote, a backslash or a line break");
   return {};
 }
 }  // namespace

@@ -69,9 +69,11 @@ std::optional<double> whole_double(std::string_view text) { return whole_number<
 
 std::optional<Keyword> attribute_name(std::string_view text) {
   if (text.starts_with(':')) text.remove_prefix(1);
+  while (text.ends_with(' ')) text.remove_suffix(1);
   if (text.empty()) return std::nullopt;
   auto k = read_edn(":" + std::string(text));
-  if (!k || !k->is<Keyword>()) return std::nullopt;
+  // The whole text must be the keyword: EDN would read "name;age" as :name and a comment.
+  if (!k || !k->is<Keyword>() || k->as<Keyword>().qualified() != text) return std::nullopt;
   return k->as<Keyword>();
 }
 

@@ -35,7 +35,9 @@ struct ImportAttr {
   bool is_id = false;  // :db/id, the entity's id or tempid
 };
 
-// "person/name" or ":person/name" as a keyword; nullopt when it is not an attribute name.
+// "person/name" or ":person/name" as a keyword; nullopt when it is not an attribute name: the
+// text (spaces at its end aside) must be exactly one keyword's name, so "name;age" (a file whose
+// fields another character separates) is refused, not read as :name and an EDN comment.
 [[nodiscard]] std::optional<Keyword> attribute_name(std::string_view text);
 
 // What `schema` says about `attr` (:db/id is the entity column).

@@ -9,11 +9,19 @@ constexpr std::size_t kChunk = std::size_t{1} << 20;
 
 }  // namespace
 
-CsvSource::CsvSource(std::istream& in, std::string name, std::shared_ptr<const index::Schema> schema, char separator)
-    : in_(in), name_(std::move(name)), schema_(std::move(schema)), separator_(separator) {}
+CsvSource::CsvSource(std::istream& in, std::string name, std::shared_ptr<const index::Schema> schema,
+                     char field_separator, char separator)
+    : in_(in), name_(std::move(name)), schema_(std::move(schema)), field_separator_(field_separator),
+      separator_(separator) {}
 
 std::unexpected<Error> CsvSource::error(std::size_t line, const std::string& message) const {
   return std::unexpected(Error{ErrorCode::InvalidArgument, name_ + " line " + std::to_string(line) + ": " + message});
+}
+
+std::string CsvSource::separator_name() const {
+  if (field_separator_ == ',') return "a comma";
+  if (field_separator_ == '\t') return "a tab";
+  return std::string("the separator '") + field_separator_ + "'";
 }
 
 int CsvSource::peek() {
@@ -69,16 +77,16 @@ Result<bool> CsvSource::read_record() {
         field.text.push_back(static_cast<char>(c));
       }
       c = peek();
-      if (c >= 0 && c != ',' && c != '\n' && c != '\r')
-        return error(line_, "a quoted field must end at a comma or the end of the line (column " +
+      if (c >= 0 && c != field_separator_ && c != '\n' && c != '\r')
+        return error(line_, "a quoted field must end at " + separator_name() + " or the end of the line (column " +
                                 std::to_string(fields_used_ + 1) + ")");
     } else {
-      // Up to the next comma, line end or quote, a buffer at a time (no line break is inside).
+      // Up to the next separator, line end or quote, a buffer at a time (no line break is inside).
       while (peek() >= 0) {
         const char* begin = buffer_.data() + pos_;
         const char* end = buffer_.data() + buffer_.size();
         const char* p = begin;
-        while (p < end && *p != ',' && *p != '\n' && *p != '\r' && *p != '"') ++p;
+        while (p < end && *p != field_separator_ && *p != '\n' && *p != '\r' && *p != '"') ++p;
         field.text.append(begin, p);
         pos_ += static_cast<std::size_t>(p - begin);
         if (p < end) break;
@@ -89,7 +97,7 @@ Result<bool> CsvSource::read_record() {
     }
     ++fields_used_;
     c = get();
-    if (c == ',') continue;
+    if (c == field_separator_) continue;
     if (c == '\r') {
       if (peek() == '\n') get();
       else ++line_;  // a lone CR ends the line too
@@ -110,9 +118,17 @@ Result<void> CsvSource::read_header() {
   if (!*got) return error(1, "no header row naming the attributes");
   for (std::size_t c = 0; c < fields_used_; ++c) {
     auto attr = attribute_name(fields_[c].text);
-    if (!attr)
-      return error(record_line_, "column " + std::to_string(c + 1) + " of the header, " +
-                                     to_edn(Value(fields_[c].text)) + ", is not an attribute name");
+    if (!attr) {
+      std::string message = "column " + std::to_string(c + 1) + " of the header, " + to_edn(Value(fields_[c].text)) +
+                            ", is not an attribute name";
+      // A header of one field holding a tab or a semicolon: most likely another separator.
+      for (char other : {'\t', ';'})
+        if (fields_used_ == 1 && other != field_separator_ && fields_[c].text.find(other) != std::string::npos)
+          message += std::string("; if the fields are separated by ") + (other == '\t' ? "tabs" : "semicolons") +
+                     ", say so (.import FILE :separator " + (other == '\t' ? "\"\\t\"" : "\";\"") +
+                     ", ImportOptions::csv_separator)";
+      return error(record_line_, message);
+    }
     for (const ImportAttr& earlier : columns_)
       if (earlier.attr == *attr) return error(record_line_, "the header names :" + attr->qualified() + " twice");
     columns_.push_back(import_attr(*schema_, std::move(*attr)));

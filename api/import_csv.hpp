@@ -1,8 +1,9 @@
 // Internal to api/: CSV as a stream of entity maps, for Database::import (doc/transactions.md,
 // "Importing CSV and JSON Lines").
 //
-// Format: RFC 4180 — fields separated by commas, records by CRLF, LF or CR, fields in double
-// quotes may hold commas, quotes (doubled: "") and line breaks; a UTF-8 byte-order mark is
+// Format: RFC 4180 — fields separated by commas (or by ImportOptions::csv_separator: a tab, a
+// semicolon...), records by CRLF, LF or CR, fields in double quotes may hold the separator, quotes
+// (doubled: "") and line breaks; a UTF-8 byte-order mark is
 // skipped. The header row names attributes (import_cells.hpp, attribute_name), each once; a
 // `db/id` column gives each row's entity (a positive long) or tempid (any other text). Every
 // record has as many fields as the header; a blank line is skipped.
@@ -28,8 +29,11 @@ namespace quarry::import_detail {
 class CsvSource final : public RowSource {
  public:
   // `in` must outlive the source; `name` prefixes messages; `schema` types the cells.
-  // `separator` cuts a cell into values (ImportOptions::csv_value_separator; '\0': none).
-  CsvSource(std::istream& in, std::string name, std::shared_ptr<const index::Schema> schema, char separator = '|');
+  // `field_separator` separates the fields of a record (ImportOptions::csv_separator: not a quote,
+  // a backslash, a line break or '\0'); `separator` cuts a cell into values
+  // (ImportOptions::csv_value_separator; '\0': none). Database::import checks both.
+  CsvSource(std::istream& in, std::string name, std::shared_ptr<const index::Schema> schema,
+            char field_separator = ',', char separator = '|');
 
   // Errors: InvalidArgument ("NAME line L: ...": CSV syntax, a header that is not attribute
   // names, a row with the wrong number of fields, a cell that does not fit its attribute, with its
@@ -52,6 +56,8 @@ class CsvSource final : public RowSource {
   // The next byte, or -1 at the end (or after a read error, which io_error_ records).
   int get();
   int peek();
+  // The field separator as a message names it: "a comma", "a tab", "the separator ';'".
+  [[nodiscard]] std::string separator_name() const;
   [[nodiscard]] Result<void> read_header();
   [[nodiscard]] Result<std::optional<Value>> row_map();
   [[nodiscard]] std::unexpected<Error> error(std::size_t line, const std::string& message) const;
@@ -63,6 +69,7 @@ class CsvSource final : public RowSource {
   std::istream& in_;
   std::string name_;
   std::shared_ptr<const index::Schema> schema_;
+  char field_separator_;
   char separator_;
   std::vector<std::string_view> values_;  // of one cell (split_cell), reused
   std::string unescaped_;                 // what values_ may point into

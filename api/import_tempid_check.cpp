@@ -5,8 +5,7 @@
 namespace quarry::import_detail {
 
 void TempidCheck::define(std::string_view tempid) {
-  if (defined_.contains(tempid)) return;
-  defined_.emplace(tempid);
+  if (!defined_.insert(tempid, EntityId{0})) return;
   if (auto it = pending_.find(tempid); it != pending_.end()) pending_.erase(it);
 }
 

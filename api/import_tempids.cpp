@@ -88,7 +88,7 @@ const std::vector<Value>* sequence(const Value& v) {
 
 class Resolver {
  public:
-  Resolver(const std::unordered_map<Value, EntityId>& ids, const RefAttrs& refs) : ids_(ids), refs_(refs) {}
+  Resolver(const TempidTable& ids, const RefAttrs& refs) : ids_(ids), refs_(refs) {}
 
   std::optional<Value> form(const Value& op) const {
     if (auto m = op.get_if<Map>()) return map(*m);
@@ -127,9 +127,9 @@ class Resolver {
   // An entity position: a tempid the file resolved before becomes its id.
   std::optional<Value> entity(const Value& v) const {
     if (!v.is<std::string>() && !(v.is<std::int64_t>() && v.as<std::int64_t>() < 0)) return std::nullopt;
-    auto it = ids_.find(v);
-    if (it == ids_.end()) return std::nullopt;
-    return Value(static_cast<std::int64_t>(it->second.value));
+    auto id = ids_.find(v);
+    if (!id) return std::nullopt;
+    return Value(static_cast<std::int64_t>(id->value));
   }
 
   // The value of a ref attribute: an entity, a nested map, a lookup ref, or a collection of them.
@@ -188,7 +188,7 @@ class Resolver {
 
   bool refers(const Value& a) const { return refs_.refers(a); }
 
-  const std::unordered_map<Value, EntityId>& ids_;
+  const TempidTable& ids_;
   const RefAttrs& refs_;
 };
 
@@ -366,7 +366,7 @@ void ImportTempids::resolve(std::vector<Value>& ops, const index::Schema& schema
 
 void ImportTempids::record(std::span<const std::pair<Value, EntityId>> tempids) {
   for (const auto& [name, id] : tempids) {
-    if (is_tempid(name)) ids_.emplace(name, id);
+    if (is_tempid(name)) ids_.insert(name, id);
   }
 }
 

@@ -12,6 +12,11 @@
 //     --paths P[,P]      import paths to load Quarry by, in order: ordinary (ImportOptions::bulk
 //                        Never) and/or bulk (Always); default ordinary,bulk; the last one's
 //                        database is queried
+//     --block-cache SIZE Options::block_cache_bytes in MiB for Quarry (default: the Options default,
+//                        64); e.g. 256 holds the blocks the 10M queries read (bench/README.md)
+//     --keep DIR         work in DIR (created; it must not exist) instead of a temporary directory,
+//                        and leave it: people.edn, sqlite.db and quarry-PATH/ for profiling
+//                        afterwards (e.g. `quarry DIR/quarry-bulk`); one size only
 //
 // Data: bench/people_gen.hpp's people (5 core datoms each, and :follows refs to ~2.5 random others
 // on average), about datoms / 7.5 people. Written as one EDN file: the schema, one vector of the
@@ -69,6 +74,8 @@ struct Settings {
   std::size_t batch = 10'000;
   int lookups = 1000;
   std::vector<std::string> paths{"ordinary", "bulk"};  // import paths, in order; the last is queried
+  std::string keep;  // --keep DIR: work there and leave it
+  std::size_t block_cache_bytes = Options{}.block_cache_bytes;
 };
 
 // A field of /proc/self/status in MiB (VmRSS: now; VmHWM: the peak since the last reset).
@@ -125,6 +132,9 @@ void write_import_file(const PeopleData& people, const std::string& path) {
   out << "]\n";
 }
 
+// The block cache's misses since the database was opened (data, index and filter blocks).
+std::uint64_t block_cache_misses(const Database& db) { return must(db.stats(), "stats").block_cache_misses; }
+
 struct Load {
   double seconds = 0;
   std::uint64_t datoms = 0;
@@ -144,13 +154,22 @@ struct Row {
   std::string name;
   std::size_t rows = 0;
   double sqlite_ms = 0, quarry_ms = 0;
+  double misses = -1;  // Quarry's block-cache misses per timed run (the warm-up's left out)
 };
 
 void run_size(std::int64_t target, const Settings& s) {
   const std::int64_t n = std::max<std::int64_t>(1, target * 2 / 15);  // ~7.5 datoms a person
-  TempDir dir("quarry-scale");
-  const std::string file = dir.path() + "/people.edn";
-  const std::string sqlite_file = dir.path() + "/sqlite.db";
+  std::optional<TempDir> temporary;
+  std::string work = s.keep;
+  if (work.empty()) {
+    temporary.emplace("quarry-scale");
+    work = temporary->path();
+  } else if (std::error_code ec; !fs::create_directories(work, ec)) {
+    std::fprintf(stderr, "--keep %s: cannot create it, or it exists already\n", work.c_str());
+    std::exit(1);
+  }
+  const std::string file = work + "/people.edn";
+  const std::string sqlite_file = work + "/sqlite.db";
 
   // SQLite first, from the generated values, in transactions of `batch` maps: its tx k is the
   // k-th batch of the core (then the follows).
@@ -188,12 +207,14 @@ void run_size(std::int64_t target, const Settings& s) {
   TxId first_tx{0};  // the import's first transaction (the schema's): transaction k is first_tx + k
   for (const std::string& path : s.paths) {
     const bool bulk = path == "bulk";
-    const std::string rocks_dir = dir.path() + "/quarry-" + path;
+    const std::string rocks_dir = work + "/quarry-" + path;
     Load qu;
     qdb.reset();
     malloc_trim(0);
     const double baseline = reset_peak_rss();
-    qdb.emplace(must(Database::open(Options{.path = rocks_dir}), "open"));
+    Options open_options{.path = rocks_dir};
+    open_options.block_cache_bytes = s.block_cache_bytes;
+    qdb.emplace(must(Database::open(open_options), "open"));
     Database& db = *qdb;
     first_tx = TxId{db.db().basis().value + 1};
     auto start = Clock::now();
@@ -221,7 +242,7 @@ void run_size(std::int64_t target, const Settings& s) {
     const std::uint64_t before_reopen = directory_bytes(rocks_dir);
     // Closed and opened again, so that log files the compaction made obsolete are gone.
     qdb.reset();
-    qdb.emplace(must(Database::open(Options{.path = rocks_dir}), "reopen"));
+    qdb.emplace(must(Database::open(open_options), "reopen"));
     qu.disk_bytes = directory_bytes(rocks_dir);
     std::printf("  (%s: on disk after compaction: %.1f MiB, after a reopen %.1f MiB, of which table files %.1f MiB)\n",
                 path.c_str(), before_reopen / 1048576.0, qu.disk_bytes / 1048576.0,
@@ -250,15 +271,19 @@ void run_size(std::int64_t target, const Settings& s) {
     Db on = view.value_or(now);
     std::vector<QueryInput> inputs{on};
     Timing ts = time_runs(1, s.runs, [&] { sql_rows = st.run(sql_args); });
-    Timing tq = time_runs(1, s.runs, [&] {
+    auto run_quarry = [&] {
       auto r = must(q(datalog, inputs), name.c_str());
       q_rows = r.value.is<Set>() ? r.value.as<Set>().items.size() : 1;
-    });
+    };
+    run_quarry();  // the warm-up, before the misses are counted
+    const std::uint64_t misses_before = block_cache_misses(db);
+    Timing tq = time_runs(0, s.runs, run_quarry);
+    const double misses = static_cast<double>(block_cache_misses(db) - misses_before) / s.runs;
     if (sql_rows != q_rows) {
       std::fprintf(stderr, "%s: SQLite %zu rows, Quarry %zu\n", name.c_str(), sql_rows, q_rows);
       std::exit(2);
     }
-    rows.push_back({name, q_rows, ts.median_ms, tq.median_ms});
+    rows.push_back({name, q_rows, ts.median_ms, tq.median_ms, misses});
   };
   compare("q1", "[:find ?e :where [?e :name \"Ivan\"]]", sql.at("q1"));
   compare("q2", "[:find ?e ?a :where [?e :name \"Ivan\"] [?e :age ?a]]", sql.at("q2"));
@@ -322,11 +347,12 @@ void run_size(std::int64_t target, const Settings& s) {
     if (sink == 0) std::printf("(nothing read)\n");
   }
 
-  std::printf("\n| query          |    rows | SQLite ms | Quarry ms | Quarry/SQLite |\n");
-  std::printf("|----------------|--------:|----------:|----------:|--------------:|\n");
+  std::printf("\n| query          |    rows | SQLite ms | Quarry ms | Quarry/SQLite | cache misses/run |\n");
+  std::printf("|----------------|--------:|----------:|----------:|--------------:|-----------------:|\n");
   for (const Row& r : rows)
-    std::printf("| %-14s | %7zu | %9.2f | %9.2f | %13.2f |\n", r.name.c_str(), r.rows, r.sqlite_ms, r.quarry_ms,
-                r.quarry_ms / r.sqlite_ms);
+    std::printf("| %-14s | %7zu | %9.2f | %9.2f | %13.2f | %16s |\n", r.name.c_str(), r.rows, r.sqlite_ms,
+                r.quarry_ms, r.quarry_ms / r.sqlite_ms,
+                r.misses < 0 ? "-" : std::to_string(static_cast<long long>(r.misses + 0.5)).c_str());
   std::fflush(stdout);
 }
 
@@ -373,6 +399,10 @@ int main(int argc, char** argv) {
         at = comma == std::string::npos ? list.size() : comma + 1;
       }
       if (s.paths.empty()) return 1;
+    } else if (a == "--block-cache") {
+      s.block_cache_bytes = std::stoull(next()) << 20;
+    } else if (a == "--keep") {
+      s.keep = next();
     } else if (a == "--lookups") {
       s.lookups = std::max(1, std::stoi(next()));
     } else {
@@ -380,8 +410,13 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  std::printf("bench_scale_bench: Quarry (RocksDB, Database::import) next to SQLite; seed %llu, %d runs, batch %zu\n",
-              static_cast<unsigned long long>(s.seed), s.runs, s.batch);
+  std::printf("bench_scale_bench: Quarry (RocksDB, Database::import) next to SQLite; seed %llu, %d runs, batch %zu, "
+              "block cache %zu MiB\n",
+              static_cast<unsigned long long>(s.seed), s.runs, s.batch, s.block_cache_bytes >> 20);
+  if (!s.keep.empty() && s.sizes.size() != 1) {
+    std::fprintf(stderr, "--keep takes one size (--datoms N)\n");
+    return 1;
+  }
   for (std::int64_t size : s.sizes) run_size(size, s);
   return 0;
 }

@@ -16,6 +16,9 @@ Value ImportSummary::to_value() const {
 
 Result<ImportSummary> import_file(Database& database, const std::string& path, const ImportOptions& options) {
   quarry::ImportOptions stream{.batch_size = options.batch_size, .cancel = options.cancel, .progress = {}};
+  stream.csv_separator = options.csv_separator;
+  stream.csv_value_separator = options.csv_value_separator;
+  if (options.csv) stream.format = quarry::ImportOptions::Format::Csv;
   if (options.progress) {
     stream.progress = [&options](const ImportProgress& at) {
       if (at.bytes_total > 0)

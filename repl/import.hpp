@@ -1,4 +1,4 @@
-// .import FILE — loads EDN tx-data, FILE.csv or FILE.jsonl through Database::import (the C++ API,
+// .import FILE [:batch N] [:separator C] [:value-separator C] — loads EDN tx-data, FILE.csv or FILE.jsonl through Database::import (the C++ API,
 // which states the rules: a stream of transactions, memory bounded whatever the file size,
 // tempids that name one entity across the whole file; doc/transactions.md, "Importing").
 #pragma once
@@ -14,6 +14,12 @@ namespace quarry::repl {
 
 struct ImportOptions {
   std::size_t batch_size = 10'000;
+  // CSV: the field separator and a cell's value separator ('\0': none); quarry::ImportOptions's
+  // csv_separator and csv_value_separator, which say what is refused.
+  char csv_separator = ',';
+  char csv_value_separator = '|';
+  // The file is CSV whatever its name (a separator was given); else the extension says.
+  bool csv = false;
   // Checked between transactions: once set, the import stops with :query/cancelled (Ctrl-C);
   // the transactions already committed stay.
   const std::atomic<bool>* cancel = nullptr;

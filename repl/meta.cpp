@@ -73,7 +73,10 @@ Meta commands (on a line of their own)
   .timeout MS|off       stop queries after MS milliseconds (:query/timeout); 0 or off: never
   .import FILE [:batch N]  load EDN tx-data: transaction vectors, or one large vector cut
                         into transactions of N operations (10000)
-  .import FILE.csv [:batch N]  load CSV: a header row of attributes, one entity per row
+  .import FILE.csv [:batch N] [:separator C] [:value-separator C]
+                        load CSV: a header row of attributes, one entity per row;
+                        fields separated by C ("\t", ";"; a comma by default), values
+                        in one cell by "|" (:value-separator "" for none)
   .import FILE.jsonl [:batch N]  load JSON Lines: one JSON object (an entity) per line
   .export FILE [:history]  write the database (or its whole history) for .import
   .backup DIR           a consistent copy that `quarry DIR` opens (DIR new or empty)

@@ -28,6 +28,92 @@ Result<std::string> file_argument(std::string_view text, const char* usage) {
   return name->as<std::string>();
 }
 
+// .import's options and the FILE they follow (a view of the command's text).
+struct ImportRequest : ImportOptions {
+  std::string_view file;
+};
+
+constexpr const char* kImportUsage =
+    ".import FILE [:batch N] [:separator C] [:value-separator C]";
+
+// A separator option's value: a one-character EDN string ("\t", ";") or character (\tab, \;);
+// for :value-separator also "" or nil (none), given as '\0'.
+std::optional<char> separator_value(const Value& v, bool none_allowed) {
+  if (none_allowed && (v.is_nil() || (v.is<std::string>() && v.as<std::string>().empty()))) return '\0';
+  if (v.is<std::string>() && v.as<std::string>().size() == 1) return v.as<std::string>()[0];
+  if (v.is<Char>() && v.as<Char>().code_point > 0 && v.as<Char>().code_point < 0x80)
+    return static_cast<char>(v.as<Char>().code_point);
+  return std::nullopt;
+}
+
+// .import's arguments: FILE, then options in any order, each at most once. Read from the end
+// (a FILE may hold spaces): the last " :key " starts the last option. A separator option makes
+// the file CSV whatever its extension (people.tsv). Whether a separator fits CSV is
+// Database::import's check (ImportOptions::csv_separator).
+Result<ImportRequest> import_options(std::string_view argument) {
+  ImportRequest request;
+  argument = trim(argument);
+  static constexpr std::string_view kKeys[] = {":batch", ":separator", ":value-separator"};
+  bool seen[std::size(kKeys)] = {};
+  // A quoted FILE ("my :batch 2.csv") ends at its closing quote: no option starts before it.
+  std::size_t file_end = 0;
+  if (argument.starts_with('"'))
+    for (std::size_t i = 1; i < argument.size(); ++i) {
+      if (argument[i] == '\\') {
+        ++i;
+      } else if (argument[i] == '"') {
+        file_end = i;
+        break;
+      }
+    }
+  for (;;) {
+    std::size_t at = std::string_view::npos, which = 0;
+    for (std::size_t k = 0; k < std::size(kKeys); ++k) {
+      for (std::size_t from = argument.size(); from > 0;) {
+        std::size_t found = argument.rfind(kKeys[k], from - 1);
+        if (found == std::string_view::npos || found < file_end) break;
+        const std::size_t after = found + kKeys[k].size();
+        // A whole word: after whitespace (never at 0: FILE comes first), then whitespace or the end.
+        if (found > 0 && std::isspace(static_cast<unsigned char>(argument[found - 1])) &&
+            (after == argument.size() || std::isspace(static_cast<unsigned char>(argument[after])))) {
+          if (at == std::string_view::npos || found > at) at = found, which = k;
+          break;
+        }
+        from = found;
+      }
+    }
+    if (at == std::string_view::npos) break;
+    const std::string_view key = kKeys[which];
+    auto usage = [&](std::string_view what) {
+      return fail(ErrorCode::InvalidArgument, "usage: " + std::string(kImportUsage) + " (" + std::string(key) + ": " +
+                                                  std::string(what) + ")");
+    };
+    if (seen[which]) return usage("given twice");
+    seen[which] = true;
+    const std::string_view text = trim(argument.substr(at + key.size()));
+    if (text.empty()) return usage("no value given");
+    auto value = read_edn(text);
+    if (!value) return usage("its value is not one EDN value");
+    if (which == 0) {
+      if (!value->is<std::int64_t>() || value->as<std::int64_t>() <= 0) return usage("N a positive number");
+      request.batch_size = static_cast<std::size_t>(value->as<std::int64_t>());
+    } else if (which == 1) {
+      auto c = separator_value(*value, false);
+      if (!c) return usage("C one character, as a string (\";\" \"\\t\") or an EDN character (\\tab)");
+      request.csv_separator = *c;
+      request.csv = true;
+    } else {
+      auto c = separator_value(*value, true);
+      if (!c) return usage("C one character, as a string or an EDN character, or \"\" for none");
+      request.csv_value_separator = *c;
+      request.csv = true;
+    }
+    argument = trim(argument.substr(0, at));
+  }
+  request.file = argument;
+  return request;
+}
+
 }  // namespace
 
 void Session::run_meta(std::string_view command) {
@@ -95,27 +181,20 @@ void Session::run_meta(std::string_view command) {
 }
 
 void Session::run_import(std::string_view argument) {
-  ImportOptions options;
-  // .import FILE :batch N — the size of the transactions a single large vector is cut into.
-  argument = trim(argument);
-  if (auto at = argument.rfind(":batch "); at != std::string_view::npos) {
-    auto n = read_edn(argument.substr(at + 7));
-    if (!n || !n->is<std::int64_t>() || n->as<std::int64_t>() <= 0)
-      return report(Error{ErrorCode::InvalidArgument, "usage: .import FILE [:batch N], N a positive number"});
-    options.batch_size = static_cast<std::size_t>(n->as<std::int64_t>());
-    argument = argument.substr(0, at);
-  }
-  auto path = file_argument(argument, ".import FILE [:batch N]");
+  auto options = import_options(argument);
+  if (!options) return report(options.error());
+  argument = options->file;
+  auto path = file_argument(argument, kImportUsage);
   if (!path) return report(path.error());
   if (database_.options().read_only)
     return report(Error{ErrorCode::StorageReadOnly, "the database is open read-only: .import is refused"});
-  options.cancel = &interrupt_flag();
+  options->cancel = &interrupt_flag();
   std::optional<ProgressBar> bar;
   if (interactive_) {
     bar.emplace("bytes");  // of the file read
-    options.progress = [&bar](std::size_t done, std::size_t total) { bar->update(done, total); };
+    options->progress = [&bar](std::size_t done, std::size_t total) { bar->update(done, total); };
   }
-  auto summary = import_file(database_, *path, options);
+  auto summary = import_file(database_, *path, *options);
   interrupt_flag().store(false);
   if (bar) bar->finish();
   if (!summary) return report(summary.error());

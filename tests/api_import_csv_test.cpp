@@ -510,3 +510,141 @@ TEST_CASE("CSV cells of cardinality-many columns hold several values, typed by t
   imported(*db, "person/name,nick\nF|f\\|,a|b\n", "off.csv", ImportOptions{.csv_value_separator = '\0'});
   CHECK(query(*db, R"([:find ?n . :where [?p :person/name "F|f\\|"] [?p :nick ?n]])") == Value(std::string("a|b")));
 }
+
+namespace {
+
+// One generated person of the separator test: the text of each cell, and what it reads as.
+struct SeparatorRow {
+  std::string name, note;
+  std::int64_t age = 0;
+  std::vector<std::string> tags;  // keywords' names, in the cell in this order
+};
+
+// `rows` as CSV with fields separated by `sep`: a field holding the separator, a quote, a line
+// break or a space at an end is quoted with its quotes doubled, as RFC 4180 says for commas.
+std::string separated(const std::vector<SeparatorRow>& rows, char sep) {
+  auto field = [sep](const std::string& text) {
+    if (text.find_first_of(std::string{sep, '"', '\n', '\r'}) == std::string::npos) return text;
+    std::string out = "\"";
+    for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return out + "\"";
+  };
+  const std::string s(1, sep);
+  std::string text = "person/name" + s + "person/age" + s + "note" + s + "person/tags\n";
+  for (const SeparatorRow& r : rows) {
+    std::string tags;
+    for (const std::string& t : r.tags) tags += (tags.empty() ? "" : "|") + t;
+    text += field(r.name) + s + std::to_string(r.age) + s + field(r.note) + s + field(tags) + "\n";
+  }
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("CSV with another field separator (tab, semicolon, space) reads as the same rows with commas") {
+  // Model: generated rows whose texts hold commas, tabs, semicolons, spaces, quotes and line
+  // breaks; each separator's file must give exactly the rows, on both stores.
+  const std::uint64_t first_seed = 20261206;
+  CAPTURE(first_seed);
+  std::uint64_t seed = first_seed;
+  auto next = [&seed] {
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<std::uint32_t>(seed >> 33);
+  };
+  const std::string pieces[] = {"a", "b c", ",", "\t", ";", "\"", "x\ny", " ", "Zoë", "1"};
+  std::vector<SeparatorRow> rows;
+  for (int i = 0; i < 60; ++i) {
+    SeparatorRow r;
+    r.name = "P" + std::to_string(i) + "-";  // distinct whatever follows (an identity attribute)
+    for (std::uint32_t k = next() % 4; k > 0; --k) r.name += pieces[next() % std::size(pieces)];
+    r.note = "n";
+    for (std::uint32_t k = next() % 5; k > 0; --k) r.note += pieces[next() % std::size(pieces)];
+    r.age = static_cast<std::int64_t>(next() % 100);
+    const std::uint32_t tags = next() % 16;  // a subset of t0..t3, each at most once
+    for (int t = 0; t < 4; ++t)
+      if (tags & (1u << t)) r.tags.push_back("t" + std::to_string(t));
+    rows.push_back(std::move(r));
+  }
+  // The expected relation, and the tags of each name, as EDN values.
+  std::string expected_rows = "#{", expected_tags = "#{";
+  for (const SeparatorRow& r : rows) {
+    expected_rows += "[" + quarry::to_edn(Value(r.name)) + " " + std::to_string(r.age) + " " +
+                     quarry::to_edn(Value(r.note)) + "]";
+    for (const std::string& t : r.tags) expected_tags += "[" + quarry::to_edn(Value(r.name)) + " :" + t + "]";
+  }
+  expected_rows += "}";
+  expected_tags += "}";
+
+  for (char sep : {',', '\t', ';', ' ', ':'}) {
+    CAPTURE(int(sep));
+    Stores stores;
+    for (auto& [store, db] : stores.all) {
+      CAPTURE(std::string(store));
+      declare(db);
+      ImportSummary s = imported(db, separated(rows, sep), "people.csv",
+                                 ImportOptions{.batch_size = 16, .csv_separator = sep});
+      CHECK(s.transactions == 4);
+      CHECK(query(db, "[:find ?n ?a ?o :where [?p :person/name ?n] [?p :person/age ?a] [?p :note ?o]]") ==
+            edn(expected_rows));
+      CHECK(query(db, "[:find ?n ?t :where [?p :person/name ?n] [?p :person/tags ?t]]") == edn(expected_tags));
+    }
+  }
+}
+
+TEST_CASE("a CSV field separator that cannot separate fields is refused before anything is read") {
+  Stores stores;
+  for (auto& [store, db] : stores.all) {
+    CAPTURE(std::string(store));
+    declare(db);
+    struct Refused {
+      ImportOptions options;
+      const char* message;
+    };
+    const Refused cases[] = {
+        {ImportOptions{.csv_separator = '"'},
+         "ImportOptions::csv_separator '\"' cannot separate CSV fields: it must be one ASCII character other than a "
+         "quote, a backslash, a line break or '\\0'"},
+        {ImportOptions{.csv_separator = '\\'},
+         "ImportOptions::csv_separator '\\' cannot separate CSV fields: it must be one ASCII character other than a "
+         "quote, a backslash, a line break or '\\0'"},
+        {ImportOptions{.csv_separator = '\n'},
+         "ImportOptions::csv_separator '\\n' cannot separate CSV fields: it must be one ASCII character other than "
+         "a quote, a backslash, a line break or '\\0'"},
+        {ImportOptions{.csv_separator = '\r'},
+         "ImportOptions::csv_separator '\\r' cannot separate CSV fields: it must be one ASCII character other than "
+         "a quote, a backslash, a line break or '\\0'"},
+        {ImportOptions{.csv_separator = '\0'},
+         "ImportOptions::csv_separator '\\0' cannot separate CSV fields: it must be one ASCII character other than "
+         "a quote, a backslash, a line break or '\\0'"},
+        {ImportOptions{.csv_separator = static_cast<char>(0xC3)},
+         "ImportOptions::csv_separator byte 195 cannot separate CSV fields: it must be one ASCII character other "
+         "than a quote, a backslash, a line break or '\\0'"},
+        {ImportOptions{.csv_separator = '|'},
+         "ImportOptions::csv_value_separator '|' is also the field separator (csv_separator); give them different "
+         "characters, or '\\0' for no value separator"},
+        {ImportOptions{.csv_separator = ';', .csv_value_separator = ';'},
+         "ImportOptions::csv_value_separator ';' is also the field separator (csv_separator); give them different "
+         "characters, or '\\0' for no value separator"},
+        {ImportOptions{.csv_separator = ';', .csv_value_separator = '"'},
+         "ImportOptions::csv_value_separator '\"' cannot be a quote, a backslash or a line break"},
+    };
+    for (const Refused& c : cases) {
+      CAPTURE(std::string(c.message));
+      auto r = import_text(db, "person/name\nG\n", "refused.csv", c.options);
+      REQUIRE_FALSE(r.has_value());
+      CHECK(r.error().code == ErrorCode::InvalidArgument);
+      CHECK(r.error().message == c.message);
+    }
+    CHECK(query(db, "[:find (count ?p) . :where [?p :person/name]]").is_nil());
+    // With a semicolon as the field separator a comma may separate a cell's values.
+    imported(db, "person/name;person/tags\nH;a,b\n", "semi.csv",
+             ImportOptions{.csv_separator = ';', .csv_value_separator = ','});
+    CHECK(query(db, R"([:find [?t ...] :where [?p :person/name "H"] [?p :person/tags ?t]])") == edn("[:a :b]"));
+    // A quoted field must end at the separator in use.
+    auto quoted = import_text(db, "person/name;person/age\n\"I\",3\n", "semi.csv", ImportOptions{.csv_separator = ';'});
+    REQUIRE_FALSE(quoted.has_value());
+    CHECK(quoted.error().message ==
+          "semi.csv line 2: a quoted field must end at the separator ';' or the end of the line (column 1)");
+    CHECK(query(db, R"([:find ?p . :where [?p :person/name "I"]])").is_nil());
+  }
+}

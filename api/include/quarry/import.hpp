@@ -55,12 +55,18 @@ struct ImportOptions {
   // .csv is CSV, .jsonl and .ndjson are JSON Lines, anything else EDN.
   enum class Format : unsigned char { Auto, Edn, Csv, JsonLines };
   Format format = Format::Auto;
+  // CSV: what separates the fields of a record: a comma (RFC 4180), or another single byte such
+  // as '\t' (tab-separated values) or ';' (doc/transactions.md, "Importing CSV and JSON Lines").
+  // Quoting works as with commas: a field in double quotes may hold the separator. A quote, a
+  // backslash, a line break, '\0', or the value separator below is refused (InvalidArgument)
+  // before anything is read.
+  char csv_separator = ',';
   // CSV: what separates the values of one cell (doc/transactions.md, "Importing CSV and JSON
   // Lines"): a cell of a cardinality-many column holds one or more values, "admin|user"; in any
   // cell a backslash before the separator or another backslash stands for that character
   // ("a\|b" is the one value "a|b"); several values in a cardinality-one column are an error.
-  // '\0': none, every cell is one value taken as written. A comma, a quote, a backslash or a line
-  // break is refused (InvalidArgument).
+  // '\0': none, every cell is one value taken as written. The field separator (csv_separator), a
+  // quote, a backslash or a line break is refused (InvalidArgument).
   char csv_value_separator = '|';
 };
 
