@@ -346,11 +346,8 @@ std::size_t hash_value(const Value& v) noexcept {
   // without the dispatch.
   if (const auto* n = v.get_if<std::int64_t>())
     return mix(std::hash<int>{}(static_cast<int>(ValueKind::Long)), std::hash<std::int64_t>{}(*n));
-  // Then keywords and strings (what queries group and join on next most): hash_head's cases.
-  if (const auto* k = v.get_if<Keyword>())
-    return mix(mix(std::hash<int>{}(static_cast<int>(ValueKind::Keyword)), hash_text(k->ns)), hash_text(k->name));
-  if (const auto* str = v.get_if<std::string>())
-    return mix(std::hash<int>{}(static_cast<int>(ValueKind::String)), hash_text(*str));
+  // Other leaves (keywords and strings, what queries group and join on next most): their head.
+  if (!is_branch(v.kind())) return hash_head(v);
   return hash_at(v, 0);
 }
 
