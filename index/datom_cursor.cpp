@@ -108,6 +108,10 @@ struct DatomCursor::Impl {
   // How many leading components of the order `run` holds, when known (a run from seek_prefix: the
   // ends are target.ends), else 0.
   std::size_t run_parts = 0;
+  // KNOWN PREFIX: every key within the cursor's bounds starts with a prefix whose first
+  // `bound_parts` components end at bound_ends (a cursor opened on one exact prefix); 0: none known.
+  std::size_t bound_parts = 0;
+  std::array<std::uint32_t, 3> bound_ends{};
   // RUN HEAD: for a run of at most 8 bytes, its bytes as a big-endian integer (zero-padded) and a
   // mask of them, so a key of 8 bytes or more is compared with the run by one integer comparison
   // instead of a byte loop or memcmp (compare_with_run). run_mask 0: not usable.
@@ -165,40 +169,29 @@ struct DatomCursor::Impl {
     if (history)
       if (auto s = history->status(); !s) fail(s.error());
   }
-  // Lands on key k with tx/added set; splits it.
+  // Lands on key k with tx/added set; splits it: only the components after those a run or the
+  // bounds are known to hold (KNOWN PREFIX).
   bool land(std::string_view k) {
-    if (split_in_run(k)) {
-      whole_key = k;
-      positioned = true;
-      tx_size = 0;
-      has_decoded = false;
-      ids_known = run_ids;
-      return true;
+    const bool in_known_run = has_run && run_parts > 0;
+    const std::size_t known = in_known_run ? run_parts : bound_parts;
+    const std::array<std::uint32_t, 3>& ends = in_known_run ? target.ends : bound_ends;
+    // One known component saves only a compact id's framing: not worth the other path.
+    const bool framed = known >= 2 ? keys::split_datom_key(order, k, known, ends, parts)
+                                   : keys::split_datom_key(order, k, parts);
+    if (!framed) {
+      auto whole = keys::split_datom_key(order, k);
+      if (!whole) {
+        ids_known = false;
+        fail(std::move(whole.error()));
+        return false;
+      }
+      parts = *whole;
     }
-    ids_known = false;
-    if (!keys::split_datom_key(order, k, parts)) {
-      fail(keys::split_datom_key(order, k).error());
-      return false;
-    }
+    ids_known = run_ids && has_run;
     whole_key = k;
     positioned = true;
     tx_size = 0;
     has_decoded = false;
-    return true;
-  }
-  // The split of a key inside an {e, a} run of Eavt or Aevt (the probes of a join), whose first
-  // two components are the run's (in_run held, so they end where target.ends says): only the V
-  // component is framed, and only when it is a plain value that ends the key; false (nothing
-  // decided) otherwise, and split_datom_key frames the whole key. Gives split_datom_key's parts.
-  bool split_in_run(std::string_view k) noexcept {
-    if (!has_run || run_parts != 2 || (order != IndexOrder::Eavt && order != IndexOrder::Aevt)) return false;
-    const std::size_t first = target.ends[0], second = target.ends[1];
-    const std::string_view v = k.substr(second);
-    if (v.empty() || codec::plain_value_size(v) != v.size()) return false;
-    const std::string_view one = k.substr(0, first), two = k.substr(first, second - first);
-    if (order == IndexOrder::Eavt) parts.e = one, parts.a = two;
-    else parts.a = one, parts.e = two;
-    parts.v = v;
     return true;
   }
   // The tx of a current-space value (compact, nothing after it: codec::append_uint's form).
@@ -730,11 +723,15 @@ Result<std::vector<Datom>> collect(Result<DatomCursor> cursor, std::size_t limit
 namespace detail {
 
 Result<DatomCursor> open_cursor(std::shared_ptr<const DbCore> core, IndexOrder order, CursorBounds bounds,
-                                ScanView view, bool empty, ReadHint hint) {
+                                ScanView view, bool empty, ReadHint hint, const EncodedPrefix* shared) {
   auto impl = std::make_unique<DatomCursor::Impl>();
   impl->core = core;
   impl->order = order;
   impl->view = view;
+  if (shared && shared->exact) {
+    impl->bound_parts = shared->parts;
+    impl->bound_ends = shared->ends;
+  }
   if (!empty) {
     CursorOptions options;
     options.long_scan = hint != ReadHint::Default;
@@ -756,8 +753,8 @@ Result<DatomCursor> open_cursor(std::shared_ptr<const DbCore> core, IndexOrder o
 }
 
 Result<DatomCursor> open_scan(std::shared_ptr<const DbCore> core, IndexOrder order, CursorBounds bounds,
-                              ScanView view, bool empty, ReadHint hint) {
-  auto c = open_cursor(std::move(core), order, std::move(bounds), view, empty, hint);
+                              ScanView view, bool empty, ReadHint hint, const EncodedPrefix* shared) {
+  auto c = open_cursor(std::move(core), order, std::move(bounds), view, empty, hint, shared);
   if (c) c->seek_to_first();
   return c;
 }

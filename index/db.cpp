@@ -71,9 +71,9 @@ Result<DatomCursor> Db::datoms(IndexOrder order, const DatomPrefix& prefix) cons
   CursorBounds bounds;
   if (!p->bytes.empty()) {
     bounds.upper = p->upper();
-    bounds.lower = std::move(p->bytes);
+    bounds.lower = p->bytes;
   }
-  return detail::open_scan(core_, order, std::move(bounds), scan_view(*this), !p->exact);
+  return detail::open_scan(core_, order, std::move(bounds), scan_view(*this), !p->exact, ReadHint::Default, &*p);
 }
 
 Result<DatomCursor> Db::cursor(IndexOrder order, const DatomPrefix& range, ReadHint hint) const {
@@ -82,9 +82,9 @@ Result<DatomCursor> Db::cursor(IndexOrder order, const DatomPrefix& range, ReadH
   CursorBounds bounds;
   if (!p->bytes.empty()) {
     bounds.upper = p->upper();
-    bounds.lower = std::move(p->bytes);
+    bounds.lower = p->bytes;
   }
-  return detail::open_cursor(core_, order, std::move(bounds), scan_view(*this), !p->exact, hint);
+  return detail::open_cursor(core_, order, std::move(bounds), scan_view(*this), !p->exact, hint, &*p);
 }
 
 Result<DatomCursor> Db::seek_datoms(IndexOrder order, const DatomPrefix& prefix) const {

@@ -105,13 +105,17 @@ struct EncodedPrefix {
 // A cursor over `order` within `bounds` (applied to the current space and, when the view needs it,
 // to the history space: history keys extend datom keys, so the same bounds select them).
 // UNPOSITIONED: call a seek. `empty` gives a cursor with nothing in it (for prefixes that cannot
-// match).
+// match). `shared`, when given and exact: every key within `bounds` starts with its bytes (the
+// bounds are its run), so the cursor frames only the components after its `parts` (its bytes
+// need not outlive the call).
 [[nodiscard]] Result<DatomCursor> open_cursor(std::shared_ptr<const DbCore> core, IndexOrder order,
                                               CursorBounds bounds, ScanView view, bool empty = false,
-                                              ReadHint hint = ReadHint::Default);
+                                              ReadHint hint = ReadHint::Default,
+                                              const EncodedPrefix* shared = nullptr);
 // open_cursor, then seek_to_first.
 [[nodiscard]] Result<DatomCursor> open_scan(std::shared_ptr<const DbCore> core, IndexOrder order,
                                             CursorBounds bounds, ScanView view, bool empty = false,
-                                            ReadHint hint = ReadHint::Default);
+                                            ReadHint hint = ReadHint::Default,
+                                            const EncodedPrefix* shared = nullptr);
 
 }  // namespace quarry::index::detail

@@ -23,6 +23,7 @@
 // that stub, whose relative order is arbitrary but fixed.
 #pragma once
 
+#include <array>
 #include <bit>
 #include <cstdint>
 #include <cstring>
@@ -148,6 +149,11 @@ struct DatomKeyParts {
 [[nodiscard]] Result<DatomKeyParts> split_datom_key(IndexOrder order, std::string_view key);
 // The same without building an error: false (and `parts` unspecified) where the above fails.
 [[nodiscard]] bool split_datom_key(IndexOrder order, std::string_view key, DatomKeyParts& parts) noexcept;
+// The same for a key known to start with a prefix whose first `known` components (of `order`)
+// end at ends[0..known): only the rest is framed (a scan within one prefix's bounds, the run of a
+// seek_prefix). REQUIRES: key starts with that prefix, whose components frame as such.
+[[nodiscard]] bool split_datom_key(IndexOrder order, std::string_view key, std::size_t known,
+                                   const std::array<std::uint32_t, 3>& ends, DatomKeyParts& parts) noexcept;
 // The id an encoded E (or V of Vaet) or A component holds, and a V component's value.
 // REQUIRES: the component comes from split_datom_key (so it frames correctly).
 [[nodiscard]] inline EntityId entity_of(std::string_view encoded_e) noexcept {

@@ -374,7 +374,7 @@ TEST_CASE_TEMPLATE("runs hold exactly the datoms that start with the prefix, for
       }
       std::vector<Datom> expected;
       for (const Datom& x : all)
-        if ((!p.e || x.e == *p.e) && (!p.a || x.a == *p.a) && (!p.v || compare(x.v, *p.v) == 0 && x.v.kind() == p.v->kind()))
+        if ((!p.e || x.e == *p.e) && (!p.a || x.a == *p.a) && (!p.v || (compare(x.v, *p.v) == 0 && x.v.kind() == p.v->kind())))
           expected.push_back(x);
       CAPTURE(static_cast<int>(order));
       CAPTURE(probe);

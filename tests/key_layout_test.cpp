@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <map>
 #include <random>
@@ -107,6 +108,49 @@ TEST_CASE("current entries round trip in every order") {
       CHECK(bare->e == d.e);
       CHECK(bare->v == d.v);
     }
+  }
+}
+
+TEST_CASE("a key split after its known leading components frames as the whole split does") {
+  const std::uint64_t seed = 20261206;
+  std::printf("key_layout known-prefix split seed %llu\n", static_cast<unsigned long long>(seed));
+  RandomDatoms gen(seed);
+  auto check_order = [&](IndexOrder order, const std::string& key) {
+    keys::DatomKeyParts whole;
+    REQUIRE(keys::split_datom_key(order, key, whole));
+    // The ends of the leading components, as a prefix of the key gives them.
+    std::array<std::uint32_t, 3> ends{};
+    std::string_view parts_in_order[3];
+    switch (order) {
+      case IndexOrder::Eavt: parts_in_order[0] = whole.e, parts_in_order[1] = whole.a, parts_in_order[2] = whole.v; break;
+      case IndexOrder::Aevt: parts_in_order[0] = whole.a, parts_in_order[1] = whole.e, parts_in_order[2] = whole.v; break;
+      case IndexOrder::Avet: parts_in_order[0] = whole.a, parts_in_order[1] = whole.v, parts_in_order[2] = whole.e; break;
+      case IndexOrder::Vaet: parts_in_order[0] = whole.v, parts_in_order[1] = whole.a, parts_in_order[2] = whole.e; break;
+    }
+    for (int i = 0; i < 3; ++i)
+      ends[static_cast<std::size_t>(i)] =
+          static_cast<std::uint32_t>(parts_in_order[i].data() + parts_in_order[i].size() - key.data());
+    for (std::size_t known = 0; known <= 3; ++known) {
+      keys::DatomKeyParts split;
+      REQUIRE(keys::split_datom_key(order, key, known, ends, split));
+      CHECK(split.e == whole.e);
+      CHECK(split.a == whole.a);
+      CHECK(split.v == whole.v);
+      CHECK(split.e.data() == whole.e.data());
+      // Bytes after the key, or a key cut inside its unknown components, do not frame.
+      CHECK(!keys::split_datom_key(order, key + '\x01', known, ends, split));
+      if (known < 3) CHECK(!keys::split_datom_key(order, key.substr(0, key.size() - 1), known, ends, split));
+    }
+  };
+  for (int i = 0; i < 2000; ++i)
+    for (IndexOrder order : kOrders) {
+      const Datom d = gen.next(order == IndexOrder::Vaet);
+      check_order(order, key_of(order, d));
+    }
+  // A large value's stub, marker and hash are one V component.
+  for (IndexOrder order : {IndexOrder::Eavt, IndexOrder::Aevt, IndexOrder::Avet}) {
+    Datom d{EntityId{9}, AttrId{kSystemBase + 3}, Value(std::string(3000, 'x')), TxId{kTx0 + 1}, true};
+    check_order(order, key_of(order, d));
   }
 }
 

@@ -287,12 +287,23 @@ Result<QueryOutput> plain_output(Context& ctx, const Query& query, QueryOutput o
     Value& cell = tuples.cells()[r * arity + static_cast<std::size_t>(cols[k])];
     return movable[k] ? std::move(cell) : cell;
   };
+  // take(r, k) appended to `to`, built in place (a long, most cells, without the general move).
+  auto append = [&](std::vector<Value>& to, std::uint32_t r, std::size_t k) {
+    Value& cell = tuples.cells()[r * arity + static_cast<std::size_t>(cols[k])];
+    if (const auto* n = cell.get_if<std::int64_t>()) to.emplace_back(*n);
+    else if (movable[k]) to.emplace_back(std::move(cell));
+    else to.emplace_back(cell);
+  };
+  auto row_vector = [&](std::uint32_t r) {
+    Vector row;
+    row.items.reserve(cols.size());
+    for (std::size_t k = 0; k < cols.size(); ++k) append(row.items, r, k);
+    return row;
+  };
   auto row_value = [&](std::uint32_t r) -> Value {
-    std::vector<Value> row;
-    row.reserve(cols.size());
-    for (std::size_t k = 0; k < cols.size(); ++k) row.push_back(take(r, k));
-    if (query.return_kind != ReturnMapKind::None) return return_map(query, row);
-    return Value(Vector{std::move(row)});
+    Vector row = row_vector(r);
+    if (query.return_kind != ReturnMapKind::None) return return_map(query, row.items);
+    return Value(std::move(row));
   };
   switch (query.find.shape) {
     case FindShape::Scalar:
@@ -308,8 +319,11 @@ Result<QueryOutput> plain_output(Context& ctx, const Query& query, QueryOutput o
   items.reserve(order.size());
   const bool collection = query.find.shape == FindShape::Collection;
   if (collection && cols.empty()) order.clear();
+  const bool maps = query.return_kind != ReturnMapKind::None;
   for (std::size_t i = 0; i < order.size(); ++i) {
-    items.push_back(collection ? take(order[i], 0) : row_value(order[i]));
+    if (collection) append(items, order[i], 0);
+    else if (maps) items.push_back(row_value(order[i]));
+    else items.emplace_back(row_vector(order[i]));
     if ((i & 1023) == 1023)
       if (auto t = ctx.tick(1024); !t) return std::unexpected(t.error());
   }
