@@ -27,6 +27,7 @@ class AttrNames {
       if (const index::AttrSchema* s = schema_.find(AttrId{e.value})) return Value(s->ident);
     return Value(static_cast<std::int64_t>(e.value));
   }
+  [[nodiscard]] bool entities_as_idents() const noexcept { return entities_as_idents_; }
   // Whether x names attribute a: its ident, or its id as a long.
   bool names(AttrId a, const Value& x) {
     if (const auto* n = x.get_if<std::int64_t>()) return *n > 0 && static_cast<std::uint64_t>(*n) == a.value;
@@ -65,6 +66,23 @@ Value datom_value(int pos, const Datom& d, AttrNames& names) {
     case kTx: return Value(static_cast<std::int64_t>(d.tx.value));
     default: return Value(d.added);
   }
+}
+
+// out.push(datom_value(pos, d, names)), with the common kinds built in place in the relation's
+// cells (no temporary Value to copy, move and destroy).
+void push_datom_value(Relation& out, int pos, const Datom& d, AttrNames& names) {
+  switch (pos) {
+    case kE:
+      if (!names.entities_as_idents()) return out.emplace(static_cast<std::int64_t>(d.e.value));
+      break;
+    case kV:
+      if (const auto* n = d.v.get_if<std::int64_t>()) return out.emplace(*n);
+      if (const EntityId* id = d.v.get_if<EntityId>()) return out.emplace(static_cast<std::int64_t>(id->value));
+      return out.push(d.v);
+    case kTx: return out.emplace(static_cast<std::int64_t>(d.tx.value));
+    default: break;
+  }
+  out.push(datom_value(pos, d, names));
 }
 
 // datom_value(pos, d) == x, without building the value.
@@ -361,7 +379,7 @@ Result<void> scan_new(Context& ctx, Bindings& bindings, const ResolvedPattern& r
   Relation out(m.new_vars);
   reserve_expected(out, access);
   auto r = scan(ctx, rp, access, range, m, names, [&](const Datom& d) {
-    for (int pos : m.new_pos) out.push(datom_value(pos, d, names));
+    for (int pos : m.new_pos) push_datom_value(out, pos, d, names);
     out.end_row();
     return ctx.fits(out.size(), out.arity());
   });

@@ -16,6 +16,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "codec/value.hpp"
@@ -48,6 +49,11 @@ class Relation {
   // Appending: push arity() cells with push(), then end_row(); or add_row() in one go.
   void push(const Value& v) { cells_.push_back(v); }
   void push(Value&& v) { cells_.push_back(std::move(v)); }
+  // push(Value(x)), the cell built in place.
+  template <class T>
+  void emplace(T&& x) {
+    cells_.emplace_back(std::forward<T>(x));
+  }
   void end_row() noexcept { ++rows_; }
   void add_row(std::span<const Value> row) {
     cells_.insert(cells_.end(), row.begin(), row.end());
