@@ -31,8 +31,7 @@ std::size_t automatic_block_cache_bytes(const TableFileSizes& sizes, std::uint64
   high = std::max<std::uint64_t>(high, kAutoBlockCacheFloorBytes);
   // Saturating: absurd sizes from damaged properties end at the ceiling, not in an overflow.
   const std::uint64_t uncompressed = std::min(sizes.raw_bytes, high) + std::min(sizes.index_and_filter_bytes, high);
-  std::uint64_t want = uncompressed + uncompressed / 8;
-  want = (want + kMiB - 1) / kMiB * kMiB;
+  const std::uint64_t want = (uncompressed + kMiB - 1) / kMiB * kMiB;
   return static_cast<std::size_t>(std::clamp<std::uint64_t>(want, kAutoBlockCacheFloorBytes, high));
 }
 

@@ -67,23 +67,24 @@ std::uint64_t ingest_entries(RocksStore& store, SpaceId space, const std::string
 
 }  // namespace
 
-TEST_CASE("the automatic capacity: the table files uncompressed and an eighth, from 64 MiB to min(1 GiB, memory / 8)") {
+TEST_CASE("the automatic capacity: the table files uncompressed, from 64 MiB to min(1 GiB, memory / 8)") {
   const std::uint64_t machine = 16 * GiB;
   // An empty and a small database: the floor.
   CHECK(automatic_block_cache_bytes({}, machine) == 64 * MiB);
   CHECK(automatic_block_cache_bytes({.raw_bytes = 10 * MiB, .index_and_filter_bytes = MiB}, machine) == 64 * MiB);
-  CHECK(automatic_block_cache_bytes({.raw_bytes = 56 * MiB}, machine) == 64 * MiB);  // 56 * 9 / 8 = 63
-  CHECK(automatic_block_cache_bytes({.raw_bytes = 57 * MiB}, machine) == 65 * MiB);  // 64.1 rounded up
-  // A larger one: raw + index and filter, an eighth more, rounded up to a MiB.
+  CHECK(automatic_block_cache_bytes({.raw_bytes = 60 * MiB, .index_and_filter_bytes = 4 * MiB}, machine) == 64 * MiB);
+  CHECK(automatic_block_cache_bytes({.raw_bytes = 64 * MiB + 1}, machine) == 65 * MiB);  // rounded up to a MiB
+  // A larger one: raw + index and filter.
   CHECK(automatic_block_cache_bytes({.raw_bytes = 100 * MiB, .index_and_filter_bytes = 8 * MiB}, machine) ==
-        122 * MiB);  // 108 * 9 / 8 = 121.5
-  CHECK(automatic_block_cache_bytes({.raw_bytes = 800 * MiB}, machine) == 900 * MiB);
+        108 * MiB);
+  CHECK(automatic_block_cache_bytes({.raw_bytes = 900 * MiB, .index_and_filter_bytes = MiB / 2}, machine) ==
+        901 * MiB);
   // The ceiling, whatever the data (the 10M-datom scale database is ~1.3 GB uncompressed).
-  CHECK(automatic_block_cache_bytes({.raw_bytes = 1300 * MiB, .index_and_filter_bytes = 40 * MiB}, machine) == GiB);
+  CHECK(automatic_block_cache_bytes({.raw_bytes = 1168 * MiB, .index_and_filter_bytes = 58 * MiB}, machine) == GiB);
   CHECK(automatic_block_cache_bytes({.raw_bytes = 1300 * MiB}, 0) == GiB);  // memory unknown
   // A smaller machine: an eighth of its memory...
   CHECK(automatic_block_cache_bytes({.raw_bytes = 800 * MiB}, 4 * GiB) == 512 * MiB);
-  CHECK(automatic_block_cache_bytes({.raw_bytes = 300 * MiB}, 4 * GiB) == 338 * MiB);  // 337.5 rounded up
+  CHECK(automatic_block_cache_bytes({.raw_bytes = 300 * MiB}, 4 * GiB) == 300 * MiB);
   CHECK(automatic_block_cache_bytes({.raw_bytes = 800 * MiB}, 4 * GiB + 7 * MiB) == 512 * MiB);  // 512.9 down
   // ... but never below the floor, not even on a tiny one.
   CHECK(automatic_block_cache_bytes({.raw_bytes = 800 * MiB}, 256 * MiB) == 64 * MiB);
@@ -116,8 +117,9 @@ TEST_CASE("the automatic capacity grows with the data and the memory, within its
     // The floor for small data; never less than the data when the bounds allow it.
     const std::uint64_t data = a.raw_bytes + a.index_and_filter_bytes;
     const bool summed = data >= a.raw_bytes;  // no overflow
-    if (summed && data <= 56 * MiB) CHECK(c == kAutoBlockCacheFloorBytes);
-    if (summed && memory >= 8 * GiB && data <= 900 * MiB) CHECK(c >= data + data / 8);
+    if (summed && data <= 64 * MiB) CHECK(c == kAutoBlockCacheFloorBytes);
+    if (summed && memory >= 8 * GiB && data <= GiB) CHECK(c >= data);
+    if (summed && data >= 64 * MiB && data <= GiB - MiB && memory >= 8 * GiB) CHECK(c < data + MiB);
   }
 }
 
@@ -139,7 +141,7 @@ TEST_CASE("an automatic cache starts at the floor, grows after an ingestion and 
     const std::uint64_t bytes = ingest_entries(*store, eavt, dir.path(), 90'000, 1024);
     grown = capacity(*store);
     CHECK(grown > 64 * MiB);
-    CHECK(grown >= bytes + bytes / 8);
+    CHECK(grown >= bytes);
     CHECK(grown <= automatic_block_cache_bytes({.raw_bytes = 2 * bytes}, memory_available_bytes()));
   }
   {
@@ -178,7 +180,7 @@ TEST_CASE("an automatic cache grows after the flushes of ordinary writes") {
   }
   must(store->flush());
   CHECK(bytes > 80 * MiB);
-  CHECK(capacity(*store) >= bytes + bytes / 8);
+  CHECK(capacity(*store) >= bytes);
   CHECK(capacity(*store) <= kAutoBlockCacheCeilingBytes);
 }
 

@@ -79,12 +79,12 @@ struct Options {
   std::string secondary_path{};
 
   // RocksDB block cache shared by all indexes, in bytes. Unset (the default): automatic, sized to
-  // the data — at open, the live table files' size uncompressed plus 1/8, raised (never lowered)
-  // after imports, flushes and compactions, at least 64 MiB and at most the smaller of 1 GiB and
-  // an eighth of the machine's memory (doc/operations.md, "Memory: the block cache"). A value:
-  // exactly that capacity, never changed (0: RocksDB's own 8 MiB per key space). The capacity in
-  // use, whether it is automatic and the hit ratio are in stats(). Config key `block-cache`
-  // (`auto` or a size).
+  // the data — at open, the live table files' keys and values uncompressed with their index and
+  // filter blocks; raised (never lowered) after imports, flushes and compactions; at least 64 MiB
+  // and at most the smaller of 1 GiB and an eighth of the machine's memory (doc/operations.md,
+  // "Memory: the block cache"). Each Database has its own cache. A value: exactly that capacity,
+  // never changed (0: RocksDB's own 8 MiB per key space). The capacity in use, whether it is
+  // automatic and the hit ratio are in stats(). Config key `block-cache` (`auto` or a size).
   std::optional<std::size_t> block_cache_bytes{};
 
   // How the RocksDB store lays out and writes its files (compression per level, bloom filters,
