@@ -416,6 +416,9 @@ Result<DatabaseStats> Database::stats() const {
     if (!n) return std::unexpected(n.error());
     *f.into = n->value_or(0);
   }
+  auto automatic = number_property(store, "quarry.block-cache.automatic");
+  if (!automatic) return std::unexpected(automatic.error());
+  out.block_cache_automatic = automatic->value_or(0) == 1;
   if (out.block_cache_hits + out.block_cache_misses > 0)
     out.block_cache_hit_ratio = static_cast<double>(out.block_cache_hits) /
                                 static_cast<double>(out.block_cache_hits + out.block_cache_misses);

@@ -6,7 +6,8 @@
 //
 //   bench_read_bench                         100,000 entities x 8 attributes (800K datoms)
 //   bench_read_bench --datoms 10000000       the larger run (~10M datoms)
-//   --cache-mb N                             RocksStore's block cache (default: RocksOptions' default)
+//   --cache-mb N                             RocksStore's block cache, fixed (default: 64, the
+//                                            automatic cache's floor, as bench/README.md's figures)
 //   --partitioned 0|1                        RocksOptions::partitioned_filters (default: its default)
 //   --stores rocks|memory|rocks,memory       which stores to load and read (default: both)
 //   --raw-prefix-bloom 1                     also compare Seek(e·a) probes on a raw copy with and
@@ -66,6 +67,7 @@
 #include "index/db.hpp"
 #include "index/key_layout.hpp"
 #include "index/schema.hpp"
+#include "storage/block_cache_size.hpp"
 #include "storage/memory_store.hpp"
 #include "storage/rocks_store.hpp"
 #include "storage/rocks_tuning.hpp"
@@ -543,7 +545,7 @@ std::string rate(double per_second) {
 
 struct Config {
   std::size_t datoms = 800'000;
-  std::size_t cache_mb = RocksOptions{}.block_cache_bytes >> 20;
+  std::size_t cache_mb = kAutoBlockCacheFloorBytes >> 20;
   bool partitioned = RocksOptions{}.partitioned_filters;
   bool rocks = true, memory = true;
   bool raw_prefix_bloom = false;  // also measure a raw copy with an E·A prefix bloom
@@ -627,7 +629,7 @@ std::vector<RawVariant> raw_variant_list(std::size_t cache_bytes) {
 void raw_variants(const Config& config, const std::string& dir, const RocksOptions& options, const Db& db,
                   const Attrs& a, const std::vector<std::uint64_t>& sorted_ids,
                   const std::vector<std::uint64_t>& random_ids) {
-  const auto list = raw_variant_list(options.block_cache_bytes);
+  const auto list = raw_variant_list(options.block_cache_bytes.value_or(kAutoBlockCacheFloorBytes));
   std::printf("\nraw RocksDB table variants, EAVT keys (fetch: entities/s; table files after compaction):\n");
   std::printf("| %-20s | %12s | %12s | %12s |\n", "variant", "table bytes", "fetch sorted", "fetch random");
   std::printf("|----------------------|--------------|--------------|--------------|\n");

@@ -12,8 +12,9 @@
 //     --paths P[,P]      import paths to load Quarry by, in order: ordinary (ImportOptions::bulk
 //                        Never) and/or bulk (Always); default ordinary,bulk; the last one's
 //                        database is queried
-//     --block-cache SIZE Options::block_cache_bytes in MiB for Quarry (default: the Options default,
-//                        64); e.g. 256 holds the blocks the 10M queries read (bench/README.md)
+//     --block-cache SIZE Options::block_cache_bytes in MiB for Quarry, fixed, or auto (default: the
+//                        Options default, automatic: sized to the data); 64 is the fixed default
+//                        of before, 256 holds the blocks the 10M queries read (bench/README.md)
 //     --keep DIR         work in DIR (created; it must not exist) instead of a temporary directory,
 //                        and leave it: people.edn, sqlite.db and quarry-PATH/ for profiling
 //                        afterwards (e.g. `quarry DIR/quarry-bulk`); one size only
@@ -75,7 +76,7 @@ struct Settings {
   int lookups = 1000;
   std::vector<std::string> paths{"ordinary", "bulk"};  // import paths, in order; the last is queried
   std::string keep;  // --keep DIR: work there and leave it
-  std::size_t block_cache_bytes = Options{}.block_cache_bytes;
+  std::optional<std::size_t> block_cache_bytes = Options{}.block_cache_bytes;
 };
 
 // A field of /proc/self/status in MiB (VmRSS: now; VmHWM: the peak since the last reset).
@@ -238,6 +239,12 @@ void run_size(std::int64_t target, const Settings& s) {
                 static_cast<unsigned long long>(summary.bulk_runs), summary.bulk_max_sort_bytes / 1048576.0,
                 static_cast<unsigned long long>(summary.max_held_operations),
                 static_cast<unsigned long long>(summary.tempids));
+    {
+      const DatabaseStats st = must(db.stats(), "stats");
+      std::printf("  (%s: block cache after the import: capacity %llu MiB%s, %.0f MiB in use)\n", path.c_str(),
+                  static_cast<unsigned long long>(st.block_cache_capacity_bytes >> 20),
+                  st.block_cache_automatic ? " (automatic)" : "", st.block_cache_usage_bytes / 1048576.0);
+    }
     must(db.compact(), "compact");
     const std::uint64_t before_reopen = directory_bytes(rocks_dir);
     // Closed and opened again, so that log files the compaction made obsolete are gone.
@@ -353,6 +360,10 @@ void run_size(std::int64_t target, const Settings& s) {
     std::printf("| %-14s | %7zu | %9.2f | %9.2f | %13.2f | %16s |\n", r.name.c_str(), r.rows, r.sqlite_ms,
                 r.quarry_ms, r.quarry_ms / r.sqlite_ms,
                 r.misses < 0 ? "-" : std::to_string(static_cast<long long>(r.misses + 0.5)).c_str());
+  const DatabaseStats st = must(db.stats(), "stats");
+  std::printf("\nQuarry's block cache: capacity %llu MiB%s, %.0f MiB in use after the queries (load avg %.2f)\n",
+              static_cast<unsigned long long>(st.block_cache_capacity_bytes >> 20),
+              st.block_cache_automatic ? " (automatic)" : "", st.block_cache_usage_bytes / 1048576.0, load_average());
   std::fflush(stdout);
 }
 
@@ -400,7 +411,9 @@ int main(int argc, char** argv) {
       }
       if (s.paths.empty()) return 1;
     } else if (a == "--block-cache") {
-      s.block_cache_bytes = std::stoull(next()) << 20;
+      const std::string v = next();
+      if (v == "auto") s.block_cache_bytes.reset();
+      else s.block_cache_bytes = std::stoull(v) << 20;
     } else if (a == "--keep") {
       s.keep = next();
     } else if (a == "--lookups") {
@@ -410,9 +423,10 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  const std::string cache = s.block_cache_bytes ? std::to_string(*s.block_cache_bytes >> 20) + " MiB" : "auto";
   std::printf("bench_scale_bench: Quarry (RocksDB, Database::import) next to SQLite; seed %llu, %d runs, batch %zu, "
-              "block cache %zu MiB\n",
-              static_cast<unsigned long long>(s.seed), s.runs, s.batch, s.block_cache_bytes >> 20);
+              "block cache %s\n",
+              static_cast<unsigned long long>(s.seed), s.runs, s.batch, cache.c_str());
   if (!s.keep.empty() && s.sizes.size() != 1) {
     std::fprintf(stderr, "--keep takes one size (--datoms N)\n");
     return 1;

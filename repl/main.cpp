@@ -47,7 +47,8 @@ options:
 storage settings (RocksDB; doc/operations.md, "Configuration"):
        --config FILE          read `key = value` settings from FILE (default: $QUARRY_CONFIG)
        --preset NAME          balanced (default), low-latency, write-heavy or large-state
-       --block-cache SIZE     block cache size, e.g. 256M (default 64M)
+       --block-cache SIZE     block cache size, e.g. 256M, or auto (the default: sized to the
+                              data, 64M to min(1G, memory/8); doc/operations.md)
        --set KEY=VALUE        any setting: sync, block-cache, block-size, bloom-bits,
                               partitioned-filters, compression, bottommost-compression,
                               compression-per-level, write-buffer, max-write-buffers,

@@ -176,7 +176,8 @@ Result<Value> stats_all(const Database& database) {
   std::vector<std::pair<Value, Value>> ops;
   for (const auto& op : operations(s)) ops.emplace_back(Value::keyword(op.name), latency_map(*op.summary));
   std::vector<std::pair<Value, Value>> storage{
-      {Value::keyword("block-cache-hit-ratio"), Value(std::round(s.block_cache_hit_ratio * 10000.0) / 10000.0)}};
+      {Value::keyword("block-cache-hit-ratio"), Value(std::round(s.block_cache_hit_ratio * 10000.0) / 10000.0)},
+      {Value::keyword("block-cache-automatic"), Value(s.block_cache_automatic)}};
   for (const auto& [name, n] : storage_figures(s)) storage.emplace_back(Value::keyword(name), number(n));
   std::vector<std::pair<Value, Value>> spaces;
   for (const auto& space : s.spaces)
@@ -226,6 +227,7 @@ Result<std::string> stats_table(const Database& database) {
   std::snprintf(ratio, sizeof ratio, "%.4f", s.block_cache_hit_ratio);
   row("block-cache-hit-ratio", ratio);
   for (const auto& [name, n] : storage_figures(s)) row(name, std::to_string(n));
+  row("block-cache-automatic", s.block_cache_automatic ? "true" : "false");
   std::snprintf(line, sizeof line, "\n %-10s %14s %14s %14s\n", "space", "bytes", "memtable", "sst");
   out += line;
   for (const auto& space : s.spaces) {

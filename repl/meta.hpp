@@ -23,7 +23,8 @@ namespace quarry::repl {
 //    :operations {:transactions {:count N :errors N :p50-ms X :p95-ms X :p99-ms X :max-ms X}
 //                 :queries {…} :pulls {…} :scans {…}}
 //    :storage {:block-cache-hits N :block-cache-misses N :block-cache-hit-ratio X
-//              :block-cache-usage-bytes B :block-cache-capacity-bytes B :memtable-bytes B
+//              :block-cache-usage-bytes B :block-cache-capacity-bytes B
+//              :block-cache-automatic BOOL :memtable-bytes B
 //              :sst-bytes B :pending-compaction-bytes B :write-stall-micros N :background-errors N}
 //    :spaces {"eavt" {:bytes B :memtable-bytes B :sst-bytes B} …}}
 // (milliseconds as doubles rounded to 3 decimals).

@@ -204,9 +204,15 @@ Result<void> apply_rocks_setting(RocksOptions& o, const RocksSetting& s) {
     if (!v) return std::unexpected(v.error());
     o.sync_writes = *v;
   } else if (k == "block-cache") {
-    auto v = size_in(s, 0, std::size_t{1} << 40);
-    if (!v) return std::unexpected(v.error());
-    o.block_cache_bytes = *v;
+    if (lower(trim(s.value)) == "auto") {
+      o.block_cache_bytes.reset();
+    } else {
+      constexpr std::size_t kMost = std::size_t{1} << 40;
+      auto n = parse_size(s.value);
+      if (!n || *n > kMost)
+        return bad(s, "auto, or a size from 0 to " + size_text(kMost) + " (bytes, or a number with K, M or G)");
+      o.block_cache_bytes = *n;
+    }
   } else if (k == "block-size") {
     auto v = size_in(s, 512, MiB);
     if (!v) return std::unexpected(v.error());
@@ -336,7 +342,7 @@ std::vector<RocksSetting> describe_rocks_options(const RocksOptions& o) {
   for (auto c : o.compression_per_level) levels += (levels.empty() ? "" : ",") + std::string(compression_name(c));
   auto on = [](bool b) { return std::string(b ? "on" : "off"); };
   return {{"sync", on(o.sync_writes), ""},
-          {"block-cache", size_text(o.block_cache_bytes), ""},
+          {"block-cache", o.block_cache_bytes ? size_text(*o.block_cache_bytes) : "auto", ""},
           {"block-size", size_text(o.block_size_bytes), ""},
           {"bloom-bits", std::to_string(o.bloom_bits_per_key), ""},
           {"partitioned-filters", on(o.partitioned_filters), ""},

@@ -5,7 +5,8 @@
 // Keys (sizes are bytes, or a number with K, M or G: binary units, 64M = 64 MiB):
 //   preset                  balanced | low-latency | write-heavy | large-state
 //   sync                    on | off                         RocksOptions::sync_writes
-//   block-cache             size (0: RocksDB's own 8 MiB per space)        block_cache_bytes
+//   block-cache             auto | size (0: RocksDB's own 8 MiB per space) block_cache_bytes
+//                           (auto: unset, sized to the data; storage/block_cache_size.hpp)
 //   block-size              size, 512 – 1M                   StoreTuning::block_size_bytes
 //   bloom-bits              0 – 32 (0: no filters)           bloom_bits_per_key
 //   partitioned-filters     on | off                         partitioned_filters

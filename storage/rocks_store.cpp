@@ -4,7 +4,9 @@
 // Options, and why (figures in bench/README.md, "Store"):
 // - One shared LRU block cache for all column families, so memory is bounded per store, not per
 //   space; index and filter blocks are charged to it, with L0's pinned (the RocksDB tuning guide's
-//   setup for bounded memory).
+//   setup for bounded memory). Unless given a size, it is sized to the data (BlockCacheFit,
+//   storage/block_cache_size.hpp): a fixed 64 MiB missed every block of q3's and agg-by-sex's
+//   81–92 MB cyclic scans at 10M datoms (bench/README.md, "The block cache sized to the data").
 // - Whole-key bloom filters, 10 bits/key: point reads of absent keys (upsert and uniqueness checks)
 //   skip table files. They do not help seeks. No prefix extractor: an E·A prefix bloom on EAVT,
 //   measured on a raw copy of the bench's keys (bench_read_bench --raw-prefix-bloom 1), slowed
@@ -37,10 +39,12 @@
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/options.h>
 #include <rocksdb/sst_file_writer.h>
 #include <rocksdb/statistics.h>
 #include <rocksdb/table.h>
+#include <rocksdb/table_properties.h>
 #include <rocksdb/utilities/backup_engine.h>
 #include <rocksdb/write_batch.h>
 
@@ -56,6 +60,7 @@
 #include <mutex>
 #include <system_error>
 
+#include "storage/block_cache_size.hpp"
 #include "storage/db_marker.hpp"
 #include "storage/rocks_tuning.hpp"
 #include "storage/write_batch.hpp"
@@ -279,6 +284,61 @@ class RocksCursor final : public Cursor {
   std::optional<Error> error_;
 };
 
+// The automatic block cache (RocksOptions::block_cache_bytes unset): fits the cache's capacity to
+// the live table files (storage/block_cache_size.hpp) when asked (open, catch-up) and after every
+// flush, compaction and ingestion RocksDB reports, never lowering it. Thread safety: RocksDB calls
+// the listener from its background threads and from the ingesting thread; one mutex serializes
+// the fits, so a fit from older figures cannot follow a newer one.
+class BlockCacheFit final : public rocksdb::EventListener {
+ public:
+  BlockCacheFit(std::shared_ptr<rocksdb::Cache> cache, std::uint64_t memory_bytes)
+      : cache_(std::move(cache)), memory_bytes_(memory_bytes) {}
+
+  const char* Name() const override { return "quarry.BlockCacheFit"; }
+
+  // The families to measure: every open one (not owned). Until attached, and after detach()
+  // (before the handles are destroyed), events change nothing.
+  void attach(rocksdb::DB& db, std::vector<rocksdb::ColumnFamilyHandle*> families) {
+    std::lock_guard lock(mutex_);
+    db_ = &db;
+    families_ = std::move(families);
+  }
+  void detach() {
+    std::lock_guard lock(mutex_);
+    db_ = nullptr;
+    families_.clear();
+  }
+
+  // Raises the capacity to what the table files now call for, if that is more.
+  void fit() {
+    std::lock_guard lock(mutex_);
+    if (!db_) return;
+    TableFileSizes sizes;
+    for (auto* family : families_) {
+      rocksdb::TablePropertiesCollection tables;
+      if (!db_->GetPropertiesOfAllTables(family, &tables).ok()) continue;  // keep the capacity
+      for (const auto& [file, properties] : tables) {
+        if (!properties) continue;
+        sizes.raw_bytes += properties->raw_key_size + properties->raw_value_size;
+        sizes.index_and_filter_bytes += properties->index_size + properties->filter_size;
+      }
+    }
+    const std::size_t want = automatic_block_cache_bytes(sizes, memory_bytes_);
+    if (want > cache_->GetCapacity()) cache_->SetCapacity(want);
+  }
+
+  void OnFlushCompleted(rocksdb::DB*, const rocksdb::FlushJobInfo&) override { fit(); }
+  void OnCompactionCompleted(rocksdb::DB*, const rocksdb::CompactionJobInfo&) override { fit(); }
+  void OnExternalFileIngested(rocksdb::DB*, const rocksdb::ExternalFileIngestionInfo&) override { fit(); }
+
+ private:
+  const std::shared_ptr<rocksdb::Cache> cache_;
+  const std::uint64_t memory_bytes_;
+  std::mutex mutex_;
+  rocksdb::DB* db_ = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> families_;
+};
+
 }  // namespace
 
 struct RocksStore::Impl {
@@ -288,9 +348,11 @@ struct RocksStore::Impl {
   rocksdb::ColumnFamilyHandle* meta = nullptr;          // "default": Quarry's own records
   std::vector<rocksdb::ColumnFamilyHandle*> families;   // every open family (owned)
   std::vector<rocksdb::ColumnFamilyHandle*> spaces;     // by SpaceId (views of families)
+  std::shared_ptr<BlockCacheFit> cache_fit;             // set when the cache is automatic
 
   ~Impl() {
     if (!db) return;
+    if (cache_fit) cache_fit->detach();  // before the handles it reads go
     for (auto* family : families) (void)db->DestroyColumnFamilyHandle(family);
     (void)db->Close();
   }
@@ -465,7 +527,13 @@ Result<void> tune_rocksdb(const RocksOptions& options, rocksdb::DBOptions& db,
   db.statistics->set_stats_level(rocksdb::StatsLevel::kExceptHistogramOrTimers);
 
   rocksdb::BlockBasedTableOptions table;
-  if (options.block_cache_bytes > 0) table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  if (!options.block_cache_bytes) {
+    // Automatic: the floor until RocksStore::open has measured the table files (BlockCacheFit).
+    table.block_cache = rocksdb::NewLRUCache(kAutoBlockCacheFloorBytes);
+    db.listeners.push_back(std::make_shared<BlockCacheFit>(table.block_cache, memory_available_bytes()));
+  } else if (*options.block_cache_bytes > 0) {
+    table.block_cache = rocksdb::NewLRUCache(*options.block_cache_bytes);
+  }
   table.cache_index_and_filter_blocks = true;
   table.cache_index_and_filter_blocks_with_high_priority = true;
   table.pin_l0_filter_and_index_blocks_in_cache = true;
@@ -569,6 +637,7 @@ Result<void> RocksStore::catch_up() {
     return fail(ErrorCode::InvalidArgument, "the store at " + impl_->options.path + " is not a secondary instance");
   rocksdb::Status s = impl_->db->TryCatchUpWithPrimary();
   if (!s.ok()) return failed(s, "catching up with the primary at", impl_->options.path);
+  if (impl_->cache_fit) impl_->cache_fit->fit();  // a secondary hears of no flush or compaction
   return {};
 }
 
@@ -641,6 +710,8 @@ Result<std::unique_ptr<RocksStore>> RocksStore::open(const RocksOptions& request
   if (!s.ok()) return failed(s, "opening", options.path);
   impl->db.reset(raw);
   impl->logger->rotate_if_larger(options.info_log_max_bytes);
+  for (const auto& listener : db_options.listeners)
+    if (auto fit = std::dynamic_pointer_cast<BlockCacheFit>(listener)) impl->cache_fit = std::move(fit);
   for (std::size_t i = 0; i < on_disk.size(); ++i) {
     if (on_disk[i] == rocksdb::kDefaultColumnFamilyName) impl->meta = impl->families[i];
   }
@@ -670,6 +741,10 @@ Result<std::unique_ptr<RocksStore>> RocksStore::open(const RocksOptions& request
     if (!s.ok()) return failed(s, "creating key space \"" + name + "\" in", options.path);
     impl->families.push_back(created);
     impl->spaces.push_back(created);
+  }
+  if (impl->cache_fit) {
+    impl->cache_fit->attach(*impl->db, impl->families);
+    impl->cache_fit->fit();
   }
   return std::unique_ptr<RocksStore>(new RocksStore(std::move(spaces), std::move(impl)));
 }
@@ -869,6 +944,7 @@ std::optional<std::string> RocksStore::block_cache_property(std::string_view nam
   if (!stats) return std::nullopt;
   const std::uint64_t hits = stats->getTickerCount(rocksdb::BLOCK_CACHE_HIT);
   const std::uint64_t misses = stats->getTickerCount(rocksdb::BLOCK_CACHE_MISS);
+  if (name == "quarry.block-cache.automatic") return std::string(impl_->cache_fit ? "1" : "0");
   if (name == "quarry.block-cache.hits") return std::to_string(hits);
   if (name == "quarry.block-cache.misses") return std::to_string(misses);
   if (name == "quarry.block-cache.hit-ratio") {

@@ -57,8 +57,11 @@ struct RocksOptions : StoreTuning {
   bool sync_writes = true;
 
   // Capacity of the LRU block cache shared by every column family (uncompressed data, index and
-  // filter blocks). 0 leaves RocksDB's default 8 MiB cache per family.
-  std::size_t block_cache_bytes = std::size_t{64} << 20;
+  // filter blocks). Unset (the default): automatic, sized to the data — at open from the live
+  // table files' uncompressed size and raised after flushes, compactions and ingestions, within
+  // 64 MiB and min(1 GiB, memory / 8) (storage/block_cache_size.hpp). A value: that capacity,
+  // never changed. 0 leaves RocksDB's default 8 MiB cache per family.
+  std::optional<std::size_t> block_cache_bytes{};
 
   // Open with RocksDB's read-only mode: no lock is taken, so a directory another process holds
   // (and writes) can be opened; the store sees the data as of the open (a later write of the other
@@ -175,7 +178,9 @@ class RocksStore final : public Store {
   // over all spaces (data, index and filter blocks): "quarry.block-cache.hits",
   // "quarry.block-cache.misses" and "quarry.block-cache.hit-ratio" (hits / (hits + misses), 4
   // decimals; "0" before any read). RocksDB's "rocksdb.block-cache-usage" and
-  // "rocksdb.block-cache-capacity" give its size in bytes. "quarry.write-stall-micros": the time
+  // "rocksdb.block-cache-capacity" give its size in bytes (the capacity now, for an automatic
+  // cache too); "quarry.block-cache.automatic" is "1" when RocksOptions::block_cache_bytes was
+  // unset (the capacity follows the data) and "0" when it was given. "quarry.write-stall-micros": the time
   // writers were delayed or stopped by RocksDB's write controller since open (too many memtables,
   // L0 files or pending compaction bytes), in microseconds.
 

@@ -74,10 +74,12 @@ void exercise(Database& db, bool rocks) {
   if (!rocks) {
     CHECK(s.memtable_bytes == 0);
     CHECK(s.block_cache_capacity_bytes == 0);
+    CHECK(!s.block_cache_automatic);
     return;
   }
   CHECK(s.memtable_bytes > 0);
-  CHECK(s.block_cache_capacity_bytes == std::size_t{64} << 20);
+  CHECK(s.block_cache_capacity_bytes == std::size_t{64} << 20);  // automatic: a small database's floor
+  CHECK(s.block_cache_automatic);
   CHECK(s.background_errors == 0);
   // After a compaction the data is in table files and reads go through the block cache.
   must(db.compact());
@@ -107,6 +109,32 @@ TEST_CASE("metrics move as operations run: RocksDB store") {
   quarry::testing::TempPath dir("metrics");
   auto db = must(Database::open({.path = dir.str(), .sync_writes = false}));
   exercise(db, true);
+}
+
+TEST_CASE("stats report a given block cache size as given, not automatic") {
+  quarry::testing::TempPath dir("metrics-cache");
+  quarry::Options options{.path = dir.str(), .sync_writes = false};
+  options.block_cache_bytes = std::size_t{24} << 20;
+  auto db = must(Database::open(options));
+  must(db.transact(R"([{:name "Ann"}])"));
+  must(db.compact());
+  DatabaseStats s = must(db.stats());
+  CHECK(s.block_cache_capacity_bytes == std::size_t{24} << 20);
+  CHECK(!s.block_cache_automatic);
+}
+
+TEST_CASE("quarry: .stats all shows the block cache's capacity and whether it is automatic") {
+  quarry::testing::TempPath dir("metrics-repl");
+  auto automatic = quarry::testing::run_quarry({dir.str() + "/auto"}, ".stats all\n");
+  CHECK(automatic.status == 0);
+  CHECK(automatic.out.find(":block-cache-automatic true") != std::string::npos);
+  CHECK(automatic.out.find(":block-cache-capacity-bytes 67108864") != std::string::npos);
+  auto given = quarry::testing::run_quarry({dir.str() + "/given", "--block-cache", "40M"}, ".stats all\n");
+  CHECK(given.status == 0);
+  CHECK(given.out.find(":block-cache-automatic false") != std::string::npos);
+  CHECK(given.out.find(":block-cache-capacity-bytes 41943040") != std::string::npos);
+  auto memory = quarry::testing::run_quarry({"--mem"}, ".stats all\n");
+  CHECK(memory.out.find(":block-cache-automatic false") != std::string::npos);
 }
 
 TEST_CASE("latency percentiles follow the calls' times") {

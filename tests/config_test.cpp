@@ -4,6 +4,7 @@
 // (quarry::configure) and the `quarry` command (--config, --preset, --set, --show-config).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -91,6 +92,48 @@ TEST_CASE("a setting in the file is overridden by the environment, which is over
   quarry::Options base;
   base.tuning.background_jobs = 3;
   CHECK(must_configure({.file = file, .environment = false}, base).tuning.background_jobs == 3);
+}
+
+TEST_CASE("block-cache: automatic unless set; `auto` and a size override each other by precedence") {
+  CHECK(!quarry::Options{}.block_cache_bytes.has_value());  // the default: sized to the data
+  ScratchDir dir;
+  std::string file = write_file(dir, "auto.conf", "block-cache = AUTO\n");
+  std::string sized = write_file(dir, "sized.conf", "block-cache = 256M\n");
+  quarry::Options given;
+  given.block_cache_bytes = 32 * MiB;
+  CHECK(!must_configure({.file = file, .environment = false}, given).block_cache_bytes);  // the file's auto
+  CHECK(must_configure({.file = sized, .environment = false}).block_cache_bytes == 256 * MiB);
+  CHECK(must_configure({.environment = false, .flags = {{"block-cache", "0"}}}).block_cache_bytes == 0);
+  {
+    ScopedEnv env("QUARRY_BLOCK_CACHE", "auto");
+    CHECK(!must_configure({.file = sized}).block_cache_bytes);  // environment over file
+    CHECK(must_configure({.file = sized, .flags = {{"block-cache", "1G"}}}).block_cache_bytes == 1024 * MiB);
+  }
+  {
+    ScopedEnv env("QUARRY_BLOCK_CACHE", "48M");
+    CHECK(must_configure({.file = file}).block_cache_bytes == 48 * MiB);
+    CHECK(!must_configure({.file = sized, .flags = {{"block-cache", " auto "}}}).block_cache_bytes);  // flag over all
+  }
+  // What --show-config prints reads back as the same setting.
+  quarry::RocksOptions rocks;
+  auto described = quarry::describe_rocks_options(rocks);
+  auto cache = std::find_if(described.begin(), described.end(), [](const auto& s) { return s.key == "block-cache"; });
+  REQUIRE(cache != described.end());
+  CHECK(cache->value == "auto");
+  rocks.block_cache_bytes = 96 * MiB;
+  CHECK(quarry::apply_rocks_setting(rocks, {"block-cache", "auto", "test"}).has_value());
+  CHECK(!rocks.block_cache_bytes);
+  // Not sizes: refused with the setting's origin, saying what is expected; nothing changes.
+  for (const char* bad : {"automatic", "auto 64M", "-1", "2T", "2048G", "64 M B", ""}) {
+    CAPTURE(bad);
+    rocks.block_cache_bytes = 96 * MiB;
+    auto r = quarry::apply_rocks_setting(rocks, {"block-cache", bad, "flag --block-cache"});
+    REQUIRE(!r);
+    CHECK(r.error().code == quarry::ErrorCode::InvalidArgument);
+    CHECK(r.error().message.find("flag --block-cache: block-cache") != std::string::npos);
+    CHECK(r.error().message.find("expected auto, or a size from 0 to 1024G") != std::string::npos);
+    CHECK(rocks.block_cache_bytes == 96 * MiB);
+  }
 }
 
 TEST_CASE("the preset of the most specific source applies first; explicit settings beat it") {
@@ -182,6 +225,9 @@ TEST_CASE("every preset opens a database that transacts, reopens and answers") {
 TEST_CASE("quarry: --show-config prints the settings by precedence; a bad setting opens nothing") {
   ScratchDir dir;
   std::string file = write_file(dir, "q.conf", "preset = large-state\nbloom-bits = 12\nblock-cache = 128M\n");
+  auto by_default = run_quarry({"--show-config"});
+  CHECK(by_default.status == 0);
+  CHECK(by_default.out.find(":block-cache \"auto\"") != std::string::npos);
   auto shown = run_quarry({"--config", file, "--show-config"});
   CHECK(shown.status == 0);
   CHECK(shown.out.find(":bloom-bits \"12\"") != std::string::npos);

@@ -78,9 +78,14 @@ struct Options {
   // doc/operations.md, "Readers".
   std::string secondary_path{};
 
-  // RocksDB block cache shared by all indexes, in bytes (0: RocksDB's own 8 MiB per key space).
-  // Its hit ratio is in stats().
-  std::size_t block_cache_bytes = std::size_t{64} << 20;
+  // RocksDB block cache shared by all indexes, in bytes. Unset (the default): automatic, sized to
+  // the data — at open, the live table files' keys and values uncompressed with their index and
+  // filter blocks; raised (never lowered) after imports, flushes and compactions; at least 64 MiB
+  // and at most the smaller of 1 GiB and an eighth of the machine's memory (doc/operations.md,
+  // "Memory: the block cache"). Each Database has its own cache. A value: exactly that capacity,
+  // never changed (0: RocksDB's own 8 MiB per key space). The capacity in use, whether it is
+  // automatic and the hit ratio are in stats(). Config key `block-cache` (`auto` or a size).
+  std::optional<std::size_t> block_cache_bytes{};
 
   // How the RocksDB store lays out and writes its files (compression per level, bloom filters,
   // block size, write buffers, WAL limits, background threads); the default is the `balanced`
@@ -248,13 +253,16 @@ struct DatabaseStats {
   LatencySummary transactions, queries, pulls, scans;
 
   // RocksDB only (zero for an in-memory database). The block cache since open: hits, misses,
-  // hits / (hits + misses), bytes in use and capacity. pending_compaction_bytes: RocksDB's
+  // hits / (hits + misses), bytes in use and capacity (now: an automatic cache's grows with the
+  // data); block_cache_automatic: Options::block_cache_bytes was unset, so the capacity follows
+  // the data (false for a given size). pending_compaction_bytes: RocksDB's
   // estimate of the bytes compactions still have to rewrite (writes slow down past 64 GiB).
   // write_stall_micros: time writers were delayed or stopped since open. background_errors:
   // failed flushes and compactions since open (RocksDB then refuses writes until reopened).
   std::uint64_t block_cache_hits = 0, block_cache_misses = 0;
   double block_cache_hit_ratio = 0;
   std::uint64_t block_cache_usage_bytes = 0, block_cache_capacity_bytes = 0;
+  bool block_cache_automatic = false;
   std::uint64_t memtable_bytes = 0, sst_bytes = 0;  // sums over spaces
   std::uint64_t pending_compaction_bytes = 0;
   std::uint64_t write_stall_micros = 0;
