@@ -9,8 +9,9 @@
 //     --format F   only edn, csv or jsonl (default all three)
 //     --path P     only bulk or ordinary (default both)
 // For instruction counts of one import, e.g.:
-//   valgrind --tool=callgrind --toggle-collect='quarry::Database::import*' \
-//     bench_import_formats_bench --people 20000 --runs 1 --format csv --path bulk
+//   valgrind --tool=callgrind --toggle-collect='quarry::Database::import*'
+//            bench_import_formats_bench --people 20000 --runs 1 --format csv --path bulk
+//   (one command line)
 //
 // Data: person i has a string tempid "p<i>", :name, :last-name, :sex (keyword), :age, :salary
 // (longs) and, from the second on, :boss, a ref to person i/3 by tempid (so every reference goes
