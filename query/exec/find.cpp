@@ -205,15 +205,31 @@ bool radix_sort_long_rows(const std::vector<std::int64_t>& longs, std::size_t k,
 }
 
 // The rows of `rel` in result order: element by element on `cols`, as result tuples compare.
-// Rows already in that order (an index scan's often are) are found so in one pass; columns of
-// longs (entity ids, most numbers) compare as integers. With `needed` below the row count only
-// that many first rows are returned (a partial sort: :limit on a large result).
+// Rows already in that order (an index scan's often are) are found so in one pass over the cells;
+// columns of longs (entity ids, most numbers) compare as integers. With `needed` below the row
+// count only that many first rows are returned (a partial sort: :limit on a large result).
 std::vector<std::uint32_t> result_order(const Relation& rel, std::span<const int> cols,
                                         std::size_t needed = SIZE_MAX) {
   const std::size_t n = rel.size(), k = cols.size();
   std::vector<std::uint32_t> order(n);
   std::iota(order.begin(), order.end(), 0u);
   if (n < 2 || k == 0) return order;
+  // Rows already in order are found so straight from the cells (longs compared as integers),
+  // before the columns are copied out for sorting; an unordered relation usually stops this pass
+  // within its first rows.
+  auto row_cmp = [&](std::size_t a, std::size_t b) {
+    for (std::size_t c = 0; c < k; ++c) {
+      const auto col = static_cast<std::size_t>(cols[c]);
+      const Value &x = rel.at(a, col), &y = rel.at(b, col);
+      const auto *lx = x.get_if<std::int64_t>(), *ly = y.get_if<std::int64_t>();
+      const int cmp = lx && ly ? (*lx > *ly) - (*lx < *ly) : compare(x, y);
+      if (cmp != 0) return cmp;
+    }
+    return 0;
+  };
+  bool in_order = true;
+  for (std::size_t i = 1; i < n && in_order; ++i) in_order = row_cmp(i - 1, i) <= 0;
+  if (in_order) return order;
   std::vector<char> is_long(k);
   std::vector<std::int64_t> longs(n * k);
   bool all_long = true;
@@ -238,10 +254,6 @@ std::vector<std::uint32_t> result_order(const Relation& rel, std::span<const int
     }
     return false;
   };
-  bool sorted = true;
-  for (std::size_t i = 1; i < n && sorted; ++i)
-    sorted = !less(static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(i - 1));
-  if (sorted) return order;
   if (needed < n) {
     std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(needed), order.end(), less);
     order.resize(needed);
