@@ -175,10 +175,7 @@ struct DatomCursor::Impl {
     const bool in_known_run = has_run && run_parts > 0;
     const std::size_t known = in_known_run ? run_parts : bound_parts;
     const std::array<std::uint32_t, 3>& ends = in_known_run ? target.ends : bound_ends;
-    // One known component saves only a compact id's framing: not worth the other path.
-    const bool framed = known >= 2 ? keys::split_datom_key(order, k, known, ends, parts)
-                                   : keys::split_datom_key(order, k, parts);
-    if (!framed) {
+    if (!keys::split_datom_key(order, k, known, ends, parts)) {
       auto whole = keys::split_datom_key(order, k);
       if (!whole) {
         ids_known = false;

@@ -71,7 +71,7 @@ Result<DatomCursor> Db::datoms(IndexOrder order, const DatomPrefix& prefix) cons
   CursorBounds bounds;
   if (!p->bytes.empty()) {
     bounds.upper = p->upper();
-    bounds.lower = p->bytes;
+    bounds.lower = std::move(p->bytes);
   }
   return detail::open_scan(core_, order, std::move(bounds), scan_view(*this), !p->exact, ReadHint::Default, &*p);
 }
@@ -82,7 +82,7 @@ Result<DatomCursor> Db::cursor(IndexOrder order, const DatomPrefix& range, ReadH
   CursorBounds bounds;
   if (!p->bytes.empty()) {
     bounds.upper = p->upper();
-    bounds.lower = p->bytes;
+    bounds.lower = std::move(p->bytes);
   }
   return detail::open_cursor(core_, order, std::move(bounds), scan_view(*this), !p->exact, hint, &*p);
 }

@@ -105,9 +105,9 @@ struct EncodedPrefix {
 // A cursor over `order` within `bounds` (applied to the current space and, when the view needs it,
 // to the history space: history keys extend datom keys, so the same bounds select them).
 // UNPOSITIONED: call a seek. `empty` gives a cursor with nothing in it (for prefixes that cannot
-// match). `shared`, when given and exact: every key within `bounds` starts with its bytes (the
-// bounds are its run), so the cursor frames only the components after its `parts` (its bytes
-// need not outlive the call).
+// match). `shared`, when given and exact: the prefix whose run `bounds` are, so that every key
+// within them starts with it and the cursor frames only the components after its `parts`. Only
+// its exact, parts and ends are read (its bytes may have been moved into the bounds).
 [[nodiscard]] Result<DatomCursor> open_cursor(std::shared_ptr<const DbCore> core, IndexOrder order,
                                               CursorBounds bounds, ScanView view, bool empty = false,
                                               ReadHint hint = ReadHint::Default,

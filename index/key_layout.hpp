@@ -151,7 +151,8 @@ struct DatomKeyParts {
 [[nodiscard]] bool split_datom_key(IndexOrder order, std::string_view key, DatomKeyParts& parts) noexcept;
 // The same for a key known to start with a prefix whose first `known` components (of `order`)
 // end at ends[0..known): only the rest is framed (a scan within one prefix's bounds, the run of a
-// seek_prefix). REQUIRES: key starts with that prefix, whose components frame as such.
+// seek_prefix), when two or more are known (with fewer the whole key is, which costs less).
+// REQUIRES: key starts with that prefix, whose components frame as such.
 [[nodiscard]] bool split_datom_key(IndexOrder order, std::string_view key, std::size_t known,
                                    const std::array<std::uint32_t, 3>& ends, DatomKeyParts& parts) noexcept;
 // The id an encoded E (or V of Vaet) or A component holds, and a V component's value.

@@ -92,10 +92,11 @@ std::string size_text(std::size_t n) {
   return std::to_string(n);
 }
 
-Result<std::size_t> size_in(const RocksSetting& s, std::size_t lo, std::size_t hi) {
+// `other`: what else the setting accepts, named first in the error ("auto, or ").
+Result<std::size_t> size_in(const RocksSetting& s, std::size_t lo, std::size_t hi, std::string_view other = "") {
   auto n = parse_size(s.value);
   if (!n || *n < lo || *n > hi)
-    return bad(s, "a size from " + size_text(lo) + " to " + size_text(hi) +
+    return bad(s, std::string(other) + "a size from " + size_text(lo) + " to " + size_text(hi) +
                       " (bytes, or a number with K, M or G)");
   return *n;
 }
@@ -207,11 +208,9 @@ Result<void> apply_rocks_setting(RocksOptions& o, const RocksSetting& s) {
     if (lower(trim(s.value)) == "auto") {
       o.block_cache_bytes.reset();
     } else {
-      constexpr std::size_t kMost = std::size_t{1} << 40;
-      auto n = parse_size(s.value);
-      if (!n || *n > kMost)
-        return bad(s, "auto, or a size from 0 to " + size_text(kMost) + " (bytes, or a number with K, M or G)");
-      o.block_cache_bytes = *n;
+      auto v = size_in(s, 0, std::size_t{1} << 40, "auto, or ");
+      if (!v) return std::unexpected(v.error());
+      o.block_cache_bytes = *v;
     }
   } else if (k == "block-size") {
     auto v = size_in(s, 512, MiB);

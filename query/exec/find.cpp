@@ -295,13 +295,16 @@ Result<QueryOutput> plain_output(Context& ctx, const Query& query, QueryOutput o
   // A column named by one element only can give its cells away.
   std::vector<char> movable(cols.size());
   for (std::size_t k = 0; k < cols.size(); ++k) movable[k] = std::count(cols.begin(), cols.end(), cols[k]) == 1;
+  auto cell_of = [&](std::uint32_t r, std::size_t k) -> Value& {
+    return tuples.cells()[r * arity + static_cast<std::size_t>(cols[k])];
+  };
   auto take = [&](std::uint32_t r, std::size_t k) -> Value {
-    Value& cell = tuples.cells()[r * arity + static_cast<std::size_t>(cols[k])];
+    Value& cell = cell_of(r, k);
     return movable[k] ? std::move(cell) : cell;
   };
   // take(r, k) appended to `to`, built in place (a long, most cells, without the general move).
   auto append = [&](std::vector<Value>& to, std::uint32_t r, std::size_t k) {
-    Value& cell = tuples.cells()[r * arity + static_cast<std::size_t>(cols[k])];
+    Value& cell = cell_of(r, k);
     if (const auto* n = cell.get_if<std::int64_t>()) to.emplace_back(*n);
     else if (movable[k]) to.emplace_back(std::move(cell));
     else to.emplace_back(cell);
