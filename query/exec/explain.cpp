@@ -80,41 +80,69 @@ Value static_step(const Plan& plan, std::span<const Value> forms, const PlannedS
   return Value(std::move(m));
 }
 
-// The plan's printed steps without run figures: built once per plan and kept with it
-// (Plan::printed_steps).
-const std::vector<Value>& static_steps(const Plan& plan, std::span<const Value> forms) {
-  if (!plan.printed_steps) {
-    auto steps = std::make_shared<std::vector<Value>>();
-    steps->reserve(plan.steps.size());
-    for_each_bound_before(plan, [&](std::size_t k, const std::vector<std::string>& bound) {
-      steps->push_back(static_step(plan, forms, plan.steps[k], bound));
-    });
-    plan.printed_steps = std::move(steps);
-  }
-  return *plan.printed_steps;
-}
+}  // namespace
 
-// A printed step with its run's figures: :actual first and :ms before :op, in key order.
-Value analyzed_step(const Value& printed, const StepRun& run) {
+// What explain prints of a plan that does not change from run to run, kept with the plan
+// (Plan::printed): each step as printed without run figures, the same with :actual and :ms
+// placed for an analyzed run (their values filled in per run), and the :find form.
+struct PrintedPlan {
+  std::vector<Value> steps;
+  struct Analyzed {
+    Map step;                  // :actual first, :ms in key order; both nil here
+    std::size_t ms_entry = 0;  // the index of :ms in step.entries
+  };
+  std::vector<Analyzed> analyzed;
+  Value find;
+};
+
+namespace {
+
+// `printed` with :actual and :ms added in key order, their values left nil.
+PrintedPlan::Analyzed analyzed_template(const Value& printed) {
   const auto& entries = printed.as<Map>().entries;
-  Map m;
-  m.entries.reserve(entries.size() + 2);
-  m.entries.emplace_back(kw("actual"), Value(static_cast<std::int64_t>(run.rows)));
+  PrintedPlan::Analyzed a;
+  a.step.entries.reserve(entries.size() + 2);
+  a.step.entries.emplace_back(kw("actual"), Value());
   bool ms_placed = false;
   for (const auto& entry : entries) {
     if (!ms_placed && entry.first.as<Keyword>().name > std::string_view("ms")) {
-      m.entries.emplace_back(kw("ms"), millis(run.ms));
+      a.ms_entry = a.step.entries.size();
+      a.step.entries.emplace_back(kw("ms"), Value());
       ms_placed = true;
     }
-    m.entries.push_back(entry);
+    a.step.entries.push_back(entry);
   }
-  if (!ms_placed) m.entries.emplace_back(kw("ms"), millis(run.ms));
+  if (!ms_placed) {
+    a.ms_entry = a.step.entries.size();
+    a.step.entries.emplace_back(kw("ms"), Value());
+  }
+  return a;
+}
+
+// The plan as printed without run figures: built once per plan and kept with it.
+const PrintedPlan& printed_plan(const Plan& plan, const Query& query, std::span<const Value> forms) {
+  if (!plan.printed) {
+    auto printed = std::make_shared<PrintedPlan>();
+    printed->steps.reserve(plan.steps.size());
+    for_each_bound_before(plan, [&](std::size_t k, const std::vector<std::string>& bound) {
+      printed->steps.push_back(static_step(plan, forms, plan.steps[k], bound));
+    });
+    printed->analyzed.reserve(printed->steps.size());
+    for (const Value& step : printed->steps) printed->analyzed.push_back(analyzed_template(step));
+    printed->find = find_form(query);
+    plan.printed = std::move(printed);
+  }
+  return *plan.printed;
+}
+
+// A printed step with its run's figures.
+Value analyzed_step(const PrintedPlan::Analyzed& printed, const StepRun& run) {
+  Map m = printed.step;
+  m.entries.front().second = Value(static_cast<std::int64_t>(run.rows));
+  m.entries[printed.ms_entry].second = millis(run.ms);
   return Value(std::move(m));
 }
 
-}  // namespace
-
-namespace {
 
 Result<Value> explain(const Query& query, const PlanCaching& caching, std::span<const Input> inputs,
                       const ExplainOptions& options) {
@@ -141,17 +169,18 @@ Result<Value> explain(const Query& query, const PlanCaching& caching, std::span<
   std::span<const Value> forms;
   if (planned.clauses.data() == query.where.data() && query.where_forms.size() == query.where.size())
     forms = query.where_forms;
-  const std::vector<Value>& printed = static_steps(planned, forms);
+  const PrintedPlan& printed = printed_plan(planned, query, forms);
   if (options.analyze) {
-    steps.items.reserve(printed.size());
-    for (std::size_t k = 0; k < printed.size(); ++k) steps.items.push_back(analyzed_step(printed[k], runs[k]));
+    steps.items.reserve(printed.analyzed.size());
+    for (std::size_t k = 0; k < printed.analyzed.size(); ++k)
+      steps.items.push_back(analyzed_step(printed.analyzed[k], runs[k]));
   } else {
-    steps.items = printed;
+    steps.items = printed.steps;
   }
   // In key order (:find :ms :plan :rows), so make_map need not sort.
   std::vector<std::pair<Value, Value>> entries;
   entries.reserve(4);
-  entries.emplace_back(kw("find"), find_form(query));
+  entries.emplace_back(kw("find"), printed.find);
   if (output)
     entries.emplace_back(
         kw("ms"), millis(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count()));

@@ -77,7 +77,13 @@ const index::Db* entity_source(const Query& query, const PatternPositions& where
 // nothing is kept as it is (it matches no entity).
 Result<void> resolve_entity_inputs(const Query& query, const PatternPositions& where, Context& ctx,
                                    Relation& rel) {
+  auto names_entity = [](const Value& cell) { return cell.is<Keyword>() || index::is_lookup_ref(cell); };
   for (std::size_t col = 0; col < rel.arity(); ++col) {
+    // Most inputs are strings and numbers: the variable's use is looked up only for a column that
+    // holds an ident or a lookup ref.
+    bool any = false;
+    for (std::size_t row = 0; row < rel.size() && !any; ++row) any = names_entity(rel.at(row, col));
+    if (!any) continue;
     const index::Db* db = entity_source(query, where, ctx, rel.vars()[col]);
     if (!db) continue;
     for (std::size_t row = 0; row < rel.size(); ++row) {

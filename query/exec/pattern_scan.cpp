@@ -364,10 +364,9 @@ PrefixCover scan_cover(const ResolvedPattern& rp, const Access& access) {
 // Room for the rows a read is expected to produce (Access::rows), so that a large result does not
 // move its cells on every doubling. Small or unknown estimates reserve nothing, and a wrong large
 // one reserves at most kMaxReservedRows rows.
-void reserve_expected(Relation& out, const Access& access) {
-  constexpr double kMinReservedRows = 64;
+void reserve_expected(Relation& out, const Access& access, double min_rows = 64) {
   constexpr double kMaxReservedRows = 1 << 16;
-  if (!(access.rows >= kMinReservedRows)) return;
+  if (!(access.rows >= min_rows)) return;
   out.reserve(static_cast<std::size_t>(std::min(access.rows, kMaxReservedRows)));
 }
 
@@ -562,9 +561,10 @@ Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedP
   // the run. Not on history or as-of views: a past state may hold values from before such a change.
   const bool single_datom_runs = !access.per_attribute && cover.e && cover.a && !db.is_history() && !db.as_of_t();
 
-  // Most lookups find about one datom per bound row (a cardinality-one attribute): room for that
-  // many rows at once rather than growing the cells vector step by step.
+  // Room for the rows expected at once rather than growing the cells vector step by step: at least
+  // one per bound row (a cardinality-one attribute), more when the plan expects a fan-out.
   out.reserve(bound.size());
+  reserve_expected(out, access, 2);
   std::optional<index::DatomCursor> cursor;
   DatomReader reader(need_v, false);
   if (!access.per_attribute) {

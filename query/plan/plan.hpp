@@ -59,16 +59,19 @@ struct PlannedStep {
   std::vector<std::string> drop_after;
 };
 
+// Defined where plans are printed (query/exec/explain.cpp).
+struct PrintedPlan;
+
 struct Plan {
   std::span<const Clause> clauses;
   std::vector<PlannedStep> steps;
   // The variables of each relation bound before the list (the seed's groups, in order).
   std::vector<std::vector<std::string>> seed_vars;
-  // explain's printed steps without run figures (query/exec/explain.cpp), built the first time
-  // the plan is printed and kept with it, so that a kept plan is printed again without walking its
-  // steps. Everything in them follows from the plan and its query. Set only on a plan one run
+  // explain's printing of the plan without run figures (query/exec/explain.cpp), built the first
+  // time the plan is printed and kept with it, so that a kept plan is printed again without walking
+  // its steps. Everything in it follows from the plan and its query. Set only on a plan one run
   // holds (a kept plan's working copy is lent to one run at a time), so never written concurrently.
-  mutable std::shared_ptr<const std::vector<Value>> printed_steps;
+  mutable std::shared_ptr<const PrintedPlan> printed;
 };
 
 // Calls visit(k, vars) for each step k in order, `vars` being the variables bound when step k
