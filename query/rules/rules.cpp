@@ -109,18 +109,28 @@ Result<void> RuleRuntime::seed(Context& ctx, Bindings& bindings, const RuleCall&
   std::vector<std::string> vars;
   for (std::size_t k = 0; k < call.args.size(); ++k)
     if (const Variable* v = std::get_if<Variable>(&call.args[k]); v && table.bound[k]) add_unique(vars, v->name);
-  // The call's text is printed only for the unbound-variable error it names.
-  const bool all_bound = std::all_of(vars.begin(), vars.end(), [&](const std::string& v) { return bindings.bound(v); });
-  auto rel = bindings.project(ctx, vars, all_bound ? std::string() : call_text(call));
-  if (!rel) return std::unexpected(rel.error());
+  // The bound rows go straight into the magic set, which drops their duplicates: no projection of
+  // them is built (Bindings::project's checks and errors, without its copy).
+  if (bindings.is_empty()) return ctx.check_rows(table.magic.size());
+  for (const std::string& v : vars)
+    if (!bindings.bound(v))
+      return fail(ErrorCode::QueryInvalid, "Insufficient bindings: " + v + " is not bound in " + call_text(call));
+  auto i = bindings.merge(ctx, vars);
+  if (!i) return std::unexpected(i.error());
+  const Relation unit = Relation::unit();
+  const Relation& rel = *i < 0 ? unit : bindings.relations()[static_cast<std::size_t>(*i)];
+  // Per bound argument: its constant, or its column in rel.
+  std::vector<std::pair<const Value*, int>> sources;
+  for (std::size_t k = 0; k < call.args.size(); ++k) {
+    if (!table.bound[k]) continue;
+    if (const Value* c = std::get_if<Value>(&call.args[k])) sources.emplace_back(c, -1);
+    else sources.emplace_back(nullptr, rel.column(std::get<Variable>(call.args[k]).name));
+  }
   std::vector<Value> tuple;
-  for (std::size_t r = 0; r < rel->size(); ++r) {
+  tuple.reserve(sources.size());
+  for (std::size_t r = 0; r < rel.size(); ++r) {
     tuple.clear();
-    for (std::size_t k = 0; k < call.args.size(); ++k) {
-      if (!table.bound[k]) continue;
-      if (const Value* c = std::get_if<Value>(&call.args[k])) tuple.push_back(*c);
-      else tuple.push_back(rel->at(r, static_cast<std::size_t>(rel->column(std::get<Variable>(call.args[k]).name))));
-    }
+    for (const auto& [c, col] : sources) tuple.push_back(c ? *c : rel.at(r, static_cast<std::size_t>(col)));
     table.magic.insert(tuple);
   }
   return ctx.check_rows(table.magic.size());
