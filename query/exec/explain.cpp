@@ -143,7 +143,6 @@ Value analyzed_step(const PrintedPlan::Analyzed& printed, const StepRun& run) {
   return Value(std::move(m));
 }
 
-
 Result<Value> explain(const Query& query, const PlanCaching& caching, std::span<const Input> inputs,
                       const ExplainOptions& options) {
   const auto start = std::chrono::steady_clock::now();

@@ -124,6 +124,7 @@ RowIndex::RowIndex(const Relation& rel, std::vector<int> cols) : rel_(&rel), col
   mask_ = size - 1;
   heads_.assign(size, kNone);
   slots_.resize(n);
+  leaders_.reserve(n);
   // Only leaders (the first row of each distinct key) are chained in the buckets; the other rows
   // hang off their leader through Slot::same, in row order.
   for (std::size_t i = 0; i < n; ++i) {
