@@ -133,15 +133,24 @@ Result<Relation> Bindings::collapse(Context& ctx) {
   return acc;
 }
 
-Result<Relation> Bindings::projection(Context& ctx, std::span<const std::string> vars, const std::string& where,
-                                      bool take, bool any_column_order) {
-  if (empty_) return Relation(std::vector<std::string>(vars.begin(), vars.end()));
+Result<const Relation*> Bindings::holding(Context& ctx, std::span<const std::string> vars, const std::string& where) {
+  static const Relation unit = Relation::unit();
+  if (empty_) return nullptr;
   for (const std::string& v : vars)
     if (!bound(v)) return fail(ErrorCode::QueryInvalid, "Insufficient bindings: " + v + " is not bound in " + where);
   auto i = merge(ctx, vars);
   if (!i) return std::unexpected(i.error());
-  if (*i < 0) return Relation::unit();
-  Relation& rel = rels_[static_cast<std::size_t>(*i)];
+  if (*i < 0) return &unit;
+  return &rels_[static_cast<std::size_t>(*i)];
+}
+
+Result<Relation> Bindings::projection(Context& ctx, std::span<const std::string> vars, const std::string& where,
+                                      bool take, bool any_column_order) {
+  auto held = holding(ctx, vars, where);
+  if (!held) return std::unexpected(held.error());
+  if (!*held) return Relation(std::vector<std::string>(vars.begin(), vars.end()));
+  if ((*held)->vars().empty()) return Relation::unit();  // held relations have columns: the unit
+  Relation& rel = rels_[static_cast<std::size_t>(*held - rels_.data())];
   if (!take) return rel.project(vars, true);
   // The relation's columns are `vars` in another order: it is taken as it is (its rows are
   // distinct, as every relation of the bindings is).

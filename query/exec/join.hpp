@@ -55,6 +55,12 @@ class Bindings {
   // exactly `vars` is handed over as it is instead of having its cells reordered.
   [[nodiscard]] Result<Relation> take_projection(Context& ctx, std::span<const std::string> vars,
                                                  const std::string& where, bool any_column_order = false);
+  // The rows of the product over `vars`, for a caller that reads the columns it needs itself and
+  // keeps its own set of them (no distinct copy is built): the relation binding them (the
+  // relations binding any of them merged into one), the unit when none is bound, or nullptr when
+  // the product is empty. Its rows may repeat a tuple of `vars`. The same errors as project().
+  [[nodiscard]] Result<const Relation*> holding(Context& ctx, std::span<const std::string> vars,
+                                                const std::string& where);
 
   // Adds a relation: joined with the relations sharing its variables, kept apart otherwise.
   [[nodiscard]] Result<void> join(Context& ctx, Relation rel);

@@ -109,16 +109,13 @@ Result<void> RuleRuntime::seed(Context& ctx, Bindings& bindings, const RuleCall&
   std::vector<std::string> vars;
   for (std::size_t k = 0; k < call.args.size(); ++k)
     if (const Variable* v = std::get_if<Variable>(&call.args[k]); v && table.bound[k]) add_unique(vars, v->name);
-  // The bound rows go straight into the magic set, which drops their duplicates: no projection of
-  // them is built (Bindings::project's checks and errors, without its copy).
-  if (bindings.is_empty()) return ctx.check_rows(table.magic.size());
-  for (const std::string& v : vars)
-    if (!bindings.bound(v))
-      return fail(ErrorCode::QueryInvalid, "Insufficient bindings: " + v + " is not bound in " + call_text(call));
-  auto i = bindings.merge(ctx, vars);
-  if (!i) return std::unexpected(i.error());
-  const Relation unit = Relation::unit();
-  const Relation& rel = *i < 0 ? unit : bindings.relations()[static_cast<std::size_t>(*i)];
+  // The call's text is printed only for the unbound-variable error it names. The bound rows go
+  // straight into the magic set, which drops their duplicates: no distinct projection is built.
+  const bool all_bound = std::all_of(vars.begin(), vars.end(), [&](const std::string& v) { return bindings.bound(v); });
+  auto held = bindings.holding(ctx, vars, all_bound ? std::string() : call_text(call));
+  if (!held) return std::unexpected(held.error());
+  if (!*held) return ctx.check_rows(table.magic.size());
+  const Relation& rel = **held;
   // Per bound argument: its constant, or its column in rel.
   std::vector<std::pair<const Value*, int>> sources;
   for (std::size_t k = 0; k < call.args.size(); ++k) {
@@ -254,14 +251,19 @@ Result<void> RuleRuntime::eval_branch(Context& ctx, std::size_t t, const Rule& b
   delta_site_ = saved_site;
   if (!solved) return solved;
 
-  auto rows = inner.project(ctx, distinct_head, "rule " + branch.name);
-  if (!rows) return std::unexpected(rows.error());
+  // The answers set drops repeated tuples: the rows are read where the bindings hold them.
+  const bool all_bound = std::all_of(distinct_head.begin(), distinct_head.end(),
+                                     [&](const std::string& v) { return inner.bound(v); });
+  auto held = inner.holding(ctx, distinct_head, all_bound ? std::string() : "rule " + branch.name);
+  if (!held) return std::unexpected(held.error());
   Table& table = *tables_[t];
+  if (!*held) return ctx.check_rows(table.answers.size());
+  const Relation& rows = **held;
   std::vector<Value> tuple(head.size());
   std::vector<int> cols(head.size());
-  for (std::size_t k = 0; k < head.size(); ++k) cols[k] = rows->column(head[k]);
-  for (std::size_t r = 0; r < rows->size(); ++r) {
-    for (std::size_t k = 0; k < head.size(); ++k) tuple[k] = rows->at(r, static_cast<std::size_t>(cols[k]));
+  for (std::size_t k = 0; k < head.size(); ++k) cols[k] = rows.column(head[k]);
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    for (std::size_t k = 0; k < head.size(); ++k) tuple[k] = rows.at(r, static_cast<std::size_t>(cols[k]));
     table.answers.insert(tuple);
   }
   return ctx.check_rows(table.answers.size());
