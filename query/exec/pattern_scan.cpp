@@ -361,12 +361,12 @@ PrefixCover scan_cover(const ResolvedPattern& rp, const Access& access) {
   return c;
 }
 
-// Room for the rows a read is expected to produce (Access::rows), so that a large result does not
-// move its cells on every doubling. Small or unknown estimates reserve nothing, and a wrong large
-// one reserves at most kMaxReservedRows rows.
-void reserve_expected(Relation& out, const Access& access, double min_rows = 64) {
+// Room for the rows a read is expected to produce (Access::rows), so that its cells are not moved
+// on every doubling. An estimate below two rows reserves nothing, and a wrong large one reserves
+// at most kMaxReservedRows rows.
+void reserve_expected(Relation& out, const Access& access) {
   constexpr double kMaxReservedRows = 1 << 16;
-  if (!(access.rows >= min_rows)) return;
+  if (!(access.rows >= 2)) return;
   out.reserve(static_cast<std::size_t>(std::min(access.rows, kMaxReservedRows)));
 }
 
@@ -564,7 +564,7 @@ Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedP
   // Room for the rows expected at once rather than growing the cells vector step by step: at least
   // one per bound row (a cardinality-one attribute), more when the plan expects a fan-out.
   out.reserve(bound.size());
-  reserve_expected(out, access, 2);
+  reserve_expected(out, access);
   std::optional<index::DatomCursor> cursor;
   DatomReader reader(need_v, false);
   if (!access.per_attribute) {
