@@ -83,63 +83,67 @@ Value static_step(const Plan& plan, std::span<const Value> forms, const PlannedS
 }  // namespace
 
 // What explain prints of a plan that does not change from run to run, kept with the plan
-// (Plan::printed): each step as printed without run figures, the same with :actual and :ms
-// placed for an analyzed run (their values filled in per run), and the :find form.
+// (Plan::printed): each step with :actual and :ms placed for an analyzed run (their values filled
+// in per run, or the two left out for a plain explain), and the :find form.
 struct PrintedPlan {
-  std::vector<Value> steps;
-  struct Analyzed {
-    Map step;                  // :actual first, :ms in key order; both nil here
-    std::size_t ms_entry = 0;  // the index of :ms in step.entries
+  struct Step {
+    Map map;                   // :actual first, :ms in key order; both nil here
+    std::size_t ms_entry = 0;  // the index of :ms in map.entries
   };
-  std::vector<Analyzed> analyzed;
+  std::vector<Step> steps;
   Value find;
 };
 
 namespace {
 
 // `printed` with :actual and :ms added in key order, their values left nil.
-PrintedPlan::Analyzed analyzed_template(const Value& printed) {
+PrintedPlan::Step with_figures(const Value& printed) {
   const auto& entries = printed.as<Map>().entries;
-  PrintedPlan::Analyzed a;
-  a.step.entries.reserve(entries.size() + 2);
-  a.step.entries.emplace_back(kw("actual"), Value());
+  PrintedPlan::Step a;
+  a.map.entries.reserve(entries.size() + 2);
+  a.map.entries.emplace_back(kw("actual"), Value());
   bool ms_placed = false;
   for (const auto& entry : entries) {
     if (!ms_placed && entry.first.as<Keyword>().name > std::string_view("ms")) {
-      a.ms_entry = a.step.entries.size();
-      a.step.entries.emplace_back(kw("ms"), Value());
+      a.ms_entry = a.map.entries.size();
+      a.map.entries.emplace_back(kw("ms"), Value());
       ms_placed = true;
     }
-    a.step.entries.push_back(entry);
+    a.map.entries.push_back(entry);
   }
   if (!ms_placed) {
-    a.ms_entry = a.step.entries.size();
-    a.step.entries.emplace_back(kw("ms"), Value());
+    a.ms_entry = a.map.entries.size();
+    a.map.entries.emplace_back(kw("ms"), Value());
   }
   return a;
 }
 
-// The plan as printed without run figures: built once per plan and kept with it.
+// The plan's printed form (PrintedPlan): built once per plan and kept with it.
 const PrintedPlan& printed_plan(const Plan& plan, const Query& query, std::span<const Value> forms) {
   if (!plan.printed) {
     auto printed = std::make_shared<PrintedPlan>();
     printed->steps.reserve(plan.steps.size());
     for_each_bound_before(plan, [&](std::size_t k, const std::vector<std::string>& bound) {
-      printed->steps.push_back(static_step(plan, forms, plan.steps[k], bound));
+      printed->steps.push_back(with_figures(static_step(plan, forms, plan.steps[k], bound)));
     });
-    printed->analyzed.reserve(printed->steps.size());
-    for (const Value& step : printed->steps) printed->analyzed.push_back(analyzed_template(step));
     printed->find = find_form(query);
     plan.printed = std::move(printed);
   }
   return *plan.printed;
 }
 
-// A printed step with its run's figures.
-Value analyzed_step(const PrintedPlan::Analyzed& printed, const StepRun& run) {
-  Map m = printed.step;
-  m.entries.front().second = Value(static_cast<std::int64_t>(run.rows));
-  m.entries[printed.ms_entry].second = millis(run.ms);
+// A kept step with its run's figures, or without them (run null).
+Value printed_step(const PrintedPlan::Step& step, const StepRun* run) {
+  if (run) {
+    Map m = step.map;
+    m.entries.front().second = Value(static_cast<std::int64_t>(run->rows));
+    m.entries[step.ms_entry].second = millis(run->ms);
+    return Value(std::move(m));
+  }
+  Map m;
+  m.entries.reserve(step.map.entries.size() - 2);
+  for (std::size_t i = 1; i < step.map.entries.size(); ++i)
+    if (i != step.ms_entry) m.entries.push_back(step.map.entries[i]);
   return Value(std::move(m));
 }
 
@@ -169,13 +173,9 @@ Result<Value> explain(const Query& query, const PlanCaching& caching, std::span<
   if (planned.clauses.data() == query.where.data() && query.where_forms.size() == query.where.size())
     forms = query.where_forms;
   const PrintedPlan& printed = printed_plan(planned, query, forms);
-  if (options.analyze) {
-    steps.items.reserve(printed.analyzed.size());
-    for (std::size_t k = 0; k < printed.analyzed.size(); ++k)
-      steps.items.push_back(analyzed_step(printed.analyzed[k], runs[k]));
-  } else {
-    steps.items = printed.steps;
-  }
+  steps.items.reserve(printed.steps.size());
+  for (std::size_t k = 0; k < printed.steps.size(); ++k)
+    steps.items.push_back(printed_step(printed.steps[k], options.analyze ? &runs[k] : nullptr));
   // In key order (:find :ms :plan :rows), so make_map need not sort.
   std::vector<std::pair<Value, Value>> entries;
   entries.reserve(4);

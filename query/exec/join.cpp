@@ -133,11 +133,8 @@ Result<Relation> Bindings::collapse(Context& ctx) {
   return acc;
 }
 
-Result<const Relation*> Bindings::holding(Context& ctx, std::span<const std::string> vars, const std::string& where) {
+Result<const Relation*> Bindings::merged(Context& ctx, std::span<const std::string> vars) {
   static const Relation unit = Relation::unit();
-  if (empty_) return nullptr;
-  for (const std::string& v : vars)
-    if (!bound(v)) return fail(ErrorCode::QueryInvalid, "Insufficient bindings: " + v + " is not bound in " + where);
   auto i = merge(ctx, vars);
   if (!i) return std::unexpected(i.error());
   if (*i < 0) return &unit;
@@ -146,7 +143,7 @@ Result<const Relation*> Bindings::holding(Context& ctx, std::span<const std::str
 
 Result<Relation> Bindings::projection(Context& ctx, std::span<const std::string> vars, const std::string& where,
                                       bool take, bool any_column_order) {
-  auto held = holding(ctx, vars, where);
+  auto held = holding(ctx, vars, [&] { return where; });
   if (!held) return std::unexpected(held.error());
   if (!*held) return Relation(std::vector<std::string>(vars.begin(), vars.end()));
   if ((*held)->vars().empty()) return Relation::unit();  // held relations have columns: the unit

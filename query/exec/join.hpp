@@ -58,9 +58,15 @@ class Bindings {
   // The rows of the product over `vars`, for a caller that reads the columns it needs itself and
   // keeps its own set of them (no distinct copy is built): the relation binding them (the
   // relations binding any of them merged into one), the unit when none is bound, or nullptr when
-  // the product is empty. Its rows may repeat a tuple of `vars`. The same errors as project().
-  [[nodiscard]] Result<const Relation*> holding(Context& ctx, std::span<const std::string> vars,
-                                                const std::string& where);
+  // the product is empty. Its rows may repeat a tuple of `vars`. The same errors as project(),
+  // the text naming the clause built by where() only for them.
+  template <class Where>
+  [[nodiscard]] Result<const Relation*> holding(Context& ctx, std::span<const std::string> vars, Where&& where) {
+    if (empty_) return nullptr;
+    for (const std::string& v : vars)
+      if (!bound(v)) return fail(ErrorCode::QueryInvalid, "Insufficient bindings: " + v + " is not bound in " + where());
+    return merged(ctx, vars);
+  }
 
   // Adds a relation: joined with the relations sharing its variables, kept apart otherwise.
   [[nodiscard]] Result<void> join(Context& ctx, Relation rel);
@@ -74,6 +80,9 @@ class Bindings {
   // project() (take false) and take_projection() (take true).
   [[nodiscard]] Result<Relation> projection(Context& ctx, std::span<const std::string> vars, const std::string& where,
                                             bool take, bool any_column_order);
+
+  // holding() once every variable is known to be bound.
+  [[nodiscard]] Result<const Relation*> merged(Context& ctx, std::span<const std::string> vars);
 
   std::vector<Relation> rels_;
   bool empty_ = false;

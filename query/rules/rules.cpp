@@ -109,10 +109,9 @@ Result<void> RuleRuntime::seed(Context& ctx, Bindings& bindings, const RuleCall&
   std::vector<std::string> vars;
   for (std::size_t k = 0; k < call.args.size(); ++k)
     if (const Variable* v = std::get_if<Variable>(&call.args[k]); v && table.bound[k]) add_unique(vars, v->name);
-  // The call's text is printed only for the unbound-variable error it names. The bound rows go
-  // straight into the magic set, which drops their duplicates: no distinct projection is built.
-  const bool all_bound = std::all_of(vars.begin(), vars.end(), [&](const std::string& v) { return bindings.bound(v); });
-  auto held = bindings.holding(ctx, vars, all_bound ? std::string() : call_text(call));
+  // The bound rows go straight into the magic set, which drops their duplicates: no distinct
+  // projection is built.
+  auto held = bindings.holding(ctx, vars, [&] { return call_text(call); });
   if (!held) return std::unexpected(held.error());
   if (!*held) return ctx.check_rows(table.magic.size());
   const Relation& rel = **held;
@@ -252,9 +251,7 @@ Result<void> RuleRuntime::eval_branch(Context& ctx, std::size_t t, const Rule& b
   if (!solved) return solved;
 
   // The answers set drops repeated tuples: the rows are read where the bindings hold them.
-  const bool all_bound = std::all_of(distinct_head.begin(), distinct_head.end(),
-                                     [&](const std::string& v) { return inner.bound(v); });
-  auto held = inner.holding(ctx, distinct_head, all_bound ? std::string() : "rule " + branch.name);
+  auto held = inner.holding(ctx, distinct_head, [&] { return "rule " + branch.name; });
   if (!held) return std::unexpected(held.error());
   Table& table = *tables_[t];
   if (!*held) return ctx.check_rows(table.answers.size());
