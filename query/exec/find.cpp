@@ -421,7 +421,7 @@ Result<QueryOutput> find_output(Context& ctx, const Query& query, Bindings& bind
   // The distinct tuples of the find and :with variables.
   std::vector<std::string> computed;
   if (!vars) vars = &find_vars(query, computed);
-  auto tuples = bindings.take_projection(ctx, *vars, ":find", /*any_column_order=*/true);
+  auto tuples = bindings.take_projection(ctx, *vars, [] { return std::string(":find"); }, /*any_column_order=*/true);
   if (!tuples) return std::unexpected(tuples.error());
   // Entities given by lookup ref or ident come back as they were given (DataScript's answer).
   for (const auto& [var, given] : ctx.entity_inputs) {

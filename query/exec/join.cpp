@@ -141,13 +141,11 @@ Result<const Relation*> Bindings::merged(Context& ctx, std::span<const std::stri
   return &rels_[static_cast<std::size_t>(*i)];
 }
 
-Result<Relation> Bindings::projection(Context& ctx, std::span<const std::string> vars, const std::string& where,
-                                      bool take, bool any_column_order) {
-  auto held = holding(ctx, vars, [&] { return where; });
-  if (!held) return std::unexpected(held.error());
-  if (!*held) return Relation(std::vector<std::string>(vars.begin(), vars.end()));
-  if ((*held)->vars().empty()) return Relation::unit();  // held relations have columns: the unit
-  Relation& rel = rels_[static_cast<std::size_t>(*held - rels_.data())];
+Relation Bindings::projection(const Relation* held, std::span<const std::string> vars, bool take,
+                              bool any_column_order) {
+  if (!held) return Relation(std::vector<std::string>(vars.begin(), vars.end()));
+  if (held->vars().empty()) return Relation::unit();  // held relations have columns: the unit
+  Relation& rel = rels_[static_cast<std::size_t>(held - rels_.data())];
   if (!take) return rel.project(vars, true);
   // The relation's columns are `vars` in another order: it is taken as it is (its rows are
   // distinct, as every relation of the bindings is).
@@ -160,15 +158,6 @@ Result<Relation> Bindings::projection(Context& ctx, std::span<const std::string>
   rels_.clear();
   empty_ = true;
   return taken;
-}
-
-Result<Relation> Bindings::project(Context& ctx, std::span<const std::string> vars, const std::string& where) {
-  return projection(ctx, vars, where, false, false);
-}
-
-Result<Relation> Bindings::take_projection(Context& ctx, std::span<const std::string> vars, const std::string& where,
-                                           bool any_column_order) {
-  return projection(ctx, vars, where, true, any_column_order);
 }
 
 Result<void> Bindings::join(Context& ctx, Relation rel) {

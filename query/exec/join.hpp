@@ -47,19 +47,28 @@ class Bindings {
   [[nodiscard]] Result<Relation> collapse(Context& ctx);
   // The distinct rows of the product restricted to `vars` (in that order). Relations binding
   // none of them only matter by being empty. A variable not bound at all is :query/invalid
-  // ("Insufficient bindings") naming `where`.
-  [[nodiscard]] Result<Relation> project(Context& ctx, std::span<const std::string> vars, const std::string& where);
+  // ("Insufficient bindings"), naming the clause whose text where() builds (only for that error).
+  template <class Where>
+  [[nodiscard]] Result<Relation> project(Context& ctx, std::span<const std::string> vars, Where&& where) {
+    auto held = holding(ctx, vars, where);
+    if (!held) return std::unexpected(held.error());
+    return projection(*held, vars, false, false);
+  }
   // The same, for a caller done with these bindings: the cells may be moved out, and the
   // bindings are left unusable. With `any_column_order` the columns are `vars` in whichever order
   // the bindings hold them (the caller finds them with Relation::column), so a relation holding
   // exactly `vars` is handed over as it is instead of having its cells reordered.
-  [[nodiscard]] Result<Relation> take_projection(Context& ctx, std::span<const std::string> vars,
-                                                 const std::string& where, bool any_column_order = false);
+  template <class Where>
+  [[nodiscard]] Result<Relation> take_projection(Context& ctx, std::span<const std::string> vars, Where&& where,
+                                                 bool any_column_order = false) {
+    auto held = holding(ctx, vars, where);
+    if (!held) return std::unexpected(held.error());
+    return projection(*held, vars, true, any_column_order);
+  }
   // The rows of the product over `vars`, for a caller that reads the columns it needs itself and
   // keeps its own set of them (no distinct copy is built): the relation binding them (the
   // relations binding any of them merged into one), the unit when none is bound, or nullptr when
-  // the product is empty. Its rows may repeat a tuple of `vars`. The same errors as project(),
-  // the text naming the clause built by where() only for them.
+  // the product is empty. Its rows may repeat a tuple of `vars`. The same errors as project().
   template <class Where>
   [[nodiscard]] Result<const Relation*> holding(Context& ctx, std::span<const std::string> vars, Where&& where) {
     if (empty_) return nullptr;
@@ -77,9 +86,9 @@ class Bindings {
   void replace(int i, Relation rel);
 
  private:
-  // project() (take false) and take_projection() (take true).
-  [[nodiscard]] Result<Relation> projection(Context& ctx, std::span<const std::string> vars, const std::string& where,
-                                            bool take, bool any_column_order);
+  // project() (take false) and take_projection() (take true) of what holding() returned.
+  [[nodiscard]] Relation projection(const Relation* held, std::span<const std::string> vars, bool take,
+                                    bool any_column_order);
 
   // holding() once every variable is known to be bound.
   [[nodiscard]] Result<const Relation*> merged(Context& ctx, std::span<const std::string> vars);

@@ -44,16 +44,14 @@ class FreshRules {
   RuleRuntime* saved_;
 };
 
-// Runs `clauses` from `seed` and returns the distinct tuples of `vars` they leave.
+// Runs `clauses` from `seed` and returns the distinct tuples of `vars` they leave, the columns in
+// whichever order the branch's bindings hold them (found with Relation::column).
 Result<Relation> run_branch(Context& ctx, const Relation& seed, std::span<const Clause> clauses,
                             const std::vector<std::string>& vars, const Clause& whole) {
   Bindings inner;
   if (auto j = inner.join(ctx, seed); !j) return std::unexpected(j.error());
   if (auto s = solve(ctx, inner, clauses, &vars); !s) return std::unexpected(s.error());
-  // The clause's text names it in the error for an unbound variable: printed only for that error
-  // (printing it on every run took a sixth of reach-3hop's instructions).
-  const bool all_bound = std::all_of(vars.begin(), vars.end(), [&](const std::string& v) { return inner.bound(v); });
-  return inner.project(ctx, vars, all_bound ? std::string() : clause_text(whole));
+  return inner.take_projection(ctx, vars, [&] { return clause_text(whole); }, /*any_column_order=*/true);
 }
 
 }  // namespace
@@ -102,21 +100,34 @@ Result<void> apply_or(Context& ctx, Bindings& bindings, const Or& clause) {
       return fail(ErrorCode::QueryInvalid, "Insufficient bindings: #{" + v.name + "} not bound in " + clause_text(whole));
   auto i = bindings.merge(ctx, bound);
   if (!i) return std::unexpected(i.error());
-  const Relation seed = *i < 0 ? Relation::unit()
-                               : bindings.relations()[static_cast<std::size_t>(*i)].project(bound, true);
-  Relation united(vars);
-  RowSet seen(vars.size());
+  // The branches start from the distinct tuples of the bound variables: the relation binding them
+  // as it is when it has no other column (its rows are distinct).
+  const Relation* rel = *i < 0 ? nullptr : &bindings.relations()[static_cast<std::size_t>(*i)];
+  const bool only_bound = rel && rel->arity() == bound.size();
+  const Relation projected = !rel ? Relation::unit() : only_bound ? Relation() : rel->project(bound, true);
+  const Relation& seed = only_bound ? *rel : projected;
+  // The union on `vars`, in that column order, each branch's rows read where they are.
+  RowSet united(vars.size());
+  std::vector<int> cols(vars.size());
   for (const Clause& branch : clause.branches) {
     std::span<const Clause> parts(&branch, 1);
     if (const auto* a = std::get_if<And>(&branch.node)) parts = a->clauses;
     auto rows = run_branch(ctx, seed, parts, vars, whole);
     if (!rows) return std::unexpected(rows.error());
-    for (std::size_t r = 0; r < rows->size(); ++r)
-      if (seen.insert(rows->row(r))) united.add_row(rows->row(r));
-    if (auto c = ctx.check_rows(united.size(), united.arity()); !c) return c;
+    for (std::size_t k = 0; k < vars.size(); ++k) cols[k] = rows->column(vars[k]);
+    for (std::size_t r = 0; r < rows->size(); ++r) united.insert(rows->row(r), cols);
+    if (auto c = ctx.check_rows(united.size(), vars.size()); !c) return c;
   }
-  if (*i < 0) return bindings.join(ctx, std::move(united));
-  auto joined = hash_join(ctx, bindings.relations()[static_cast<std::size_t>(*i)], united);
+  Relation found = std::move(united).release(vars);
+  if (!rel) return bindings.join(ctx, std::move(found));
+  // Every row found carries its bound variables' values from a row of the seed (the branches
+  // start from the seed and only narrow or extend it). When the seed is the relation itself, each
+  // row found joins exactly the one row it came from: the join is the rows found themselves.
+  if (only_bound) {
+    bindings.replace(*i, std::move(found));
+    return {};
+  }
+  auto joined = hash_join(ctx, *rel, found);
   if (!joined) return std::unexpected(joined.error());
   bindings.replace(*i, std::move(*joined));
   return {};

@@ -170,24 +170,53 @@ bool RowIndex::key_equals(std::uint32_t row, std::span<const Value> key) const n
   return true;
 }
 
+template <class Append>
+void RowSet::add(std::size_t hash, Append&& append) {
+  if (rows_ * 2 >= heads_.size()) grow();
+  append();
+  hashes_.push_back(hash);
+  std::uint32_t& head = heads_[hash & mask_];
+  next_.push_back(head);
+  head = static_cast<std::uint32_t>(rows_);
+  ++rows_;
+}
+
 bool RowSet::insert(std::span<const Value> row) {
-  std::size_t h = hash_values(row);
+  const std::size_t h = hash_values(row);
   if (!heads_.empty()) {
     for (std::uint32_t r = heads_[h & mask_]; r != kNone; r = next_[r]) {
       if (hashes_[r] != h) continue;
       if (std::equal(row.begin(), row.end(), cells_.begin() + static_cast<std::ptrdiff_t>(r * arity_), same_value)) return false;
     }
   }
-  if (rows_ * 2 >= heads_.size()) {
-    grow();
-  }
-  cells_.insert(cells_.end(), row.begin(), row.end());
-  hashes_.push_back(h);
-  std::uint32_t& head = heads_[h & mask_];
-  next_.push_back(head);
-  head = static_cast<std::uint32_t>(rows_);
-  ++rows_;
+  add(h, [&] { cells_.insert(cells_.end(), row.begin(), row.end()); });
   return true;
+}
+
+bool RowSet::insert(std::span<const Value> row, std::span<const int> cols) {
+  const std::size_t h = hash_cells(row, cols);
+  auto cell = [&](std::size_t k) -> const Value& { return row[static_cast<std::size_t>(cols[k])]; };
+  if (!heads_.empty()) {
+    for (std::uint32_t r = heads_[h & mask_]; r != kNone; r = next_[r]) {
+      if (hashes_[r] != h) continue;
+      const Value* have = cells_.data() + r * arity_;
+      std::size_t k = 0;
+      while (k < arity_ && same_value(have[k], cell(k))) ++k;
+      if (k == arity_) return false;
+    }
+  }
+  add(h, [&] {
+    for (std::size_t k = 0; k < arity_; ++k) cells_.push_back(cell(k));
+  });
+  return true;
+}
+
+Relation RowSet::release(std::vector<std::string> vars) && {
+  Relation out(std::move(vars));
+  out.cells() = std::move(cells_);
+  out.set_size(rows_);
+  *this = RowSet(arity_);
+  return out;
 }
 
 std::size_t RowSet::index_of(std::span<const Value> row) const {

@@ -171,6 +171,9 @@ class RowSet {
  public:
   explicit RowSet(std::size_t arity) : arity_(arity) {}
   bool insert(std::span<const Value> row);
+  // The same for the row made of `row`'s cells at `cols`, in that order (one per column of the
+  // set; a column may be named twice), read where they are: no tuple is gathered first.
+  bool insert(std::span<const Value> row, std::span<const int> cols);
   [[nodiscard]] bool contains(std::span<const Value> row) const { return index_of(row) != kAbsent; }
   // The row's index (rows keep their insertion order), or kAbsent.
   static constexpr std::size_t kAbsent = static_cast<std::size_t>(-1);
@@ -181,9 +184,15 @@ class RowSet {
     return {cells_.data() + i * arity_, arity_};
   }
   [[nodiscard]] const std::vector<Value>& cells() const noexcept { return cells_; }
+  // The rows, in insertion order, as a relation over `vars` (one per column); the set is left
+  // empty. Its rows are distinct.
+  [[nodiscard]] Relation release(std::vector<std::string> vars) &&;
 
  private:
   static constexpr std::uint32_t kNone = 0xffffffffu;
+  // insert()'s tail once the row is known to be new, its cells appended by `append`.
+  template <class Append>
+  void add(std::size_t hash, Append&& append);
   void grow();
   std::size_t arity_;
   std::size_t rows_ = 0;

@@ -256,13 +256,9 @@ Result<void> RuleRuntime::eval_branch(Context& ctx, std::size_t t, const Rule& b
   Table& table = *tables_[t];
   if (!*held) return ctx.check_rows(table.answers.size());
   const Relation& rows = **held;
-  std::vector<Value> tuple(head.size());
   std::vector<int> cols(head.size());
   for (std::size_t k = 0; k < head.size(); ++k) cols[k] = rows.column(head[k]);
-  for (std::size_t r = 0; r < rows.size(); ++r) {
-    for (std::size_t k = 0; k < head.size(); ++k) tuple[k] = rows.at(r, static_cast<std::size_t>(cols[k]));
-    table.answers.insert(tuple);
-  }
+  for (std::size_t r = 0; r < rows.size(); ++r) table.answers.insert(rows.row(r), cols);
   return ctx.check_rows(table.answers.size());
 }
 

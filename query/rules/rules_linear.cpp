@@ -110,13 +110,13 @@ Result<bool> evaluate_right_linear(Context& ctx, const RuleSet& rules, const std
       if (auto s = solve(ctx, inner, b->body); !s) return std::unexpected(s.error());
       std::vector<std::string> distinct;
       for (const std::string& v : head) add_unique(distinct, v);
-      auto rows = inner.project(ctx, distinct, "rule " + name);
-      if (!rows) return std::unexpected(rows.error());
-      std::vector<Value> tuple(arity);
-      for (std::size_t r = 0; r < rows->size(); ++r) {
-        for (std::size_t k = 0; k < arity; ++k) tuple[k] = rows->at(r, static_cast<std::size_t>(rows->column(head[k])));
-        base_answers.insert(tuple);
-      }
+      // The answers set drops repeated tuples: the rows are read where the bindings hold them.
+      auto held = inner.holding(ctx, distinct, [&] { return "rule " + name; });
+      if (!held) return std::unexpected(held.error());
+      if (!*held) continue;
+      std::vector<int> cols(arity);
+      for (std::size_t k = 0; k < arity; ++k) cols[k] = (*held)->column(head[k]);
+      for (std::size_t r = 0; r < (*held)->size(); ++r) base_answers.insert((*held)->row(r), cols);
     }
     for (const TailBranch& t : tails) {
       const std::vector<std::string> head = head_vars(*t.rule);
@@ -136,7 +136,7 @@ Result<bool> evaluate_right_linear(Context& ctx, const RuleSet& rules, const std
         if (!inner.bound(v->name)) return false;  // the call would have another adornment
         add_unique(vars, v->name);
       }
-      auto rows = inner.project(ctx, vars, "rule " + name);
+      auto rows = inner.project(ctx, vars, [&] { return "rule " + name; });
       if (!rows) return std::unexpected(rows.error());
       for (std::size_t r = 0; r < rows->size(); ++r) {
         std::size_t j = 0;
