@@ -44,14 +44,12 @@ class FreshRules {
   RuleRuntime* saved_;
 };
 
-// Runs `clauses` from `seed` and returns the distinct tuples of `vars` they leave, the columns in
-// whichever order the branch's bindings hold them (found with Relation::column).
-Result<Relation> run_branch(Context& ctx, const Relation& seed, std::span<const Clause> clauses,
-                            const std::vector<std::string>& vars, const Clause& whole) {
-  Bindings inner;
-  if (auto j = inner.join(ctx, seed); !j) return std::unexpected(j.error());
-  if (auto s = solve(ctx, inner, clauses, &vars); !s) return std::unexpected(s.error());
-  return inner.take_projection(ctx, vars, [&] { return clause_text(whole); }, /*any_column_order=*/true);
+// Runs `clauses` from `seed` in `inner` (fresh bindings), keeping `vars`; the caller reads them
+// through a projection or into a set of its own.
+Result<void> run_branch(Context& ctx, Bindings& inner, const Relation& seed, std::span<const Clause> clauses,
+                        const std::vector<std::string>& vars) {
+  if (auto j = inner.join(ctx, seed); !j) return j;
+  return solve(ctx, inner, clauses, &vars);
 }
 
 }  // namespace
@@ -76,7 +74,9 @@ Result<void> apply_not(Context& ctx, Bindings& bindings, const Not& clause) {
   const Relation seed = *i < 0 ? Relation::unit()
                                : bindings.relations()[static_cast<std::size_t>(*i)].project(join, true);
   FreshRules fresh(ctx);
-  auto removed = run_branch(ctx, seed, clause.clauses, join, whole);
+  Bindings inner;
+  if (auto r = run_branch(ctx, inner, seed, clause.clauses, join); !r) return r;
+  auto removed = inner.project(ctx, join, [&] { return clause_text(whole); });
   if (!removed) return std::unexpected(removed.error());
   if (*i < 0) {
     if (!removed->empty()) bindings.mark_empty();
@@ -106,16 +106,21 @@ Result<void> apply_or(Context& ctx, Bindings& bindings, const Or& clause) {
   const bool only_bound = rel && rel->arity() == bound.size();
   const Relation projected = !rel ? Relation::unit() : only_bound ? Relation() : rel->project(bound, true);
   const Relation& seed = only_bound ? *rel : projected;
-  // The union on `vars`, in that column order, each branch's rows read where they are.
+  // The union on `vars`, in that column order, each branch's rows read where its bindings hold
+  // them (the set drops the tuples they repeat).
   RowSet united(vars.size());
   std::vector<int> cols(vars.size());
   for (const Clause& branch : clause.branches) {
     std::span<const Clause> parts(&branch, 1);
     if (const auto* a = std::get_if<And>(&branch.node)) parts = a->clauses;
-    auto rows = run_branch(ctx, seed, parts, vars, whole);
-    if (!rows) return std::unexpected(rows.error());
-    for (std::size_t k = 0; k < vars.size(); ++k) cols[k] = rows->column(vars[k]);
-    for (std::size_t r = 0; r < rows->size(); ++r) united.insert(rows->row(r), cols);
+    Bindings inner;
+    if (auto r = run_branch(ctx, inner, seed, parts, vars); !r) return r;
+    auto held = inner.holding(ctx, vars, [&] { return clause_text(whole); });
+    if (!held) return std::unexpected(held.error());
+    if (!*held) continue;
+    const Relation& rows = **held;
+    for (std::size_t k = 0; k < vars.size(); ++k) cols[k] = rows.column(vars[k]);
+    for (std::size_t r = 0; r < rows.size(); ++r) united.insert(rows.row(r), cols);
     if (auto c = ctx.check_rows(united.size(), vars.size()); !c) return c;
   }
   Relation found = std::move(united).release(vars);

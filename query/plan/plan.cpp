@@ -66,13 +66,15 @@ Result<Plan> plan_clauses(const Scope& ctx, std::span<const Clause> clauses, con
     plan.steps.push_back(std::move(step));
   }
   if (keep) {
-    // Backwards: a variable is dropped after the last step that names it, unless kept.
+    // Backwards: a variable is dropped after the last step that names it, unless kept. The last
+    // step drops nothing: the caller reads the kept variables through a projection or into a set
+    // of its own, which leaves the others out there (dropping them first did that work twice).
     std::unordered_set<std::string> needed(keep->begin(), keep->end());
     for (const auto& [vars, rows] : seed) needed.insert(vars.begin(), vars.end());
     for (std::size_t k = plan.steps.size(); k-- > 0;) {
       PlannedStep& step = plan.steps[k];
       for (const std::string& v : clause_vars(clauses[step.clause]))
-        if (needed.insert(v).second) step.drop_after.push_back(v);
+        if (needed.insert(v).second && k + 1 < plan.steps.size()) step.drop_after.push_back(v);
     }
   }
   return plan;

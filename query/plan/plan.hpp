@@ -55,7 +55,8 @@ struct PlannedStep {
   double cost = 0;                         // estimated work (datoms read)
   // Variables no later step and not the caller reads: once the step has run they are projected
   // away (and the rows they told apart merged), so relations stay narrow and small. Only when
-  // the caller said what it keeps (plan_clauses' `keep`); variables bound before the list stay.
+  // the caller said what it keeps (plan_clauses' `keep`); variables bound before the list stay,
+  // and so do those of the last step (the caller's own projection or set leaves them out).
   std::vector<std::string> drop_after;
 };
 
@@ -84,7 +85,9 @@ void for_each_bound_before(const Plan& plan,
 // one value (for range bounds), or nullptr. Errors: :query/invalid for clauses that can never run
 // (insufficient bindings), and those of resolve_pattern.
 // `keep`, when given, lists the variables the caller reads after the list (a query's :find and
-// :with variables); the others are dropped after their last use (PlannedStep::drop_after).
+// :with variables); the others are dropped after their last use but the last step
+// (PlannedStep::drop_after), so the caller must read the kept variables through a projection or a
+// set of its own (Bindings::project, take_projection, holding).
 [[nodiscard]] Result<Plan> plan_clauses(const Scope& ctx, std::span<const Clause> clauses, const SeedGroups& seed,
                                         const ScalarLookup& scalar,
                                         const std::vector<std::string>* keep = nullptr);
