@@ -120,6 +120,7 @@ Result<void> apply_or(Context& ctx, Bindings& bindings, const Or& clause) {
     if (!*held) continue;
     const Relation& rows = **held;
     for (std::size_t k = 0; k < vars.size(); ++k) cols[k] = rows.column(vars[k]);
+    united.reserve_more(rows.size());
     for (std::size_t r = 0; r < rows.size(); ++r) united.insert(rows.row(r), cols);
     if (auto c = ctx.check_rows(united.size(), vars.size()); !c) return c;
   }

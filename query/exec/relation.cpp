@@ -87,7 +87,25 @@ Relation Relation::project(std::span<const std::string> vars, bool distinct) con
   cols.reserve(vars.size());
   for (const std::string& v : vars) cols.push_back(column(v));
   Relation out(std::vector<std::string>(vars.begin(), vars.end()));
-  if (distinct && vars.size() < arity()) {
+  // Columns left out that hold one value throughout (a scalar input carried along) tell no two
+  // rows apart: the rows kept are as distinct as these are, and need no index to find out.
+  // Checked row by row, so that a column that varies is found within the first rows.
+  auto left_out_constant = [&] {
+    if (rows_ < 2) return true;
+    int left_out[4];
+    std::size_t n = 0;
+    for (std::size_t c = 0; c < arity(); ++c) {
+      if (std::find(cols.begin(), cols.end(), static_cast<int>(c)) != cols.end()) continue;
+      if (n == std::size(left_out)) return false;  // many columns left out: the index decides
+      left_out[n++] = static_cast<int>(c);
+    }
+    for (std::size_t r = 1; r < rows_; ++r)
+      for (std::size_t k = 0; k < n; ++k)
+        if (!same_value(at(r, static_cast<std::size_t>(left_out[k])), at(0, static_cast<std::size_t>(left_out[k]))))
+          return false;
+    return true;
+  };
+  if (distinct && vars.size() < arity() && !left_out_constant()) {
     RowIndex index(*this, cols);
     out.reserve(index.group_leaders().size());
     for (std::uint32_t r : index.group_leaders()) {
@@ -209,6 +227,15 @@ bool RowSet::insert(std::span<const Value> row, std::span<const int> cols) {
     for (std::size_t k = 0; k < arity_; ++k) cells_.push_back(cell(k));
   });
   return true;
+}
+
+void RowSet::reserve_more(std::size_t more) {
+  const std::size_t rows = rows_ + more;
+  if (rows * arity_ <= cells_.capacity()) return;
+  const std::size_t target = std::max(rows, 2 * rows_);
+  cells_.reserve(target * arity_);
+  hashes_.reserve(target);
+  next_.reserve(target);
 }
 
 Relation RowSet::release(std::vector<std::string> vars) && {

@@ -72,7 +72,8 @@ class Relation {
   void dedup();
 
   // Rows with these columns only, in this order (duplicates are removed when `distinct`).
-  // REQUIRES: every var is a column.
+  // REQUIRES: every var is a column; with `distinct`, this relation's rows are distinct (as the
+  // relations of Bindings are), so that only columns left out can make two rows equal.
   [[nodiscard]] Relation project(std::span<const std::string> vars, bool distinct) const&;
   // The same, moving the cells when every column is kept (in any order); this relation is left
   // empty or unchanged.
@@ -174,6 +175,9 @@ class RowSet {
   // The same for the row made of `row`'s cells at `cols`, in that order (one per column of the
   // set; a column may be named twice), read where they are: no tuple is gathered first.
   bool insert(std::span<const Value> row, std::span<const int> cols);
+  // Room for `more` rows besides those held (at least doubling what is held), so that a batch
+  // of inserts does not grow the cells one doubling at a time.
+  void reserve_more(std::size_t more);
   [[nodiscard]] bool contains(std::span<const Value> row) const { return index_of(row) != kAbsent; }
   // The row's index (rows keep their insertion order), or kAbsent.
   static constexpr std::size_t kAbsent = static_cast<std::size_t>(-1);
