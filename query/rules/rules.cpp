@@ -8,7 +8,10 @@
 // bound arguments it sees to its own table's magic set and joins that table's answers so far.
 // Iterations repeat until no table gains a tuple. Tables are sets, so evaluation ends on cyclic
 // data. Only what the calls need is derived: (reach 1 ?y) explores what is reachable from 1,
-// not the whole closure.
+// not the whole closure. A table with no argument bound derives every answer of its rule, so once
+// one exists the rule's calls with arguments bound read it too (table_for) rather than deriving a
+// part of it again: (follows ?x ?y) through [?x :follows ?t] (follows ?t ?y) is one table, not a
+// free one and a bound one that both hold nearly the whole closure.
 //
 // Semi-naive: every table keeps which tuples are new since the last iteration (its delta). An
 // iteration evaluates each branch (a) from the new magic tuples with every table in full, and
@@ -23,6 +26,7 @@
 // Right-linear rules (transitive closures from bound arguments) take a shortcut: see
 // query/rules/rules_linear.hpp.
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <memory>
 
@@ -98,8 +102,13 @@ Result<std::size_t> RuleRuntime::table_for(Context&, const RuleCall& call, const
     if (!bound[k])
       return fail(ErrorCode::QueryInvalid, "Insufficient bindings: rule " + call.name + " requires argument " +
                                                std::to_string(k + 1) + " bound in " + call_text(call));
+  // A table of the rule with no argument bound derives every answer: a call with some bound reads
+  // that one, joined on what it binds, rather than deriving a part of it again in a table of its
+  // own (magic sets narrow what a call derives; none can need more than all of it).
   for (std::size_t t = 0; t < tables_.size(); ++t)
-    if (tables_[t]->name == call.name && tables_[t]->bound == bound) return t;
+    if (tables_[t]->name == call.name &&
+        (tables_[t]->bound == bound || std::none_of(tables_[t]->bound.begin(), tables_[t]->bound.end(), std::identity{})))
+      return t;
   tables_.push_back(std::make_unique<Table>(call.name, std::move(bound), n_bound, arity));
   return tables_.size() - 1;
 }
