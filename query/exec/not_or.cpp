@@ -109,7 +109,6 @@ Result<void> apply_or(Context& ctx, Bindings& bindings, const Or& clause) {
   // The union on `vars`, in that column order, each branch's rows read where its bindings hold
   // them (the set drops the tuples they repeat).
   RowSet united(vars.size());
-  std::vector<int> cols(vars.size());
   for (const Clause& branch : clause.branches) {
     std::span<const Clause> parts(&branch, 1);
     if (const auto* a = std::get_if<And>(&branch.node)) parts = a->clauses;
@@ -118,10 +117,8 @@ Result<void> apply_or(Context& ctx, Bindings& bindings, const Or& clause) {
     auto held = inner.holding(ctx, vars, [&] { return clause_text(whole); });
     if (!held) return std::unexpected(held.error());
     if (!*held) continue;
-    const Relation& rows = **held;
-    for (std::size_t k = 0; k < vars.size(); ++k) cols[k] = rows.column(vars[k]);
-    united.reserve_more(rows.size());
-    for (std::size_t r = 0; r < rows.size(); ++r) united.insert(rows.row(r), cols);
+    united.reserve_more((*held)->size());
+    united.insert_columns(**held, vars);
     if (auto c = ctx.check_rows(united.size(), vars.size()); !c) return c;
   }
   Relation found = std::move(united).release(vars);

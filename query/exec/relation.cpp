@@ -229,6 +229,12 @@ bool RowSet::insert(std::span<const Value> row, std::span<const int> cols) {
   return true;
 }
 
+void RowSet::insert_columns(const Relation& rel, std::span<const std::string> vars) {
+  std::vector<int> cols(vars.size());
+  for (std::size_t k = 0; k < vars.size(); ++k) cols[k] = rel.column(vars[k]);
+  for (std::size_t r = 0; r < rel.size(); ++r) insert(rel.row(r), cols);
+}
+
 void RowSet::reserve_more(std::size_t more) {
   const std::size_t rows = rows_ + more;
   if (rows * arity_ <= cells_.capacity()) return;

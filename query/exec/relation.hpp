@@ -175,6 +175,9 @@ class RowSet {
   // The same for the row made of `row`'s cells at `cols`, in that order (one per column of the
   // set; a column may be named twice), read where they are: no tuple is gathered first.
   bool insert(std::span<const Value> row, std::span<const int> cols);
+  // Inserts every row of `rel` as the tuple of its columns `vars` (in that order, one per column
+  // of the set; a variable may be named twice). REQUIRES: every var is a column of rel.
+  void insert_columns(const Relation& rel, std::span<const std::string> vars);
   // Room for `more` rows besides those held (at least doubling what is held), so that a batch
   // of inserts does not grow the cells one doubling at a time.
   void reserve_more(std::size_t more);

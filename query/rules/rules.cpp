@@ -264,10 +264,7 @@ Result<void> RuleRuntime::eval_branch(Context& ctx, std::size_t t, const Rule& b
   if (!held) return std::unexpected(held.error());
   Table& table = *tables_[t];
   if (!*held) return ctx.check_rows(table.answers.size());
-  const Relation& rows = **held;
-  std::vector<int> cols(head.size());
-  for (std::size_t k = 0; k < head.size(); ++k) cols[k] = rows.column(head[k]);
-  for (std::size_t r = 0; r < rows.size(); ++r) table.answers.insert(rows.row(r), cols);
+  table.answers.insert_columns(**held, head);
   return ctx.check_rows(table.answers.size());
 }
 

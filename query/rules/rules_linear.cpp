@@ -113,10 +113,7 @@ Result<bool> evaluate_right_linear(Context& ctx, const RuleSet& rules, const std
       // The answers set drops repeated tuples: the rows are read where the bindings hold them.
       auto held = inner.holding(ctx, distinct, [&] { return "rule " + name; });
       if (!held) return std::unexpected(held.error());
-      if (!*held) continue;
-      std::vector<int> cols(arity);
-      for (std::size_t k = 0; k < arity; ++k) cols[k] = (*held)->column(head[k]);
-      for (std::size_t r = 0; r < (*held)->size(); ++r) base_answers.insert((*held)->row(r), cols);
+      if (*held) base_answers.insert_columns(**held, head);
     }
     for (const TailBranch& t : tails) {
       const std::vector<std::string> head = head_vars(*t.rule);
