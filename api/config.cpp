@@ -11,6 +11,7 @@ RocksOptions rocks_of(const Options& options) {
   static_cast<StoreTuning&>(rocks) = options.tuning;
   rocks.sync_writes = options.sync_writes;
   rocks.block_cache_bytes = options.block_cache_bytes;
+  rocks.range_cache_bytes = options.range_cache_bytes;
   return rocks;
 }
 
@@ -32,6 +33,7 @@ Result<Options> configure(Options options, const ConfigSources& sources) {
   options.tuning = static_cast<const StoreTuning&>(rocks);
   options.sync_writes = rocks.sync_writes;
   options.block_cache_bytes = rocks.block_cache_bytes;
+  options.range_cache_bytes = rocks.range_cache_bytes;
   return options;
 }
 

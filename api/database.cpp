@@ -32,6 +32,7 @@ Result<std::shared_ptr<Store>> open_store(const Options& options) {
   rocks.create_if_missing = options.create_if_missing && !options.read_only;
   rocks.sync_writes = options.sync_writes;
   rocks.block_cache_bytes = options.block_cache_bytes;
+  rocks.range_cache_bytes = options.range_cache_bytes;
   rocks.read_only = options.read_only;
   rocks.secondary_path = options.secondary_path;
   auto store = RocksStore::open(rocks, keys::all_spaces());
@@ -411,7 +412,14 @@ Result<DatabaseStats> Database::stats() const {
                    Figure{"rocksdb.block-cache-usage", &out.block_cache_usage_bytes},
                    Figure{"rocksdb.block-cache-capacity", &out.block_cache_capacity_bytes},
                    Figure{"quarry.write-stall-micros", &out.write_stall_micros},
-                   Figure{"rocksdb.background-errors", &out.background_errors}}) {
+                   Figure{"rocksdb.background-errors", &out.background_errors},
+                   Figure{"quarry.range-cache.hits", &out.range_cache_hits},
+                   Figure{"quarry.range-cache.reads", &out.range_cache_reads},
+                   Figure{"quarry.range-cache.admitted", &out.range_cache_admitted},
+                   Figure{"quarry.range-cache.evicted", &out.range_cache_evicted},
+                   Figure{"quarry.range-cache.invalidated", &out.range_cache_invalidated},
+                   Figure{"quarry.range-cache.usage", &out.range_cache_usage_bytes},
+                   Figure{"quarry.range-cache.capacity", &out.range_cache_capacity_bytes}}) {
     auto n = number_property(store, f.property);
     if (!n) return std::unexpected(n.error());
     *f.into = n->value_or(0);

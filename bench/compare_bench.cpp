@@ -249,14 +249,15 @@ std::vector<Case> build_cases(const Data& data, const Settings& s) {
 }
 
 // ------------------------------------------------------------------------------------------------
-// Quarry: one store kind; core and full share a database (full is core's database after the extra
-// transaction), each tree has its own.
+// Quarry: one store kind, one database per dataset (full is loaded as core + extra), as SQLite
+// below. Each query runs on the latest state of its database, as an application's do
+// (Database::db()); a Db value held from before later writes (core's, had full been written on
+// top of it) reads around RocksStore's range cache (doc/operations.md, "Memory: the range cache").
 
 struct QuarryStore {
   std::string name{};
   std::unique_ptr<TempDir> dir{};
   std::vector<Database> databases{};
-  std::map<std::string, std::size_t> database_of{};  // dataset -> index in databases
   std::map<std::string, Db> dbs{};
 };
 
@@ -266,20 +267,17 @@ bool compact_after_load = true;
 void load(QuarryStore& store, const Data& data) {
   std::printf("(Quarry %s load:", store.name.c_str());
   for (const Dataset& ds : data.datasets) {
-    std::size_t index;
-    if (!ds.base.empty()) {
-      index = store.database_of.at(ds.base);
-    } else {
-      const std::string path = store.dir ? store.dir->path() + "/db" + std::to_string(store.databases.size()) : "";
-      store.databases.push_back(must(Database::open(Options{.path = path, .in_memory = !store.dir, .sync_writes = false}), "open"));
-      index = store.databases.size() - 1;
-      must(store.databases[index].declare_schema(data.schema), "schema");
-    }
+    std::vector<const Dataset*> chain{&ds};
+    while (!chain.back()->base.empty()) chain.push_back(&data.get(chain.back()->base));
+    const std::string path = store.dir ? store.dir->path() + "/db" + std::to_string(store.databases.size()) : "";
+    Database& database = store.databases.emplace_back(
+        must(Database::open(Options{.path = path, .in_memory = !store.dir, .sync_writes = false}), "open"));
+    must(database.declare_schema(data.schema), "schema");
     auto start = Clock::now();
-    for (const Value& tx : ds.txs) must(store.databases[index].transact(tx), ds.name.c_str());
-    store.database_of[ds.name] = index;
-    store.dbs.insert_or_assign(ds.name, store.databases[index].db());
-    if (ds.name == "core" || ds.name == "full") std::printf(" %s %.0f ms", ds.name.c_str(), seconds_since(start) * 1000);
+    for (auto it = chain.rbegin(); it != chain.rend(); ++it)
+      for (const Value& tx : (*it)->txs) must(database.transact(tx), (*it)->name.c_str());
+    if (ds.name == "core" || ds.name == "full")
+      std::printf(" %s%s %.0f ms", ds.name.c_str(), ds.base.empty() ? "" : " (core + extra)", seconds_since(start) * 1000);
   }
   if (store.dir && compact_after_load) {
     // The state a database is in once RocksDB has flushed its memtables (after a reopen, or in
@@ -288,6 +286,7 @@ void load(QuarryStore& store, const Data& data) {
     for (Database& db : store.databases) must(db.compact(), "compact");
     std::printf("; compacted %.0f ms", seconds_since(start) * 1000);
   }
+  for (std::size_t i = 0; i < data.datasets.size(); ++i) store.dbs.insert_or_assign(data.datasets[i].name, store.databases[i].db());
   std::printf(")\n");
   std::fflush(stdout);
 }

@@ -113,5 +113,13 @@ int main(int argc, char** argv) {
   std::printf("%s on %s: %zu runs, %.4f ms per run (thread CPU %.4f ms), %zu rows, load average %.2f\n", name.c_str(),
               rocks ? "RocksDB" : "memory", runs, seconds_since(start) * 1000 / n, (cpu_ms() - cpu_start) / n, rows,
               load_average());
+  if (rocks) {
+    const DatabaseStats stats = must(database.stats(), "stats");
+    std::printf("range cache: %llu hits, %llu ranges read, %llu admitted, %llu bytes in use\n",
+                static_cast<unsigned long long>(stats.range_cache_hits),
+                static_cast<unsigned long long>(stats.range_cache_reads),
+                static_cast<unsigned long long>(stats.range_cache_admitted),
+                static_cast<unsigned long long>(stats.range_cache_usage_bytes));
+  }
   return 0;
 }

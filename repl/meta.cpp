@@ -164,7 +164,14 @@ std::vector<std::pair<const char*, std::uint64_t>> storage_figures(const Databas
           {"sst-bytes", s.sst_bytes},
           {"pending-compaction-bytes", s.pending_compaction_bytes},
           {"write-stall-micros", s.write_stall_micros},
-          {"background-errors", s.background_errors}};
+          {"background-errors", s.background_errors},
+          {"range-cache-hits", s.range_cache_hits},
+          {"range-cache-reads", s.range_cache_reads},
+          {"range-cache-admitted", s.range_cache_admitted},
+          {"range-cache-evicted", s.range_cache_evicted},
+          {"range-cache-invalidated", s.range_cache_invalidated},
+          {"range-cache-usage-bytes", s.range_cache_usage_bytes},
+          {"range-cache-capacity-bytes", s.range_cache_capacity_bytes}};
 }
 
 }  // namespace

@@ -25,7 +25,9 @@ namespace quarry::repl {
 //    :storage {:block-cache-hits N :block-cache-misses N :block-cache-hit-ratio X
 //              :block-cache-usage-bytes B :block-cache-capacity-bytes B
 //              :block-cache-automatic BOOL :memtable-bytes B
-//              :sst-bytes B :pending-compaction-bytes B :write-stall-micros N :background-errors N}
+//              :sst-bytes B :pending-compaction-bytes B :write-stall-micros N :background-errors N
+//              :range-cache-hits N :range-cache-reads N :range-cache-admitted N :range-cache-evicted N
+//              :range-cache-invalidated N :range-cache-usage-bytes B :range-cache-capacity-bytes B}
 //    :spaces {"eavt" {:bytes B :memtable-bytes B :sst-bytes B} …}}
 // (milliseconds as doubles rounded to 3 decimals).
 [[nodiscard]] Result<Value> stats_all(const Database& database);

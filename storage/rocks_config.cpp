@@ -123,6 +123,7 @@ Result<RocksCompression> compression_of(const RocksSetting& s) {
 const std::vector<std::string_view> kKeys{"preset",
                                           "sync",
                                           "block-cache",
+                                          "range-cache",
                                           "block-size",
                                           "bloom-bits",
                                           "partitioned-filters",
@@ -212,6 +213,10 @@ Result<void> apply_rocks_setting(RocksOptions& o, const RocksSetting& s) {
       if (!v) return std::unexpected(v.error());
       o.block_cache_bytes = *v;
     }
+  } else if (k == "range-cache") {
+    auto v = size_in(s, 0, std::size_t{1} << 40);
+    if (!v) return std::unexpected(v.error());
+    o.range_cache_bytes = *v;
   } else if (k == "block-size") {
     auto v = size_in(s, 512, MiB);
     if (!v) return std::unexpected(v.error());
@@ -342,6 +347,7 @@ std::vector<RocksSetting> describe_rocks_options(const RocksOptions& o) {
   auto on = [](bool b) { return std::string(b ? "on" : "off"); };
   return {{"sync", on(o.sync_writes), ""},
           {"block-cache", o.block_cache_bytes ? size_text(*o.block_cache_bytes) : "auto", ""},
+          {"range-cache", size_text(o.range_cache_bytes), ""},
           {"block-size", size_text(o.block_size_bytes), ""},
           {"bloom-bits", std::to_string(o.bloom_bits_per_key), ""},
           {"partitioned-filters", on(o.partitioned_filters), ""},

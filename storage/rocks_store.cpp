@@ -33,6 +33,7 @@
 // - Our own info logger: Debian's librocksdb is built with assertions, and its default file logger
 //   aborts the process when a write to LOG fails (e.g. disk full). Ours ignores failures.
 #include "storage/rocks_store.hpp"
+#include "storage/range_cache.hpp"
 #include "storage/tsan_annotations.hpp"
 
 #include <rocksdb/cache.h>
@@ -284,6 +285,181 @@ class RocksCursor final : public Cursor {
   std::optional<Error> error_;
 };
 
+// A cursor served by the range cache (storage/range_cache.hpp). Forward moves read cached
+// segments; what no segment of the cache covers is read from RocksDB one segment at a time and
+// offered to the cache. A read starts small (kFirstRead entries: a probe pays little more than a
+// Seek) and doubles, up to kLongestRead, each time next() runs off the end of the segment it read
+// (a scan). Reverse moves (seek_to_last, seek_for_prev, prev off a segment's start) read RocksDB
+// directly until the next seek.
+class CachedRocksCursor final : public Cursor {
+ public:
+  CachedRocksCursor(RangeCache& cache, std::uint32_t space, RangeCache::Ticket ticket, rocksdb::DB* db,
+                    rocksdb::ColumnFamilyHandle* family, const rocksdb::Snapshot* snapshot, CursorBounds bounds,
+                    const std::string& path)
+      : cache_(cache), space_(space), ticket_(ticket), db_(db), family_(family), snapshot_(snapshot),
+        bounds_(std::move(bounds)), path_(path) {}
+
+  void seek_to_first() override { forward(bounds_.lower.value_or(std::string())); }
+  void seek_to_last() override {
+    direct().SeekToLast();
+    settle_direct();
+  }
+  void seek(std::string_view key) override {
+    if (bounds_.lower && key < *bounds_.lower) key = *bounds_.lower;
+    if (!direct_ && segment_ && segment_->covers(key)) {
+      error_.reset();
+      // Sorted probes land ahead of the current entry: search from there.
+      const bool ahead = valid() && index_ < segment_->size() && segment_->key(index_) < key;
+      index_ = segment_->lower_bound(key, ahead ? index_ + 1 : 0);
+      if (index_ < segment_->size()) return land_here();
+      if (!segment_->hi()) return leave();
+      return forward(*segment_->hi());
+    }
+    forward(std::string(key));
+  }
+  void seek_for_prev(std::string_view key) override {
+    if (bounds_.upper && key >= *bounds_.upper) return seek_to_last();
+    direct().SeekForPrev(rocksdb::Slice(key.data(), key.size()));
+    settle_direct();
+  }
+  void next() override {
+    if (direct_) {
+      it_->Next();
+      return settle_direct();
+    }
+    if (++index_ < segment_->size()) return land_here();
+    if (!segment_->hi()) return leave();
+    read_size_ = std::min(read_size_ * 2, kLongestRead);
+    forward(*segment_->hi());
+  }
+  void prev() override {
+    if (!direct_) {
+      if (index_ > 0) {
+        --index_;
+        if (bounds_.lower && segment_->key(index_) < *bounds_.lower) return leave();
+        return land_here();
+      }
+      const std::string at(key());
+      direct().Seek(rocksdb::Slice(at));  // lands on `at`, which the snapshot holds
+      if (it_->Valid()) it_->Prev();
+      return settle_direct();
+    }
+    it_->Prev();
+    settle_direct();
+  }
+
+  Result<void> status() const override {
+    if (error_) return std::unexpected(*error_);
+    return {};
+  }
+
+ private:
+  static constexpr std::size_t kFirstRead = 16;
+  static constexpr std::size_t kLongestRead = 1024;
+
+  // The first entry >= key within the bounds, through the cache. REQUIRES: key >= the lower bound.
+  void forward(std::string key) {
+    direct_ = false;
+    error_.reset();
+    for (;;) {
+      if (bounds_.upper && key >= *bounds_.upper) return leave();
+      if (!segment_ || !segment_->covers(key)) {
+        if (auto cached = cache_.find(space_, key, ticket_)) {
+          cache_.count_hit();
+          cached->touch(cache_.clock());
+          segment_ = std::move(cached);
+        } else {
+          segment_ = read_segment(key);
+          if (!segment_) return leave();
+        }
+      }
+      index_ = segment_->lower_bound(key);
+      if (index_ < segment_->size()) return land_here();
+      if (!segment_->hi()) return leave();
+      key = *segment_->hi();
+    }
+  }
+
+  // Reads the segment from key: up to read_size_ entries, stopping at the cursor's upper bound and
+  // where the cache's next segment starts. Null on a read error (error_ set).
+  std::shared_ptr<const RangeSegment> read_segment(const std::string& key) {
+    cache_.count_read();
+    std::optional<std::string> stop = cache_.next_start(space_, key, ticket_);
+    if (bounds_.upper && (!stop || *bounds_.upper < *stop)) stop = bounds_.upper;
+    rocksdb::Iterator& it = iterator();
+    // After a read that stopped for size the iterator is already on the next key.
+    if (!it.Valid() || it.key().ToStringView() != key) it.Seek(rocksdb::Slice(key));
+    auto segment = std::make_shared<RangeSegment>(key, ticket_.epoch);
+    std::optional<std::string> hi = stop;
+    for (std::size_t n = 0; it.Valid(); ++n, it.Next()) {
+      const std::string_view at = it.key().ToStringView();
+      if (stop && at >= *stop) break;
+      if (n == read_size_) {
+        hi = std::string(at);
+        break;
+      }
+      segment->add(at, it.value().ToStringView());
+    }
+    if (!it.Valid() && !it.status().ok()) {
+      error_ = to_error(it.status(), "reading", path_);
+      return nullptr;
+    }
+    segment->finish(std::move(hi));
+    std::shared_ptr<const RangeSegment> done = std::move(segment);
+    cache_.admit(space_, done, ticket_);
+    return done;
+  }
+
+  void land_here() {
+    const std::string_view at = segment_->key(index_);
+    if (bounds_.upper && at >= *bounds_.upper) return leave();
+    land(at, segment_->value(index_));
+  }
+
+  rocksdb::Iterator& iterator() {
+    if (!it_) {
+      rocksdb::ReadOptions read;
+      read.snapshot = snapshot_;
+      if (bounds_.lower) {
+        lower_ = rocksdb::Slice(*bounds_.lower);
+        read.iterate_lower_bound = &lower_;
+      }
+      if (bounds_.upper) {
+        upper_ = rocksdb::Slice(*bounds_.upper);
+        read.iterate_upper_bound = &upper_;
+      }
+      it_.reset(db_->NewIterator(read, family_));
+    }
+    return *it_;
+  }
+  rocksdb::Iterator& direct() {
+    direct_ = true;
+    return iterator();
+  }
+  void settle_direct() {
+    error_.reset();
+    if (it_->Valid()) return land(it_->key().ToStringView(), it_->value().ToStringView());
+    leave();
+    if (rocksdb::Status s = it_->status(); !s.ok()) error_ = to_error(s, "reading", path_);
+  }
+
+  RangeCache& cache_;
+  const std::uint32_t space_;
+  const RangeCache::Ticket ticket_;
+  rocksdb::DB* db_;
+  rocksdb::ColumnFamilyHandle* family_;
+  const rocksdb::Snapshot* snapshot_;
+  CursorBounds bounds_;
+  const std::string& path_;
+  std::shared_ptr<const RangeSegment> segment_;  // forward moves: the entry is segment_'s index_
+  std::size_t index_ = 0;
+  std::size_t read_size_ = kFirstRead;
+  bool direct_ = false;  // on it_ (reverse moves) rather than in segment_
+  rocksdb::Slice lower_, upper_;  // view bounds_; referenced by it_'s ReadOptions
+  std::unique_ptr<rocksdb::Iterator> it_;
+  std::optional<Error> error_;
+};
+
 // The automatic block cache (RocksOptions::block_cache_bytes unset): fits the cache's capacity to
 // the live table files (storage/block_cache_size.hpp) when asked (open, catch-up) and after every
 // flush, compaction and ingestion RocksDB reports, never lowering it. Thread safety: RocksDB calls
@@ -349,6 +525,7 @@ struct RocksStore::Impl {
   std::vector<rocksdb::ColumnFamilyHandle*> families;   // every open family (owned)
   std::vector<rocksdb::ColumnFamilyHandle*> spaces;     // by SpaceId (views of families)
   std::shared_ptr<BlockCacheFit> cache_fit;             // set when the cache is automatic
+  std::unique_ptr<RangeCache> range_cache;              // null when off (RocksOptions::range_cache_bytes)
 
   ~Impl() {
     if (!db) return;
@@ -362,14 +539,17 @@ namespace {
 
 class RocksSnapshot final : public Snapshot {
  public:
+  // The cache's ticket is taken before RocksDB's snapshot (storage/range_cache.hpp says why).
   explicit RocksSnapshot(const RocksStore::Impl& impl)
-      : impl_(impl), snapshot_(impl.options.secondary_path.empty() ? impl.db->GetSnapshot() : nullptr) {}
+      : impl_(impl), ticket_(impl.range_cache ? impl.range_cache->ticket() : RangeCache::Ticket{}),
+        snapshot_(impl.options.secondary_path.empty() ? impl.db->GetSnapshot() : nullptr) {}
   ~RocksSnapshot() override {
     if (snapshot_) impl_.db->ReleaseSnapshot(snapshot_);
   }
 
   Result<std::optional<std::string>> get(SpaceId space, std::string_view key) const override {
     if (space.index >= impl_.spaces.size()) return unknown_space(space, impl_.spaces.size());
+    if (auto cached = from_cache(space, key)) return std::move(*cached);
     rocksdb::ReadOptions read;
     read.snapshot = snapshot_;
     rocksdb::PinnableSlice value;
@@ -383,21 +563,31 @@ class RocksSnapshot final : public Snapshot {
   Result<std::vector<std::optional<std::string>>> get_many(
       SpaceId space, std::span<const std::string_view> keys) const override {
     if (space.index >= impl_.spaces.size()) return unknown_space(space, impl_.spaces.size());
-    if (keys.empty()) return std::vector<std::optional<std::string>>();
+    std::vector<std::optional<std::string>> out(keys.size());
+    // The keys the cache does not answer, by their index in `keys`.
+    std::vector<std::size_t> asked;
     std::vector<rocksdb::Slice> slices;
+    asked.reserve(keys.size());
     slices.reserve(keys.size());
-    for (std::string_view key : keys) slices.emplace_back(key.data(), key.size());
-    std::vector<rocksdb::PinnableSlice> values(keys.size());
-    std::vector<rocksdb::Status> statuses(keys.size());
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      if (auto cached = from_cache(space, keys[i])) {
+        out[i] = std::move(*cached);
+        continue;
+      }
+      asked.push_back(i);
+      slices.emplace_back(keys[i].data(), keys[i].size());
+    }
+    if (asked.empty()) return out;
+    std::vector<rocksdb::PinnableSlice> values(asked.size());
+    std::vector<rocksdb::Status> statuses(asked.size());
     rocksdb::ReadOptions read;
     read.snapshot = snapshot_;
-    impl_.db->MultiGet(read, impl_.spaces[space.index], keys.size(), slices.data(), values.data(),
+    impl_.db->MultiGet(read, impl_.spaces[space.index], asked.size(), slices.data(), values.data(),
                        statuses.data());
-    std::vector<std::optional<std::string>> out(keys.size());
-    for (std::size_t i = 0; i < keys.size(); ++i) {
-      if (statuses[i].IsNotFound()) continue;
-      if (!statuses[i].ok()) return failed(statuses[i], "reading", impl_.options.path);
-      out[i] = values[i].ToString();
+    for (std::size_t j = 0; j < asked.size(); ++j) {
+      if (statuses[j].IsNotFound()) continue;
+      if (!statuses[j].ok()) return failed(statuses[j], "reading", impl_.options.path);
+      out[asked[j]] = values[j].ToString();
     }
     return out;
   }
@@ -405,12 +595,29 @@ class RocksSnapshot final : public Snapshot {
   Result<std::unique_ptr<Cursor>> cursor(SpaceId space, CursorBounds bounds,
                                          CursorOptions options) const override {
     if (space.index >= impl_.spaces.size()) return unknown_space(space, impl_.spaces.size());
+    // A long or one-off scan would push everything else out of the cache for nothing.
+    if (impl_.range_cache && !options.long_scan && options.fill_cache)
+      return std::make_unique<CachedRocksCursor>(*impl_.range_cache, space.index, ticket_, impl_.db.get(),
+                                                 impl_.spaces[space.index], snapshot_, std::move(bounds),
+                                                 impl_.options.path);
     return std::make_unique<RocksCursor>(impl_.db.get(), impl_.spaces[space.index], snapshot_,
                                          std::move(bounds), options, impl_.options.path);
   }
 
  private:
+  // The value of key from a cached segment covering it: a value, nullopt (absent), or no answer.
+  std::optional<std::optional<std::string>> from_cache(SpaceId space, std::string_view key) const {
+    if (!impl_.range_cache) return std::nullopt;
+    auto segment = impl_.range_cache->find(space.index, key, ticket_);
+    if (!segment) return std::nullopt;
+    impl_.range_cache->count_hit();
+    const std::size_t i = segment->lower_bound(key);
+    if (i < segment->size() && segment->key(i) == key) return std::optional<std::string>(segment->value(i));
+    return std::optional<std::string>();
+  }
+
   const RocksStore::Impl& impl_;
+  const RangeCache::Ticket ticket_;
   const rocksdb::Snapshot* snapshot_;
 };
 
@@ -746,6 +953,9 @@ Result<std::unique_ptr<RocksStore>> RocksStore::open(const RocksOptions& request
     impl->cache_fit->attach(*impl->db, impl->families);
     impl->cache_fit->fit();
   }
+  // A secondary's reads move with each catch-up (it has no snapshots), so nothing read can be kept.
+  if (options.range_cache_bytes > 0 && !secondary)
+    impl->range_cache = std::make_unique<RangeCache>(options.range_cache_bytes, impl->spaces.size());
   return std::unique_ptr<RocksStore>(new RocksStore(std::move(spaces), std::move(impl)));
 }
 
@@ -812,11 +1022,13 @@ Result<void> RocksStore::write(const WriteBatch& batch, WriteOptions options) {
   if (!s.ok()) return failed(s, "preparing a write to", impl_->options.path);
   rocksdb::WriteOptions write;
   write.sync = options.sync.value_or(impl_->options.sync_writes);
+  if (impl_->range_cache) impl_->range_cache->begin_write(batch);
   {
     // RocksDB's memtable copy, published through atomics TSan cannot see.
     [[maybe_unused]] RocksWriteAccessesIgnored tsan;
     s = impl_->db->Write(write, &out);
   }
+  if (impl_->range_cache) impl_->range_cache->end_write();
   if (!s.ok()) return failed(s, "writing to", impl_->options.path);
   return {};
 }
@@ -839,7 +1051,13 @@ Result<void> RocksStore::ingest(std::span<const RocksIngestFile> files) {
     args.push_back(std::move(arg));
   }
   if (args.empty()) return {};
+  if (impl_->range_cache) {
+    std::vector<std::uint32_t> changed;
+    for (const RocksIngestFile& f : files) changed.push_back(f.space.index);
+    impl_->range_cache->begin_write(changed);
+  }
   rocksdb::Status s = impl_->db->IngestExternalFiles(args);
+  if (impl_->range_cache) impl_->range_cache->end_write();
   if (!s.ok()) return failed(s, "adding table files to", impl_->options.path);
   return {};
 }
@@ -962,6 +1180,20 @@ Result<std::optional<std::string>> RocksStore::property(std::string_view name,
     if (auto ok = check(*space); !ok) return std::unexpected(ok.error());
   }
   if (name.starts_with("quarry.block-cache.")) return block_cache_property(name);
+  if (name.starts_with("quarry.range-cache.")) {
+    if (!impl_->range_cache) return std::nullopt;
+    const RangeCache::Stats stats = impl_->range_cache->stats();
+    const std::string_view figure = name.substr(std::string_view("quarry.range-cache.").size());
+    for (auto [key, n] : {std::pair<std::string_view, std::uint64_t>{"hits", stats.hits},
+                          {"reads", stats.reads},
+                          {"admitted", stats.admitted},
+                          {"evicted", stats.evicted},
+                          {"invalidated", stats.invalidated},
+                          {"usage", stats.usage_bytes},
+                          {"capacity", stats.capacity_bytes}})
+      if (figure == key) return std::to_string(n);
+    return std::nullopt;
+  }
   if (name == "quarry.write-stall-micros") {
     std::shared_ptr<rocksdb::Statistics> stats = impl_->db->GetDBOptions().statistics;
     if (!stats) return std::nullopt;

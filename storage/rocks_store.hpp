@@ -63,6 +63,13 @@ struct RocksOptions : StoreTuning {
   // never changed. 0 leaves RocksDB's default 8 MiB cache per family.
   std::optional<std::size_t> block_cache_bytes{};
 
+  // The most memory the range cache may hold (storage/range_cache.hpp): the key ranges queries
+  // read, kept as sorted arrays so that a query run again over unchanged data seeks and scans
+  // them in memory instead of through RocksDB's iterators. A write drops only the cached ranges
+  // holding a key it writes. 0 turns the cache off. Not used by a secondary instance.
+  std::size_t range_cache_bytes = kDefaultRangeCacheBytes;
+  static constexpr std::size_t kDefaultRangeCacheBytes = std::size_t{256} << 20;
+
   // Open with RocksDB's read-only mode: no lock is taken, so a directory another process holds
   // (and writes) can be opened; the store sees the data as of the open (a later write of the other
   // process is not seen). The database must exist with every requested space and its format

@@ -138,6 +138,22 @@ void verify(const Snapshot& snap, SpaceId id, const Space& space, Random& rng) {
   }
 }
 
+// RocksStores with the range cache (storage/range_cache.hpp) off, and small enough (16 KiB) that
+// ranges are evicted all the time; RocksFactory has the default cache.
+template <std::size_t CacheBytes>
+struct RocksRangeCacheFactory : RocksFactory {
+  static constexpr const char* kName = CacheBytes == 0 ? "rocksdb, range cache off" : "rocksdb, range cache 16 KiB";
+  Result<std::unique_ptr<Store>> open(std::vector<std::string> spaces) {
+    RocksOptions o = options();
+    o.range_cache_bytes = CacheBytes;
+    auto store = RocksStore::open(o, std::move(spaces));
+    if (!store) return std::unexpected(store.error());
+    return std::unique_ptr<Store>(std::move(*store));
+  }
+};
+using RocksNoRangeCacheFactory = RocksRangeCacheFactory<0>;
+using RocksTinyRangeCacheFactory = RocksRangeCacheFactory<std::size_t{16} << 10>;
+
 struct HeldSnapshot {
   std::unique_ptr<Snapshot> snapshot;
   Model model;
@@ -147,7 +163,7 @@ struct HeldSnapshot {
 }  // namespace
 
 TEST_CASE_TEMPLATE("random batches, snapshots and cursors agree with a std::map model", F,
-                   MemoryFactory, RocksFactory) {
+                   MemoryFactory, RocksFactory, RocksNoRangeCacheFactory, RocksTinyRangeCacheFactory) {
   MESSAGE("store " << std::string(F::kName) << ", seed " << kSeed << ", " << kSteps << " steps");
   Random rng(kSeed);
   F factory;

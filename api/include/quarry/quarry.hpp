@@ -87,6 +87,14 @@ struct Options {
   // automatic and the hit ratio are in stats(). Config key `block-cache` (`auto` or a size).
   std::optional<std::size_t> block_cache_bytes{};
 
+  // The most memory the range cache may hold, in bytes: the key ranges queries read from RocksDB,
+  // kept as sorted arrays, so that a query run again over data that has not changed seeks and
+  // scans memory instead of RocksDB's iterators (doc/operations.md, "Memory: the range cache").
+  // Filled as queries read, not at open; a transaction drops only the cached ranges holding a key
+  // it writes; the least recently used ranges go first when it is full. 0 turns it off. Figures
+  // in stats(). Config key `range-cache` (a size). Ignored for in-memory and secondary databases.
+  std::size_t range_cache_bytes = std::size_t{256} << 20;
+
   // How the RocksDB store lays out and writes its files (compression per level, bloom filters,
   // block size, write buffers, WAL limits, background threads); the default is the `balanced`
   // preset. Named presets, a config file and QUARRY_… environment variables fill it (and
@@ -267,6 +275,13 @@ struct DatabaseStats {
   std::uint64_t pending_compaction_bytes = 0;
   std::uint64_t write_stall_micros = 0;
   std::uint64_t background_errors = 0;
+  // RocksDB only: the range cache since open (Options::range_cache_bytes; doc/operations.md,
+  // "Memory: the range cache"). hits: cursor moves into a cached range and point reads answered
+  // from one; reads: ranges read from RocksDB by cursors (admitted: of those, kept); evicted:
+  // dropped for room; invalidated: dropped because a write changed a key in them.
+  std::uint64_t range_cache_hits = 0, range_cache_reads = 0, range_cache_admitted = 0;
+  std::uint64_t range_cache_evicted = 0, range_cache_invalidated = 0;
+  std::uint64_t range_cache_usage_bytes = 0, range_cache_capacity_bytes = 0;
   std::vector<SpaceStats> spaces;
 };
 

@@ -1,0 +1,173 @@
+#include "storage/range_cache.hpp"
+
+#include <algorithm>
+#include <mutex>
+
+#include "storage/write_batch.hpp"
+
+namespace quarry {
+
+void RangeSegment::add(std::string_view key, std::string_view value) {
+  entries_.push_back(Entry{static_cast<std::uint32_t>(bytes_.size()), static_cast<std::uint32_t>(key.size()),
+                           static_cast<std::uint32_t>(value.size())});
+  bytes_.append(key);
+  bytes_.append(value);
+}
+
+void RangeSegment::finish(std::optional<std::string> hi) {
+  hi_ = std::move(hi);
+  bytes_.shrink_to_fit();
+  entries_.shrink_to_fit();
+}
+
+std::size_t RangeSegment::lower_bound(std::string_view key, std::size_t from) const noexcept {
+  std::size_t lo = from, hi = entries_.size();
+  while (lo < hi) {
+    const std::size_t mid = lo + (hi - lo) / 2;
+    if (this->key(mid) < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+std::size_t RangeSegment::charge() const noexcept {
+  // The object, its buffers, both bounds and the cache's map node (~64 bytes).
+  return sizeof(RangeSegment) + 64 + bytes_.capacity() + entries_.capacity() * sizeof(Entry) + lo_.capacity() +
+         (hi_ ? hi_->capacity() : 0);
+}
+
+RangeCache::RangeCache(std::size_t capacity_bytes, std::size_t spaces) : capacity_(capacity_bytes), spaces_(spaces) {}
+
+RangeCache::Ticket RangeCache::ticket() const {
+  std::shared_lock lock(mutex_);
+  return Ticket{epoch_, !writing_};
+}
+
+namespace {
+
+// The segment of `segments` (a RangeCache's map of one space) covering key, or end().
+template <class Map>
+auto covering(Map& segments, std::string_view key) {
+  auto it = segments.upper_bound(key);  // the first starting after key
+  if (it == segments.begin()) return segments.end();
+  --it;
+  return it->second->covers(key) ? it : segments.end();
+}
+
+}  // namespace
+
+std::shared_ptr<const RangeSegment> RangeCache::find(std::uint32_t space, std::string_view key,
+                                                     const Ticket& ticket) const {
+  std::shared_lock lock(mutex_);
+  const Segments& segments = spaces_[space];
+  if (segments.empty()) return nullptr;
+  auto it = covering(segments, key);
+  if (it == segments.end() || it->second->epoch() > ticket.epoch) return nullptr;
+  return it->second;
+}
+
+std::optional<std::string> RangeCache::next_start(std::uint32_t space, std::string_view key,
+                                                  const Ticket& ticket) const {
+  std::shared_lock lock(mutex_);
+  if (!ticket.may_admit || ticket.epoch != epoch_ || writing_) return std::nullopt;
+  const Segments& segments = spaces_[space];
+  auto it = segments.upper_bound(key);
+  if (it == segments.end()) return std::nullopt;
+  return it->first;
+}
+
+void RangeCache::admit(std::uint32_t space, std::shared_ptr<const RangeSegment> segment, const Ticket& ticket) {
+  if (!ticket.may_admit || segment->charge() > capacity_ / 8) return;
+  std::unique_lock lock(mutex_);
+  if (writing_ || ticket.epoch != epoch_) return;
+  Segments& segments = spaces_[space];
+  // No overlap: the segment before must end by lo, the one after start at hi or later.
+  auto after = segments.lower_bound(segment->lo());
+  if (after != segments.end() && (!segment->hi() || after->first < *segment->hi())) return;
+  if (after != segments.begin()) {
+    const auto& before = *std::prev(after)->second;
+    if (!before.hi() || *before.hi() > segment->lo()) return;
+  }
+  usage_ += segment->charge();
+  ++admitted_;
+  segments.emplace_hint(after, segment->lo(), std::move(segment));
+  if (usage_ > capacity_) evict();
+}
+
+void RangeCache::drop(Segments& segments, Segments::iterator at) {
+  usage_ -= at->second->charge();
+  segments.erase(at);
+}
+
+void RangeCache::evict() {
+  // Drop the least recently entered segments down to 7/8 of the capacity: one pass over all of
+  // them per eighth of the capacity admitted.
+  struct Candidate {
+    std::uint64_t used;
+    std::uint32_t space;
+    Segments::iterator at;
+  };
+  std::vector<Candidate> all;
+  for (std::uint32_t s = 0; s < spaces_.size(); ++s)
+    for (auto it = spaces_[s].begin(); it != spaces_[s].end(); ++it) all.push_back({it->second->used(), s, it});
+  std::sort(all.begin(), all.end(), [](const Candidate& a, const Candidate& b) { return a.used < b.used; });
+  const std::size_t target = capacity_ - capacity_ / 8;
+  for (const Candidate& c : all) {
+    if (usage_ <= target) break;
+    drop(spaces_[c.space], c.at);
+    ++evicted_;
+  }
+}
+
+void RangeCache::begin_write(const WriteBatch& batch) {
+  std::unique_lock lock(mutex_);
+  writing_ = true;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const WriteBatch::Op op = batch[i];
+    if (op.space.index >= spaces_.size()) continue;
+    Segments& segments = spaces_[op.space.index];
+    if (segments.empty()) continue;
+    if (op.kind != WriteBatch::Kind::DeleteRange) {
+      auto it = covering(segments, op.key);
+      if (it != segments.end()) {
+        drop(segments, it);
+        ++invalidated_;
+      }
+      continue;
+    }
+    // Every segment meeting [key, value): the one covering key, and those starting inside.
+    auto it = covering(segments, op.key);
+    if (it == segments.end()) it = segments.lower_bound(op.key);
+    auto from = it;
+    while (from != segments.end() && from->first < op.value) {
+      auto next = std::next(from);
+      drop(segments, from);
+      ++invalidated_;
+      from = next;
+    }
+  }
+}
+
+void RangeCache::begin_write(std::span<const std::uint32_t> spaces) {
+  std::unique_lock lock(mutex_);
+  writing_ = true;
+  for (std::uint32_t s : spaces) {
+    if (s >= spaces_.size()) continue;
+    invalidated_ += spaces_[s].size();
+    while (!spaces_[s].empty()) drop(spaces_[s], spaces_[s].begin());
+  }
+}
+
+void RangeCache::end_write() {
+  std::unique_lock lock(mutex_);
+  writing_ = false;
+  ++epoch_;
+}
+
+RangeCache::Stats RangeCache::stats() const {
+  std::shared_lock lock(mutex_);
+  return Stats{hits_.load(std::memory_order_relaxed), reads_.load(std::memory_order_relaxed), admitted_, evicted_,
+               invalidated_, usage_, capacity_};
+}
+
+}  // namespace quarry
