@@ -4,6 +4,7 @@
 //
 //   bench_tx_bench [BENCH_DATA_DIR]     (default: the repository's bench/data)
 //   bench_tx_bench --big-only           only the in-memory 100,000-datom transaction (to profile)
+//   bench_tx_bench --range-cache-off    RocksDB without its range cache (Options::range_cache_bytes 0)
 //
 // Scenarios (fixed data, one thread, writes unsynced unless the row says "synced"):
 //  - single-datom transactions: 20,000 × [[:db/add "p" :age N]] (a new entity each), tx/s and
@@ -62,13 +63,17 @@ void row(const char* store, const std::string& scenario, double datoms, double t
   std::fflush(stdout);
 }
 
+// RocksDB's range cache (Options::range_cache_bytes): the default, or off (--range-cache-off), to
+// measure what keeping the ranges transactions read costs them.
+std::size_t range_cache_bytes = Options{}.range_cache_bytes;
+
 // A fresh database of the given kind (RocksDB in its own temporary directory, unsynced).
 struct Fresh {
   TempDir dir;
   Database db;
   explicit Fresh(bool rocks, bool sync = false)
       : db(must(Database::open(Options{.path = dir.path() + "/db", .in_memory = !rocks,
-                                       .sync_writes = sync}),
+                                       .sync_writes = sync, .range_cache_bytes = range_cache_bytes}),
                 "open")) {}
 };
 
@@ -201,6 +206,7 @@ int main(int argc, char** argv) {
   bool big_only = false;  // --big-only: just the 100,000-datom transaction (for profiling)
   for (int i = 1; i < argc; ++i) {
     if (std::string_view(argv[i]) == "--big-only") big_only = true;
+    else if (std::string_view(argv[i]) == "--range-cache-off") range_cache_bytes = 0;
     else data = argv[i];
   }
   header();

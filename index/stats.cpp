@@ -17,7 +17,8 @@ Result<StatsMap> StatsDelta::apply(const DbCore& basis, std::vector<AttrId>& cha
   StatsMap stats = *basis.stats;
   const SpaceId avet = basis.spaces.current[static_cast<int>(IndexOrder::Avet)];
   // One cursor for the whole transaction: groups come in key order, so each seek moves forward.
-  auto c = basis.snapshot->cursor(avet);
+  // Not kept in the store's cache: this transaction's own write changes these keys.
+  auto c = basis.snapshot->cursor(avet, {}, CursorOptions{.fill_cache = false});
   if (!c) return std::unexpected(c.error());
   for (const auto& [key, g] : groups_) {
     const auto& [attr, value] = key;

@@ -287,7 +287,9 @@ class RocksCursor final : public Cursor {
 
 // A cursor served by the range cache (storage/range_cache.hpp). Forward moves read cached
 // segments; what no segment of the cache covers is read from RocksDB one segment at a time and
-// offered to the cache. A read starts small (kFirstRead entries: a probe pays little more than a
+// offered to the cache — or, for a cursor whose reads are not worth keeping
+// (CursorOptions::fill_cache false: a transaction's own look-ups, which its write would drop
+// again), read directly, as reverse moves are. A read starts small (kFirstRead entries: a probe pays little more than a
 // Seek) and doubles, up to kLongestRead, each time next() runs off the end of the segment it read
 // (a scan). Reverse moves (seek_to_last, seek_for_prev, prev off a segment's start) read RocksDB
 // directly until the next seek.
@@ -295,9 +297,9 @@ class CachedRocksCursor final : public Cursor {
  public:
   CachedRocksCursor(RangeCache& cache, std::uint32_t space, RangeCache::Ticket ticket, rocksdb::DB* db,
                     rocksdb::ColumnFamilyHandle* family, const rocksdb::Snapshot* snapshot, CursorBounds bounds,
-                    const std::string& path)
+                    bool fill, const std::string& path)
       : cache_(cache), space_(space), ticket_(ticket), db_(db), family_(family), snapshot_(snapshot),
-        bounds_(std::move(bounds)), path_(path) {}
+        bounds_(std::move(bounds)), fill_(fill), path_(path) {}
 
   void seek_to_first() override { forward(bounds_.lower.value_or(std::string())); }
   void seek_to_last() override {
@@ -368,6 +370,9 @@ class CachedRocksCursor final : public Cursor {
           cache_.count_hit();
           cached->touch(cache_.clock());
           segment_ = std::move(cached);
+        } else if (!fill_) {
+          direct().Seek(rocksdb::Slice(key));
+          return settle_direct();
         } else {
           segment_ = read_segment(key);
           if (!segment_) return leave();
@@ -420,6 +425,7 @@ class CachedRocksCursor final : public Cursor {
     if (!it_) {
       rocksdb::ReadOptions read;
       read.snapshot = snapshot_;
+      read.fill_cache = fill_;
       if (bounds_.lower) {
         lower_ = rocksdb::Slice(*bounds_.lower);
         read.iterate_lower_bound = &lower_;
@@ -450,6 +456,7 @@ class CachedRocksCursor final : public Cursor {
   rocksdb::ColumnFamilyHandle* family_;
   const rocksdb::Snapshot* snapshot_;
   CursorBounds bounds_;
+  const bool fill_;  // reads what the cache lacks into segments (else directly)
   const std::string& path_;
   std::shared_ptr<const RangeSegment> segment_;  // forward moves: the entry is segment_'s index_
   std::size_t index_ = 0;
@@ -595,11 +602,12 @@ class RocksSnapshot final : public Snapshot {
   Result<std::unique_ptr<Cursor>> cursor(SpaceId space, CursorBounds bounds,
                                          CursorOptions options) const override {
     if (space.index >= impl_.spaces.size()) return unknown_space(space, impl_.spaces.size());
-    // A long or one-off scan would push everything else out of the cache for nothing.
-    if (impl_.range_cache && !options.long_scan && options.fill_cache)
+    // A long scan (read ahead; an export, a backup) would push everything else out of the cache
+    // for nothing, and reads nothing twice.
+    if (impl_.range_cache && !options.long_scan)
       return std::make_unique<CachedRocksCursor>(*impl_.range_cache, space.index, ticket_, impl_.db.get(),
                                                  impl_.spaces[space.index], snapshot_, std::move(bounds),
-                                                 impl_.options.path);
+                                                 options.fill_cache, impl_.options.path);
     return std::make_unique<RocksCursor>(impl_.db.get(), impl_.spaces[space.index], snapshot_,
                                          std::move(bounds), options, impl_.options.path);
   }

@@ -57,8 +57,10 @@ struct CursorBounds {
 struct CursorOptions {
   // The cursor will read long runs of consecutive keys (many blocks): the store may read ahead.
   bool long_scan = false;
-  // False for reads unlikely to be repeated soon (a one-off full scan, an export): the store then
-  // does not let them push hotter data out of its cache. RocksStore: ReadOptions::fill_cache.
+  // False for reads unlikely to be repeated soon (a one-off full scan, an export, a transaction's
+  // look-ups of keys it is about to write): the store then does not let them push hotter data out
+  // of its caches. RocksStore: ReadOptions::fill_cache, and nothing read kept in its range cache
+  // (what it already holds is still read from there).
   bool fill_cache = true;
 };
 
