@@ -9,6 +9,7 @@
 #include "api/listeners.hpp"
 #include "api/out_of_memory.hpp"
 #include "api/tx_hooks.hpp"
+#include "storage/range_cache.hpp"
 #include "index/key_layout.hpp"
 #include "storage/memory_store.hpp"
 #include "storage/rocks_store.hpp"
@@ -121,6 +122,7 @@ Result<TxReport> Database::transact(const Value& tx_data) {
     if (impl_->options.read_only) return read_only_error(impl_->options);
     return guard_allocation("running a transaction", [&]() -> Result<TxReport> {
       std::lock_guard lock(impl_->transact_mutex);
+      ReadsNotCached not_cached;  // a transaction's look-ups are not kept for queries
       return impl_->published(impl_->connection->transact(tx_data));
     });
   });
@@ -138,6 +140,7 @@ Result<TxReport> Database::transact(std::span<const TxOp> ops) {
       forms.push_back(std::move(*form));
     }
     std::lock_guard lock(impl_->transact_mutex);
+    ReadsNotCached not_cached;
     return impl_->published(impl_->connection->transact(forms));
   });
   });
@@ -226,6 +229,7 @@ Result<TxReport> Database::excise(const Value& eid, std::span<const Keyword> att
     if (!e) return std::unexpected(e.error());
     if (!*e) return fail(ErrorCode::InvalidArgument, "cannot excise " + to_edn(eid) + ": no such entity");
     std::lock_guard lock(impl_->transact_mutex);
+    ReadsNotCached not_cached;
     return impl_->published(impl_->connection->excise(**e, attrs));
   });
   });

@@ -25,6 +25,7 @@
 #include "api/import_reader.hpp"
 #include "api/import_tempids.hpp"
 #include "index/bulk.hpp"
+#include "storage/range_cache.hpp"
 #include "storage/rocks_store.hpp"
 
 namespace quarry {
@@ -177,6 +178,8 @@ class Importer {
 
   Result<ImportSummary> run() {
     const auto started = std::chrono::steady_clock::now();
+    // What the import looks up (ids, unique values, existing datoms) is not kept for queries.
+    ReadsNotCached not_cached;
     if (auto chosen = choose_bulk(); !chosen) return std::unexpected(chosen.error());
     auto done = read_all();
     // The check's error comes first, as when it is made before the import (nothing was written).

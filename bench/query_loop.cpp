@@ -3,11 +3,12 @@
 // `perf record -g` to see where a query's time goes without the loading and the other systems of
 // bench_compare_bench in the profile (bench/README.md, "Profiling one query").
 //
-//   bench_query_loop QUERY [BENCH_DATA_DIR] [--rocks] [--seconds S | --runs N] [--explain] [--analyze] [--query EDN]
+//   bench_query_loop QUERY [BENCH_DATA_DIR] [--rocks] [--range-cache-off] [--seconds S | --runs N] [--explain] [--analyze] [--query EDN]
 //     QUERY           a name from queries.edn (q1, q2, ..., qpred1, hop2-join, agg-by-sex, ...)
 //     BENCH_DATA_DIR  default $QUARRY_BENCH_DATA, else the repository's bench/data
 //     --rocks         RocksDB in a temporary directory (unsynced writes, compacted once loaded)
 //                     instead of memory
+//     --range-cache-off  RocksDB without its range cache (Options::range_cache_bytes 0)
 //     --seconds S     how long to loop (default 5)
 //     --runs N        exactly N runs instead; with valgrind --tool=callgrind --collect-atstart=no
 //                     --toggle-collect='quarry::q(*' this counts the instructions of N queries, a
@@ -39,10 +40,12 @@ int main(int argc, char** argv) {
   std::string query_text, db_name;
   std::filesystem::path dir = std::getenv("QUARRY_BENCH_DATA") ? std::getenv("QUARRY_BENCH_DATA") : QUARRY_BENCH_DATA_DIR;
   bool rocks = false, explain_first = false, analyze = false;
+  std::size_t range_cache_bytes = Options{}.range_cache_bytes;
   double seconds = 5;
   std::size_t fixed_runs = 0;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--rocks")) rocks = true;
+    else if (!std::strcmp(argv[i], "--range-cache-off")) range_cache_bytes = 0;
     else if (!std::strcmp(argv[i], "--explain")) explain_first = true;
     else if (!std::strcmp(argv[i], "--analyze")) analyze = true;
     else if (!std::strcmp(argv[i], "--seconds") && i + 1 < argc) seconds = std::atof(argv[++i]);
@@ -53,7 +56,7 @@ int main(int argc, char** argv) {
     else dir = argv[i];
   }
   if (name.empty()) {
-    std::fprintf(stderr, "usage: bench_query_loop QUERY [BENCH_DATA_DIR] [--rocks] [--seconds S | --runs N] [--explain] [--analyze] [--query EDN] [--db NAME]\n");
+    std::fprintf(stderr, "usage: bench_query_loop QUERY [BENCH_DATA_DIR] [--rocks] [--range-cache-off] [--seconds S | --runs N] [--explain] [--analyze] [--query EDN] [--db NAME]\n");
     return 1;
   }
   const Value queries = must(read_edn(read_file(dir / "queries.edn")), "queries.edn");
@@ -64,7 +67,7 @@ int main(int argc, char** argv) {
   }
   std::unique_ptr<TempDir> tmp = rocks ? std::make_unique<TempDir>("quarry-query-loop") : nullptr;
   Database database = must(Database::open(Options{.path = tmp ? tmp->path() + "/db" : "", .in_memory = !rocks,
-                                                  .sync_writes = false}),
+                                                  .sync_writes = false, .range_cache_bytes = range_cache_bytes}),
                            "open");
   must(database.declare_schema(must(read_edn(read_file(dir / "schema.edn")), "schema.edn")), "schema");
   if (const Value* dbs = lookup(*spec, "dbs")) {  // a data set of its own (rules-follows)
@@ -113,7 +116,7 @@ int main(int argc, char** argv) {
   std::printf("%s on %s: %zu runs, %.4f ms per run (thread CPU %.4f ms), %zu rows, load average %.2f\n", name.c_str(),
               rocks ? "RocksDB" : "memory", runs, seconds_since(start) * 1000 / n, (cpu_ms() - cpu_start) / n, rows,
               load_average());
-  if (rocks) {
+  if (rocks && range_cache_bytes > 0) {
     const DatabaseStats stats = must(database.stats(), "stats");
     std::printf("range cache: %llu hits, %llu ranges read, %llu admitted, %llu bytes in use\n",
                 static_cast<unsigned long long>(stats.range_cache_hits),

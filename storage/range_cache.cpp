@@ -7,6 +7,8 @@
 
 namespace quarry {
 
+thread_local int ReadsNotCached::depth_ = 0;
+
 void RangeSegment::add(std::string_view key, std::string_view value) {
   entries_.push_back(Entry{static_cast<std::uint32_t>(bytes_.size()), static_cast<std::uint32_t>(key.size()),
                            static_cast<std::uint32_t>(value.size())});

@@ -99,6 +99,23 @@ class RangeSegment {
   mutable std::atomic<std::uint64_t> used_{0};
 };
 
+// While one lives, the cursors this thread opens on a RocksStore read its range cache but add
+// nothing to it (as with CursorOptions::fill_cache false). For reads that will not be repeated
+// soon: a transaction's and an import's own look-ups (a transaction drops the ranges it writes
+// anyway; an import would fill the cache with what it happened to check, up to its capacity).
+// Nests; affects only the constructing thread.
+class ReadsNotCached {
+ public:
+  ReadsNotCached() noexcept { ++depth_; }
+  ~ReadsNotCached() { --depth_; }
+  ReadsNotCached(const ReadsNotCached&) = delete;
+  ReadsNotCached& operator=(const ReadsNotCached&) = delete;
+  [[nodiscard]] static bool active() noexcept { return depth_ > 0; }
+
+ private:
+  static thread_local int depth_;
+};
+
 class RangeCache {
  public:
   // What a snapshot may do with the cache (taken before its RocksDB snapshot).

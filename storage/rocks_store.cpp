@@ -607,7 +607,8 @@ class RocksSnapshot final : public Snapshot {
     if (impl_.range_cache && !options.long_scan)
       return std::make_unique<CachedRocksCursor>(*impl_.range_cache, space.index, ticket_, impl_.db.get(),
                                                  impl_.spaces[space.index], snapshot_, std::move(bounds),
-                                                 options.fill_cache, impl_.options.path);
+                                                 options.fill_cache && !ReadsNotCached::active(),
+                                                 impl_.options.path);
     return std::make_unique<RocksCursor>(impl_.db.get(), impl_.spaces[space.index], snapshot_,
                                          std::move(bounds), options, impl_.options.path);
   }
