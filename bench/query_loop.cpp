@@ -3,12 +3,14 @@
 // `perf record -g` to see where a query's time goes without the loading and the other systems of
 // bench_compare_bench in the profile (bench/README.md, "Profiling one query").
 //
-//   bench_query_loop QUERY [BENCH_DATA_DIR] [--rocks] [--range-cache-off] [--seconds S | --runs N] [--explain] [--analyze] [--query EDN]
+//   bench_query_loop QUERY [BENCH_DATA_DIR] [--rocks] [--range-cache-off] [--held-db] [--seconds S | --runs N] [--explain] [--analyze] [--query EDN]
 //     QUERY           a name from queries.edn (q1, q2, ..., qpred1, hop2-join, agg-by-sex, ...)
 //     BENCH_DATA_DIR  default $QUARRY_BENCH_DATA, else the repository's bench/data
 //     --rocks         RocksDB in a temporary directory (unsynced writes, compacted once loaded)
 //                     instead of memory
 //     --range-cache-off  RocksDB without its range cache (Options::range_cache_bytes 0)
+//     --held-db       query a Db value taken before one more transaction is committed (a Db held
+//                     across writes, which reads around the range cache)
 //     --seconds S     how long to loop (default 5)
 //     --runs N        exactly N runs instead; with valgrind --tool=callgrind --collect-atstart=no
 //                     --toggle-collect='quarry::q(*' this counts the instructions of N queries, a
@@ -41,11 +43,13 @@ int main(int argc, char** argv) {
   std::filesystem::path dir = std::getenv("QUARRY_BENCH_DATA") ? std::getenv("QUARRY_BENCH_DATA") : QUARRY_BENCH_DATA_DIR;
   bool rocks = false, explain_first = false, analyze = false;
   std::size_t range_cache_bytes = Options{}.range_cache_bytes;
+  bool held_db = false;
   double seconds = 5;
   std::size_t fixed_runs = 0;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--rocks")) rocks = true;
     else if (!std::strcmp(argv[i], "--range-cache-off")) range_cache_bytes = 0;
+    else if (!std::strcmp(argv[i], "--held-db")) held_db = true;
     else if (!std::strcmp(argv[i], "--explain")) explain_first = true;
     else if (!std::strcmp(argv[i], "--analyze")) analyze = true;
     else if (!std::strcmp(argv[i], "--seconds") && i + 1 < argc) seconds = std::atof(argv[++i]);
@@ -56,7 +60,7 @@ int main(int argc, char** argv) {
     else dir = argv[i];
   }
   if (name.empty()) {
-    std::fprintf(stderr, "usage: bench_query_loop QUERY [BENCH_DATA_DIR] [--rocks] [--range-cache-off] [--seconds S | --runs N] [--explain] [--analyze] [--query EDN] [--db NAME]\n");
+    std::fprintf(stderr, "usage: bench_query_loop QUERY [BENCH_DATA_DIR] [--rocks] [--range-cache-off] [--held-db] [--seconds S | --runs N] [--explain] [--analyze] [--query EDN] [--db NAME]\n");
     return 1;
   }
   const Value queries = must(read_edn(read_file(dir / "queries.edn")), "queries.edn");
@@ -81,6 +85,7 @@ int main(int argc, char** argv) {
 
   if (rocks) must(database.compact(), "compact");
   std::vector<QueryInput> inputs{database.db()};
+  if (held_db) must(database.transact(must(read_edn("[{:name \"held-db\"}]"), "tx")), "transact");
   const Value* rules = lookup(*spec, "rules");
   if (const Value* args = lookup(*spec, "args")) {
     for (const Value& a : args->as<Vector>().items)

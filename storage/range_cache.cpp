@@ -78,6 +78,11 @@ std::optional<std::string> RangeCache::next_start(std::uint32_t space, std::stri
   return it->first;
 }
 
+bool RangeCache::admits(const Ticket& ticket) const {
+  std::shared_lock lock(mutex_);
+  return ticket.may_admit && ticket.epoch == epoch_ && !writing_;
+}
+
 void RangeCache::admit(std::uint32_t space, std::shared_ptr<const RangeSegment> segment, const Ticket& ticket) {
   if (!ticket.may_admit || segment->charge() > capacity_ / 8) return;
   std::unique_lock lock(mutex_);

@@ -147,6 +147,9 @@ class RangeCache {
   // came since), so the read is the cursor's own and may run over cached ranges.
   [[nodiscard]] std::optional<std::string> next_start(std::uint32_t space, std::string_view key,
                                                       const Ticket& ticket) const;
+  // Whether what a snapshot with `ticket` reads can still be admitted (no write since it, none in
+  // progress): when not, reading a segment only to throw it away is wasted.
+  [[nodiscard]] bool admits(const Ticket& ticket) const;
   // Offers a segment read by a snapshot with `ticket`; kept when the rules above allow.
   void admit(std::uint32_t space, std::shared_ptr<const RangeSegment> segment, const Ticket& ticket);
 

@@ -287,29 +287,30 @@ class RocksCursor final : public Cursor {
 
 // A cursor served by the range cache (storage/range_cache.hpp). Forward moves read cached
 // segments; what no segment of the cache covers is read from RocksDB one segment at a time and
-// offered to the cache — or, for a cursor whose reads are not worth keeping
-// (CursorOptions::fill_cache false: a transaction's own look-ups, which its write would drop
-// again), read directly, as reverse moves are. A read starts small (kFirstRead entries: a probe pays little more than a
+// offered to the cache. A read starts small (kFirstRead entries: a probe pays little more than a
 // Seek) and doubles, up to kLongestRead, each time next() runs off the end of the segment it read
-// (a scan). Reverse moves (seek_to_last, seek_for_prev, prev off a segment's start) read RocksDB
-// directly until the next seek.
+// (a scan). Reads that nothing would keep go to RocksDB directly, through a RocksCursor: reverse
+// moves, reads not worth keeping (CursorOptions::fill_cache false, ReadsNotCached: a
+// transaction's own look-ups, which its write would drop again), and every read of a snapshot
+// that can no longer admit what it reads (a write came after it: a Db value held across writes
+// reads at RocksCursor's speed, plus the cached ranges older than it).
 class CachedRocksCursor final : public Cursor {
  public:
   CachedRocksCursor(RangeCache& cache, std::uint32_t space, RangeCache::Ticket ticket, rocksdb::DB* db,
                     rocksdb::ColumnFamilyHandle* family, const rocksdb::Snapshot* snapshot, CursorBounds bounds,
-                    bool fill, const std::string& path)
-      : cache_(cache), space_(space), ticket_(ticket), db_(db), family_(family), snapshot_(snapshot),
-        bounds_(std::move(bounds)), fill_(fill), path_(path) {}
+                    CursorOptions options, const std::string& path)
+      : cache_(cache), space_(space), ticket_(ticket), bounds_(std::move(bounds)), fill_(options.fill_cache),
+        db_(db), family_(family), snapshot_(snapshot), options_(options), path_(path) {}
 
   void seek_to_first() override { forward(bounds_.lower.value_or(std::string())); }
   void seek_to_last() override {
-    direct().SeekToLast();
+    direct_ = true;
+    rocks().seek_to_last();
     settle_direct();
   }
   void seek(std::string_view key) override {
     if (bounds_.lower && key < *bounds_.lower) key = *bounds_.lower;
     if (!direct_ && segment_ && segment_->covers(key)) {
-      error_.reset();
       // Sorted probes land ahead of the current entry: search from there.
       const bool ahead = valid() && index_ < segment_->size() && segment_->key(index_) < key;
       index_ = segment_->lower_bound(key, ahead ? index_ + 1 : 0);
@@ -320,13 +321,13 @@ class CachedRocksCursor final : public Cursor {
     forward(std::string(key));
   }
   void seek_for_prev(std::string_view key) override {
-    if (bounds_.upper && key >= *bounds_.upper) return seek_to_last();
-    direct().SeekForPrev(rocksdb::Slice(key.data(), key.size()));
+    direct_ = true;
+    rocks().seek_for_prev(key);
     settle_direct();
   }
   void next() override {
     if (direct_) {
-      it_->Next();
+      rocks().next();
       return settle_direct();
     }
     if (++index_ < segment_->size()) return land_here();
@@ -335,22 +336,24 @@ class CachedRocksCursor final : public Cursor {
     forward(*segment_->hi());
   }
   void prev() override {
-    if (!direct_) {
-      if (index_ > 0) {
-        --index_;
-        if (bounds_.lower && segment_->key(index_) < *bounds_.lower) return leave();
-        return land_here();
-      }
-      const std::string at(key());
-      direct().Seek(rocksdb::Slice(at));  // lands on `at`, which the snapshot holds
-      if (it_->Valid()) it_->Prev();
+    if (direct_) {
+      rocks().prev();
       return settle_direct();
     }
-    it_->Prev();
+    if (index_ > 0) {
+      --index_;
+      if (bounds_.lower && segment_->key(index_) < *bounds_.lower) return leave();
+      return land_here();
+    }
+    const std::string at(key());
+    direct_ = true;
+    rocks().seek(at);  // lands on `at`, which the snapshot holds
+    if (rocks().valid()) rocks().prev();
     settle_direct();
   }
 
   Result<void> status() const override {
+    if (direct_ && rocks_) return rocks_->status();
     if (error_) return std::unexpected(*error_);
     return {};
   }
@@ -370,8 +373,9 @@ class CachedRocksCursor final : public Cursor {
           cache_.count_hit();
           cached->touch(cache_.clock());
           segment_ = std::move(cached);
-        } else if (!fill_) {
-          direct().Seek(rocksdb::Slice(key));
+        } else if (!fill_ || !cache_.admits(ticket_)) {
+          direct_ = true;
+          rocks().seek(key);
           return settle_direct();
         } else {
           segment_ = read_segment(key);
@@ -391,22 +395,21 @@ class CachedRocksCursor final : public Cursor {
     cache_.count_read();
     std::optional<std::string> stop = cache_.next_start(space_, key, ticket_);
     if (bounds_.upper && (!stop || *bounds_.upper < *stop)) stop = bounds_.upper;
-    rocksdb::Iterator& it = iterator();
-    // After a read that stopped for size the iterator is already on the next key.
-    if (!it.Valid() || it.key().ToStringView() != key) it.Seek(rocksdb::Slice(key));
+    // After a read that stopped for size, rocks_ is already on the next key.
+    if (!rocks().valid() || rocks().key() != key) rocks().seek(key);
     auto segment = std::make_shared<RangeSegment>(key, ticket_.epoch);
     std::optional<std::string> hi = stop;
-    for (std::size_t n = 0; it.Valid(); ++n, it.Next()) {
-      const std::string_view at = it.key().ToStringView();
+    for (std::size_t n = 0; rocks().valid(); ++n, rocks().next()) {
+      const std::string_view at = rocks().key();
       if (stop && at >= *stop) break;
       if (n == read_size_) {
         hi = std::string(at);
         break;
       }
-      segment->add(at, it.value().ToStringView());
+      segment->add(at, rocks().value());
     }
-    if (!it.Valid() && !it.status().ok()) {
-      error_ = to_error(it.status(), "reading", path_);
+    if (auto ok = rocks().status(); !ok) {
+      error_ = ok.error();
       return nullptr;
     }
     segment->finish(std::move(hi));
@@ -420,51 +423,32 @@ class CachedRocksCursor final : public Cursor {
     if (bounds_.upper && at >= *bounds_.upper) return leave();
     land(at, segment_->value(index_));
   }
-
-  rocksdb::Iterator& iterator() {
-    if (!it_) {
-      rocksdb::ReadOptions read;
-      read.snapshot = snapshot_;
-      read.fill_cache = fill_;
-      if (bounds_.lower) {
-        lower_ = rocksdb::Slice(*bounds_.lower);
-        read.iterate_lower_bound = &lower_;
-      }
-      if (bounds_.upper) {
-        upper_ = rocksdb::Slice(*bounds_.upper);
-        read.iterate_upper_bound = &upper_;
-      }
-      it_.reset(db_->NewIterator(read, family_));
-    }
-    return *it_;
-  }
-  rocksdb::Iterator& direct() {
-    direct_ = true;
-    return iterator();
-  }
   void settle_direct() {
-    error_.reset();
-    if (it_->Valid()) return land(it_->key().ToStringView(), it_->value().ToStringView());
-    leave();
-    if (rocksdb::Status s = it_->status(); !s.ok()) error_ = to_error(s, "reading", path_);
+    if (rocks().valid()) land(rocks().key(), rocks().value());
+    else leave();
+  }
+  // Made on first use: a cursor whose reads the cache answers never opens a RocksDB iterator.
+  RocksCursor& rocks() {
+    if (!rocks_) rocks_.emplace(db_, family_, snapshot_, bounds_, options_, path_);
+    return *rocks_;
   }
 
   RangeCache& cache_;
   const std::uint32_t space_;
   const RangeCache::Ticket ticket_;
-  rocksdb::DB* db_;
-  rocksdb::ColumnFamilyHandle* family_;
-  const rocksdb::Snapshot* snapshot_;
-  CursorBounds bounds_;
+  const CursorBounds bounds_;
   const bool fill_;  // reads what the cache lacks into segments (else directly)
-  const std::string& path_;
   std::shared_ptr<const RangeSegment> segment_;  // forward moves: the entry is segment_'s index_
   std::size_t index_ = 0;
   std::size_t read_size_ = kFirstRead;
-  bool direct_ = false;  // on it_ (reverse moves) rather than in segment_
-  rocksdb::Slice lower_, upper_;  // view bounds_; referenced by it_'s ReadOptions
-  std::unique_ptr<rocksdb::Iterator> it_;
-  std::optional<Error> error_;
+  bool direct_ = false;  // on rocks_ rather than in segment_
+  std::optional<Error> error_;  // of the last segment read
+  rocksdb::DB* db_;
+  rocksdb::ColumnFamilyHandle* family_;
+  const rocksdb::Snapshot* snapshot_;
+  const CursorOptions options_;
+  const std::string& path_;
+  std::optional<RocksCursor> rocks_;  // reads RocksDB: the segments' reads and the direct moves
 };
 
 // The automatic block cache (RocksOptions::block_cache_bytes unset): fits the cache's capacity to
@@ -604,11 +588,12 @@ class RocksSnapshot final : public Snapshot {
     if (space.index >= impl_.spaces.size()) return unknown_space(space, impl_.spaces.size());
     // A long scan (read ahead; an export, a backup) would push everything else out of the cache
     // for nothing, and reads nothing twice.
-    if (impl_.range_cache && !options.long_scan)
+    if (impl_.range_cache && !options.long_scan) {
+      options.fill_cache = options.fill_cache && !ReadsNotCached::active();
       return std::make_unique<CachedRocksCursor>(*impl_.range_cache, space.index, ticket_, impl_.db.get(),
                                                  impl_.spaces[space.index], snapshot_, std::move(bounds),
-                                                 options.fill_cache && !ReadsNotCached::active(),
-                                                 impl_.options.path);
+                                                 options, impl_.options.path);
+    }
     return std::make_unique<RocksCursor>(impl_.db.get(), impl_.spaces[space.index], snapshot_,
                                          std::move(bounds), options, impl_.options.path);
   }
