@@ -24,12 +24,6 @@ std::string key_of(int i) {
   return buffer;
 }
 
-std::vector<std::pair<std::string, std::string>> scan(const Snapshot& snapshot, SpaceId space) {
-  auto cursor = must(snapshot.cursor(space));
-  cursor->seek_to_first();
-  return drain(*cursor, true);
-}
-
 struct Opened {
   TempDir dir;
   std::unique_ptr<RocksStore> store;

@@ -151,13 +151,17 @@ inline Entries drain(Cursor& cursor, bool forward = true) {
   return out;
 }
 
-// Every entry of a space in a fresh snapshot, within bounds, forward or backward.
-inline Entries scan(const Store& store, SpaceId space, CursorBounds bounds = {},
-                    bool forward = true) {
-  auto snap = must(store.snapshot());
-  auto cursor = must(snap->cursor(space, std::move(bounds)));
+// Every entry of a space in a snapshot, within bounds, forward or backward.
+inline Entries scan(const Snapshot& snap, SpaceId space, CursorBounds bounds = {}, bool forward = true) {
+  auto cursor = must(snap.cursor(space, std::move(bounds)));
   forward ? cursor->seek_to_first() : cursor->seek_to_last();
   return drain(*cursor, forward);
+}
+
+// The same in a fresh snapshot.
+inline Entries scan(const Store& store, SpaceId space, CursorBounds bounds = {},
+                    bool forward = true) {
+  return scan(*must(store.snapshot()), space, std::move(bounds), forward);
 }
 
 }  // namespace quarry::testing
