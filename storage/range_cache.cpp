@@ -68,10 +68,8 @@ std::shared_ptr<const RangeSegment> RangeCache::find(std::uint32_t space, std::s
   return it->second;
 }
 
-std::optional<std::string> RangeCache::next_start(std::uint32_t space, std::string_view key,
-                                                  const Ticket& ticket) const {
+std::optional<std::string> RangeCache::next_start(std::uint32_t space, std::string_view key) const {
   std::shared_lock lock(mutex_);
-  if (!ticket.may_admit || ticket.epoch != epoch_ || writing_) return std::nullopt;
   const Segments& segments = spaces_[space];
   auto it = segments.upper_bound(key);
   if (it == segments.end()) return std::nullopt;

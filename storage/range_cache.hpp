@@ -141,12 +141,9 @@ class RangeCache {
   // The segment of `space` covering `key` that a snapshot with `ticket` may read, or null.
   [[nodiscard]] std::shared_ptr<const RangeSegment> find(std::uint32_t space, std::string_view key,
                                                          const Ticket& ticket) const;
-  // Where a read from `key` (which no segment `ticket` may read covers) must stop for what it reads
-  // to be admitted: the lo of the first segment of `space` starting after `key`. nullopt when
-  // there is none, or when nothing `ticket`'s snapshot reads can be admitted any more (a write
-  // came since), so the read is the cursor's own and may run over cached ranges.
-  [[nodiscard]] std::optional<std::string> next_start(std::uint32_t space, std::string_view key,
-                                                      const Ticket& ticket) const;
+  // Where a read from `key` (which no segment covers) must stop for what it reads to be
+  // admitted: the lo of the first segment of `space` starting after `key`; nullopt when none.
+  [[nodiscard]] std::optional<std::string> next_start(std::uint32_t space, std::string_view key) const;
   // Whether what a snapshot with `ticket` reads can still be admitted (no write since it, none in
   // progress): when not, reading a segment only to throw it away is wasted.
   [[nodiscard]] bool admits(const Ticket& ticket) const;

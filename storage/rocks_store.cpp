@@ -390,10 +390,13 @@ class CachedRocksCursor final : public Cursor {
   }
 
   // Reads the segment from key: up to read_size_ entries, stopping at the cursor's upper bound and
-  // where the cache's next segment starts. Null on a read error (error_ set).
+  // where the cache's next segment starts (always after key: no segment covers key). A segment
+  // found there that this snapshot may not read (admitted after a write it does not see) only
+  // ends this read early; forward() then reads past it directly. Null on a read error (error_ set).
+  // REQUIRES: cache_.admits(ticket_) was true.
   std::shared_ptr<const RangeSegment> read_segment(const std::string& key) {
     cache_.count_read();
-    std::optional<std::string> stop = cache_.next_start(space_, key, ticket_);
+    std::optional<std::string> stop = cache_.next_start(space_, key);
     if (bounds_.upper && (!stop || *bounds_.upper < *stop)) stop = bounds_.upper;
     // After a read that stopped for size, rocks_ is already on the next key.
     if (!rocks().valid() || rocks().key() != key) rocks().seek(key);
