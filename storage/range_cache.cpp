@@ -10,6 +10,10 @@ namespace quarry {
 thread_local int ReadsNotCached::depth_ = 0;
 
 void RangeSegment::add(std::string_view key, std::string_view value) {
+  if (entries_.empty()) {  // most segments of probes hold an entry or two: one allocation each
+    entries_.reserve(4);
+    bytes_.reserve(4 * (key.size() + value.size()));
+  }
   entries_.push_back(Entry{static_cast<std::uint32_t>(bytes_.size()), static_cast<std::uint32_t>(key.size()),
                            static_cast<std::uint32_t>(value.size())});
   bytes_.append(key);
@@ -18,8 +22,12 @@ void RangeSegment::add(std::string_view key, std::string_view value) {
 
 void RangeSegment::finish(std::optional<std::string> hi) {
   hi_ = std::move(hi);
-  bytes_.shrink_to_fit();
-  entries_.shrink_to_fit();
+  // A segment lives long: return growth slack worth a reallocation.
+  if (bytes_.capacity() - bytes_.size() > std::max<std::size_t>(256, bytes_.size() / 4)) bytes_.shrink_to_fit();
+  if (entries_.capacity() - entries_.size() > std::max<std::size_t>(16, entries_.size() / 4)) entries_.shrink_to_fit();
+  // The object, its buffers, both bounds and the cache's map node (~64 bytes).
+  charge_ = sizeof(RangeSegment) + 64 + bytes_.capacity() + entries_.capacity() * sizeof(Entry) + lo_.capacity() +
+            (hi_ ? hi_->capacity() : 0);
 }
 
 std::size_t RangeSegment::lower_bound(std::string_view key, std::size_t from) const noexcept {
@@ -30,12 +38,6 @@ std::size_t RangeSegment::lower_bound(std::string_view key, std::size_t from) co
     else hi = mid;
   }
   return lo;
-}
-
-std::size_t RangeSegment::charge() const noexcept {
-  // The object, its buffers, both bounds and the cache's map node (~64 bytes).
-  return sizeof(RangeSegment) + 64 + bytes_.capacity() + entries_.capacity() * sizeof(Entry) + lo_.capacity() +
-         (hi_ ? hi_->capacity() : 0);
 }
 
 RangeCache::RangeCache(std::size_t capacity_bytes, std::size_t spaces) : capacity_(capacity_bytes), spaces_(spaces) {}
@@ -68,17 +70,26 @@ std::shared_ptr<const RangeSegment> RangeCache::find(std::uint32_t space, std::s
   return it->second;
 }
 
-std::optional<std::string> RangeCache::next_start(std::uint32_t space, std::string_view key) const {
+RangeCache::Lookup RangeCache::lookup(std::uint32_t space, std::string_view key, const Ticket& ticket) const {
+  Lookup out;
   std::shared_lock lock(mutex_);
   const Segments& segments = spaces_[space];
-  auto it = segments.upper_bound(key);
-  if (it == segments.end()) return std::nullopt;
-  return it->first;
-}
-
-bool RangeCache::admits(const Ticket& ticket) const {
-  std::shared_lock lock(mutex_);
-  return ticket.may_admit && ticket.epoch == epoch_ && !writing_;
+  auto after = segments.upper_bound(key);  // the first starting after key
+  if (after != segments.begin()) {
+    const auto& before = std::prev(after)->second;
+    if (before->covers(key) && before->epoch() <= ticket.epoch) {
+      out.segment = before;
+      // Sorted probes move on to the segments after this one: hand them over too.
+      for (std::size_t i = 0; i < out.following.size() && after != segments.end(); ++i, ++after) {
+        if (after->second->epoch() > ticket.epoch) break;
+        out.following[i] = after->second;
+      }
+      return out;
+    }
+  }
+  out.admits = ticket.may_admit && ticket.epoch == epoch_ && !writing_;
+  if (out.admits && after != segments.end()) out.next_start.emplace(after->first);
+  return out;
 }
 
 void RangeCache::admit(std::uint32_t space, std::shared_ptr<const RangeSegment> segment, const Ticket& ticket) {
@@ -95,7 +106,8 @@ void RangeCache::admit(std::uint32_t space, std::shared_ptr<const RangeSegment> 
   }
   usage_ += segment->charge();
   ++admitted_;
-  segments.emplace_hint(after, segment->lo(), std::move(segment));
+  const std::string_view lo = segment->lo();
+  segments.emplace_hint(after, lo, std::move(segment));
   if (usage_ > capacity_) evict();
 }
 

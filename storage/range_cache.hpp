@@ -8,7 +8,9 @@
 // What is kept: segments. A segment is every entry of one space in a key interval [lo, hi) as
 // RocksDB held it (lo need not be a stored key; hi absent means the end of the space), copied
 // into one buffer. Segments of a space never overlap; the key space between them is uncovered
-// and read from RocksDB when asked. A segment is immutable once built and shared (shared_ptr),
+// and read from RocksDB when asked. A cursor makes segments of what it reads anyway (from a
+// seek's target through the last entry it stepped to: CachedRocksCursor, storage/rocks_store.cpp),
+// so a probe's segment may hold a single entry; nothing is read ahead. A segment is immutable once built and shared (shared_ptr),
 // so a cursor keeps reading the one it is in without a lock, even after the cache dropped it.
 //
 // Staying right across writes (every rule below is why a snapshot never sees a stale entry):
@@ -36,6 +38,7 @@
 // writer at a time.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -78,8 +81,8 @@ class RangeSegment {
   }
   // The first entry >= key, searching [from, size()); size() when none.
   [[nodiscard]] std::size_t lower_bound(std::string_view key, std::size_t from = 0) const noexcept;
-  // The memory the segment holds, as the cache charges it.
-  [[nodiscard]] std::size_t charge() const noexcept;
+  // The memory the segment holds, as the cache charges it (fixed by finish()).
+  [[nodiscard]] std::size_t charge() const noexcept { return charge_; }
 
   // When a cursor last entered it (RangeCache's clock), for eviction.
   void touch(std::uint64_t now) const noexcept { used_.store(now, std::memory_order_relaxed); }
@@ -96,6 +99,7 @@ class RangeSegment {
   std::uint64_t epoch_;
   std::string bytes_;
   std::vector<Entry> entries_;
+  std::size_t charge_ = 0;
   mutable std::atomic<std::uint64_t> used_{0};
 };
 
@@ -141,12 +145,23 @@ class RangeCache {
   // The segment of `space` covering `key` that a snapshot with `ticket` may read, or null.
   [[nodiscard]] std::shared_ptr<const RangeSegment> find(std::uint32_t space, std::string_view key,
                                                          const Ticket& ticket) const;
-  // Where a read from `key` (which no segment covers) must stop for what it reads to be
-  // admitted: the lo of the first segment of `space` starting after `key`; nullopt when none.
-  [[nodiscard]] std::optional<std::string> next_start(std::uint32_t space, std::string_view key) const;
-  // Whether what a snapshot with `ticket` reads can still be admitted (no write since it, none in
-  // progress): when not, reading a segment only to throw it away is wasted.
-  [[nodiscard]] bool admits(const Ticket& ticket) const;
+
+  using Following = std::array<std::shared_ptr<const RangeSegment>, 8>;
+  // What a cursor moving to `key` needs to know, in one look (one lock).
+  struct Lookup {
+    std::shared_ptr<const RangeSegment> segment;  // as find()
+    // When segment is found: the segments after it in key order that the snapshot may read, as
+    // far as they go (null from the first missing). Each was valid for the snapshot when looked
+    // up, and so stays valid for it; a cursor moving forward tries them before looking again.
+    Following following;
+    // When segment is null:
+    bool admits = false;  // what a snapshot with `ticket` reads can still be admitted (no write
+                          // since it, none in progress); when not, recording it is wasted
+    // Where a read from `key` must stop for what it reads to be admitted: the lo of the first
+    // segment of `space` starting after `key`; nullopt when none.
+    std::optional<std::string> next_start;
+  };
+  [[nodiscard]] Lookup lookup(std::uint32_t space, std::string_view key, const Ticket& ticket) const;
   // Offers a segment read by a snapshot with `ticket`; kept when the rules above allow.
   void admit(std::uint32_t space, std::shared_ptr<const RangeSegment> segment, const Ticket& ticket);
 
@@ -162,7 +177,8 @@ class RangeCache {
   [[nodiscard]] Stats stats() const;
 
  private:
-  using Segments = std::map<std::string, std::shared_ptr<const RangeSegment>, std::less<>>;
+  // Keyed by each segment's lo(), which the segment (the node's value) keeps alive.
+  using Segments = std::map<std::string_view, std::shared_ptr<const RangeSegment>, std::less<>>;
   void drop(Segments& segments, Segments::iterator at);  // REQUIRES: mutex_ held exclusively
   void evict();                                           // REQUIRES: mutex_ held exclusively
 

@@ -286,14 +286,18 @@ class RocksCursor final : public Cursor {
 };
 
 // A cursor served by the range cache (storage/range_cache.hpp). Forward moves read cached
-// segments; what no segment of the cache covers is read from RocksDB one segment at a time and
-// offered to the cache. A read starts small (kFirstRead entries: a probe pays little more than a
-// Seek) and doubles, up to kLongestRead, each time next() runs off the end of the segment it read
-// (a scan). Reads that nothing would keep go to RocksDB directly, through a RocksCursor: reverse
-// moves, reads not worth keeping (CursorOptions::fill_cache false, ReadsNotCached: a
-// transaction's own look-ups, which its write would drop again), and every read of a snapshot
-// that can no longer admit what it reads (a write came after it: a Db value held across writes
-// reads at RocksCursor's speed, plus the cached ranges older than it).
+// segments. What no segment covers is read from RocksDB as the cursor moves — a Seek, then a
+// Next per step, exactly what RocksCursor would do — and every entry read that way is recorded:
+// the entries from a seek's target through the last one stepped to are all RocksDB holds in that
+// interval, so once the cursor moves elsewhere (or holds kLongestRead entries, or reaches the next
+// cached segment or the end of its bounds) they become a segment offered to the cache. A cold
+// query therefore reads no more from RocksDB than without the cache (no read-ahead: a probe's
+// segment holds what the probe and its steps read), and pays only the copies; the same query run
+// again is answered from the segments. Reads that nothing would keep go to RocksDB directly,
+// unrecorded: reverse moves, reads not worth keeping (CursorOptions::fill_cache false,
+// ReadsNotCached: a transaction's own look-ups, which its write would drop again), and every read
+// of a snapshot that can no longer admit what it reads (a write came after it: a Db value held
+// across writes reads at RocksCursor's speed, plus the cached ranges older than it).
 class CachedRocksCursor final : public Cursor {
  public:
   CachedRocksCursor(RangeCache& cache, std::uint32_t space, RangeCache::Ticket ticket, rocksdb::DB* db,
@@ -301,87 +305,103 @@ class CachedRocksCursor final : public Cursor {
                     CursorOptions options, const std::string& path)
       : cache_(cache), space_(space), ticket_(ticket), bounds_(std::move(bounds)), fill_(options.fill_cache),
         db_(db), family_(family), snapshot_(snapshot), options_(options), path_(path) {}
+  ~CachedRocksCursor() override { end_recording(); }
+  CachedRocksCursor(const CachedRocksCursor&) = delete;
+  CachedRocksCursor& operator=(const CachedRocksCursor&) = delete;
 
-  void seek_to_first() override { forward(bounds_.lower.value_or(std::string())); }
+  void seek_to_first() override {
+    end_recording();
+    enter(bounds_.lower.value_or(std::string()));
+  }
   void seek_to_last() override {
-    direct_ = true;
+    go_direct();
     rocks().seek_to_last();
     settle_direct();
   }
   void seek(std::string_view key) override {
     if (bounds_.lower && key < *bounds_.lower) key = *bounds_.lower;
-    if (!direct_ && segment_ && segment_->covers(key)) {
+    end_recording();
+    if (segment_ && segment_->covers(key)) {
       // Sorted probes land ahead of the current entry: search from there.
-      const bool ahead = valid() && index_ < segment_->size() && segment_->key(index_) < key;
+      const bool ahead = mode_ == Mode::Cached && valid() && index_ < segment_->size() && segment_->key(index_) < key;
+      mode_ = Mode::Cached;
       index_ = segment_->lower_bound(key, ahead ? index_ + 1 : 0);
       if (index_ < segment_->size()) return land_here();
       if (!segment_->hi()) return leave();
-      return forward(*segment_->hi());
+      return enter(*segment_->hi());
     }
-    forward(std::string(key));
+    enter(std::string(key));
   }
   void seek_for_prev(std::string_view key) override {
-    direct_ = true;
+    go_direct();
     rocks().seek_for_prev(key);
     settle_direct();
   }
   void next() override {
-    if (direct_) {
-      rocks().next();
-      return settle_direct();
+    switch (mode_) {
+      case Mode::Cached:
+        if (++index_ < segment_->size()) return land_here();
+        if (!segment_->hi()) return leave();
+        return enter(*segment_->hi());
+      case Mode::Recording:
+        rocks().next();
+        return settle_recording();
+      case Mode::Direct:
+        rocks().next();
+        return settle_direct();
     }
-    if (++index_ < segment_->size()) return land_here();
-    if (!segment_->hi()) return leave();
-    read_size_ = std::min(read_size_ * 2, kLongestRead);
-    forward(*segment_->hi());
   }
   void prev() override {
-    if (direct_) {
-      rocks().prev();
+    if (mode_ == Mode::Cached) {
+      if (index_ > 0) {
+        --index_;
+        if (bounds_.lower && segment_->key(index_) < *bounds_.lower) return leave();
+        return land_here();
+      }
+      const std::string at(key());
+      mode_ = Mode::Direct;
+      rocks().seek(at);  // lands on `at`, which the snapshot holds
+      if (rocks().valid()) rocks().prev();
       return settle_direct();
     }
-    if (index_ > 0) {
-      --index_;
-      if (bounds_.lower && segment_->key(index_) < *bounds_.lower) return leave();
-      return land_here();
-    }
-    const std::string at(key());
-    direct_ = true;
-    rocks().seek(at);  // lands on `at`, which the snapshot holds
-    if (rocks().valid()) rocks().prev();
+    go_direct();  // rocks_ stands on the current entry
+    rocks().prev();
     settle_direct();
   }
 
   Result<void> status() const override {
-    if (direct_ && rocks_) return rocks_->status();
-    if (error_) return std::unexpected(*error_);
+    if (mode_ != Mode::Cached && rocks_) return rocks_->status();
     return {};
   }
 
  private:
-  static constexpr std::size_t kFirstRead = 16;
+  enum class Mode {
+    Cached,     // on segment_'s entry index_
+    Recording,  // on rocks_, copying each entry into recording_
+    Direct,     // on rocks_
+  };
   static constexpr std::size_t kLongestRead = 1024;
 
-  // The first entry >= key within the bounds, through the cache. REQUIRES: key >= the lower bound.
-  void forward(std::string key) {
-    direct_ = false;
-    error_.reset();
+  // The first entry >= key within the bounds: through the cache while it covers the way, from
+  // RocksDB from the first key it does not. REQUIRES: key >= the lower bound; not recording.
+  void enter(std::string key) {
     for (;;) {
-      if (bounds_.upper && key >= *bounds_.upper) return leave();
-      if (!segment_ || !segment_->covers(key)) {
-        if (auto cached = cache_.find(space_, key, ticket_)) {
-          cache_.count_hit();
-          cached->touch(cache_.clock());
-          segment_ = std::move(cached);
-        } else if (!fill_ || !cache_.admits(ticket_)) {
-          direct_ = true;
-          rocks().seek(key);
-          return settle_direct();
-        } else {
-          segment_ = read_segment(key);
-          if (!segment_) return leave();
-        }
+      if (bounds_.upper && key >= *bounds_.upper) {
+        mode_ = Mode::Cached;
+        return leave();
       }
+      if (!segment_ || !segment_->covers(key)) {
+        if (!enter_following(key)) {
+          RangeCache::Lookup found = cache_.lookup(space_, key, ticket_);
+          if (!found.segment) return read_from(key, found);
+          segment_ = std::move(found.segment);
+          following_ = std::move(found.following);
+          next_following_ = 0;
+        }
+        cache_.count_hit();
+        segment_->touch(cache_.clock());
+      }
+      mode_ = Mode::Cached;
       index_ = segment_->lower_bound(key);
       if (index_ < segment_->size()) return land_here();
       if (!segment_->hi()) return leave();
@@ -389,36 +409,89 @@ class CachedRocksCursor final : public Cursor {
     }
   }
 
-  // Reads the segment from key: up to read_size_ entries, stopping at the cursor's upper bound and
-  // where the cache's next segment starts (always after key: no segment covers key). A segment
-  // found there that this snapshot may not read (admitted after a write it does not see) only
-  // ends this read early; forward() then reads past it directly. Null on a read error (error_ set).
-  // REQUIRES: cache_.admits(ticket_) was true.
-  std::shared_ptr<const RangeSegment> read_segment(const std::string& key) {
-    cache_.count_read();
-    std::optional<std::string> stop = cache_.next_start(space_, key);
-    if (bounds_.upper && (!stop || *bounds_.upper < *stop)) stop = bounds_.upper;
-    // After a read that stopped for size, rocks_ is already on the next key.
-    if (!rocks().valid() || rocks().key() != key) rocks().seek(key);
-    auto segment = std::make_shared<RangeSegment>(key, ticket_.epoch);
-    std::optional<std::string> hi = stop;
-    for (std::size_t n = 0; rocks().valid(); ++n, rocks().next()) {
-      const std::string_view at = rocks().key();
-      if (stop && at >= *stop) break;
-      if (n == read_size_) {
-        hi = std::string(at);
-        break;
+  // Makes the segment covering key, among those handed over with the last look-up, segment_.
+  bool enter_following(std::string_view key) {
+    for (; next_following_ < following_.size() && following_[next_following_]; ++next_following_) {
+      const RangeSegment& next = *following_[next_following_];
+      if (key < next.lo()) return false;  // in a gap before it
+      if (next.covers(key)) {
+        segment_ = std::move(following_[next_following_++]);
+        return true;
       }
-      segment->add(at, rocks().value());
     }
-    if (auto ok = rocks().status(); !ok) {
-      error_ = ok.error();
-      return nullptr;
+    return false;
+  }
+
+  // Seeks RocksDB to key (which no segment covers: `found` is the cache's lookup of it) and
+  // records from there when the cache would keep what is read.
+  void read_from(const std::string& key, RangeCache::Lookup& found) {
+    rocks().seek(key);
+    if (!fill_ || !found.admits) {
+      mode_ = Mode::Direct;
+      return settle_direct();
     }
-    segment->finish(std::move(hi));
-    std::shared_ptr<const RangeSegment> done = std::move(segment);
+    // The recording must end where the cache's next segment starts, to be admitted.
+    stop_ = std::move(found.next_start);
+    if (bounds_.upper && (!stop_ || *bounds_.upper < *stop_)) stop_ = bounds_.upper;
+    start_recording(key);
+    settle_recording();
+  }
+
+  void start_recording(std::string lo) {
+    cache_.count_read();
+    recording_ = std::make_shared<RangeSegment>(std::move(lo), ticket_.epoch);
+    mode_ = Mode::Recording;
+  }
+
+  // After a move of rocks_ while recording.
+  void settle_recording() {
+    if (!rocks().valid()) {
+      if (!rocks().status()) {  // a read error: what was recorded may have gaps
+        recording_.reset();
+        mode_ = Mode::Direct;
+        return leave();
+      }
+      // The end of the bounds (or of the space): everything up to there has been read.
+      finish_recording(stop_);
+      mode_ = Mode::Cached;
+      return leave();
+    }
+    const std::string_view at = rocks().key();
+    if (stop_ && at >= *stop_) {  // the next cached segment: go on through the cache
+      finish_recording(stop_);
+      return enter(*stop_);
+    }
+    if (recording_->size() == kLongestRead) {
+      finish_recording(std::string(at));
+      start_recording(std::string(at));
+    }
+    recording_->add(at, rocks().value());
+    land(at, rocks().value());
+  }
+
+  // Ends a recording at the cursor's entry, the last one recorded: nothing lies between it and
+  // the key right after it (the same bytes and a zero byte).
+  void end_recording() {
+    if (mode_ != Mode::Recording) return;
+    std::string hi(recording_->key(recording_->size() - 1));
+    hi.push_back('\0');
+    finish_recording(std::move(hi));
+    mode_ = Mode::Direct;  // rocks_ stays on the entry
+  }
+
+  // Offers the recording, [its lo, hi), to the cache; the cursor keeps it either way (it is this
+  // snapshot's), so a seek back into it is answered from it.
+  void finish_recording(std::optional<std::string> hi) {
+    recording_->finish(std::move(hi));
+    std::shared_ptr<const RangeSegment> done = std::move(recording_);
     cache_.admit(space_, done, ticket_);
-    return done;
+    segment_ = std::move(done);
+  }
+
+  // Before a reverse move on rocks_.
+  void go_direct() {
+    end_recording();
+    mode_ = Mode::Direct;
   }
 
   void land_here() {
@@ -440,18 +513,22 @@ class CachedRocksCursor final : public Cursor {
   const std::uint32_t space_;
   const RangeCache::Ticket ticket_;
   const CursorBounds bounds_;
-  const bool fill_;  // reads what the cache lacks into segments (else directly)
-  std::shared_ptr<const RangeSegment> segment_;  // forward moves: the entry is segment_'s index_
-  std::size_t index_ = 0;
-  std::size_t read_size_ = kFirstRead;
-  bool direct_ = false;  // on rocks_ rather than in segment_
-  std::optional<Error> error_;  // of the last segment read
+  const bool fill_;  // records what it reads from RocksDB for the cache (else reads it directly)
+  Mode mode_ = Mode::Cached;
+  std::shared_ptr<const RangeSegment> segment_;  // the cached segment last entered or recorded
+  std::size_t index_ = 0;                        // Mode::Cached: the entry in segment_
+  // The segments after segment_ handed over by the last look-up (RangeCache::Lookup::following),
+  // from next_following_ on.
+  RangeCache::Following following_;
+  std::size_t next_following_ = 0;
+  std::shared_ptr<RangeSegment> recording_;      // Mode::Recording: what rocks_ has read since its seek
+  std::optional<std::string> stop_;              // Mode::Recording: where recording_ must end
   rocksdb::DB* db_;
   rocksdb::ColumnFamilyHandle* family_;
   const rocksdb::Snapshot* snapshot_;
   const CursorOptions options_;
   const std::string& path_;
-  std::optional<RocksCursor> rocks_;  // reads RocksDB: the segments' reads and the direct moves
+  std::optional<RocksCursor> rocks_;  // reads RocksDB: what the cache lacks and the direct moves
 };
 
 // The automatic block cache (RocksOptions::block_cache_bytes unset): fits the cache's capacity to

@@ -64,6 +64,53 @@ TEST_CASE("a range read twice is read from RocksDB once") {
   CHECK(figure(*db.store, "reads") == reads);
 }
 
+TEST_CASE("a probe keeps what it read from RocksDB, and no more") {
+  Opened db(std::size_t{64} << 20);
+  db.put_range(0, 5000, "v");
+  {
+    auto snapshot = must(db.store->snapshot());
+    auto cursor = must(snapshot->cursor(db.space, {}));
+    cursor->seek(key_of(100));
+    REQUIRE(cursor->valid());
+    CHECK(cursor->key() == key_of(100));
+    cursor->next();
+    REQUIRE(cursor->valid());
+    CHECK(cursor->key() == key_of(101));
+    cursor->seek(key_of(300));
+    REQUIRE(cursor->valid());
+    CHECK(cursor->key() == key_of(300));
+  }
+  // Two probes, two ranges: [k000100, just after k000101) and [k000300, just after k000300).
+  CHECK(figure(*db.store, "reads") == 2);
+  CHECK(figure(*db.store, "admitted") == 2);
+  auto snapshot = must(db.store->snapshot());
+  auto cursor = must(snapshot->cursor(db.space, {}));
+  cursor->seek(key_of(101));
+  REQUIRE(cursor->valid());
+  CHECK(cursor->key() == key_of(101));
+  CHECK(figure(*db.store, "reads") == 2);
+  // Off the end of what was kept: read from RocksDB, and right.
+  cursor->next();
+  REQUIRE(cursor->valid());
+  CHECK(cursor->key() == key_of(102));
+  CHECK(figure(*db.store, "reads") == 3);
+  cursor->seek(key_of(300));
+  REQUIRE(cursor->valid());
+  CHECK(cursor->key() == key_of(300));
+  cursor->next();
+  REQUIRE(cursor->valid());
+  CHECK(cursor->key() == key_of(301));
+  // Between the kept ranges nothing is answered from them: a key there is read, present or not.
+  CHECK(must(snapshot->get(db.space, key_of(200))) == std::optional<std::string>("v"));
+  CHECK(must(snapshot->get(db.space, key_of(100) + "x")) == std::nullopt);
+  // Backwards from a kept range.
+  cursor->seek(key_of(100));
+  REQUIRE(cursor->valid());
+  cursor->prev();
+  REQUIRE(cursor->valid());
+  CHECK(cursor->key() == key_of(99));
+}
+
 TEST_CASE("a write drops only the cached ranges that hold a key it writes") {
   Opened db(std::size_t{64} << 20);
   db.put_range(0, 5000, "v");
