@@ -1,8 +1,10 @@
 // Randomized model test of the storage protocol: random batches of puts, deletes and range deletes
 // across spaces, snapshots taken at random points and read long after later writes, cursors in both
 // directions with random bounds — every answer compared with a std::map-of-std::map reference.
-// Runs against MemoryStore and RocksStore with a fixed, printed seed.
+// Runs against MemoryStore and RocksStore with a fixed, printed seed (QUARRY_SEED replaces it for
+// the first case, to run more histories by hand).
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <random>
 
@@ -13,7 +15,8 @@ using namespace quarry::testing;
 
 namespace {
 
-constexpr std::uint64_t kSeed = 0x5eed'2024'0001;
+constexpr std::uint64_t kDefaultSeed = 0x5eed'2024'0001;
+const std::uint64_t kSeed = std::getenv("QUARRY_SEED") ? std::strtoull(std::getenv("QUARRY_SEED"), nullptr, 10) : kDefaultSeed;
 constexpr int kSteps = 3000;
 const std::vector<std::string> kSpaces{"s0", "s1", "s2"};
 

@@ -109,6 +109,20 @@ TEST_CASE("a probe keeps what it read from RocksDB, and no more") {
   cursor->prev();
   REQUIRE(cursor->valid());
   CHECK(cursor->key() == key_of(99));
+  // A walk from before the kept ranges through them: read up to the first, through it from the
+  // cache, on from RocksDB after it; every key once, in order.
+  auto walk = must(snapshot->cursor(db.space, {}));
+  walk->seek(key_of(90));
+  for (int i = 90; i < 320; ++i, walk->next()) {
+    REQUIRE(walk->valid());
+    REQUIRE(walk->key() == key_of(i));
+  }
+  CHECK(walk->status().has_value());
+  walk.reset();  // what a cursor is reading is offered when it moves elsewhere or closes
+  const std::uint64_t reads = figure(*db.store, "reads");
+  auto again = must(db.store->snapshot());
+  CHECK(scan(*again, db.space, CursorBounds{key_of(90), key_of(320)}).size() == 230);
+  CHECK(figure(*db.store, "reads") == reads);
 }
 
 TEST_CASE("a write drops only the cached ranges that hold a key it writes") {
