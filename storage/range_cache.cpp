@@ -84,7 +84,8 @@ std::shared_ptr<const RangeSegment> RangeCache::find(std::uint32_t space, std::s
   return it->second;
 }
 
-RangeCache::Lookup RangeCache::lookup(std::uint32_t space, std::string_view key, const Ticket& ticket) const {
+RangeCache::Lookup RangeCache::lookup(std::uint32_t space, std::string_view key, const Ticket& ticket,
+                                      bool to_record) const {
   Lookup out;
   std::shared_lock lock(mutex_);
   const Segments& segments = spaces_[space];
@@ -102,7 +103,7 @@ RangeCache::Lookup RangeCache::lookup(std::uint32_t space, std::string_view key,
     }
   }
   out.admits = ticket.may_admit && ticket.epoch == epoch_ && !writing_;
-  if (out.admits && after != segments.end()) out.next_start.emplace(after->first);
+  if (to_record && out.admits && after != segments.end()) out.next_start.emplace(after->first);
   return out;
 }
 

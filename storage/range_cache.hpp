@@ -10,8 +10,9 @@
 // into one buffer. Segments of a space never overlap; the key space between them is uncovered
 // and read from RocksDB when asked. A cursor makes segments of what it reads anyway (from a
 // seek's target through the last entry it stepped to: CachedRocksCursor, storage/rocks_store.cpp),
-// so a probe's segment may hold a single entry; nothing is read ahead. A segment is immutable once built and shared (shared_ptr),
-// so a cursor keeps reading the one it is in without a lock, even after the cache dropped it.
+// so a probe's segment may hold a single entry; nothing is read ahead. A segment is immutable
+// once built and shared (shared_ptr), so a cursor keeps reading the one it is in without a lock,
+// even after the cache dropped it.
 //
 // Staying right across writes (every rule below is why a snapshot never sees a stale entry):
 // - Epochs. The cache counts completed writes (the epoch). A snapshot takes a Ticket — the epoch
@@ -158,10 +159,12 @@ class RangeCache {
     bool admits = false;  // what a snapshot with `ticket` reads can still be admitted (no write
                           // since it, none in progress); when not, recording it is wasted
     // Where a read from `key` must stop for what it reads to be admitted: the lo of the first
-    // segment of `space` starting after `key`; nullopt when none.
+    // segment of `space` starting after `key`; nullopt when none (or not asked for).
     std::optional<std::string> next_start;
   };
-  [[nodiscard]] Lookup lookup(std::uint32_t space, std::string_view key, const Ticket& ticket) const;
+  // `to_record`: the caller would record what it reads from `key` (else next_start is not set).
+  [[nodiscard]] Lookup lookup(std::uint32_t space, std::string_view key, const Ticket& ticket,
+                              bool to_record) const;
   // Offers a segment read by a snapshot with `ticket`; kept when the rules above allow.
   void admit(std::uint32_t space, std::shared_ptr<const RangeSegment> segment, const Ticket& ticket);
 

@@ -392,7 +392,7 @@ class CachedRocksCursor final : public Cursor {
       }
       if (!segment_ || !segment_->covers(key)) {
         if (!enter_following(key)) {
-          RangeCache::Lookup found = cache_.lookup(space_, key, ticket_);
+          RangeCache::Lookup found = cache_.lookup(space_, key, ticket_, fill_);
           if (!found.segment) return read_from(key, found);
           segment_ = std::move(found.segment);
           following_ = std::move(found.following);
