@@ -21,7 +21,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -36,6 +35,7 @@
 
 #include "support/query_model.hpp"
 #include "support/temp_path.hpp"
+#include "support/test_seed.hpp"
 
 namespace quarry::testing {
 namespace {
@@ -616,8 +616,7 @@ void run_scenario(std::uint64_t seed, Tally& tally) {
 }
 
 TEST_CASE("random queries agree between the stores and with a nested-loop model") {
-  std::uint64_t seed = kDefaultSeed;
-  if (const char* env = std::getenv("QUARRY_SEED")) seed = std::strtoull(env, nullptr, 10);
+  const std::uint64_t seed = seed_from_env(kDefaultSeed);
   std::printf("query_differential_test: seed %llu (set QUARRY_SEED to change)\n", static_cast<unsigned long long>(seed));
   Tally tally;
   for (int i = 0; i < kScenarios; ++i) run_scenario(seed + static_cast<std::uint64_t>(i), tally);

@@ -4,19 +4,18 @@
 // Runs against MemoryStore and RocksStore with a fixed, printed seed (QUARRY_SEED replaces it for
 // the first case, to run more histories by hand).
 #include <algorithm>
-#include <cstdlib>
 #include <map>
 #include <random>
 
 #include "support/storage_fixture.hpp"
+#include "support/test_seed.hpp"
 
 using namespace quarry;
 using namespace quarry::testing;
 
 namespace {
 
-constexpr std::uint64_t kDefaultSeed = 0x5eed'2024'0001;
-const std::uint64_t kSeed = std::getenv("QUARRY_SEED") ? std::strtoull(std::getenv("QUARRY_SEED"), nullptr, 10) : kDefaultSeed;
+const std::uint64_t kSeed = seed_from_env(0x5eed'2024'0001);
 constexpr int kSteps = 3000;
 const std::vector<std::string> kSpaces{"s0", "s1", "s2"};
 
