@@ -377,7 +377,7 @@ Value tagged_value(Symbol tag, Value value, Iterator at);
 // For (mark >> tag_value): the attribute is (position, value).
 inline constexpr auto finish_tagged = [](auto& ctx) {
   state_of(ctx).leave();
-  Symbol tag = std::get<Symbol>(x3::_val(ctx).storage());
+  Symbol tag = x3::_val(ctx).template as<Symbol>();
   x3::_val(ctx) = tagged_value(std::move(tag), std::move(boost::fusion::at_c<1>(x3::_attr(ctx))),
                                boost::fusion::at_c<0>(x3::_attr(ctx)));
 };

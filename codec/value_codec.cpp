@@ -433,7 +433,7 @@ Result<void> decode_value_into(std::string_view& in, Value& out) {
         if (name_end == std::string_view::npos || name_end + 1 >= rest.size() ||
             static_cast<std::uint8_t>(rest[name_end + 1]) != kTerminator)
           break;
-        out = Value(Keyword{std::string(rest.substr(0, ns_end)), std::string(rest.substr(ns_end + 2, name_end - ns_end - 2))});
+        out.assign_keyword(rest.substr(0, ns_end), rest.substr(ns_end + 2, name_end - ns_end - 2));
         in.remove_prefix(1 + name_end + 2);
         return {};
       }

@@ -160,7 +160,7 @@ class Puller {
       return ref_map(e);
     }
     if (cursor->valid())
-      if (const auto* k = cursor->datom().v.get_if<Keyword>()) return Value(*k);
+      if (const Value& v = cursor->datom().v; v.is<Keyword>()) return v;
     if (auto s = cursor->status(); !s) failed_ = s.error();
     return ref_map(e);
   }

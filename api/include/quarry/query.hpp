@@ -45,9 +45,9 @@ struct QueryOptions {
   const std::atomic<bool>* cancel = nullptr;
   // Largest intermediate relation, in rows, before the query stops with :query/limit.
   std::uint64_t max_rows = 50'000'000;
-  // Memory budget: the largest intermediate relation in bytes of cells (rows x columns x the size
-  // of one value, 32 bytes; the heap parts of strings are not counted). Default 2 GiB; past it the
-  // query stops with :query/limit.
+  // Memory budget: the largest intermediate relation in bytes of cells (rows x columns x
+  // sizeof(Value), 40 bytes; the heap parts of strings are not counted). Default 2 GiB; past it
+  // the query stops with :query/limit.
   std::uint64_t max_bytes = std::uint64_t{2} << 30;
 };
 

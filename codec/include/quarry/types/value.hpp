@@ -127,11 +127,29 @@ enum class ValueKind : std::uint8_t {
   Tagged,
 };
 
+namespace value_detail {
+// A kind larger than a std::string (Keyword, Symbol, Tagged), kept behind a shared pointer so that
+// a Value is 40 bytes instead of 88: query relations and result rows are arrays of Values, and
+// their size is memory traffic on every large result. The boxed value is immutable; copies share
+// it.
+template <class T>
+struct Boxed {
+  std::shared_ptr<const T> p;
+};
+template <class T>
+inline constexpr bool kBoxed = std::is_same_v<T, Keyword> || std::is_same_v<T, Symbol> || std::is_same_v<T, Tagged>;
+template <class T>
+using Stored = std::conditional_t<kBoxed<T>, Boxed<T>, T>;
+}  // namespace value_detail
+
 class Value {
  public:
+  // The alternatives in ValueKind order; Keyword, Symbol and Tagged are held boxed (see
+  // value_detail::Boxed). Use is<T>(), as<T>() and get_if<T>() with the unboxed types.
   using Storage = std::variant<std::monostate, bool, std::int64_t, double, BigInt, BigDec, Instant,
-                               Uuid, Char, std::string, Keyword, Symbol, EntityId, Bytes, Vector,
-                               List, Map, Set, Tagged>;
+                               Uuid, Char, std::string, value_detail::Boxed<Keyword>,
+                               value_detail::Boxed<Symbol>, EntityId, Bytes, Vector, List, Map, Set,
+                               value_detail::Boxed<Tagged>>;
 
   Value() = default;  // nil
   Value(std::nullptr_t) {}
@@ -146,15 +164,15 @@ class Value {
   Value(Char c) : v_(c) {}
   Value(std::string s) : v_(std::move(s)) {}
   Value(const char* s) : v_(std::string(s)) {}
-  Value(Keyword k) : v_(std::move(k)) {}
-  Value(Symbol s) : v_(std::move(s)) {}
+  Value(Keyword k) : v_(box(std::move(k))) {}
+  Value(Symbol s) : v_(box(std::move(s))) {}
   Value(EntityId ref) : v_(ref) {}
   Value(Bytes b) : v_(std::move(b)) {}
   Value(Vector v) : v_(std::move(v)) {}
   Value(List l) : v_(std::move(l)) {}
   Value(Map m) : v_(std::move(m)) {}
   Value(Set s) : v_(std::move(s)) {}
-  Value(Tagged t) : v_(std::move(t)) {}
+  Value(Tagged t) : v_(box(std::move(t))) {}
 
   // Copies of nested vectors, lists, maps and sets recurse to a bounded depth and continue with an
   // explicit stack below it (value.cpp), so a value nested 100,000 deep is copied without
@@ -189,12 +207,22 @@ class Value {
   }
 
   template <class T>
-  [[nodiscard]] bool is() const noexcept { return std::holds_alternative<T>(v_); }
+  [[nodiscard]] bool is() const noexcept { return std::holds_alternative<value_detail::Stored<T>>(v_); }
   // REQUIRES: is<T>().
   template <class T>
-  [[nodiscard]] const T& as() const { return std::get<T>(v_); }
+  [[nodiscard]] const T& as() const {
+    if constexpr (value_detail::kBoxed<T>) return *std::get<value_detail::Boxed<T>>(v_).p;
+    else return std::get<T>(v_);
+  }
   template <class T>
-  [[nodiscard]] const T* get_if() const noexcept { return std::get_if<T>(&v_); }
+  [[nodiscard]] const T* get_if() const noexcept {
+    if constexpr (value_detail::kBoxed<T>) {
+      const auto* b = std::get_if<value_detail::Boxed<T>>(&v_);
+      return b ? b->p.get() : nullptr;
+    } else {
+      return std::get_if<T>(&v_);
+    }
+  }
 
   [[nodiscard]] const Storage& storage() const noexcept { return v_; }
 
@@ -223,6 +251,22 @@ class Value {
     else v_.template emplace<T>(x);
   }
 
+  // The same for a keyword: kept when this value already holds one equal to ns/name (a scan
+  // decoding the same keyword again and again shares one), rewritten in place when this value is
+  // its box's only owner.
+  void assign_keyword(std::string_view ns, std::string_view name) {
+    if (auto* b = std::get_if<value_detail::Boxed<Keyword>>(&v_)) {
+      if (b->p->ns == ns && b->p->name == name) return;
+      if (b->p.use_count() == 1) {
+        auto& k = const_cast<Keyword&>(*b->p);  // boxes are made non-const (box()), so this is allowed
+        k.ns.assign(ns);
+        k.name.assign(name);
+        return;
+      }
+    }
+    v_.template emplace<value_detail::Boxed<Keyword>>(box(Keyword{std::string(ns), std::string(name)}));
+  }
+
   // True for the kinds a datom can hold (and that value_codec can encode): see the file comment.
   [[nodiscard]] bool is_storable() const noexcept;
 
@@ -230,6 +274,10 @@ class Value {
   static Value symbol(std::string_view qualified);
 
  private:
+  template <class T>
+  [[nodiscard]] static value_detail::Boxed<T> box(T x) {
+    return {std::make_shared<T>(std::move(x))};  // not <const T>: assign_keyword may rewrite an unshared one
+  }
   [[nodiscard]] static bool holds_collection(const Value& v) noexcept {
     return v.kind() >= ValueKind::Vector && v.kind() != ValueKind::Tagged;
   }
@@ -239,6 +287,7 @@ class Value {
 };
 
 static_assert(std::variant_size_v<Value::Storage> == static_cast<std::size_t>(ValueKind::Tagged) + 1);
+static_assert(sizeof(Value) <= sizeof(std::string) + 8, "a Value is a std::string and its kind");
 
 // Total order over all values (see the file comment). Returns <0, 0, >0.
 [[nodiscard]] int compare(const Value& a, const Value& b) noexcept;
