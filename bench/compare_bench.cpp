@@ -73,12 +73,11 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int kDeadlineSeconds = 60;
-constexpr std::size_t kChunkMaps = 10'000;  // generated people are transacted in chunks this size
 
 struct Settings {
   fs::path data_dir{};
   std::int64_t people = 0;  // 0: people20k from the data dir
-  std::uint64_t seed = 20260101;
+  std::uint64_t seed = kPeopleSeed;
   int runs = 7;
   int order_runs = 5;
   std::string only{};
@@ -131,18 +130,6 @@ void write_edn_vector(const fs::path& path, const std::vector<Value>& chunks) {
   }
 }
 
-std::vector<Value> chunked(std::vector<Value> maps) {
-  std::vector<Value> out;
-  for (std::size_t i = 0; i < maps.size(); i += kChunkMaps) {
-    Vector chunk;
-    const std::size_t end = std::min(maps.size(), i + kChunkMaps);
-    chunk.items.assign(std::make_move_iterator(maps.begin() + static_cast<std::ptrdiff_t>(i)),
-                       std::make_move_iterator(maps.begin() + static_cast<std::ptrdiff_t>(end)));
-    out.emplace_back(std::move(chunk));
-  }
-  return out;
-}
-
 Data read_data(const Settings& s, const fs::path& scratch) {
   Data data;
   const fs::path& dir = s.data_dir;
@@ -151,8 +138,8 @@ Data read_data(const Settings& s, const fs::path& scratch) {
   if (s.people > 0) {
     auto start = Clock::now();
     PeopleData people = generate_people(s.people, s.seed);
-    Dataset core{.name = "core", .txs = chunked(std::move(people.core)), .files = {scratch / "people-core.edn"}};
-    Dataset full{.name = "full", .base = "core", .txs = chunked(std::move(people.extra)), .files = {scratch / "people-extra.edn"}};
+    Dataset core{.name = "core", .txs = people_chunks(std::move(people.core)), .files = {scratch / "people-core.edn"}};
+    Dataset full{.name = "full", .base = "core", .txs = people_chunks(std::move(people.extra)), .files = {scratch / "people-extra.edn"}};
     write_edn_vector(core.files[0], core.txs);
     write_edn_vector(full.files[0], full.txs);
     std::printf("(generated %lld people, seed %llu, and wrote them as EDN: %.0f ms)\n", static_cast<long long>(s.people),

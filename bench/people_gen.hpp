@@ -15,14 +15,19 @@
 // differs between standard libraries), so a seed gives the same data everywhere.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <iterator>
 #include <string>
 #include <vector>
 
 #include <quarry/value.hpp>
 
 namespace quarry::bench {
+
+// The benchmarks' default seed.
+inline constexpr std::uint64_t kPeopleSeed = 20260101;
 
 struct PeopleData {
   std::vector<Value> core;   // one map per person: :db/id and the 5 core attributes
@@ -75,6 +80,21 @@ class SplitMix64 {
     const bool ok = make_map({{k_id, Value(e)}, {k_follows, Value(std::move(targets))}}, m);
     (void)ok;
     out.extra.emplace_back(std::move(m));
+  }
+  return out;
+}
+
+// Generated maps as transactions of 10,000 maps each (one Vector per transaction), as the
+// benchmarks load them.
+[[nodiscard]] inline std::vector<Value> people_chunks(std::vector<Value> maps) {
+  constexpr std::size_t kChunkMaps = 10'000;
+  std::vector<Value> out;
+  for (std::size_t i = 0; i < maps.size(); i += kChunkMaps) {
+    Vector chunk;
+    const std::size_t end = std::min(maps.size(), i + kChunkMaps);
+    chunk.items.assign(std::make_move_iterator(maps.begin() + static_cast<std::ptrdiff_t>(i)),
+                       std::make_move_iterator(maps.begin() + static_cast<std::ptrdiff_t>(end)));
+    out.emplace_back(std::move(chunk));
   }
   return out;
 }

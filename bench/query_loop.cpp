@@ -19,6 +19,8 @@
 //     --analyze       loop over quarry::explain with {:analyze true} instead of quarry::q
 //     --query EDN     run this query text instead of QUERY's (QUERY still names the data set and
 //                     the arguments), e.g. to time one clause of a query on its own
+//     --people N      instead of people20k, N people generated as bench_compare_bench --people
+//                     generates them (bench/people_gen.hpp, its default seed): 400000 is 2M datoms
 //     --db NAME       for a query over several data sets (rules-follows: wide-3x3, long-10x3, ...),
 //                     the one to load (NAME.edn in BENCH_DATA_DIR); default the first listed
 #include <cstdio>
@@ -33,6 +35,7 @@
 
 #include "bench/bench_edn.hpp"
 #include "bench/bench_timing.hpp"
+#include "bench/people_gen.hpp"
 
 using namespace quarry;
 using namespace quarry::bench;
@@ -46,6 +49,7 @@ int main(int argc, char** argv) {
   bool held_db = false;
   double seconds = 5;
   std::size_t fixed_runs = 0;
+  std::int64_t people = 0;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--rocks")) rocks = true;
     else if (!std::strcmp(argv[i], "--range-cache-off")) range_cache_bytes = 0;
@@ -56,11 +60,12 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--runs") && i + 1 < argc) fixed_runs = std::strtoull(argv[++i], nullptr, 10);
     else if (!std::strcmp(argv[i], "--query") && i + 1 < argc) query_text = argv[++i];
     else if (!std::strcmp(argv[i], "--db") && i + 1 < argc) db_name = argv[++i];
+    else if (!std::strcmp(argv[i], "--people") && i + 1 < argc) people = std::atoll(argv[++i]);
     else if (name.empty()) name = argv[i];
     else dir = argv[i];
   }
   if (name.empty()) {
-    std::fprintf(stderr, "usage: bench_query_loop QUERY [BENCH_DATA_DIR] [--rocks] [--range-cache-off] [--held-db] [--seconds S | --runs N] [--explain] [--analyze] [--query EDN] [--db NAME]\n");
+    std::fprintf(stderr, "usage: bench_query_loop QUERY [BENCH_DATA_DIR] [--rocks] [--range-cache-off] [--held-db] [--seconds S | --runs N] [--explain] [--analyze] [--query EDN] [--db NAME] [--people N]\n");
     return 1;
   }
   const Value queries = must(read_edn(read_file(dir / "queries.edn")), "queries.edn");
@@ -77,6 +82,12 @@ int main(int argc, char** argv) {
   if (const Value* dbs = lookup(*spec, "dbs")) {  // a data set of its own (rules-follows)
     if (db_name.empty()) db_name = dbs->as<Vector>().items.at(0).as<Keyword>().name;
     must(database.transact(must(read_edn(read_file(dir / (db_name + ".edn"))), db_name.c_str())), db_name.c_str());
+  } else if (people > 0) {
+    PeopleData data = generate_people(people, kPeopleSeed);
+    const bool full = lookup(*spec, "db")->as<Keyword>().name == "full";
+    for (const Value& tx : people_chunks(std::move(data.core))) must(database.transact(tx), "core");
+    if (full)
+      for (const Value& tx : people_chunks(std::move(data.extra))) must(database.transact(tx), "extra");
   } else {
     must(database.transact(must(read_edn(read_file(dir / "people20k-core.edn")), "core")), "core");
     if (lookup(*spec, "db")->as<Keyword>().name == "full")

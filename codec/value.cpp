@@ -382,12 +382,12 @@ bool holds_nested(const Value& v) noexcept {
   }
 }
 
-// Moves every child of `items` that holds nested children itself onto `pending`; the others are
-// destroyed in place with their parent, two levels deep at most.
-void take_nested(std::vector<Value>& items, std::vector<Value>& pending) {
-  for (Value& item : items) {
-    if (holds_nested(item)) pending.push_back(std::move(item));
-  }
+// Moves `v` onto `pending` when it holds nested children itself; otherwise destroys it now (two
+// levels deep at most), while its memory is at hand: a result set of 200,000 row vectors is read
+// once, not once to be checked and again to be freed.
+void take_or_release(Value& v, std::vector<Value>& pending) {
+  if (holds_nested(v)) pending.push_back(std::move(v));
+  else v = Value();
 }
 
 }  // namespace
@@ -458,23 +458,21 @@ void Value::release_nested() noexcept {
     return nullptr;
   };
   auto take = [&](Storage& s, std::vector<Value>& pending) {
-    if (auto* items = children(s)) return take_nested(*items, pending);
-    if (auto* m = std::get_if<Map>(&s)) {
+    if (auto* items = children(s)) {
+      for (Value& item : *items) take_or_release(item, pending);
+    } else if (auto* m = std::get_if<Map>(&s)) {
       for (auto& [key, value] : m->entries) {
-        if (holds_nested(key)) pending.push_back(std::move(key));
-        if (holds_nested(value)) pending.push_back(std::move(value));
+        take_or_release(key, pending);
+        take_or_release(value, pending);
       }
     }
   };
-  bool nested = false;
-  if (auto* items = children(v_)) {
-    nested = std::any_of(items->begin(), items->end(), holds_nested);
-  } else if (auto* m = std::get_if<Map>(&v_)) {
-    nested = std::any_of(m->entries.begin(), m->entries.end(), [](const auto& e) {
-      return holds_nested(e.first) || holds_nested(e.second);
-    });
-  }
-  if (!nested) return;
+  // A collection of scalars needs no stack (its ordinary destruction is one level deep).
+  if (auto* items = children(v_); items && std::none_of(items->begin(), items->end(), holds_children)) return;
+  if (auto* m = std::get_if<Map>(&v_);
+      m && std::none_of(m->entries.begin(), m->entries.end(),
+                        [](const auto& e) { return holds_children(e.first) || holds_children(e.second); }))
+    return;
   try {
     std::vector<Value> pending;
     take(v_, pending);

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <limits>
+#include <set>
 #include <string>
 
 #include "codec/edn_printer.hpp"
@@ -495,10 +496,15 @@ TEST_CASE("large results of longs come out in result order, whatever the ranges 
   };
   std::string tx = "[";
   const std::int64_t wide[] = {std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max(), -1, 0};
+  std::set<std::vector<std::int64_t>> small_e, small_big;  // the rows two of the queries must return
+  std::set<std::int64_t> smalls;
   for (int i = 1; i <= 3000; ++i) {
     const auto small = static_cast<std::int64_t>(next() % 2000) - 1000;       // negative and positive
     const auto big = i % 500 == 0 ? wide[(i / 500) % 4] : static_cast<std::int64_t>(next() % 100000);
     tx += "{:db/id " + std::to_string(i) + " :small " + std::to_string(small) + " :big " + std::to_string(big) + "}";
+    small_e.insert({small, i});
+    small_big.insert({small, big});
+    smalls.insert(small);
   }
   ok(db, tx + "]");
   const auto view = db.db();
@@ -519,4 +525,25 @@ TEST_CASE("large results of longs come out in result order, whatever the ranges 
       if (quarry::compare((*items)[i - 1], (*items)[i]) > 0) ++out_of_order;
     CHECK(out_of_order == 0);
   }
+  // The rows themselves (a packed sort also unpacks the cells it returns from its keys).
+  auto rows_of = [&](const char* query) {
+    std::vector<std::vector<std::int64_t>> rows;
+    auto r = quarry::q(query, std::vector<quarry::QueryInput>{view});
+    REQUIRE(r.has_value());
+    const auto& items = r->value.is<quarry::Set>() ? r->value.as<quarry::Set>().items : r->value.as<Vector>().items;
+    for (const Value& row : items) {
+      std::vector<std::int64_t> cells;
+      if (row.is<Vector>())
+        for (const Value& cell : row.as<Vector>().items) cells.push_back(cell.as<std::int64_t>());
+      else
+        cells.push_back(row.as<std::int64_t>());
+      rows.push_back(std::move(cells));
+    }
+    return rows;
+  };
+  CHECK(rows_of("[:find ?s ?e :where [?e :small ?s]]") == std::vector(small_e.begin(), small_e.end()));
+  CHECK(rows_of("[:find ?s ?b :where [?e :small ?s] [?e :big ?b]]") == std::vector(small_big.begin(), small_big.end()));
+  std::vector<std::vector<std::int64_t>> collection;
+  for (std::int64_t x : smalls) collection.push_back({x});
+  CHECK(rows_of("[:find [?s ...] :where [?e :small ?s]]") == collection);
 }

@@ -159,8 +159,11 @@ void sort_long_rows(const std::vector<std::int64_t>& longs, std::vector<std::uin
 // together (entity ids and most numbers of one result do): each row becomes one unsigned key, column
 // by column its offset from the column's minimum, and an LSD radix sort on 11-bit digits orders the
 // (key, row) pairs. The order is the packed columns' order, element by element. False, with
-// `order` untouched, when the ranges do not fit.
-bool radix_sort_long_rows(const std::vector<std::int64_t>& longs, std::size_t k, std::vector<std::uint32_t>& order) {
+// `order` untouched, when the ranges do not fit. With `sorted`, the rows' longs are also unpacked
+// from the sorted keys into it, row after row in result order (n * k longs): the result can be
+// built from them in one sequential pass instead of a gather over the relation's cells.
+bool radix_sort_long_rows(const std::vector<std::int64_t>& longs, std::size_t k, std::vector<std::uint32_t>& order,
+                          std::vector<std::int64_t>* sorted = nullptr) {
   const std::size_t n = order.size();
   std::vector<std::uint64_t> low(k), widths(k);
   std::size_t total = 0;
@@ -201,15 +204,29 @@ bool radix_sort_long_rows(const std::vector<std::int64_t>& longs, std::size_t k,
     a.swap(b);
   }
   for (std::size_t i = 0; i < n; ++i) order[i] = a[i].row;
+  if (sorted) {
+    sorted->resize(n * k);
+    for (std::size_t i = 0; i < n; ++i) {
+      std::uint64_t key = a[i].key;
+      for (std::size_t c = k; c-- > 0;) {
+        const std::uint64_t w = widths[c];
+        const std::uint64_t offset = w == 64 ? key : key & ((std::uint64_t{1} << w) - 1);
+        key = w == 64 ? 0 : key >> w;
+        (*sorted)[i * k + c] = static_cast<std::int64_t>(low[c] + offset);
+      }
+    }
+  }
   return true;
 }
 
 // The rows of `rel` in result order: element by element on `cols`, as result tuples compare.
 // Rows already in that order (an index scan's often are) are found so in one pass over the cells;
 // columns of longs (entity ids, most numbers) compare as integers. With `needed` below the row
-// count only that many first rows are returned (a partial sort: :limit on a large result).
+// count only that many first rows are returned (a partial sort: :limit on a large result). With
+// `sorted`, a result of longs only that is radix sorted also gets its cells there in result order
+// (radix_sort_long_rows); `sorted` is left empty otherwise.
 std::vector<std::uint32_t> result_order(const Relation& rel, std::span<const int> cols,
-                                        std::size_t needed = SIZE_MAX) {
+                                        std::size_t needed = SIZE_MAX, std::vector<std::int64_t>* sorted = nullptr) {
   const std::size_t n = rel.size(), k = cols.size();
   std::vector<std::uint32_t> order(n);
   std::iota(order.begin(), order.end(), 0u);
@@ -260,7 +277,7 @@ std::vector<std::uint32_t> result_order(const Relation& rel, std::span<const int
     return order;
   }
   // Radix sorting pays from about a thousand rows; below, comparisons are as quick.
-  if (all_long && n >= 1024 && radix_sort_long_rows(longs, k, order)) return order;
+  if (all_long && n >= 1024 && radix_sort_long_rows(longs, k, order, sorted)) return order;
   if (all_long && k == 1) sort_long_rows<1>(longs, order);
   else if (all_long && k == 2) sort_long_rows<2>(longs, order);
   else if (all_long && k == 3) sort_long_rows<3>(longs, order);
@@ -289,7 +306,13 @@ Result<QueryOutput> plain_output(Context& ctx, const Query& query, QueryOutput o
   if (query.limit)
     needed = static_cast<std::size_t>(std::min<std::uint64_t>(
         static_cast<std::uint64_t>(query.offset.value_or(0)) + static_cast<std::uint64_t>(*query.limit), SIZE_MAX));
-  std::vector<std::uint32_t> order = result_order(tuples, cols, needed);
+  // A large result of longs in a set or vector of tuples is built from the sort's own copy of its
+  // cells, read in order, rather than gathered from the relation's cells in sorted order (a random
+  // read per row once the relation outgrows the CPU caches).
+  const bool tuples_only = (query.find.shape == FindShape::Relation || query.find.shape == FindShape::Collection) &&
+                           query.return_kind == ReturnMapKind::None && !query.offset && !query.limit;
+  std::vector<std::int64_t> sorted_longs;
+  std::vector<std::uint32_t> order = result_order(tuples, cols, needed, tuples_only ? &sorted_longs : nullptr);
   apply_offset_limit(query, order);
   const std::size_t arity = tuples.arity();
   // A column named by one element only can give its cells away.
@@ -335,10 +358,25 @@ Result<QueryOutput> plain_output(Context& ctx, const Query& query, QueryOutput o
   const bool collection = query.find.shape == FindShape::Collection;
   if (collection && cols.empty()) order.clear();
   const bool maps = query.return_kind != ReturnMapKind::None;
+  const std::size_t width = cols.size();
   for (std::size_t i = 0; i < order.size(); ++i) {
-    if (collection) append(items, order[i], 0);
-    else if (maps) items.push_back(row_value(order[i]));
-    else items.emplace_back(row_vector(order[i]));
+    if (!sorted_longs.empty()) {
+      const std::int64_t* cells = sorted_longs.data() + i * width;
+      if (collection) {
+        items.emplace_back(cells[0]);
+      } else {
+        Vector row;
+        row.items.reserve(width);
+        for (std::size_t k = 0; k < width; ++k) row.items.emplace_back(cells[k]);
+        items.emplace_back(std::move(row));
+      }
+    } else if (collection) {
+      append(items, order[i], 0);
+    } else if (maps) {
+      items.push_back(row_value(order[i]));
+    } else {
+      items.emplace_back(row_vector(order[i]));
+    }
     if ((i & 1023) == 1023)
       if (auto t = ctx.tick(1024); !t) return std::unexpected(t.error());
   }
