@@ -176,15 +176,17 @@ Result<Value> explain(const Query& query, const PlanCaching& caching, std::span<
   steps.items.reserve(printed.steps.size());
   for (std::size_t k = 0; k < printed.steps.size(); ++k)
     steps.items.push_back(printed_step(printed.steps[k], options.analyze ? &runs[k] : nullptr));
-  // In key order (:find :ms :plan :rows), so make_map need not sort.
+  // In key order (:find :ms :plan :rows), so make_map need not sort. The keys are made once (copies
+  // share them).
+  static const Value k_find = kw("find"), k_ms = kw("ms"), k_plan = kw("plan"), k_rows = kw("rows");
   std::vector<std::pair<Value, Value>> entries;
   entries.reserve(4);
-  entries.emplace_back(kw("find"), printed.find);
+  entries.emplace_back(k_find, printed.find);
   if (output)
     entries.emplace_back(
-        kw("ms"), millis(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count()));
-  entries.emplace_back(kw("plan"), Value(std::move(steps)));
-  if (output) entries.emplace_back(kw("rows"), Value(result_rows(*output)));
+        k_ms, millis(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count()));
+  entries.emplace_back(k_plan, Value(std::move(steps)));
+  if (output) entries.emplace_back(k_rows, Value(result_rows(*output)));
   if (output && options.output) *options.output = std::move(*output);
   Map m;
   (void)make_map(std::move(entries), m);
