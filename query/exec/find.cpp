@@ -359,24 +359,23 @@ Result<QueryOutput> plain_output(Context& ctx, const Query& query, QueryOutput o
   if (collection && cols.empty()) order.clear();
   const bool maps = query.return_kind != ReturnMapKind::None;
   const std::size_t width = cols.size();
-  for (std::size_t i = 0; i < order.size(); ++i) {
-    if (!sorted_longs.empty()) {
-      const std::int64_t* cells = sorted_longs.data() + i * width;
-      if (collection) {
-        items.emplace_back(cells[0]);
-      } else {
-        Vector row;
-        row.items.reserve(width);
-        for (std::size_t k = 0; k < width; ++k) row.items.emplace_back(cells[k]);
-        items.emplace_back(std::move(row));
-      }
-    } else if (collection) {
-      append(items, order[i], 0);
-    } else if (maps) {
-      items.push_back(row_value(order[i]));
+  for (std::size_t i = 0; i < order.size() && !sorted_longs.empty(); ++i) {
+    const std::int64_t* cells = sorted_longs.data() + i * width;
+    if (collection) {
+      items.emplace_back(cells[0]);
     } else {
-      items.emplace_back(row_vector(order[i]));
+      Vector row;
+      row.items.reserve(width);
+      for (std::size_t k = 0; k < width; ++k) row.items.emplace_back(cells[k]);
+      items.emplace_back(std::move(row));
     }
+    if ((i & 1023) == 1023)
+      if (auto t = ctx.tick(1024); !t) return std::unexpected(t.error());
+  }
+  for (std::size_t i = 0; i < order.size() && sorted_longs.empty(); ++i) {
+    if (collection) append(items, order[i], 0);
+    else if (maps) items.push_back(row_value(order[i]));
+    else items.emplace_back(row_vector(order[i]));
     if ((i & 1023) == 1023)
       if (auto t = ctx.tick(1024); !t) return std::unexpected(t.error());
   }
