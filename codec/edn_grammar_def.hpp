@@ -359,7 +359,18 @@ inline constexpr auto make_char = classify_token("character", 1, [](std::string_
   auto c = edn_tokens::character(name);
   return c ? std::expected<Char, std::string>(Char{*c}) : std::unexpected(std::move(c.error()));
 });
-inline constexpr auto make_keyword = classify_token("keyword", 1, edn_tokens::keyword);
+// A keyword read lately on this thread is taken as kept (edn_tokens::kept_keyword), sharing its box.
+inline constexpr auto make_keyword = [](auto& ctx) {
+  auto range = x3::_attr(ctx);
+  const std::string_view name(range.begin(), range.size());
+  if (const Value* kept = edn_tokens::kept_keyword(name)) {
+    state_of(ctx).last_token_end = range.end();
+    x3::_val(ctx) = *kept;
+    return;
+  }
+  classify_token("keyword", 1, edn_tokens::keyword)(ctx);
+  edn_tokens::keep_keyword(name, x3::_val(ctx));
+};
 inline constexpr auto make_number = classify_token("number", 0, edn_tokens::number);
 inline constexpr auto make_symbol = classify_token("symbol", 0, edn_tokens::symbol);
 
