@@ -24,6 +24,7 @@
 #include "codec/edn_literals.hpp"
 #include "codec/edn_printer.hpp"
 #include "codec/edn_string.hpp"
+#include "codec/kept_keywords.hpp"
 #include "codec/edn_tokens.hpp"
 
 namespace quarry::edn_grammar {
@@ -359,17 +360,17 @@ inline constexpr auto make_char = classify_token("character", 1, [](std::string_
   auto c = edn_tokens::character(name);
   return c ? std::expected<Char, std::string>(Char{*c}) : std::unexpected(std::move(c.error()));
 });
-// A keyword read lately on this thread is taken as kept (edn_tokens::kept_keyword), sharing its box.
+// A keyword met lately on this thread is taken as kept, sharing its box (codec/kept_keywords.hpp).
 inline constexpr auto make_keyword = [](auto& ctx) {
   auto range = x3::_attr(ctx);
   const std::string_view name(range.begin(), range.size());
-  if (const Value* kept = edn_tokens::kept_keyword(name)) {
+  if (const Value* kept = kept_keywords::find(name)) {
     state_of(ctx).last_token_end = range.end();
     x3::_val(ctx) = *kept;
     return;
   }
   classify_token("keyword", 1, edn_tokens::keyword)(ctx);
-  edn_tokens::keep_keyword(name, x3::_val(ctx));
+  kept_keywords::keep(name, x3::_val(ctx));
 };
 inline constexpr auto make_number = classify_token("number", 0, edn_tokens::number);
 inline constexpr auto make_symbol = classify_token("symbol", 0, edn_tokens::symbol);

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <limits>
 #include <optional>
-#include <unordered_map>
 
 #include "codec/edn_chars.hpp"
 
@@ -164,34 +163,6 @@ std::expected<Value, std::string> symbol(std::string_view token) {
   auto sym = checked_name(token, false);
   if (!sym) return std::unexpected(std::move(sym.error()));
   return Value(std::move(*sym));
-}
-
-namespace {
-
-struct TextHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-};
-using KeptKeywords = std::unordered_map<std::string, Value, TextHash, std::equal_to<>>;
-constexpr std::size_t kKeptKeywords = 4096;
-
-KeptKeywords& kept_keywords() {
-  thread_local KeptKeywords kept;
-  return kept;
-}
-
-}  // namespace
-
-const Value* kept_keyword(std::string_view name) {
-  KeptKeywords& kept = kept_keywords();
-  const auto it = kept.find(name);
-  return it == kept.end() ? nullptr : &it->second;
-}
-
-void keep_keyword(std::string_view name, const Value& keyword) {
-  KeptKeywords& kept = kept_keywords();
-  if (kept.size() >= kKeptKeywords) kept.clear();
-  kept.emplace(std::string(name), keyword);
 }
 
 std::expected<Keyword, std::string> keyword(std::string_view name) {

@@ -29,14 +29,6 @@ namespace quarry::edn_tokens {
 // with a digit (:1, as Clojure allows); ::name and :/ are errors.
 [[nodiscard]] std::expected<Keyword, std::string> keyword(std::string_view name);
 
-// Keywords repeat (every map key of tx-data and of an import file): the values of the keywords
-// read lately on this thread are kept by their text, so that a repeated keyword is one lookup and
-// shares one box (Value holds keywords boxed) instead of being checked, split and allocated again.
-// kept_keyword: the value of `name` (without ':') if kept. keep_keyword: keeps a valid one; at
-// most 4,096 are kept, after which the table starts over.
-[[nodiscard]] const Value* kept_keyword(std::string_view name);
-void keep_keyword(std::string_view name, const Value& keyword);
-
 // A tag without its leading '#': a symbol whose first character is a letter.
 [[nodiscard]] std::expected<Symbol, std::string> tag(std::string_view name);
 

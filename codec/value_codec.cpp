@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "codec/kept_keywords.hpp"
 #include "codec/number_order.hpp"
 
 namespace quarry::codec {
@@ -433,7 +434,9 @@ Result<void> decode_value_into(std::string_view& in, Value& out) {
         if (name_end == std::string_view::npos || name_end + 1 >= rest.size() ||
             static_cast<std::uint8_t>(rest[name_end + 1]) != kTerminator)
           break;
-        out.assign_keyword(rest.substr(0, ns_end), rest.substr(ns_end + 2, name_end - ns_end - 2));
+        const std::string_view ns = rest.substr(0, ns_end), name = rest.substr(ns_end + 2, name_end - ns_end - 2);
+        // The same keyword as the last one decoded here is kept as it is; another is the kept one.
+        if (const auto* k = out.get_if<Keyword>(); !k || k->ns != ns || k->name != name) out = kept_keywords::shared(ns, name);
         in.remove_prefix(1 + name_end + 2);
         return {};
       }

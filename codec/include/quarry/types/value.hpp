@@ -251,22 +251,6 @@ class Value {
     else v_.template emplace<T>(x);
   }
 
-  // The same for a keyword: kept when this value already holds one equal to ns/name (a scan
-  // decoding the same keyword again and again shares one), rewritten in place when this value is
-  // its box's only owner.
-  void assign_keyword(std::string_view ns, std::string_view name) {
-    if (auto* b = std::get_if<value_detail::Boxed<Keyword>>(&v_)) {
-      if (b->p->ns == ns && b->p->name == name) return;
-      if (b->p.use_count() == 1) {
-        auto& k = const_cast<Keyword&>(*b->p);  // boxes are made non-const (box()), so this is allowed
-        k.ns.assign(ns);
-        k.name.assign(name);
-        return;
-      }
-    }
-    v_.template emplace<value_detail::Boxed<Keyword>>(box(Keyword{std::string(ns), std::string(name)}));
-  }
-
   // True for the kinds a datom can hold (and that value_codec can encode): see the file comment.
   [[nodiscard]] bool is_storable() const noexcept;
 
@@ -276,7 +260,7 @@ class Value {
  private:
   template <class T>
   [[nodiscard]] static value_detail::Boxed<T> box(T x) {
-    return {std::make_shared<T>(std::move(x))};  // not <const T>: assign_keyword may rewrite an unshared one
+    return {std::make_shared<const T>(std::move(x))};
   }
   [[nodiscard]] static bool holds_collection(const Value& v) noexcept {
     return v.kind() >= ValueKind::Vector && v.kind() != ValueKind::Tagged;
