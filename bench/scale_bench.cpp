@@ -15,6 +15,8 @@
 //     --block-cache SIZE Options::block_cache_bytes in MiB for Quarry, fixed, or auto (default: the
 //                        Options default, automatic: sized to the data); 64 is the fixed default
 //                        of before, 256 holds the blocks the 10M queries read (bench/README.md)
+//     --range-cache SIZE Options::range_cache_bytes in MiB for Quarry (default: the Options default);
+//                        0 turns the range cache off
 //     --keep DIR         work in DIR (created; it must not exist) instead of a temporary directory,
 //                        and leave it: people.edn, sqlite.db and quarry-PATH/ for profiling
 //                        afterwards (e.g. `quarry DIR/quarry-bulk`); one size only
@@ -77,6 +79,7 @@ struct Settings {
   std::vector<std::string> paths{"ordinary", "bulk"};  // import paths, in order; the last is queried
   std::string keep;  // --keep DIR: work there and leave it
   std::optional<std::size_t> block_cache_bytes = Options{}.block_cache_bytes;
+  std::size_t range_cache_bytes = Options{}.range_cache_bytes;
 };
 
 // A field of /proc/self/status in MiB (VmRSS: now; VmHWM: the peak since the last reset).
@@ -215,6 +218,7 @@ void run_size(std::int64_t target, const Settings& s) {
     const double baseline = reset_peak_rss();
     Options open_options{.path = rocks_dir};
     open_options.block_cache_bytes = s.block_cache_bytes;
+    open_options.range_cache_bytes = s.range_cache_bytes;
     qdb.emplace(must(Database::open(open_options), "open"));
     Database& db = *qdb;
     first_tx = TxId{db.db().basis().value + 1};
@@ -414,6 +418,8 @@ int main(int argc, char** argv) {
       const std::string v = next();
       if (v == "auto") s.block_cache_bytes.reset();
       else s.block_cache_bytes = std::stoull(v) << 20;
+    } else if (a == "--range-cache") {
+      s.range_cache_bytes = std::stoull(next()) << 20;
     } else if (a == "--keep") {
       s.keep = next();
     } else if (a == "--lookups") {
@@ -425,8 +431,8 @@ int main(int argc, char** argv) {
   }
   const std::string cache = s.block_cache_bytes ? std::to_string(*s.block_cache_bytes >> 20) + " MiB" : "auto";
   std::printf("bench_scale_bench: Quarry (RocksDB, Database::import) next to SQLite; seed %llu, %d runs, batch %zu, "
-              "block cache %s\n",
-              static_cast<unsigned long long>(s.seed), s.runs, s.batch, cache.c_str());
+              "block cache %s, range cache %zu MiB\n",
+              static_cast<unsigned long long>(s.seed), s.runs, s.batch, cache.c_str(), s.range_cache_bytes >> 20);
   if (!s.keep.empty() && s.sizes.size() != 1) {
     std::fprintf(stderr, "--keep takes one size (--datoms N)\n");
     return 1;

@@ -735,3 +735,27 @@ TEST_CASE("random and mutated input never crashes the reader (seeded)") {
     CHECK(reader.at_end());
   }
 }
+
+TEST_CASE("keywords read again and again, and past the kept table's size, read as themselves") {
+  // The reader keeps the keywords it met lately on this thread (codec/kept_keywords.hpp, 4,096 at
+  // most, then it starts over): a text repeating some keywords and naming 10,000 distinct ones
+  // must read back exactly, invalid keywords must still be refused after a valid one was kept, and
+  // a keyword read before must not change when the table starts over.
+  std::string text = "[";
+  for (int i = 0; i < 10000; ++i) text += " :ns" + std::to_string(i % 5) + "/k" + std::to_string(i) + " :name :a/b";
+  text += "]";
+  auto first = read_edn(":a/b");
+  REQUIRE(first.has_value());
+  auto all = read_edn(text);
+  REQUIRE(all.has_value());
+  const auto& items = all->as<Vector>().items;
+  REQUIRE(items.size() == 30000);
+  for (int i = 0; i < 10000; ++i) {
+    CHECK(items[3 * i].as<Keyword>() == Keyword{"ns" + std::to_string(i % 5), "k" + std::to_string(i)});
+    CHECK(items[3 * i + 1].as<Keyword>() == Keyword{"", "name"});
+    CHECK(items[3 * i + 2].as<Keyword>() == Keyword{"a", "b"});
+  }
+  CHECK(first->as<Keyword>() == Keyword{"a", "b"});
+  CHECK_FALSE(read_edn(":a/").has_value());
+  CHECK_FALSE(read_edn("::a").has_value());
+}

@@ -318,3 +318,33 @@ TEST_CASE("hash_value agrees with == and tells short texts apart byte by byte") 
   CHECK(quarry::hash_value(quarry::Value::keyword("ab/c")) != quarry::hash_value(quarry::Value::keyword("a/bc")));
   CHECK(quarry::hash_value(quarry::Value::keyword("abc")) != quarry::hash_value(quarry::Value(std::string("abc"))));
 }
+
+TEST_CASE("decoding into one value again and again gives each keyword, across many distinct ones") {
+  // decode_value_into keeps the value it holds when the same keyword comes again and otherwise
+  // takes the thread's kept box for the keyword (codec/kept_keywords.hpp), which starts over past
+  // 4,096 keywords: 10,000 distinct ones, each twice in a row and once more later, must all come
+  // back as themselves, and the values handed out earlier must not change.
+  std::vector<Value> kept;
+  Value out;
+  auto decode = [&](const Value& k) {
+    const std::string bytes = enc(k);
+    std::string_view in = bytes;
+    REQUIRE(codec::decode_value_into(in, out).has_value());
+    CHECK(out == k);
+    kept.push_back(out);
+  };
+  std::vector<Value> keywords;
+  for (int i = 0; i < 10000; ++i)
+    keywords.push_back(Value(Keyword{i % 3 == 0 ? "" : "ns" + std::to_string(i % 7), "k" + std::to_string(i)}));
+  for (const Value& k : keywords) {
+    decode(k);
+    decode(k);
+  }
+  for (std::size_t i = 0; i < keywords.size(); i += 97) decode(keywords[i]);
+  std::size_t at = 0;
+  for (const Value& k : keywords) {
+    CHECK(kept[at++] == k);
+    CHECK(kept[at++] == k);
+  }
+  for (std::size_t i = 0; i < keywords.size(); i += 97) CHECK(kept[at++] == keywords[i]);
+}
