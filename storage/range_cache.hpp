@@ -174,6 +174,12 @@ class RangeCache {
   void begin_write(std::span<const std::uint32_t> spaces);
   void end_write();
 
+  // The most one continuous read (from a seek on, through kept segments and new recordings) may
+  // pass through the cache: an eighth of the capacity. A scan longer than that would push out
+  // what other reads keep and be pushed out itself before its next run, so past it a cursor
+  // reads RocksDB directly (CachedRocksCursor).
+  [[nodiscard]] std::size_t longest_stretch() const noexcept { return capacity_ / 8; }
+
   void count_hit() const noexcept { hits_.fetch_add(1, std::memory_order_relaxed); }
   void count_read() const noexcept { reads_.fetch_add(1, std::memory_order_relaxed); }
   [[nodiscard]] std::uint64_t clock() const noexcept { return clock_.fetch_add(1, std::memory_order_relaxed); }

@@ -311,6 +311,7 @@ class CachedRocksCursor final : public Cursor {
 
   void seek_to_first() override {
     end_recording();
+    stretch_bytes_ = 0;
     enter(bounds_.lower.value_or(std::string()));
   }
   void seek_to_last() override {
@@ -321,6 +322,7 @@ class CachedRocksCursor final : public Cursor {
   void seek(std::string_view key) override {
     if (bounds_.lower && key < *bounds_.lower) key = *bounds_.lower;
     end_recording();
+    stretch_bytes_ = 0;
     if (segment_ && segment_->covers(key)) {
       // Sorted probes land ahead of the current entry: search from there.
       const bool ahead = mode_ == Mode::Cached && valid() && index_ < segment_->size() && segment_->key(index_) < key;
@@ -400,6 +402,7 @@ class CachedRocksCursor final : public Cursor {
         }
         cache_.count_hit();
         segment_->touch(cache_.clock());
+        stretch_bytes_ += segment_->charge();
       }
       mode_ = Mode::Cached;
       index_ = segment_->lower_bound(key);
@@ -426,7 +429,7 @@ class CachedRocksCursor final : public Cursor {
   // records from there when the cache would keep what is read.
   void read_from(const std::string& key, RangeCache::Lookup& found) {
     rocks().seek(key);
-    if (!fill_ || !found.admits) {
+    if (!fill_ || !found.admits || stretch_bytes_ > cache_.longest_stretch()) {
       mode_ = Mode::Direct;
       return settle_direct();
     }
@@ -467,6 +470,8 @@ class CachedRocksCursor final : public Cursor {
     }
     recording_->add(at, rocks().value());
     land(at, rocks().value());
+    stretch_bytes_ += at.size() + rocks().value().size();
+    if (stretch_bytes_ > cache_.longest_stretch()) end_recording();  // the rest of this read: direct
   }
 
   // Ends a recording at the cursor's entry, the last one recorded: nothing lies between it and
@@ -523,6 +528,9 @@ class CachedRocksCursor final : public Cursor {
   std::size_t next_following_ = 0;
   std::shared_ptr<RangeSegment> recording_;      // Mode::Recording: what rocks_ has read since its seek
   std::optional<std::string> stop_;              // Mode::Recording: where recording_ must end
+  // The bytes this read has passed through the cache since its last seek (segments entered,
+  // entries recorded); past RangeCache::longest_stretch() it reads RocksDB directly.
+  std::size_t stretch_bytes_ = 0;
   rocksdb::DB* db_;
   rocksdb::ColumnFamilyHandle* family_;
   const rocksdb::Snapshot* snapshot_;

@@ -176,10 +176,38 @@ TEST_CASE("the cache stays within its capacity") {
   db.put_range(0, 40000, std::string(20, 'x'));
   for (int round = 0; round < 3; ++round) {
     auto snapshot = must(db.store->snapshot());
-    CHECK(scan(*snapshot, db.space).size() == 40000);
+    // Reads of 500 keys each (~25 KB, under an eighth of the capacity: each is kept whole).
+    auto cursor = must(snapshot->cursor(db.space, {}));
+    int seen = 0;
+    for (int from = 0; from < 40000; from += 500) {
+      cursor->seek(key_of(from));
+      for (int i = 0; i < 500 && cursor->valid(); ++i, cursor->next()) ++seen;
+    }
+    CHECK(seen == 40000);
     CHECK(figure(*db.store, "usage") <= capacity);
   }
   CHECK(figure(*db.store, "evicted") > 0);
+}
+
+TEST_CASE("one read longer than an eighth of the capacity keeps only its start") {
+  // A scan past RangeCache::longest_stretch() reads RocksDB directly from there on: it neither
+  // pushes out what other reads keep nor is recorded again on every run.
+  const std::size_t capacity = std::size_t{512} << 10;
+  Opened db(capacity);
+  db.put_range(0, 40000, std::string(20, 'x'));
+  for (int round = 0; round < 3; ++round) {
+    auto snapshot = must(db.store->snapshot());
+    CHECK(scan(*snapshot, db.space).size() == 40000);
+    CHECK(figure(*db.store, "usage") <= capacity / 8 + (std::size_t{64} << 10));
+  }
+  CHECK(figure(*db.store, "evicted") == 0);
+  // Every key is still read, in order, from a later seek into the kept start.
+  auto snapshot = must(db.store->snapshot());
+  auto cursor = must(snapshot->cursor(db.space, {}));
+  cursor->seek(key_of(10));
+  int i = 10;
+  for (; cursor->valid(); cursor->next(), ++i) REQUIRE(at(*cursor) == key_of(i));
+  CHECK(i == 40000);
 }
 
 TEST_CASE("range-cache 0 turns the cache off") {
