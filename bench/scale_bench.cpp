@@ -159,6 +159,8 @@ struct Row {
   std::size_t rows = 0;
   double sqlite_ms = 0, quarry_ms = 0;
   double misses = -1;  // Quarry's block-cache misses per timed run (the warm-up's left out)
+  // Quarry's range cache per timed run: ranges read from RocksDB, segments evicted for room
+  double range_reads = -1, range_evicted = -1;
 };
 
 void run_size(std::int64_t target, const Settings& s) {
@@ -287,14 +289,18 @@ void run_size(std::int64_t target, const Settings& s) {
       q_rows = r.value.is<Set>() ? r.value.as<Set>().items.size() : 1;
     };
     run_quarry();  // the warm-up, before the misses are counted
-    const std::uint64_t misses_before = block_cache_misses(db);
+    const DatabaseStats before = must(db.stats(), "stats");
     Timing tq = time_runs(0, s.runs, run_quarry);
-    const double misses = static_cast<double>(block_cache_misses(db) - misses_before) / s.runs;
+    const DatabaseStats after = must(db.stats(), "stats");
+    auto per_run = [&](std::uint64_t a, std::uint64_t b) { return static_cast<double>(b - a) / s.runs; };
+    const double misses = per_run(before.block_cache_misses, after.block_cache_misses);
     if (sql_rows != q_rows) {
       std::fprintf(stderr, "%s: SQLite %zu rows, Quarry %zu\n", name.c_str(), sql_rows, q_rows);
       std::exit(2);
     }
-    rows.push_back({name, q_rows, ts.median_ms, tq.median_ms, misses});
+    rows.push_back({name, q_rows, ts.median_ms, tq.median_ms, misses,
+                    per_run(before.range_cache_reads, after.range_cache_reads),
+                    per_run(before.range_cache_evicted, after.range_cache_evicted)});
   };
   compare("q1", "[:find ?e :where [?e :name \"Ivan\"]]", sql.at("q1"));
   compare("q2", "[:find ?e ?a :where [?e :name \"Ivan\"] [?e :age ?a]]", sql.at("q2"));
@@ -358,16 +364,21 @@ void run_size(std::int64_t target, const Settings& s) {
     if (sink == 0) std::printf("(nothing read)\n");
   }
 
-  std::printf("\n| query          |    rows | SQLite ms | Quarry ms | Quarry/SQLite | cache misses/run |\n");
-  std::printf("|----------------|--------:|----------:|----------:|--------------:|-----------------:|\n");
+  auto count = [](double x) { return x < 0 ? std::string("-") : std::to_string(static_cast<long long>(x + 0.5)); };
+  std::printf("\n| query          |    rows | SQLite ms | Quarry ms | Quarry/SQLite | cache misses/run | ranges read/run | evicted/run |\n");
+  std::printf("|----------------|--------:|----------:|----------:|--------------:|-----------------:|----------------:|------------:|\n");
   for (const Row& r : rows)
-    std::printf("| %-14s | %7zu | %9.2f | %9.2f | %13.2f | %16s |\n", r.name.c_str(), r.rows, r.sqlite_ms,
-                r.quarry_ms, r.quarry_ms / r.sqlite_ms,
-                r.misses < 0 ? "-" : std::to_string(static_cast<long long>(r.misses + 0.5)).c_str());
+    std::printf("| %-14s | %7zu | %9.2f | %9.2f | %13.2f | %16s | %15s | %11s |\n", r.name.c_str(), r.rows, r.sqlite_ms,
+                r.quarry_ms, r.quarry_ms / r.sqlite_ms, count(r.misses).c_str(), count(r.range_reads).c_str(),
+                count(r.range_evicted).c_str());
   const DatabaseStats st = must(db.stats(), "stats");
   std::printf("\nQuarry's block cache: capacity %llu MiB%s, %.0f MiB in use after the queries (load avg %.2f)\n",
               static_cast<unsigned long long>(st.block_cache_capacity_bytes >> 20),
               st.block_cache_automatic ? " (automatic)" : "", st.block_cache_usage_bytes / 1048576.0, load_average());
+  std::printf("Quarry's range cache: capacity %llu MiB, %.0f MiB in use, %llu segments admitted, %llu evicted\n",
+              static_cast<unsigned long long>(st.range_cache_capacity_bytes >> 20),
+              st.range_cache_usage_bytes / 1048576.0, static_cast<unsigned long long>(st.range_cache_admitted),
+              static_cast<unsigned long long>(st.range_cache_evicted));
   std::fflush(stdout);
 }
 

@@ -121,6 +121,7 @@ void RangeCache::admit(std::uint32_t space, std::shared_ptr<const RangeSegment> 
   }
   usage_ += segment->charge();
   ++admitted_;
+  segment->touch(clock());  // just read: the most recently used, not the first to go
   const std::string_view lo = segment->lo();
   segments.emplace_hint(after, lo, std::move(segment));
   if (usage_ > capacity_) evict();

@@ -189,6 +189,35 @@ TEST_CASE("the cache stays within its capacity") {
   CHECK(figure(*db.store, "evicted") > 0);
 }
 
+TEST_CASE("room is made by dropping the ranges read least recently") {
+  // A range just read counts as used now: reading past the capacity drops what was read longest
+  // ago (here the first range, read twice at the start), not what was read last.
+  const std::size_t capacity = std::size_t{512} << 10;
+  Opened db(capacity);
+  db.put_range(0, 40000, std::string(20, 'x'));
+  auto snapshot = must(db.store->snapshot());
+  auto cursor = must(snapshot->cursor(db.space, {}));
+  auto read_piece = [&](int from) {  // 500 keys, ~25 KB: kept whole
+    cursor->seek(key_of(from));
+    int seen = 0;
+    for (int i = 0; i < 500 && cursor->valid(); ++i, cursor->next()) ++seen;
+    CHECK(seen == 500);
+  };
+  read_piece(0);
+  read_piece(0);
+  for (int from = 500; from < 40000; from += 500) read_piece(from);
+  REQUIRE(figure(*db.store, "evicted") > 0);
+  const std::uint64_t reads = figure(*db.store, "reads");
+  auto later = must(db.store->snapshot());
+  auto again = must(later->cursor(db.space, {}));
+  again->seek(key_of(39500));  // the last range read is still kept
+  for (int i = 0; i < 500 && again->valid(); ++i) again->next();
+  CHECK(figure(*db.store, "reads") == reads);
+  again->seek(key_of(0));  // the first one is gone
+  CHECK(at(*again) == key_of(0));
+  CHECK(figure(*db.store, "reads") > reads);
+}
+
 TEST_CASE("one read longer than an eighth of the capacity keeps only its start") {
   // A scan past RangeCache::longest_stretch() reads RocksDB directly from there on: it neither
   // pushes out what other reads keep nor is recorded again on every run.
