@@ -247,9 +247,11 @@ void run_size(std::int64_t target, const Settings& s) {
                 static_cast<unsigned long long>(summary.tempids));
     {
       const DatabaseStats st = must(db.stats(), "stats");
-      std::printf("  (%s: block cache after the import: capacity %llu MiB%s, %.0f MiB in use)\n", path.c_str(),
-                  static_cast<unsigned long long>(st.block_cache_capacity_bytes >> 20),
-                  st.block_cache_automatic ? " (automatic)" : "", st.block_cache_usage_bytes / 1048576.0);
+      std::printf("  (%s: after the import: block cache capacity %llu MiB%s, %.0f MiB in use; range cache %.0f MiB "
+                  "in use, %llu ranges read)\n",
+                  path.c_str(), static_cast<unsigned long long>(st.block_cache_capacity_bytes >> 20),
+                  st.block_cache_automatic ? " (automatic)" : "", st.block_cache_usage_bytes / 1048576.0,
+                  st.range_cache_usage_bytes / 1048576.0, static_cast<unsigned long long>(st.range_cache_reads));
     }
     must(db.compact(), "compact");
     const std::uint64_t before_reopen = directory_bytes(rocks_dir);
