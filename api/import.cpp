@@ -599,6 +599,7 @@ Result<ImportSummary> Database::import(const std::string& path, const ImportOpti
   std::future<Result<void>> tempid_check;
   if (type == std::filesystem::file_type::regular && format_of(path, options.format) != ImportOptions::Format::Edn) {
     tempid_check = std::async(std::launch::async, [path, options, at = db()]() -> Result<void> {
+      ReadsNotCached not_cached;  // as on the importing thread
       try {
         std::ifstream again(path, std::ios::binary);
         if (!again) return fail(ErrorCode::StorageIo, "cannot read " + path + " to check its tempids");

@@ -7,6 +7,8 @@
 #include <queue>
 #include <thread>
 
+#include "storage/range_cache.hpp"
+
 namespace quarry::import_detail {
 namespace {
 
@@ -270,6 +272,9 @@ Result<void> BulkSorter::ingest(index::BulkLoad& load) {
     std::vector<std::thread> threads;
     for (Task& t : tasks)
       threads.emplace_back([this, &t, &load] {
+        // Its look-ups of stored values (BulkLoad::avet_key) are the import's: not kept for
+        // queries (ReadsNotCached holds for the thread that makes it).
+        ReadsNotCached not_cached;
         try {
           t.done = write_space(t.index, spaces_[t.index], t.path, load);
         } catch (const std::exception& e) {
