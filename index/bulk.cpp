@@ -10,14 +10,7 @@
 namespace quarry::index {
 namespace {
 
-std::uint64_t mix(std::uint64_t h) noexcept {  // MurmurHash3's fmix64
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdULL;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ULL;
-  h ^= h >> 33;
-  return h;
-}
+constexpr auto mix = PendingFilter::mix;
 
 std::uint64_t hash_of(std::uint64_t a, std::uint64_t b, std::string_view bytes) noexcept {
   std::uint64_t h = 0xcbf29ce484222325ULL ^ mix(mix(a) ^ (b * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL));
@@ -41,8 +34,7 @@ std::string fixed8(std::uint64_t n) {
 }  // namespace
 
 BulkLoad::BulkLoad(Db basis)
-    : basis_(basis.core_), last_tx_(basis_->counters.basis), max_eid_(basis_->counters.max_eid),
-      bloom_() {}
+    : basis_(basis.core_), last_tx_(basis_->counters.basis), max_eid_(basis_->counters.max_eid) {}
 
 BulkLoad::~BulkLoad() = default;
 
@@ -72,28 +64,6 @@ void BulkLoad::mark_entity(std::uint64_t e) {
   entities_[word] |= std::uint64_t{1} << (e & 63);
 }
 
-// A blocked bloom filter: the 7 bits of one key lie in one 512-bit block (one cache line).
-bool BulkLoad::bloom_may_hold(std::uint64_t h) const noexcept {
-  if (bloom_.empty()) return false;
-  const std::uint64_t* block = bloom_.data() + (h % (bloom_.size() / 8)) * 8;
-  const std::uint64_t bits = mix(h ^ 0x9e3779b97f4a7c15ULL);
-  for (int i = 0; i < 7; ++i) {
-    const std::uint64_t bit = bits >> (i * 9) & 511;
-    if ((block[bit >> 6] >> (bit & 63) & 1) == 0) return false;
-  }
-  return true;
-}
-
-void BulkLoad::bloom_add(std::uint64_t h) {
-  if (bloom_.empty()) bloom_.assign(kBloomBytes / 8, 0);  // allocated by the first datom
-  std::uint64_t* block = bloom_.data() + (h % (bloom_.size() / 8)) * 8;
-  const std::uint64_t bits = mix(h ^ 0x9e3779b97f4a7c15ULL);
-  for (int i = 0; i < 7; ++i) {
-    const std::uint64_t bit = bits >> (i * 9) & 511;
-    block[bit >> 6] |= std::uint64_t{1} << (bit & 63);
-  }
-}
-
 std::optional<std::string> BulkLoad::conflict(TxId tx, std::span<const Datom> datoms) const {
   const Schema& schema = *basis_->schema;
   std::string venc;
@@ -111,7 +81,7 @@ std::optional<std::string> BulkLoad::conflict(TxId tx, std::span<const Datom> da
     if (!keys::append_value_component(venc, d.v, nullptr)) return "an unstorable value";
     if (attr->unique != Unique::None && unique_values_.contains(hash_of(d.a.value, 0, venc)))
       return "a unique value asserted earlier in the load";
-    if (pending_e && bloom_may_hold(attr->many ? hash_of(d.a.value, d.e.value, venc) : card_one_key(d)))
+    if (pending_e && bloom_.may_hold(attr->many ? hash_of(d.a.value, d.e.value, venc) : card_one_key(d)))
       return attr->many ? "a cardinality-many datom that may repeat one earlier in the load"
                         : "a cardinality-one attribute that may have a value earlier in the load";
   }
@@ -187,7 +157,7 @@ Result<void> BulkLoad::add(TxId tx, std::span<const Datom> datoms, BulkSink& sin
     ++datoms_;
     if (is_user_entity(d.e.value)) {
       max_eid_ = std::max(max_eid_, d.e.value);
-      bloom_add(attr->many ? hash_of(d.a.value, d.e.value, venc) : card_one_key(d));
+      bloom_.add(attr->many ? hash_of(d.a.value, d.e.value, venc) : card_one_key(d));
     }
     if (attr->unique != Unique::None) unique_values_.insert(hash_of(d.a.value, 0, venc));
   }

@@ -13,7 +13,7 @@
 //  - a value of a unique attribute that a pending datom already has (the tx layer would have
 //    upserted or refused it);
 //  - a datom about an entity that pending datoms are about (held in a bitmap of user ids) when a
-//    bloom filter says a pending datom may have the same e and a (card-one: it would be replaced)
+//    bloom filter (index/pending_filter.hpp) says a pending datom may have the same e and a (card-one: it would be replaced)
 //    or the same e, a and v (card-many: it would be redundant); or of a composite tuple's
 //    attribute (the tx layer reads the entity's other attributes).
 // On a conflict the caller writes what is pending and prepares the transaction again on the real
@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "index/db.hpp"
+#include "index/pending_filter.hpp"
 #include "storage/store.hpp"
 
 namespace quarry::index {
@@ -58,7 +59,7 @@ class BulkSink {
 
 class BulkLoad {
  public:
-  static constexpr std::size_t kBloomBytes = std::size_t{64} << 20;  // ~50 bits a datom at 10M
+  static constexpr std::size_t kBloomBytes = std::size_t{64} << 20;  // ~50 bits a datom at 10M (index/pending_filter.hpp)
 
   // `basis`: the latest database value. REQUIRES: nothing else commits to its store until the
   // load's entries are written (the caller holds the database's transaction lock).
@@ -100,8 +101,6 @@ class BulkLoad {
  private:
   [[nodiscard]] bool pending_entity(std::uint64_t e) const noexcept;
   void mark_entity(std::uint64_t e);
-  [[nodiscard]] bool bloom_may_hold(std::uint64_t h) const noexcept;
-  void bloom_add(std::uint64_t h);
 
   std::shared_ptr<const detail::DbCore> basis_;
   TxId last_tx_;
@@ -109,7 +108,7 @@ class BulkLoad {
   std::uint64_t transactions_ = 0;
   std::uint64_t datoms_ = 0;
   std::vector<std::uint64_t> entities_;  // bitmap of user ids with pending datoms
-  std::vector<std::uint64_t> bloom_;     // (e a) of card-one, (e a v) of card-many pending datoms
+  PendingFilter bloom_{kBloomBytes};     // (e a) of card-one, (e a v) of card-many pending datoms
   std::unordered_set<std::uint64_t> unique_values_;  // hash of (a, v) of pending unique datoms
   std::map<AttrId, std::uint64_t> counts_;            // pending datoms per attribute
   std::map<AttrId, std::uint64_t> distinct_;          // new distinct values per attribute
