@@ -70,6 +70,7 @@ BulkSorter::BulkSorter(RocksStore& store, SpaceId log, std::string dir, std::siz
 }
 
 BulkSorter::~BulkSorter() {
+  if (spill_.thread.joinable()) spill_.thread.join();  // before its files are removed
   log_table_.reset();
   std::error_code ec;
   fs::remove_all(dir_, ec);
@@ -87,29 +88,65 @@ Result<void> BulkSorter::put(SpaceId space, std::string_view key, std::string_vi
     }
     return log_table_->put(key, value);
   }
-  if (held_ + key.size() + value.size() + sizeof(Record) > memory_ && held_ > 0)
-    if (auto r = spill(); !r) return r;
+  if (held_ + key.size() + value.size() + sizeof(Record) > memory_ / 2 && held_ > 0)
+    if (auto r = start_spill(); !r) return r;
   if (space.index >= spaces_.size()) spaces_.resize(space.index + 1);
   Space& sp = spaces_[space.index];
   if (sp.arena.capacity() == 0) {
-    sp.arena.reserve(memory_ / 8);
-    sp.records.reserve(memory_ / 8 / 64);
+    sp.arena.reserve(memory_ / 16);
+    sp.records.reserve(memory_ / 16 / 64);
   }
   sp.records.push_back(Record{sp.arena.size(), static_cast<std::uint32_t>(key.size()),
                               static_cast<std::uint32_t>(value.size())});
   sp.arena.append(key);
   sp.arena.append(value);
   held_ += key.size() + value.size() + sizeof(Record);
-  max_held_ = std::max<std::uint64_t>(max_held_, held_);
+  max_held_ = std::max<std::uint64_t>(max_held_, held_ + spill_.bytes);
   return {};
 }
 
-Result<void> BulkSorter::spill() {
-  for (Space& sp : spaces_)
-    if (!sp.records.empty())
-      if (auto r = spill(sp); !r) return r;
+Result<void> BulkSorter::start_spill() {
+  if (auto r = finish_spill(); !r) return r;
+  spill_.spaces.resize(spaces_.size());
+  spill_.paths.assign(spaces_.size(), std::string());
+  for (std::size_t i = 0; i < spaces_.size(); ++i) {
+    if (spaces_[i].records.empty()) continue;
+    // The spill's emptied buffers (with their capacity) become the ones to fill.
+    std::swap(spill_.spaces[i].arena, spaces_[i].arena);
+    std::swap(spill_.spaces[i].records, spaces_[i].records);
+    spill_.paths[i] = next_path("run");
+  }
+  spill_.bytes = held_;
   held_ = 0;
+  spill_.thread = std::thread([this] {
+    spill_.result = {};
+    try {
+      for (std::size_t i = 0; i < spill_.paths.size(); ++i)
+        if (!spill_.paths[i].empty())
+          if (auto r = write_run(spill_.spaces[i], spill_.paths[i]); !r) {
+            spill_.result = r;
+            return;
+          }
+    } catch (const std::exception& e) {
+      spill_.result = fail(ErrorCode::OutOfMemory, std::string("bulk import: ") + e.what());
+    }
+  });
   return {};
+}
+
+Result<void> BulkSorter::finish_spill() {
+  if (!spill_.thread.joinable()) return {};
+  spill_.thread.join();
+  for (std::size_t i = 0; i < spill_.paths.size(); ++i) {
+    if (spill_.paths[i].empty()) continue;
+    spaces_[i].runs.push_back(std::move(spill_.paths[i]));  // removed with the directory if it failed
+    ++runs_total_;
+    spill_.spaces[i].arena.clear();
+    spill_.spaces[i].records.clear();
+  }
+  spill_.paths.clear();
+  spill_.bytes = 0;
+  return spill_.result;
 }
 
 // Sorts records [first, last), whose keys agree on their first `depth` bytes, into key order: an
@@ -165,9 +202,8 @@ static void sort_space(const std::string& arena, std::vector<Record>& records) {
   radix_sort(arena.data(), records.data(), records.data() + records.size(), 0);
 }
 
-Result<void> BulkSorter::spill(Space& sp) {
+Result<void> BulkSorter::write_run(Space& sp, const std::string& path) {
   sort_space(sp.arena, sp.records);
-  const std::string path = next_path("run");
   std::FILE* f = std::fopen(path.c_str(), "wb");
   if (!f) return io_error("create", path);
   std::setvbuf(f, nullptr, _IOFBF, 1 << 20);
@@ -180,10 +216,6 @@ Result<void> BulkSorter::spill(Space& sp) {
   }
   ok = (std::fclose(f) == 0) && ok;
   if (!ok) return io_error("write", path);
-  sp.runs.push_back(path);
-  ++runs_total_;
-  sp.records.clear();
-  sp.arena.clear();
   return {};
 }
 
@@ -259,6 +291,7 @@ Result<bool> BulkSorter::write_space(std::uint32_t index, Space& sp, const std::
 }
 
 Result<void> BulkSorter::ingest(index::BulkLoad& load) {
+  if (auto r = finish_spill(); !r) return r;
   // One thread per space: each sorts, merges and writes its own table file.
   struct Task {
     std::uint32_t index;
@@ -309,6 +342,7 @@ Result<void> BulkSorter::ingest(index::BulkLoad& load) {
   for (Space& sp : spaces_)
     for (const std::string& path : sp.runs) fs::remove(path, ec);
   spaces_.clear();
+  spill_.spaces.clear();  // the buffers' memory too, between loads
   held_ = 0;
   return {};
 }

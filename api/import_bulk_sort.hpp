@@ -4,6 +4,10 @@
 // into one sorted table file per space and adds them all to the store in one ingest (with the
 // load's meta records) — so a crash or an error before that step leaves the store as it was.
 //
+// The budget is two halves: when the held entries fill one, they are sorted and written as runs
+// on a thread of their own while the next half fills (at 10M datoms the spills had cost the
+// importing thread seconds of sorting and writing).
+//
 // The log's entries arrive in key order already and go straight to their table file, written on
 // a thread of its own as they come (import_log_table.hpp). The other spaces are sorted and
 // written each on a thread of its own at the end.
@@ -13,6 +17,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "api/import_log_table.hpp"
@@ -50,8 +55,21 @@ class BulkSorter final : public index::BulkSink {
     std::vector<Record> records;
     std::vector<std::string> runs;
   };
-  [[nodiscard]] Result<void> spill();
-  [[nodiscard]] Result<void> spill(Space& space);
+  // Held buffers being sorted and written as runs, on a thread of their own, while put() fills
+  // the other buffers: at most one spill in flight, so at most two sets of buffers.
+  struct Spill {
+    std::vector<Space> spaces;       // by SpaceId: arena and records only
+    std::vector<std::string> paths;  // by SpaceId: the run file, empty when the space held nothing
+    std::size_t bytes = 0;           // what the buffers hold, as held_ counts it
+    Result<void> result;             // the thread's, read after joining it
+    std::thread thread;
+  };
+  // Waits for the spill in flight, then hands the held buffers to a new one.
+  [[nodiscard]] Result<void> start_spill();
+  // Waits for the spill in flight (if any): its runs join their spaces; its error, if it failed.
+  [[nodiscard]] Result<void> finish_spill();
+  // Sorts `space`'s held records and writes them to `path` as a run.
+  [[nodiscard]] static Result<void> write_run(Space& space, const std::string& path);
   // Sorts and merges one space into the table file `path` (false: nothing to write).
   [[nodiscard]] Result<bool> write_space(std::uint32_t index, Space& space, const std::string& path,
                                          index::BulkLoad& load);
@@ -61,8 +79,9 @@ class BulkSorter final : public index::BulkSink {
   SpaceId log_;
   std::string dir_;
   std::size_t memory_;
-  std::size_t held_ = 0;  // bytes held in every space's arena and records
+  std::size_t held_ = 0;  // bytes held in every space's arena and records (not counting spill_)
   std::vector<Space> spaces_;  // by SpaceId
+  Spill spill_;
   std::unique_ptr<LogTable> log_table_;
   std::string log_path_;
   std::uint64_t files_ = 0;

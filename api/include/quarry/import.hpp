@@ -40,7 +40,8 @@ struct ImportOptions {
   enum class Bulk : unsigned char { Auto, Always, Never };
   static constexpr std::uint64_t kBulkMinBytes = std::uint64_t{1} << 20;
   Bulk bulk = Bulk::Auto;
-  // Memory the bulk path sorts in before it spills a sorted run to disk.
+  // Memory the bulk path sorts in, in two halves: when one is full its entries are sorted and
+  // spilled to disk as a run on a thread of their own while the other fills.
   std::size_t bulk_memory_bytes = std::size_t{256} << 20;
   // After this many writes of fewer than kBulkSmallWriteDatoms pending datoms, forced by
   // transactions that needed to read them, the rest of the file takes the ordinary path (the data
