@@ -5,6 +5,7 @@
 #include <cstring>
 #include <filesystem>
 #include <queue>
+#include <system_error>
 #include <thread>
 
 #include "storage/range_cache.hpp"
@@ -118,7 +119,7 @@ Result<void> BulkSorter::start_spill() {
   }
   spill_.bytes = held_;
   held_ = 0;
-  spill_.thread = std::thread([this] {
+  auto work = [this] {
     spill_.result = {};
     try {
       for (std::size_t i = 0; i < spill_.paths.size(); ++i)
@@ -130,13 +131,23 @@ Result<void> BulkSorter::start_spill() {
     } catch (const std::exception& e) {
       spill_.result = fail(ErrorCode::OutOfMemory, std::string("bulk import: ") + e.what());
     }
-  });
+  };
+  try {
+    spill_.thread = std::thread(work);
+  } catch (const std::system_error&) {  // no thread to be had: spill here, as before
+    work();
+    return finish_ready_spill();
+  }
   return {};
 }
 
 Result<void> BulkSorter::finish_spill() {
   if (!spill_.thread.joinable()) return {};
   spill_.thread.join();
+  return finish_ready_spill();
+}
+
+Result<void> BulkSorter::finish_ready_spill() {
   for (std::size_t i = 0; i < spill_.paths.size(); ++i) {
     if (spill_.paths[i].empty()) continue;
     spaces_[i].runs.push_back(std::move(spill_.paths[i]));  // removed with the directory if it failed

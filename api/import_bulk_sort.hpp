@@ -68,6 +68,8 @@ class BulkSorter final : public index::BulkSink {
   [[nodiscard]] Result<void> start_spill();
   // Waits for the spill in flight (if any): its runs join their spaces; its error, if it failed.
   [[nodiscard]] Result<void> finish_spill();
+  // finish_spill's work once the spill's thread is done (or the spill ran on this thread).
+  [[nodiscard]] Result<void> finish_ready_spill();
   // Sorts `space`'s held records and writes them to `path` as a run.
   [[nodiscard]] static Result<void> write_run(Space& space, const std::string& path);
   // Sorts and merges one space into the table file `path` (false: nothing to write).
