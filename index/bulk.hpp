@@ -13,9 +13,9 @@
 //  - a value of a unique attribute that a pending datom already has (the tx layer would have
 //    upserted or refused it);
 //  - a datom about an entity that pending datoms are about (held in a bitmap of user ids) when a
-//    bloom filter (index/pending_filter.hpp) says a pending datom may have the same e and a (card-one: it would be replaced)
-//    or the same e, a and v (card-many: it would be redundant); or of a composite tuple's
-//    attribute (the tx layer reads the entity's other attributes).
+//    bloom filter (index/pending_filter.hpp) says a pending datom may have the same e and a
+//    (card-one: it would be replaced) or the same e, a and v (card-many: it would be redundant);
+//    or of a composite tuple's attribute (the tx layer reads the entity's other attributes).
 // On a conflict the caller writes what is pending and prepares the transaction again on the real
 // database, so the result is always the one the ordinary path gives.
 //
@@ -59,7 +59,8 @@ class BulkSink {
 
 class BulkLoad {
  public:
-  static constexpr std::size_t kBloomBytes = std::size_t{64} << 20;  // ~50 bits a datom at 10M (index/pending_filter.hpp)
+  // ~50 bits a datom at 10M (index/pending_filter.hpp says what that gives).
+  static constexpr std::size_t kBloomBytes = std::size_t{64} << 20;
 
   // `basis`: the latest database value. REQUIRES: nothing else commits to its store until the
   // load's entries are written (the caller holds the database's transaction lock).

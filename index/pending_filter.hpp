@@ -21,7 +21,7 @@ namespace quarry::index {
 
 class PendingFilter {
  public:
-  explicit PendingFilter(std::size_t bytes) noexcept : blocks_(bytes / kBlockBytes) {}
+  explicit PendingFilter(std::size_t bytes) noexcept : blocks_(bytes < kBlockBytes ? 1 : bytes / kBlockBytes) {}
 
   [[nodiscard]] bool may_hold(std::uint64_t h) const noexcept {
     if (bits_.empty()) return false;
@@ -33,7 +33,7 @@ class PendingFilter {
     set_bits(second(h), bits_of(h, kSecondSeed));
   }
 
-  // Exposed for the test of its false-positive rate.
+  // The filter's own mixing; BulkLoad hashes its keys with it too.
   static std::uint64_t mix(std::uint64_t h) noexcept {  // MurmurHash3's fmix64
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdULL;
