@@ -133,8 +133,8 @@ void RangeCache::drop(Segments& segments, Segments::iterator at) {
 }
 
 void RangeCache::evict() {
-  // Drop the least recently entered segments down to 7/8 of the capacity: one pass over all of
-  // them per eighth of the capacity admitted.
+  // Drop the least recently used segments (admitted or entered) down to 7/8 of the capacity: one
+  // pass over all of them per eighth of the capacity admitted.
   struct Candidate {
     std::uint64_t used;
     std::uint32_t space;

@@ -31,8 +31,9 @@
 // - Writes that bypass begin_write (none in RocksStore) would make the cache wrong: every path that
 //   changes a space's contents (write, ingest) calls begin_write/end_write or drop_space.
 //
-// Memory: segments are charged by their bytes; above the capacity the least recently entered
-// segments are dropped (an eighth of the capacity at a time). Capacity 0 disables the cache.
+// Memory: segments are charged by their bytes; above the capacity the least recently used
+// segments (admitted or entered) are dropped (an eighth of the capacity at a time). Capacity 0
+// disables the cache.
 //
 // Thread safety: every method may be called from any thread (one shared mutex; the hit path of a
 // cursor inside its segment takes none). begin_write/end_write follow Store::write's rule: one
@@ -85,7 +86,7 @@ class RangeSegment {
   // The memory the segment holds, as the cache charges it (fixed by finish()).
   [[nodiscard]] std::size_t charge() const noexcept { return charge_; }
 
-  // When a cursor last entered it (RangeCache's clock), for eviction.
+  // When it was admitted or a cursor last entered it (RangeCache's clock), for eviction.
   void touch(std::uint64_t now) const noexcept { used_.store(now, std::memory_order_relaxed); }
   [[nodiscard]] std::uint64_t used() const noexcept { return used_.load(std::memory_order_relaxed); }
 
