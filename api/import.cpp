@@ -163,6 +163,16 @@ struct ImportTarget {
   std::function<Result<TxReport>(Result<tx::TxReport>)> publish;
 };
 
+// The format `options` asks for, or the one `name`'s extension says.
+ImportOptions::Format format_of(std::string_view name, ImportOptions::Format format) {
+  if (format != ImportOptions::Format::Auto) return format;
+  std::string ext(name.substr(std::min(name.size(), name.rfind('.'))));
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (ext == ".csv") return ImportOptions::Format::Csv;
+  if (ext == ".jsonl" || ext == ".ndjson") return ImportOptions::Format::JsonLines;
+  return ImportOptions::Format::Edn;
+}
+
 class Importer {
  public:
   // `tempid_check`, when valid, is the verdict of the file's tempid check (FormSource::
@@ -217,7 +227,11 @@ class Importer {
                                                   (!rocks ? "a RocksDB database (not an in-memory one)"
                                                           : "a database with no listener registered"));
     lock_ = std::unique_lock(*impl_.transact_mutex);
-    load_ = std::make_unique<index::BulkLoad>(impl_.connection->db());
+    // The bloom filter sized to the input: at least ~12 bytes a datom in EDN and JSON Lines (the
+    // scale benchmark's people take 18.5), ~4 in CSV; a stream's size is not known (the default).
+    const std::uint64_t per_datom = format_of(name_, options_.format) == ImportOptions::Format::Csv ? 4 : 12;
+    bloom_bytes_ = index::BulkLoad::bloom_bytes_for(progress_.bytes_total / per_datom);
+    load_ = std::make_unique<index::BulkLoad>(impl_.connection->db(), bloom_bytes_);
     sorter_ = std::make_unique<import_detail::BulkSorter>(*rocks, load_->log(), impl_.path + "/bulk-import.tmp",
                                                           options_.bulk_memory_bytes);
     last_instant_ = impl_.connection->last_instant();
@@ -256,7 +270,7 @@ class Importer {
       load_.reset();
       return r;
     }
-    load_ = std::make_unique<index::BulkLoad>(impl_.connection->db());
+    load_ = std::make_unique<index::BulkLoad>(impl_.connection->db(), bloom_bytes_);
     return {};
   }
 
@@ -290,7 +304,7 @@ class Importer {
     if (auto flushed = flush_bulk(); !flushed) return std::unexpected(flushed.error());
     auto report = impl_.publish(impl_.connection->transact(Value(Vector{std::move(ops)})));
     // The next bulk transactions build on this one.
-    if (report && load_) load_ = std::make_unique<index::BulkLoad>(impl_.connection->db());
+    if (report && load_) load_ = std::make_unique<index::BulkLoad>(impl_.connection->db(), bloom_bytes_);
     return report;
   }
 
@@ -477,21 +491,12 @@ class Importer {
   bool bulk_active_ = false;
   std::unique_lock<std::mutex> lock_;
   std::unique_ptr<import_detail::BulkSorter> sorter_;
+  std::size_t bloom_bytes_ = index::BulkLoad::kBloomBytes;  // each load's bloom filter (choose_bulk)
   std::unique_ptr<index::BulkLoad> load_;
   Instant last_instant_{};
   std::size_t report_datoms_ = 0;
   std::size_t small_flushes_ = 0;
 };
-
-// The format `options` asks for, or the one `name`'s extension says.
-ImportOptions::Format format_of(std::string_view name, ImportOptions::Format format) {
-  if (format != ImportOptions::Format::Auto) return format;
-  std::string ext(name.substr(std::min(name.size(), name.rfind('.'))));
-  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (ext == ".csv") return ImportOptions::Format::Csv;
-  if (ext == ".jsonl" || ext == ".ndjson") return ImportOptions::Format::JsonLines;
-  return ImportOptions::Format::Edn;
-}
 
 std::unique_ptr<FormSource> source_for(std::istream& in, const std::string& name, const ImportOptions& options,
                                        const Db& db) {

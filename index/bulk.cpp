@@ -33,8 +33,14 @@ std::string fixed8(std::uint64_t n) {
 
 }  // namespace
 
-BulkLoad::BulkLoad(Db basis)
-    : basis_(basis.core_), last_tx_(basis_->counters.basis), max_eid_(basis_->counters.max_eid) {}
+BulkLoad::BulkLoad(Db basis, std::size_t bloom_bytes)
+    : basis_(basis.core_), last_tx_(basis_->counters.basis), max_eid_(basis_->counters.max_eid), bloom_(bloom_bytes) {}
+
+std::size_t BulkLoad::bloom_bytes_for(std::uint64_t datoms) noexcept {
+  if (datoms == 0) return kBloomBytes;
+  const std::uint64_t bytes = datoms > kMaxBloomBytes / 54 * 8 ? kMaxBloomBytes : datoms * 54 / 8;
+  return static_cast<std::size_t>(std::clamp<std::uint64_t>(bytes, kMinBloomBytes, kMaxBloomBytes));
+}
 
 BulkLoad::~BulkLoad() = default;
 

@@ -25,7 +25,8 @@
 // records to write with the entries.
 //
 // Not thread-safe. Memory: the bitmap (one bit per user id up to the largest pending one), the
-// bloom filter (kBloomBytes) and one 8-byte hash per pending unique value.
+// bloom filter (its size given at construction; bloom_bytes_for) and one 8-byte hash per pending
+// unique value.
 #pragma once
 
 #include <cstdint>
@@ -59,12 +60,20 @@ class BulkSink {
 
 class BulkLoad {
  public:
-  // ~50 bits a datom at 10M (index/pending_filter.hpp says what that gives).
+  // The bloom filter when the load's size is not known: ~54 bits a datom at 10M
+  // (index/pending_filter.hpp says what that gives).
   static constexpr std::size_t kBloomBytes = std::size_t{64} << 20;
+  static constexpr std::size_t kMinBloomBytes = std::size_t{1} << 20;
+  static constexpr std::size_t kMaxBloomBytes = std::size_t{256} << 20;
+  // The bloom filter for a load of at most about `datoms` datoms: 54 bits a datom, within
+  // [kMinBloomBytes, kMaxBloomBytes]; 0 (not known): kBloomBytes. A small load then touches
+  // little memory (a filter's pages are touched at random), a large one keeps its false
+  // positives rare.
+  [[nodiscard]] static std::size_t bloom_bytes_for(std::uint64_t datoms) noexcept;
 
   // `basis`: the latest database value. REQUIRES: nothing else commits to its store until the
   // load's entries are written (the caller holds the database's transaction lock).
-  explicit BulkLoad(Db basis);
+  explicit BulkLoad(Db basis, std::size_t bloom_bytes = kBloomBytes);
   ~BulkLoad();
 
   // What the next transaction is prepared against (see above).
@@ -109,7 +118,7 @@ class BulkLoad {
   std::uint64_t transactions_ = 0;
   std::uint64_t datoms_ = 0;
   std::vector<std::uint64_t> entities_;  // bitmap of user ids with pending datoms
-  PendingFilter bloom_{kBloomBytes};     // (e a) of card-one, (e a v) of card-many pending datoms
+  PendingFilter bloom_;                  // (e a) of card-one, (e a v) of card-many pending datoms
   std::unordered_set<std::uint64_t> unique_values_;  // hash of (a, v) of pending unique datoms
   std::map<AttrId, std::uint64_t> counts_;            // pending datoms per attribute
   std::map<AttrId, std::uint64_t> distinct_;          // new distinct values per attribute

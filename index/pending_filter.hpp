@@ -8,7 +8,8 @@
 // independent hashes. One block per key (tried first) leaves the fuller blocks of a Poisson spread
 // answering "maybe" far too often: at 64 MiB and 10M keys ~5 false positives expected over 3.3M
 // look-ups (the 10M scale import met one and ran its last third ~1.5x slower); two blocks give
-// ~0.01 there, and ~18 at 20M keys, where a larger filter would be needed.
+// ~0.01 there, and ~18 at 20M keys in 64 MiB — so the import sizes the filter to its file
+// (BulkLoad::bloom_bytes_for).
 //
 // Memory: `bytes`, allocated (zeroed) by the first add. Not thread-safe.
 #pragma once

@@ -5,8 +5,10 @@
 
 #include <cstdint>
 
+#include "index/bulk.hpp"
 #include "index/pending_filter.hpp"
 
+using quarry::index::BulkLoad;
 using quarry::index::PendingFilter;
 
 namespace {
@@ -35,4 +37,15 @@ TEST_CASE("false positives stay rare at 10M keys in 64 MiB") {
     filter.add(key(i));
   }
   CHECK(false_positives == 0);
+}
+
+TEST_CASE("the bulk load's filter is sized to the load: small loads touch little, large ones get room") {
+  CHECK(BulkLoad::bloom_bytes_for(0) == BulkLoad::kBloomBytes);  // size not known
+  CHECK(BulkLoad::bloom_bytes_for(10'000) == BulkLoad::kMinBloomBytes);
+  // The 10M scale import's EDN (185 MB, estimated at 12 bytes a datom): about 54 bits a datom.
+  const std::size_t ten_m = BulkLoad::bloom_bytes_for(185'000'000 / 12);
+  CHECK(ten_m > BulkLoad::kBloomBytes);
+  CHECK(ten_m < BulkLoad::kMaxBloomBytes);
+  CHECK(BulkLoad::bloom_bytes_for(std::uint64_t{1} << 40) == BulkLoad::kMaxBloomBytes);
+  CHECK(BulkLoad::bloom_bytes_for(UINT64_MAX) == BulkLoad::kMaxBloomBytes);
 }
