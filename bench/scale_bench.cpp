@@ -136,9 +136,6 @@ void write_import_file(const PeopleData& people, const std::string& path) {
   out << "]\n";
 }
 
-// The block cache's misses since the database was opened (data, index and filter blocks).
-std::uint64_t block_cache_misses(const Database& db) { return must(db.stats(), "stats").block_cache_misses; }
-
 struct Load {
   double seconds = 0;
   std::uint64_t datoms = 0;

@@ -38,7 +38,7 @@ BulkLoad::BulkLoad(Db basis, std::size_t bloom_bytes)
 
 std::size_t BulkLoad::bloom_bytes_for(std::uint64_t datoms) noexcept {
   if (datoms == 0) return kBloomBytes;
-  const std::uint64_t bytes = datoms > kMaxBloomBytes / 54 * 8 ? kMaxBloomBytes : datoms * 54 / 8;
+  const std::uint64_t bytes = std::min<std::uint64_t>(datoms, kMaxBloomBytes) * 54 / 8;  // no overflow
   return static_cast<std::size_t>(std::clamp<std::uint64_t>(bytes, kMinBloomBytes, kMaxBloomBytes));
 }
 
