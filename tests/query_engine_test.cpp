@@ -284,6 +284,49 @@ TEST_CASE("explain: a few bound entities are looked up per binding, a range pred
   CHECK(run(db.db(), "[:find (count ?e) . :where [?e :age ?a] [(<= ?a 2)] [(> ?a 0)]]") == "12");
 }
 
+TEST_CASE("a range scan applies its range predicates itself, and keeps exactly what they keep") {
+  // An untyped attribute holding the values index order and the comparisons disagree on (1 and
+  // 1.0, -0.0 and 0.0, numbers between integers, numbers next to strings and keywords, longs
+  // beyond 2^53), and a ref attribute compared by id.
+  Database db = open_memory();
+  REQUIRE(db.declare_schema("{:r {:db/valueType :db.type/ref}}").has_value());
+  ok(db, R"([{:db/id 1 :v 1} {:db/id 2 :v 1.0} {:db/id 3 :v 2} {:db/id 4 :v 2.0} {:db/id 5 :v -0.0}
+             {:db/id 6 :v 0.0} {:db/id 7 :v 0} {:db/id 8 :v 1.5} {:db/id 17 :v 1.2} {:db/id 18 :v -2.5}
+             {:db/id 9 :v "a"} {:db/id 10 :v :k} {:db/id 11 :v -3} {:db/id 12 :v 9007199254740993}
+             {:db/id 13 :v 9007199254740992.0} {:db/id 19 :v 9007199254740995}
+             {:db/id 14 :r 3} {:db/id 15 :r 6} {:db/id 16 :r 12}])");
+  const std::vector<quarry::QueryInput> in{db.db()};
+  auto plan = quarry::explain(edn("[:find ?e :where [?e :v ?v] [(> ?v 1)] [(<= ?v 2)]]"), in);
+  REQUIRE(plan.has_value());
+  const std::string text = quarry::to_edn(*plan);
+  INFO(text);
+  CHECK(text.find(":op :scan, :range [1 2]") != std::string::npos);
+  CHECK(text.find(":clause [(> ?v 1)], :covered true") != std::string::npos);
+  CHECK(text.find(":clause [(<= ?v 2)], :covered true") != std::string::npos);
+  // Each answer equals the one the predicate gives as a filter over a value a function bound
+  // (which no scan applies).
+  const std::vector<std::string> bounds{"1", "1.0", "0", "-0.0", "0.0", "2", "1.5", "1.2", "1.3", "-2.5", "\"a\"",
+                                        ":k", "9007199254740992", "9007199254740993", "9007199254740994"};
+  for (const char* op : {"<", "<=", ">", ">="}) {
+    for (const std::string& bound : bounds) {
+      const std::string p = std::string("(") + op + " ?v " + bound + ")";
+      const std::string flipped = std::string("(") + op + " " + bound + " ?v)";
+      const std::string filtered = run(db.db(), "[:find ?e :where [?e :v ?x] [(identity ?x) ?v] [" + p + "]]");
+      INFO(p);
+      CHECK(run(db.db(), "[:find ?e :where [?e :v ?v] [" + p + "]]") == filtered);
+      CHECK(run(db.db(), "[:find ?e :where [?e :v ?v] [" + flipped + "]]") ==
+            run(db.db(), "[:find ?e :where [?e :v ?x] [(identity ?x) ?v] [" + flipped + "]]"));
+      // The bound as a scalar input.
+      CHECK(run(db.db(), std::string("[:find ?e :in $ ?b :where [?e :v ?v] [(") + op + " ?v ?b)]]", {edn(bound)}) ==
+            filtered);
+    }
+  }
+  CHECK(run(db.db(), "[:find ?e :where [?e :r ?t] [(> ?t 3)] [(< ?t 12)]]") == "#{[15]}");
+  // A predicate the range cannot hold (a variable bound to many values) still runs as a filter.
+  CHECK(run(db.db(), "[:find ?e :in $ [?b ...] :where [?e :v ?v] [(> ?v 1)] [(< ?v ?b)]]", {edn("[2 3]")}) ==
+        "#{[3] [4] [8] [17]}");
+}
+
 TEST_CASE("explain prints the plan that runs; with analyze every step has its actual rows and time") {
   Database db = open_memory();
   std::string tx = "[";

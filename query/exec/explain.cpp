@@ -6,7 +6,9 @@
 //            :clause [?e :name "Ivan"] ; the clause as written
 //            :index :avet              ; data patterns: the index read
 //            :range [50000 nil]        ; data patterns narrowed by range predicates: the scan's
-//                                      ; [start end), widened as query/plan/range_filter.hpp says
+//                                      ; [start end), widened as query/plan/range_filter.hpp says;
+//                                      ; the scan applies the predicates to each datom it reads,
+//            :covered true             ; so their own steps are marked and do not run
 //            :bound [?x]               ; variables bound before the step
 //            :estimate 2579            ; expected rows afterwards
 //            :actual 2581 :ms 0.41}    ; with :analyze only: rows afterwards and wall time
@@ -57,14 +59,15 @@ std::int64_t result_rows(const QueryOutput& out) {
 Value static_step(const Plan& plan, std::span<const Value> forms, const PlannedStep& step,
                   const std::vector<std::string>& bound_before) {
   const Clause& clause = plan.clauses[step.clause];
-  // In key order (:bound :clause :estimate :index :op :range), so make_map need not sort.
+  // In key order (:bound :clause :covered :estimate :index :op :range), so make_map need not sort.
   std::vector<std::pair<Value, Value>> entries;
-  entries.reserve(6);
+  entries.reserve(7);
   Vector bound;
   bound.items.reserve(bound_before.size());
   for (const std::string& v : bound_before) bound.items.push_back(Value::symbol(v));
   entries.emplace_back(kw("bound"), Value(std::move(bound)));
   entries.emplace_back(kw("clause"), step.clause < forms.size() ? forms[step.clause] : to_edn(clause));
+  if (step.covered) entries.emplace_back(kw("covered"), Value(true));
   entries.emplace_back(kw("estimate"), Value(rounded(step.estimate)));
   const bool db_pattern = step.pattern && step.pattern->source->db;
   if (db_pattern) entries.emplace_back(kw("index"), kw(index_order_name(step.access.order)));

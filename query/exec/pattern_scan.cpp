@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include "index/entity_ref.hpp"
+#include "query/builtins/builtin_families.hpp"
 #include "query/exec/pattern_scan.hpp"
 #include "query/plan/range_filter.hpp"
 
@@ -322,9 +323,20 @@ Result<void> scan(Context& ctx, const ResolvedPattern& rp, const Access& access,
                   const Matcher& m, AttrNames& names, F&& f) {
   const index::Db& db = *rp.source->db;
   const ValueRange range = scan_range(logical_range);
-  const bool need_v = m.uses_v() || range.last.has_value();
+  const std::vector<RangeTest>& tests = logical_range.tests;
+  const bool need_v = m.uses_v() || range.last.has_value() || !tests.empty();
+  // The range predicates the plan gave the scan (plan.cpp): v as the query sees it (a ref as its
+  // id), compared as the built-ins compare.
+  auto passes = [&](const Datom& d) {
+    const EntityId* id = d.v.get_if<EntityId>();
+    const Value ref = id ? Value(static_cast<std::int64_t>(id->value)) : Value();
+    const Value& v = id ? ref : d.v;
+    return std::all_of(tests.begin(), tests.end(),
+                       [&](const RangeTest& t) { return t.holds(builtins::query_compare(v, t.bound)); });
+  };
   auto each = [&](const Datom& d) {
     if (range.last && rp.attr && compare(datom_value(kV, d, names), *range.last) > 0) return false;
+    if (!tests.empty() && !passes(d)) return true;
     return !m.datom_ok(d, names) || f(d);
   };
   if (access.per_attribute) {

@@ -22,6 +22,7 @@ std::uint64_t rows_after(const Bindings& bindings, const Clause& clause) {
 }
 
 Result<void> run_step(Context& ctx, Bindings& bindings, const Plan& plan, const PlannedStep& step) {
+  if (step.covered) return {};  // the scan's exact range applied it
   const Clause& clause = plan.clauses[step.clause];
   return std::visit(
       [&](const auto& c) -> Result<void> {

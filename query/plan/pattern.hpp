@@ -72,13 +72,34 @@ struct ResolvedPattern {
   double datoms_per_entity = 4;
 };
 
+// One range predicate as the scan applies it to each datom's v: (op v bound), compared as the
+// built-in comparisons compare (query_compare).
+struct RangeTest {
+  enum class Op : std::uint8_t { Lt, Le, Gt, Ge };
+  Op op = Op::Gt;
+  Value bound;
+  // The test's verdict given query_compare(v, bound).
+  [[nodiscard]] bool holds(int cmp) const noexcept {
+    switch (op) {
+      case Op::Lt: return cmp < 0;
+      case Op::Le: return cmp <= 0;
+      case Op::Gt: return cmp > 0;
+      case Op::Ge: return cmp >= 0;
+    }
+    return false;
+  }
+};
+
 // A restriction of the v variable from range predicates ([(> ?v 10)] ...), for AVET range scans.
-// start is inclusive, end exclusive, last inclusive (the scan stops after it). The predicates are
-// still applied afterwards: the range only narrows the scan.
+// start is inclusive, end exclusive, last inclusive (the scan stops after it). The range only
+// narrows the scan (it is widened where index order and the comparisons disagree); the predicates
+// themselves still decide: as `tests`, applied by the scan to each datom it reads, when a plan
+// gives them to a range scan (their filter steps are then not run: plan.cpp), else as filter steps.
 struct ValueRange {
   std::optional<Value> start;
   std::optional<Value> end;
   std::optional<Value> last;
+  std::vector<RangeTest> tests;
   [[nodiscard]] bool any() const noexcept { return start || end || last; }
 };
 

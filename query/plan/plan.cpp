@@ -1,9 +1,12 @@
 // plan_clauses (query/plan/plan.hpp).
 #include "query/plan/plan.hpp"
 
+#include <algorithm>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "query/parse/clause_vars.hpp"
+#include "query/plan/range_filter.hpp"
 
 namespace quarry::query {
 
@@ -43,6 +46,34 @@ StepOp op_of(const Clause& clause, const PlannedStep& step) {
       clause.node);
 }
 
+// Range scans apply their range predicates to the datoms they read (range_filter.hpp's
+// range_tests), a comparison per datom read, instead of a filter step over the relation they
+// leave, which copies the surviving rows: those filter steps are marked covered (not run).
+void cover_range_predicates(Plan& plan, const ScalarLookup& scalar) {
+  auto range_scan = [](const PlannedStep& s) { return s.op == StepOp::Scan && s.access.range && s.range.any(); };
+  if (std::none_of(plan.steps.begin(), plan.steps.end(), range_scan)) return;
+  std::unordered_map<std::string, std::vector<std::size_t>> by_var;
+  for (std::size_t i : range_predicates(plan.clauses))
+    for (const std::string& v : clause_vars(plan.clauses[i])) by_var[v].push_back(i);
+  std::vector<std::size_t> covered;
+  for (PlannedStep& step : plan.steps) {
+    if (!range_scan(step)) continue;
+    const PatternSlot& v = step.pattern->slots[static_cast<std::size_t>(Pos::V)];
+    auto it = by_var.find(v.var);
+    if (v.kind != PatternSlot::Kind::Var || it == by_var.end()) continue;
+    step.range.tests = range_tests(plan.clauses, it->second, v.var, scalar, covered);
+  }
+  if (covered.empty()) return;
+  double rows = 0;
+  for (PlannedStep& step : plan.steps) {
+    if (step.op == StepOp::Filter && std::find(covered.begin(), covered.end(), step.clause) != covered.end()) {
+      step.covered = true;
+      step.estimate = rows;  // the scan kept only rows that pass
+    }
+    rows = step.estimate;
+  }
+}
+
 }  // namespace
 
 Result<Plan> plan_clauses(const Scope& ctx, std::span<const Clause> clauses, const SeedGroups& seed,
@@ -65,6 +96,7 @@ Result<Plan> plan_clauses(const Scope& ctx, std::span<const Clause> clauses, con
     step.op = op_of(clauses[next.clause], step);
     plan.steps.push_back(std::move(step));
   }
+  cover_range_predicates(plan, scalar);
   if (keep) {
     // Backwards: a variable is dropped after the last step that names it, unless kept. The last
     // step drops nothing: the caller reads the kept variables through a projection or into a set

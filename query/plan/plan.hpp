@@ -53,6 +53,10 @@ struct PlannedStep {
   ValueRange range;                        // data patterns narrowed by range predicates
   double estimate = 0;                     // rows of the relation the step leaves
   double cost = 0;                         // estimated work (datoms read)
+  // A range predicate that the range scan binding its variable applies to every datom it reads
+  // (ValueRange::tests): every row reaching it passes, so it does not run (explain prints it with
+  // :covered true).
+  bool covered = false;
   // Variables no later step and not the caller reads: once the step has run they are projected
   // away (and the rows they told apart merged), so relations stay narrow and small. Only when
   // the caller said what it keeps (plan_clauses' `keep`); variables bound before the list stay,

@@ -59,11 +59,14 @@ void tighten_high(std::optional<Value>& slot, const Value& c) {
 // Widening never loses a row, because the predicates still run after the scan.
 constexpr std::size_t kExactBoundBytes = 200;
 
-double below(double x) { return std::nextafter(std::floor(x), -std::numeric_limits<double>::infinity()); }
+// x: the bound as a double (a double itself; a long converted, which beyond 2^53 may round to a
+// neighbour of the long's order key). Not floor(x): a double's order key is the double itself, and
+// flooring 1.5 put the upper bound of (<= ?v 1.5) at 1.0000000000000004, dropping 1.2 and 1.5.
+double below(double x) { return std::nextafter(x, -std::numeric_limits<double>::infinity()); }
 double above(double x) {
-  // floor(x) as a double may round above a long x beyond 2^53: step over two neighbours.
+  // A long beyond 2^53 converted may have rounded below its order key: step over two neighbours.
   const double up = std::numeric_limits<double>::infinity();
-  return std::nextafter(std::nextafter(std::floor(x), up), up);
+  return std::nextafter(std::nextafter(x, up), up);
 }
 
 // A bound as the scan may use it; nullopt drops that side. low: a lower bound, else upper.
@@ -92,9 +95,13 @@ std::vector<std::size_t> range_predicates(std::span<const Clause> clauses) {
   return out;
 }
 
-ValueRange find_range(std::span<const Clause> clauses, std::span<const std::size_t> candidates,
-                      const std::string& var, const ScalarLookup& scalar) {
-  ValueRange range;
+namespace {
+
+// Calls f(op, constant, clause index) for each predicate among `candidates` that bounds `var` by a
+// storable constant (or a variable bound to one value), op oriented as (op var constant).
+template <class F>
+void for_each_bound(std::span<const Clause> clauses, std::span<const std::size_t> candidates, const std::string& var,
+                    const ScalarLookup& scalar, F&& f) {
   for (std::size_t i : candidates) {
     const Predicate* p = std::get_if<Predicate>(&clauses[i].node);
     if (!p || p->args.size() != 2) continue;
@@ -108,14 +115,38 @@ ValueRange find_range(std::span<const Clause> clauses, std::span<const std::size
       op = flipped(*op);
     }
     if (!c || !c->is_storable() || c->is<EntityId>()) continue;
-    switch (*op) {
-      case Op::Gt:
-      case Op::Ge: tighten_low(range.start, *c); break;
-      case Op::Lt: tighten_high(range.end, *c); break;
-      case Op::Le: tighten_high(range.last, *c); break;
-    }
+    f(*op, *c, i);
   }
+}
+
+}  // namespace
+
+ValueRange find_range(std::span<const Clause> clauses, std::span<const std::size_t> candidates,
+                      const std::string& var, const ScalarLookup& scalar) {
+  ValueRange range;
+  for_each_bound(clauses, candidates, var, scalar, [&](Op op, const Value& c, std::size_t) {
+    switch (op) {
+      case Op::Gt:
+      case Op::Ge: tighten_low(range.start, c); break;
+      case Op::Lt: tighten_high(range.end, c); break;
+      case Op::Le: tighten_high(range.last, c); break;
+    }
+  });
   return range;
+}
+
+std::vector<RangeTest> range_tests(std::span<const Clause> clauses, std::span<const std::size_t> candidates,
+                                   const std::string& var, const ScalarLookup& scalar, std::vector<std::size_t>& covered) {
+  std::vector<RangeTest> tests;
+  for_each_bound(clauses, candidates, var, scalar, [&](Op op, const Value& c, std::size_t i) {
+    const RangeTest::Op test_op = op == Op::Lt   ? RangeTest::Op::Lt
+                                  : op == Op::Le ? RangeTest::Op::Le
+                                  : op == Op::Gt ? RangeTest::Op::Gt
+                                                 : RangeTest::Op::Ge;
+    tests.push_back(RangeTest{test_op, c});
+    covered.push_back(i);
+  });
+  return tests;
 }
 
 ValueRange scan_range(const ValueRange& range) {

@@ -6,7 +6,8 @@
 // (a scalar input), and combines them into a ValueRange (query/plan/pattern.hpp). The predicates stay
 // in the plan and still filter afterwards: the range only narrows the scan, so the result is the
 // same whichever values the index orders near a bound (values of every kind compare, in index
-// order, as the built-in comparisons do).
+// order, as the built-in comparisons do). A plan may hand the predicates to the range scan itself
+// (range_tests), which then keeps exactly the datoms they keep.
 #pragma once
 
 #include <span>
@@ -30,5 +31,11 @@ namespace quarry::query {
                                     const std::string& var, const ScalarLookup& scalar);
 // The indices of the clauses of the form (op X Y), op one of < <= > >=.
 [[nodiscard]] std::vector<std::size_t> range_predicates(std::span<const Clause> clauses);
+
+// The predicates find_range uses, as tests a scan applies to the v of each datom it reads (one
+// per predicate, in `candidates` order); `covered` gets their clause indices.
+[[nodiscard]] std::vector<RangeTest> range_tests(std::span<const Clause> clauses, std::span<const std::size_t> candidates,
+                                                 const std::string& var, const ScalarLookup& scalar,
+                                                 std::vector<std::size_t>& covered);
 
 }  // namespace quarry::query
