@@ -9,9 +9,12 @@
 // Queries: 1-4 connected data patterns (constant attributes, sometimes a variable attribute or a
 // tx position), comparison predicates, not, or (sometimes with a not inside), or-join, and count /
 // count-distinct / min / max / sum aggregates; on the current database some take lookup refs as a
-// collection input. Values include the shapes where the index and the comparisons part ways:
-// longs and doubles mixed on an untyped attribute (1 and 1.0, -0.0 and 0.0), doubles compared
-// with typed longs, and strings longer than the in-key limit sharing a long prefix.
+// collection input, and on every database some top-level predicates take their constant as a
+// scalar input (:in $ ?b0). Values include the shapes where the index and the comparisons part
+// ways: longs and doubles mixed on an untyped attribute (1 and 1.0, -0.0 and 0.0), doubles with a
+// fraction there (2.5, -0.25) under range predicates whose bounds have fractions too (as constants
+// and as scalar inputs, either side: (< ?v 1.3), (<= 2.75 ?v)), doubles compared with typed longs,
+// and strings longer than the in-key limit sharing a long prefix.
 //
 // A failure prints the seed, the transactions, the query, the model's result and Quarry's.
 #include <doctest/doctest.h>
@@ -84,10 +87,20 @@ class Rng {
 // orders them by a 256-byte stub and a hash, not by value (doc/format.md, "Large values").
 const std::string kLongPrefix(1100, 'm');
 const std::vector<std::string> kStrings = {"a", "b", "c", "d", "e", kLongPrefix + "a", kLongPrefix + "ab", kLongPrefix + "b"};
-// Numbers the index keeps apart but the comparisons call equal: 1 and 1.0, -0.0 and 0.0.
-const std::vector<Value> kNumbers = {Value(std::int64_t{0}), Value(std::int64_t{1}), Value(std::int64_t{2}),
-                                     Value(std::int64_t{3}), Value(0.0),           Value(-0.0),
-                                     Value(1.0),             Value(2.0),           Value(2.5)};
+// The values of untyped ("Number") attributes: numbers the index keeps apart but the comparisons
+// call equal (1 and 1.0, -0.0 and 0.0), and doubles with a fraction, some negative, a few between
+// each two longs: an AVET range scan's bound must not be rounded past them.
+const std::vector<Value> kNumbers = {Value(std::int64_t{-1}), Value(std::int64_t{0}), Value(std::int64_t{1}),
+                                     Value(std::int64_t{2}),  Value(std::int64_t{3}), Value(0.0),
+                                     Value(-0.0),             Value(1.0),             Value(2.0),
+                                     Value(-1.5),             Value(-0.25),           Value(0.5),
+                                     Value(1.25),             Value(1.5),             Value(2.5),
+                                     Value(2.75)};
+// Range-predicate bounds with a fraction: on the values above, just past them, and between them
+// (1.3 and -0.7 are not dyadic, so also a check that they print and read back as the same double).
+const std::vector<Value> kFractionBounds = {Value(-1.5), Value(-0.7), Value(-0.25), Value(0.25), Value(0.5),
+                                            Value(1.25), Value(1.3),  Value(1.5),   Value(1.75), Value(2.5),
+                                            Value(2.6),  Value(2.75), Value(3.5)};
 
 Value random_value(Rng& rng, Type t) {
   switch (t) {
@@ -208,6 +221,33 @@ std::string random_op(Rng& rng, const Scenario& s) {
 
 // ---- query generation ----
 
+// A generated query and its scalar inputs: variables the top-level predicates use in place of a
+// constant, declared after $ (and after the lookup-ref collection, when there is one).
+struct Generated {
+  model::Query query;
+  std::vector<std::pair<std::string, Value>> scalars;
+
+  // As Quarry is given it: `:in $ [?in ...] ?b0 ?b1` (the model's text has no scalar inputs).
+  [[nodiscard]] std::string text() const {
+    std::string s = query.edn();
+    if (scalars.empty()) return s;
+    std::string names = query.in_var.empty() ? " :in $" : "";
+    for (const auto& [name, value] : scalars) names += " " + name;
+    return s.insert(s.find(" :where"), names);
+  }
+
+  // As the model is given it: every scalar input replaced by its value (they are top-level
+  // predicate arguments only).
+  [[nodiscard]] model::Query with_constants() const {
+    model::Query q = query;
+    for (Clause& c : q.where)
+      for (Term& t : c.terms)
+        for (const auto& [name, value] : scalars)
+          if (t.kind == Term::Var && t.var == name) t = Term::value(value);
+    return q;
+  }
+};
+
 class QueryGen {
  public:
   // `present`: the values each attribute holds (by name), from which constants are mostly drawn
@@ -217,7 +257,7 @@ class QueryGen {
            bool history, bool allow_inputs = false)
       : rng_(rng), attrs_(attrs), present_(present), history_(history), allow_inputs_(allow_inputs) {}
 
-  model::Query make() {
+  Generated make() {
     model::Query q;
     const int patterns = 1 + rng_.below(4);
     const bool input = allow_inputs_ && rng_.chance(20) && lookup_input(q);
@@ -234,7 +274,7 @@ class QueryGen {
       --extras;
       const int what = rng_.below(100);
       if (what < 45) {
-        if (auto p = predicate(vars_)) q.where.push_back(*p);
+        if (auto p = predicate(vars_, true)) q.where.push_back(*p);
       } else if (what < 65) {
         q.where.push_back(negation());
       } else if (what < 85) {
@@ -244,7 +284,7 @@ class QueryGen {
       }
     }
     find(q);
-    return q;
+    return {std::move(q), std::move(scalars_)};
   }
 
  private:
@@ -330,8 +370,10 @@ class QueryGen {
   }
 
   // [(op ?x Y)]: Y another variable of ?x's class (numbers, strings or tx ids) or a constant that
-  // suits ?x's kind (tx ids are compared with each other only).
-  std::optional<Clause> predicate(const std::map<std::string, Kind>& vars) {
+  // suits ?x's kind (tx ids are compared with each other only): for numbers a long, a value of
+  // kNumbers or a bound with a fraction. `top_level`: a constant may be passed as a scalar input
+  // instead (not inside not or or-join, whose bodies would need it bound there too).
+  std::optional<Clause> predicate(const std::map<std::string, Kind>& vars, bool top_level = false) {
     static const std::vector<std::string> ops = {"<", ">", "<=", ">=", "=", "not="};
     auto nums = bound(numeric, vars);
     auto strs = bound([](Kind k) { return k == Kind::String; }, vars);
@@ -348,11 +390,22 @@ class QueryGen {
     Term y;
     if (kind == Kind::Tx || (!from.empty() && rng_.chance(30))) y = Term::variable(rng_.pick(from));
     else if (kind == Kind::Entity) y = Term::value(Value(static_cast<std::int64_t>(1 + rng_.below(kEntities))));
-    else if ((kind == Kind::Long || kind == Kind::Number) && rng_.chance(50)) y = Term::value(rng_.pick(kNumbers));
-    else if (kind == Kind::Long || kind == Kind::Number) y = Term::value(Value(static_cast<std::int64_t>(rng_.below(9))));
-    else y = Term::value(Value(rng_.pick(kStrings)));
+    else if (kind == Kind::Long || kind == Kind::Number) {
+      const int roll = rng_.below(100);
+      if (roll < 35) y = Term::value(rng_.pick(kNumbers));
+      else if (roll < 70) y = Term::value(rng_.pick(kFractionBounds));
+      else y = Term::value(Value(static_cast<std::int64_t>(rng_.below(9))));
+    } else {
+      y = Term::value(Value(rng_.pick(kStrings)));
+    }
+    const bool constant = y.kind == Term::Const;
+    if (constant && top_level && rng_.chance(30)) {
+      std::string name = "?b" + std::to_string(scalars_.size());
+      scalars_.emplace_back(name, y.constant);
+      y = Term::variable(std::move(name));
+    }
     Clause c{.kind = Clause::Predicate, .terms = {Term::variable(x), y}, .op = rng_.pick(ops)};
-    if (y.kind == Term::Const && rng_.chance(20)) std::swap(c.terms[0], c.terms[1]);
+    if (constant && rng_.chance(30)) std::swap(c.terms[0], c.terms[1]);
     return c;
   }
 
@@ -487,6 +540,7 @@ class QueryGen {
   bool history_;
   bool allow_inputs_;
   std::map<std::string, Kind> vars_;
+  std::vector<std::pair<std::string, Value>> scalars_;
   int next_ = 0;
 };
 
@@ -509,16 +563,29 @@ struct Tally {
 std::string show(const Result<QueryResult>& r) { return r ? to_edn(r->value) : "#error " + r.error().to_edn(); }
 
 void compare_one(const Scenario& s, std::uint64_t seed, const std::string& view, const Db& mem, const Db& rocks,
-                 const model::Query& query, const std::vector<Fact>& facts, Tally& tally) {
-  const std::string text = query.edn();
+                 const Generated& generated, const std::vector<Fact>& facts, Tally& tally) {
+  const model::Query& query = generated.query;
+  const std::string text = generated.text();
   const Value input(Vector{query.in_values});
-  auto a = query.in_var.empty() ? q(text, {mem}) : q(text, {mem, input});
-  auto b = query.in_var.empty() ? q(text, {rocks}) : q(text, {rocks, input});
+  auto inputs = [&](const Db& db) {
+    std::vector<QueryInput> in{db};
+    if (!query.in_var.empty()) in.emplace_back(input);
+    for (const auto& [name, value] : generated.scalars) in.emplace_back(value);
+    return in;
+  };
+  auto a = q(text, inputs(mem));
+  auto b = q(text, inputs(rocks));
   // Again on the memory store: this run takes its plan from the plan cache the first one filled.
-  auto again = query.in_var.empty() ? q(text, {mem}) : q(text, {mem, input});
+  auto again = q(text, inputs(mem));
   CHECK_MESSAGE(show(again) == show(a), "a cached plan answered otherwise: " << text);
   ++tally.queries;
-  const Value expected = model::Evaluator(facts).result(query);
+  const Value expected = model::Evaluator(facts).result(generated.with_constants());
+  if (std::getenv("QDT_EXPLAIN")) {
+    auto ins = inputs(mem);
+    auto e = explain(*read_edn(text), ins);
+    const std::string plan = e ? to_edn(*e) : "ERR";
+    if (plan.find(":range") != std::string::npos) std::printf("RANGE %s%s | %s\n", a && a->value == expected ? "ok " : "BAD ", text.c_str(), plan.c_str());
+  }
   ++tally.checked_against_model;
   if (!expected.as<Set>().items.empty()) ++tally.non_empty;
   const bool stores_agree = a.has_value() == b.has_value() && (a ? a->value == b->value : a.error().code == b.error().code);
@@ -529,9 +596,12 @@ void compare_one(const Scenario& s, std::uint64_t seed, const std::string& view,
   std::string txs;
   for (const auto& tx : s.txs) txs += "  " + tx + "\n";
   const std::string disagree = stores_agree ? "" : " (the stores disagree)";
+  std::string scalars;
+  for (const auto& [name, value] : generated.scalars) scalars += (scalars.empty() ? "" : " ") + to_edn(value);
   FAIL_CHECK("seed " << seed << ", " << view << disagree << "\nschema "
                      << schema_edn(s.attrs) << "\ntransactions:\n" << txs << "query    " << text
                      << (query.in_var.empty() ? "" : "\ninput    " + to_edn(input))
+                     << (scalars.empty() ? "" : "\nscalars  " + scalars)
                      << "\nmodel    " << to_edn(expected) << "\nmemory   " << show(a) << "\nRocksDB  " << show(b));
 }
 
@@ -598,7 +668,7 @@ void run_scenario(std::uint64_t seed, Tally& tally) {
     const TxId tx{static_cast<std::uint64_t>(t)};
     const auto present = present_values(current_facts(s.history, t));
     QueryGen gen(rng, s.attrs, present, false);
-    const model::Query query = gen.make();
+    const Generated query = gen.make();
     if (i < 4) {
       compare_one(s, seed, "as-of " + std::to_string(t), mem.as_of(tx), rocks.as_of(tx), query, current_facts(s.history, t), tally);
     } else {

@@ -554,7 +554,10 @@ TEST_CASE("large results of longs come out in result order, whatever the ranges 
   for (const char* query : {"[:find ?s ?e :where [?e :small ?s]]",           // fits: packed
                             "[:find ?b ?s ?e :where [?e :small ?s] [?e :big ?b]]",  // ?b spans 64 bits: compared
                             "[:find ?s ?b :where [?e :small ?s] [?e :big ?b]]",
-                            "[:find ?s :with ?e :where [?e :small ?s]]"}) {
+                            "[:find ?s :with ?e :where [?e :small ?s]]",
+                            "[:find ?b :where [_ :big ?b]]",                  // 64 bits: five passes
+                            "[:find [?b ...] :where [_ :big ?b]]",
+                            "[:find ?e ?s ?e2 :where [?e :small ?s] [(+ ?e 7) ?e2]]"}) {
     INFO(query);
     auto r = quarry::q(query, std::vector<quarry::QueryInput>{view});
     REQUIRE(r.has_value());
