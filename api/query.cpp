@@ -71,6 +71,14 @@ Result<QueryResult> run_parsed(const std::shared_ptr<const query::Query>& parsed
   return QueryResult{std::move(out->value), public_shape(out->shape), std::move(out->columns)};
 }
 
+Result<QueryRows> rows_parsed(const std::shared_ptr<const query::Query>& parsed, std::span<const QueryInput> inputs,
+                              const QueryOptions& options) {
+  auto out = query::run_query({parsed, &planned_queries()}, engine_inputs(inputs), engine_limits(options),
+                              query::OutputForm::Rows);
+  if (!out) return std::unexpected(out.error());
+  return QueryRows{public_shape(out->shape), std::move(out->columns), out->width, std::move(out->cells)};
+}
+
 Result<Value> explain_parsed(const std::shared_ptr<const query::Query>& parsed, std::span<const QueryInput> inputs,
                              const ExplainOptions& options) {
   std::optional<query::QueryOutput> output;
@@ -136,6 +144,28 @@ Result<QueryResult> q(const PreparedQuery& query, std::span<const QueryInput> in
   return timed(query_recorder(inputs), [&] {
     return guard_allocation("running a query",
                             [&]() { return run_parsed(PreparedQueryAccess::parsed(query), inputs, options); });
+  });
+}
+
+Result<QueryRows> q_rows(std::string_view query_edn, std::span<const QueryInput> inputs, const QueryOptions& options) {
+  auto form = read_edn(query_edn);
+  if (!form) return std::unexpected(form.error());
+  return q_rows(*form, inputs, options);
+}
+
+Result<QueryRows> q_rows(const Value& query, std::span<const QueryInput> inputs, const QueryOptions& options) {
+  return timed(query_recorder(inputs), [&] { return guard_allocation("running a query", [&]() -> Result<QueryRows> {
+    auto parsed = parsed_queries().parse(query);
+    if (!parsed) return std::unexpected(parsed.error());
+    return rows_parsed(*parsed, inputs, options);
+  }); });
+}
+
+Result<QueryRows> q_rows(const PreparedQuery& query, std::span<const QueryInput> inputs, const QueryOptions& options) {
+  if (!PreparedQueryAccess::parsed(query)) return empty_prepared();
+  return timed(query_recorder(inputs), [&] {
+    return guard_allocation("running a query",
+                            [&]() { return rows_parsed(PreparedQueryAccess::parsed(query), inputs, options); });
   });
 }
 

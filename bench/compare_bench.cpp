@@ -24,6 +24,8 @@
 // Systems:
 //   Quarry memory / RocksDB   quarry::q through the public API; RocksDB in a temporary directory,
 //                             unsynced writes, compacted once loaded (Database::compact); a 60 s deadline on each case's first run
+//   Q-rows                    quarry::q_rows on the memory store: the same answer as rows of cells in one
+//                             block (what a caller reading row by row needs; SQLite's rows are read so too)
 //   SQLite                    bench/sqlite_eav.hpp (EAV table, EAVT/AEVT/AVET/VAET covering
 //                             indexes, ANALYZE after loading) and the hand-written SQL of
 //                             bench/sqlite_queries.hpp, prepared once and reused
@@ -480,6 +482,29 @@ Measure measure_quarry(const Case& c, const Db& db, const Value& query, const st
   return {.median_ms = t.median_ms};
 }
 
+// The same case through quarry::q_rows (the answer as rows of cells in one block, no vector per
+// row): its row count is checked like every system's result size.
+Measure measure_rows(const Case& c, const Db& db, int runs, Checks& checks) {
+  auto prepared = prepare(c.query);
+  if (!prepared) return {.note = "error " + prepared.error().to_edn()};
+  std::vector<QueryInput> inputs{db};
+  for (const Value& a : c.args) inputs.emplace_back(a);
+  const QueryOptions options{.deadline = Clock::now() + std::chrono::seconds(kDeadlineSeconds)};
+  auto start = Clock::now();
+  auto r = q_rows(*prepared, inputs, options);
+  const double first_ms = seconds_since(start) * 1000;
+  if (!r && r.error().code == ErrorCode::QueryTimeout) return {.note = "timeout"};
+  if (!r) return {.note = "error " + r.error().to_edn()};
+  checks.counts.check(c, "Quarry memory rows", r->size());
+  if (c.closure) return {.median_ms = first_ms};
+  const bool long_case = first_ms > 1000;
+  const Timing t = time_runs(long_case ? 0 : 1, long_case ? 3 : runs, [&] {
+    auto again = q_rows(*prepared, inputs);
+    if (!again) mismatch(c.name, "Quarry memory rows", "error " + again.error().to_edn());
+  });
+  return {.median_ms = t.median_ms};
+}
+
 // Every order of one case on one store, for the clause-order table: each order's first run is
 // checked (count) with the deadline, then `runs` rounds each run every order once, so that a change
 // in the machine's load hits all orders alike; each order's median over the rounds, in the
@@ -645,15 +670,16 @@ int main(int argc, char** argv) {
   std::printf("median ms of %d timed runs after warm-ups (3 runs for cases over 1 s; reach-closure: one run)\n", s.runs);
   std::printf("%s; SQLite %s (%s)\n", ds.note.c_str(), sqlite3_libversion(), s.sqlite_memory ? "in memory" : "temporary file");
   std::printf("ratios: mem/SQL = Quarry memory / SQLite, rocks/SQL = Quarry RocksDB / SQLite, DS/mem = DataScript / Quarry memory\n");
+  std::printf("Q-rows = quarry::q_rows on Quarry memory (the answer as rows of cells, no vector per row); rows/SQL = Q-rows / SQLite\n");
   std::printf("analyze = explain {:analyze true} over the plain query on Quarry memory (run alternately with it, "
               "%d runs each)\n\n", s.runs);
-  std::printf("| query                   |   rows |  SQLite | Q-memory | Q-RocksDB | DataScript | mem/SQL | rocks/SQL | DS/mem | analyze |\n");
-  std::printf("|-------------------------|-------:|--------:|---------:|----------:|-----------:|--------:|----------:|-------:|--------:|\n");
+  std::printf("| query                   |   rows |  SQLite | Q-memory | Q-RocksDB | DataScript | mem/SQL | rocks/SQL | DS/mem | analyze | Q-rows | rows/SQL |\n");
+  std::printf("|-------------------------|-------:|--------:|---------:|----------:|-----------:|--------:|----------:|-------:|--------:|-------:|---------:|\n");
   std::fflush(stdout);
 
   struct Row {
     std::string name{};
-    Measure sql{}, mem{}, rocks{};
+    Measure sql{}, mem{}, rocks{}, rows{};
     std::optional<double> ds{};
     std::optional<double> analyze_overhead{};  // explain {:analyze true} / plain - 1, Quarry memory
   };
@@ -664,7 +690,8 @@ int main(int argc, char** argv) {
     Row row{.name = c.name};
     row.mem = measure_quarry(c, memory.dbs.at(c.db), c.query, "Quarry memory", s.runs, checks);
     row.rocks = measure_quarry(c, rocks.dbs.at(c.db), c.query, "Quarry RocksDB", s.runs, checks);
-    for (const Measure* m : {&row.mem, &row.rocks})
+    row.rows = measure_rows(c, memory.dbs.at(c.db), s.runs, checks);
+    for (const Measure* m : {&row.mem, &row.rocks, &row.rows})
       if (m->note.starts_with("error")) mismatch(c.name, "Quarry", m->note);
     row.sql = measure_sqlite(c, *sqlite.dbs.at(c.db), s.runs, checks);
     std::string ds_cell = "-";
@@ -689,12 +716,12 @@ int main(int argc, char** argv) {
         analyze_cell = "failed";
       }
     }
-    std::printf("| %-23s | %6s | %7s | %8s | %9s | %10s | %7s | %9s | %6s | %7s |\n", c.name.c_str(),
+    std::printf("| %-23s | %6s | %7s | %8s | %9s | %10s | %7s | %9s | %6s | %7s | %6s | %8s |\n", c.name.c_str(),
                 checks.counts.want ? std::to_string(*checks.counts.want).c_str() : "?", cell(row.sql).c_str(),
                 cell(row.mem).c_str(), cell(row.rocks).c_str(), ds_cell.c_str(),
                 ratio_text(row.mem.median_ms, row.sql.median_ms).c_str(),
                 ratio_text(row.rocks.median_ms, row.sql.median_ms).c_str(), ratio_text(row.ds, row.mem.median_ms).c_str(),
-                analyze_cell.c_str());
+                analyze_cell.c_str(), cell(row.rows).c_str(), ratio_text(row.rows.median_ms, row.sql.median_ms).c_str());
     std::fflush(stdout);
     rows.push_back(std::move(row));
   }
@@ -728,6 +755,8 @@ int main(int argc, char** argv) {
         [](double x) { return x <= 2.0; });
   tally("Quarry memory >= 20x faster than DataScript", [&](const Row& r) { return ratio(r.ds, r.mem.median_ms); },
         [](double x) { return x >= 20.0; });
+  tally("(beside the targets) Quarry memory through q_rows within 1.0x of SQLite",
+        [&](const Row& r) { return ratio(r.rows.median_ms, r.sql.median_ms); }, [](double x) { return x <= 1.0; });
   tally("explain {:analyze true} < 10% over the plain query (Quarry memory; overhead as a fraction)",
         [&](const Row& r) { return r.analyze_overhead; }, [](double x) { return x < 0.10; });
   std::fflush(stdout);

@@ -3,7 +3,7 @@
 // `perf record -g` to see where a query's time goes without the loading and the other systems of
 // bench_compare_bench in the profile (bench/README.md, "Profiling one query").
 //
-//   bench_query_loop QUERY [BENCH_DATA_DIR] [--rocks] [--range-cache-off] [--held-db] [--seconds S | --runs N] [--explain] [--analyze] [--query EDN]
+//   bench_query_loop QUERY [BENCH_DATA_DIR] [--rocks] [--range-cache-off] [--held-db] [--seconds S | --runs N] [--explain] [--analyze] [--rows] [--query EDN]
 //     QUERY           a name from queries.edn (q1, q2, ..., qpred1, hop2-join, agg-by-sex, ...)
 //     BENCH_DATA_DIR  default $QUARRY_BENCH_DATA, else the repository's bench/data
 //     --rocks         RocksDB in a temporary directory (unsynced writes, compacted once loaded)
@@ -17,6 +17,7 @@
 //                     figure a busy machine does not change
 //     --explain       print (explain {:analyze true} ...) of the query once before the loop
 //     --analyze       loop over quarry::explain with {:analyze true} instead of quarry::q
+//     --rows          loop over quarry::q_rows (the answer as rows of cells) instead of quarry::q
 //     --query EDN     run this query text instead of QUERY's (QUERY still names the data set and
 //                     the arguments), e.g. to time one clause of a query on its own
 //     --people N      instead of people20k, N people generated as bench_compare_bench --people
@@ -44,7 +45,7 @@ int main(int argc, char** argv) {
   std::string name;
   std::string query_text, db_name;
   std::filesystem::path dir = std::getenv("QUARRY_BENCH_DATA") ? std::getenv("QUARRY_BENCH_DATA") : QUARRY_BENCH_DATA_DIR;
-  bool rocks = false, explain_first = false, analyze = false;
+  bool rocks = false, explain_first = false, analyze = false, as_rows = false;
   std::size_t range_cache_bytes = Options{}.range_cache_bytes;
   bool held_db = false;
   double seconds = 5;
@@ -56,6 +57,7 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--held-db")) held_db = true;
     else if (!std::strcmp(argv[i], "--explain")) explain_first = true;
     else if (!std::strcmp(argv[i], "--analyze")) analyze = true;
+    else if (!std::strcmp(argv[i], "--rows")) as_rows = true;
     else if (!std::strcmp(argv[i], "--seconds") && i + 1 < argc) seconds = std::atof(argv[++i]);
     else if (!std::strcmp(argv[i], "--runs") && i + 1 < argc) fixed_runs = std::strtoull(argv[++i], nullptr, 10);
     else if (!std::strcmp(argv[i], "--query") && i + 1 < argc) query_text = argv[++i];
@@ -65,7 +67,7 @@ int main(int argc, char** argv) {
     else dir = argv[i];
   }
   if (name.empty()) {
-    std::fprintf(stderr, "usage: bench_query_loop QUERY [BENCH_DATA_DIR] [--rocks] [--range-cache-off] [--held-db] [--seconds S | --runs N] [--explain] [--analyze] [--query EDN] [--db NAME] [--people N]\n");
+    std::fprintf(stderr, "usage: bench_query_loop QUERY [BENCH_DATA_DIR] [--rocks] [--range-cache-off] [--held-db] [--seconds S | --runs N] [--explain] [--analyze] [--rows] [--query EDN] [--db NAME] [--people N]\n");
     return 1;
   }
   const Value queries = must(read_edn(read_file(dir / "queries.edn")), "queries.edn");
@@ -123,6 +125,8 @@ int main(int argc, char** argv) {
     if (analyze) {
       const Value plan = must(quarry::explain(query, inputs, ExplainOptions{.analyze = true}), "explain");
       rows = static_cast<std::size_t>(lookup(plan, "rows")->as<std::int64_t>());
+    } else if (as_rows) {
+      rows = must(quarry::q_rows(query, inputs), "q_rows").size();
     } else {
       rows = result_size(must(quarry::q(query, inputs), "q").value);
     }

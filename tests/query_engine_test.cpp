@@ -527,6 +527,99 @@ TEST_CASE("scans that meet the same value encodings again return every datom's o
   CHECK(run(snap, "[:find ?k . :where [600 :kind ?k]]") == ":x");
 }
 
+namespace {
+
+// The rows q_rows must give for q's answer (quarry/query.hpp, QueryRows).
+std::vector<std::vector<Value>> expected_rows(const quarry::QueryResult& r, const Value& query) {
+  std::vector<std::vector<Value>> rows;
+  auto row_of = [&](const Value& v) -> std::vector<Value> {
+    if (const auto* vec = v.get_if<Vector>()) return vec->items;
+    std::vector<Value> row;  // a return map: its values in :keys order
+    const auto& keys = query.as<Vector>().items;
+    auto at = std::find(keys.begin(), keys.end(), Value::keyword("keys"));
+    for (++at; at != keys.end() && !at->is<quarry::Keyword>(); ++at)
+      for (const auto& [k, x] : v.as<Map>().entries)
+        if (k == Value::keyword(at->as<quarry::Symbol>().name)) row.push_back(x);
+    return row;
+  };
+  switch (r.shape) {
+    case quarry::FindShape::Scalar:
+      if (!r.value.is_nil()) rows.push_back({r.value});
+      break;
+    case quarry::FindShape::Tuple:
+      if (!r.value.is_nil()) rows.push_back(r.value.as<Vector>().items);
+      break;
+    case quarry::FindShape::Collection:
+      for (const Value& x : r.value.as<Vector>().items) rows.push_back({x});
+      break;
+    case quarry::FindShape::Relation: {
+      const auto* set = r.value.get_if<quarry::Set>();
+      for (const Value& x : set ? set->items : r.value.as<Vector>().items) rows.push_back(row_of(x));
+      std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
+        return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(),
+                                            [](const Value& x, const Value& y) { return quarry::compare(x, y) < 0; });
+      });
+      break;
+    }
+  }
+  return rows;
+}
+
+}  // namespace
+
+TEST_CASE("q_rows gives q's answer as rows of cells, shape by shape") {
+  Database db = people();
+  std::string tx = "[";
+  for (int i = 100; i < 3100; ++i)
+    tx += "{:db/id " + std::to_string(i) + " :score " + std::to_string((i * 7919) % 5000) + " :tag \"t" +
+          std::to_string(i % 13) + "\"}";
+  ok(db, tx + "]");
+  const quarry::Db d = db.db();
+  for (const char* text : {
+           "[:find ?e ?n :where [?e :name ?n]]",
+           "[:find ?n :with ?e :where [?e :name ?n]]",
+           "[:find ?e ?s :where [?e :score ?s] [(> ?s 1000)]]",  // radix sorted longs
+           "[:find ?s ?e :where [?e :score ?s]]",
+           "[:find ?t ?e :where [?e :tag ?t]]",  // strings: compared
+           "[:find [?s ...] :where [_ :score ?s]]",
+           "[:find ?n . :where [?e :name ?n] [?e :age 37]]",
+           "[:find ?n . :where [?e :name ?n] [?e :age 99]]",
+           "[:find [?n ?a] :where [?e :name ?n] [?e :age ?a] [(< ?a 20)]]",
+           "[:find [?n ?a] :where [?e :name ?n] [?e :age ?a] [(> ?a 99)]]",
+           "[:find ?n (count ?e) :where [?e :name ?n]]",
+           "[:find ?t (max ?s) (count ?e) :where [?e :tag ?t] [?e :score ?s]]",
+           "[:find (pull ?e [:name]) :where [?e :age 37]]",
+           "[:find ?a ?n :keys age name :where [?e :name ?n] [?e :age ?a]]",
+           "[:find ?n :where [?e :name ?n] [?e :age 1000]]",
+       }) {
+    INFO(text);
+    const Value query = edn(text);
+    auto r = quarry::q(query, std::vector<quarry::QueryInput>{d});
+    auto rows = quarry::q_rows(query, std::vector<quarry::QueryInput>{d});
+    REQUIRE(r.has_value());
+    REQUIRE(rows.has_value());
+    CHECK(rows->shape == r->shape);
+    CHECK(rows->columns == r->columns);
+    const auto expected = expected_rows(*r, query);
+    REQUIRE(rows->size() == expected.size());
+    CHECK(rows->cells.size() == rows->size() * rows->width);
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      const auto row = rows->row(i);
+      CHECK(std::vector<Value>(row.begin(), row.end()) == expected[i]);
+    }
+  }
+  // Prepared, with an input; errors as q's.
+  auto prepared = quarry::prepare("[:find ?e :in $ ?min :where [?e :score ?s] [(>= ?s ?min)]]");
+  REQUIRE(prepared.has_value());
+  auto rows = quarry::q_rows(*prepared, {d, Value(4990)});
+  REQUIRE(rows.has_value());
+  CHECK(rows->width == 1);
+  CHECK(rows->size() == quarry::q(*prepared, {d, Value(4990)})->value.as<quarry::Set>().items.size());
+  auto bad = quarry::q_rows("[:find ?e :where [?e :name ?n] [(> ?x 1)]]", {d});
+  REQUIRE_FALSE(bad.has_value());
+  CHECK(bad.error().code == quarry::q("[:find ?e :where [?e :name ?n] [(> ?x 1)]]", {d}).error().code);
+}
+
 TEST_CASE("large results of longs come out in result order, whatever the ranges of their columns") {
   // Results of 1,024 rows and more whose columns hold longs are radix sorted on packed keys when the
   // columns' ranges fit 64 bits together, and compared otherwise (find.cpp): both orders must equal

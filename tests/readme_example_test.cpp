@@ -28,6 +28,12 @@ TEST_CASE("the README's C++ example works as printed") {
   // older->value is #{["Ann" 42]}; older->columns is {"?n", "?a"}
   auto was = quarry::q("[:find ?a . :where [_ :person/age ?a]]", {before});  // 41: time travel
   auto pulled = db->db().pull("[:person/name :person/age]", ann);  // {:person/age 42, :person/name "Ann"}
+  // A query run often: prepare it once (read and checked once; its plans are kept per database value).
+  auto named = quarry::prepare("[:find ?n . :in $ ?a :where [?e :person/age ?a] [?e :person/name ?n]]");
+  auto ann42 = quarry::q(*named, {db->db(), quarry::Value(42)});  // "Ann"
+  // A large answer read row by row: q_rows gives it as rows of cells in one block (no vector per row).
+  auto rows = quarry::q_rows("[:find ?n ?a :where [?e :person/name ?n] [?e :person/age ?a]]", {db->db()});
+  // rows->size() is 1; rows->row(0) is the span {"Ann", 42}
   // --- README example ends
 
   REQUIRE(schema);
@@ -45,4 +51,10 @@ TEST_CASE("the README's C++ example works as printed") {
   CHECK(was->value == quarry::Value(41));
   REQUIRE(pulled);
   CHECK(quarry::to_edn(*pulled) == R"({:person/age 42, :person/name "Ann"})");
+  REQUIRE(ann42);
+  CHECK(ann42->value == quarry::Value("Ann"));
+  REQUIRE(rows);
+  REQUIRE(rows->size() == 1);
+  CHECK(rows->row(0)[0] == quarry::Value("Ann"));
+  CHECK(rows->row(0)[1] == quarry::Value(42));
 }

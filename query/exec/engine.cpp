@@ -12,7 +12,7 @@ namespace quarry::query {
 namespace {
 
 Result<QueryOutput> run(const Query& query, const PlanCaching& caching, std::span<const Input> inputs,
-                        const Limits& limits) {
+                        const Limits& limits, OutputForm form) {
   Context ctx(limits);
   Bindings bindings;
   if (auto r = bind_inputs(query, inputs, ctx, bindings); !r) return std::unexpected(r.error());
@@ -21,17 +21,19 @@ Result<QueryOutput> run(const Query& query, const PlanCaching& caching, std::spa
   std::vector<std::string> computed;
   const std::vector<std::string>& keep = find_vars(query, computed);
   if (auto r = solve(ctx, bindings, query.where, &keep); !r) return std::unexpected(r.error());
-  return find_output(ctx, query, bindings, &keep);
+  return find_output(ctx, query, bindings, &keep, form);
 }
 
 }  // namespace
 
-Result<QueryOutput> run_query(const Query& query, std::span<const Input> inputs, const Limits& limits) {
-  return run(query, {}, inputs, limits);
+Result<QueryOutput> run_query(const Query& query, std::span<const Input> inputs, const Limits& limits,
+                              OutputForm form) {
+  return run(query, {}, inputs, limits, form);
 }
 
-Result<QueryOutput> run_query(const PlanCaching& caching, std::span<const Input> inputs, const Limits& limits) {
-  return run(*caching.query, caching, inputs, limits);
+Result<QueryOutput> run_query(const PlanCaching& caching, std::span<const Input> inputs, const Limits& limits,
+                              OutputForm form) {
+  return run(*caching.query, caching, inputs, limits, form);
 }
 
 }  // namespace quarry::query

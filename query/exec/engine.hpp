@@ -43,20 +43,30 @@ struct Limits {
   std::uint64_t max_bytes = std::uint64_t{2} << 30;
 };
 
+// What run_query builds of the result: one value (q's), or its rows as cells in one block (q_rows's,
+// no allocation per row).
+enum class OutputForm : std::uint8_t { Value, Rows };
+
 struct QueryOutput {
-  // Relation: a set of vectors (with :with, a vector of vectors); :keys/:strs/:syms: a set of maps
-  // (vector with :with); Collection: a vector; Scalar: the value or nil; Tuple: a vector or nil.
+  // OutputForm::Value: Relation: a set of vectors (with :with, a vector of vectors);
+  // :keys/:strs/:syms: a set of maps (vector with :with); Collection: a vector; Scalar: the value
+  // or nil; Tuple: a vector or nil.
   Value value;
   FindShape shape = FindShape::Relation;
   // One name per :find element, as written: "?name", "(count ?e)", "(pull ?e [:name])".
   std::vector<std::string> columns;
+  // OutputForm::Rows (`value` left nil): the rows `value` would hold, in its order, `width` cells
+  // each, row after row: a relation's tuples (a return map's values in :keys order), a
+  // collection's elements (width 1), a scalar or tuple as one row, or none when it is nil.
+  std::vector<Value> cells;
+  std::size_t width = 0;
 };
 
 // Runs `query` with `inputs` bound to its :in, in order. :query/input when inputs do not match :in;
 // the errors of query/parse/parser.hpp's check_rules for rule calls; :query/function, :query/timeout,
 // :query/cancelled, :query/limit; storage errors from reading the indexes.
 [[nodiscard]] Result<QueryOutput> run_query(const Query& query, std::span<const Input> inputs,
-                                            const Limits& limits = {});
+                                            const Limits& limits = {}, OutputForm form = OutputForm::Value);
 
 class PlanCache;  // query/exec/plan_cache.hpp
 
@@ -69,7 +79,7 @@ struct PlanCaching {
 
 // run_query of *caching.query, its plan taken from and kept in caching.plans.
 [[nodiscard]] Result<QueryOutput> run_query(const PlanCaching& caching, std::span<const Input> inputs,
-                                            const Limits& limits = {});
+                                            const Limits& limits = {}, OutputForm form = OutputForm::Value);
 
 struct ExplainOptions {
   // Run the plan too: every step gets :actual (rows) and :ms, the plan :rows and :ms.

@@ -320,7 +320,7 @@ void apply_offset_limit(const Query& query, Rows& rows) {
 // The output of a query without aggregates or pulls: the tuples' rows in result order, each made
 // its result value directly. Cells are moved out of `tuples`.
 Result<QueryOutput> plain_output(Context& ctx, const Query& query, QueryOutput out, Relation& tuples,
-                                 std::span<const int> cols) {
+                                 std::span<const int> cols, OutputForm form) {
   // :limit needs only the first offset + limit rows in order.
   std::size_t needed = SIZE_MAX;
   if (query.limit)
@@ -373,12 +373,28 @@ Result<QueryOutput> plain_output(Context& ctx, const Query& query, QueryOutput o
     case FindShape::Collection:
     case FindShape::Relation: break;
   }
-  std::vector<Value> items;
-  items.reserve(order.size());
   const bool collection = query.find.shape == FindShape::Collection;
   if (collection && cols.empty()) order.clear();
   const bool maps = query.return_kind != ReturnMapKind::None;
   const std::size_t width = cols.size();
+  if (form == OutputForm::Rows) {
+    // The rows' cells in one block, in the same order; a return map's values are its row.
+    out.width = collection ? 1 : width;
+    out.cells.reserve(order.size() * out.width);
+    if (!sorted_longs.empty()) {
+      // A collection's sort key is its one column: the sorted longs are its cells as they are.
+      for (const std::int64_t cell : sorted_longs) out.cells.emplace_back(cell);
+    } else {
+      for (std::size_t i = 0; i < order.size(); ++i) {
+        for (std::size_t k = 0; k < out.width; ++k) append(out.cells, order[i], k);
+        if ((i & 1023) == 1023)
+          if (auto t = ctx.tick(1024); !t) return std::unexpected(t.error());
+      }
+    }
+    return out;
+  }
+  std::vector<Value> items;
+  items.reserve(order.size());
   // Two loops, one per source of cells (the sort's longs; the relation's cells in `order`): one
   // loop testing the source per row cost q1 about 3% more instructions (bench/README, round 27).
   for (std::size_t i = 0; i < order.size() && !sorted_longs.empty(); ++i) {
@@ -451,8 +467,12 @@ Value find_form(const Query& query) {
   return Value(std::move(v));
 }
 
-Result<QueryOutput> find_output(Context& ctx, const Query& query, Bindings& bindings,
-                                const std::vector<std::string>* vars) {
+namespace {
+
+// find_output's work; with OutputForm::Rows only the plain path (plain_output) builds rows itself,
+// the others leave their value for find_output to take apart.
+Result<QueryOutput> build_output(Context& ctx, const Query& query, Bindings& bindings,
+                                 const std::vector<std::string>* vars, OutputForm form) {
   QueryOutput out;
   out.shape = query.find.shape;
   out.columns = find_columns(query);
@@ -498,7 +518,7 @@ Result<QueryOutput> find_output(Context& ctx, const Query& query, Bindings& bind
 
   // Without aggregates and pulls the result is the tuples in result order: each row becomes its
   // result value at once, no intermediate row vectors.
-  if (!any_aggregate && !any_pull) return plain_output(ctx, query, std::move(out), *tuples, cols);
+  if (!any_aggregate && !any_pull) return plain_output(ctx, query, std::move(out), *tuples, cols, form);
 
   // Result rows, one vector per row.
   std::vector<std::vector<Value>> rows;
@@ -603,6 +623,67 @@ Result<QueryOutput> find_output(Context& ctx, const Query& query, Bindings& bind
     if (!make_set(std::move(items), set)) return fail(ErrorCode::Internal, "find: duplicate result rows");
   }
   out.value = Value(std::move(set));
+  return out;
+}
+
+// The rows of a value build_output made (QueryOutput::cells), copied out of it: only results with
+// aggregates, pulls or a scalar or tuple shape come here, whose rows are few or costly anyway.
+void take_rows(const Query& query, QueryOutput& out) {
+  out.width = query.find.shape == FindShape::Collection ? 1 : query.find.elements.size();
+  const Value value = std::exchange(out.value, Value());
+  auto add_row = [&](const Value& row) {
+    if (const auto* v = row.get_if<Vector>()) {
+      out.cells.insert(out.cells.end(), v->items.begin(), v->items.end());
+    } else if (const auto* m = row.get_if<Map>()) {  // a return map: its values in :keys order
+      for (const std::string& name : query.return_names) {
+        const Value key = query.return_kind == ReturnMapKind::Keys   ? Value::keyword(name)
+                          : query.return_kind == ReturnMapKind::Strs ? Value(name)
+                                                                     : Value::symbol(name);
+        auto it = std::find_if(m->entries.begin(), m->entries.end(), [&](const auto& e) { return e.first == key; });
+        out.cells.push_back(it == m->entries.end() ? Value() : it->second);
+      }
+    }
+  };
+  switch (query.find.shape) {
+    case FindShape::Scalar:
+      if (!value.is_nil()) out.cells.push_back(value);
+      return;
+    case FindShape::Tuple:
+      if (!value.is_nil()) add_row(value);
+      return;
+    case FindShape::Collection:
+      if (const auto* v = value.get_if<Vector>()) out.cells = v->items;
+      return;
+    case FindShape::Relation: break;
+  }
+  const std::vector<Value>* rows = nullptr;
+  if (const auto* set = value.get_if<Set>()) rows = &set->items;
+  if (const auto* bag = value.get_if<Vector>()) rows = &bag->items;
+  if (!rows) return;
+  out.cells.reserve(rows->size() * out.width);
+  for (const Value& row : *rows) add_row(row);
+  if (query.return_kind == ReturnMapKind::None) return;
+  // The maps were ordered as maps (keys first): the rows, like every other result's, as tuples.
+  const std::size_t w = out.width, n = out.cells.size() / w;
+  std::vector<std::uint32_t> order(n);
+  std::iota(order.begin(), order.end(), 0u);
+  std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+    return std::lexicographical_compare(out.cells.begin() + a * w, out.cells.begin() + (a + 1) * w,
+                                        out.cells.begin() + b * w, out.cells.begin() + (b + 1) * w, value_less);
+  });
+  std::vector<Value> sorted;
+  sorted.reserve(out.cells.size());
+  for (std::uint32_t r : order)
+    for (std::size_t k = 0; k < w; ++k) sorted.push_back(std::move(out.cells[r * w + k]));
+  out.cells = std::move(sorted);
+}
+
+}  // namespace
+
+Result<QueryOutput> find_output(Context& ctx, const Query& query, Bindings& bindings,
+                                const std::vector<std::string>* vars, OutputForm form) {
+  auto out = build_output(ctx, query, bindings, vars, form);
+  if (out && form == OutputForm::Rows && out->width == 0) take_rows(query, *out);
   return out;
 }
 

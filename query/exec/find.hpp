@@ -19,9 +19,10 @@ namespace quarry::query {
 [[nodiscard]] const std::vector<std::string>& find_vars(const Query& query, std::vector<std::string>& storage);
 
 // Consumes the bindings: their rows may be moved into the output. `vars`: find_vars(query), when
-// the caller has it already.
+// the caller has it already. `form`: the value, or its rows (QueryOutput::cells).
 [[nodiscard]] Result<QueryOutput> find_output(Context& ctx, const Query& query, Bindings& bindings,
-                                              const std::vector<std::string>* vars = nullptr);
+                                              const std::vector<std::string>* vars = nullptr,
+                                              OutputForm form = OutputForm::Value);
 
 // One name per :find element, as written: "?name", "(count ?e)", "(pull ?e [:name])".
 [[nodiscard]] std::vector<std::string> find_columns(const Query& query);

@@ -122,6 +122,53 @@ class PreparedQuery {
   return q(query, std::span<const QueryInput>(inputs.begin(), inputs.size()), options);
 }
 
+// A query's answer as rows of cells in one block (quarry::q_rows): what q answers, without a vector
+// allocated for each row, for large results read row by row (a million rows of two longs: one
+// allocation instead of a million, and nothing per row to free; cf. iterating sqlite3_step).
+//
+//   auto rows = quarry::q_rows("[:find ?e ?s :where [?e :salary ?s] [(> ?s 50000)]]", {db});
+//   for (std::size_t i = 0; i < rows->size(); ++i) use(rows->row(i)[0], rows->row(i)[1]);
+//
+// The rows, `width` cells each, by shape: Relation: the set's tuples in its order (with :with,
+// the bag's rows); with :keys/:strs/:syms, each map's values in :keys order, rows in tuple order;
+// Collection: its elements (width 1); Scalar and Tuple: one row, or none where q gives nil.
+struct QueryRows {
+  FindShape shape = FindShape::Relation;
+  std::vector<std::string> columns;  // as QueryResult::columns
+  std::size_t width = 0;             // cells per row
+  std::vector<Value> cells;          // row after row
+  [[nodiscard]] std::size_t size() const noexcept { return width == 0 ? 0 : cells.size() / width; }
+  // REQUIRES: i < size().
+  [[nodiscard]] std::span<const Value> row(std::size_t i) const noexcept {
+    return {cells.data() + i * width, width};
+  }
+};
+
+// q's answer as rows (QueryRows); the same inputs, options and errors as q.
+[[nodiscard]] Result<QueryRows> q_rows(std::string_view query_edn, std::span<const QueryInput> inputs,
+                                       const QueryOptions& options = {});
+[[nodiscard]] Result<QueryRows> q_rows(const Value& query, std::span<const QueryInput> inputs,
+                                       const QueryOptions& options = {});
+[[nodiscard]] Result<QueryRows> q_rows(const PreparedQuery& query, std::span<const QueryInput> inputs,
+                                       const QueryOptions& options = {});
+// Text is EDN (as for q): these overloads keep a string from being taken for a Value.
+[[nodiscard]] inline Result<QueryRows> q_rows(const char* query_edn, std::span<const QueryInput> inputs,
+                                              const QueryOptions& options = {}) {
+  return q_rows(std::string_view(query_edn), inputs, options);
+}
+[[nodiscard]] inline Result<QueryRows> q_rows(const std::string& query_edn, std::span<const QueryInput> inputs,
+                                              const QueryOptions& options = {}) {
+  return q_rows(std::string_view(query_edn), inputs, options);
+}
+[[nodiscard]] inline Result<QueryRows> q_rows(std::string_view query_edn, std::initializer_list<QueryInput> inputs,
+                                              const QueryOptions& options = {}) {
+  return q_rows(query_edn, std::span<const QueryInput>(inputs.begin(), inputs.size()), options);
+}
+[[nodiscard]] inline Result<QueryRows> q_rows(const PreparedQuery& query, std::initializer_list<QueryInput> inputs,
+                                              const QueryOptions& options = {}) {
+  return q_rows(query, std::span<const QueryInput>(inputs.begin(), inputs.size()), options);
+}
+
 struct ExplainOptions {
   // Also run the plan: each step gets :actual (rows) and :ms, the whole :rows and :ms.
   bool analyze = false;
