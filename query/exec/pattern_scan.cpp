@@ -316,6 +316,18 @@ bool distinct_matches(const ResolvedPattern& rp) {
   return true;
 }
 
+// The range predicates a plan gave the pattern's reads (ValueRange::tests; their filter steps do
+// not run: plan.cpp), on datom d: v as the query sees it (a ref as its id), compared as the
+// built-ins compare. Every read of the pattern applies them, whichever access runs it.
+bool passes_tests(const std::vector<RangeTest>& tests, const Datom& d) {
+  if (tests.empty()) return true;
+  const EntityId* id = d.v.get_if<EntityId>();
+  const Value ref = id ? Value(static_cast<std::int64_t>(id->value)) : Value();
+  const Value& v = id ? ref : d.v;
+  return std::all_of(tests.begin(), tests.end(),
+                     [&](const RangeTest& t) { return t.holds(builtins::query_compare(v, t.bound)); });
+}
+
 // Reads every datom of a scan (constants only) and calls f(datom) for those the matcher accepts;
 // f returns false to stop (the row limit was reached).
 template <class F>
@@ -325,18 +337,9 @@ Result<void> scan(Context& ctx, const ResolvedPattern& rp, const Access& access,
   const ValueRange range = scan_range(logical_range);
   const std::vector<RangeTest>& tests = logical_range.tests;
   const bool need_v = m.uses_v() || range.last.has_value() || !tests.empty();
-  // The range predicates the plan gave the scan (plan.cpp): v as the query sees it (a ref as its
-  // id), compared as the built-ins compare.
-  auto passes = [&](const Datom& d) {
-    const EntityId* id = d.v.get_if<EntityId>();
-    const Value ref = id ? Value(static_cast<std::int64_t>(id->value)) : Value();
-    const Value& v = id ? ref : d.v;
-    return std::all_of(tests.begin(), tests.end(),
-                       [&](const RangeTest& t) { return t.holds(builtins::query_compare(v, t.bound)); });
-  };
   auto each = [&](const Datom& d) {
     if (range.last && rp.attr && compare(datom_value(kV, d, names), *range.last) > 0) return false;
-    if (!tests.empty() && !passes(d)) return true;
+    if (!passes_tests(tests, d)) return true;
     return !m.datom_ok(d, names) || f(d);
   };
   if (access.per_attribute) {
@@ -474,7 +477,8 @@ Result<Relation> scan_join(Context& ctx, const Relation& bound, const ResolvedPa
 }
 
 // Bound variables, one index read per distinct binding of access.probe_vars.
-Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedPattern& rp, const Access& access) {
+Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedPattern& rp, const Access& access,
+                            const std::vector<RangeTest>& tests) {
   const index::Db& db = *rp.source->db;
   AttrNames names(db.schema(), rp.e_is_attribute);
   const PatternSlot& es = rp.slots[kE];
@@ -502,7 +506,7 @@ Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedP
     cover.v = access.order == IndexOrder::Avet;
   }
   Matcher m = make_matcher(rp, &bound, access, cover);
-  const bool need_v = m.uses_v();
+  const bool need_v = m.uses_v() || !tests.empty();
   std::vector<std::string> vars = bound.vars();
   vars.insert(vars.end(), m.new_vars.begin(), m.new_vars.end());
   Relation out(std::move(vars));
@@ -590,7 +594,7 @@ Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedP
     const std::uint32_t leader = probe.leader;
     const bool single = single_datom_runs && probe.attr && !probe.attr->many;
     auto each = [&](const Datom& d) {
-      if (!m.datom_ok(d, names)) return !single;
+      if (!passes_tests(tests, d) || !m.datom_ok(d, names)) return !single;
       bool filled = false;
       groups.for_each_in_group(leader, [&](std::size_t row) {
         auto brow = bound.row(row);
@@ -741,7 +745,7 @@ Result<void> apply_pattern(Context& ctx, Bindings& bindings, const ResolvedPatte
     }
   }
   const Relation& bound = rels[static_cast<std::size_t>(primary)];
-  auto out = access.probe ? probe_join(ctx, bound, rp, access) : scan_join(ctx, bound, rp, access, range);
+  auto out = access.probe ? probe_join(ctx, bound, rp, access, range.tests) : scan_join(ctx, bound, rp, access, range);
   if (!out) return std::unexpected(out.error());
   if (touched.size() == 1) {
     bindings.replace(primary, std::move(*out));
