@@ -1,14 +1,16 @@
 // A trivially correct query evaluator for differential tests: a small query AST that prints as
 // EDN Datalog, evaluated by nested loops over a list of datoms, clause by clause in written order.
-// It knows data patterns (3 to 5 positions), comparison predicates, not, or, or-join (with its
-// join variables bound), and :find of variables or of count / count-distinct / min / max / sum
-// aggregates, with DataScript 1.8's semantics: set semantics throughout; aggregates see the
-// distinct tuples of the :find variables; no matches with aggregates gives the empty set.
+// It knows data patterns (3 to 5 positions), comparison predicates, not, or, or-join (its join
+// variables bound before it or bound by its branches: a non-recursive rule call is the or-join of
+// its bodies), and :find of variables or of count / count-distinct / min / max / sum aggregates,
+// with DataScript 1.8's semantics: set semantics throughout; aggregates see the distinct tuples of
+// the :find variables; no matches with aggregates gives the empty set.
 //
 // Values follow Quarry's query conventions: entity ids, tx ids and refs are longs, attributes are
 // keywords. REQUIRES of generated queries (the evaluator does not check): every variable a
-// predicate uses is bound by an earlier clause; `not` and or-join bodies share a bound variable
-// with the clauses before them; every branch of an `or` binds the same variables.
+// predicate uses is bound by an earlier clause; `not` bodies share a bound variable with the
+// clauses before them; every branch of an `or` binds the same variables; every branch of an or-join
+// binds those of its join variables not bound before it.
 #pragma once
 
 #include <cstdint>
@@ -85,7 +87,8 @@ struct FindElem {
 struct Query {
   std::vector<FindElem> find{};
   std::vector<Clause> where{};
-  // Optional `:in $ [in_var ...]`, bound to in_values: lookup refs [:attr value] naming entities.
+  // Optional `:in $ [in_var ...]`, bound to in_values: lookup refs [:attr value] naming entities,
+  // or entity ids (longs), bound as they are.
   std::string in_var{};
   std::vector<Value> in_values{};
   [[nodiscard]] std::string edn() const {
@@ -119,6 +122,11 @@ class Evaluator {
     std::map<Value, Value> given;  // entity id -> the lookup ref as written
     if (q.in_var.empty()) start.insert(Env{});
     for (const Value& ref : q.in_values) {
+      if (!ref.get_if<Vector>()) {
+        start.insert(Env{{q.in_var, ref}});
+        given[ref] = ref;
+        continue;
+      }
       const auto& items = ref.as<Vector>().items;
       for (const Fact& f : facts_)
         if (f.added && f.a == items[0] && f.v == items[1]) {
@@ -268,13 +276,28 @@ class Evaluator {
             for (Env e : run({branch}, {env})) out.insert(std::move(e));
         return out;
       case Clause::OrJoin:
-        // Join variables are bound: or-join keeps the rows for which some branch matches.
+        // Join variables all bound: or-join keeps the rows for which some branch matches. Those
+        // not bound yet (a rule call's free arguments) take the values of each branch's matches.
+        // The branches' other variables stay inside.
         for (const Env& env : envs) {
           Env inner;
-          for (const auto& v : c.join_vars) inner.emplace(v, env.at(v));
-          bool any = false;
-          for (const Clause& branch : c.body) any = any || !run({branch}, {inner}).empty();
-          if (any) out.insert(env);
+          bool all_bound = true;
+          for (const auto& v : c.join_vars) {
+            if (auto it = env.find(v); it != env.end()) inner.emplace(v, it->second);
+            else all_bound = false;
+          }
+          if (all_bound) {
+            bool any = false;
+            for (const Clause& branch : c.body) any = any || !run({branch}, {inner}).empty();
+            if (any) out.insert(env);
+            continue;
+          }
+          for (const Clause& branch : c.body)
+            for (const Env& match : run({branch}, {inner})) {
+              Env next = env;
+              for (const auto& v : c.join_vars) next.emplace(v, match.at(v));  // every branch binds them
+              out.insert(std::move(next));
+            }
         }
         return out;
     }
