@@ -64,19 +64,19 @@ query::Limits engine_limits(const QueryOptions& o) {
   return {.deadline = o.deadline, .cancel = o.cancel, .max_rows = o.max_rows, .max_bytes = o.max_bytes};
 }
 
-Result<QueryResult> run_parsed(const std::shared_ptr<const query::Query>& parsed, std::span<const QueryInput> inputs,
-                               const QueryOptions& options) {
-  auto out = query::run_query({parsed, &planned_queries()}, engine_inputs(inputs), engine_limits(options));
-  if (!out) return std::unexpected(out.error());
-  return QueryResult{std::move(out->value), public_shape(out->shape), std::move(out->columns)};
+// The engine's run of a parsed query, its output in `form`.
+Result<query::QueryOutput> run_parsed(const std::shared_ptr<const query::Query>& parsed,
+                                      std::span<const QueryInput> inputs, const QueryOptions& options,
+                                      query::OutputForm form) {
+  return query::run_query({parsed, &planned_queries()}, engine_inputs(inputs), engine_limits(options), form);
 }
 
-Result<QueryRows> rows_parsed(const std::shared_ptr<const query::Query>& parsed, std::span<const QueryInput> inputs,
-                              const QueryOptions& options) {
-  auto out = query::run_query({parsed, &planned_queries()}, engine_inputs(inputs), engine_limits(options),
-                              query::OutputForm::Rows);
-  if (!out) return std::unexpected(out.error());
-  return QueryRows{public_shape(out->shape), std::move(out->columns), out->width, std::move(out->cells)};
+QueryResult result_of(query::QueryOutput&& out) {
+  return QueryResult{std::move(out.value), public_shape(out.shape), std::move(out.columns)};
+}
+
+QueryRows rows_of(query::QueryOutput&& out) {
+  return QueryRows{public_shape(out.shape), std::move(out.columns), out.width, std::move(out.cells)};
 }
 
 Result<Value> explain_parsed(const std::shared_ptr<const query::Query>& parsed, std::span<const QueryInput> inputs,
@@ -86,8 +86,7 @@ Result<Value> explain_parsed(const std::shared_ptr<const query::Query>& parsed, 
   const query::ExplainOptions engine{.analyze = options.analyze, .limits = engine_limits(options.query),
                                      .output = output ? &*output : nullptr};
   auto plan = query::explain_query({parsed, &planned_queries()}, engine_inputs(inputs), engine);
-  if (plan && options.result && options.analyze)
-    *options.result = QueryResult{std::move(output->value), public_shape(output->shape), std::move(output->columns)};
+  if (plan && options.result && options.analyze) *options.result = result_of(std::move(*output));
   return plan;
 }
 
@@ -131,20 +130,42 @@ Result<PreparedQuery> prepare(std::string_view query_edn) {
   return prepare(*form);
 }
 
-Result<QueryResult> q(const Value& query, std::span<const QueryInput> inputs, const QueryOptions& options) {
-  return timed(query_recorder(inputs), [&] { return guard_allocation("running a query", [&]() -> Result<QueryResult> {
-    auto parsed = parsed_queries().parse(query);
+namespace {
+
+// q and q_rows: the parsed query `parse` gives, run with its output in `form` and made the
+// caller's result by `make`; timed for the database's counters, allocation failures caught.
+template <class Parse, class Make>
+auto run_timed(std::span<const QueryInput> inputs, const QueryOptions& options, query::OutputForm form, Parse parse,
+               Make make) -> Result<decltype(make(query::QueryOutput{}))> {
+  using Out = decltype(make(query::QueryOutput{}));
+  return timed(query_recorder(inputs), [&] { return guard_allocation("running a query", [&]() -> Result<Out> {
+    Result<std::shared_ptr<const query::Query>> parsed = parse();
     if (!parsed) return std::unexpected(parsed.error());
-    return run_parsed(*parsed, inputs, options);
+    auto out = run_parsed(*parsed, inputs, options, form);
+    if (!out) return std::unexpected(out.error());
+    return make(std::move(*out));
   }); });
+}
+
+// A query form, parsed (or found among the parsed queries).
+auto parse_form(const Value& query) {
+  return [&query] { return parsed_queries().parse(query); };
+}
+
+// A prepared query's parse. REQUIRES: not empty.
+auto parse_prepared(const PreparedQuery& query) {
+  return [&query]() -> Result<std::shared_ptr<const query::Query>> { return PreparedQueryAccess::parsed(query); };
+}
+
+}  // namespace
+
+Result<QueryResult> q(const Value& query, std::span<const QueryInput> inputs, const QueryOptions& options) {
+  return run_timed(inputs, options, query::OutputForm::Value, parse_form(query), result_of);
 }
 
 Result<QueryResult> q(const PreparedQuery& query, std::span<const QueryInput> inputs, const QueryOptions& options) {
   if (!PreparedQueryAccess::parsed(query)) return empty_prepared();
-  return timed(query_recorder(inputs), [&] {
-    return guard_allocation("running a query",
-                            [&]() { return run_parsed(PreparedQueryAccess::parsed(query), inputs, options); });
-  });
+  return run_timed(inputs, options, query::OutputForm::Value, parse_prepared(query), result_of);
 }
 
 Result<QueryRows> q_rows(std::string_view query_edn, std::span<const QueryInput> inputs, const QueryOptions& options) {
@@ -154,19 +175,12 @@ Result<QueryRows> q_rows(std::string_view query_edn, std::span<const QueryInput>
 }
 
 Result<QueryRows> q_rows(const Value& query, std::span<const QueryInput> inputs, const QueryOptions& options) {
-  return timed(query_recorder(inputs), [&] { return guard_allocation("running a query", [&]() -> Result<QueryRows> {
-    auto parsed = parsed_queries().parse(query);
-    if (!parsed) return std::unexpected(parsed.error());
-    return rows_parsed(*parsed, inputs, options);
-  }); });
+  return run_timed(inputs, options, query::OutputForm::Rows, parse_form(query), rows_of);
 }
 
 Result<QueryRows> q_rows(const PreparedQuery& query, std::span<const QueryInput> inputs, const QueryOptions& options) {
   if (!PreparedQueryAccess::parsed(query)) return empty_prepared();
-  return timed(query_recorder(inputs), [&] {
-    return guard_allocation("running a query",
-                            [&]() { return rows_parsed(PreparedQueryAccess::parsed(query), inputs, options); });
-  });
+  return run_timed(inputs, options, query::OutputForm::Rows, parse_prepared(query), rows_of);
 }
 
 Result<Value> explain(const Value& query, std::span<const QueryInput> inputs, const ExplainOptions& options) {

@@ -458,28 +458,39 @@ Checks checks_for(const Case& c) {
   return k;
 }
 
-// One Quarry store on one case: a first run with a deadline (checked), then the timed runs.
-Measure measure_quarry(const Case& c, const Db& db, const Value& query, const std::string& system, int runs, Checks& checks) {
+// One Quarry store on one case through run(options) (q or q_rows of the prepared query): a first
+// run with a deadline, its result checked by check(result), then the timed runs.
+template <class Run, class Check>
+Measure measure_runs(const Case& c, const std::string& system, int runs, Run run, Check check) {
   const QueryOptions options{.deadline = Clock::now() + std::chrono::seconds(kDeadlineSeconds)};
-  auto prepared = prepare(query);
-  if (!prepared) return {.note = "error " + prepared.error().to_edn()};
   auto start = Clock::now();
-  auto r = run_quarry(c, db, *prepared, options);
+  auto r = run(options);
   const double first_ms = seconds_since(start) * 1000;
   if (!r && r.error().code == ErrorCode::QueryTimeout) return {.note = "timeout"};
   if (!r && r.error().code == ErrorCode::QueryLimit) return {.note = "row limit"};
   if (!r) return {.note = "error " + r.error().to_edn()};
-  const std::size_t n = result_size(*r);
-  if (n == SIZE_MAX) mismatch(c.name, system, "not a relation: " + to_edn(*r).substr(0, 200));
-  checks.counts.check(c, system, n);
-  checks.aggregates.check(c, system, *r);
+  check(*r);
   if (c.closure) return {.median_ms = first_ms};
   const bool long_case = first_ms > 1000;
   const Timing t = time_runs(long_case ? 0 : 1, long_case ? 3 : runs, [&] {
-    auto again = run_quarry(c, db, *prepared);
+    auto again = run(QueryOptions{});
     if (!again) mismatch(c.name, system, "error " + again.error().to_edn());
   });
   return {.median_ms = t.median_ms};
+}
+
+// quarry::q: the result's size and aggregates are checked.
+Measure measure_quarry(const Case& c, const Db& db, const Value& query, const std::string& system, int runs, Checks& checks) {
+  auto prepared = prepare(query);
+  if (!prepared) return {.note = "error " + prepared.error().to_edn()};
+  return measure_runs(
+      c, system, runs, [&](const QueryOptions& options) { return run_quarry(c, db, *prepared, options); },
+      [&](const Value& r) {
+        const std::size_t n = result_size(r);
+        if (n == SIZE_MAX) mismatch(c.name, system, "not a relation: " + to_edn(r).substr(0, 200));
+        checks.counts.check(c, system, n);
+        checks.aggregates.check(c, system, r);
+      });
 }
 
 // The same case through quarry::q_rows (the answer as rows of cells in one block, no vector per
@@ -489,20 +500,10 @@ Measure measure_rows(const Case& c, const Db& db, int runs, Checks& checks) {
   if (!prepared) return {.note = "error " + prepared.error().to_edn()};
   std::vector<QueryInput> inputs{db};
   for (const Value& a : c.args) inputs.emplace_back(a);
-  const QueryOptions options{.deadline = Clock::now() + std::chrono::seconds(kDeadlineSeconds)};
-  auto start = Clock::now();
-  auto r = q_rows(*prepared, inputs, options);
-  const double first_ms = seconds_since(start) * 1000;
-  if (!r && r.error().code == ErrorCode::QueryTimeout) return {.note = "timeout"};
-  if (!r) return {.note = "error " + r.error().to_edn()};
-  checks.counts.check(c, "Quarry memory rows", r->size());
-  if (c.closure) return {.median_ms = first_ms};
-  const bool long_case = first_ms > 1000;
-  const Timing t = time_runs(long_case ? 0 : 1, long_case ? 3 : runs, [&] {
-    auto again = q_rows(*prepared, inputs);
-    if (!again) mismatch(c.name, "Quarry memory rows", "error " + again.error().to_edn());
-  });
-  return {.median_ms = t.median_ms};
+  const std::string system = "Quarry memory rows";
+  return measure_runs(
+      c, system, runs, [&](const QueryOptions& options) { return q_rows(*prepared, inputs, options); },
+      [&](const QueryRows& r) { checks.counts.check(c, system, r.size()); });
 }
 
 // Every order of one case on one store, for the clause-order table: each order's first run is

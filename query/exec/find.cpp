@@ -125,15 +125,19 @@ Result<Value> run_pull(const PullSpec& spec, const Value& e) {
   return pull(*spec.db, *spec.pattern, **id);
 }
 
+// The key of return map entry `name`: a keyword (:keys), a string (:strs) or a symbol (:syms).
+Value return_key(const Query& q, const std::string& name) {
+  switch (q.return_kind) {
+    case ReturnMapKind::Keys: return Value::keyword(name);
+    case ReturnMapKind::Strs: return Value(name);
+    default: return Value::symbol(name);
+  }
+}
+
 Value return_map(const Query& q, const std::vector<Value>& row) {
   std::vector<std::pair<Value, Value>> entries;
-  for (std::size_t i = 0; i < row.size() && i < q.return_names.size(); ++i) {
-    const std::string& name = q.return_names[i];
-    Value key = q.return_kind == ReturnMapKind::Keys   ? Value::keyword(name)
-                : q.return_kind == ReturnMapKind::Strs ? Value(name)
-                                                       : Value::symbol(name);
-    entries.emplace_back(std::move(key), row[i]);
-  }
+  for (std::size_t i = 0; i < row.size() && i < q.return_names.size(); ++i)
+    entries.emplace_back(return_key(q, q.return_names[i]), row[i]);
   Map m;
   if (!make_map(std::move(entries), m)) return Value();
   return Value(std::move(m));
@@ -631,14 +635,13 @@ Result<QueryOutput> build_output(Context& ctx, const Query& query, Bindings& bin
 void take_rows(const Query& query, QueryOutput& out) {
   out.width = query.find.shape == FindShape::Collection ? 1 : query.find.elements.size();
   const Value value = std::exchange(out.value, Value());
+  std::vector<Value> keys;  // a return map's, in :keys order
+  for (const std::string& name : query.return_names) keys.push_back(return_key(query, name));
   auto add_row = [&](const Value& row) {
     if (const auto* v = row.get_if<Vector>()) {
       out.cells.insert(out.cells.end(), v->items.begin(), v->items.end());
     } else if (const auto* m = row.get_if<Map>()) {  // a return map: its values in :keys order
-      for (const std::string& name : query.return_names) {
-        const Value key = query.return_kind == ReturnMapKind::Keys   ? Value::keyword(name)
-                          : query.return_kind == ReturnMapKind::Strs ? Value(name)
-                                                                     : Value::symbol(name);
+      for (const Value& key : keys) {
         auto it = std::find_if(m->entries.begin(), m->entries.end(), [&](const auto& e) { return e.first == key; });
         out.cells.push_back(it == m->entries.end() ? Value() : it->second);
       }
