@@ -5,6 +5,7 @@
 #include <limits>
 #include <new>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "codec/number_order.hpp"
@@ -394,20 +395,22 @@ void take_or_release(Value& v, std::vector<Value>& pending) {
 
 namespace {
 
-// Collections nested up to this deep are copied by plain recursion (each level a few stack
-// frames); a deeper one continues with copy_collection's explicit stack.
-constexpr int kRecursiveCopyDepth = 256;
+// Collections nested up to this deep are copied and destroyed by plain recursion (each level a
+// few stack frames); a deeper one continues with copy_collection's or release_nested's explicit
+// stack.
+constexpr int kRecursiveDepth = 256;
 thread_local int copy_depth = 0;
+thread_local int release_depth = 0;
 
 }  // namespace
 
 // The copy of a vector, list, map or set: std::variant's copy (recursing through the items' copy
-// constructors) while the nesting is shallow; below kRecursiveCopyDepth levels, an explicit stack
+// constructors) while the nesting is shallow; below kRecursiveDepth levels, an explicit stack
 // of (source, destination) pairs: every collection is made with its items as nils first, leaves are
 // copied at once and nested collections pushed, so no frame is used per level. Memory is O(items
 // awaiting their copy).
 void Value::copy_collection(const Value& other) {
-  if (copy_depth < kRecursiveCopyDepth) {
+  if (copy_depth < kRecursiveDepth) {
     ++copy_depth;
     struct Restore {
       ~Restore() { --copy_depth; }
@@ -451,6 +454,16 @@ void Value::copy_collection(const Value& other) {
 // two levels left below it and its own destructor returns after one scan. Memory is O(width of the pending frontier).
 // If growing the stack fails (std::bad_alloc), what remains is destroyed the ordinary, recursive way.
 void Value::release_nested() noexcept {
+  // While the nesting is shallow, the ordinary recursive destruction, one level deeper: the
+  // collection is moved out and destroyed here, so its items' destructors run with the depth
+  // counted. No scan of the items first (a result set of 200,000 row vectors is read once).
+  if (release_depth < kRecursiveDepth) {
+    ++release_depth;
+    static_assert(std::is_nothrow_move_constructible_v<Storage>);
+    { const Storage gone = std::move(v_); }
+    --release_depth;
+    return;
+  }
   auto children = [](Storage& s) -> std::vector<Value>* {
     if (auto* v = std::get_if<Vector>(&s)) return &v->items;
     if (auto* l = std::get_if<List>(&s)) return &l->items;

@@ -193,9 +193,9 @@ class Value {
     return *this = std::move(copy);
   }
   Value& operator=(Value&&) noexcept = default;
-  // Destroys nested vectors, lists, maps and sets without recursing once per level (an explicit
-  // stack in value.cpp), so a value nested 100,000 deep is freed without exhausting the stack.
-  // Leaves and flat collections take the plain path.
+  // Destroys nested vectors, lists, maps and sets by plain recursion for the first 256 levels and
+  // with an explicit stack below them (value.cpp), so a value nested 100,000 deep is freed without
+  // exhausting the stack. Leaves take the plain path.
   ~Value() {
     if (kind() >= ValueKind::Vector && kind() != ValueKind::Tagged) release_nested();
   }
