@@ -57,22 +57,26 @@ Result<Plan> plan_for(const Context& ctx, const Bindings& bindings, std::span<co
 
 Result<void> execute(Context& ctx, Bindings& bindings, const Plan& plan, std::vector<StepRun>* runs) {
   if (runs) runs->assign(plan.steps.size(), StepRun{});
+  // With runs, one clock reading per step: a step's time runs from the previous step's end (its
+  // dropping of variables included) to its own (a reading costs ~40 ns; a whole query can take 3 µs).
+  auto step_start = runs ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
   for (std::size_t k = 0; k < plan.steps.size(); ++k) {
     if (bindings.is_empty()) return {};
     if (auto c = ctx.check_interrupt(); !c) return c;
     const PlannedStep& step = plan.steps[k];
-    if (!runs) {
-      if (auto r = run_step(ctx, bindings, plan, step); !r) return r;
-    } else {
-      const auto start = std::chrono::steady_clock::now();
-      if (auto r = run_step(ctx, bindings, plan, step); !r) return r;
+    if (auto r = run_step(ctx, bindings, plan, step); !r) return r;
+    if (runs) {
       StepRun& run = (*runs)[k];
       run.ran = true;
-      run.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
       run.rows = rows_after(bindings, plan.clauses[step.clause]);
     }
     if (!step.drop_after.empty() && !bindings.is_empty())
       if (auto d = bindings.drop(ctx, step.drop_after); !d) return d;
+    if (runs) {
+      const auto end = std::chrono::steady_clock::now();
+      (*runs)[k].ms = std::chrono::duration<double, std::milli>(end - step_start).count();
+      step_start = end;
+    }
   }
   return {};
 }
