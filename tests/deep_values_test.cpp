@@ -1,11 +1,14 @@
 // Values nested far deeper than any stack allows recursion for: built, printed and destroyed
-// without a crash (the printer walks with an explicit stack, ~Value() dismantles nested collections
-// with one), and the same through the public API and the `quarry` command for a 50,000-long chain
+// without a crash (the printer walks with an explicit stack; ~Value() and copies recurse for the
+// first 256 levels and continue with one below them), and the same through the public API and the `quarry` command for a 50,000-long chain
 // of component entities, whose entity map and recursive pull nest one map per link.
 #include <doctest/doctest.h>
 
 #include <quarry/quarry.hpp>
 
+#include <pthread.h>
+
+#include <functional>
 #include <string>
 
 #include "support/quarry_command.hpp"
@@ -52,6 +55,22 @@ Value in_list_and_set(Value v) {
   return Value(std::move(s));
 }
 
+// Runs `work` on a thread whose stack is `bytes` long: a recursion once per level of a 100,000-deep
+// value would overflow it many times over, so finishing shows the stack use is bounded.
+bool run_on_small_stack(std::size_t bytes, std::function<void()> work) {
+  pthread_attr_t attr;
+  if (pthread_attr_init(&attr) != 0) return false;
+  const bool sized = pthread_attr_setstacksize(&attr, bytes) == 0;
+  pthread_t thread;
+  auto body = [](void* arg) -> void* {
+    (*static_cast<std::function<void()>*>(arg))();
+    return nullptr;
+  };
+  const bool started = sized && pthread_create(&thread, &attr, body, &work) == 0;
+  pthread_attr_destroy(&attr);
+  return started && pthread_join(thread, nullptr) == 0;
+}
+
 std::string chain_tx() {
   std::string tx = "[";
   for (int i = 1; i <= kChain; ++i) {
@@ -92,6 +111,31 @@ TEST_CASE("moving and reassigning deep values frees them without recursion") {
   many.push_back(nest(kDeep, in_list_and_set));
   many.clear();
   CHECK(many.empty());
+}
+
+TEST_CASE("deep values are copied and freed on a 1 MiB thread stack: recursion stops after a bounded depth") {
+  // ~Value() and copies recurse for the first levels and use an explicit stack below them.
+  int equal_copies = 0;
+  const bool ran = run_on_small_stack(std::size_t{1} << 20, [&] {
+    for (auto wrap : {in_vector, in_map, in_list_and_set}) {
+      Value v = nest(kDeep, wrap);
+      Value copy = v;
+      v = Value();
+      equal_copies += quarry::compare(copy, nest(kDeep, wrap)) == 0 ? 1 : 0;
+    }
+    // Many branches, each crossing from recursion to the explicit stack on the way down.
+    std::vector<Value> branches;
+    for (int i = 0; i < 300; ++i) branches.push_back(nest(1'000, i % 2 ? in_map : in_vector));
+    Value wide = nest(200, [&](Value inner) {
+      std::vector<Value> items{std::move(inner)};
+      return Value(quarry::Vector{std::move(items)});
+    });
+    wide = Value(quarry::Vector{{std::move(wide), Value(quarry::Vector{std::move(branches)})}});
+    const Value wide_copy = wide;
+    wide = Value();
+  });
+  CHECK(ran);
+  CHECK(equal_copies == 3);
 }
 
 TEST_CASE("values nested 100,000 deep compare and hash without recursion") {
