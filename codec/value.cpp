@@ -449,10 +449,12 @@ void Value::copy_collection(const Value& other) {
   }
 }
 
-// The destructor's explicit stack: collections holding nested collections are moved out of their
-// parents onto `pending` (a moved-from vector is empty), so each Value destroyed here has at most
-// two levels left below it and its own destructor returns after one scan. Memory is O(width of the pending frontier).
-// If growing the stack fails (std::bad_alloc), what remains is destroyed the ordinary, recursive way.
+// The destructor of a collection: plain recursion for the first kRecursiveDepth levels; below
+// them an explicit stack: collections holding nested collections are moved out of their parents
+// onto `pending` (a moved-from vector is empty), so each Value destroyed there has at most two
+// levels left below it and its own destructor returns after one scan. Memory is O(width of the
+// pending frontier). If growing the stack fails (std::bad_alloc), what remains is destroyed the
+// ordinary, recursive way.
 void Value::release_nested() noexcept {
   // While the nesting is shallow, the ordinary recursive destruction, one level deeper: the
   // collection is moved out and destroyed here, so its items' destructors run with the depth
