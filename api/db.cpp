@@ -67,7 +67,7 @@ Result<std::vector<Datom>> Db::index_range(const Value& attr, const std::optiona
   for (const auto* v : {&start, &end})
     if (*v && !(*v)->is_storable())
       return fail(ErrorCode::CodecUnstorable, "an index-range bound must be a storable value, got " + to_edn(**v));
-  return index::collect(impl_->db.index_range(*prefix->a, bound(start), bound(end)));
+  return index::datoms_in_range(impl_->db, *prefix->a, bound(start), bound(end));
   });
 }
 
