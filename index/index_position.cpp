@@ -143,8 +143,22 @@ Result<std::vector<Datom>> datoms_from(const Db& db, IndexOrder order, const Ind
   return out;
 }
 
-Result<std::vector<Datom>> datoms_in_range(const Db& db, AttrId a, const std::optional<Value>& start,
-                                           const std::optional<Value>& end) {
+Result<std::vector<Datom>> datoms_in_range(const Db& db, AttrId a, const std::optional<Value>& raw_start,
+                                           const std::optional<Value>& raw_end) {
+  std::optional<Value> start = raw_start, end = raw_end;
+  if (const AttrSchema* s = db.schema().find(a); s && s->is_ref()) {
+    for (std::optional<Value>* bound : {&start, &end}) {
+      if (!*bound) continue;
+      if (auto n = (*bound)->get_if<std::int64_t>(); n && *n > 0) {
+        *bound = Value(EntityId{static_cast<std::uint64_t>(*n)});
+      } else if (entity_like(**bound)) {
+        auto e = resolve_entity(db, **bound);
+        if (!e) return std::unexpected(e.error());
+        if (!*e) return std::vector<Datom>{};
+        *bound = Value(**e);
+      }
+    }
+  }
   auto c = db.index_range(a, start ? scan_bound(*start) : std::nullopt, end ? scan_bound(*end) : std::nullopt);
   if (!c) return std::unexpected(c.error());
   std::vector<Datom> out;

@@ -45,7 +45,9 @@ struct IndexPosition {
 // by stub and hash (doc/format.md, "Large values"). So (index-range $ :a S E) returns what
 // [?e :a ?v] [(>= ?v S)] [(< ?v E)] binds. The scan is widened where index order and that
 // comparison disagree (a bound whose encoding is over 200 bytes leaves its side open), and every
-// datom read is checked. Errors: those of Db::index_range.
+// datom read is checked. A ref attribute's bounds are entities: ids (positive longs), lookup refs
+// or idents, resolved in `db`; one that names nothing gives no datoms. Errors: those of
+// resolve_entity and Db::index_range.
 [[nodiscard]] Result<std::vector<Datom>> datoms_in_range(const Db& db, AttrId a, const std::optional<Value>& start,
                                                          const std::optional<Value>& end);
 
