@@ -1,7 +1,6 @@
 #include "index/index_position.hpp"
 
 #include <cmath>
-#include <limits>
 
 #include "codec/edn_printer.hpp"
 #include "codec/number_order.hpp"
