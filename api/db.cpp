@@ -57,17 +57,10 @@ Result<std::vector<Datom>> Db::index_range(const Value& attr, const std::optiona
   return timed(scans(impl_->metrics), [&]() -> Result<std::vector<Datom>> {
   auto prefix = impl_->db.prefix(IndexOrder::Avet, std::span<const Value>(&attr, 1));
   if (!prefix) return std::unexpected(prefix.error());
-  const index::AttrSchema* schema = impl_->db.schema().find(*prefix->a);
-  // A ref attribute's bounds are entities (longs in, refs stored).
-  auto bound = [&](const std::optional<Value>& v) -> std::optional<Value> {
-    if (v && schema && schema->is_ref())
-      if (auto n = v->get_if<std::int64_t>(); n && *n > 0) return Value(EntityId{static_cast<std::uint64_t>(*n)});
-    return v;
-  };
   for (const auto* v : {&start, &end})
     if (*v && !(*v)->is_storable())
       return fail(ErrorCode::CodecUnstorable, "an index-range bound must be a storable value, got " + to_edn(**v));
-  return index::collect(impl_->db.index_range(*prefix->a, bound(start), bound(end)));
+  return index::datoms_in_range(impl_->db, *prefix->a, start, end);
   });
 }
 

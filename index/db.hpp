@@ -100,8 +100,10 @@ class Db {
                                            ReadHint hint = ReadHint::Default) const;
   // Datoms from the position `prefix` names to the end of the whole index.
   [[nodiscard]] Result<DatomCursor> seek_datoms(IndexOrder order, const DatomPrefix& prefix = {}) const;
-  // AVET datoms of attribute a with start <= v < end (an absent bound is open). Exact except for
-  // large values near a bound (see Writer::commit on large values).
+  // AVET datoms of attribute a with start <= v < end (an absent bound is open), v compared in index
+  // order (3 before 3.0). Exact except for large values near a bound (see Writer::commit on large
+  // values): a scan range for the planner, which checks its predicates afterwards. The
+  // index-range form reads through index::datoms_in_range (index/index_position.hpp), which is exact.
   [[nodiscard]] Result<DatomCursor> index_range(AttrId a, const std::optional<Value>& start = std::nullopt,
                                                 const std::optional<Value>& end = std::nullopt) const;
   // Builds a prefix from positional components as the REPL's (datoms $ :eavt 1 :name "x") gives

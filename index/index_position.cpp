@@ -1,6 +1,10 @@
 #include "index/index_position.hpp"
 
+#include <cmath>
+
 #include "codec/edn_printer.hpp"
+#include "codec/number_order.hpp"
+#include "codec/value_codec.hpp"
 #include "index/entity_ref.hpp"
 
 namespace quarry::index {
@@ -22,6 +26,56 @@ const AttrSchema* attribute_of(const Db& db, const Value& a) {
 }
 
 bool entity_like(const Value& v) { return v.is<Keyword>() || is_lookup_ref(v); }
+
+template <class T>
+int three_way(T x, T y) noexcept {
+  return x < y ? -1 : y < x ? 1 : 0;
+}
+
+// A long against a double by exact value (neither NaN): the long is floor + remainder, with floor
+// the largest double not above it and the remainder below the gap to the next double.
+int compare_long_double(std::int64_t l, double d) noexcept {
+  const auto split = number_order::split_long(l);
+  if (split.floor != d) return split.floor < d ? -1 : 1;
+  return split.remainder > 0 ? 1 : 0;
+}
+
+// The comparison of index-range bounds with values (datoms_in_range): numbers by value, NaN and
+// everything else by compare().
+int range_compare(const Value& v, const Value& bound) noexcept {
+  const auto* vl = v.get_if<std::int64_t>();
+  const auto* vd = v.get_if<double>();
+  const auto* bl = bound.get_if<std::int64_t>();
+  const auto* bd = bound.get_if<double>();
+  if ((vd && std::isnan(*vd)) || (bd && std::isnan(*bd))) return compare(v, bound);
+  if (vl && bl) return three_way(*vl, *bl);
+  if (vd && bd) return three_way(*vd, *bd);  // -0.0 == 0.0
+  if (vl && bd) return compare_long_double(*vl, *bd);
+  if (vd && bl) return -compare_long_double(*bl, *vd);
+  return compare(v, bound);
+}
+
+// Bounds encoded in more bytes than this may compare wrongly with keys of large values, which sort
+// by a 256-byte stub and a hash (doc/format.md, "Large values"); shorter ones compare exactly.
+constexpr std::size_t kExactBoundBytes = 200;
+
+// Where the scan for one side of [start, end) starts or stops: the first key, in index order, of
+// the values equal to `bound` by value — numbers equal to it sort together, from -0.0 for zero, and
+// a long just before the double of the same value — or nullopt (that side open) for a bound the
+// index cannot place exactly.
+std::optional<Value> scan_bound(const Value& bound) {
+  if (const auto* l = bound.get_if<std::int64_t>()) return *l == 0 ? Value(-0.0) : bound;
+  if (const auto* d = bound.get_if<double>()) {
+    if (*d == 0) return Value(-0.0);
+    constexpr double kLongRange = 9223372036854775808.0;  // 2^63
+    if (std::isfinite(*d) && std::trunc(*d) == *d && *d >= -kLongRange && *d < kLongRange)
+      return Value(static_cast<std::int64_t>(*d));
+    return bound;
+  }
+  auto bytes = codec::encode_value(bound);
+  if (!bytes || bytes->size() > kExactBoundBytes) return std::nullopt;
+  return bound;
+}
 
 }  // namespace
 
@@ -82,6 +136,35 @@ Result<std::vector<Datom>> datoms_from(const Db& db, IndexOrder order, const Ind
       if (d.e == *p.e && d.a == *p.a && d.v == *p.v && d.tx < *position.tx) continue;
       leading = false;
     }
+    out.push_back(d);
+  }
+  if (auto s = c->status(); !s) return std::unexpected(s.error());
+  return out;
+}
+
+Result<std::vector<Datom>> datoms_in_range(const Db& db, AttrId a, const std::optional<Value>& raw_start,
+                                           const std::optional<Value>& raw_end) {
+  std::optional<Value> start = raw_start, end = raw_end;
+  if (const AttrSchema* s = db.schema().find(a); s && s->is_ref()) {
+    for (std::optional<Value>* bound : {&start, &end}) {
+      if (!*bound) continue;
+      if (auto n = (*bound)->get_if<std::int64_t>(); n && *n > 0) {
+        *bound = Value(EntityId{static_cast<std::uint64_t>(*n)});
+      } else if (entity_like(**bound)) {
+        auto e = resolve_entity(db, **bound);
+        if (!e) return std::unexpected(e.error());
+        if (!*e) return std::vector<Datom>{};
+        *bound = Value(**e);
+      }
+    }
+  }
+  auto c = db.index_range(a, start ? scan_bound(*start) : std::nullopt, end ? scan_bound(*end) : std::nullopt);
+  if (!c) return std::unexpected(c.error());
+  std::vector<Datom> out;
+  for (; c->valid(); c->next()) {
+    const Datom& d = c->datom();
+    if (start && range_compare(d.v, *start) < 0) continue;
+    if (end && range_compare(d.v, *end) >= 0) continue;
     out.push_back(d);
   }
   if (auto s = c->status(); !s) return std::unexpected(s.error());

@@ -38,4 +38,17 @@ struct IndexPosition {
 [[nodiscard]] Result<std::vector<Datom>> datoms_from(const Db& db, IndexOrder order, const IndexPosition& position,
                                                      std::size_t limit);
 
+// index-range: the AVET datoms of attribute `a` (in the view of `db`) with start <= v < end, absent
+// bounds open, in index order. The bounds compare as the query's comparison predicates do: numbers
+// by value across long and double (1 = 1.0, -0.0 = 0.0, though the index keeps them apart and sorts
+// 1 before 1.0), everything else by compare() — exactly, also where the index orders large values
+// by stub and hash (doc/format.md, "Large values"). So (index-range $ :a S E) returns what
+// [?e :a ?v] [(>= ?v S)] [(< ?v E)] binds. The scan is widened where index order and that
+// comparison disagree (a bound whose encoding is over 200 bytes leaves its side open), and every
+// datom read is checked. A ref attribute's bounds are entities: ids (positive longs), lookup refs
+// or idents, resolved in `db`; one that names nothing gives no datoms. Errors: those of
+// resolve_entity and Db::index_range.
+[[nodiscard]] Result<std::vector<Datom>> datoms_in_range(const Db& db, AttrId a, const std::optional<Value>& start,
+                                                         const std::optional<Value>& end);
+
 }  // namespace quarry::index

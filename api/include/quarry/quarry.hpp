@@ -138,7 +138,10 @@ class Db {
                                                        std::size_t limit = static_cast<std::size_t>(-1)) const;
 
   // The AVET datoms of attribute `attr` (a keyword or id) whose value v has start <= v < end, in
-  // value order; an absent bound is open. For a ref attribute the bounds may be entity ids.
+  // index order; an absent bound is open. v is compared with the bounds as the query's `<` and `>=`
+  // compare: numbers by value across long and double (1 = 1.0, -0.0 = 0.0, though the index keeps
+  // them apart and lists 1 before 1.0), large values exactly (doc/format.md, "Large values"). For a
+  // ref attribute the bounds may be entity ids.
   // Errors: :quarry/invalid-argument for an unknown attribute, :codec/unstorable for a bound that
   // cannot be a value.
   [[nodiscard]] Result<std::vector<Datom>> index_range(const Value& attr, const std::optional<Value>& start,
