@@ -1,6 +1,7 @@
 #include "codec/value.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <limits>
 #include <new>
@@ -498,6 +499,36 @@ void Value::release_nested() noexcept {
     }
   } catch (...) {
   }
+}
+
+namespace {
+
+// Exact comparison of a long with a (non-NaN) double.
+int compare_long_double(std::int64_t l, double d) noexcept {
+  constexpr double kTwo63 = 9223372036854775808.0;
+  if (d >= kTwo63) return -1;
+  if (d < -kTwo63) return 1;
+  double t = std::trunc(d);  // in [-2^63, 2^63): converts exactly
+  auto ti = static_cast<std::int64_t>(t);
+  if (int c = three_way(l, ti)) return c;
+  return d > t ? -1 : (d < t ? 1 : 0);
+}
+
+}  // namespace
+
+int compare_by_value(const Value& a, const Value& b) noexcept {
+  // Two longs (most range predicates: ids, counts, amounts) without the general number path.
+  const auto* al = a.get_if<std::int64_t>();
+  const auto* bl = b.get_if<std::int64_t>();
+  if (al && bl) return three_way(*al, *bl);
+  const auto* ad = a.get_if<double>();
+  const auto* bd = b.get_if<double>();
+  if ((al || ad) && (bl || bd) && !(ad && std::isnan(*ad)) && !(bd && std::isnan(*bd))) {
+    if (ad && bd) return three_way(*ad, *bd);
+    if (al) return compare_long_double(*al, *bd);
+    return -compare_long_double(*bl, *ad);
+  }
+  return compare(a, b);
 }
 
 bool make_map(std::vector<std::pair<Value, Value>> entries, Map& out, Value* duplicate) {

@@ -6,3 +6,12 @@
 #pragma once
 
 #include "quarry/types/value.hpp"
+
+namespace quarry {
+
+// compare(), except that a long and a double compare by numeric value alone (1 = 1.0, -0.0 = 0.0,
+// though compare() and the index keep them apart); exact for every long and double; NaN and
+// everything else by compare(). The order of query comparisons and of index-range's bounds.
+[[nodiscard]] int compare_by_value(const Value& a, const Value& b) noexcept;
+
+}  // namespace quarry

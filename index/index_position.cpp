@@ -3,7 +3,6 @@
 #include <cmath>
 
 #include "codec/edn_printer.hpp"
-#include "codec/number_order.hpp"
 #include "codec/value_codec.hpp"
 #include "index/entity_ref.hpp"
 
@@ -26,34 +25,6 @@ const AttrSchema* attribute_of(const Db& db, const Value& a) {
 }
 
 bool entity_like(const Value& v) { return v.is<Keyword>() || is_lookup_ref(v); }
-
-template <class T>
-int three_way(T x, T y) noexcept {
-  return x < y ? -1 : y < x ? 1 : 0;
-}
-
-// A long against a double by exact value (neither NaN): the long is floor + remainder, with floor
-// the largest double not above it and the remainder below the gap to the next double.
-int compare_long_double(std::int64_t l, double d) noexcept {
-  const auto split = number_order::split_long(l);
-  if (split.floor != d) return split.floor < d ? -1 : 1;
-  return split.remainder > 0 ? 1 : 0;
-}
-
-// The comparison of index-range bounds with values (datoms_in_range): numbers by value, NaN and
-// everything else by compare().
-int range_compare(const Value& v, const Value& bound) noexcept {
-  const auto* vl = v.get_if<std::int64_t>();
-  const auto* vd = v.get_if<double>();
-  const auto* bl = bound.get_if<std::int64_t>();
-  const auto* bd = bound.get_if<double>();
-  if ((vd && std::isnan(*vd)) || (bd && std::isnan(*bd))) return compare(v, bound);
-  if (vl && bl) return three_way(*vl, *bl);
-  if (vd && bd) return three_way(*vd, *bd);  // -0.0 == 0.0
-  if (vl && bd) return compare_long_double(*vl, *bd);
-  if (vd && bl) return -compare_long_double(*bl, *vd);
-  return compare(v, bound);
-}
 
 // Bounds encoded in more bytes than this may compare wrongly with keys of large values, which sort
 // by a 256-byte stub and a hash (doc/format.md, "Large values"); shorter ones compare exactly.
@@ -163,8 +134,8 @@ Result<std::vector<Datom>> datoms_in_range(const Db& db, AttrId a, const std::op
   std::vector<Datom> out;
   for (; c->valid(); c->next()) {
     const Datom& d = c->datom();
-    if (start && range_compare(d.v, *start) < 0) continue;
-    if (end && range_compare(d.v, *end) >= 0) continue;
+    if (start && compare_by_value(d.v, *start) < 0) continue;
+    if (end && compare_by_value(d.v, *end) >= 0) continue;
     out.push_back(d);
   }
   if (auto s = c->status(); !s) return std::unexpected(s.error());

@@ -44,9 +44,10 @@ std::span<const Builtin> db_family() noexcept;       // get-else get-some missin
 // The EDN of `v`, cut to about `limit` characters (with "..." when cut), for error messages.
 [[nodiscard]] std::string abbreviated_edn(const Value& v, std::size_t limit = 120);
 
-// The order of query comparisons (< > <= >= compare, min/max, median): quarry::compare, except
-// that a long and a double compare by numeric value alone, so (<= 1 1.0) and (>= 1 1.0) both
-// hold as in DataScript (where both are JavaScript numbers). Exact for every long and double.
+// The order of query comparisons (< > <= >= compare, min/max, median): compare_by_value
+// (codec/value.hpp), quarry::compare except that a long and a double compare by numeric value
+// alone, so (<= 1 1.0) and (>= 1 1.0) both hold as in DataScript (where both are JavaScript
+// numbers). Exact for every long and double.
 [[nodiscard]] int query_compare(const Value& a, const Value& b) noexcept;
 
 // Clojure's = as DataScript computes it: numbers equal by value across long and double, vectors

@@ -67,42 +67,7 @@ std::optional<Number> as_number(const Value& v) noexcept {
   return std::nullopt;
 }
 
-namespace {
-
-template <class T>
-int three_way(const T& a, const T& b) noexcept {
-  return a < b ? -1 : (b < a ? 1 : 0);
-}
-
-// Exact comparison of a long with a (non-NaN) double.
-int compare_long_double(std::int64_t l, double d) noexcept {
-  constexpr double kTwo63 = 9223372036854775808.0;
-  if (d >= kTwo63) return -1;
-  if (d < -kTwo63) return 1;
-  double t = std::trunc(d);  // in [-2^63, 2^63): converts exactly
-  auto ti = static_cast<std::int64_t>(t);
-  if (int c = three_way(l, ti)) return c;
-  return d > t ? -1 : (d < t ? 1 : 0);
-}
-
-}  // namespace
-
-int query_compare(const Value& a, const Value& b) noexcept {
-  // Two longs (most range predicates: ids, counts, amounts) without the general number path.
-  if (const auto* l = a.get_if<std::int64_t>())
-    if (const auto* r = b.get_if<std::int64_t>()) return three_way(*l, *r);
-  auto x = as_number(a), y = as_number(b);
-  if (x && y) {
-    bool nan = (x->is_double && std::isnan(x->d)) || (y->is_double && std::isnan(y->d));
-    if (!nan) {
-      if (!x->is_double && !y->is_double) return three_way(x->l, y->l);
-      if (x->is_double && y->is_double) return three_way(x->d, y->d);
-      if (!x->is_double) return compare_long_double(x->l, y->d);
-      return -compare_long_double(y->l, x->d);
-    }
-  }
-  return compare(a, b);
-}
+int query_compare(const Value& a, const Value& b) noexcept { return compare_by_value(a, b); }
 
 bool query_equal(const Value& a, const Value& b) noexcept {
   if (a.is_number() && b.is_number()) return query_compare(a, b) == 0;
