@@ -544,19 +544,45 @@ function pullQuery(b) {
     return { find: `${pull} .`, shape: { find: 'scalar', cols: ['pull'] } };
   }
   if (roll < 50) return { find: `${e} ${pull} :keys id p`, shape: { find: 'rel', keys: ['id', 'p'], cols: ['plain', 'pull'] } };
-  if (roll < 75) return { find: `${e} ${pull}`, shape: { find: 'rel', cols: ['plain', 'pull'] } };
+  if (roll < 65) return { find: `${e} ${pull}`, shape: { find: 'rel', cols: ['plain', 'pull'] } };
+  const values = b.of((k) => k !== 'entity' && k !== 'vec' && k !== 'kw');
+  if (roll < 75 && values.length) {
+    // Grouped by the pulled entity: one row per group, however equal their pulls.
+    const agg = b.rng.pick(['count', 'count-distinct', 'distinct']);
+    return { find: `${pull} (${agg} ${b.rng.pick(values)})`, shape: { find: 'rel', cols: ['pull', agg === 'distinct' ? 'set' : 'plain'] } };
+  }
   return { find: pull, shape: { find: 'rel', cols: ['pull'] } };
 }
 
-// One query of the shapes family: {quarry, ds, shape}. Quarry sometimes gets the where clauses
-// shuffled (its planner orders them); DataScript always gets them in dependency order.
+// The clauses of a function query moved into a rule body: the query calls (f ?h...) on 1-3 of
+// the body's variables, sometimes after a pattern that binds the first of them.
+function ruleQuery(b) {
+  b.base();
+  addFunctions(b, 1 + b.rng.below(3));
+  const names = shuffled(b.rng, [...b.vars.keys()]).slice(0, 1 + b.rng.below(3));
+  const body = b.where;
+  const head = `(f ${names.join(' ')})`;
+  const outer = [];
+  if (b.vars.get(names[0]) === 'entity' && b.rng.chance(40)) outer.push(`[${names[0]} @${b.rng.pick(b.attrs).name} _]`);
+  outer.push(head);
+  b.where = outer;
+  return { find: names.join(' '), shape: { find: 'rel', cols: names.map(() => 'plain') }, rules: (where) => `[[${head} ${where.join(' ')}]]`, body };
+}
+
+// One query of the shapes family: {quarry, ds, shape} and, for a rule query, {rules: {quarry,
+// ds}}. Quarry sometimes gets the where clauses (or the rule body) shuffled (its planner orders
+// them); DataScript always gets them in dependency order.
 function makeShapeQuery(rng, attrs, present) {
   const b = new Body(rng, attrs, present);
   const family = rng.below(100);
-  const { find, shape } = family < 45 ? functionQuery(b) : family < 70 ? aggregateQuery(b) : pullQuery(b);
-  const text = (where) => `[:find ${find} :in $ :where ${where.join(' ')}]`;
-  const quarryWhere = rng.chance(30) ? shuffled(rng, b.where) : b.where;
-  return { shaped: true, quarry: spell(text(quarryWhere), 'quarry'), ds: spell(text(b.where), 'ds'), shape };
+  const made = family < 40 ? functionQuery(b) : family < 50 ? ruleQuery(b) : family < 72 ? aggregateQuery(b) : pullQuery(b);
+  const { find, shape } = made;
+  const inputs = made.rules ? '$ %' : '$';
+  const text = (where) => `[:find ${find} :in ${inputs} :where ${where.join(' ')}]`;
+  const mix = (where) => (rng.chance(30) ? shuffled(rng, where) : where);
+  const q = { shaped: true, quarry: spell(text(mix(b.where)), 'quarry'), ds: spell(text(b.where), 'ds'), shape };
+  if (made.rules) q.rules = { quarry: spell(made.rules(mix(made.body)), 'quarry'), ds: spell(made.rules(made.body), 'ds') };
+  return q;
 }
 
 // ---------------------------------------------------------------------------------------------
