@@ -46,6 +46,7 @@ class Body {
     this.vars = new Map();
     this.holders = new Set();  // variables in the entity position of a data pattern
     this.where = [];
+    this.grounds = [];  // the [(ground LITERAL) BINDING] clauses, which may become :in inputs
     this.next = 0;
   }
   fresh(kind, prefix = '?x') {
@@ -60,6 +61,11 @@ class Body {
     if (attr.type === 'long') return String(this.rng.below(8));
     if (attr.type === 'string') return JSON.stringify(this.rng.pick(STRINGS));
     return String(1 + this.rng.below(10));
+  }
+  ground(literal, binding) {
+    const clause = `[(ground ${literal}) ${binding}]`;
+    this.grounds.push({ clause, literal, binding });
+    this.where.push(clause);
   }
   // [?e @A ?v] over a fresh or given entity; returns the value variable.
   pattern(e, attr) {
@@ -236,12 +242,12 @@ const FUNCTIONS = [
   function ground(b) {
     if (b.rng.chance(50)) {
       const xs = Array.from({ length: 2 + b.rng.below(4) }, () => b.rng.pick(['1', '2', '3', '7', ...FRACTIONS]));
-      b.where.push(`[(ground [${xs.join(' ')}]) [${b.fresh('num')} ...]]`);
+      b.ground(`[${xs.join(' ')}]`, `[${b.fresh('num')} ...]`);
       return true;
     }
     const rows = Array.from({ length: 1 + b.rng.below(3) }, () => `[${1 + b.rng.below(10)} ${JSON.stringify(b.rng.pick(STRINGS))}]`);
     const id = b.fresh('entity', '?g');
-    b.where.push(`[(ground [${rows.join(' ')}]) [[${id} ${b.fresh('string', '?s')}]]]`);
+    b.ground(`[${rows.join(' ')}]`, `[[${id} ${b.fresh('string', '?s')}]]`);
     if (b.rng.chance(60)) b.pattern(id, b.rng.pick(b.attrs));
     return true;
   },
@@ -452,7 +458,7 @@ function aggregateQuery(b) {
     const rows = Array.from({ length: b.rng.below(7) }, () =>
       `[${1 + b.rng.below(3)} ${b.rng.pick(['1', '2', '3', '4', '-2', ...FRACTIONS])}]`);
     literals.push(b.fresh('num'));
-    b.where.push(`[(ground [${rows.join(' ')}]) [[${e} ${literals[0]}]]]`);
+    b.ground(`[${rows.join(' ')}]`, `[[${e} ${literals[0]}]]`);
   } else e = b.base();
   if (b.rng.chance(50)) addFunctions(b, 1);
   const nums = [...b.of((k) => k === 'long'), ...literals];
@@ -482,7 +488,8 @@ function aggregateQuery(b) {
       cols.push(f === 'distinct' ? 'set' : 'plain');
     }
   }
-  const others = [...b.vars.keys()].filter((v) => v !== x && b.vars.get(v) !== 'vec');
+  // Groups by anything but a computed double (0 and 0.0 are two groups in Quarry, one in DataScript).
+  const others = [...b.vars.keys()].filter((v) => v !== x && b.vars.get(v) !== 'vec' && (b.vars.get(v) !== 'num' || literals.includes(v)));
   const groups = others.length && b.rng.chance(55) ? [b.rng.pick(others)] : [];
   const withVars = b.rng.chance(40) ? [e].filter((v) => v !== x && !groups.includes(v)) : [];
   const find = [...groups, ...elements];
@@ -544,7 +551,7 @@ function pullQuery(b) {
   let e;
   if (rng.chance(25)) {
     e = b.fresh('entity', '?e');
-    b.where.push(`[(ground [${shuffled(rng, ['1', '2', '3', '4', '5', '11']).slice(0, 1 + rng.below(3)).join(' ')}]) [${e} ...]]`);
+    b.ground(`[${shuffled(rng, ['1', '2', '3', '4', '5', '11']).slice(0, 1 + rng.below(3)).join(' ')}]`, `[${e} ...]`);
   } else e = b.base();
   if (rng.chance(30)) addFunctions(b, 1);
   const pull = `(pull ${e} ${pullPattern(b, 0)})`;
@@ -552,7 +559,9 @@ function pullQuery(b) {
   if (roll < 20) return { find: `[${pull} ...]`, shape: { find: 'coll', cols: ['pull'] } };
   if (roll < 30) {
     // One entity: a scalar, or a tuple with the entity and a second pull.
-    b.where = [`[(ground ${1 + rng.below(11)}) ${e}]`];
+    b.where = [];
+    b.grounds = [];
+    b.ground(String(1 + rng.below(11)), e);
     if (rng.chance(60)) return { find: `${pull} .`, shape: { find: 'scalar', cols: ['pull'] } };
     return { find: `[${e} ${pull} (pull ${e} ${pullPattern(b, 0)})]`, shape: { find: 'tuple', cols: ['plain', 'pull', 'pull'] } };
   }
@@ -593,11 +602,15 @@ function makeShapeQuery(rng, attrs, present) {
   const family = rng.below(100);
   const made = family < 40 ? functionQuery(b) : family < 50 ? ruleQuery(b) : family < 72 ? aggregateQuery(b) : pullQuery(b);
   const { find, shape } = made;
-  const inputs = made.rules ? '$ %' : '$';
-  const text = (where) => `[:find ${find} :in ${inputs} :where ${where.join(' ')}]`;
+  // Sometimes the ground clauses become inputs: :in $ [?x ...] with the literal as an argument.
+  const inputs = made.rules || !b.grounds.length || rng.chance(65) ? [] : b.grounds;
+  for (const g of inputs) b.where.splice(b.where.indexOf(g.clause), 1);
+  const bindings = ['$', ...(made.rules ? ['%'] : []), ...inputs.map((g) => g.binding)].join(' ');
+  const text = (where) => `[:find ${find} :in ${bindings} :where ${where.join(' ')}]`;
   const mix = (where) => (rng.chance(30) ? shuffled(rng, where) : where);
   const q = { shaped: true, quarry: spell(text(mix(b.where)), 'quarry'), ds: spell(text(b.where), 'ds'), shape };
   if (made.rules) q.rules = { quarry: spell(made.rules(mix(made.body)), 'quarry'), ds: spell(made.rules(made.body), 'ds') };
+  if (inputs.length) q.inputs = inputs.map((g) => g.literal);
   return q;
 }
 
