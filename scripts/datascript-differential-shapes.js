@@ -247,7 +247,9 @@ const FUNCTIONS = [
     }
     const rows = Array.from({ length: 1 + b.rng.below(3) }, () => `[${1 + b.rng.below(10)} ${JSON.stringify(b.rng.pick(STRINGS))}]`);
     const id = b.fresh('entity', '?g');
-    b.ground(`[${rows.join(' ')}]`, `[[${id} ${b.fresh('string', '?s')}]]`);
+    // A relation of [id label] rows, or one such row bound as a tuple.
+    if (b.rng.chance(25)) b.ground(rows[0], `[${id} ${b.rng.chance(30) ? '_' : b.fresh('string', '?s')}]`);
+    else b.ground(`[${rows.join(' ')}]`, `[[${id} ${b.fresh('string', '?s')}]]`);
     if (b.rng.chance(60)) b.pattern(id, b.rng.pick(b.attrs));
     return true;
   },
