@@ -8,8 +8,8 @@
 //
 // :inputs holds `$` (the current database), `(as-of $ T)`, `(since $ T)`, `(history $)`, or any
 // other value (passed as is); without :inputs the query gets [$]. Results are compared as EDN text:
-// exactly, except that a collection find ([?x ...]) or a query with :with gives a vector whose
-// order is not specified, so both sides are sorted first.
+// exactly, except that a collection find ([?x ...]), a query with :with and a relation with a pull
+// element give a vector whose order is not specified, so both sides are sorted first.
 //
 // The expectations are DataScript 1.8's answers: scripts/datascript-check verifies them.
 #include <doctest/doctest.h>
@@ -102,8 +102,36 @@ std::optional<Db> database_input(const Database& database, const Value& v) {
   return std::nullopt;
 }
 
-// A collection find ([?x ...]) or :with: the result is a vector in no specified order.
+// The :find elements of a query in vector or map form.
+std::vector<Value> find_elements(const Value& query) {
+  if (const auto* find = lookup(query, "find")) {
+    if (const auto* v = find->get_if<Vector>()) return v->items;
+    return {};
+  }
+  const auto* items = query.get_if<Vector>();
+  if (!items || items->items.empty()) return {};
+  std::vector<Value> elements;
+  for (std::size_t i = 1; i < items->items.size() && !items->items[i].is<quarry::Keyword>(); ++i)
+    elements.push_back(items->items[i]);
+  return elements;
+}
+
+// A relation :find ([:find ?a (pull ?e p)], not . or [...]) with a pull element: its rows are a
+// bag, one per tuple (two entities may pull equal maps).
+bool pulled_relation(const Value& query) {
+  bool pull = false;
+  for (const Value& e : find_elements(query)) {
+    if (e.is<Vector>() || is_symbol(e, ".")) return false;
+    const auto* list = e.get_if<quarry::List>();
+    if (list && !list->items.empty() && is_symbol(list->items[0], "pull")) pull = true;
+  }
+  return pull;
+}
+
+// A collection find ([?x ...]), :with or a pulled relation: the result is a vector in no
+// specified order.
 bool unordered_result(const Value& query) {
+  if (pulled_relation(query)) return true;
   const auto* items = query.get_if<Vector>();
   if (!items) return lookup(query, "with") != nullptr;
   const auto& v = items->items;

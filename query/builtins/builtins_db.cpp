@@ -2,8 +2,8 @@
 // passes it as `source` and the rest as `args`.
 //
 // The entity is anything index::resolve_entity accepts (an entity id as a long, an ident, a
-// lookup ref); one that does not exist, or a lookup ref that finds nothing, simply has no
-// attributes. The attribute is its ident keyword; an unknown attribute has no values. A ref
+// lookup ref); one that does not exist, an id that is not positive, or a lookup ref that finds
+// nothing, simply has no attributes. The attribute is its ident keyword; an unknown attribute has no values. A ref
 // attribute's value comes back as a long (the query layer's convention). Values are read from
 // the source's view (as-of, since); a history source is read as the same view without history.
 //
@@ -28,6 +28,15 @@ namespace {
 // "get-else $": the call as written, for error messages (args exclude the source).
 std::string with_source(std::string_view fn) { return std::string(fn) + " $"; }
 
+// The entity `ref` names, nullopt for none. A long that is not positive names no entity, as in a
+// data pattern ([?e :name ?n] with ?e 0 matches nothing): such ids come from arithmetic, (dec ?e),
+// and since clause order is free a call may see rows that a pattern written before it would drop
+// (DataScript, running clauses as written, refuses the id only when it reaches the call).
+Result<std::optional<EntityId>> entity_of(const index::Db& db, const Value& ref) {
+  if (const auto* n = ref.get_if<std::int64_t>(); n && *n <= 0) return std::nullopt;
+  return index::resolve_entity(db, ref);
+}
+
 Value query_value(const Value& v) {
   if (auto id = v.get_if<EntityId>()) return Value(static_cast<std::int64_t>(id->value));
   return v;
@@ -39,7 +48,7 @@ Result<std::optional<Value>> first_value(std::string_view fn, const index::Db& d
                                          const Value& entity, const Value& attr) {
   const auto* ident = attr.get_if<Keyword>();
   if (!ident) return call_fail(with_source(fn), args, "an attribute is a keyword, got " + abbreviated_edn(attr));
-  auto e = index::resolve_entity(db, entity);
+  auto e = entity_of(db, entity);
   if (!e) return call_fail(with_source(fn), args, e.error().message);
   if (!*e) return std::nullopt;
   const index::AttrSchema* schema = db.schema().find(*ident);
@@ -78,7 +87,7 @@ std::optional<Keyword> forward_of_reverse(const Value& attr) {
 // (missing? $ e :_attr): no entity refers to e through the ref attribute attr (VAET), as
 // DataScript's entity lookup of a reverse attribute gives. A non-ref attribute refers to nothing.
 Result<Value> missing_reverse(const index::Db& db, std::span<const Value> args, const Keyword& forward) {
-  auto e = index::resolve_entity(db, args[0]);
+  auto e = entity_of(db, args[0]);
   if (!e) return call_fail(with_source("missing?"), args, e.error().message);
   const index::AttrSchema* schema = db.schema().find(forward);
   if (!*e || !schema) return Value(true);

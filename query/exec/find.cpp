@@ -3,8 +3,9 @@
 // As DataScript does: the rows are the DISTINCT tuples of the :find variables and the :with
 // variables; without aggregates, a :with query keeps one result row per such tuple (a bag,
 // returned as a vector). Aggregates group those tuples by the non-aggregate :find elements and
-// see, per group, one value per tuple (duplicates kept). Results are deterministic: relations are
-// sets (sorted), and bags and collections are sorted too.
+// see, per group, one value per tuple (duplicates kept). A relation with a pull element is a bag
+// as well: the tuples (or groups) are pulled one by one and never merged, as DataScript does.
+// Results are deterministic: relations are sets (sorted), and bags and collections are sorted too.
 #include "query/exec/find.hpp"
 
 #include <algorithm>
@@ -611,19 +612,19 @@ Result<QueryOutput> build_output(Context& ctx, const Query& query, Bindings& bin
   std::vector<Value> items;
   items.reserve(rows.size());
   for (auto& row : rows) items.push_back(as_value(row));
-  if (!query.with.empty()) {
+  // With a pull, a relation is a bag too, as in DataScript (which pulls after making the set of
+  // tuples): one row per tuple, so two entities that pull equal maps are two rows, not one.
+  if (!query.with.empty() || any_pull) {
     out.value = Value(Vector{std::move(items)});
     return out;
   }
   // Rows are distinct and sorted. As vectors they compare element by element, so `items` is
-  // already in Set order, except with return maps (ordered by their sorted keys) and pulls (two
-  // entities may pull equal maps): those go through make_set.
+  // already in Set order, except with return maps (ordered by their sorted keys).
   Set set;
-  if (query.return_kind == ReturnMapKind::None && !any_pull) {
+  if (query.return_kind == ReturnMapKind::None) {
     set.items = std::move(items);
   } else {
     std::sort(items.begin(), items.end(), value_less);
-    items.erase(std::unique(items.begin(), items.end()), items.end());
     if (!make_set(std::move(items), set)) return fail(ErrorCode::Internal, "find: duplicate result rows");
   }
   out.value = Value(std::move(set));
