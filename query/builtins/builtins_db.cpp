@@ -3,9 +3,10 @@
 //
 // The entity is anything index::resolve_entity accepts (an entity id as a long, an ident, a
 // lookup ref); one that does not exist, an id that is not positive, or a lookup ref that finds
-// nothing, simply has no attributes. The attribute is its ident keyword; an unknown attribute has no values. A ref
-// attribute's value comes back as a long (the query layer's convention). Values are read from
-// the source's view (as-of, since); a history source is read as the same view without history.
+// nothing, simply has no attributes. The attribute is its ident keyword; an unknown attribute has
+// no values. A ref attribute's value comes back as a long (the query layer's convention). Values
+// are read from the source's view (as-of, since); a history source is read as the same view
+// without history.
 //
 // missing? also takes a reverse attribute (:_friend): true when no entity refers to e through
 // the ref attribute :friend, as DataScript's entity lookup of a reverse attribute gives (an
