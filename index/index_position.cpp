@@ -26,10 +26,6 @@ const AttrSchema* attribute_of(const Db& db, const Value& a) {
 
 bool entity_like(const Value& v) { return v.is<Keyword>() || is_lookup_ref(v); }
 
-// Bounds encoded in more bytes than this may compare wrongly with keys of large values, which sort
-// by a 256-byte stub and a hash (doc/format.md, "Large values"); shorter ones compare exactly.
-constexpr std::size_t kExactBoundBytes = 200;
-
 // Where the scan for one side of [start, end) starts or stops: the first key, in index order, of
 // the values equal to `bound` by value — numbers equal to it sort together, from -0.0 for zero, and
 // a long just before the double of the same value — or nullopt (that side open) for a bound the
@@ -43,12 +39,17 @@ std::optional<Value> scan_bound(const Value& bound) {
       return Value(static_cast<std::int64_t>(*d));
     return bound;
   }
-  auto bytes = codec::encode_value(bound);
-  if (!bytes || bytes->size() > kExactBoundBytes) return std::nullopt;
+  if (!placeable_bound(bound)) return std::nullopt;
   return bound;
 }
 
 }  // namespace
+
+bool placeable_bound(const Value& v) {
+  constexpr std::size_t kExactBoundBytes = 200;
+  auto bytes = codec::encode_value(v);
+  return bytes && bytes->size() <= kExactBoundBytes;
+}
 
 Result<IndexPosition> resolve_position(const Db& db, IndexOrder order, std::span<const Value> components) {
   if (components.size() > 4)

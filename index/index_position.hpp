@@ -38,6 +38,11 @@ struct IndexPosition {
 [[nodiscard]] Result<std::vector<Datom>> datoms_from(const Db& db, IndexOrder order, const IndexPosition& position,
                                                      std::size_t limit);
 
+// True when the index orders `v` against every stored value as compare() does, so a scan may start
+// or stop at it: its encoding is at most 200 bytes. Longer values sort by a 256-byte stub and a
+// hash (doc/format.md, "Large values"); a bound that long leaves its side of a scan open.
+[[nodiscard]] bool placeable_bound(const Value& v);
+
 // index-range: the AVET datoms of attribute `a` (in the view of `db`) with start <= v < end, absent
 // bounds open, in index order. The bounds compare as the query's comparison predicates do: numbers
 // by value across long and double (1 = 1.0, -0.0 = 0.0, though the index keeps them apart and sorts

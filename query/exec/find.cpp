@@ -135,6 +135,16 @@ Value return_key(const Query& q, const std::string& name) {
   }
 }
 
+// A relation's distinct rows, in result order, as its set. As vectors they compare element by
+// element, so they are in Set order already, except return maps (ordered by their sorted keys),
+// which make_set sorts.
+Result<Value> relation_set(const Query& query, std::vector<Value> items) {
+  Set set;
+  if (query.return_kind == ReturnMapKind::None) set.items = std::move(items);
+  else if (!make_set(std::move(items), set)) return fail(ErrorCode::Internal, "find: duplicate result rows");
+  return Value(std::move(set));
+}
+
 Value return_map(const Query& q, const std::vector<Value>& row) {
   std::vector<std::pair<Value, Value>> entries;
   for (std::size_t i = 0; i < row.size() && i < q.return_names.size(); ++i)
@@ -426,16 +436,9 @@ Result<QueryOutput> plain_output(Context& ctx, const Query& query, QueryOutput o
     out.value = Value(Vector{std::move(items)});
     return out;
   }
-  // Rows are distinct and sorted. As vectors they compare element by element, so `items` is
-  // already in Set order, except with return maps (ordered by their sorted keys).
-  Set set;
-  if (query.return_kind == ReturnMapKind::None) {
-    set.items = std::move(items);
-  } else {
-    std::sort(items.begin(), items.end(), value_less);
-    if (!make_set(std::move(items), set)) return fail(ErrorCode::Internal, "find: duplicate result rows");
-  }
-  out.value = Value(std::move(set));
+  auto set = relation_set(query, std::move(items));
+  if (!set) return std::unexpected(set.error());
+  out.value = std::move(*set);
   return out;
 }
 
@@ -618,16 +621,9 @@ Result<QueryOutput> build_output(Context& ctx, const Query& query, Bindings& bin
     out.value = Value(Vector{std::move(items)});
     return out;
   }
-  // Rows are distinct and sorted. As vectors they compare element by element, so `items` is
-  // already in Set order, except with return maps (ordered by their sorted keys).
-  Set set;
-  if (query.return_kind == ReturnMapKind::None) {
-    set.items = std::move(items);
-  } else {
-    std::sort(items.begin(), items.end(), value_less);
-    if (!make_set(std::move(items), set)) return fail(ErrorCode::Internal, "find: duplicate result rows");
-  }
-  out.value = Value(std::move(set));
+  auto set = relation_set(query, std::move(items));
+  if (!set) return std::unexpected(set.error());
+  out.value = std::move(*set);
   return out;
 }
 

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <limits>
 
-#include "codec/value_codec.hpp"
+#include "index/index_position.hpp"
 
 namespace quarry::query {
 namespace {
@@ -57,7 +57,6 @@ void tighten_high(std::optional<Value>& slot, const Value& c) {
 //     still filters);
 //   - NaN and the infinities, whose neighbours have no double beyond them: that side is dropped.
 // Widening never loses a row, because the predicates still run after the scan.
-constexpr std::size_t kExactBoundBytes = 200;
 
 // x: the bound as a double (a double itself; a long converted, which beyond 2^53 may round to a
 // neighbour of the long's order key). Not floor(x): a double's order key is the double itself, and
@@ -75,8 +74,7 @@ std::optional<Value> scan_bound(const Value& c, bool low) {
   if (const auto* n = c.get_if<std::int64_t>()) x = static_cast<double>(*n);
   else if (const auto* d = c.get_if<double>()) x = *d;
   else {
-    auto bytes = codec::encode_value(c);
-    if (!bytes || bytes->size() > kExactBoundBytes) return std::nullopt;
+    if (!index::placeable_bound(c)) return std::nullopt;
     return c;
   }
   if (!std::isfinite(x)) return std::nullopt;
