@@ -23,4 +23,19 @@ Result<void> Context::row_limit_error() const {
                                          " rows (Limits::max_rows)");
 }
 
+Result<void> Context::fail_row(const Relation& in, std::span<const Value> row, Error error) {
+  switch (error.code) {
+    case ErrorCode::QueryCancelled:
+    case ErrorCode::QueryTimeout:
+    case ErrorCode::QueryLimit:
+    case ErrorCode::OutOfMemory:
+    case ErrorCode::Internal: return std::unexpected(std::move(error));
+    default: break;
+  }
+  if (!failed) failed.emplace(FailedRows{Relation(in.vars()), {}});
+  failed->rows.add_row(row);
+  failed->errors.push_back(std::move(error));
+  return check_rows(failed->rows.size(), failed->rows.arity());
+}
+
 }  // namespace quarry::query

@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -20,6 +22,7 @@
 #include "index/db.hpp"
 #include "query/parse/ast.hpp"
 #include "query/exec/engine.hpp"
+#include "query/exec/relation.hpp"
 #include "query/plan/plan.hpp"
 #include "query/plan/scope.hpp"
 
@@ -75,6 +78,24 @@ class Context : public Scope {
   };
   std::unordered_multimap<std::size_t, RulePlan> rule_plans;
 
+  // The rows the step running now failed on: a predicate or function call that fails on a row
+  // (a type error, say) records the row here and goes on with the others; execute() then decides
+  // whether the query fails (query/exec/solve.hpp, settle_failures). `rows` holds the call's
+  // input rows (over the variables of the relation it ran on), `errors` each one's error.
+  struct FailedRows {
+    Relation rows;
+    std::vector<Error> errors;
+  };
+  std::optional<FailedRows> failed;
+  // Set by not and or for the clause list they run from their seed, and cleared by the execute()
+  // running that list: the seed's variables. A failed row that would reach the list's result is
+  // then handed back in `escaped` (its seed tuple, over these variables, and its error) instead of
+  // failing the query, so that not and or weigh it against the clauses around them.
+  const std::vector<std::string>* escape_vars = nullptr;
+  std::optional<FailedRows> escaped;
+  // Records a row that a call failed on, unless the error must end the query at once (timeout,
+  // cancellation, limits, out of memory, a bug). Returns the error when it must.
+  [[nodiscard]] Result<void> fail_row(const Relation& in, std::span<const Value> row, Error error);
   RuleRuntime* rule_runtime = nullptr;   // set while rule bodies are evaluated
   int rule_depth = 0;  // nested rule evaluations (rule calls inside not), bounded
 

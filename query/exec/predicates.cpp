@@ -1,7 +1,8 @@
 // Predicate and function clauses (query/exec/solve.hpp): [(pred arg...)] keeps the rows for which the
 // built-in returns neither nil nor false; [(fn arg...) binding] binds the result by its binding
 // form (query/exec/binding_forms.hpp). A function returning nil binds nothing (the row is dropped), as
-// in DataScript. A binding variable that is already bound must equal the result.
+// in DataScript. A binding variable that is already bound must equal the result. A call that fails
+// on a row (Context::fail_row) drops it and records it: execute() decides whether the query fails.
 #include <algorithm>
 
 #include "codec/edn_printer.hpp"
@@ -150,8 +151,11 @@ Result<void> apply_predicate(Context& ctx, Bindings& bindings, const Predicate& 
   if (!call) return std::unexpected(call.error());
   if (!rel) {  // constants only: all or nothing
     auto r = invoke(*call, {});
-    if (!r) return std::unexpected(r.error());
-    if (!truthy(*r)) bindings.mark_empty();
+    if (!r) {
+      const Relation unit = Relation::unit();
+      if (auto f = ctx.fail_row(unit, unit.row(0), std::move(r.error())); !f) return f;
+    }
+    if (!r || !truthy(*r)) bindings.mark_empty();
     return {};
   }
   std::vector<char> keep(rel->size());
@@ -169,8 +173,9 @@ Result<void> apply_predicate(Context& ctx, Bindings& bindings, const Predicate& 
       keep[r] = static_cast<char>(test(arg(0), arg(1)));
     } else {
       auto v = invoke(*call, rel->row(r));
-      if (!v) return std::unexpected(v.error());
-      keep[r] = static_cast<char>(truthy(*v));
+      if (!v)
+        if (auto f = ctx.fail_row(*rel, rel->row(r), std::move(v.error())); !f) return f;
+      keep[r] = static_cast<char>(v && truthy(*v));
     }
     kept += static_cast<std::size_t>(keep[r]);
     if ((r & 1023) == 1023)
@@ -217,10 +222,16 @@ Result<void> apply_function(Context& ctx, Bindings& bindings, const FunctionCall
   for (std::size_t r = 0; r < in.size(); ++r) {
     auto row = in.row(r);
     auto v = invoke(*call, row);
-    if (!v) return std::unexpected(v.error());
+    if (!v) {
+      if (auto f = ctx.fail_row(in, row, std::move(v.error())); !f) return f;
+      continue;
+    }
     if (v->is_nil()) continue;
     results.clear();
-    if (auto d = destructure(clause.binding, query_value(*v), results, ErrorCode::QueryFunction); !d) return d;
+    if (auto d = destructure(clause.binding, query_value(*v), results, ErrorCode::QueryFunction); !d) {
+      if (auto f = ctx.fail_row(in, row, std::move(d.error())); !f) return f;
+      continue;
+    }
     for (std::size_t k = 0; k < results.size(); ++k) {
       auto res = results.row(k);
       bool ok = true;
