@@ -3,7 +3,7 @@
 // `perf record -g` to see where a query's time goes without the loading and the other systems of
 // bench_compare_bench in the profile (bench/README.md, "Profiling one query").
 //
-//   bench_query_loop QUERY [BENCH_DATA_DIR] [--rocks] [--range-cache-off] [--held-db] [--seconds S | --runs N] [--explain] [--analyze] [--rows] [--query EDN]
+//   bench_query_loop QUERY [BENCH_DATA_DIR] [--rocks] [--range-cache-off] [--held-db] [--seconds S | --runs N] [--explain] [--analyze] [--rows] [--query EDN] [--open DIR]
 //     QUERY           a name from queries.edn (q1, q2, ..., qpred1, hop2-join, agg-by-sex, ...)
 //     BENCH_DATA_DIR  default $QUARRY_BENCH_DATA, else the repository's bench/data
 //     --rocks         RocksDB in a temporary directory (unsynced writes, compacted once loaded)
@@ -24,6 +24,8 @@
 //                     generates them (bench/people_gen.hpp, its default seed): 400000 is 2M datoms
 //     --db NAME       for a query over several data sets (rules-follows: wide-3x3, long-10x3, ...),
 //                     the one to load (NAME.edn in BENCH_DATA_DIR); default the first listed
+//     --open DIR      load nothing: query the RocksDB database in DIR (e.g. the quarry-bulk/ that
+//                     bench_scale_bench --keep left: its people and schema are the benchmark's)
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -51,6 +53,7 @@ int main(int argc, char** argv) {
   double seconds = 5;
   std::size_t fixed_runs = 0;
   std::int64_t people = 0;
+  std::string open_dir;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--rocks")) rocks = true;
     else if (!std::strcmp(argv[i], "--range-cache-off")) range_cache_bytes = 0;
@@ -63,11 +66,12 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--query") && i + 1 < argc) query_text = argv[++i];
     else if (!std::strcmp(argv[i], "--db") && i + 1 < argc) db_name = argv[++i];
     else if (!std::strcmp(argv[i], "--people") && i + 1 < argc) people = std::atoll(argv[++i]);
+    else if (!std::strcmp(argv[i], "--open") && i + 1 < argc) open_dir = argv[++i], rocks = true;
     else if (name.empty()) name = argv[i];
     else dir = argv[i];
   }
   if (name.empty()) {
-    std::fprintf(stderr, "usage: bench_query_loop QUERY [BENCH_DATA_DIR] [--rocks] [--range-cache-off] [--held-db] [--seconds S | --runs N] [--explain] [--analyze] [--rows] [--query EDN] [--db NAME] [--people N]\n");
+    std::fprintf(stderr, "usage: bench_query_loop QUERY [BENCH_DATA_DIR] [--rocks] [--range-cache-off] [--held-db] [--seconds S | --runs N] [--explain] [--analyze] [--rows] [--query EDN] [--db NAME] [--people N] [--open DIR]\n");
     return 1;
   }
   const Value queries = must(read_edn(read_file(dir / "queries.edn")), "queries.edn");
@@ -76,12 +80,16 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "queries.edn has no query named %s\n", name.c_str());
     return 1;
   }
-  std::unique_ptr<TempDir> tmp = rocks ? std::make_unique<TempDir>("quarry-query-loop") : nullptr;
-  Database database = must(Database::open(Options{.path = tmp ? tmp->path() + "/db" : "", .in_memory = !rocks,
-                                                  .sync_writes = false, .range_cache_bytes = range_cache_bytes}),
+  std::unique_ptr<TempDir> tmp = rocks && open_dir.empty() ? std::make_unique<TempDir>("quarry-query-loop") : nullptr;
+  const std::string path = !open_dir.empty() ? open_dir : tmp ? tmp->path() + "/db" : "";
+  Database database = must(Database::open(Options{.path = path, .in_memory = !rocks, .sync_writes = false,
+                                                  .range_cache_bytes = range_cache_bytes}),
                            "open");
-  must(database.declare_schema(must(read_edn(read_file(dir / "schema.edn")), "schema.edn")), "schema");
-  if (const Value* dbs = lookup(*spec, "dbs")) {  // a data set of its own (rules-follows)
+  if (open_dir.empty())
+    must(database.declare_schema(must(read_edn(read_file(dir / "schema.edn")), "schema.edn")), "schema");
+  if (!open_dir.empty()) {
+    // The database as it is.
+  } else if (const Value* dbs = lookup(*spec, "dbs")) {  // a data set of its own (rules-follows)
     if (db_name.empty()) db_name = dbs->as<Vector>().items.at(0).as<Keyword>().name;
     must(database.transact(must(read_edn(read_file(dir / (db_name + ".edn"))), db_name.c_str())), db_name.c_str());
   } else if (people > 0) {
@@ -96,7 +104,7 @@ int main(int argc, char** argv) {
       must(database.transact(must(read_edn(read_file(dir / "people20k-extra.edn")), "extra")), "extra");
   }
 
-  if (rocks) must(database.compact(), "compact");
+  if (rocks && open_dir.empty()) must(database.compact(), "compact");
   std::vector<QueryInput> inputs{database.db()};
   if (held_db) must(database.transact(must(read_edn("[{:name \"held-db\"}]"), "tx")), "transact");
   const Value* rules = lookup(*spec, "rules");

@@ -18,8 +18,13 @@
 //     --range-cache SIZE Options::range_cache_bytes in MiB for Quarry (default: the Options default);
 //                        0 turns the range cache off
 //     --keep DIR         work in DIR (created; it must not exist) instead of a temporary directory,
-//                        and leave it: people.edn, sqlite.db and quarry-PATH/ for profiling
-//                        afterwards (e.g. `quarry DIR/quarry-bulk`); one size only
+//                        and leave it: people.edn, sqlite.db, quarry-PATH/ and scale.info for
+//                        profiling afterwards (e.g. `quarry DIR/quarry-bulk`); one size only
+//     --reuse DIR        load nothing: run the queries on what --keep DIR left (sqlite.db and the
+//                        last path's quarry-PATH/, with the people count and transactions recorded
+//                        in DIR/scale.info); the options that set Quarry's caches apply
+//     --only Q[,Q...]    run only these queries (names as in the table: q1, q2, qpred1, agg-by-sex,
+//                        pull, entity, ...)
 //
 // Data: bench/people_gen.hpp's people (5 core datoms each, and :follows refs to ~2.5 random others
 // on average), about datoms / 7.5 people. Written as one EDN file: the schema, one vector of the
@@ -56,6 +61,7 @@
 #include <filesystem>
 #include <optional>
 #include <fstream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -79,7 +85,9 @@ struct Settings {
   std::size_t batch = 10'000;
   int lookups = 1000;
   std::vector<std::string> paths{"ordinary", "bulk"};  // import paths, in order; the last is queried
-  std::string keep;  // --keep DIR: work there and leave it
+  std::string keep;   // --keep DIR: work there and leave it
+  std::string reuse;  // --reuse DIR: query what --keep DIR left
+  std::set<std::string> only;  // --only: the queries to run (empty: all)
   std::optional<std::size_t> block_cache_bytes = Options{}.block_cache_bytes;
   std::size_t range_cache_bytes = Options{}.range_cache_bytes;
 };
@@ -162,6 +170,137 @@ struct Row {
   double range_reads = -1, range_evicted = -1;
   double rows_ms = -1;  // quarry::q_rows, the answer as rows of cells (Datalog queries only)
 };
+
+// The query table: each query on both systems (see the file comment).
+void run_queries(Database& db, SqliteEav& sqlite, std::int64_t n, TxId first_tx, std::int64_t sqlite_mid_tx,
+                 const Settings& s) {
+  auto wanted = [&](const std::string& name) { return s.only.empty() || s.only.contains(name); };
+  Db now = db.db();
+  // Quarry's ids: tempid "p<e>" -> e, as they were allocated in file order; checked below.
+  const TxId quarry_mid{first_tx.value + static_cast<std::uint64_t>(sqlite_mid_tx)};  // first_tx is the schema's
+  const auto& sql = sqlite_queries();
+  std::vector<Row> rows;
+  auto compare = [&](const std::string& name, const std::string& datalog, const std::string& sql_text,
+                     std::vector<Value> sql_args = {}, std::optional<Db> view = std::nullopt) {
+    if (!wanted(name)) return;
+    Statement st(sqlite.handle(), sql_text, sqlite.attrs());
+    std::size_t sql_rows = 0, quarry_rows = 0, rows_rows = 0;
+    Db on = view.value_or(now);
+    std::vector<QueryInput> inputs{on};
+    Timing ts = time_runs(1, s.runs, [&] { sql_rows = st.run(sql_args); });
+    auto run_quarry = [&] {
+      auto r = must(q(datalog, inputs), name.c_str());
+      quarry_rows = r.value.is<Set>() ? r.value.as<Set>().items.size() : 1;
+    };
+    run_quarry();  // the warm-up, before the misses are counted
+    const DatabaseStats before = must(db.stats(), "stats");
+    Timing tq = time_runs(0, s.runs, run_quarry);
+    const DatabaseStats after = must(db.stats(), "stats");
+    auto per_run = [&](std::uint64_t a, std::uint64_t b) { return static_cast<double>(b - a) / s.runs; };
+    const double misses = per_run(before.block_cache_misses, after.block_cache_misses);
+    // The same answer as rows of cells (quarry::q_rows), after the figures above were taken.
+    Timing tr = time_runs(1, s.runs, [&] { rows_rows = must(q_rows(datalog, inputs), name.c_str()).size(); });
+    if (sql_rows != quarry_rows || rows_rows != quarry_rows) {
+      std::fprintf(stderr, "%s: SQLite %zu rows, Quarry %zu, Quarry q_rows %zu\n", name.c_str(), sql_rows, quarry_rows,
+                   rows_rows);
+      std::exit(2);
+    }
+    rows.push_back({name, quarry_rows, ts.median_ms, tq.median_ms, misses,
+                    per_run(before.range_cache_reads, after.range_cache_reads),
+                    per_run(before.range_cache_evicted, after.range_cache_evicted), tr.median_ms});
+  };
+  compare("q1", "[:find ?e :where [?e :name \"Ivan\"]]", sql.at("q1"));
+  compare("q2", "[:find ?e ?a :where [?e :name \"Ivan\"] [?e :age ?a]]", sql.at("q2"));
+  compare("q3", "[:find ?e ?a :where [?e :name \"Ivan\"] [?e :age ?a] [?e :sex :male]]", sql.at("q3"));
+  compare("q4", "[:find ?e ?l ?a :where [?e :name \"Ivan\"] [?e :last-name ?l] [?e :age ?a] [?e :sex :male]]",
+          sql.at("q4"));
+  compare("qpred1", "[:find ?e ?s :where [?e :salary ?s] [(> ?s 50000)]]", sql.at("qpred1"));
+  compare("hop2-join",
+          "[:find ?a ?c :where [?a :name \"Ivan\"] [?a :follows ?b] [?b :follows ?c] [?c :last-name \"Petrov\"]]",
+          sql.at("hop2-join"));
+  compare("agg-by-sex", "[:find ?s (count ?e) (avg ?sal) :where [?e :sex ?s] [?e :salary ?sal]]", sql.at("agg-by-sex"));
+  compare("asof-q2", "[:find ?e ?a :where [?e :name \"Ivan\"] [?e :age ?a]]",
+          "SELECT n.e, g.v FROM datoms n JOIN datoms g ON g.e = n.e AND g.a = @age "
+          "WHERE n.a = @name AND n.v = 'Ivan' AND n.tx <= :in1 AND g.tx <= :in1",
+          {Value(sqlite_mid_tx)}, now.as_of(quarry_mid));
+
+  // Entities by id: the same random people on both sides.
+  SplitMix64 pick(s.seed + 1);
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < s.lookups; ++i) ids.push_back(1 + pick.below(n));
+  if (wanted("pull") || wanted("entity")) {
+    Statement names(sqlite.handle(), "SELECT v FROM datoms WHERE e = :in1 AND a = @name", sqlite.attrs());
+    std::size_t mismatches = 0;
+    for (std::int64_t e : ids) {
+      Value expected = names.rows({Value(e)}).as<Vector>().items.at(0).as<Vector>().items.at(0);
+      auto got = must(now.pull("[:name]", Value(e)), "pull");
+      if (got.is_nil() || *lookup(got, "name") != expected) ++mismatches;
+    }
+    if (mismatches) {
+      std::fprintf(stderr, "entity ids differ between the systems for %zu of %zu people\n", mismatches, ids.size());
+      std::exit(2);
+    }
+  }
+  {
+    Statement attrs(sqlite.handle(), "SELECT a, v FROM datoms WHERE e = :in1", sqlite.attrs());
+    Statement follows(sqlite.handle(),
+                      "SELECT n.v FROM datoms f JOIN datoms n ON n.e = f.v AND n.a = @name "
+                      "WHERE f.e = :in1 AND f.a = @follows",
+                      sqlite.attrs());
+    std::size_t sink = 0;
+    if (wanted("pull")) {
+      Timing ts = time_runs(1, s.runs, [&] {
+        for (std::int64_t e : ids) sink += attrs.run({Value(e)}) + follows.run({Value(e)});
+      });
+      Timing tq = time_runs(1, s.runs, [&] {
+        for (std::int64_t e : ids) {
+          auto p = must(now.pull("[:name :last-name :sex :age :salary {:follows [:name]}]", Value(e)), "pull");
+          sink += p.is<Map>() ? p.as<Map>().entries.size() : 0;
+        }
+      });
+      rows.push_back({"pull x" + std::to_string(ids.size()), ids.size(), ts.median_ms, tq.median_ms});
+    }
+    if (wanted("entity")) {
+      Timing te = time_runs(1, s.runs, [&] {
+        for (std::int64_t e : ids) sink += attrs.run({Value(e)});
+      });
+      Timing tqe = time_runs(1, s.runs, [&] {
+        for (std::int64_t e : ids) {
+          auto m = must(now.entity(Value(e)), "entity");
+          sink += m.as<Map>().entries.size();
+        }
+      });
+      rows.push_back({"entity x" + std::to_string(ids.size()), ids.size(), te.median_ms, tqe.median_ms});
+    }
+    if (sink == 0) std::printf("(nothing read)\n");
+  }
+
+  auto count = [](double x) { return x < 0 ? std::string("-") : std::to_string(static_cast<long long>(x + 0.5)); };
+  auto ms = [](double x, double sqlite_ms) {
+    if (x < 0) return std::pair<std::string, std::string>{"-", "-"};
+    char a[32], b[32];
+    std::snprintf(a, sizeof a, "%.2f", x);
+    std::snprintf(b, sizeof b, "%.2f", x / sqlite_ms);
+    return std::pair<std::string, std::string>{a, b};
+  };
+  std::printf("\n| query          |    rows | SQLite ms | Quarry ms | Quarry/SQLite | q_rows ms | q_rows/SQLite | cache misses/run | ranges read/run | evicted/run |\n");
+  std::printf("|----------------|--------:|----------:|----------:|--------------:|----------:|--------------:|-----------------:|----------------:|------------:|\n");
+  for (const Row& r : rows) {
+    const auto [rows_ms, rows_ratio] = ms(r.rows_ms, r.sqlite_ms);
+    std::printf("| %-14s | %7zu | %9.2f | %9.2f | %13.2f | %9s | %13s | %16s | %15s | %11s |\n", r.name.c_str(), r.rows,
+                r.sqlite_ms, r.quarry_ms, r.quarry_ms / r.sqlite_ms, rows_ms.c_str(), rows_ratio.c_str(),
+                count(r.misses).c_str(), count(r.range_reads).c_str(), count(r.range_evicted).c_str());
+  }
+  const DatabaseStats st = must(db.stats(), "stats");
+  std::printf("\nQuarry's block cache: capacity %llu MiB%s, %.0f MiB in use after the queries (load avg %.2f)\n",
+              static_cast<unsigned long long>(st.block_cache_capacity_bytes >> 20),
+              st.block_cache_automatic ? " (automatic)" : "", st.block_cache_usage_bytes / 1048576.0, load_average());
+  std::printf("Quarry's range cache: capacity %llu MiB, %.0f MiB in use, %llu segments admitted, %llu evicted\n",
+              static_cast<unsigned long long>(st.range_cache_capacity_bytes >> 20),
+              st.range_cache_usage_bytes / 1048576.0, static_cast<unsigned long long>(st.range_cache_admitted),
+              static_cast<unsigned long long>(st.range_cache_evicted));
+  std::fflush(stdout);
+}
 
 void run_size(std::int64_t target, const Settings& s) {
   const std::int64_t n = std::max<std::int64_t>(1, target * 2 / 15);  // ~7.5 datoms a person
@@ -272,128 +411,31 @@ void run_size(std::int64_t target, const Settings& s) {
   print_load("SQLite", sq);
   for (const auto& [name, l] : quarry_loads) print_load(name.c_str(), l);
   Database db = std::move(*qdb);
-
-  // Queries.
-  Db now = db.db();
-  // Quarry's ids: tempid "p<e>" -> e, as they were allocated in file order; checked below.
-  const TxId quarry_mid{first_tx.value + static_cast<std::uint64_t>(sqlite_mid_tx)};  // first_tx is the schema's
-  const auto& sql = sqlite_queries();
-  std::vector<Row> rows;
-  auto compare = [&](const std::string& name, const std::string& datalog, const std::string& sql_text,
-                     std::vector<Value> sql_args = {}, std::optional<Db> view = std::nullopt) {
-    Statement st(sqlite->handle(), sql_text, sqlite->attrs());
-    std::size_t sql_rows = 0, quarry_rows = 0, rows_rows = 0;
-    Db on = view.value_or(now);
-    std::vector<QueryInput> inputs{on};
-    Timing ts = time_runs(1, s.runs, [&] { sql_rows = st.run(sql_args); });
-    auto run_quarry = [&] {
-      auto r = must(q(datalog, inputs), name.c_str());
-      quarry_rows = r.value.is<Set>() ? r.value.as<Set>().items.size() : 1;
-    };
-    run_quarry();  // the warm-up, before the misses are counted
-    const DatabaseStats before = must(db.stats(), "stats");
-    Timing tq = time_runs(0, s.runs, run_quarry);
-    const DatabaseStats after = must(db.stats(), "stats");
-    auto per_run = [&](std::uint64_t a, std::uint64_t b) { return static_cast<double>(b - a) / s.runs; };
-    const double misses = per_run(before.block_cache_misses, after.block_cache_misses);
-    // The same answer as rows of cells (quarry::q_rows), after the figures above were taken.
-    Timing tr = time_runs(1, s.runs, [&] { rows_rows = must(q_rows(datalog, inputs), name.c_str()).size(); });
-    if (sql_rows != quarry_rows || rows_rows != quarry_rows) {
-      std::fprintf(stderr, "%s: SQLite %zu rows, Quarry %zu, Quarry q_rows %zu\n", name.c_str(), sql_rows, quarry_rows,
-                   rows_rows);
-      std::exit(2);
-    }
-    rows.push_back({name, quarry_rows, ts.median_ms, tq.median_ms, misses,
-                    per_run(before.range_cache_reads, after.range_cache_reads),
-                    per_run(before.range_cache_evicted, after.range_cache_evicted), tr.median_ms});
-  };
-  compare("q1", "[:find ?e :where [?e :name \"Ivan\"]]", sql.at("q1"));
-  compare("q2", "[:find ?e ?a :where [?e :name \"Ivan\"] [?e :age ?a]]", sql.at("q2"));
-  compare("q3", "[:find ?e ?a :where [?e :name \"Ivan\"] [?e :age ?a] [?e :sex :male]]", sql.at("q3"));
-  compare("q4", "[:find ?e ?l ?a :where [?e :name \"Ivan\"] [?e :last-name ?l] [?e :age ?a] [?e :sex :male]]",
-          sql.at("q4"));
-  compare("qpred1", "[:find ?e ?s :where [?e :salary ?s] [(> ?s 50000)]]", sql.at("qpred1"));
-  compare("hop2-join",
-          "[:find ?a ?c :where [?a :name \"Ivan\"] [?a :follows ?b] [?b :follows ?c] [?c :last-name \"Petrov\"]]",
-          sql.at("hop2-join"));
-  compare("agg-by-sex", "[:find ?s (count ?e) (avg ?sal) :where [?e :sex ?s] [?e :salary ?sal]]", sql.at("agg-by-sex"));
-  compare("asof-q2", "[:find ?e ?a :where [?e :name \"Ivan\"] [?e :age ?a]]",
-          "SELECT n.e, g.v FROM datoms n JOIN datoms g ON g.e = n.e AND g.a = @age "
-          "WHERE n.a = @name AND n.v = 'Ivan' AND n.tx <= :in1 AND g.tx <= :in1",
-          {Value(sqlite_mid_tx)}, now.as_of(quarry_mid));
-
-  // Entities by id: the same random people on both sides.
-  SplitMix64 pick(s.seed + 1);
-  std::vector<std::int64_t> ids;
-  for (int i = 0; i < s.lookups; ++i) ids.push_back(1 + pick.below(n));
-  {
-    Statement names(sqlite->handle(), "SELECT v FROM datoms WHERE e = :in1 AND a = @name", sqlite->attrs());
-    std::size_t mismatches = 0;
-    for (std::int64_t e : ids) {
-      Value expected = names.rows({Value(e)}).as<Vector>().items.at(0).as<Vector>().items.at(0);
-      auto got = must(now.pull("[:name]", Value(e)), "pull");
-      if (got.is_nil() || *lookup(got, "name") != expected) ++mismatches;
-    }
-    if (mismatches) {
-      std::fprintf(stderr, "entity ids differ between the systems for %zu of %zu people\n", mismatches, ids.size());
-      std::exit(2);
-    }
+  if (!s.keep.empty()) {
+    std::ofstream info(work + "/scale.info");
+    info << n << " " << first_tx.value << " " << sqlite_mid_tx << " " << s.paths.back() << "\n";
   }
-  {
-    Statement attrs(sqlite->handle(), "SELECT a, v FROM datoms WHERE e = :in1", sqlite->attrs());
-    Statement follows(sqlite->handle(),
-                      "SELECT n.v FROM datoms f JOIN datoms n ON n.e = f.v AND n.a = @name "
-                      "WHERE f.e = :in1 AND f.a = @follows",
-                      sqlite->attrs());
-    std::size_t sink = 0;
-    Timing ts = time_runs(1, s.runs, [&] {
-      for (std::int64_t e : ids) sink += attrs.run({Value(e)}) + follows.run({Value(e)});
-    });
-    Timing tq = time_runs(1, s.runs, [&] {
-      for (std::int64_t e : ids) {
-        auto p = must(now.pull("[:name :last-name :sex :age :salary {:follows [:name]}]", Value(e)), "pull");
-        sink += p.is<Map>() ? p.as<Map>().entries.size() : 0;
-      }
-    });
-    rows.push_back({"pull x" + std::to_string(ids.size()), ids.size(), ts.median_ms, tq.median_ms});
-    Timing te = time_runs(1, s.runs, [&] {
-      for (std::int64_t e : ids) sink += attrs.run({Value(e)});
-    });
-    Timing tqe = time_runs(1, s.runs, [&] {
-      for (std::int64_t e : ids) {
-        auto m = must(now.entity(Value(e)), "entity");
-        sink += m.as<Map>().entries.size();
-      }
-    });
-    rows.push_back({"entity x" + std::to_string(ids.size()), ids.size(), te.median_ms, tqe.median_ms});
-    if (sink == 0) std::printf("(nothing read)\n");
-  }
+  run_queries(db, *sqlite, n, first_tx, sqlite_mid_tx, s);
+}
 
-  auto count = [](double x) { return x < 0 ? std::string("-") : std::to_string(static_cast<long long>(x + 0.5)); };
-  auto ms = [](double x, double sqlite_ms) {
-    if (x < 0) return std::pair<std::string, std::string>{"-", "-"};
-    char a[32], b[32];
-    std::snprintf(a, sizeof a, "%.2f", x);
-    std::snprintf(b, sizeof b, "%.2f", x / sqlite_ms);
-    return std::pair<std::string, std::string>{a, b};
-  };
-  std::printf("\n| query          |    rows | SQLite ms | Quarry ms | Quarry/SQLite | q_rows ms | q_rows/SQLite | cache misses/run | ranges read/run | evicted/run |\n");
-  std::printf("|----------------|--------:|----------:|----------:|--------------:|----------:|--------------:|-----------------:|----------------:|------------:|\n");
-  for (const Row& r : rows) {
-    const auto [rows_ms, rows_ratio] = ms(r.rows_ms, r.sqlite_ms);
-    std::printf("| %-14s | %7zu | %9.2f | %9.2f | %13.2f | %9s | %13s | %16s | %15s | %11s |\n", r.name.c_str(), r.rows,
-                r.sqlite_ms, r.quarry_ms, r.quarry_ms / r.sqlite_ms, rows_ms.c_str(), rows_ratio.c_str(),
-                count(r.misses).c_str(), count(r.range_reads).c_str(), count(r.range_evicted).c_str());
+// Runs the queries on what --keep DIR left (see the file comment).
+void reuse_kept(const Settings& s) {
+  std::ifstream info(s.reuse + "/scale.info");
+  std::int64_t n = 0, sqlite_mid_tx = 0;
+  std::uint64_t first_tx = 0;
+  std::string path;
+  if (!(info >> n >> first_tx >> sqlite_mid_tx >> path)) {
+    std::fprintf(stderr, "--reuse %s: no scale.info there (made by --keep)\n", s.reuse.c_str());
+    std::exit(1);
   }
-  const DatabaseStats st = must(db.stats(), "stats");
-  std::printf("\nQuarry's block cache: capacity %llu MiB%s, %.0f MiB in use after the queries (load avg %.2f)\n",
-              static_cast<unsigned long long>(st.block_cache_capacity_bytes >> 20),
-              st.block_cache_automatic ? " (automatic)" : "", st.block_cache_usage_bytes / 1048576.0, load_average());
-  std::printf("Quarry's range cache: capacity %llu MiB, %.0f MiB in use, %llu segments admitted, %llu evicted\n",
-              static_cast<unsigned long long>(st.range_cache_capacity_bytes >> 20),
-              st.range_cache_usage_bytes / 1048576.0, static_cast<unsigned long long>(st.range_cache_admitted),
-              static_cast<unsigned long long>(st.range_cache_evicted));
-  std::fflush(stdout);
+  SqliteEav sqlite(s.reuse + "/sqlite.db", std::set<std::string>{"follows"}, SqliteEav::Existing{});
+  Options open_options{.path = s.reuse + "/quarry-" + path};
+  open_options.block_cache_bytes = s.block_cache_bytes;
+  open_options.range_cache_bytes = s.range_cache_bytes;
+  Database db = must(Database::open(open_options), "open");
+  std::printf("\n%lld people (reused from %s, quarry-%s; load avg %.2f)\n", static_cast<long long>(n), s.reuse.c_str(),
+              path.c_str(), load_average());
+  run_queries(db, sqlite, n, TxId{first_tx}, sqlite_mid_tx, s);
 }
 
 }  // namespace
@@ -447,6 +489,15 @@ int main(int argc, char** argv) {
       s.range_cache_bytes = std::stoull(next()) << 20;
     } else if (a == "--keep") {
       s.keep = next();
+    } else if (a == "--reuse") {
+      s.reuse = next();
+    } else if (a == "--only") {
+      std::string list = next();
+      for (std::size_t at = 0; at < list.size();) {
+        std::size_t comma = list.find(',', at);
+        s.only.insert(list.substr(at, comma - at));
+        at = comma == std::string::npos ? list.size() : comma + 1;
+      }
     } else if (a == "--lookups") {
       s.lookups = std::max(1, std::stoi(next()));
     } else {
@@ -461,6 +512,10 @@ int main(int argc, char** argv) {
   if (!s.keep.empty() && s.sizes.size() != 1) {
     std::fprintf(stderr, "--keep takes one size (--datoms N)\n");
     return 1;
+  }
+  if (!s.reuse.empty()) {
+    reuse_kept(s);
+    return 0;
   }
   for (std::int64_t size : s.sizes) run_size(size, s);
   return 0;

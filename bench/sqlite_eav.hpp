@@ -160,6 +160,20 @@ class SqliteEav {
          "CREATE INDEX avet ON datoms(a, v, e);"
          "CREATE INDEX vaet ON datoms(v, a, e);");
   }
+  // Opens the database a SqliteEav left at `path` (bench_scale_bench --keep), for its queries: the
+  // same cache and pragmas, the attribute ids read back from its attrs table. Nothing is created.
+  struct Existing {};
+  SqliteEav(const std::string& path, std::set<std::string> card_many, Existing) : card_many_(std::move(card_many)) {
+    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) sqlite_fail(db_, "open " + path);
+    exec("PRAGMA cache_size = -1048576; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
+         "PRAGMA temp_store = MEMORY;");
+    sqlite3_stmt* s = prepare("SELECT id, ident FROM attrs");
+    while (sqlite3_step(s) == SQLITE_ROW) {
+      std::string ident(reinterpret_cast<const char*>(sqlite3_column_text(s, 1)), sqlite3_column_bytes(s, 1));
+      attrs_.emplace(ident.starts_with(':') ? ident.substr(1) : ident, sqlite3_column_int64(s, 0));
+    }
+    sqlite3_finalize(s);
+  }
   ~SqliteEav() { sqlite3_close(db_); }
   SqliteEav(const SqliteEav&) = delete;
   SqliteEav& operator=(const SqliteEav&) = delete;

@@ -32,6 +32,17 @@ void RangeSegment::finish(std::optional<std::string> hi) {
 
 std::size_t RangeSegment::lower_bound(std::string_view key, std::size_t from) const noexcept {
   std::size_t lo = from, hi = entries_.size();
+  if (from > 0) {
+    // A search from a position (a cursor's sorted probes) gallops first: the key is most often a
+    // few entries on (q2's next probe ~8), found in a few comparisons, not ~10 over the segment.
+    std::size_t at = from, step = 1;
+    while (at < hi && this->key(at) < key) {
+      lo = at + 1;
+      at += step;
+      step *= 2;
+    }
+    hi = std::min(hi, at + 1);
+  }
   while (lo < hi) {
     const std::size_t mid = lo + (hi - lo) / 2;
     if (this->key(mid) < key) lo = mid + 1;
@@ -85,7 +96,7 @@ std::shared_ptr<const RangeSegment> RangeCache::find(std::uint32_t space, std::s
 }
 
 RangeCache::Lookup RangeCache::lookup(std::uint32_t space, std::string_view key, const Ticket& ticket,
-                                      bool to_record) const {
+                                      bool to_record, std::size_t hand_over) const {
   Lookup out;
   std::shared_lock lock(mutex_);
   const Segments& segments = spaces_[space];
@@ -95,7 +106,8 @@ RangeCache::Lookup RangeCache::lookup(std::uint32_t space, std::string_view key,
     if (before->covers(key) && before->epoch() <= ticket.epoch) {
       out.segment = before;
       // Sorted probes move on to the segments after this one: hand them over too.
-      for (std::size_t i = 0; i < out.following.size() && after != segments.end(); ++i, ++after) {
+      const std::size_t n = std::min(out.following.size(), hand_over);
+      for (std::size_t i = 0; i < n && after != segments.end(); ++i, ++after) {
         if (after->second->epoch() > ticket.epoch) break;
         out.following[i] = after->second;
       }

@@ -81,7 +81,8 @@ class RangeSegment {
   [[nodiscard]] std::string_view value(std::size_t i) const noexcept {
     return {bytes_.data() + entries_[i].offset + entries_[i].key_size, entries_[i].value_size};
   }
-  // The first entry >= key, searching [from, size()); size() when none.
+  // The first entry >= key, searching [from, size()); size() when none. With from > 0 it
+  // gallops from `from` (O(log d) for an answer d entries on).
   [[nodiscard]] std::size_t lower_bound(std::string_view key, std::size_t from = 0) const noexcept;
   // The memory the segment holds, as the cache charges it (fixed by finish()).
   [[nodiscard]] std::size_t charge() const noexcept { return charge_; }
@@ -164,8 +165,11 @@ class RangeCache {
     std::optional<std::string> next_start;
   };
   // `to_record`: the caller would record what it reads from `key` (else next_start is not set).
-  [[nodiscard]] Lookup lookup(std::uint32_t space, std::string_view key, const Ticket& ticket,
-                              bool to_record) const;
+  // `hand_over`: at most this many following segments are handed over (each one is a step along
+  // the map and a reference count taken and later dropped, on objects a large cache holds far
+  // apart in memory: wasted on a point read, which never moves on to them).
+  [[nodiscard]] Lookup lookup(std::uint32_t space, std::string_view key, const Ticket& ticket, bool to_record,
+                              std::size_t hand_over = std::tuple_size_v<Following>) const;
   // Offers a segment read by a snapshot with `ticket`; kept when the rules above allow.
   void admit(std::uint32_t space, std::shared_ptr<const RangeSegment> segment, const Ticket& ticket);
 

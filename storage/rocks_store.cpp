@@ -291,9 +291,10 @@ class RocksCursor final : public Cursor {
 // the entries from a seek's target through the last one stepped to are all RocksDB holds in that
 // interval, so once the cursor moves elsewhere (or holds kLongestRead entries, or reaches the next
 // cached segment or the end of its bounds) they become a segment offered to the cache. A cold
-// query therefore reads no more from RocksDB than without the cache (no read-ahead: a probe's
-// segment holds what the probe and its steps read), and pays only the copies; the same query run
-// again is answered from the segments. Reads that nothing would keep go to RocksDB directly,
+// query therefore reads about what it would read without the cache (no read-ahead: a probe's
+// segment holds what the probe and its steps read, and a seek a few entries ahead of a recording
+// steps there and keeps what lies between, record_onward_to), and pays the copies; the same query
+// run again is answered from the segments. Reads that nothing would keep go to RocksDB directly,
 // unrecorded: reverse moves, reads not worth keeping (CursorOptions::fill_cache false,
 // ReadsNotCached: a transaction's own look-ups, which its write would drop again), and every read
 // of a snapshot that can no longer admit what it reads (a write came after it: a Db value held
@@ -321,6 +322,7 @@ class CachedRocksCursor final : public Cursor {
   }
   void seek(std::string_view key) override {
     if (bounds_.lower && key < *bounds_.lower) key = *bounds_.lower;
+    if (mode_ == Mode::Recording && record_onward_to(key)) return;
     end_recording();
     stretch_bytes_ = 0;
     if (segment_ && segment_->covers(key)) {
@@ -394,7 +396,11 @@ class CachedRocksCursor final : public Cursor {
       }
       if (!segment_ || !segment_->covers(key)) {
         if (!enter_following(key)) {
-          RangeCache::Lookup found = cache_.lookup(space_, key, ticket_, fill_);
+          // A cursor's first look-up takes no following segments: most cursors that look up
+          // once are point reads (an entity, a pull), which would only pay for them.
+          RangeCache::Lookup found =
+              cache_.lookup(space_, key, ticket_, fill_, looked_up_ ? std::tuple_size_v<RangeCache::Following> : 0);
+          looked_up_ = true;
           if (!found.segment) return read_from(key, found);
           segment_ = std::move(found.segment);
           following_ = std::move(found.following);
@@ -444,6 +450,43 @@ class CachedRocksCursor final : public Cursor {
     cache_.count_read();
     recording_ = std::make_shared<RangeSegment>(std::move(lo), ticket_.epoch);
     mode_ = Mode::Recording;
+  }
+
+  // A seek a little ahead of the entry being recorded: steps there with Next, recording every
+  // entry on the way, so that sorted probes a few entries apart (q2's :age of every eighth person)
+  // leave one segment of up to kLongestRead entries instead of one segment per probe. At 10M
+  // datoms q2's 166,952 probes had left as many segments (70 MB, ~420 bytes each), and every
+  // later run walked them: a map look-up per 9 probes and 3–4 scattered objects per probe,
+  // cache misses that 241K datoms do not have (bench/README.md, "Round 31"). With the gaps kept
+  // the same range takes ~26 bytes an entry and is read from arrays. Tries at most
+  // kMaxRecordSteps steps; after a miss (the target was further) it waits record_backoff_ seeks
+  // before trying again, doubling per consecutive miss up to kMaxRecordWait, so sparse probes
+  // waste little. True when the seek is done (the cursor stands on the first entry >= key, or
+  // at the end). REQUIRES: mode_ == Recording.
+  static constexpr int kMaxRecordSteps = 32;
+  static constexpr std::uint32_t kMinRecordWait = 1, kMaxRecordWait = 1024;
+  bool record_onward_to(std::string_view key) {
+    if (record_wait_ > 0) {
+      --record_wait_;
+      return false;
+    }
+    if (!(rocks().key() < key)) return false;  // not ahead: an ordinary seek
+    for (int i = 0; i < kMaxRecordSteps; ++i) {
+      rocks().next();
+      settle_recording();
+      if (mode_ != Mode::Recording) {
+        // Stopped recording on the way (the next cached segment, the bounds' end, the stretch's
+        // limit): what was read is filed; the seek itself goes the ordinary way.
+        return false;
+      }
+      if (!(rocks().key() < key)) {
+        record_backoff_ = kMinRecordWait;
+        return true;
+      }
+    }
+    record_wait_ = record_backoff_;
+    record_backoff_ = std::min(record_backoff_ * 2, kMaxRecordWait);
+    return false;
   }
 
   // After a move of rocks_ while recording.
@@ -526,11 +569,15 @@ class CachedRocksCursor final : public Cursor {
   // from next_following_ on.
   RangeCache::Following following_;
   std::size_t next_following_ = 0;
+  bool looked_up_ = false;  // the cache has been looked up (enter) before
   std::shared_ptr<RangeSegment> recording_;      // Mode::Recording: what rocks_ has read since its seek
   std::optional<std::string> stop_;              // Mode::Recording: where recording_ must end
   // The bytes this read has passed through the cache since its last seek (segments entered,
   // entries recorded); past RangeCache::longest_stretch() it reads RocksDB directly.
   std::size_t stretch_bytes_ = 0;
+  // record_onward_to: seeks left before it tries again, and the wait its next miss sets.
+  std::uint32_t record_wait_ = 0;
+  std::uint32_t record_backoff_ = kMinRecordWait;
   rocksdb::DB* db_;
   rocksdb::ColumnFamilyHandle* family_;
   const rocksdb::Snapshot* snapshot_;

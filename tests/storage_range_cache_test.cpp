@@ -88,9 +88,16 @@ TEST_CASE("a probe keeps what it read from RocksDB, and no more") {
   cursor->seek(key_of(101));
   CHECK(at(*cursor) == key_of(101));
   CHECK(figure(*db.store, "reads") == 2);
-  // Off the end of what was kept: read from RocksDB, and right.
+  // The seek to k000300 was first tried as steps from k000101 (a seek a few keys ahead of a
+  // recording steps there): the 32 keys stepped over were read, so they were kept too.
   cursor->next();
   CHECK(at(*cursor) == key_of(102));
+  cursor->seek(key_of(133));
+  CHECK(at(*cursor) == key_of(133));
+  CHECK(figure(*db.store, "reads") == 2);
+  // Off the end of what was kept: read from RocksDB, and right.
+  cursor->next();
+  CHECK(at(*cursor) == key_of(134));
   CHECK(figure(*db.store, "reads") == 3);
   cursor->seek(key_of(300));
   CHECK(at(*cursor) == key_of(300));
@@ -114,6 +121,50 @@ TEST_CASE("a probe keeps what it read from RocksDB, and no more") {
   auto again = must(db.store->snapshot());
   CHECK(scan(*again, db.space, CursorBounds{key_of(90), key_of(320)}).size() == 230);
   CHECK(figure(*db.store, "reads") == reads);
+}
+
+TEST_CASE("sorted probes a few keys apart leave one range, with the keys between them") {
+  Opened db(std::size_t{64} << 20);
+  db.put_range(0, 5000, "v");
+  {
+    auto snapshot = must(db.store->snapshot());
+    auto cursor = must(snapshot->cursor(db.space, {}));
+    for (int i = 0; i <= 600; i += 6) {
+      cursor->seek(key_of(i));
+      REQUIRE(at(*cursor) == key_of(i));
+    }
+  }
+  CHECK(figure(*db.store, "reads") == 1);
+  CHECK(figure(*db.store, "admitted") == 1);
+  // Every key from the first probe to the last is kept: a scan of them reads nothing more.
+  auto again = must(db.store->snapshot());
+  CHECK(scan(*again, db.space, CursorBounds{key_of(0), key_of(600) + std::string(1, '\0')}).size() == 601);
+  CHECK(figure(*db.store, "reads") == 1);
+  {
+    // Sorted probes inside it, near and far, and between keys: answered from it, and right.
+    auto cursor = must(again->cursor(db.space, {}));
+    for (int i = 0, gap = 1; i < 590; i += gap, gap = gap % 97 + 1) {
+      cursor->seek(key_of(i));
+      REQUIRE(at(*cursor) == key_of(i));
+      cursor->seek(key_of(i) + "x");
+      REQUIRE(at(*cursor) == key_of(i + 1));
+    }
+  }
+  CHECK(figure(*db.store, "reads") == 1);
+  // Probes further apart than the steps tried: each its own range, found right.
+  {
+    auto cursor = must(again->cursor(db.space, {}));
+    for (int i = 1000; i < 5000; i += 500) {
+      cursor->seek(key_of(i));
+      REQUIRE(at(*cursor) == key_of(i));
+    }
+    cursor->seek(key_of(4999) + "x");
+    CHECK_FALSE(cursor->valid());
+    CHECK(cursor->status().has_value());
+  }
+  CHECK(figure(*db.store, "reads") == 1 + 8 + 1);  // one a probe, one past the end
+  auto third = must(db.store->snapshot());
+  CHECK(scan(*third, db.space) == scan(*again, db.space));
 }
 
 TEST_CASE("a write drops only the cached ranges that hold a key it writes") {

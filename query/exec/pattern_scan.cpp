@@ -379,12 +379,18 @@ PrefixCover scan_cover(const ResolvedPattern& rp, const Access& access) {
 // Room for the rows a read is expected to produce (Access::rows), so that its cells are not moved
 // (and their new pages touched) on every doubling: a 200,000-row range scan grew from 65,536 rows
 // twice. An estimate below two rows reserves nothing, and a wrong large one reserves at most
-// kMaxReservedBytes of cells (address space: pages no row reaches are never touched).
-void reserve_expected(Relation& out, const Access& access) {
-  constexpr double kMaxReservedBytes = 64.0 * 1024 * 1024;
+// kMaxReservedBytes of cells (address space: pages no row reaches are never touched), and none
+// past the query's own limits (a relation that large fails the query anyway). The bound was
+// 64 MiB: at 10M datoms agg-by-sex's 1.33M-row scans (80 and 120 bytes a row) outgrew it and
+// were moved once and twice, every move a copy of each cell into freshly faulted pages
+// (bench/README.md, "Round 31").
+void reserve_expected(const Context& ctx, Relation& out, const Access& access) {
+  constexpr double kMaxReservedBytes = 512.0 * 1024 * 1024;
   if (!(access.rows >= 2)) return;
-  const double row_bytes = static_cast<double>(sizeof(Value) * std::max<std::size_t>(1, out.arity()));
-  out.reserve(static_cast<std::size_t>(std::min(access.rows, kMaxReservedBytes / row_bytes)));
+  const std::size_t arity = std::max<std::size_t>(1, out.arity());
+  const double row_bytes = static_cast<double>(sizeof(Value) * arity);
+  const auto rows = static_cast<std::size_t>(std::min(access.rows, kMaxReservedBytes / row_bytes));
+  if (ctx.fits(rows, arity)) out.reserve(rows);
 }
 
 // No bound variable: the matches form a new relation.
@@ -393,7 +399,7 @@ Result<void> scan_new(Context& ctx, Bindings& bindings, const ResolvedPattern& r
   AttrNames names(rp.source->db->schema(), rp.e_is_attribute);
   Matcher m = make_matcher(rp, nullptr, access, scan_cover(rp, access));
   Relation out(m.new_vars);
-  reserve_expected(out, access);
+  reserve_expected(ctx, out, access);
   auto r = scan(ctx, rp, access, range, m, names, [&](const Datom& d) {
     for (int pos : m.new_pos) push_datom_value(out, pos, d, names);
     out.end_row();
@@ -435,7 +441,7 @@ Result<Relation> scan_join(Context& ctx, const Relation& bound, const ResolvedPa
   std::vector<std::string> vars = bound.vars();
   vars.insert(vars.end(), m.new_vars.begin(), m.new_vars.end());
   Relation out(std::move(vars));
-  reserve_expected(out, access);
+  reserve_expected(ctx, out, access);
   auto emit = [&](const Datom& d, std::size_t row, bool& filled) {
     if (!filled) {
       m.fill_fresh(d, names);
@@ -582,7 +588,7 @@ Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedP
   // Room for the rows expected at once rather than growing the cells vector step by step: at least
   // one per bound row (a cardinality-one attribute), more when the plan expects a fan-out.
   out.reserve(bound.size());
-  reserve_expected(out, access);
+  reserve_expected(ctx, out, access);
   std::optional<index::DatomCursor> cursor;
   DatomReader reader(need_v, false);
   if (!access.per_attribute) {
