@@ -17,6 +17,10 @@
 //                     figure a busy machine does not change
 //     --explain       print (explain {:analyze true} ...) of the query once before the loop
 //     --analyze       loop over quarry::explain with {:analyze true} instead of quarry::q
+//     --vs-analyze    alternate calls of quarry::q and of quarry::explain with {:analyze true}, each
+//                     timed, and print the medians and the overhead of analyze: what issue 9 bounds
+//                     (< 10%) and bench_compare_bench's analyze column measures, here with enough
+//                     calls for a 3 µs query (disposing of the answers timed apart)
 //     --rows          loop over quarry::q_rows (the answer as rows of cells) instead of quarry::q
 //     --query EDN     run this query text instead of QUERY's (QUERY still names the data set and
 //                     the arguments), e.g. to time one clause of a query on its own
@@ -26,12 +30,15 @@
 //                     the one to load (NAME.edn in BENCH_DATA_DIR); default the first listed
 //     --open DIR      load nothing: query the RocksDB database in DIR (e.g. the quarry-bulk/ that
 //                     bench_scale_bench --keep left: its people and schema are the benchmark's)
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <quarry/quarry.hpp>
 #include <string>
 #include <vector>
@@ -47,7 +54,7 @@ int main(int argc, char** argv) {
   std::string name;
   std::string query_text, db_name;
   std::filesystem::path dir = std::getenv("QUARRY_BENCH_DATA") ? std::getenv("QUARRY_BENCH_DATA") : QUARRY_BENCH_DATA_DIR;
-  bool rocks = false, explain_first = false, analyze = false, as_rows = false;
+  bool rocks = false, explain_first = false, analyze = false, as_rows = false, vs_analyze = false;
   std::size_t range_cache_bytes = Options{}.range_cache_bytes;
   bool held_db = false;
   double seconds = 5;
@@ -60,6 +67,7 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--held-db")) held_db = true;
     else if (!std::strcmp(argv[i], "--explain")) explain_first = true;
     else if (!std::strcmp(argv[i], "--analyze")) analyze = true;
+    else if (!std::strcmp(argv[i], "--vs-analyze")) vs_analyze = true;
     else if (!std::strcmp(argv[i], "--rows")) as_rows = true;
     else if (!std::strcmp(argv[i], "--seconds") && i + 1 < argc) seconds = std::atof(argv[++i]);
     else if (!std::strcmp(argv[i], "--runs") && i + 1 < argc) fixed_runs = std::strtoull(argv[++i], nullptr, 10);
@@ -71,7 +79,7 @@ int main(int argc, char** argv) {
     else dir = argv[i];
   }
   if (name.empty()) {
-    std::fprintf(stderr, "usage: bench_query_loop QUERY [BENCH_DATA_DIR] [--rocks] [--range-cache-off] [--held-db] [--seconds S | --runs N] [--explain] [--analyze] [--rows] [--query EDN] [--db NAME] [--people N] [--open DIR]\n");
+    std::fprintf(stderr, "usage: bench_query_loop QUERY [BENCH_DATA_DIR] [--rocks] [--range-cache-off] [--held-db] [--seconds S | --runs N] [--explain] [--analyze | --vs-analyze] [--rows] [--query EDN] [--db NAME] [--people N] [--open DIR]\n");
     return 1;
   }
   const Value queries = must(read_edn(read_file(dir / "queries.edn")), "queries.edn");
@@ -126,6 +134,47 @@ int main(int argc, char** argv) {
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
     return static_cast<double>(t.tv_sec) * 1000 + static_cast<double>(t.tv_nsec) / 1e6;
   };
+  if (vs_analyze) {
+    // As bench_compare_bench's analyze column measures it (one call of each, alternately, the
+    // answer disposed of after the timing), with as many calls as --runs or --seconds allow rather
+    // than its 7, so that a 3 µs query gets a stable median. Disposing of each answer is timed apart.
+    std::vector<double> plain_us, plain_free_us, analyze_us, analyze_free_us;
+    auto us_since = [](Clock::time_point t) { return std::chrono::duration<double, std::micro>(Clock::now() - t).count(); };
+    const auto start = Clock::now();
+    for (int i = -100; fixed_runs ? plain_us.size() < fixed_runs : seconds_since(start) < seconds; ++i) {
+      auto t = Clock::now();
+      std::optional<QueryResult> answer = must(quarry::q(query, inputs), "q");
+      const double plain = us_since(t);
+      t = Clock::now();
+      answer.reset();
+      const double plain_free = us_since(t);
+      t = Clock::now();
+      // The answer comes back to the caller (ExplainOptions::result), as bench_compare_bench has it.
+      std::optional<QueryResult> analyzed_answer(std::in_place);
+      std::optional<Value> plan = must(
+          quarry::explain(query, inputs, ExplainOptions{.analyze = true, .result = &*analyzed_answer}), "explain");
+      const double analyzed = us_since(t);
+      t = Clock::now();
+      plan.reset();
+      analyzed_answer.reset();
+      const double analyze_free = us_since(t);
+      if (i < 0) continue;  // the warm-up
+      plain_us.push_back(plain);
+      plain_free_us.push_back(plain_free);
+      analyze_us.push_back(analyzed);
+      analyze_free_us.push_back(analyze_free);
+    }
+    auto median = [](std::vector<double> v) {
+      std::sort(v.begin(), v.end());
+      return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+    };
+    const double p = median(plain_us), pf = median(plain_free_us), a = median(analyze_us), af = median(analyze_free_us);
+    std::printf("%s on %s, %zu calls of each (medians): q %.3f µs + %.3f to dispose of the answer, explain "
+                "{:analyze true} %.3f + %.3f: analyze %+.1f%% (%+.1f%% with disposing), load average %.2f\n",
+                name.c_str(), rocks ? "RocksDB" : "memory", plain_us.size(), p, pf, a, af, (a / p - 1) * 100,
+                ((a + af) / (p + pf) - 1) * 100, load_average());
+    return 0;
+  }
   std::size_t runs = 0, rows = 0;
   const auto start = Clock::now();
   const double cpu_start = cpu_ms();
