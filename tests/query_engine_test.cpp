@@ -261,12 +261,18 @@ TEST_CASE("rules: the right-linear shortcut agrees with the general evaluation")
         run(d, "[:find ?x ?y :in $ % :where (reach2 ?x ?y)]", {rules}));
 }
 
-TEST_CASE("explain: a few bound entities are looked up per binding, a range predicate narrows AVET") {
+// Entities 1..n with :age i % 90 and :n i.
+Database aged_entities(int n) {
   Database db = open_memory();
   std::string tx = "[";
-  for (int i = 1; i <= 500; ++i)
+  for (int i = 1; i <= n; ++i)
     tx += "{:db/id " + std::to_string(i) + " :age " + std::to_string(i % 90) + " :n " + std::to_string(i) + "}";
   ok(db, tx + "]");
+  return db;
+}
+
+TEST_CASE("explain: a few bound entities are looked up per binding, a range predicate narrows AVET") {
+  Database db = aged_entities(500);
   std::vector<quarry::QueryInput> in{db.db(), Value(7)};
   auto plan = quarry::explain(edn("[:find ?a :in $ ?e :where [?e :age ?a]]"), in);
   REQUIRE(plan.has_value());
@@ -404,6 +410,40 @@ TEST_CASE("explain prints the plan that runs; with analyze every step has its ac
   // The last step leaves exactly the result's rows.
   for (const auto& [k, v] : steps->as<Vector>().items.back().as<Map>().entries)
     if (k == Value::keyword("actual")) CHECK(v == Value(std::int64_t{5}));
+}
+
+TEST_CASE("explain's maps are in make_map's order, with and without analyze") {
+  // explain puts the entries of its maps in key order itself instead of sorting them with
+  // make_map (query/exec/explain.cpp); an entry out of place would make lookups in the maps miss.
+  Database db = aged_entities(200);
+  const Value query = edn("[:find ?e (max ?a) :where [?e :age ?a] [(< ?a 3)] (not [?e :n 5]) [(+ ?a 1) ?b]]");
+  const std::vector<quarry::QueryInput> in{db.db()};
+  auto in_order = [](const Map& m) {
+    Map sorted;
+    if (!quarry::make_map(m.entries, sorted) || sorted.entries.size() != m.entries.size()) return false;
+    for (std::size_t i = 0; i < m.entries.size(); ++i)
+      if (sorted.entries[i].first != m.entries[i].first || sorted.entries[i].second != m.entries[i].second) return false;
+    return true;
+  };
+  for (const bool analyze : {false, true}) {
+    auto plan = quarry::explain(query, in, {.analyze = analyze});
+    REQUIRE(plan.has_value());
+    const std::string text = quarry::to_edn(*plan);
+    INFO(text);
+    // Every key a step can have is there.
+    for (const char* key : {":bound", ":clause", ":covered true", ":estimate", ":index", ":op", ":range"})
+      CHECK(text.find(key) != std::string::npos);
+    CHECK((text.find(":actual") != std::string::npos) == analyze);
+    CHECK(in_order(plan->as<Map>()));
+    std::size_t steps = 0;
+    for (const auto& [k, v] : plan->as<Map>().entries)
+      if (k == Value::keyword("plan"))
+        for (const Value& step : v.as<Vector>().items) {
+          CHECK(in_order(step.as<Map>()));
+          ++steps;
+        }
+    CHECK(steps == 4);
+  }
 }
 
 namespace {

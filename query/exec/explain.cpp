@@ -19,6 +19,10 @@
 // or, a not or a rule body are planned when they run, from what is bound then.
 #include <chrono>
 #include <cmath>
+#include <memory>
+#include <tuple>
+#include <utility>
+#include <vector>
 
 #include "query/parse/clause_vars.hpp"
 #include "query/exec/context.hpp"
@@ -30,10 +34,40 @@
 #include "query/exec/solve.hpp"
 
 namespace quarry::query {
+
+// What explain prints of a plan that does not change from run to run, kept with the plan
+// (Plan::printed): per step the values of its map's entries, and the :find form. A plan printed
+// again copies them into new maps, in key order; only :actual and :ms are new each run.
+struct PrintedPlan {
+  struct Step {
+    Value bound;                   // :bound, a vector of symbols
+    Value clause;                  // :clause
+    bool covered = false;          // :covered true, when set
+    std::int64_t estimate = 0;     // :estimate
+    Value index;                   // :index, or nil for none
+    Value op;                      // :op
+    Value range;                   // :range, or nil for none
+  };
+  std::vector<Step> steps;
+  Value find;
+};
+
 namespace {
 
 // An unqualified keyword (every key and name explain prints is one).
 Value kw(std::string_view name) { return Keyword{{}, std::string(name)}; }
+
+// The keys of the maps explain prints, made once.
+struct PrintedKeys {
+  Value actual = kw("actual"), bound = kw("bound"), clause = kw("clause"), covered = kw("covered"),
+        estimate = kw("estimate"), find = kw("find"), index = kw("index"), ms = kw("ms"), op = kw("op"),
+        plan = kw("plan"), range = kw("range"), rows = kw("rows");
+};
+
+const PrintedKeys& keys() {
+  static const PrintedKeys kKeys;
+  return kKeys;
+}
 
 std::int64_t rounded(double x) {
   if (!std::isfinite(x) || x < 0) return 0;
@@ -41,7 +75,7 @@ std::int64_t rounded(double x) {
 }
 
 // Milliseconds to three decimals, so that printed plans stay readable.
-Value millis(double ms) { return Value(std::round(ms * 1000.0) / 1000.0); }
+double millis(double ms) { return std::round(ms * 1000.0) / 1000.0; }
 
 // The size of a query's result value: rows of a relation or collection, 0/1 for a scalar/tuple.
 std::int64_t result_rows(const QueryOutput& out) {
@@ -53,72 +87,29 @@ std::int64_t result_rows(const QueryOutput& out) {
   return 0;
 }
 
-// The step as printed without run figures. `forms`: the clauses printed, when the parser printed
-// them (Query::where_forms), else empty. `bound_before`: the variables bound when the step starts
+// The kept values of a step's map. `forms`: the clauses printed, when the parser printed them
+// (Query::where_forms), else empty. `bound_before`: the variables bound when the step starts
 // (for_each_bound_before).
-Value static_step(const Plan& plan, std::span<const Value> forms, const PlannedStep& step,
-                  const std::vector<std::string>& bound_before) {
-  const Clause& clause = plan.clauses[step.clause];
-  // In key order (:bound :clause :covered :estimate :index :op :range), so make_map need not sort.
-  std::vector<std::pair<Value, Value>> entries;
-  entries.reserve(7);
+PrintedPlan::Step printed_step(const Plan& plan, std::span<const Value> forms, const PlannedStep& step,
+                               const std::vector<std::string>& bound_before) {
+  PrintedPlan::Step printed;
   Vector bound;
   bound.items.reserve(bound_before.size());
   for (const std::string& v : bound_before) bound.items.push_back(Value::symbol(v));
-  entries.emplace_back(kw("bound"), Value(std::move(bound)));
-  entries.emplace_back(kw("clause"), step.clause < forms.size() ? forms[step.clause] : to_edn(clause));
-  if (step.covered) entries.emplace_back(kw("covered"), Value(true));
-  entries.emplace_back(kw("estimate"), Value(rounded(step.estimate)));
+  printed.bound = Value(std::move(bound));
+  printed.clause = step.clause < forms.size() ? forms[step.clause] : to_edn(plan.clauses[step.clause]);
+  printed.covered = step.covered;
+  printed.estimate = rounded(step.estimate);
   const bool db_pattern = step.pattern && step.pattern->source->db;
-  if (db_pattern) entries.emplace_back(kw("index"), kw(index_order_name(step.access.order)));
-  entries.emplace_back(kw("op"), kw(step_op_name(step.op)));
+  if (db_pattern) printed.index = kw(index_order_name(step.access.order));
+  printed.op = kw(step_op_name(step.op));
   if (db_pattern && step.access.range) {
     const ValueRange& r = step.range;
     Value start = r.start ? *r.start : Value();
     Value end = r.end ? *r.end : (r.last ? *r.last : Value());
-    entries.emplace_back(kw("range"), Value(Vector{{start, end}}));
+    printed.range = Value(Vector{{std::move(start), std::move(end)}});
   }
-  Map m;
-  (void)make_map(std::move(entries), m);
-  return Value(std::move(m));
-}
-
-}  // namespace
-
-// What explain prints of a plan that does not change from run to run, kept with the plan
-// (Plan::printed): each step with :actual and :ms placed for an analyzed run (their values filled
-// in per run, or the two left out for a plain explain), and the :find form.
-struct PrintedPlan {
-  struct Step {
-    Map map;                   // :actual first, :ms in key order; both nil here
-    std::size_t ms_entry = 0;  // the index of :ms in map.entries
-  };
-  std::vector<Step> steps;
-  Value find;
-};
-
-namespace {
-
-// `printed` with :actual and :ms added in key order, their values left nil.
-PrintedPlan::Step with_figures(const Value& printed) {
-  const auto& entries = printed.as<Map>().entries;
-  PrintedPlan::Step a;
-  a.map.entries.reserve(entries.size() + 2);
-  a.map.entries.emplace_back(kw("actual"), Value());
-  bool ms_placed = false;
-  for (const auto& entry : entries) {
-    if (!ms_placed && entry.first.as<Keyword>().name > std::string_view("ms")) {
-      a.ms_entry = a.map.entries.size();
-      a.map.entries.emplace_back(kw("ms"), Value());
-      ms_placed = true;
-    }
-    a.map.entries.push_back(entry);
-  }
-  if (!ms_placed) {
-    a.ms_entry = a.map.entries.size();
-    a.map.entries.emplace_back(kw("ms"), Value());
-  }
-  return a;
+  return printed;
 }
 
 // The plan's printed form (PrintedPlan): built once per plan and kept with it.
@@ -127,7 +118,7 @@ const PrintedPlan& printed_plan(const Plan& plan, const Query& query, std::span<
     auto printed = std::make_shared<PrintedPlan>();
     printed->steps.reserve(plan.steps.size());
     for_each_bound_before(plan, [&](std::size_t k, const std::vector<std::string>& bound) {
-      printed->steps.push_back(with_figures(static_step(plan, forms, plan.steps[k], bound)));
+      printed->steps.push_back(printed_step(plan, forms, plan.steps[k], bound));
     });
     printed->find = find_form(query);
     plan.printed = std::move(printed);
@@ -135,19 +126,58 @@ const PrintedPlan& printed_plan(const Plan& plan, const Query& query, std::span<
   return *plan.printed;
 }
 
-// A kept step with its run's figures, or without them (run null).
-Value printed_step(const PrintedPlan::Step& step, const StepRun* run) {
-  if (run) {
-    Map m = step.map;
-    m.entries.front().second = Value(static_cast<std::int64_t>(run->rows));
-    m.entries[step.ms_entry].second = millis(run->ms);
-    return Value(std::move(m));
+// The items of `kept` when it is a vector of leaves (a data pattern, :bound, a :find form), else null.
+const std::vector<Value>* leaf_items(const Value& kept) {
+  const auto* v = kept.get_if<Vector>();
+  if (!v) return nullptr;
+  for (const Value& item : v->items)
+    if (item.kind() >= ValueKind::Vector) return nullptr;
+  return &v->items;
+}
+
+// A map's entries, made in place in the order they are put: the caller puts them in key order, so
+// the map is sorted as make_map would sort it, without its comparisons. In place, because a
+// printed plan is most of what explain {:analyze true} adds to a query of a few microseconds:
+// a Value built and then moved into an entry leaves a moved-from Value to destroy, which for a
+// collection is a call into Value's release of nested values.
+class SortedEntries {
+ public:
+  explicit SortedEntries(std::size_t capacity) { map_.entries.reserve(capacity); }
+  template <class... Args>
+  void put(const Value& key, Args&&... value) {
+    map_.entries.emplace_back(std::piecewise_construct, std::forward_as_tuple(key),
+                              std::forward_as_tuple(std::forward<Args>(value)...));
   }
-  Map m;
-  m.entries.reserve(step.map.entries.size() - 2);
-  for (std::size_t i = 1; i < step.map.entries.size(); ++i)
-    if (i != step.ms_entry) m.entries.push_back(step.map.entries[i]);
-  return Value(std::move(m));
+  // A copy of a kept value: a vector of leaves item by item, without Value's copy of nested
+  // collections and its depth count.
+  void put_copy(const Value& key, const Value& kept) {
+    const std::vector<Value>* items = leaf_items(kept);
+    if (!items) return put(key, kept);
+    Vector copy;
+    copy.items.reserve(items->size());
+    for (const Value& item : *items) copy.items.emplace_back(item);
+    put(key, std::move(copy));
+  }
+  [[nodiscard]] Map take() { return std::move(map_); }
+
+ private:
+  Map map_;
+};
+
+// A step's map: the kept values, with the run's :actual and :ms (run not null) or without them.
+Map step_map(const PrintedPlan::Step& step, const StepRun* run) {
+  const PrintedKeys& k = keys();
+  SortedEntries m(9);  // :actual :bound :clause :covered :estimate :index :ms :op :range
+  if (run) m.put(k.actual, static_cast<std::int64_t>(run->rows));
+  m.put_copy(k.bound, step.bound);
+  m.put_copy(k.clause, step.clause);
+  if (step.covered) m.put(k.covered, true);
+  m.put(k.estimate, step.estimate);
+  if (!step.index.is_nil()) m.put(k.index, step.index);
+  if (run) m.put(k.ms, millis(run->ms));
+  m.put(k.op, step.op);
+  if (!step.range.is_nil()) m.put(k.range, step.range);
+  return m.take();
 }
 
 Result<Value> explain(const Query& query, const PlanCaching& caching, std::span<const Input> inputs,
@@ -166,7 +196,7 @@ Result<Value> explain(const Query& query, const PlanCaching& caching, std::span<
   std::optional<QueryOutput> output;
   if (options.analyze) {
     if (auto r = execute(ctx, bindings, **plan, &runs); !r) return std::unexpected(r.error());
-    auto out = find_output(ctx, query, bindings);
+    auto out = find_output(ctx, query, bindings, &keep);
     if (!out) return std::unexpected(out.error());
     output = std::move(*out);
   }
@@ -178,22 +208,16 @@ Result<Value> explain(const Query& query, const PlanCaching& caching, std::span<
   const PrintedPlan& printed = printed_plan(planned, query, forms);
   steps.items.reserve(printed.steps.size());
   for (std::size_t k = 0; k < printed.steps.size(); ++k)
-    steps.items.push_back(printed_step(printed.steps[k], options.analyze ? &runs[k] : nullptr));
-  // In key order (:find :ms :plan :rows), so make_map need not sort. The keys are made once (copies
-  // share them).
-  static const Value k_find = kw("find"), k_ms = kw("ms"), k_plan = kw("plan"), k_rows = kw("rows");
-  std::vector<std::pair<Value, Value>> entries;
-  entries.reserve(4);
-  entries.emplace_back(k_find, printed.find);
+    steps.items.emplace_back(step_map(printed.steps[k], options.analyze ? &runs[k] : nullptr));
+  const PrintedKeys& key = keys();
+  SortedEntries m(4);  // :find :ms :plan :rows
+  m.put_copy(key.find, printed.find);
   if (output)
-    entries.emplace_back(
-        k_ms, millis(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count()));
-  entries.emplace_back(k_plan, Value(std::move(steps)));
-  if (output) entries.emplace_back(k_rows, Value(result_rows(*output)));
+    m.put(key.ms, millis(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count()));
+  m.put(key.plan, std::move(steps));
+  if (output) m.put(key.rows, result_rows(*output));
   if (output && options.output) *options.output = std::move(*output);
-  Map m;
-  (void)make_map(std::move(entries), m);
-  return Value(std::move(m));
+  return Result<Value>(std::in_place, m.take());  // in place: no moved-from Value to destroy
 }
 
 }  // namespace
