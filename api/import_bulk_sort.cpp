@@ -20,6 +20,8 @@ std::unexpected<Error> io_error(const std::string& what, const std::string& path
 }
 
 // A sorted run of one space written by spill(): [0 u32][key size u32][value size u32][key][value]...
+// Its file is read and written by one thread at a time: the _unlocked stdio calls skip the lock
+// that three calls per entry took.
 class RunReader {
  public:
   explicit RunReader(const std::string& path) : path_(path), file_(std::fopen(path.c_str(), "rb")) {
@@ -35,15 +37,15 @@ class RunReader {
   // Reads the next record; false at the end (error_ set on a read failure).
   bool next() {
     std::uint32_t head[3];
-    if (std::fread(head, sizeof head, 1, file_) != 1) {
+    if (fread_unlocked(head, sizeof head, 1, file_) != 1) {
       error_ = std::ferror(file_) != 0;
       return false;
     }
     space = head[0];
     key.resize(head[1]);
     value.resize(head[2]);
-    if ((head[1] && std::fread(key.data(), head[1], 1, file_) != 1) ||
-        (head[2] && std::fread(value.data(), head[2], 1, file_) != 1)) {
+    if ((head[1] && fread_unlocked(key.data(), head[1], 1, file_) != 1) ||
+        (head[2] && fread_unlocked(value.data(), head[2], 1, file_) != 1)) {
       error_ = true;
       return false;
     }
@@ -89,7 +91,7 @@ Result<void> BulkSorter::put(SpaceId space, std::string_view key, std::string_vi
     }
     return log_table_->put(key, value);
   }
-  if (held_ + key.size() + value.size() + sizeof(Record) > memory_ / 2 && held_ > 0)
+  if (held_ + key.size() + value.size() + sizeof(SortRecord) > memory_ / 2 && held_ > 0)
     if (auto r = start_spill(); !r) return r;
   if (space.index >= spaces_.size()) spaces_.resize(space.index + 1);
   Space& sp = spaces_[space.index];
@@ -97,11 +99,10 @@ Result<void> BulkSorter::put(SpaceId space, std::string_view key, std::string_vi
     sp.arena.reserve(memory_ / 16);
     sp.records.reserve(memory_ / 16 / 64);
   }
-  sp.records.push_back(Record{sp.arena.size(), static_cast<std::uint32_t>(key.size()),
-                              static_cast<std::uint32_t>(value.size())});
+  sp.records.push_back(SortRecord::of(key, sp.arena.size(), static_cast<std::uint32_t>(value.size())));
   sp.arena.append(key);
   sp.arena.append(value);
-  held_ += key.size() + value.size() + sizeof(Record);
+  held_ += key.size() + value.size() + sizeof(SortRecord);
   max_held_ = std::max<std::uint64_t>(max_held_, held_ + spill_.bytes);
   return {};
 }
@@ -160,69 +161,16 @@ Result<void> BulkSorter::finish_ready_spill() {
   return spill_.result;
 }
 
-// Sorts records [first, last), whose keys agree on their first `depth` bytes, into key order: an
-// in-place MSD radix sort on the key's bytes (American flag sort), std::sort for small ranges. A
-// comparison sort spent most of its comparisons on long shared prefixes (AVET keys of one attribute
-// and a few distinct values, AEVT keys of one attribute): this touches each byte of a key about
-// once. A key that ends at `depth` sorts first (bucket 0); keys in it are equal.
-template <class Record>
-static void radix_sort(const char* base, Record* first, Record* last, std::size_t depth) {
-  constexpr std::ptrdiff_t kSmall = 48;
-  auto bucket = [&](const Record& r) -> std::size_t {
-    return r.key_size <= depth ? 0 : 1 + static_cast<unsigned char>(base[r.offset + depth]);
-  };
-  for (;;) {
-    const std::ptrdiff_t n = last - first;
-    if (n < 2) return;
-    if (n < kSmall) {
-      std::sort(first, last, [&](const Record& x, const Record& y) {
-        return std::string_view(base + x.offset, x.key_size).substr(std::min<std::size_t>(depth, x.key_size)) <
-               std::string_view(base + y.offset, y.key_size).substr(std::min<std::size_t>(depth, y.key_size));
-      });
-      return;
-    }
-    std::array<std::size_t, 257> count{};
-    for (Record* r = first; r != last; ++r) ++count[bucket(*r)];
-    if (count[0] == static_cast<std::size_t>(n)) return;  // all keys equal
-    if (std::find(count.begin(), count.end(), static_cast<std::size_t>(n)) != count.end()) {
-      ++depth;  // one byte shared by every key: look at the next
-      continue;
-    }
-    std::array<std::size_t, 257> next{}, end{};
-    std::size_t at = 0;
-    for (std::size_t b = 0; b < 257; ++b) {
-      next[b] = at;
-      at += count[b];
-      end[b] = at;
-    }
-    for (std::size_t b = 0; b < 257; ++b) {
-      while (next[b] < end[b]) {
-        Record r = first[next[b]];
-        for (std::size_t k = bucket(r); k != b; k = bucket(r)) std::swap(r, first[next[k]++]);
-        first[next[b]++] = r;
-      }
-    }
-    for (std::size_t b = 1, from = count[0]; b < 257; from += count[b], ++b)
-      if (count[b] > 1) radix_sort(base, first + from, first + from + count[b], depth + 1);
-    return;
-  }
-}
-
-template <class Record>
-static void sort_space(const std::string& arena, std::vector<Record>& records) {
-  radix_sort(arena.data(), records.data(), records.data() + records.size(), 0);
-}
-
 Result<void> BulkSorter::write_run(Space& sp, const std::string& path) {
-  sort_space(sp.arena, sp.records);
+  sort_records(sp.arena.data(), sp.records);
   std::FILE* f = std::fopen(path.c_str(), "wb");
   if (!f) return io_error("create", path);
   std::setvbuf(f, nullptr, _IOFBF, 1 << 20);
   bool ok = true;
-  for (const Record& r : sp.records) {
+  for (const SortRecord& r : sp.records) {
     const std::uint32_t head[3] = {0, r.key_size, r.value_size};
-    ok = ok && std::fwrite(head, sizeof head, 1, f) == 1;
-    if (r.key_size + r.value_size) ok = ok && std::fwrite(sp.arena.data() + r.offset, r.key_size + r.value_size, 1, f) == 1;
+    ok = ok && fwrite_unlocked(head, sizeof head, 1, f) == 1;
+    if (r.key_size + r.value_size) ok = ok && fwrite_unlocked(sp.arena.data() + r.offset, r.key_size + r.value_size, 1, f) == 1;
     if (!ok) break;
   }
   ok = (std::fclose(f) == 0) && ok;
@@ -231,7 +179,7 @@ Result<void> BulkSorter::write_run(Space& sp, const std::string& path) {
 }
 
 Result<bool> BulkSorter::write_space(std::uint32_t index, Space& sp, const std::string& path, index::BulkLoad& load) {
-  sort_space(sp.arena, sp.records);
+  sort_records(sp.arena.data(), sp.records);
   std::vector<std::unique_ptr<RunReader>> readers;
   for (const std::string& run : sp.runs) {
     auto r = std::make_unique<RunReader>(run);
@@ -243,12 +191,12 @@ Result<bool> BulkSorter::write_space(std::uint32_t index, Space& sp, const std::
   std::size_t held_at = 0;
   auto key_of = [&](std::size_t src) -> std::string_view {
     if (src < held) return readers[src]->key;
-    const Record& r = sp.records[held_at];
+    const SortRecord& r = sp.records[held_at];
     return std::string_view(sp.arena.data() + r.offset, r.key_size);
   };
   auto value_of = [&](std::size_t src) -> std::string_view {
     if (src < held) return readers[src]->value;
-    const Record& r = sp.records[held_at];
+    const SortRecord& r = sp.records[held_at];
     return std::string_view(sp.arena.data() + r.offset + r.key_size, r.value_size);
   };
   auto greater = [&](std::size_t a, std::size_t b) {
@@ -268,14 +216,16 @@ Result<bool> BulkSorter::write_space(std::uint32_t index, Space& sp, const std::
   if (!w) return std::unexpected(w.error());
   RocksTableWriter& table = **w;
   const bool avet = index == load.current(IndexOrder::Avet).index;
+  // Only the values space repeats keys (one large value stored by two transactions): the other
+  // spaces' keys are datoms, which a bulk load never holds twice (BulkLoad::conflict), and a
+  // repeated one would be refused by the table writer (keys strictly ascending), not written.
+  const bool may_repeat = index == load.values().index;
   std::string last_key, last_value;
   bool any = false;
   while (!heap.empty()) {
     const std::size_t src = heap.top();
-    // With one source left, no heap is needed.
     std::string_view key = key_of(src), value = value_of(src);
-    if (any && key == last_key) {
-      // Only the values space repeats keys (one large value stored by two transactions).
+    if (may_repeat && any && key == last_key) {
       if (value != last_value)
         return fail(ErrorCode::CodecUnstorable, "bulk import: two different entries for one key of space " +
                                                     std::to_string(index) + " (a large-value hash collision?)");
@@ -283,9 +233,11 @@ Result<bool> BulkSorter::write_space(std::uint32_t index, Space& sp, const std::
       if (auto r = table.put(key, value); !r) return std::unexpected(r.error());
       if (avet)
         if (auto r = load.avet_key(key); !r) return std::unexpected(r.error());
-      last_key.assign(key);
-      last_value.assign(value);
-      any = true;
+      if (may_repeat) {
+        last_key.assign(key);
+        last_value.assign(value);
+        any = true;
+      }
     }
     bool more;
     if (src < held) {

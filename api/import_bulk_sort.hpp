@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "api/import_key_sort.hpp"
 #include "api/import_log_table.hpp"
 #include "index/bulk.hpp"
 #include "storage/rocks_store.hpp"
@@ -44,15 +45,10 @@ class BulkSorter final : public index::BulkSink {
   [[nodiscard]] std::uint64_t max_held_bytes() const noexcept { return max_held_; }
 
  private:
-  struct Record {
-    std::uint64_t offset;  // in the space's arena: key then value
-    std::uint32_t key_size;
-    std::uint32_t value_size;
-  };
   // The entries of one space: held ones, and the sorted runs spilled.
   struct Space {
     std::string arena;
-    std::vector<Record> records;
+    std::vector<SortRecord> records;
     std::vector<std::string> runs;
   };
   // Held buffers being sorted and written as runs, on a thread of their own, while put() fills
