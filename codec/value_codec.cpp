@@ -1,5 +1,6 @@
 #include "codec/value_codec.hpp"
 
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -259,6 +260,36 @@ Result<Value> take_value(std::string_view& in, int depth, bool in_tuple) {
   return invalid("unknown tag " + std::to_string(*tag));
 }
 
+// The end of the escaped string at in[at...] when it has no escapes (its first 0x00 is its
+// terminator's), else 0.
+std::size_t unescaped_end(std::string_view in, std::size_t at) noexcept {
+  if (at >= in.size()) return 0;
+  const void* zero = std::memchr(in.data() + at, 0, in.size() - at);
+  if (!zero) return 0;
+  const auto end = static_cast<std::size_t>(static_cast<const char*>(zero) - in.data());
+  if (end + 1 >= in.size() || static_cast<std::uint8_t>(in[end + 1]) != kTerminator) return 0;
+  return end + 2;
+}
+
+// The keyword ns/name, whose encoding is `encoding`: one of the last few this thread decoded,
+// found by that encoding, or else the kept one (kept_keywords.hpp, which builds "ns/name" and
+// hashes it). An attribute of a few keyword values read in entity order (:sex, :male and
+// :female at random) changes value at every other datom, and each change took that lookup.
+const Value& recent_keyword(std::string_view encoding, std::string_view ns, std::string_view name) {
+  struct Recent {
+    std::string encoding;
+    Value keyword;
+  };
+  thread_local std::array<Recent, 4> recent;
+  thread_local std::size_t next = 0;
+  for (const Recent& r : recent)
+    if (r.encoding == encoding) return r.keyword;
+  Recent& slot = recent[next++ % recent.size()];
+  slot.keyword = kept_keywords::shared(ns, name);
+  slot.encoding.assign(encoding);
+  return slot.keyword;
+}
+
 }  // namespace
 
 std::size_t plain_value_size(std::string_view in) noexcept {
@@ -278,12 +309,13 @@ std::size_t plain_value_size(std::string_view in) noexcept {
       const std::size_t size = 2u + p[1];
       return in.size() < size ? 0 : size;
     }
-    case Tag::String: {
-      const void* zero = std::memchr(in.data() + 1, 0, in.size() - 1);
-      if (!zero) return 0;
-      const auto at = static_cast<std::size_t>(static_cast<const char*>(zero) - in.data());
-      if (at + 1 >= in.size() || p[at + 1] != kTerminator) return 0;  // an escape, or bad framing
-      return at + 2;
+    case Tag::Uuid: return in.size() < 17 ? 0 : 17;
+    case Tag::String:
+    case Tag::Bytes: return unescaped_end(in, 1);  // 0 for an escape, or bad framing
+    case Tag::Keyword:
+    case Tag::Symbol: {  // namespace, then name
+      const std::size_t ns_end = unescaped_end(in, 1);
+      return ns_end == 0 ? 0 : unescaped_end(in, ns_end);
     }
     default: return 0;
   }
@@ -435,9 +467,11 @@ Result<void> decode_value_into(std::string_view& in, Value& out) {
             static_cast<std::uint8_t>(rest[name_end + 1]) != kTerminator)
           break;
         const std::string_view ns = rest.substr(0, ns_end), name = rest.substr(ns_end + 2, name_end - ns_end - 2);
-        // The same keyword as the last one decoded here is kept as it is; another is the kept one.
-        if (const auto* k = out.get_if<Keyword>(); !k || k->ns != ns || k->name != name) out = kept_keywords::shared(ns, name);
-        in.remove_prefix(1 + name_end + 2);
+        // The same keyword as the last one decoded here is kept as it is; another is a recent one.
+        const std::size_t size = 1 + name_end + 2;
+        if (const auto* k = out.get_if<Keyword>(); !k || k->ns != ns || k->name != name)
+          out = recent_keyword(in.substr(0, size), ns, name);
+        in.remove_prefix(size);
         return {};
       }
       default: break;

@@ -59,9 +59,10 @@ enum class Tag : std::uint8_t {
 // nesting), not the payload, so decode_value may still reject what this accepts. CodecInvalid on
 // bad framing; `in` is then unspecified.
 [[nodiscard]] Result<void> skip_value(std::string_view& in);
-// The length skip_value would advance over for the common framings — a number, instant, ref or
-// boolean, or a string without escapes — and 0 for anything else (other kinds, escaped strings,
-// bad framing): then skip_value decides. Builds no error: the per-key fast path of key splitting.
+// The length skip_value would advance over for the common framings — a number, instant, uuid,
+// ref or boolean, or a string, bytes, keyword or symbol without escapes — and 0 for anything else
+// (tuples, escaped text, bad framing): then skip_value decides. Builds no error: the per-key fast
+// path of key splitting.
 [[nodiscard]] std::size_t plain_value_size(std::string_view in) noexcept;
 
 // Compact order-preserving unsigned integer: a length byte (0–8) then that many big-endian bytes

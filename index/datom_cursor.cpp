@@ -116,7 +116,7 @@ struct DatomCursor::Impl {
   // mask of them, so a key of 8 bytes or more is compared with the run by one integer comparison
   // instead of a byte loop or memcmp (compare_with_run). run_mask 0: not usable.
   std::uint64_t run_head = 0, run_mask = 0;
-  // RUN IDS: for a run seek_id_run set (an {e, a} probe of Eavt or Aevt), its entity and attribute,
+  // RUN IDS: for a run seek_id_run set on Eavt or Aevt (an {e, a} probe), its entity and attribute,
   // which every datom in the run has: e(), a() and datom() take them from here instead of decoding
   // the key's bytes (ids_known: the position is in such a run).
   bool run_ids = false;
@@ -419,39 +419,53 @@ struct DatomCursor::Impl {
     set_run_head();
     position_in_run(last);
   }
-  // seek_prefix for the probe of an index nested-loop join, {e, a} on Eavt or Aevt with a user
-  // attribute (encode_prefix's encode_ids, written here without its generality): the run's bytes
-  // are written into `target` in place, its head taken with one load, and its ids kept (RUN IDS).
-  // False (nothing done) for any other prefix.
+  // seek_prefix for the probe of an index nested-loop join with a user attribute and ids only —
+  // {e, a} on Eavt or Aevt, {a, v} on Avet or {v, a} on Vaet with v a ref (who refers to v
+  // through a) — written here without encode_prefix's generality (a ref went through the general
+  // value encoding): the run's bytes are written into `target` in place, its head taken with one
+  // load, and on Eavt and Aevt its ids kept (RUN IDS). False (nothing done) for any other prefix.
   bool seek_id_run(const DatomPrefix& p) {
-    if (p.v || !p.e || !p.a || p.a->value < kSystemBase) return false;
+    if (!p.a || p.a->value < kSystemBase) return false;
+    const EntityId* ref = p.v ? p.v->get_if<EntityId>() : nullptr;
     std::uint64_t first, second;
-    if (order == IndexOrder::Eavt) {
+    bool ref_value = false;  // second is a V: Tag::Ref, then the compact id
+    if (order == IndexOrder::Eavt && p.e && !p.v) {
       first = p.e->value;
       second = keys::attr_offset(*p.a);
-    } else if (order == IndexOrder::Aevt) {
+    } else if (order == IndexOrder::Aevt && p.e && !p.v) {
       first = keys::attr_offset(*p.a);
       second = p.e->value;
+    } else if (order == IndexOrder::Avet && ref && !p.e) {
+      first = keys::attr_offset(*p.a);
+      second = ref->value;
+      ref_value = true;
+    } else if (order == IndexOrder::Vaet && ref && !p.e) {
+      first = ref->value;
+      second = keys::attr_offset(*p.a);
     } else {
       return false;
     }
-    // 18 bytes of room (two compact ids): from here on target.bytes has capacity for 8-byte loads.
-    target.bytes.resize_and_overwrite(18, [&](char* buf, std::size_t) {
-      const std::size_t one = keys::put_compact(buf, first);
-      const std::size_t two = one + keys::put_compact(buf + one, second);
-      target.ends[0] = static_cast<std::uint32_t>(one);
-      target.ends[1] = static_cast<std::uint32_t>(two);
-      return two;
+    // 19 bytes of room (two compact ids and a tag): from here on target.bytes has capacity for
+    // 8-byte loads.
+    target.bytes.resize_and_overwrite(19, [&](char* buf, std::size_t) {
+      std::size_t at = keys::put_compact(buf, first);
+      target.ends[0] = static_cast<std::uint32_t>(at);
+      if (ref_value) buf[at++] = static_cast<char>(codec::Tag::Ref);
+      at += keys::put_compact(buf + at, second);
+      target.ends[1] = static_cast<std::uint32_t>(at);
+      return at;
     });
     target.exact = true;
-    target.ends_with_inline_value = false;
+    target.ends_with_inline_value = ref_value;
     target.parts = 2;
     if (!begin_seek()) return true;
     run = target.bytes;
     run_parts = 2;
-    run_ids = true;
-    run_e = *p.e;
-    run_a = *p.a;
+    run_ids = order == IndexOrder::Eavt || order == IndexOrder::Aevt;
+    if (run_ids) {
+      run_e = *p.e;
+      run_a = *p.a;
+    }
     set_run_head();
     if (step_into_run()) {
       has_run = true;
@@ -655,6 +669,13 @@ EntityId DatomCursor::e() const noexcept {
   return impl_->ids_known ? impl_->run_e : keys::entity_of(impl_->parts.e);
 }
 AttrId DatomCursor::a() const noexcept { return impl_->ids_known ? impl_->run_a : keys::attr_of(impl_->parts.a); }
+void DatomCursor::ids_into(Datom& d) const noexcept {
+  const Impl& m = *impl_;
+  d.e = m.ids_known ? m.run_e : keys::entity_of(m.parts.e);
+  d.a = m.ids_known ? m.run_a : keys::attr_of(m.parts.a);
+  d.tx = TxId{m.tx};
+  d.added = m.added;
+}
 TxId DatomCursor::tx() const noexcept { return TxId{impl_->tx}; }
 bool DatomCursor::added() const noexcept { return impl_->added; }
 std::string_view DatomCursor::encoded_e() const noexcept { return impl_->parts.e; }
@@ -690,10 +711,7 @@ const Datom& DatomCursor::datom() const {
   }
   m.decoded_slot = slot;
   Datom& d = m.decoded[slot];
-  d.e = e();
-  d.a = a();
-  d.tx = TxId{m.tx};
-  d.added = m.added;
+  ids_into(d);
   if (auto r = decode_v(m.order, m.parts.v, d.v, &m.core->values); !r) {
     d.v = Value();
     m.fail(std::move(r.error()));

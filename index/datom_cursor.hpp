@@ -31,7 +31,8 @@
 // the bytes directly, e.g. components another cursor returned.
 //
 // THE DATOM AT THE POSITION, all REQUIRES valid():
-//   e(), a(), tx(), added()          the ids, from the key (cheap: no Value is built)
+//   e(), a(), tx(), added()          the ids, from the key (cheap: no Value is built);
+//   ids_into(d)                      all four at once
 //   encoded_e(), encoded_a(),        the components' bytes as they sort in the index, for comparing,
 //   encoded_v(), encoded_tx()        hashing and copying without decoding (layout: key_layout.hpp).
 //                                    Equal bytes <=> equal components, and memcmp order is the
@@ -129,6 +130,9 @@ class DatomCursor {
   [[nodiscard]] AttrId a() const noexcept;
   [[nodiscard]] TxId tx() const noexcept;
   [[nodiscard]] bool added() const noexcept;
+  // e(), a(), tx() and added() into d in one call (the per-datom read of a scan that needs no
+  // value); d.v is left as it is.
+  void ids_into(Datom& d) const noexcept;
   [[nodiscard]] std::string_view encoded_e() const noexcept;
   [[nodiscard]] std::string_view encoded_a() const noexcept;
   [[nodiscard]] std::string_view encoded_v() const noexcept;

@@ -276,20 +276,6 @@ namespace {
 
 enum class Split { Ok, BadFrame, Trailing };
 
-// The end of the V component at key[at...], or 0 if it does not frame.
-std::size_t value_end(std::string_view key, std::size_t at) noexcept {
-  if (at >= key.size()) return 0;
-  std::string_view in(key.data() + at, key.size() - at);
-  return skip_value_component(in) ? key.size() - in.size() : 0;
-}
-// The end of the compact id at key[at...], or 0 if it does not frame.
-std::size_t uint_end(std::string_view key, std::size_t at) noexcept {
-  if (at >= key.size()) return 0;
-  const auto len = static_cast<std::uint8_t>(key[at]);
-  const std::size_t end = at + 1 + len;
-  return len <= 8 && end <= key.size() ? end : 0;
-}
-
 Split split_key(IndexOrder order, std::string_view key, DatomKeyParts& parts) noexcept {
   std::string_view in = key;
   auto take = [&](std::string_view& part, bool value) {
@@ -309,36 +295,16 @@ Split split_key(IndexOrder order, std::string_view key, DatomKeyParts& parts) no
   return in.empty() ? Split::Ok : Split::Trailing;
 }
 
-// split_key for a key whose first two or three components end at ends[i]: frames the rest (the
-// last component: V of EAVT and AEVT, a compact id otherwise).
-Split split_rest(IndexOrder order, std::string_view key, DatomKeyParts& parts, std::size_t known,
-                 const std::uint32_t* ends) noexcept {
-  const std::size_t at1 = ends[0], at2 = ends[1];
-  const bool last_is_v = order == IndexOrder::Eavt || order == IndexOrder::Aevt;
-  const std::size_t at3 = known == 3 ? ends[2] : last_is_v ? value_end(key, at2) : uint_end(key, at2);
-  if (at3 == 0) return Split::BadFrame;
-  const std::string_view one(key.data(), at1), two(key.data() + at1, at2 - at1), three(key.data() + at2, at3 - at2);
-  switch (order) {
-    case IndexOrder::Eavt: parts.e = one, parts.a = two, parts.v = three; break;
-    case IndexOrder::Aevt: parts.a = one, parts.e = two, parts.v = three; break;
-    case IndexOrder::Avet: parts.a = one, parts.v = two, parts.e = three; break;
-    case IndexOrder::Vaet: parts.v = one, parts.a = two, parts.e = three; break;
-  }
-  return at3 == key.size() ? Split::Ok : Split::Trailing;
-}
-
 }  // namespace
 
 bool split_datom_key(IndexOrder order, std::string_view key, DatomKeyParts& parts) noexcept {
   return split_key(order, key, parts) == Split::Ok;
 }
 
-bool split_datom_key(IndexOrder order, std::string_view key, std::size_t known,
-                     const std::array<std::uint32_t, 3>& ends, DatomKeyParts& parts) noexcept {
-  // One known component saves only a compact id's framing, less than framing from a known prefix
-  // costs (agg-by-sex, whose AEVT scans know one, took 2–4% more instructions that way).
-  if (known < 2) return split_key(order, key, parts) == Split::Ok;
-  return known <= 3 && ends[known - 1] <= key.size() && split_rest(order, key, parts, known, ends.data()) == Split::Ok;
+std::size_t value_component_end(std::string_view key, std::size_t at) noexcept {
+  if (at >= key.size()) return 0;
+  std::string_view in(key.data() + at, key.size() - at);
+  return skip_value_component(in) ? key.size() - in.size() : 0;
 }
 
 Result<DatomKeyParts> split_datom_key(IndexOrder order, std::string_view key) {

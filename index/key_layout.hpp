@@ -120,19 +120,25 @@ void append_tx_fixed(std::string& out, TxId t);  // fixed 8 bytes, as in history
   std::memcpy(out + 1, &body, 8);
   return 1 + static_cast<std::size_t>(len);
 }
-// The big-endian number in p[0, len): a compact id's body, len <= 8 (REQUIRES). One load for the
-// first 4 bytes (user entity ids and tx ids take 4).
+// The big-endian number in p[0, len): a compact id's body, len <= 8 (REQUIRES). At most three
+// loads and no loop (this runs for every id of every datom read): 4 bytes (user entity ids and
+// tx ids take 4), then 2 and 1 as the length's bits say.
 [[nodiscard]] inline std::uint64_t read_big_endian(const char* p, std::size_t len) noexcept {
+  auto load = [&p]<class U>(U) {
+    U x;
+    std::memcpy(&x, p, sizeof(U));
+    p += sizeof(U);
+    if constexpr (std::endian::native == std::endian::little) x = std::byteswap(x);
+    return x;
+  };
   std::uint64_t n = 0;
   if (len >= 4) {
-    std::uint32_t first;
-    std::memcpy(&first, p, 4);
-    if constexpr (std::endian::native == std::endian::little) first = std::byteswap(first);
-    n = first;
-    p += 4;
+    n = load(std::uint32_t{});
     len -= 4;
+    if (len == 4) return (n << 32) | load(std::uint32_t{});
   }
-  for (std::size_t i = 0; i < len; ++i) n = (n << 8) | static_cast<unsigned char>(p[i]);
+  if (len & 2) n = (n << 16) | load(std::uint16_t{});
+  if (len & 1) n = (n << 8) | static_cast<unsigned char>(*p);
   return n;
 }
 // The compact id an attribute is written as (append_attr): its offset from kSystemBase.
@@ -149,12 +155,44 @@ struct DatomKeyParts {
 [[nodiscard]] Result<DatomKeyParts> split_datom_key(IndexOrder order, std::string_view key);
 // The same without building an error: false (and `parts` unspecified) where the above fails.
 [[nodiscard]] bool split_datom_key(IndexOrder order, std::string_view key, DatomKeyParts& parts) noexcept;
+// The end of the V component (append_value_component) at key[at...], or 0 if it does not frame.
+[[nodiscard]] std::size_t value_component_end(std::string_view key, std::size_t at) noexcept;
+// The end of the compact id at key[at...] (a length byte, at most 8, then that many bytes), or 0
+// if it does not frame.
+[[nodiscard]] inline std::size_t compact_id_end(std::string_view key, std::size_t at) noexcept {
+  if (at >= key.size()) return 0;
+  const std::size_t end = at + 1 + static_cast<unsigned char>(key[at]);
+  return end <= at + 9 && end <= key.size() ? end : 0;
+}
 // The same for a key known to start with a prefix whose first `known` components (of `order`)
 // end at ends[0..known): only the rest is framed (a scan within one prefix's bounds, the run of a
-// seek_prefix), when two or more are known (with fewer the whole key is, which costs less).
+// seek_prefix). Inline: it runs once per datom a cursor lands on, where the known components cost
+// nothing and the rest is a compact id or two and at most one value.
 // REQUIRES: key starts with that prefix, whose components frame as such.
-[[nodiscard]] bool split_datom_key(IndexOrder order, std::string_view key, std::size_t known,
-                                   const std::array<std::uint32_t, 3>& ends, DatomKeyParts& parts) noexcept;
+[[nodiscard]] [[gnu::always_inline]] inline bool split_datom_key(IndexOrder order, std::string_view key,
+                                                                 std::size_t known,
+                                                                 const std::array<std::uint32_t, 3>& ends,
+                                                                 DatomKeyParts& parts) noexcept {
+  if (known == 0 || known > 3) return known == 0 && split_datom_key(order, key, parts);
+  // The V is the third component of Eavt and Aevt, the second of Avet; Vaet holds ids only.
+  const bool v_second = order == IndexOrder::Avet;
+  const bool v_third = order == IndexOrder::Eavt || order == IndexOrder::Aevt;
+  const std::size_t at0 = ends[0];
+  std::size_t at1 = ends[1], at2;
+  if (known == 1 && (at1 = v_second ? value_component_end(key, at0) : compact_id_end(key, at0)) == 0) return false;
+  if (known == 3) at2 = ends[2];
+  else at2 = v_third ? value_component_end(key, at1) : compact_id_end(key, at1);
+  if (at2 != key.size() || at1 > at2 || at0 > at1) return false;  // bad framing, or trailing bytes
+  const std::string_view one(key.data(), at0), two(key.data() + at0, at1 - at0), three(key.data() + at1, at2 - at1);
+  switch (order) {
+    case IndexOrder::Eavt: parts.e = one, parts.a = two, parts.v = three; break;
+    case IndexOrder::Aevt: parts.a = one, parts.e = two, parts.v = three; break;
+    case IndexOrder::Avet: parts.a = one, parts.v = two, parts.e = three; break;
+    case IndexOrder::Vaet: parts.v = one, parts.a = two, parts.e = three; break;
+  }
+  return true;
+}
+
 // The id an encoded E (or V of Vaet) or A component holds, and a V component's value.
 // REQUIRES: the component comes from split_datom_key (so it frames correctly).
 [[nodiscard]] inline EntityId entity_of(std::string_view encoded_e) noexcept {

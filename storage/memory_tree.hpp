@@ -43,10 +43,14 @@ using NodePtr = std::shared_ptr<const Node>;
   std::uint64_t h = 0;
   if (key.size() >= 8) {
     std::memcpy(&h, key.data(), 8);
-    return std::endian::native == std::endian::little ? std::byteswap(h) : h;
+  } else {
+    // A short key (the probes of an id prefix, e.g. A·E of seven bytes) is zero-padded in place:
+    // one copy, where a byte loop took ~50 instructions per seek.
+    char padded[8] = {};
+    if (!key.empty()) std::memcpy(padded, key.data(), key.size());
+    std::memcpy(&h, padded, 8);
   }
-  for (std::size_t i = 0; i < 8; ++i) h = (h << 8) | (i < key.size() ? static_cast<unsigned char>(key[i]) : 0u);
-  return h;
+  return std::endian::native == std::endian::little ? std::byteswap(h) : h;
 }
 
 // A key to search for, with its head computed once per search.

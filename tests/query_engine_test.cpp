@@ -290,6 +290,24 @@ TEST_CASE("explain: a few bound entities are looked up per binding, a range pred
   CHECK(run(db.db(), "[:find (count ?e) . :where [?e :age ?a] [(<= ?a 2)] [(> ?a 0)]]") == "12");
 }
 
+TEST_CASE("lookups per binding answer alike for bound entities sorted, repeated, reversed or not entities") {
+  // A probe column of strictly increasing longs is one lookup per row without hashing the rows
+  // (pattern_scan.cpp, ProbeGroups); any other column is grouped by hash. Each answer is checked
+  // against what the rows ask for, and the plan against a lookup.
+  Database db = aged_entities(500);
+  const char* query = "[:find ?e ?x ?a :in $ [[?e ?x]] :where [?e :age ?a]]";
+  auto plan = quarry::explain(edn(query), std::vector<quarry::QueryInput>{db.db(), edn("[[3 1] [7 2] [9 3]]")});
+  REQUIRE(plan.has_value());
+  CHECK(quarry::to_edn(*plan).find(":op :lookup") != std::string::npos);
+  CHECK(run(db.db(), query, {edn("[[3 1] [7 2] [9 3]]")}) == "#{[3 1 3] [7 2 7] [9 3 9]}");
+  CHECK(run(db.db(), query, {edn("[[9 1] [7 2] [3 3]]")}) == "#{[3 3 3] [7 2 7] [9 1 9]}");
+  CHECK(run(db.db(), query, {edn("[[3 1] [7 2] [7 3] [9 4]]")}) == "#{[3 1 3] [7 2 7] [7 3 7] [9 4 9]}");
+  CHECK(run(db.db(), query, {edn("[[7 1] [3 2] [7 3]]")}) == "#{[3 2 3] [7 1 7] [7 3 7]}");
+  CHECK(run(db.db(), query, {edn("[[-1 1] [0 2] [3 3] [\"x\" 4] [501 5] [9 6]]")}) == "#{[3 3 3] [9 6 9]}");
+  CHECK(run(db.db(), query, {edn("[[1 1] [2 2] [400 3] [401 4] [499 5] [500 6]]")}) ==
+        "#{[1 1 1] [2 2 2] [400 3 40] [401 4 41] [499 5 49] [500 6 50]}");
+}
+
 TEST_CASE("a range scan applies its range predicates itself, and keeps exactly what they keep") {
   // An untyped attribute holding the values index order and the comparisons disagree on (1 and
   // 1.0, -0.0 and 0.0, numbers between integers, numbers next to strings and keywords, longs

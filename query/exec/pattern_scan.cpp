@@ -1,6 +1,7 @@
 // apply_pattern (query/plan/pattern.hpp): reading the index for a data pattern and joining the matches
 // into the bindings, by scan + hash join or by one index lookup per distinct binding.
 #include <algorithm>
+#include <optional>
 #include <unordered_map>
 
 #include "index/entity_ref.hpp"
@@ -164,10 +165,7 @@ class DatomReader {
   static constexpr std::size_t kProbation = 64;
 
   const Datom& ids(const index::DatomCursor& cursor) {
-    datom_.e = cursor.e();
-    datom_.a = cursor.a();
-    datom_.tx = cursor.tx();
-    datom_.added = cursor.added();
+    cursor.ids_into(datom_);
     return datom_;
   }
 
@@ -220,7 +218,11 @@ int prefix_order(IndexOrder order, const index::DatomPrefix& x, const index::Dat
   };
   auto vals = [](const std::optional<Value>& p, const std::optional<Value>& q) -> int {
     if (p.has_value() != q.has_value()) return p.has_value() ? 1 : -1;
-    return p ? compare(*p, *q) : 0;
+    if (!p) return 0;
+    // Refs (the v of a Vaet probe) compared as their ids, without the general comparison.
+    if (const EntityId *x = p->get_if<EntityId>(), *y = q->get_if<EntityId>(); x && y)
+      return x->value < y->value ? -1 : (y->value < x->value ? 1 : 0);
+    return compare(*p, *q);
   };
   const int e = ids(x.e, y.e), a = ids(x.a, y.a), v = vals(x.v, y.v);
   switch (order) {
@@ -240,7 +242,6 @@ struct Matcher {
   std::vector<std::string> new_vars;
   std::vector<std::pair<int, int>> row_check;  // (pos, column of the bound relation)
   std::vector<std::pair<int, int>> key;        // (pos, column): the hash-join key (scan mode)
-  std::vector<Value> fresh;                    // new columns' values of the current datom
 
   // Whether any check or new column reads the datom's value (else it need not be decoded).
   bool uses_v() const {
@@ -257,15 +258,21 @@ struct Matcher {
       if (is_v(pos)) return true;
     return false;
   }
+  // Whether d passes the checks; inline for the common read that has none (a call per datom
+  // cost more than the empty loops).
   bool datom_ok(const Datom& d, AttrNames& names) const {
+    return (consts.empty() && same.empty()) || checks_hold(d, names);
+  }
+  bool checks_hold(const Datom& d, AttrNames& names) const {
     for (const auto& [pos, c] : consts)
       if (!datom_equals(pos, d, *c, names)) return false;
     for (const auto& [pos, earlier] : same)
       if (!(datom_value(pos, d, names) == datom_value(earlier, d, names))) return false;
     return true;
   }
-  void fill_fresh(const Datom& d, AttrNames& names) {
-    for (std::size_t i = 0; i < new_pos.size(); ++i) fresh[i] = datom_value(new_pos[i], d, names);
+  // Appends d's values of the new columns to the row being built (in place: no temporary cells).
+  void push_new_columns(Relation& out, const Datom& d, AttrNames& names) const {
+    for (int pos : new_pos) push_datom_value(out, pos, d, names);
   }
 };
 
@@ -303,7 +310,6 @@ Matcher make_matcher(const ResolvedPattern& rp, const Relation* bound, const Acc
       m.key.emplace_back(pos, col);
     }
   }
-  m.fresh.resize(m.new_pos.size());
   return m;
 }
 
@@ -319,13 +325,16 @@ bool distinct_matches(const ResolvedPattern& rp) {
 // The range predicates a plan gave the pattern's reads (ValueRange::tests; their filter steps do
 // not run: plan.cpp), on datom d: v as the query sees it (a ref as its id), compared as the
 // built-ins compare. Every read of the pattern applies them, whichever access runs it.
-bool passes_tests(const std::vector<RangeTest>& tests, const Datom& d) {
-  if (tests.empty()) return true;
+bool tests_hold(const std::vector<RangeTest>& tests, const Datom& d) {
   const EntityId* id = d.v.get_if<EntityId>();
   const Value ref = id ? Value(static_cast<std::int64_t>(id->value)) : Value();
   const Value& v = id ? ref : d.v;
   return std::all_of(tests.begin(), tests.end(),
                      [&](const RangeTest& t) { return t.holds(builtins::query_compare(v, t.bound)); });
+}
+// Inline for the common read that has none.
+bool passes_tests(const std::vector<RangeTest>& tests, const Datom& d) {
+  return tests.empty() || tests_hold(tests, d);
 }
 
 // Reads every datom of a scan (constants only) and calls f(datom) for those the matcher accepts;
@@ -401,7 +410,7 @@ Result<void> scan_new(Context& ctx, Bindings& bindings, const ResolvedPattern& r
   Relation out(m.new_vars);
   reserve_expected(ctx, out, access);
   auto r = scan(ctx, rp, access, range, m, names, [&](const Datom& d) {
-    for (int pos : m.new_pos) push_datom_value(out, pos, d, names);
+    m.push_new_columns(out, d, names);
     out.end_row();
     return ctx.fits(out.size(), out.arity());
   });
@@ -442,13 +451,9 @@ Result<Relation> scan_join(Context& ctx, const Relation& bound, const ResolvedPa
   vars.insert(vars.end(), m.new_vars.begin(), m.new_vars.end());
   Relation out(std::move(vars));
   reserve_expected(ctx, out, access);
-  auto emit = [&](const Datom& d, std::size_t row, bool& filled) {
-    if (!filled) {
-      m.fill_fresh(d, names);
-      filled = true;
-    }
+  auto emit = [&](const Datom& d, std::size_t row) {
     for (const Value& v : bound.row(row)) out.push(v);
-    for (const Value& v : m.fresh) out.push(v);
+    m.push_new_columns(out, d, names);
     out.end_row();
   };
   if (const std::vector<std::uint64_t> keys = merge_keys(bound, rp, access, m); !keys.empty()) {
@@ -457,8 +462,7 @@ Result<Relation> scan_join(Context& ctx, const Relation& bound, const ResolvedPa
       const std::uint64_t e = d.e.value;
       while (next < keys.size() && keys[next] < e) ++next;
       if (next == keys.size()) return false;  // no bound row is left for the rest of the scan
-      bool filled = false;
-      for (std::size_t row = next; row < keys.size() && keys[row] == e; ++row) emit(d, row, filled);
+      for (std::size_t row = next; row < keys.size() && keys[row] == e; ++row) emit(d, row);
       return ctx.fits(out.size(), out.arity());
     });
     if (!r) return std::unexpected(r.error());
@@ -472,8 +476,7 @@ Result<Relation> scan_join(Context& ctx, const Relation& bound, const ResolvedPa
   std::vector<Value> key(m.key.size());
   auto r = scan(ctx, rp, access, range, m, names, [&](const Datom& d) {
     for (std::size_t k = 0; k < m.key.size(); ++k) key[k] = datom_value(m.key[k].first, d, names);
-    bool filled = false;
-    index.for_each_match(key, hash_values(key), [&](std::size_t row) { emit(d, row, filled); });
+    index.for_each_match(key, hash_values(key), [&](std::size_t row) { emit(d, row); });
     return ctx.fits(out.size(), out.arity());
   });
   if (!r) return std::unexpected(r.error());
@@ -481,6 +484,44 @@ Result<Relation> scan_join(Context& ctx, const Relation& bound, const ResolvedPa
   if (!distinct_matches(rp)) out.dedup();
   return out;
 }
+
+// The rows of a bound relation grouped by their binding of the probe columns, one lookup per
+// group. A single column of strictly increasing longs — entity ids out of a scan or a lookup in
+// entity order, the common probe — is one row per group, found without hashing the rows.
+class ProbeGroups {
+ public:
+  ProbeGroups(const Relation& bound, std::vector<int> cols) {
+    if (cols.size() == 1 && increasing_longs(bound, static_cast<std::size_t>(cols[0]))) {
+      rows_.resize(bound.size());
+      for (std::size_t i = 0; i < rows_.size(); ++i) rows_[i] = static_cast<std::uint32_t>(i);
+    } else {
+      index_.emplace(bound, std::move(cols));
+    }
+  }
+  // The first row of each group, in row order.
+  [[nodiscard]] const std::vector<std::uint32_t>& leaders() const noexcept {
+    return index_ ? index_->group_leaders() : rows_;
+  }
+  // Calls f(row) for each row of leader's group, in row order.
+  template <class F>
+  void for_each_in_group(std::size_t leader, F&& f) const {
+    if (index_) index_->for_each_in_group(leader, f);
+    else f(leader);
+  }
+
+ private:
+  static bool increasing_longs(const Relation& r, std::size_t col) {
+    const std::int64_t* last = nullptr;
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      const auto* n = r.at(i, col).get_if<std::int64_t>();
+      if (!n || (last && *n <= *last)) return false;
+      last = n;
+    }
+    return true;
+  }
+  std::optional<RowIndex> index_;
+  std::vector<std::uint32_t> rows_;  // every row, when no index is needed
+};
 
 // Bound variables, one index read per distinct binding of access.probe_vars.
 Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedPattern& rp, const Access& access,
@@ -518,7 +559,7 @@ Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedP
   Relation out(std::move(vars));
   std::vector<int> probe_cols;
   for (const std::string& v : access.probe_vars) probe_cols.push_back(bound.column(v));
-  RowIndex groups(bound, probe_cols);
+  const ProbeGroups groups(bound, std::move(probe_cols));
 
   // One lookup per distinct binding: its prefix from constants and the binding. A binding that
   // cannot be an index term (a string bound in e position, an unknown attribute) matches nothing.
@@ -529,8 +570,8 @@ Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedP
     const Value* v_query = nullptr;  // per_attribute: the value looked up under each attribute
   };
   std::vector<Probe> probes;
-  probes.reserve(groups.group_leaders().size());
-  for (std::uint32_t leader : groups.group_leaders()) {
+  probes.reserve(groups.leaders().size());
+  for (std::uint32_t leader : groups.leaders()) {
     auto lrow = bound.row(leader);
     Probe probe{.leader = leader, .prefix = {}, .attr = rp.attr, .v_query = nullptr};
     index::DatomPrefix& prefix = probe.prefix;
@@ -601,17 +642,12 @@ Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedP
     const bool single = single_datom_runs && probe.attr && !probe.attr->many;
     auto each = [&](const Datom& d) {
       if (!passes_tests(tests, d) || !m.datom_ok(d, names)) return !single;
-      bool filled = false;
       groups.for_each_in_group(leader, [&](std::size_t row) {
         auto brow = bound.row(row);
         for (const auto& [pos, col] : m.row_check)
           if (!datom_equals(pos, d, brow[static_cast<std::size_t>(col)], names)) return;
-        if (!filled) {
-          m.fill_fresh(d, names);
-          filled = true;
-        }
         for (const Value& v : brow) out.push(v);
-        for (const Value& v : m.fresh) out.push(v);
+        m.push_new_columns(out, d, names);
         out.end_row();
       });
       return !single && ctx.fits(out.size(), out.arity());
