@@ -1,8 +1,11 @@
 // apply_pattern (query/plan/pattern.hpp): reading the index for a data pattern and joining the matches
 // into the bindings, by scan + hash join or by one index lookup per distinct binding.
 #include <algorithm>
+#include <array>
 #include <unordered_map>
+#include <utility>
 
+#include "codec/value_codec.hpp"
 #include "index/entity_ref.hpp"
 #include "query/builtins/builtin_families.hpp"
 #include "query/exec/pattern_scan.hpp"
@@ -126,12 +129,14 @@ Result<std::optional<EntityId>> resolve_bound_entity(const index::Db& db, const 
 }
 
 // Reads the datoms of a cursor for a matcher. need_v false: the ids and the added flag come from
-// the key and v is nil; no value is decoded. Otherwise, with `reuse`, a value whose encoding equals
-// the previous datom's is not decoded again but copied: scans of an attribute with few distinct
-// values (:sex, a status keyword) meet the same few encodings over and over. Encodings longer than
-// kMaxReusedBytes (which include every large value's stub and hash) are always decoded, and a read
-// whose first kProbation changes of value saw few repeats stops looking (lookups, which read a
-// datom or two per probe, do not look at all).
+// the key and v is nil; no value is decoded. Otherwise, with `reuse`, a value whose encoding
+// equals the previous datom's, or for a keyword one of the last kRecent distinct encodings read, is
+// not decoded again but copied: scans of an attribute with few distinct values (:sex, a status
+// keyword) meet the same few encodings over and over, in any order (remembering only the previous
+// one, a :sex scan in entity order decoded half its keywords). Encodings longer than kMaxReusedBytes (which include
+// every large value's stub and hash) are always decoded, and a read whose first kProbation changes
+// of value saw few repeats stops looking (lookups, which read a datom or two per probe, do not
+// look at all).
 class DatomReader {
  public:
   DatomReader(bool need_v, bool reuse) : need_v_(need_v), reuse_(reuse) {}
@@ -141,19 +146,36 @@ class DatomReader {
     if (!need_v_) return ids(cursor);
     if (!reuse_) return cursor.datom();
     const std::string_view v = cursor.encoded_v();
-    if (has_last_ && v == last_v_) {
+    if (current_ < kRecent && recent_[current_].encoding == v) {
       ++repeats_;
       return ids(cursor);  // datom_.v is that value
+    }
+    // Only keywords are looked for among the older entries: decoding one looks it up in the kept
+    // keywords (codec/kept_keywords.hpp), which costs far more than a copy; a string or number
+    // decodes about as fast as the search would find it (agg-by-name's names lost 4%).
+    const bool keyword = !v.empty() && static_cast<std::uint8_t>(v[0]) == static_cast<std::uint8_t>(codec::Tag::Keyword);
+    for (std::size_t i = 0; i < kRecent && keyword; ++i) {
+      if (i == current_ || recent_[i].encoding != v || !recent_[i].held) continue;
+      ++repeats_;
+      current_ = i;
+      datom_.v = recent_[i].value;
+      return ids(cursor);
     }
     const Datom& d = cursor.datom();
     if (++changes_ == kProbation && repeats_ < kProbation / 4) {
       reuse_ = false;
       datom_.v = Value();
+      for (Recent& r : recent_) r = Recent{};
       return d;
     }
-    has_last_ = v.size() <= kMaxReusedBytes;
-    if (has_last_) {
-      last_v_.assign(v);
+    current_ = kRecent;
+    if (v.size() <= kMaxReusedBytes) {
+      current_ = next_;
+      next_ = (next_ + 1) % kRecent;
+      Recent& r = recent_[current_];
+      r.encoding.assign(v);
+      r.value = d.v;
+      r.held = true;
       datom_.v = d.v;
     }
     return d;
@@ -162,6 +184,7 @@ class DatomReader {
  private:
   static constexpr std::size_t kMaxReusedBytes = 64;
   static constexpr std::size_t kProbation = 64;
+  static constexpr std::size_t kRecent = 4;
 
   const Datom& ids(const index::DatomCursor& cursor) {
     datom_.e = cursor.e();
@@ -171,10 +194,17 @@ class DatomReader {
     return datom_;
   }
 
+  // A recently read encoding and its value, replaced oldest first.
+  struct Recent {
+    std::string encoding;
+    Value value;
+    bool held = false;
+  };
   bool need_v_;
   bool reuse_;
-  bool has_last_ = false;
-  std::string last_v_;
+  std::array<Recent, kRecent> recent_;
+  std::size_t current_ = kRecent;  // the entry datom_.v holds, or kRecent for none
+  std::size_t next_ = 0;           // the entry to replace next
   std::size_t repeats_ = 0, changes_ = 0;
   Datom datom_;
 };
@@ -316,6 +346,12 @@ bool distinct_matches(const ResolvedPattern& rp) {
   return true;
 }
 
+// The sink the step's rows go to instead of `out` (Context::sink), or nullptr: only when the rows
+// need no dedup afterwards and are exactly the ones the sink wants (RowSink::open).
+RowSink* open_sink(RowSink* sink, const ResolvedPattern& rp, const Relation& out) {
+  return sink && distinct_matches(rp) && sink->open(out.vars()) ? sink : nullptr;
+}
+
 // The range predicates a plan gave the pattern's reads (ValueRange::tests; their filter steps do
 // not run: plan.cpp), on datom d: v as the query sees it (a ref as its id), compared as the
 // built-ins compare. Every read of the pattern applies them, whichever access runs it.
@@ -395,12 +431,18 @@ void reserve_expected(const Context& ctx, Relation& out, const Access& access) {
 
 // No bound variable: the matches form a new relation.
 Result<void> scan_new(Context& ctx, Bindings& bindings, const ResolvedPattern& rp, const Access& access,
-                      const ValueRange& range) {
+                      const ValueRange& range, RowSink* sink) {
   AttrNames names(rp.source->db->schema(), rp.e_is_attribute);
   Matcher m = make_matcher(rp, nullptr, access, scan_cover(rp, access));
   Relation out(m.new_vars);
-  reserve_expected(ctx, out, access);
+  RowSink* const into = open_sink(sink, rp, out);
+  if (!into) reserve_expected(ctx, out, access);
   auto r = scan(ctx, rp, access, range, m, names, [&](const Datom& d) {
+    if (into) {
+      m.fill_fresh(d, names);
+      into->add({}, m.fresh);
+      return true;
+    }
     for (int pos : m.new_pos) push_datom_value(out, pos, d, names);
     out.end_row();
     return ctx.fits(out.size(), out.arity());
@@ -435,18 +477,20 @@ std::vector<std::uint64_t> merge_keys(const Relation& bound, const ResolvedPatte
 // Bound variables, scan of the constants' prefix joined with the bound relation: merged when both
 // are in entity order on the one join variable (merge_keys), hash-joined otherwise.
 Result<Relation> scan_join(Context& ctx, const Relation& bound, const ResolvedPattern& rp, const Access& access,
-                           const ValueRange& range) {
+                           const ValueRange& range, RowSink* sink) {
   AttrNames names(rp.source->db->schema(), rp.e_is_attribute);
   Matcher m = make_matcher(rp, &bound, access, scan_cover(rp, access));
   std::vector<std::string> vars = bound.vars();
   vars.insert(vars.end(), m.new_vars.begin(), m.new_vars.end());
   Relation out(std::move(vars));
-  reserve_expected(ctx, out, access);
+  RowSink* const into = open_sink(sink, rp, out);
+  if (!into) reserve_expected(ctx, out, access);
   auto emit = [&](const Datom& d, std::size_t row, bool& filled) {
     if (!filled) {
       m.fill_fresh(d, names);
       filled = true;
     }
+    if (into) return into->add(bound.row(row), m.fresh);
     for (const Value& v : bound.row(row)) out.push(v);
     for (const Value& v : m.fresh) out.push(v);
     out.end_row();
@@ -484,7 +528,7 @@ Result<Relation> scan_join(Context& ctx, const Relation& bound, const ResolvedPa
 
 // Bound variables, one index read per distinct binding of access.probe_vars.
 Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedPattern& rp, const Access& access,
-                            const std::vector<RangeTest>& tests) {
+                            const std::vector<RangeTest>& tests, RowSink* sink) {
   const index::Db& db = *rp.source->db;
   AttrNames names(db.schema(), rp.e_is_attribute);
   const PatternSlot& es = rp.slots[kE];
@@ -516,6 +560,7 @@ Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedP
   std::vector<std::string> vars = bound.vars();
   vars.insert(vars.end(), m.new_vars.begin(), m.new_vars.end());
   Relation out(std::move(vars));
+  RowSink* const into = open_sink(sink, rp, out);
   std::vector<int> probe_cols;
   for (const std::string& v : access.probe_vars) probe_cols.push_back(bound.column(v));
   RowIndex groups(bound, probe_cols);
@@ -587,8 +632,10 @@ Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedP
 
   // Room for the rows expected at once rather than growing the cells vector step by step: at least
   // one per bound row (a cardinality-one attribute), more when the plan expects a fan-out.
-  out.reserve(bound.size());
-  reserve_expected(ctx, out, access);
+  if (!into) {
+    out.reserve(bound.size());
+    reserve_expected(ctx, out, access);
+  }
   std::optional<index::DatomCursor> cursor;
   DatomReader reader(need_v, false);
   if (!access.per_attribute) {
@@ -610,6 +657,7 @@ Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedP
           m.fill_fresh(d, names);
           filled = true;
         }
+        if (into) return into->add(brow, m.fresh);
         for (const Value& v : brow) out.push(v);
         for (const Value& v : m.fresh) out.push(v);
         out.end_row();
@@ -696,6 +744,7 @@ Result<void> apply_tuples(Context& ctx, Bindings& bindings, const ResolvedPatter
 
 Result<void> apply_pattern(Context& ctx, Bindings& bindings, const ResolvedPattern& rp, const ValueRange& range,
                            const Access& planned) {
+  RowSink* const sink = std::exchange(ctx.sink, nullptr);
   if (!rp.source->db) return apply_tuples(ctx, bindings, rp);
   if (rp.impossible) {
     bindings.mark_empty();
@@ -712,7 +761,7 @@ Result<void> apply_pattern(Context& ctx, Bindings& bindings, const ResolvedPatte
   if (touched.empty()) {
     Access access = planned;
     access.probe = false;
-    return scan_new(ctx, bindings, rp, access, range);
+    return scan_new(ctx, bindings, rp, access, range, sink);
   }
   const auto& rels = bindings.relations();
   auto holds_all = [&](int i, const std::vector<std::string>& vars) {
@@ -751,7 +800,10 @@ Result<void> apply_pattern(Context& ctx, Bindings& bindings, const ResolvedPatte
     }
   }
   const Relation& bound = rels[static_cast<std::size_t>(primary)];
-  auto out = access.probe ? probe_join(ctx, bound, rp, access, range.tests) : scan_join(ctx, bound, rp, access, range);
+  // Rows joined with further relations afterwards are not the final ones: they cannot stream.
+  RowSink* const into = touched.size() == 1 ? sink : nullptr;
+  auto out = access.probe ? probe_join(ctx, bound, rp, access, range.tests, into)
+                          : scan_join(ctx, bound, rp, access, range, into);
   if (!out) return std::unexpected(out.error());
   if (touched.size() == 1) {
     bindings.replace(primary, std::move(*out));
