@@ -130,13 +130,13 @@ Result<std::optional<EntityId>> resolve_bound_entity(const index::Db& db, const 
 
 // Reads the datoms of a cursor for a matcher. need_v false: the ids and the added flag come from
 // the key and v is nil; no value is decoded. Otherwise, with `reuse`, a value whose encoding
-// equals the previous datom's, or for a keyword one of the last kRecent distinct encodings read, is
-// not decoded again but copied: scans of an attribute with few distinct values (:sex, a status
+// equals the previous datom's, or for a keyword one of the last kRecent distinct encodings read,
+// is not decoded again but copied: scans of an attribute with few distinct values (:sex, a status
 // keyword) meet the same few encodings over and over, in any order (remembering only the previous
-// one, a :sex scan in entity order decoded half its keywords). Encodings longer than kMaxReusedBytes (which include
-// every large value's stub and hash) are always decoded, and a read whose first kProbation changes
-// of value saw few repeats stops looking (lookups, which read a datom or two per probe, do not
-// look at all).
+// one, a :sex scan in entity order decoded half its keywords). Encodings longer than
+// kMaxReusedBytes (which include every large value's stub and hash) are always decoded, and a read
+// whose first kProbation changes of value saw few repeats stops looking (lookups, which read a
+// datom or two per probe, do not look at all).
 class DatomReader {
  public:
   DatomReader(bool need_v, bool reuse) : need_v_(need_v), reuse_(reuse) {}
@@ -153,7 +153,8 @@ class DatomReader {
     // Only keywords are looked for among the older entries: decoding one looks it up in the kept
     // keywords (codec/kept_keywords.hpp), which costs far more than a copy; a string or number
     // decodes about as fast as the search would find it (agg-by-name's names lost 4%).
-    const bool keyword = !v.empty() && static_cast<std::uint8_t>(v[0]) == static_cast<std::uint8_t>(codec::Tag::Keyword);
+    const bool keyword =
+        !v.empty() && static_cast<std::uint8_t>(v[0]) == static_cast<std::uint8_t>(codec::Tag::Keyword);
     for (std::size_t i = 0; i < kRecent && keyword; ++i) {
       if (i == current_ || recent_[i].encoding != v || !recent_[i].held) continue;
       ++repeats_;
