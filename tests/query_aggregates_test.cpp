@@ -207,17 +207,21 @@ TEST_CASE("avg and variance of large longs do not overflow") {
 }
 
 // The fold the executor uses instead of collecting a bag (count, sum, avg, min, max) gives what the
-// aggregate's call gives, for every case of the table it can fold and for random mixed bags; where
-// it cannot take a value, it says so (the executor then calls the aggregate with the bag).
+// aggregate's call gives, for every case of the table it can fold and for random mixed bags, errors
+// included: where it cannot take a value (a sum or avg of a string), add() says so and result()
+// is the call's error, naming the first such value.
 namespace {
 
-// The fold's answer, or nullopt when it declined a value; "!"-prefixed error text on an error.
-std::optional<std::string> folded(const Aggregate& a, const Vector& consts, const Vector& bag) {
+// The fold's answer, "!"-prefixed error text on an error; `declined` counts the values add()
+// refused. Each value is added from a copy destroyed at once: the fold keeps what it needs.
+std::string folded(const Aggregate& a, const Vector& consts, const Vector& bag, std::size_t& declined) {
   auto fold = quarry::query::AggregateFold::of(a, consts.items);
   REQUIRE(fold.has_value());
   fold->reset();
-  for (const Value& v : bag.items)
-    if (!fold->add(v)) return std::nullopt;
+  for (const Value& v : bag.items) {
+    const Value transient = v;
+    if (!fold->add(transient)) ++declined;
+  }
   auto r = fold->result();
   if (!r) return "!" + r.error().message;
   return to_edn(*r) + (r->is<double>() ? " (double)" : "");
@@ -247,12 +251,7 @@ TEST_CASE("folded aggregates equal the aggregates called with the whole bag") {
     const Vector bag = edn(c.bag).as<Vector>();
     if (bag.items.empty()) continue;
     INFO(c.aggregate << " over " << c.bag);
-    auto f = folded(*a, consts, bag);
-    if (!f) {
-      ++declined;
-      continue;
-    }
-    CHECK(*f == called(*a, consts, bag));
+    CHECK(folded(*a, consts, bag, declined) == called(*a, consts, bag));
     ++compared;
   }
   CHECK(compared >= 10);
@@ -274,13 +273,9 @@ TEST_CASE("folded aggregates equal the aggregates called with the whole bag") {
     for (const std::string& name : foldable) {
       const Aggregate& a = *find_aggregate(name);
       INFO(name << " over " << to_edn(Value(bag)));
-      auto f = folded(a, Vector{}, bag);
-      if (!f) {
-        ++declined;
-        CHECK((name == "sum" || name == "avg"));
-        continue;
-      }
-      CHECK(*f == called(a, Vector{}, bag));
+      const std::size_t before = declined;
+      CHECK(folded(a, Vector{}, bag, declined) == called(a, Vector{}, bag));
+      if (declined > before) CHECK((name == "sum" || name == "avg"));
       ++compared;
     }
   }

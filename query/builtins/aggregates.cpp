@@ -221,14 +221,16 @@ std::optional<AggregateFold> AggregateFold::of(const Aggregate& agg, std::span<c
 }
 
 void AggregateFold::reset() noexcept {
+  failed_ = false;
+  doubles_ = false;
   n_ = 0;
   exact_ = 0;
   total_ = 0;
-  doubles_ = false;
-  best_ = nullptr;
+  best_ = Value();
 }
 
-bool AggregateFold::add(const Value& v) noexcept {
+bool AggregateFold::add(const Value& v) {
+  if (failed_) return false;
   ++n_;
   switch (kind_) {
     case Kind::Count: return true;
@@ -245,18 +247,24 @@ bool AggregateFold::add(const Value& v) noexcept {
         total_ += *d;
         return true;
       }
+      failed_ = true;  // all_numbers' error, for the first value that is not a number
+      best_ = v;
       return false;
     case Kind::Min:
     case Kind::Max: {
+      // agg_extreme's choice: the first least / greatest value. The value is copied only when it
+      // wins (a copy of a keyword or string costs a count or an allocation).
       const int want = kind_ == Kind::Min ? -1 : 1;
-      if (!best_ || query_compare(v, *best_) * want > 0) best_ = &v;
+      if (n_ == 1 || query_compare(v, best_) * want > 0) best_ = v;
       return true;
     }
   }
-  return false;
+  return true;
 }
 
 Result<Value> AggregateFold::result() const {
+  if (failed_)
+    return std::unexpected(agg_error(kind_ == Kind::Sum ? "sum" : "avg", "not a number: " + abbreviated_edn(best_)));
   switch (kind_) {
     case Kind::Count: return Value(n_);
     case Kind::Sum:
@@ -268,7 +276,7 @@ Result<Value> AggregateFold::result() const {
       if (doubles_) return Value(total_ / static_cast<double>(n_));
       return Value(static_cast<double>(static_cast<long double>(exact_) / static_cast<long double>(n_)));
     case Kind::Min:
-    case Kind::Max: return best_ ? *best_ : Value();
+    case Kind::Max: return best_;
   }
   return Value();
 }

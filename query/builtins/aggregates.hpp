@@ -3,7 +3,8 @@
 //
 // The executor groups rows by the non-aggregate :find elements (and :with variables) and gives
 // each aggregate a group's values of its variable as a bag (duplicates kept: one per row): folded
-// one at a time where the aggregate has an AggregateFold, else collected and passed in one call.
+// one at a time where the aggregate has an AggregateFold, else collected and passed in one call
+// (query/exec/aggregate_groups.hpp).
 #pragma once
 
 #include <functional>
@@ -31,30 +32,33 @@ struct Aggregate {
 
 // A group's value computed one value at a time, without collecting the bag: count, sum, avg,
 // (min ?x) and (max ?x). The result equals what the aggregate's call gives for the same values in
-// the same order. A fold that meets a value it cannot take (a sum or avg of something other than a
-// long or double) says so; the caller then collects the bag and calls the aggregate, which gives
-// the error or the exact answer.
+// the same order, errors included: a value the fold cannot take (a sum or avg of something other
+// than a long or double) makes the result the error the call gives for the bag, which names the
+// first such value. The fold owns what it keeps (min and max copy the best value so far), so the
+// values added need not outlive add(): rows streamed into groups are gone once added.
 class AggregateFold {
  public:
   // The fold of `agg` with these constant arguments, or nullopt when it has none.
   [[nodiscard]] static std::optional<AggregateFold> of(const Aggregate& agg, std::span<const Value> const_args);
 
   void reset() noexcept;
-  // Adds the bag's next value; false when the fold cannot take it (see above). `v` must stay alive
-  // until result() (min and max keep a pointer to the best value so far).
-  [[nodiscard]] bool add(const Value& v) noexcept;
-  // The group's value. REQUIRES: at least one value was added, each add returned true.
+  // Adds the bag's next value; false when it made the result an error (the values added after it
+  // are ignored).
+  bool add(const Value& v);
+  // The group's value, or the error of the first value the fold could not take. REQUIRES: at
+  // least one value was added.
   [[nodiscard]] Result<Value> result() const;
 
  private:
   enum class Kind : std::uint8_t { Count, Sum, Avg, Min, Max };
   explicit AggregateFold(Kind kind) : kind_(kind) {}
   Kind kind_;
+  bool failed_ = false;   // `best_` holds the value a sum or avg could not take
+  bool doubles_ = false;  // a double was added
   std::int64_t n_ = 0;
   __int128 exact_ = 0;    // the sum of the longs
   double total_ = 0;      // the sum of every value as a double, in bag order
-  bool doubles_ = false;  // a double was added
-  const Value* best_ = nullptr;
+  Value best_;            // min and max: the best value so far (nil before the first)
 };
 
 // (aggregate ?f ?x): the aggregate is the one the :in input ?f names (a symbol naming a built-in

@@ -33,6 +33,22 @@ class PlanCache;    // query/exec/plan_cache.hpp
 class PlanHold;     // query/exec/plan_cache.hpp
 struct RunKey;      // query/exec/plan_cache.hpp
 
+// Where the last step of a query's where clauses may send its rows instead of building the final
+// relation with them (an aggregate :find's groups, query/exec/aggregate_groups.hpp). The operator
+// offers the columns its rows would have to open(); on true it calls add() once per row, in the
+// order it would have appended them, and leaves its relation empty (so the bindings are empty).
+class RowSink {
+ public:
+  virtual ~RowSink() = default;
+  // Whether rows over `vars` (in that order) can be taken; at most once true.
+  virtual bool open(std::span<const std::string> vars) = 0;
+  [[nodiscard]] virtual bool opened() const noexcept = 0;
+  // One row: head's cells, then tail's (a bound row and a datom's new columns).
+  virtual void add(std::span<const Value> head, std::span<const Value> tail) = 0;
+  // The rows added so far.
+  [[nodiscard]] virtual std::uint64_t rows() const noexcept = 0;
+};
+
 class Context : public Scope {
  public:
   explicit Context(const Limits& limits)
@@ -96,6 +112,11 @@ class Context : public Scope {
   // Records a row that a call failed on, unless the error must end the query at once (timeout,
   // cancellation, limits, out of memory, a bug). Returns the error when it must.
   [[nodiscard]] Result<void> fail_row(const Relation& in, std::span<const Value> row, Error error);
+  // Set by run_query around the top-level solve when the :find part can take the last step's rows
+  // one by one (query/exec/find.hpp, aggregate_sink). execute() takes it and hands it back only
+  // while its last step runs, when that step is a data pattern; apply_pattern takes it in turn
+  // and streams into it when its output is a relation of exactly the :find variables.
+  RowSink* sink = nullptr;
   RuleRuntime* rule_runtime = nullptr;   // set while rule bodies are evaluated
   int rule_depth = 0;  // nested rule evaluations (rule calls inside not), bounded
 

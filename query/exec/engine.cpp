@@ -1,6 +1,7 @@
 // run_query (query/exec/engine.hpp): bind the inputs, solve the where clauses, build the :find output.
 #include "query/exec/engine.hpp"
 
+#include "query/exec/aggregate_groups.hpp"
 #include "query/exec/context.hpp"
 #include "query/exec/find.hpp"
 #include "query/exec/inputs.hpp"
@@ -20,8 +21,10 @@ Result<QueryOutput> run(const Query& query, const PlanCaching& caching, std::spa
   use_plan_cache(ctx, caching, query);
   std::vector<std::string> computed;
   const std::vector<std::string>& keep = find_vars(query, computed);
+  const std::unique_ptr<AggregateGroups> groups = aggregate_sink(ctx, query, bindings, keep);
+  ctx.sink = groups.get();
   if (auto r = solve(ctx, bindings, query.where, &keep); !r) return std::unexpected(r.error());
-  return find_output(ctx, query, bindings, &keep, form);
+  return find_output(ctx, query, bindings, &keep, form, groups.get());
 }
 
 }  // namespace

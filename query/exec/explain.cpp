@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "query/parse/clause_vars.hpp"
+#include "query/exec/aggregate_groups.hpp"
 #include "query/exec/context.hpp"
 #include "query/exec/engine.hpp"
 #include "query/exec/find.hpp"
@@ -195,8 +196,12 @@ Result<Value> explain(const Query& query, const PlanCaching& caching, std::span<
   std::vector<StepRun> runs;
   std::optional<QueryOutput> output;
   if (options.analyze) {
+    // As run_query runs it: an aggregate's groups filled by the last step (the step's :actual is
+    // then the rows it sent them).
+    const std::unique_ptr<AggregateGroups> groups = aggregate_sink(ctx, query, bindings, keep);
+    ctx.sink = groups.get();
     if (auto r = execute(ctx, bindings, **plan, &runs); !r) return std::unexpected(r.error());
-    auto out = find_output(ctx, query, bindings, &keep);
+    auto out = find_output(ctx, query, bindings, &keep, OutputForm::Value, groups.get());
     if (!out) return std::unexpected(out.error());
     output = std::move(*out);
   }

@@ -18,6 +18,7 @@
 
 #include "codec/edn_printer.hpp"
 #include "query/builtins/aggregates.hpp"
+#include "query/exec/aggregate_groups.hpp"
 #include "query/parse/clause_vars.hpp"
 #include "query/parse/parser.hpp"
 #include "index/entity_ref.hpp"
@@ -38,20 +39,6 @@ const Value* input_value(Bindings& bindings, const std::string& var) {
   if (!r || r->size() != 1) return nullptr;
   return &r->at(0, static_cast<std::size_t>(r->column(var)));
 }
-
-// An aggregate ready to run: a built-in with its leading arguments (:in variables replaced by
-// their values), or a custom one.
-struct AggregateSpec {
-  const Aggregate* builtin = nullptr;
-  std::vector<Value> args;
-  std::shared_ptr<const CustomAggregate> custom;
-  std::optional<AggregateFold> fold;  // when the built-in folds its bag (count, sum, avg, min, max)
-
-  Result<Value> call(std::vector<Value>& bag) const {
-    if (builtin) return builtin->call(args, bag);
-    return (*custom)(bag);
-  }
-};
 
 Result<AggregateSpec> prepare_aggregate(const FindAggregate& a, Bindings& bindings) {
   AggregateSpec spec;
@@ -87,6 +74,21 @@ Result<AggregateSpec> prepare_aggregate(const FindAggregate& a, Bindings& bindin
   }
   if (spec.builtin) spec.fold = AggregateFold::of(*spec.builtin, spec.args);
   return spec;
+}
+
+// The (empty) groups of an aggregate :find over rows of `vars`, its aggregates prepared (`aggs`:
+// one per :find element, nullopt for the others).
+std::unique_ptr<AggregateGroups> make_groups(const Query& query, const std::vector<std::string>& vars,
+                                             std::vector<std::optional<AggregateSpec>> aggs) {
+  std::vector<AggregateGroups::Element> elements;
+  for (std::size_t k = 0; k < query.find.elements.size(); ++k)
+    elements.push_back({element_var(query.find.elements[k]), std::move(aggs[k])});
+  return std::make_unique<AggregateGroups>(vars, std::move(elements));
+}
+
+bool has_aggregate(const Query& query) {
+  return std::any_of(query.find.elements.begin(), query.find.elements.end(),
+                     [](const FindElement& e) { return std::holds_alternative<FindAggregate>(e); });
 }
 
 // A pull element ready to run: its database and parsed pattern.
@@ -477,115 +479,9 @@ Value find_form(const Query& query) {
 
 namespace {
 
-// find_output's work; with OutputForm::Rows only the plain path (plain_output) builds rows itself,
-// the others leave their value for find_output to take apart.
-Result<QueryOutput> build_output(Context& ctx, const Query& query, Bindings& bindings,
-                                 const std::vector<std::string>* vars, OutputForm form) {
-  QueryOutput out;
-  out.shape = query.find.shape;
-  out.columns = find_columns(query);
-  const auto& elements = query.find.elements;
-
-  // Pulls and aggregates read their :in arguments from the bindings, before the rows are taken.
-  const bool any_aggregate = std::any_of(elements.begin(), elements.end(),
-                                         [](const FindElement& e) { return std::holds_alternative<FindAggregate>(e); });
-  const bool any_pull = std::any_of(elements.begin(), elements.end(),
-                                    [](const FindElement& e) { return std::holds_alternative<FindPull>(e); });
-  std::vector<PullSpec> pulls(any_pull ? elements.size() : 0);
-  std::vector<std::optional<AggregateSpec>> aggs(any_aggregate ? elements.size() : 0);
-  for (std::size_t k = 0; k < elements.size() && (any_pull || any_aggregate); ++k) {
-    if (const auto* p = std::get_if<FindPull>(&elements[k])) {
-      auto spec = prepare_pull(ctx, *p, bindings);
-      if (!spec) return std::unexpected(spec.error());
-      pulls[k] = std::move(*spec);
-    } else if (const auto* a = std::get_if<FindAggregate>(&elements[k])) {
-      auto spec = prepare_aggregate(*a, bindings);
-      if (!spec) return std::unexpected(spec.error());
-      aggs[k] = std::move(*spec);
-    }
-  }
-
-  // The distinct tuples of the find and :with variables.
-  std::vector<std::string> computed;
-  if (!vars) vars = &find_vars(query, computed);
-  auto tuples = bindings.take_projection(ctx, *vars, [] { return std::string(":find"); }, /*any_column_order=*/true);
-  if (!tuples) return std::unexpected(tuples.error());
-  // Entities given by lookup ref or ident come back as they were given (DataScript's answer).
-  for (const auto& [var, given] : ctx.entity_inputs) {
-    const int col = tuples->column(var);
-    if (col < 0) continue;
-    for (std::size_t r = 0; r < tuples->size(); ++r) {
-      Value& cell = tuples->cells()[r * tuples->arity() + static_cast<std::size_t>(col)];
-      const auto* id = cell.get_if<std::int64_t>();
-      if (!id) continue;
-      if (auto it = given.find(*id); it != given.end()) cell = it->second;
-    }
-  }
-  std::vector<int> cols;
-  for (const FindElement& e : elements) cols.push_back(tuples->column(element_var(e)));
-
-  // Without aggregates and pulls the result is the tuples in result order: each row becomes its
-  // result value at once, no intermediate row vectors.
-  if (!any_aggregate && !any_pull) return plain_output(ctx, query, std::move(out), *tuples, cols, form);
-
-  // Result rows, one vector per row.
-  std::vector<std::vector<Value>> rows;
-  auto finish_row = [&](std::vector<Value>& row) -> Result<void> {
-    for (std::size_t k = 0; k < pulls.size(); ++k) {
-      if (!pulls[k].pattern) continue;
-      auto pulled = run_pull(pulls[k], row[k]);
-      if (!pulled) return std::unexpected(pulled.error());
-      row[k] = std::move(*pulled);
-    }
-    return {};
-  };
-  if (!any_aggregate) {
-    // Pulls: the rows are sorted again on what was pulled, below.
-    rows.reserve(tuples->size());
-    for (std::size_t r = 0, done = 0; r < tuples->size(); ++r) {
-      std::vector<Value> row;
-      row.reserve(elements.size());
-      for (std::size_t k = 0; k < cols.size(); ++k) row.push_back(tuples->at(r, static_cast<std::size_t>(cols[k])));
-      if (auto f = finish_row(row); !f) return std::unexpected(f.error());
-      rows.push_back(std::move(row));
-      if ((++done & 1023) == 0)
-        if (auto t = ctx.tick(1024); !t) return std::unexpected(t.error());
-    }
-  } else {
-    std::vector<int> key_cols;
-    for (std::size_t k = 0; k < elements.size(); ++k)
-      if (!aggs[k]) key_cols.push_back(cols[k]);
-    RowIndex groups(*tuples, key_cols);
-    std::vector<Value> bag;
-    for (std::uint32_t leader : groups.group_leaders()) {
-      std::vector<Value> row(elements.size());
-      for (std::size_t k = 0; k < elements.size(); ++k) {
-        if (!aggs[k]) {
-          row[k] = tuples->at(leader, static_cast<std::size_t>(cols[k]));
-          continue;
-        }
-        const auto col = static_cast<std::size_t>(cols[k]);
-        if (std::optional<AggregateFold>& fold = aggs[k]->fold) {
-          fold->reset();
-          bool folded = true;
-          groups.for_each_in_group(leader, [&](std::size_t r) { folded = folded && fold->add(tuples->at(r, col)); });
-          if (folded) {
-            auto v = fold->result();
-            if (!v) return std::unexpected(v.error());
-            row[k] = std::move(*v);
-            continue;
-          }
-        }
-        bag.clear();
-        groups.for_each_in_group(leader, [&](std::size_t r) { bag.push_back(tuples->at(r, col)); });
-        auto v = aggs[k]->call(bag);
-        if (!v) return std::unexpected(v.error());
-        row[k] = std::move(*v);
-      }
-      if (auto f = finish_row(row); !f) return std::unexpected(f.error());
-      rows.push_back(std::move(row));
-    }
-  }
+// The output of result rows that aggregates or pulls made: sorted, cut by :offset and :limit,
+// and shaped. `bag`: a relation is a vector of its rows (one per tuple), not a set.
+Result<QueryOutput> rows_output(const Query& query, QueryOutput out, std::vector<std::vector<Value>> rows, bool bag) {
   // Aggregates and pulls produced new values: the rows are sorted on them.
   std::sort(rows.begin(), rows.end(), [](const std::vector<Value>& a, const std::vector<Value>& b) {
     return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), value_less);
@@ -617,7 +513,7 @@ Result<QueryOutput> build_output(Context& ctx, const Query& query, Bindings& bin
   for (auto& row : rows) items.push_back(as_value(row));
   // With a pull, a relation is a bag too, as in DataScript (which pulls after making the set of
   // tuples): one row per tuple, so two entities that pull equal maps are two rows, not one.
-  if (!query.with.empty() || any_pull) {
+  if (!query.with.empty() || bag) {
     out.value = Value(Vector{std::move(items)});
     return out;
   }
@@ -625,6 +521,120 @@ Result<QueryOutput> build_output(Context& ctx, const Query& query, Bindings& bin
   if (!set) return std::unexpected(set.error());
   out.value = std::move(*set);
   return out;
+}
+
+// Runs the pull elements of a result row (`pulls`: empty, or one per element), in place.
+Result<void> run_pulls(std::span<const PullSpec> pulls, std::vector<Value>& row) {
+  for (std::size_t k = 0; k < pulls.size(); ++k) {
+    if (!pulls[k].pattern) continue;
+    auto pulled = run_pull(pulls[k], row[k]);
+    if (!pulled) return std::unexpected(pulled.error());
+    row[k] = std::move(*pulled);
+  }
+  return {};
+}
+
+// The output of an aggregate :find from its groups (filled by the where clauses' last step, or
+// from the tuples): one row per group, its pulls run (`pulls`, empty or one per element).
+Result<QueryOutput> aggregate_output(Context& ctx, const Query& query, QueryOutput out, AggregateGroups& groups,
+                                     std::span<const PullSpec> pulls) {
+  const std::size_t width = query.find.elements.size();
+  std::vector<std::vector<Value>> rows;
+  rows.reserve(groups.size());
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    std::vector<Value> row(width);
+    for (std::size_t k = 0; k < width; ++k) {
+      if (!std::holds_alternative<FindAggregate>(query.find.elements[k])) {
+        row[k] = groups.key(g, k);
+        continue;
+      }
+      auto v = groups.aggregate(g, k);
+      if (!v) return std::unexpected(v.error());
+      row[k] = std::move(*v);
+    }
+    if (auto f = run_pulls(pulls, row); !f) return std::unexpected(f.error());
+    rows.push_back(std::move(row));
+    if ((g & 1023) == 1023)
+      if (auto t = ctx.tick(1024); !t) return std::unexpected(t.error());
+  }
+  return rows_output(query, std::move(out), std::move(rows), !pulls.empty());
+}
+
+// find_output's work; with OutputForm::Rows only the plain path (plain_output) builds rows itself,
+// the others leave their value for find_output to take apart.
+Result<QueryOutput> build_output(Context& ctx, const Query& query, Bindings& bindings,
+                                 const std::vector<std::string>* vars, OutputForm form, AggregateGroups* streamed) {
+  QueryOutput out;
+  out.shape = query.find.shape;
+  out.columns = find_columns(query);
+  const auto& elements = query.find.elements;
+  std::vector<std::string> computed;
+  if (!vars) vars = &find_vars(query, computed);
+  // The groups the last where step filled as it ran (aggregate_sink): the rows are theirs.
+  if (streamed && streamed->opened()) return aggregate_output(ctx, query, std::move(out), *streamed, {});
+
+  // Pulls and aggregates read their :in arguments from the bindings, before the rows are taken.
+  const bool any_aggregate = has_aggregate(query);
+  const bool any_pull = std::any_of(elements.begin(), elements.end(),
+                                    [](const FindElement& e) { return std::holds_alternative<FindPull>(e); });
+  std::vector<PullSpec> pulls(any_pull ? elements.size() : 0);
+  std::vector<std::optional<AggregateSpec>> aggs(any_aggregate ? elements.size() : 0);
+  for (std::size_t k = 0; k < elements.size() && (any_pull || any_aggregate); ++k) {
+    if (const auto* p = std::get_if<FindPull>(&elements[k])) {
+      auto spec = prepare_pull(ctx, *p, bindings);
+      if (!spec) return std::unexpected(spec.error());
+      pulls[k] = std::move(*spec);
+    } else if (const auto* a = std::get_if<FindAggregate>(&elements[k])) {
+      auto spec = prepare_aggregate(*a, bindings);
+      if (!spec) return std::unexpected(spec.error());
+      aggs[k] = std::move(*spec);
+    }
+  }
+  std::unique_ptr<AggregateGroups> groups = any_aggregate ? make_groups(query, *vars, std::move(aggs)) : nullptr;
+
+  // The distinct tuples of the find and :with variables.
+  auto tuples = bindings.take_projection(ctx, *vars, [] { return std::string(":find"); }, /*any_column_order=*/true);
+  if (!tuples) return std::unexpected(tuples.error());
+  // Entities given by lookup ref or ident come back as they were given (DataScript's answer).
+  for (const auto& [var, given] : ctx.entity_inputs) {
+    const int col = tuples->column(var);
+    if (col < 0) continue;
+    for (std::size_t r = 0; r < tuples->size(); ++r) {
+      Value& cell = tuples->cells()[r * tuples->arity() + static_cast<std::size_t>(col)];
+      const auto* id = cell.get_if<std::int64_t>();
+      if (!id) continue;
+      if (auto it = given.find(*id); it != given.end()) cell = it->second;
+    }
+  }
+  std::vector<int> cols;
+  for (const FindElement& e : elements) cols.push_back(tuples->column(element_var(e)));
+
+  // Without aggregates and pulls the result is the tuples in result order: each row becomes its
+  // result value at once, no intermediate row vectors.
+  if (!any_aggregate && !any_pull) return plain_output(ctx, query, std::move(out), *tuples, cols, form);
+  if (groups) {
+    if (!groups->open(tuples->vars())) return fail(ErrorCode::Internal, "find: the tuples lack a :find variable");
+    for (std::size_t r = 0; r < tuples->size(); ++r) {
+      groups->add(tuples->row(r), {});
+      if ((r & 1023) == 1023)
+        if (auto t = ctx.tick(1024); !t) return std::unexpected(t.error());
+    }
+    return aggregate_output(ctx, query, std::move(out), *groups, pulls);
+  }
+
+  // Pulls: one row per tuple, the rows sorted again on what was pulled (rows_output).
+  std::vector<std::vector<Value>> rows;
+  rows.reserve(tuples->size());
+  for (std::size_t r = 0, done = 0; r < tuples->size(); ++r) {
+    std::vector<Value> row;
+    row.reserve(elements.size());
+    for (std::size_t k = 0; k < cols.size(); ++k) row.push_back(tuples->at(r, static_cast<std::size_t>(cols[k])));
+    if (auto f = run_pulls(pulls, row); !f) return std::unexpected(f.error());
+    rows.push_back(std::move(row));
+    if ((++done & 1023) == 0)
+      if (auto t = ctx.tick(1024); !t) return std::unexpected(t.error());
+  }
+  return rows_output(query, std::move(out), std::move(rows), true);
 }
 
 // The rows of a value build_output made (QueryOutput::cells), copied out of it: only results with
@@ -680,9 +690,29 @@ void take_rows(const Query& query, QueryOutput& out) {
 
 }  // namespace
 
+std::unique_ptr<AggregateGroups> aggregate_sink(const Context& ctx, const Query& query, Bindings& bindings,
+                                                const std::vector<std::string>& vars) {
+  // Entities given by lookup ref or ident are put back into the tuples before grouping, and
+  // pulls run per tuple or group: both want the tuples.
+  if (!has_aggregate(query) || !ctx.entity_inputs.empty()) return nullptr;
+  std::vector<std::optional<AggregateSpec>> aggs(query.find.elements.size());
+  for (std::size_t k = 0; k < aggs.size(); ++k) {
+    const FindElement& e = query.find.elements[k];
+    if (std::holds_alternative<FindPull>(e)) return nullptr;
+    const auto* a = std::get_if<FindAggregate>(&e);
+    if (!a) continue;
+    // An aggregate that cannot be prepared fails the query after its where clauses, as
+    // build_output reports it: their own errors come first.
+    auto spec = prepare_aggregate(*a, bindings);
+    if (!spec) return nullptr;
+    aggs[k] = std::move(*spec);
+  }
+  return make_groups(query, vars, std::move(aggs));
+}
+
 Result<QueryOutput> find_output(Context& ctx, const Query& query, Bindings& bindings,
-                                const std::vector<std::string>* vars, OutputForm form) {
-  auto out = build_output(ctx, query, bindings, vars, form);
+                                const std::vector<std::string>* vars, OutputForm form, AggregateGroups* streamed) {
+  auto out = build_output(ctx, query, bindings, vars, form, streamed);
   if (out && form == OutputForm::Rows && out->width == 0) take_rows(query, *out);
   return out;
 }

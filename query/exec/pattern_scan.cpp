@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 #include <unordered_map>
+#include <utility>
 
 #include "index/entity_ref.hpp"
 #include "query/builtins/builtin_families.hpp"
@@ -274,6 +275,12 @@ struct Matcher {
   void push_new_columns(Relation& out, const Datom& d, AttrNames& names) const {
     for (int pos : new_pos) push_datom_value(out, pos, d, names);
   }
+  // The new columns' values of d, in `fresh`: what a step streaming into a RowSink hands it.
+  void fill_fresh(const Datom& d, AttrNames& names) {
+    fresh.resize(new_pos.size());
+    for (std::size_t i = 0; i < new_pos.size(); ++i) fresh[i] = datom_value(new_pos[i], d, names);
+  }
+  std::vector<Value> fresh;
 };
 
 // The positions a read's prefix guarantees (so their constants need no check).
@@ -320,6 +327,12 @@ bool distinct_matches(const ResolvedPattern& rp) {
   for (int pos = 0; pos < identity; ++pos)
     if (rp.slots[static_cast<std::size_t>(pos)].kind == PatternSlot::Kind::Blank) return false;
   return true;
+}
+
+// The sink the step's rows go to instead of `out` (Context::sink), or nullptr: only when the rows
+// need no dedup afterwards and are exactly the ones the sink wants (RowSink::open).
+RowSink* open_sink(RowSink* sink, const ResolvedPattern& rp, const Relation& out) {
+  return sink && distinct_matches(rp) && sink->open(out.vars()) ? sink : nullptr;
 }
 
 // The range predicates a plan gave the pattern's reads (ValueRange::tests; their filter steps do
@@ -404,12 +417,18 @@ void reserve_expected(const Context& ctx, Relation& out, const Access& access) {
 
 // No bound variable: the matches form a new relation.
 Result<void> scan_new(Context& ctx, Bindings& bindings, const ResolvedPattern& rp, const Access& access,
-                      const ValueRange& range) {
+                      const ValueRange& range, RowSink* sink) {
   AttrNames names(rp.source->db->schema(), rp.e_is_attribute);
   Matcher m = make_matcher(rp, nullptr, access, scan_cover(rp, access));
   Relation out(m.new_vars);
-  reserve_expected(ctx, out, access);
+  RowSink* const into = open_sink(sink, rp, out);
+  if (!into) reserve_expected(ctx, out, access);
   auto r = scan(ctx, rp, access, range, m, names, [&](const Datom& d) {
+    if (into) {
+      m.fill_fresh(d, names);
+      into->add({}, m.fresh);
+      return true;
+    }
     m.push_new_columns(out, d, names);
     out.end_row();
     return ctx.fits(out.size(), out.arity());
@@ -444,14 +463,19 @@ std::vector<std::uint64_t> merge_keys(const Relation& bound, const ResolvedPatte
 // Bound variables, scan of the constants' prefix joined with the bound relation: merged when both
 // are in entity order on the one join variable (merge_keys), hash-joined otherwise.
 Result<Relation> scan_join(Context& ctx, const Relation& bound, const ResolvedPattern& rp, const Access& access,
-                           const ValueRange& range) {
+                           const ValueRange& range, RowSink* sink) {
   AttrNames names(rp.source->db->schema(), rp.e_is_attribute);
   Matcher m = make_matcher(rp, &bound, access, scan_cover(rp, access));
   std::vector<std::string> vars = bound.vars();
   vars.insert(vars.end(), m.new_vars.begin(), m.new_vars.end());
   Relation out(std::move(vars));
-  reserve_expected(ctx, out, access);
+  RowSink* const into = open_sink(sink, rp, out);
+  if (!into) reserve_expected(ctx, out, access);
   auto emit = [&](const Datom& d, std::size_t row) {
+    if (into) {
+      m.fill_fresh(d, names);
+      return into->add(bound.row(row), m.fresh);
+    }
     for (const Value& v : bound.row(row)) out.push(v);
     m.push_new_columns(out, d, names);
     out.end_row();
@@ -525,7 +549,7 @@ class ProbeGroups {
 
 // Bound variables, one index read per distinct binding of access.probe_vars.
 Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedPattern& rp, const Access& access,
-                            const std::vector<RangeTest>& tests) {
+                            const std::vector<RangeTest>& tests, RowSink* sink) {
   const index::Db& db = *rp.source->db;
   AttrNames names(db.schema(), rp.e_is_attribute);
   const PatternSlot& es = rp.slots[kE];
@@ -557,6 +581,7 @@ Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedP
   std::vector<std::string> vars = bound.vars();
   vars.insert(vars.end(), m.new_vars.begin(), m.new_vars.end());
   Relation out(std::move(vars));
+  RowSink* const into = open_sink(sink, rp, out);
   std::vector<int> probe_cols;
   for (const std::string& v : access.probe_vars) probe_cols.push_back(bound.column(v));
   const ProbeGroups groups(bound, std::move(probe_cols));
@@ -628,8 +653,10 @@ Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedP
 
   // Room for the rows expected at once rather than growing the cells vector step by step: at least
   // one per bound row (a cardinality-one attribute), more when the plan expects a fan-out.
-  out.reserve(bound.size());
-  reserve_expected(ctx, out, access);
+  if (!into) {
+    out.reserve(bound.size());
+    reserve_expected(ctx, out, access);
+  }
   std::optional<index::DatomCursor> cursor;
   DatomReader reader(need_v, false);
   if (!access.per_attribute) {
@@ -646,6 +673,10 @@ Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedP
         auto brow = bound.row(row);
         for (const auto& [pos, col] : m.row_check)
           if (!datom_equals(pos, d, brow[static_cast<std::size_t>(col)], names)) return;
+        if (into) {
+          m.fill_fresh(d, names);
+          return into->add(brow, m.fresh);
+        }
         for (const Value& v : brow) out.push(v);
         m.push_new_columns(out, d, names);
         out.end_row();
@@ -732,6 +763,7 @@ Result<void> apply_tuples(Context& ctx, Bindings& bindings, const ResolvedPatter
 
 Result<void> apply_pattern(Context& ctx, Bindings& bindings, const ResolvedPattern& rp, const ValueRange& range,
                            const Access& planned) {
+  RowSink* const sink = std::exchange(ctx.sink, nullptr);
   if (!rp.source->db) return apply_tuples(ctx, bindings, rp);
   if (rp.impossible) {
     bindings.mark_empty();
@@ -748,7 +780,7 @@ Result<void> apply_pattern(Context& ctx, Bindings& bindings, const ResolvedPatte
   if (touched.empty()) {
     Access access = planned;
     access.probe = false;
-    return scan_new(ctx, bindings, rp, access, range);
+    return scan_new(ctx, bindings, rp, access, range, sink);
   }
   const auto& rels = bindings.relations();
   auto holds_all = [&](int i, const std::vector<std::string>& vars) {
@@ -787,7 +819,10 @@ Result<void> apply_pattern(Context& ctx, Bindings& bindings, const ResolvedPatte
     }
   }
   const Relation& bound = rels[static_cast<std::size_t>(primary)];
-  auto out = access.probe ? probe_join(ctx, bound, rp, access, range.tests) : scan_join(ctx, bound, rp, access, range);
+  // Rows joined with further relations afterwards are not the final ones: they cannot stream.
+  RowSink* const into = touched.size() == 1 ? sink : nullptr;
+  auto out = access.probe ? probe_join(ctx, bound, rp, access, range.tests, into)
+                          : scan_join(ctx, bound, rp, access, range, into);
   if (!out) return std::unexpected(out.error());
   if (touched.size() == 1) {
     bindings.replace(primary, std::move(*out));

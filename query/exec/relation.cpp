@@ -136,6 +136,12 @@ std::size_t hash_values(std::span<const Value> values) noexcept {
   return h;
 }
 
+std::size_t hash_values(std::span<const Value* const> values) noexcept {
+  std::size_t h = 0x51ed27;
+  for (const Value* v : values) h = mix(h, hash_value(*v));
+  return h;
+}
+
 RowIndex::RowIndex(const Relation& rel, std::vector<int> cols) : rel_(&rel), cols_(std::move(cols)) {
   const std::size_t n = rel.size();
   const std::size_t size = table_size(n);

@@ -99,7 +99,11 @@ class Relation {
   switch (a.kind()) {
     case ValueKind::Long: return a.as<std::int64_t>() == b.as<std::int64_t>();
     case ValueKind::String: return a.as<std::string>() == b.as<std::string>();
-    case ValueKind::Keyword: return a.as<Keyword>() == b.as<Keyword>();
+    case ValueKind::Keyword: {
+      // Keywords read from the index share one box per distinct keyword (codec/kept_keywords.hpp).
+      const Keyword &x = a.as<Keyword>(), &y = b.as<Keyword>();
+      return &x == &y || x == y;
+    }
     case ValueKind::Boolean: return a.as<bool>() == b.as<bool>();
     default: return compare(a, b) == 0;
   }
@@ -114,6 +118,8 @@ class Relation {
 // Hash of some cells of a row, consistent with Value equality.
 [[nodiscard]] std::size_t hash_cells(std::span<const Value> row, std::span<const int> cols) noexcept;
 [[nodiscard]] std::size_t hash_values(std::span<const Value> values) noexcept;
+// hash_values of the values pointed to (cells read where they are, not gathered first).
+[[nodiscard]] std::size_t hash_values(std::span<const Value* const> values) noexcept;
 
 // Groups the rows of a relation by the values of `cols` (chained hashing; no allocation per row).
 // The relation must outlive the index and not change while it is used.

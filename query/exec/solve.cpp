@@ -149,6 +149,7 @@ Result<Plan> plan_for(const Context& ctx, const Bindings& bindings, std::span<co
 
 Result<void> execute(Context& ctx, Bindings& bindings, const Plan& plan, std::vector<StepRun>* runs) {
   const std::vector<std::string>* escape = std::exchange(ctx.escape_vars, nullptr);
+  RowSink* const sink = std::exchange(ctx.sink, nullptr);
   if (runs) runs->assign(plan.steps.size(), StepRun{});
   // With runs, one clock reading per step: a step's time runs from the previous step's end (its
   // dropping of variables included) to its own (a reading costs ~40 ns; a whole query can take 3 µs).
@@ -157,7 +158,12 @@ Result<void> execute(Context& ctx, Bindings& bindings, const Plan& plan, std::ve
     if (bindings.is_empty()) return {};
     if (auto c = ctx.check_interrupt(); !c) return c;
     const PlannedStep& step = plan.steps[k];
+    // The last step, a data pattern, may send its rows to the sink (Context::sink); nothing
+    // inside any other step sees it.
+    if (sink && k + 1 == plan.steps.size() && std::holds_alternative<DataPattern>(plan.clauses[step.clause].node))
+      ctx.sink = sink;
     auto r = run_step(ctx, bindings, plan, step);
+    ctx.sink = nullptr;
     std::optional<Context::FailedRows> failed = std::exchange(ctx.failed, std::nullopt);
     if (!r) return r;
     if (failed)
@@ -165,7 +171,7 @@ Result<void> execute(Context& ctx, Bindings& bindings, const Plan& plan, std::ve
     if (runs) {
       StepRun& run = (*runs)[k];
       run.ran = true;
-      run.rows = rows_after(bindings, plan.clauses[step.clause]);
+      run.rows = sink && sink->opened() ? sink->rows() : rows_after(bindings, plan.clauses[step.clause]);
     }
     if (!step.drop_after.empty() && !bindings.is_empty())
       if (auto d = bindings.drop(ctx, step.drop_after); !d) return d;
