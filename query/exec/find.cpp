@@ -147,6 +147,19 @@ Result<Value> relation_set(const Query& query, std::vector<Value> items) {
   return Value(std::move(set));
 }
 
+// `out` with the result rows `items` as its value: a vector when they are a bag (`bag`), else
+// their set (relation_set).
+Result<QueryOutput> with_relation(const Query& query, QueryOutput out, std::vector<Value> items, bool bag) {
+  if (bag) {
+    out.value = Value(Vector{std::move(items)});
+    return out;
+  }
+  auto set = relation_set(query, std::move(items));
+  if (!set) return std::unexpected(set.error());
+  out.value = std::move(*set);
+  return out;
+}
+
 Value return_map(const Query& q, const std::vector<Value>& row) {
   std::vector<std::pair<Value, Value>> entries;
   for (std::size_t i = 0; i < row.size() && i < q.return_names.size(); ++i)
@@ -434,14 +447,7 @@ Result<QueryOutput> plain_output(Context& ctx, const Query& query, QueryOutput o
     if ((i & 1023) == 1023)
       if (auto t = ctx.tick(1024); !t) return std::unexpected(t.error());
   }
-  if (collection || !query.with.empty()) {
-    out.value = Value(Vector{std::move(items)});
-    return out;
-  }
-  auto set = relation_set(query, std::move(items));
-  if (!set) return std::unexpected(set.error());
-  out.value = std::move(*set);
-  return out;
+  return with_relation(query, std::move(out), std::move(items), collection || !query.with.empty());
 }
 
 }  // namespace
@@ -513,14 +519,7 @@ Result<QueryOutput> rows_output(const Query& query, QueryOutput out, std::vector
   for (auto& row : rows) items.push_back(as_value(row));
   // With a pull, a relation is a bag too, as in DataScript (which pulls after making the set of
   // tuples): one row per tuple, so two entities that pull equal maps are two rows, not one.
-  if (!query.with.empty() || bag) {
-    out.value = Value(Vector{std::move(items)});
-    return out;
-  }
-  auto set = relation_set(query, std::move(items));
-  if (!set) return std::unexpected(set.error());
-  out.value = std::move(*set);
-  return out;
+  return with_relation(query, std::move(out), std::move(items), !query.with.empty() || bag);
 }
 
 // Runs the pull elements of a result row (`pulls`: empty, or one per element), in place.
