@@ -6,8 +6,8 @@
 // collected into the group's bag for one call at the end. Nothing keeps the rows themselves, so
 // the where clauses' last step can send its rows here as it makes them (RowSink, Context::sink)
 // instead of building the final relation: the rows then go straight from the index scan into the
-// folds, with no relation of them to fill, group again and free (agg-by-sex on people20k, with the
-// keyword reuse of pattern_scan.cpp's DatomReader: 49.6M instructions a run down to 39.5M).
+// folds, with no relation of them to fill, group again and free (agg-by-sex on people20k, with a
+// reuse of the last few keywords read: 49.6M instructions a run down to 39.5M).
 #pragma once
 
 #include <cstddef>
