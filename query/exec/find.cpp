@@ -577,8 +577,12 @@ Result<QueryOutput> build_output(Context& ctx, const Query& query, Bindings& bin
   const bool any_pull = std::any_of(elements.begin(), elements.end(),
                                     [](const FindElement& e) { return std::holds_alternative<FindPull>(e); });
   std::vector<PullSpec> pulls(any_pull ? elements.size() : 0);
-  std::vector<std::optional<AggregateSpec>> aggs(any_aggregate ? elements.size() : 0);
-  for (std::size_t k = 0; k < elements.size() && (any_pull || any_aggregate); ++k) {
+  // The groups aggregate_sink made (their aggregates prepared; never with pulls) when the last
+  // step did not fill them, else new ones.
+  std::unique_ptr<AggregateGroups> own_groups;
+  AggregateGroups* groups = streamed;
+  std::vector<std::optional<AggregateSpec>> aggs(any_aggregate && !groups ? elements.size() : 0);
+  for (std::size_t k = 0; k < elements.size() && (any_pull || (any_aggregate && !groups)); ++k) {
     if (const auto* p = std::get_if<FindPull>(&elements[k])) {
       auto spec = prepare_pull(ctx, *p, bindings);
       if (!spec) return std::unexpected(spec.error());
@@ -589,7 +593,10 @@ Result<QueryOutput> build_output(Context& ctx, const Query& query, Bindings& bin
       aggs[k] = std::move(*spec);
     }
   }
-  std::unique_ptr<AggregateGroups> groups = any_aggregate ? make_groups(query, *vars, std::move(aggs)) : nullptr;
+  if (any_aggregate && !groups) {
+    own_groups = make_groups(query, *vars, std::move(aggs));
+    groups = own_groups.get();
+  }
 
   // The distinct tuples of the find and :with variables.
   auto tuples = bindings.take_projection(ctx, *vars, [] { return std::string(":find"); }, /*any_column_order=*/true);
