@@ -59,10 +59,10 @@ Result<void> TxBuilder::check_entity_specs(const std::vector<Datom>& datoms) {
     const Value spec_name = (*ident)->empty() ? Value(static_cast<std::int64_t>(spec.value)) : (*ident)->front();
     auto attrs_now = overlay_.values(spec, sys::kEntityAttrs);
     if (!attrs_now) return std::unexpected(attrs_now.error());
-    const std::vector<Value> required = **attrs_now;
+    const std::vector<Value> required((*attrs_now)->begin(), (*attrs_now)->end());
     auto preds_now = overlay_.values(spec, sys::kEntityPreds);
     if (!preds_now) return std::unexpected(preds_now.error());
-    const std::vector<Value> preds = **preds_now;
+    const std::vector<Value> preds((*preds_now)->begin(), (*preds_now)->end());
     if (required.empty() && preds.empty())
       return fail(ErrorCode::TxEntityAttrs, ":db/ensure names " + form_text(spec_name) +
                                                 " for entity " + std::to_string(e.value) +
