@@ -222,23 +222,31 @@ Result<bool> BulkSorter::write_space(std::uint32_t index, Space& sp, const std::
   const bool may_repeat = index == load.values().index;
   std::string last_key, last_value;
   bool any = false;
-  while (!heap.empty()) {
-    const std::size_t src = heap.top();
-    std::string_view key = key_of(src), value = value_of(src);
+  auto write = [&](std::string_view key, std::string_view value) -> Result<void> {
     if (may_repeat && any && key == last_key) {
       if (value != last_value)
         return fail(ErrorCode::CodecUnstorable, "bulk import: two different entries for one key of space " +
                                                     std::to_string(index) + " (a large-value hash collision?)");
-    } else {
-      if (auto r = table.put(key, value); !r) return std::unexpected(r.error());
-      if (avet)
-        if (auto r = load.avet_key(key); !r) return std::unexpected(r.error());
-      if (may_repeat) {
-        last_key.assign(key);
-        last_value.assign(value);
-        any = true;
-      }
+      return {};
     }
+    if (auto r = table.put(key, value); !r) return r;
+    if (avet)
+      if (auto r = load.avet_key(key); !r) return r;
+    if (may_repeat) {
+      last_key.assign(key);
+      last_value.assign(value);
+      any = true;
+    }
+    return {};
+  };
+  if (held == 0) {
+    // One source (no run spilled): the sorted records in order, without a heap.
+    for (; held_at < sp.records.size(); ++held_at)
+      if (auto r = write(key_of(held), value_of(held)); !r) return std::unexpected(r.error());
+  }
+  while (held > 0 && !heap.empty()) {
+    const std::size_t src = heap.top();
+    if (auto r = write(key_of(src), value_of(src)); !r) return std::unexpected(r.error());
     bool more;
     if (src < held) {
       more = readers[src]->next();

@@ -105,11 +105,37 @@ Result<void> BulkLoad::add(TxId tx, std::span<const Datom> datoms, BulkSink& sin
   const detail::Spaces& sp = basis_->spaces;
   std::string tx_compact;
   keys::append_tx(tx_compact, tx);
-  std::string venc, key, log_value;
+  // A transaction names a few attributes over and over (an import's maps): they are found here by
+  // comparing ids, with their counter, rather than by a search of the schema and of counts_ per
+  // datom (up to kKnownAttrs; others are searched).
+  struct KnownAttr {
+    AttrId id;
+    const AttrSchema* attr;
+    std::uint64_t* count;
+  };
+  constexpr std::size_t kKnownAttrs = 16;
+  std::vector<KnownAttr> known;
+  // Each datom's E and A are encoded once and copied into its four keys and its log record.
+  std::string venc, e_enc, a_enc, key, log_value;
+  std::string log_prefix;
+  keys::append_tx_fixed(log_prefix, tx);
+  std::string log_key = log_prefix;
   std::uint64_t seq = 0;
   for (const Datom& d : datoms) {
-    const AttrSchema* attr = schema.find(d.a);
-    if (!attr) return fail(ErrorCode::Internal, "index/bulk.cpp: unknown attribute in a bulk datom");
+    const AttrSchema* attr = nullptr;
+    std::uint64_t* count = nullptr;
+    for (const KnownAttr& k : known)
+      if (k.id == d.a) {
+        attr = k.attr;
+        count = k.count;
+        break;
+      }
+    if (!attr) {
+      attr = schema.find(d.a);
+      if (!attr) return fail(ErrorCode::Internal, "index/bulk.cpp: unknown attribute in a bulk datom");
+      count = &counts_[d.a];
+      if (known.size() < kKnownAttrs) known.push_back(KnownAttr{d.a, attr, count});
+    }
     venc.clear();
     keys::LargeValue large;
     if (!keys::append_value_component(venc, d.v, &large))
@@ -125,41 +151,47 @@ Result<void> BulkLoad::add(TxId tx, std::span<const Datom> datoms, BulkSink& sin
     }
     if (attr->is_ref() && !d.v.is<EntityId>())
       return fail(ErrorCode::InvalidArgument, "ref attribute :" + attr->ident.qualified() + " needs an entity id value");
+    e_enc.clear();
+    keys::append_entity(e_enc, d.e);
+    a_enc.clear();
+    keys::append_attr(a_enc, d.a);
     for (IndexOrder order : {IndexOrder::Eavt, IndexOrder::Aevt, IndexOrder::Avet, IndexOrder::Vaet}) {
       if (order == IndexOrder::Vaet && !attr->is_ref()) continue;
       key.clear();
       switch (order) {
         case IndexOrder::Eavt:
-          keys::append_entity(key, d.e);
-          keys::append_attr(key, d.a);
+          key += e_enc;
+          key += a_enc;
           key += venc;
           break;
         case IndexOrder::Aevt:
-          keys::append_attr(key, d.a);
-          keys::append_entity(key, d.e);
+          key += a_enc;
+          key += e_enc;
           key += venc;
           break;
         case IndexOrder::Avet:
-          keys::append_attr(key, d.a);
+          key += a_enc;
           key += venc;
-          keys::append_entity(key, d.e);
+          key += e_enc;
           break;
         case IndexOrder::Vaet:
           keys::append_entity(key, d.v.as<EntityId>());
-          keys::append_attr(key, d.a);
-          keys::append_entity(key, d.e);
+          key += a_enc;
+          key += e_enc;
           break;
       }
       if (auto r = sink.put(sp.current[static_cast<int>(order)], key, tx_compact); !r) return r;
     }
     log_value.clear();
-    keys::append_entity(log_value, d.e);
-    keys::append_attr(log_value, d.a);
+    log_value += e_enc;
+    log_value += a_enc;
     log_value += venc;
     log_value.push_back('\x01');
-    if (auto r = sink.put(sp.log, keys::log_key(tx, seq++), log_value); !r) return r;
+    log_key.resize(log_prefix.size());  // keys::log_key(tx, seq), without a string per datom
+    codec::append_uint(log_key, seq++);
+    if (auto r = sink.put(sp.log, log_key, log_value); !r) return r;
 
-    ++counts_[d.a];
+    ++*count;
     ++datoms_;
     if (is_user_entity(d.e.value)) {
       max_eid_ = std::max(max_eid_, d.e.value);

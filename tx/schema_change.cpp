@@ -33,7 +33,7 @@ Result<std::vector<std::pair<EntityId, std::vector<Value>>>> final_values(const 
     if (auto s = cursor->status(); !s) return std::unexpected(s.error());
   }
   for (const auto& slot : overlay.touched_slots(a))
-    if (!slot.now->empty()) out.emplace_back(slot.e, *slot.now);
+    if (!slot.now->empty()) out.emplace_back(slot.e, std::vector<Value>(slot.now->begin(), slot.now->end()));
   return out;
 }
 

@@ -694,7 +694,9 @@ Result<void> TxBuilder::run(std::span<const TxForm> forms) {
 }
 
 Result<void> TxBuilder::run_forms(std::span<const TxForm> forms, int depth) {
-  std::size_t estimate = 1;
+  // One slot per map entry or list form, and room for the few finish() adds (the tx instant, new
+  // attributes' cardinalities): growing the slots past the estimate moves every slot once.
+  std::size_t estimate = 64;
   for (const auto& f : forms)
     estimate += std::holds_alternative<MapForm>(f.body) ? std::get<MapForm>(f.body).attrs.size() : 1;
   if (depth == 0) overlay_.reserve(estimate);
@@ -757,10 +759,14 @@ Result<void> TxBuilder::check_unique(const std::vector<Datom>& datoms) {
                        return hash_value(k.second) ^ std::hash<std::uint64_t>{}(k.first);
                      })>
       asserted;
+  // The schema's unique attributes (few), sorted: cheaper to search per datom than the schema.
+  std::vector<AttrId> unique_attrs;
+  for (const auto& a : (*s)->attrs())
+    if (a.unique != index::Unique::None) unique_attrs.push_back(a.id);
+  std::sort(unique_attrs.begin(), unique_attrs.end());
   for (const auto& d : datoms) {
     if (!d.added) continue;
-    const index::AttrSchema* a = (*s)->find(d.a);
-    if (!a || a->unique == index::Unique::None) continue;
+    if (!std::binary_search(unique_attrs.begin(), unique_attrs.end(), d.a)) continue;
     auto [it, inserted] = asserted.emplace(std::pair{d.a.value, d.v}, d.e);
     if (!inserted && it->second != d.e) {
       return fail(ErrorCode::TxUnique, "cannot add " + datom_text(d.e, d.a, d.v) +

@@ -1,5 +1,7 @@
 // TxBuilder, constraints checked on the transaction's final datoms: attribute predicates
 // (:db.attr/preds) and entity specs named by :db/ensure (:db.entity/attrs, :db.entity/preds).
+#include <algorithm>
+
 #include "tx/form_text.hpp"
 #include "tx/tx_builder.hpp"
 
@@ -27,6 +29,9 @@ std::unexpected<Error> predicate_failed(ErrorCode code, const Error& e, const st
 Result<void> TxBuilder::check_attr_preds(const std::vector<Datom>& datoms) {
   auto s = schema();
   if (!s) return std::unexpected(s.error());
+  const auto attrs = (*s)->attrs();
+  if (std::none_of(attrs.begin(), attrs.end(), [](const index::AttrSchema& a) { return !a.preds.empty(); }))
+    return {};  // no predicates: no datom to look up
   for (const Datom& d : datoms) {
     if (!d.added) continue;
     const index::AttrSchema* attr = (*s)->find(d.a);
@@ -59,10 +64,10 @@ Result<void> TxBuilder::check_entity_specs(const std::vector<Datom>& datoms) {
     const Value spec_name = (*ident)->empty() ? Value(static_cast<std::int64_t>(spec.value)) : (*ident)->front();
     auto attrs_now = overlay_.values(spec, sys::kEntityAttrs);
     if (!attrs_now) return std::unexpected(attrs_now.error());
-    const std::vector<Value> required = **attrs_now;
+    const std::vector<Value> required((*attrs_now)->begin(), (*attrs_now)->end());
     auto preds_now = overlay_.values(spec, sys::kEntityPreds);
     if (!preds_now) return std::unexpected(preds_now.error());
-    const std::vector<Value> preds = **preds_now;
+    const std::vector<Value> preds((*preds_now)->begin(), (*preds_now)->end());
     if (required.empty() && preds.empty())
       return fail(ErrorCode::TxEntityAttrs, ":db/ensure names " + form_text(spec_name) +
                                                 " for entity " + std::to_string(e.value) +

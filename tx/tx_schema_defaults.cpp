@@ -34,8 +34,10 @@ Result<void> TxBuilder::add_default_cardinalities() {
   for (const auto& [e, a] : overlay_.touched_keys()) {
     // An attribute with current datoms before this transaction was used before, and got its
     // cardinality then: only first uses need a look.
-    if (a.value < sys::kFirstUserSystemId || basis_.attr_stats(a).datoms != 0) continue;
+    // (first_used is looked at first: it is a few attributes, and an import's maps name them in
+    // every slot.)
     if (std::find(first_used.begin(), first_used.end(), a) != first_used.end()) continue;
+    if (a.value < sys::kFirstUserSystemId || basis_.attr_stats(a).datoms != 0) continue;
     if (!overlay_.asserted_values(e, a).empty()) first_used.push_back(a);
   }
   candidates.insert(candidates.end(), first_used.begin(), first_used.end());

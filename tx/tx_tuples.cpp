@@ -171,9 +171,11 @@ Result<void> TxBuilder::update_composites() {
   if (!s) return std::unexpected(s.error());
   std::vector<std::pair<EntityId, AttrId>> todo;
   std::set<std::pair<std::uint64_t, std::uint64_t>> seen;
-  for (const auto& [e, a] : overlay_.touched_keys())
-    for (AttrId composite : (*s)->composites_of(a))
-      if (seen.emplace(e.value, composite.value).second) todo.emplace_back(e, composite);
+  const auto attrs = (*s)->attrs();
+  if (std::any_of(attrs.begin(), attrs.end(), [](const index::AttrSchema& a) { return a.is_composite(); }))
+    for (const auto& [e, a] : overlay_.touched_keys())
+      for (AttrId composite : (*s)->composites_of(a))
+        if (seen.emplace(e.value, composite.value).second) todo.emplace_back(e, composite);
   for (const auto& [e, id] : todo)
     if (auto ok = set_composite(e, *(*s)->find(id)); !ok) return ok;
   for (const auto& given : given_composites_) {
