@@ -24,6 +24,8 @@
 #include <cstddef>
 #include <memory>
 #include <new>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace quarry::query {
@@ -46,7 +48,8 @@ void release_pooled_buffers() noexcept;
 [[nodiscard]] std::size_t pooled_bytes() noexcept;
 [[nodiscard]] std::size_t pooled_blocks() noexcept;
 
-// std::allocator, except that blocks of kPooledBlockMin bytes or more come from and go back to
+// std::allocator, except that elements made without arguments are default-initialized (below),
+// and that blocks of kPooledBlockMin bytes or more come from and go back to
 // the thread's pool. Stateless: every instance can free what another allocated.
 template <class T>
 struct PooledAllocator {
@@ -63,6 +66,17 @@ struct PooledAllocator {
   void deallocate(T* p, std::size_t n) noexcept {
     if (n * sizeof(T) < kPooledBlockMin) std::allocator<T>{}.deallocate(p, n);
     else give_pooled_block(p);
+  }
+  // An element made without arguments is default-initialized: an array of integers sized to be
+  // overwritten (the sort's keys) is not zeroed first. A class type gets its default constructor,
+  // as with std::allocator.
+  template <class U>
+  void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    std::construct_at(p, std::forward<Args>(args)...);
   }
   template <class U>
   friend bool operator==(const PooledAllocator&, const PooledAllocator<U>&) noexcept {
