@@ -14,6 +14,7 @@
 #include <string>
 
 #include "codec/edn_printer.hpp"
+#include "query/exec/buffer_pool.hpp"
 #include "query/exec/join.hpp"
 #include "query/exec/relation.hpp"
 
@@ -95,6 +96,66 @@ TEST_CASE("relations: dedup, project and hash join keep set semantics") {
 
   quarry::query::RowIndex index(b, {0});
   CHECK(index.group_leaders().size() == 3);
+}
+
+TEST_CASE("large buffers are kept per thread for reuse, within the pool's bounds") {
+  using quarry::query::kPooledBlockMin;
+  using quarry::query::kPooledBlocksMax;
+  using quarry::query::kPooledBytesMax;
+  using quarry::query::PooledVector;
+  quarry::query::release_pooled_buffers();
+  const void* first = nullptr;
+  {
+    PooledVector<std::int64_t> v(kPooledBlockMin / 4);  // 2 * kPooledBlockMin bytes
+    first = v.data();
+  }
+  CHECK(quarry::query::pooled_blocks() == 1);
+  CHECK(quarry::query::pooled_bytes() == 2 * kPooledBlockMin);
+  {
+    PooledVector<std::int64_t> again(kPooledBlockMin / 16 * 3);  // fits the kept block
+    CHECK(static_cast<const void*>(again.data()) == first);
+    CHECK(quarry::query::pooled_blocks() == 0);
+  }
+  {
+    PooledVector<std::int64_t> small(16);  // below kPooledBlockMin: not the pool's
+    CHECK(quarry::query::pooled_blocks() == 1);
+  }
+  CHECK(quarry::query::pooled_blocks() == 1);
+  {
+    std::vector<PooledVector<char>> many;
+    for (std::size_t i = 0; i < 2 * kPooledBlocksMax; ++i) many.emplace_back(8 << 20);
+  }
+  CHECK(quarry::query::pooled_bytes() <= kPooledBytesMax);
+  CHECK(quarry::query::pooled_blocks() <= kPooledBlocksMax);
+  CHECK(quarry::query::pooled_blocks() == kPooledBytesMax / (8 << 20));
+  {
+    PooledVector<char> huge(kPooledBytesMax + 1);  // never kept
+  }
+  CHECK(quarry::query::pooled_bytes() <= kPooledBytesMax);
+  quarry::query::release_pooled_buffers();
+  CHECK(quarry::query::pooled_bytes() == 0);
+  CHECK(quarry::query::pooled_blocks() == 0);
+}
+
+TEST_CASE("a large result is the same run after run, its buffers reused") {
+  Database db = open_memory();
+  std::string tx = "[";
+  std::string expected = "#{";
+  for (int e = 1; e <= 30000; ++e) {
+    const int salary = (e * 7919) % 100000;
+    tx += "{:db/id " + std::to_string(e) + " :salary " + std::to_string(salary) + "}";
+    if (salary <= 50000) continue;
+    if (expected.size() > 2) expected += ' ';
+    expected += "[" + std::to_string(e) + " " + std::to_string(salary) + "]";
+  }
+  ok(db, tx + "]");
+  expected += "}";
+  const std::string query = "[:find ?e ?s :where [?e :salary ?s] [(> ?s 50000)]]";
+  quarry::query::release_pooled_buffers();
+  CHECK(run(db.db(), query) == expected);
+  CHECK(quarry::query::pooled_bytes() > 0);  // the relation's cells at least were kept
+  CHECK(quarry::query::pooled_bytes() <= quarry::query::kPooledBytesMax);
+  for (int i = 0; i < 3; ++i) CHECK(run(db.db(), query) == expected);
 }
 
 TEST_CASE("the first query: [:find ?e :where [?e :name \"Ivan\"]]") {

@@ -19,6 +19,7 @@
 #include "codec/edn_printer.hpp"
 #include "query/builtins/aggregates.hpp"
 #include "query/exec/aggregate_groups.hpp"
+#include "query/exec/buffer_pool.hpp"
 #include "query/parse/clause_vars.hpp"
 #include "query/parse/parser.hpp"
 #include "index/entity_ref.hpp"
@@ -171,12 +172,12 @@ Value return_map(const Query& q, const std::vector<Value>& row) {
 
 // Sorts rows whose K result columns all hold longs, on packed keys.
 template <std::size_t K>
-void sort_long_rows(const std::vector<std::int64_t>& longs, std::vector<std::uint32_t>& order) {
+void sort_long_rows(const PooledVector<std::int64_t>& longs, PooledVector<std::uint32_t>& order) {
   struct Key {
     std::array<std::int64_t, K> cells;
     std::uint32_t row;
   };
-  std::vector<Key> keys(order.size());
+  PooledVector<Key> keys(order.size());
   for (std::size_t r = 0; r < keys.size(); ++r) {
     for (std::size_t c = 0; c < K; ++c) keys[r].cells[c] = longs[r * K + c];
     keys[r].row = static_cast<std::uint32_t>(r);
@@ -189,7 +190,7 @@ void sort_long_rows(const std::vector<std::int64_t>& longs, std::vector<std::uin
 // as few passes as digits of at most 13 bits allow (a 38-bit key takes three passes of 13 bits,
 // not four of 11), each a counting pass and a scatter into `scratch` (same size as `items`).
 template <class T, class KeyOf>
-void radix_sort(std::vector<T>& items, std::vector<T>& scratch, unsigned bits, KeyOf key_of) {
+void radix_sort(PooledVector<T>& items, PooledVector<T>& scratch, unsigned bits, KeyOf key_of) {
   constexpr unsigned kMaxDigitBits = 13;
   if (bits == 0) return;
   const unsigned passes = (bits + kMaxDigitBits - 1) / kMaxDigitBits;
@@ -215,8 +216,8 @@ void radix_sort(std::vector<T>& items, std::vector<T>& scratch, unsigned bits, K
 // row in result order (n * k longs), and `order` is left as it is: a key holds its whole row, so
 // the keys alone are sorted (8 bytes moved per row and pass, not 16 with a row number), and the
 // result is built from them in one sequential pass instead of a gather over the relation's cells.
-bool radix_sort_long_rows(const std::vector<std::int64_t>& longs, std::size_t k, std::vector<std::uint32_t>& order,
-                          std::vector<std::int64_t>* sorted = nullptr) {
+bool radix_sort_long_rows(const PooledVector<std::int64_t>& longs, std::size_t k, PooledVector<std::uint32_t>& order,
+                          PooledVector<std::int64_t>* sorted = nullptr) {
   const std::size_t n = order.size();
   std::vector<std::uint64_t> low(k), widths(k);
   std::size_t total = 0;
@@ -242,7 +243,7 @@ bool radix_sort_long_rows(const std::vector<std::int64_t>& longs, std::size_t k,
   };
   const auto bits = static_cast<unsigned>(total);
   if (sorted) {
-    std::vector<std::uint64_t> keys(n), scratch(n);
+    PooledVector<std::uint64_t> keys(n), scratch(n);
     for (std::size_t r = 0; r < n; ++r) keys[r] = key_of_row(r);
     radix_sort(keys, scratch, bits, [](std::uint64_t key) { return key; });
     sorted->resize(n * k);
@@ -261,7 +262,7 @@ bool radix_sort_long_rows(const std::vector<std::int64_t>& longs, std::size_t k,
     std::uint64_t key;
     std::uint32_t row;
   };
-  std::vector<Entry> a(n), b(n);
+  PooledVector<Entry> a(n), b(n);
   for (std::size_t r = 0; r < n; ++r) a[r] = Entry{key_of_row(r), static_cast<std::uint32_t>(r)};
   radix_sort(a, b, bits, [](const Entry& e) { return e.key; });
   for (std::size_t i = 0; i < n; ++i) order[i] = a[i].row;
@@ -275,10 +276,10 @@ bool radix_sort_long_rows(const std::vector<std::int64_t>& longs, std::size_t k,
 // `sorted`, a result of longs only that is radix sorted gets its cells there in result order
 // (radix_sort_long_rows), and then only the size of the order returned counts (its rows are left
 // unsorted); `sorted` is left empty otherwise.
-std::vector<std::uint32_t> result_order(const Relation& rel, std::span<const int> cols,
-                                        std::size_t needed = SIZE_MAX, std::vector<std::int64_t>* sorted = nullptr) {
+PooledVector<std::uint32_t> result_order(const Relation& rel, std::span<const int> cols, std::size_t needed = SIZE_MAX,
+                                         PooledVector<std::int64_t>* sorted = nullptr) {
   const std::size_t n = rel.size(), k = cols.size();
-  std::vector<std::uint32_t> order(n);
+  PooledVector<std::uint32_t> order(n);
   std::iota(order.begin(), order.end(), 0u);
   if (n < 2 || k == 0) return order;
   // Rows already in order are found so straight from the cells (longs compared as integers),
@@ -298,7 +299,7 @@ std::vector<std::uint32_t> result_order(const Relation& rel, std::span<const int
   for (std::size_t i = 1; i < n && in_order; ++i) in_order = row_cmp(i - 1, i) <= 0;
   if (in_order) return order;
   std::vector<char> is_long(k);
-  std::vector<std::int64_t> longs(n * k);
+  PooledVector<std::int64_t> longs(n * k);
   bool all_long = true;
   for (std::size_t c = 0; c < k; ++c) {
     is_long[c] = 1;
@@ -361,8 +362,8 @@ Result<QueryOutput> plain_output(Context& ctx, const Query& query, QueryOutput o
   // read per row once the relation outgrows the CPU caches).
   const bool tuples_only = (query.find.shape == FindShape::Relation || query.find.shape == FindShape::Collection) &&
                            query.return_kind == ReturnMapKind::None && !query.offset && !query.limit;
-  std::vector<std::int64_t> sorted_longs;
-  std::vector<std::uint32_t> order = result_order(tuples, cols, needed, tuples_only ? &sorted_longs : nullptr);
+  PooledVector<std::int64_t> sorted_longs;
+  PooledVector<std::uint32_t> order = result_order(tuples, cols, needed, tuples_only ? &sorted_longs : nullptr);
   apply_offset_limit(query, order);
   const std::size_t arity = tuples.arity();
   // A column named by one element only can give its cells away.
@@ -432,10 +433,8 @@ Result<QueryOutput> plain_output(Context& ctx, const Query& query, QueryOutput o
     if (collection) {
       items.emplace_back(cells[0]);
     } else {
-      Vector row;
-      row.items.reserve(width);
-      for (std::size_t k = 0; k < width; ++k) row.items.emplace_back(cells[k]);
-      items.emplace_back(std::move(row));
+      // The row's cells made where they lie from its longs, in one allocation of their size.
+      items.emplace_back(Vector{std::vector<Value>(cells, cells + width)});
     }
     if ((i & 1023) == 1023)
       if (auto t = ctx.tick(1024); !t) return std::unexpected(t.error());

@@ -9,6 +9,10 @@
 //
 // RowIndex is the hash table the joins, anti-joins and dedup are built on: it groups the rows of
 // one relation by some of their columns.
+//
+// The large arrays of all three (cells, hash slots) come from the thread's pool of large buffers
+// (query/exec/buffer_pool.hpp), so that a repeated large query reuses the pages the last one
+// faulted in.
 #pragma once
 
 #include <cstddef>
@@ -20,8 +24,12 @@
 #include <vector>
 
 #include "codec/value.hpp"
+#include "query/exec/buffer_pool.hpp"
 
 namespace quarry::query {
+
+// A relation's cells, row after row.
+using Cells = PooledVector<Value>;
 
 class Relation {
  public:
@@ -79,14 +87,14 @@ class Relation {
   // empty or unchanged.
   [[nodiscard]] Relation project(std::span<const std::string> vars, bool distinct) &&;
 
-  [[nodiscard]] std::vector<Value>& cells() noexcept { return cells_; }
-  [[nodiscard]] const std::vector<Value>& cells() const noexcept { return cells_; }
+  [[nodiscard]] Cells& cells() noexcept { return cells_; }
+  [[nodiscard]] const Cells& cells() const noexcept { return cells_; }
   // For builders that fill cells() directly.
   void set_size(std::size_t rows) noexcept { rows_ = rows; }
 
  private:
   std::vector<std::string> vars_;
-  std::vector<Value> cells_;
+  Cells cells_;
   std::size_t rows_ = 0;
 };
 
@@ -160,7 +168,7 @@ class RowIndex {
   const Relation* rel_;
   std::vector<int> cols_;
   std::size_t mask_ = 0;
-  std::vector<std::uint32_t> heads_;
+  PooledVector<std::uint32_t> heads_;
   // Per row, in one array (one allocation, one cache line for what a probe reads of a row).
   struct Slot {
     std::size_t hash = 0;
@@ -168,8 +176,10 @@ class RowIndex {
     std::uint32_t same = kNone;  // the next row with the same key as this one
     std::uint32_t last = kNone;  // a leader's last row so far (while building)
   };
-  std::vector<Slot> slots_;
-  std::vector<std::uint32_t> leaders_;  // first row of each distinct key
+  PooledVector<Slot> slots_;
+  // First row of each distinct key. A std::vector, which ProbeGroups (pattern_scan.cpp) hands on
+  // as its own.
+  std::vector<std::uint32_t> leaders_;
 };
 
 // A set of rows of a fixed arity, for building relations without duplicates incrementally
@@ -196,7 +206,7 @@ class RowSet {
   [[nodiscard]] std::span<const Value> row(std::size_t i) const noexcept {
     return {cells_.data() + i * arity_, arity_};
   }
-  [[nodiscard]] const std::vector<Value>& cells() const noexcept { return cells_; }
+  [[nodiscard]] const Cells& cells() const noexcept { return cells_; }
   // The rows, in insertion order, as a relation over `vars` (one per column); the set is left
   // empty. Its rows are distinct.
   [[nodiscard]] Relation release(std::vector<std::string> vars) &&;
@@ -209,10 +219,10 @@ class RowSet {
   void grow();
   std::size_t arity_;
   std::size_t rows_ = 0;
-  std::vector<Value> cells_;
-  std::vector<std::size_t> hashes_;
-  std::vector<std::uint32_t> next_;
-  std::vector<std::uint32_t> heads_;
+  Cells cells_;
+  PooledVector<std::size_t> hashes_;
+  PooledVector<std::uint32_t> next_;
+  PooledVector<std::uint32_t> heads_;
   std::size_t mask_ = 0;
 };
 
