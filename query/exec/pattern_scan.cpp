@@ -655,9 +655,15 @@ Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedP
   }
   // In index order, so that the one cursor's re-seeks all move forward. Probes taken from a scan
   // often arrive in that order already (entity ids out of an AVET or AEVT scan): checked first.
+  // Otherwise pointers are sorted, not the probes (each holds a Value: a move is a visit).
+  std::vector<const Probe*> sorted;
   if (!access.per_attribute) {
     auto before = [&](const Probe& x, const Probe& y) { return prefix_order(access.order, x.prefix, y.prefix) < 0; };
-    if (!std::is_sorted(probes.begin(), probes.end(), before)) std::sort(probes.begin(), probes.end(), before);
+    if (!std::is_sorted(probes.begin(), probes.end(), before)) {
+      sorted.reserve(probes.size());
+      for (const Probe& probe : probes) sorted.push_back(&probe);
+      std::sort(sorted.begin(), sorted.end(), [&](const Probe* x, const Probe* y) { return before(*x, *y); });
+    }
   }
   // A lookup whose prefix fixes e and a of a cardinality-one attribute finds at most one datom in
   // a current view (the transactor replaces the value; making an attribute cardinality one
@@ -675,7 +681,8 @@ Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedP
     if (!c) return std::unexpected(c.error());
     cursor.emplace(std::move(*c));
   }
-  for (const Probe& probe : probes) {
+  for (std::size_t i = 0; i < probes.size(); ++i) {
+    const Probe& probe = sorted.empty() ? probes[i] : *sorted[i];
     const std::uint32_t leader = probe.leader;
     const bool single = single_datom_runs && probe.attr && !probe.attr->many;
     auto each = [&](const Datom& d) {

@@ -35,8 +35,8 @@ Result<void> run_step(Context& ctx, Bindings& bindings, const Plan& plan, const 
       [&](const auto& c) -> Result<void> {
         using T = std::decay_t<decltype(c)>;
         if constexpr (std::is_same_v<T, DataPattern>) return apply_pattern(ctx, bindings, *step.pattern, step.range, step.access);
-        else if constexpr (std::is_same_v<T, Predicate>) return apply_predicate(ctx, bindings, c);
-        else if constexpr (std::is_same_v<T, FunctionCall>) return apply_function(ctx, bindings, c);
+        else if constexpr (std::is_same_v<T, Predicate>) return apply_predicate(ctx, bindings, c, clause);
+        else if constexpr (std::is_same_v<T, FunctionCall>) return apply_function(ctx, bindings, c, clause);
         else if constexpr (std::is_same_v<T, RuleCall>) return apply_rule_call(ctx, bindings, c);
         else if constexpr (std::is_same_v<T, Not>) return apply_not(ctx, bindings, c);
         else if constexpr (std::is_same_v<T, Or>) return apply_or(ctx, bindings, c);
