@@ -214,6 +214,22 @@ TEST_CASE("not, not-join, or, or-join") {
         R"(#{[1 "Ivan"] [3 "Oleg"]})");
 }
 
+TEST_CASE("or-join and not-join name themselves when a rule body leaves a required variable unbound") {
+  Database db = people();
+  auto d = db.db();
+  auto message = [&](std::string_view rules) {
+    std::vector<quarry::QueryInput> inputs{d, edn(rules)};
+    auto r = quarry::q("[:find ?e :in $ % :where (r ?e)]", inputs);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().code == quarry::ErrorCode::QueryInvalid);
+    return r.error().message;
+  };
+  CHECK(message("[[(r ?e) [?e :name ?n] (or-join [[?z] ?e] [?e :age ?z])]]") ==
+        "Insufficient bindings: #{?z} not bound in (or-join [[?z] ?e] [?e :age ?z])");
+  CHECK(message("[[(r ?e) [?e :name ?n] (not-join [?q] [?q :age ?n])]]") ==
+        "Insufficient bindings: #{?q} not bound in (not-join [?q] [?q :age ?n])");
+}
+
 TEST_CASE("rules: recursion terminates on cyclic data; mutual recursion; required bindings") {
   Database db = people();
   auto d = db.db();

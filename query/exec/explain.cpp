@@ -43,6 +43,7 @@ struct PrintedPlan {
   struct Step {
     Value bound;                   // :bound, a vector of symbols
     Value clause;                  // :clause
+    bool clause_leaves = false;    // the clause is a vector of leaves (a data pattern)
     bool covered = false;          // :covered true, when set
     std::int64_t estimate = 0;     // :estimate
     Value index;                   // :index, or nil for none
@@ -88,6 +89,15 @@ std::int64_t result_rows(const QueryOutput& out) {
   return 0;
 }
 
+// The items of `kept` when it is a vector of leaves (a data pattern, :bound, a :find form), else null.
+const std::vector<Value>* leaf_items(const Value& kept) {
+  const auto* v = kept.get_if<Vector>();
+  if (!v) return nullptr;
+  for (const Value& item : v->items)
+    if (item.kind() >= ValueKind::Vector) return nullptr;
+  return &v->items;
+}
+
 // The kept values of a step's map. `forms`: the clauses printed, when the parser printed them
 // (Query::where_forms), else empty. `bound_before`: the variables bound when the step starts
 // (for_each_bound_before).
@@ -99,6 +109,7 @@ PrintedPlan::Step printed_step(const Plan& plan, std::span<const Value> forms, c
   for (const std::string& v : bound_before) bound.items.push_back(Value::symbol(v));
   printed.bound = Value(std::move(bound));
   printed.clause = step.clause < forms.size() ? forms[step.clause] : to_edn(plan.clauses[step.clause]);
+  printed.clause_leaves = leaf_items(printed.clause) != nullptr;
   printed.covered = step.covered;
   printed.estimate = rounded(step.estimate);
   const bool db_pattern = step.pattern && step.pattern->source->db;
@@ -127,15 +138,6 @@ const PrintedPlan& printed_plan(const Plan& plan, const Query& query, std::span<
   return *plan.printed;
 }
 
-// The items of `kept` when it is a vector of leaves (a data pattern, :bound, a :find form), else null.
-const std::vector<Value>* leaf_items(const Value& kept) {
-  const auto* v = kept.get_if<Vector>();
-  if (!v) return nullptr;
-  for (const Value& item : v->items)
-    if (item.kind() >= ValueKind::Vector) return nullptr;
-  return &v->items;
-}
-
 // A map's entries, made in place in the order they are put: the caller puts them in key order, so
 // the map is sorted as make_map would sort it, without its comparisons. In place, because a
 // printed plan is most of what explain {:analyze true} adds to a query of a few microseconds:
@@ -150,14 +152,11 @@ class SortedEntries {
                               std::forward_as_tuple(std::forward<Args>(value)...));
   }
   // A copy of a kept value: a vector of leaves item by item, without Value's copy of nested
-  // collections and its depth count.
-  void put_copy(const Value& key, const Value& kept) {
-    const std::vector<Value>* items = leaf_items(kept);
+  // collections and its depth count. `leaves`: the caller knows kept is one (leaf_items).
+  void put_copy(const Value& key, const Value& kept, bool leaves = false) {
+    const std::vector<Value>* items = leaves ? &kept.as<Vector>().items : leaf_items(kept);
     if (!items) return put(key, kept);
-    Vector copy;
-    copy.items.reserve(items->size());
-    for (const Value& item : *items) copy.items.emplace_back(item);
-    put(key, std::move(copy));
+    put(key, Vector{*items});
   }
   [[nodiscard]] Map take() { return std::move(map_); }
 
@@ -170,8 +169,8 @@ Map step_map(const PrintedPlan::Step& step, const StepRun* run) {
   const PrintedKeys& k = keys();
   SortedEntries m(9);  // :actual :bound :clause :covered :estimate :index :ms :op :range
   if (run) m.put(k.actual, static_cast<std::int64_t>(run->rows));
-  m.put_copy(k.bound, step.bound);
-  m.put_copy(k.clause, step.clause);
+  m.put_copy(k.bound, step.bound, true);
+  m.put_copy(k.clause, step.clause, step.clause_leaves);
   if (step.covered) m.put(k.covered, true);
   m.put(k.estimate, step.estimate);
   if (!step.index.is_nil()) m.put(k.index, step.index);

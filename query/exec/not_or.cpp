@@ -109,12 +109,12 @@ Result<void> record_failed_unit(Context& ctx, Bindings& bindings, Context::Faile
 
 Result<void> apply_not(Context& ctx, Bindings& bindings, const Not& clause) {
   SourceScope scope(ctx, clause.source);
-  const Clause whole{clause};
+  const auto text = [&] { return clause_text(Clause{clause}); };  // for errors only: copies the clause
   std::vector<std::string> join;
   if (clause.join) {
     for (const Variable& v : clause.join_vars) {
       if (!bindings.bound(v.name))
-        return fail(ErrorCode::QueryInvalid, "Insufficient bindings: #{" + v.name + "} not bound in " + clause_text(whole));
+        return fail(ErrorCode::QueryInvalid, "Insufficient bindings: #{" + v.name + "} not bound in " + text());
       add_unique(join, v.name);
     }
   } else {
@@ -130,7 +130,7 @@ Result<void> apply_not(Context& ctx, Bindings& bindings, const Not& clause) {
   Bindings inner;
   std::optional<Context::FailedRows> failed;
   if (auto r = run_branch(ctx, inner, seed, clause.clauses, join, failed); !r) return r;
-  auto removed = inner.project(ctx, join, [&] { return clause_text(whole); });
+  auto removed = inner.project(ctx, join, text);
   if (!removed) return std::unexpected(removed.error());
   if (*i < 0) {
     if (!removed->empty()) bindings.mark_empty();
@@ -151,14 +151,14 @@ Result<void> apply_not(Context& ctx, Bindings& bindings, const Not& clause) {
 
 Result<void> apply_or(Context& ctx, Bindings& bindings, const Or& clause) {
   SourceScope scope(ctx, clause.source);
-  const Clause whole{clause};
+  const auto text = [&] { return clause_text(Clause{clause}); };  // for errors only: copies the clause
   const std::vector<std::string> vars = or_vars(clause);
   std::vector<std::string> bound;
   for (const std::string& v : vars)
     if (bindings.bound(v)) bound.push_back(v);
   for (const Variable& v : clause.required_vars)
     if (!bindings.bound(v.name))
-      return fail(ErrorCode::QueryInvalid, "Insufficient bindings: #{" + v.name + "} not bound in " + clause_text(whole));
+      return fail(ErrorCode::QueryInvalid, "Insufficient bindings: #{" + v.name + "} not bound in " + text());
   auto i = bindings.merge(ctx, bound);
   if (!i) return std::unexpected(i.error());
   // The branches start from the distinct tuples of the bound variables: the relation binding them
@@ -176,7 +176,7 @@ Result<void> apply_or(Context& ctx, Bindings& bindings, const Or& clause) {
     if (const auto* a = std::get_if<And>(&branch.node)) parts = a->clauses;
     Bindings inner;
     if (auto r = run_branch(ctx, inner, seed, parts, vars, failed); !r) return r;
-    auto held = inner.holding(ctx, vars, [&] { return clause_text(whole); });
+    auto held = inner.holding(ctx, vars, text);
     if (!held) return std::unexpected(held.error());
     if (!*held) continue;
     united.reserve_more((*held)->size());

@@ -5,6 +5,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include <boost/container/static_vector.hpp>
+
 #include "index/entity_ref.hpp"
 #include "query/builtins/builtin_families.hpp"
 #include "query/exec/pattern_scan.hpp"
@@ -236,13 +238,16 @@ int prefix_order(IndexOrder order, const index::DatomPrefix& x, const index::Dat
 }
 
 // How the datoms of one read are checked and turned into new columns.
+// At most one entry per position of a datom in each list: held in place, no allocation.
 struct Matcher {
-  std::vector<std::pair<int, const Value*>> consts;  // positions checked against constants
-  std::vector<std::pair<int, int>> same;             // (pos, earlier pos of the same variable)
-  std::vector<int> new_pos;                          // first positions of the new variables
+  template <class T>
+  using PerPosition = boost::container::static_vector<T, 5>;
+  PerPosition<std::pair<int, const Value*>> consts;  // positions checked against constants
+  PerPosition<std::pair<int, int>> same;             // (pos, earlier pos of the same variable)
+  PerPosition<int> new_pos;                          // first positions of the new variables
   std::vector<std::string> new_vars;
-  std::vector<std::pair<int, int>> row_check;  // (pos, column of the bound relation)
-  std::vector<std::pair<int, int>> key;        // (pos, column): the hash-join key (scan mode)
+  PerPosition<std::pair<int, int>> row_check;  // (pos, column of the bound relation)
+  PerPosition<std::pair<int, int>> key;        // (pos, column): the hash-join key (scan mode)
 
   // Whether any check or new column reads the datom's value (else it need not be decoded).
   bool uses_v() const {
@@ -290,7 +295,14 @@ struct PrefixCover {
 
 Matcher make_matcher(const ResolvedPattern& rp, const Relation* bound, const Access& access, PrefixCover cover) {
   Matcher m;
-  std::vector<std::pair<std::string, int>> seen;  // var -> first position
+  // The first position of s.var before `pos`, or -1.
+  auto earlier = [&](int pos, const PatternSlot& s) {
+    for (int p = 0; p < pos; ++p) {
+      const PatternSlot& e = rp.slots[static_cast<std::size_t>(p)];
+      if (e.kind == PatternSlot::Kind::Var && e.var == s.var) return p;
+    }
+    return -1;
+  };
   for (int pos = 0; pos < 5; ++pos) {
     const PatternSlot& s = rp.slots[static_cast<std::size_t>(pos)];
     if (s.kind == PatternSlot::Kind::Const) {
@@ -299,12 +311,10 @@ Matcher make_matcher(const ResolvedPattern& rp, const Relation* bound, const Acc
       continue;
     }
     if (s.kind != PatternSlot::Kind::Var) continue;
-    auto it = std::find_if(seen.begin(), seen.end(), [&](const auto& p) { return p.first == s.var; });
-    if (it != seen.end()) {
-      m.same.emplace_back(pos, it->second);
+    if (const int first = earlier(pos, s); first >= 0) {
+      m.same.emplace_back(pos, first);
       continue;
     }
-    seen.emplace_back(s.var, pos);
     const int col = bound ? bound->column(s.var) : -1;
     if (col < 0) {
       m.new_pos.push_back(pos);
@@ -406,13 +416,17 @@ PrefixCover scan_cover(const ResolvedPattern& rp, const Access& access) {
 // 64 MiB: at 10M datoms agg-by-sex's 1.33M-row scans (80 and 120 bytes a row) outgrew it and
 // were moved once and twice, every move a copy of each cell into freshly faulted pages
 // (bench/README.md, "Round 31").
-void reserve_expected(const Context& ctx, Relation& out, const Access& access) {
+// `at_least` rows are reserved whatever the estimate (one allocation for both).
+void reserve_expected(const Context& ctx, Relation& out, const Access& access, std::size_t at_least = 0) {
   constexpr double kMaxReservedBytes = 512.0 * 1024 * 1024;
-  if (!(access.rows >= 2)) return;
-  const std::size_t arity = std::max<std::size_t>(1, out.arity());
-  const double row_bytes = static_cast<double>(sizeof(Value) * arity);
-  const auto rows = static_cast<std::size_t>(std::min(access.rows, kMaxReservedBytes / row_bytes));
-  if (ctx.fits(rows, arity)) out.reserve(rows);
+  std::size_t rows = at_least;
+  if (access.rows >= 2) {
+    const std::size_t arity = std::max<std::size_t>(1, out.arity());
+    const double row_bytes = static_cast<double>(sizeof(Value) * arity);
+    const auto expected = static_cast<std::size_t>(std::min(access.rows, kMaxReservedBytes / row_bytes));
+    if (ctx.fits(expected, arity)) rows = std::max(rows, expected);
+  }
+  if (rows > 0) out.reserve(rows);
 }
 
 // No bound variable: the matches form a new relation.
@@ -641,9 +655,15 @@ Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedP
   }
   // In index order, so that the one cursor's re-seeks all move forward. Probes taken from a scan
   // often arrive in that order already (entity ids out of an AVET or AEVT scan): checked first.
+  // Otherwise pointers are sorted, not the probes (each holds a Value: a move is a visit).
+  std::vector<const Probe*> sorted;
   if (!access.per_attribute) {
     auto before = [&](const Probe& x, const Probe& y) { return prefix_order(access.order, x.prefix, y.prefix) < 0; };
-    if (!std::is_sorted(probes.begin(), probes.end(), before)) std::sort(probes.begin(), probes.end(), before);
+    if (!std::is_sorted(probes.begin(), probes.end(), before)) {
+      sorted.reserve(probes.size());
+      for (const Probe& probe : probes) sorted.push_back(&probe);
+      std::sort(sorted.begin(), sorted.end(), [&](const Probe* x, const Probe* y) { return before(*x, *y); });
+    }
   }
   // A lookup whose prefix fixes e and a of a cardinality-one attribute finds at most one datom in
   // a current view (the transactor replaces the value; making an attribute cardinality one
@@ -653,10 +673,7 @@ Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedP
 
   // Room for the rows expected at once rather than growing the cells vector step by step: at least
   // one per bound row (a cardinality-one attribute), more when the plan expects a fan-out.
-  if (!into) {
-    out.reserve(bound.size());
-    reserve_expected(ctx, out, access);
-  }
+  if (!into) reserve_expected(ctx, out, access, bound.size());
   std::optional<index::DatomCursor> cursor;
   DatomReader reader(need_v, false);
   if (!access.per_attribute) {
@@ -664,7 +681,8 @@ Result<Relation> probe_join(Context& ctx, const Relation& bound, const ResolvedP
     if (!c) return std::unexpected(c.error());
     cursor.emplace(std::move(*c));
   }
-  for (const Probe& probe : probes) {
+  for (std::size_t i = 0; i < probes.size(); ++i) {
+    const Probe& probe = sorted.empty() ? probes[i] : *sorted[i];
     const std::uint32_t leader = probe.leader;
     const bool single = single_datom_runs && probe.attr && !probe.attr->many;
     auto each = [&](const Datom& d) {

@@ -175,7 +175,8 @@ PlanHold::~PlanHold() {
   if (lent_) lent_->lent.store(false, std::memory_order_release);
 }
 
-const Plan* PlanCache::find(const PlanKey& key, const BindingsShape& shape, const Context& ctx, PlanHold& hold) {
+const Plan* PlanCache::find(const PlanKey& key, const BindingsShape& shape, const Context& ctx, PlanHold& hold,
+                            std::shared_ptr<const RunKey>* kept_run) {
   std::shared_ptr<const Plan> original;
   std::shared_ptr<LentPlan> working;
   {
@@ -184,6 +185,7 @@ const Plan* PlanCache::find(const PlanKey& key, const BindingsShape& shape, cons
     for (auto h = first; h != last; ++h) {
       const PlanKey& kept = h->second->key;
       if (!same_list(kept, key) || !shape.equals(kept.shape)) continue;
+      if (kept_run && kept.run != key.run) *kept_run = kept.run;
       entries_.splice(entries_.begin(), entries_, h->second);
       ++hits_;
       original = entries_.front().original;
@@ -281,7 +283,13 @@ Result<const Plan*> cached_plan(Context& ctx, const Bindings& bindings, std::spa
   if (ctx.plans && ctx.run_key) {
     key.emplace(PlanKey{.run = ctx.run_key, .clauses = clauses.data(), .count = clauses.size(), .shape = Value()});
     key->hash = mix(mix(ctx.run_key->hash, std::hash<const void*>{}(clauses.data())), shape.hash());
-    if (const Plan* kept = ctx.plans->find(*key, shape, ctx, held)) return done(kept);
+    std::shared_ptr<const RunKey> kept_run;
+    if (const Plan* kept = ctx.plans->find(*key, shape, ctx, held, &kept_run)) {
+      // Equal to this run's key: taken as it, so that the run's next look-ups (the branches of an
+      // or, rule bodies) compare run keys by pointer (same_run).
+      if (kept_run) ctx.run_key = std::move(kept_run);
+      return done(kept);
+    }
   }
   auto plan = plan_for(ctx, bindings, clauses, keep);
   if (!plan) return std::unexpected(plan.error());

@@ -128,8 +128,11 @@ class PlanCache {
 
   // The plan kept under `key` (whose shape is `shape`: key.shape is not read), its patterns
   // pointed at ctx's sources and held by `hold` (lent, or copied into hold.owned when lent to
-  // another run); nullptr when none is kept.
-  [[nodiscard]] const Plan* find(const PlanKey& key, const BindingsShape& shape, const Context& ctx, PlanHold& hold);
+  // another run); nullptr when none is kept. On a hit whose entry holds a run key other than
+  // key.run (but equal to it), `kept_run` is set to the entry's: a run that takes it as its own
+  // finds its next plans by comparing pointers instead of run keys.
+  [[nodiscard]] const Plan* find(const PlanKey& key, const BindingsShape& shape, const Context& ctx, PlanHold& hold,
+                                 std::shared_ptr<const RunKey>* kept_run = nullptr);
   void insert(PlanKey key, const Plan& plan);
 
   [[nodiscard]] std::size_t size() const;

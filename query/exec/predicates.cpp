@@ -141,8 +141,7 @@ Predicate with_scalars_inlined(const Bindings& bindings, const Predicate& clause
 
 }  // namespace
 
-Result<void> apply_predicate(Context& ctx, Bindings& bindings, const Predicate& written) {
-  const Clause whole{written};
+Result<void> apply_predicate(Context& ctx, Bindings& bindings, const Predicate& written, const Clause& whole) {
   const Predicate clause = with_scalars_inlined(bindings, written);
   auto i = bindings.merge(ctx, call_inputs(clause.fn, clause.args));
   if (!i) return std::unexpected(i.error());
@@ -186,8 +185,7 @@ Result<void> apply_predicate(Context& ctx, Bindings& bindings, const Predicate& 
   return {};
 }
 
-Result<void> apply_function(Context& ctx, Bindings& bindings, const FunctionCall& clause) {
-  const Clause whole{clause};
+Result<void> apply_function(Context& ctx, Bindings& bindings, const FunctionCall& clause, const Clause& whole) {
   auto i = bindings.merge(ctx, call_inputs(clause.fn, clause.args));
   if (!i) return std::unexpected(i.error());
   // The binding's variables that are bound elsewhere must be merged in too: results are checked

@@ -14,14 +14,18 @@ namespace quarry::query {
 namespace {
 
 
-// Rows of the relation holding the clause's variables (0 once the bindings are empty).
-std::uint64_t rows_after(const Bindings& bindings, const Clause& clause) {
+// Rows of the relation holding the step's variables (0 once the bindings are empty).
+std::uint64_t rows_after(const Bindings& bindings, const Plan& plan, const PlannedStep& step) {
   if (bindings.is_empty()) return 0;
-  for (const std::string& v : clause_vars(clause)) {
-    const int i = bindings.find(v);
-    if (i >= 0) return bindings.relations()[static_cast<std::size_t>(i)].size();
-  }
-  return 1;
+  auto rows_of = [&](const std::vector<std::string>& vars) -> std::uint64_t {
+    for (const std::string& v : vars) {
+      const int i = bindings.find(v);
+      if (i >= 0) return bindings.relations()[static_cast<std::size_t>(i)].size();
+    }
+    return 1;
+  };
+  // A data pattern's variables are resolved with it: no list to build.
+  return step.pattern ? rows_of(step.pattern->vars) : rows_of(clause_vars(plan.clauses[step.clause]));
 }
 
 Result<void> run_step(Context& ctx, Bindings& bindings, const Plan& plan, const PlannedStep& step) {
@@ -31,8 +35,8 @@ Result<void> run_step(Context& ctx, Bindings& bindings, const Plan& plan, const 
       [&](const auto& c) -> Result<void> {
         using T = std::decay_t<decltype(c)>;
         if constexpr (std::is_same_v<T, DataPattern>) return apply_pattern(ctx, bindings, *step.pattern, step.range, step.access);
-        else if constexpr (std::is_same_v<T, Predicate>) return apply_predicate(ctx, bindings, c);
-        else if constexpr (std::is_same_v<T, FunctionCall>) return apply_function(ctx, bindings, c);
+        else if constexpr (std::is_same_v<T, Predicate>) return apply_predicate(ctx, bindings, c, clause);
+        else if constexpr (std::is_same_v<T, FunctionCall>) return apply_function(ctx, bindings, c, clause);
         else if constexpr (std::is_same_v<T, RuleCall>) return apply_rule_call(ctx, bindings, c);
         else if constexpr (std::is_same_v<T, Not>) return apply_not(ctx, bindings, c);
         else if constexpr (std::is_same_v<T, Or>) return apply_or(ctx, bindings, c);
@@ -171,7 +175,7 @@ Result<void> execute(Context& ctx, Bindings& bindings, const Plan& plan, std::ve
     if (runs) {
       StepRun& run = (*runs)[k];
       run.ran = true;
-      run.rows = sink && sink->opened() ? sink->rows() : rows_after(bindings, plan.clauses[step.clause]);
+      run.rows = sink && sink->opened() ? sink->rows() : rows_after(bindings, plan, step);
     }
     if (!step.drop_after.empty() && !bindings.is_empty())
       if (auto d = bindings.drop(ctx, step.drop_after); !d) return d;
