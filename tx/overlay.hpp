@@ -14,7 +14,8 @@
 // entity that may already have datoms (entities above the basis' max-eid are known to be empty).
 // A slot of one value allocates nothing of its own: the slots sit in one vector, their index is an
 // open-addressing table of slot numbers, a single value sits inside its slot, and the lookups by
-// entity and by ref target are made when first asked for (most transactions never ask). A transaction of new entities' maps (an import's) thus allocates a few growing arrays, not
+// entity and by ref target are made when first asked for (most transactions never ask). A
+// transaction of new entities' maps (an import's) thus allocates a few growing arrays, not
 // several heap blocks per datom.
 // Not thread-safe; lives for one transaction attempt.
 #pragma once
