@@ -107,9 +107,9 @@ Result<void> record_failed_unit(Context& ctx, Bindings& bindings, Context::Faile
 
 }  // namespace
 
-Result<void> apply_not(Context& ctx, Bindings& bindings, const Not& clause) {
+Result<void> apply_not(Context& ctx, Bindings& bindings, const Not& clause, const Clause& whole) {
   SourceScope scope(ctx, clause.source);
-  const auto text = [&] { return clause_text(Clause{clause}); };  // for errors only: copies the clause
+  const auto text = [&] { return clause_text(whole); };  // for errors only
   std::vector<std::string> join;
   if (clause.join) {
     for (const Variable& v : clause.join_vars) {
@@ -149,9 +149,9 @@ Result<void> apply_not(Context& ctx, Bindings& bindings, const Not& clause) {
   return {};
 }
 
-Result<void> apply_or(Context& ctx, Bindings& bindings, const Or& clause) {
+Result<void> apply_or(Context& ctx, Bindings& bindings, const Or& clause, const Clause& whole) {
   SourceScope scope(ctx, clause.source);
-  const auto text = [&] { return clause_text(Clause{clause}); };  // for errors only: copies the clause
+  const auto text = [&] { return clause_text(whole); };  // for errors only
   const std::vector<std::string> vars = or_vars(clause);
   std::vector<std::string> bound;
   for (const std::string& v : vars)

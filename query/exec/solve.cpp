@@ -38,8 +38,8 @@ Result<void> run_step(Context& ctx, Bindings& bindings, const Plan& plan, const 
         else if constexpr (std::is_same_v<T, Predicate>) return apply_predicate(ctx, bindings, c, clause);
         else if constexpr (std::is_same_v<T, FunctionCall>) return apply_function(ctx, bindings, c, clause);
         else if constexpr (std::is_same_v<T, RuleCall>) return apply_rule_call(ctx, bindings, c);
-        else if constexpr (std::is_same_v<T, Not>) return apply_not(ctx, bindings, c);
-        else if constexpr (std::is_same_v<T, Or>) return apply_or(ctx, bindings, c);
+        else if constexpr (std::is_same_v<T, Not>) return apply_not(ctx, bindings, c, clause);
+        else if constexpr (std::is_same_v<T, Or>) return apply_or(ctx, bindings, c, clause);
         else return solve(ctx, bindings, c.clauses);
       },
       clause.node);

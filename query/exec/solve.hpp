@@ -42,14 +42,14 @@ struct StepRun {
 [[nodiscard]] Result<void> execute(Context& ctx, Bindings& bindings, const Plan& plan,
                                    std::vector<StepRun>* runs = nullptr);
 
-// `whole`: the clause holding the predicate or call, named in its errors (a call keeps it, so it
-// is the plan's, not a copy made per run).
+// `whole`: the clause holding the predicate, call, not or or, named in its errors (a call keeps
+// it, so it is the plan's, not a copy made per run).
 [[nodiscard]] Result<void> apply_predicate(Context& ctx, Bindings& bindings, const Predicate& clause,
                                            const Clause& whole);
 [[nodiscard]] Result<void> apply_function(Context& ctx, Bindings& bindings, const FunctionCall& clause,
                                           const Clause& whole);
-[[nodiscard]] Result<void> apply_not(Context& ctx, Bindings& bindings, const Not& clause);
-[[nodiscard]] Result<void> apply_or(Context& ctx, Bindings& bindings, const Or& clause);
+[[nodiscard]] Result<void> apply_not(Context& ctx, Bindings& bindings, const Not& clause, const Clause& whole);
+[[nodiscard]] Result<void> apply_or(Context& ctx, Bindings& bindings, const Or& clause, const Clause& whole);
 [[nodiscard]] Result<void> apply_rule_call(Context& ctx, Bindings& bindings, const RuleCall& clause);
 
 
