@@ -273,23 +273,28 @@ struct MapItems {
   std::vector<Iterator> key_starts;
 };
 
-// Input indices in the order make_map/make_set will sort them (stable, by compare()).
+// Input indices in compare() order, stable, after checking that no two keys are equal: the
+// order a map's entries or a set's elements are kept in. Throws on a repeated key, naming the
+// later occurrence and the earlier one. A map of a few keys — what imports read by the million —
+// is sorted by insertion, without stable_sort's buffer.
 template <class KeyOf>
-std::vector<std::size_t> sorted_order(std::size_t n, KeyOf key_of) {
+std::vector<std::size_t> unique_order(std::size_t n, KeyOf key_of, const std::vector<Iterator>& starts,
+                                      const char* what) {
   std::vector<std::size_t> order(n);
   std::iota(order.begin(), order.end(), std::size_t{0});
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::size_t a, std::size_t b) { return compare(key_of(a), key_of(b)) < 0; });
-  return order;
-}
-
-// Throws if two keys are equal, naming the later occurrence and the earlier one.
-template <class KeyOf>
-void check_unique(std::size_t n, KeyOf key_of, const std::vector<Iterator>& starts,
-                  const char* what) {
-  auto order = sorted_order(n, key_of);
+  auto before = [&](std::size_t a, std::size_t b) { return compare(key_of(a), key_of(b)) < 0; };
+  if (n <= 16) {
+    for (std::size_t i = 1; i < n; ++i) {
+      const std::size_t x = order[i];
+      std::size_t j = i;
+      for (; j > 0 && before(x, order[j - 1]); --j) order[j] = order[j - 1];
+      order[j] = x;
+    }
+  } else {
+    std::stable_sort(order.begin(), order.end(), before);
+  }
   for (std::size_t i = 1; i < n; ++i) {
-    if (compare(key_of(order[i - 1]), key_of(order[i])) != 0) continue;
+    if (before(order[i - 1], order[i])) continue;
     std::string shown = to_edn(key_of(order[i]));
     if (shown.size() > 40) shown = shown.substr(0, 40) + "...";
     throw ParseFailure{.where = starts[order[i]],
@@ -298,6 +303,7 @@ void check_unique(std::size_t n, KeyOf key_of, const std::vector<Iterator>& star
                        .related = starts[order[i - 1]],
                        .related_what = "first at"};
   }
+  return order;
 }
 
 // For (mark >> form): the attribute is (position, value).
@@ -321,24 +327,25 @@ inline constexpr auto make_list = [](auto& ctx) {
 inline constexpr auto make_vector = [](auto& ctx) {
   x3::_val(ctx) = Vector{std::move(x3::_attr(ctx).values)};
 };
+// Sets and maps are built in unique_order, as make_set/make_map would keep them, with one sort.
 inline constexpr auto make_set_value = [](auto& ctx) {
   Items& items = x3::_attr(ctx);
-  check_unique(
+  const auto order = unique_order(
       items.values.size(), [&](std::size_t i) -> const Value& { return items.values[i]; },
       items.starts, "set element");
   Set set;
-  if (!make_set(std::move(items.values), set))
-    throw std::logic_error("make_set disagrees with check_unique");
+  set.items.reserve(order.size());
+  for (std::size_t i : order) set.items.push_back(std::move(items.values[i]));
   x3::_val(ctx) = std::move(set);
 };
 inline constexpr auto make_map_value = [](auto& ctx) {
   MapItems& items = x3::_attr(ctx);
-  check_unique(
+  const auto order = unique_order(
       items.entries.size(), [&](std::size_t i) -> const Value& { return items.entries[i].first; },
       items.key_starts, "map key");
   Map map;
-  if (!make_map(std::move(items.entries), map))
-    throw std::logic_error("make_map disagrees with check_unique");
+  map.entries.reserve(order.size());
+  for (std::size_t i : order) map.entries.push_back(std::move(items.entries[i]));
   x3::_val(ctx) = std::move(map);
 };
 

@@ -2,6 +2,7 @@
 // the incremental stream reader, and crash freedom on random and mutated input.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -758,4 +759,71 @@ TEST_CASE("keywords read again and again, and past the kept table's size, read a
   CHECK(first->as<Keyword>() == Keyword{"a", "b"});
   CHECK_FALSE(read_edn(":a/").has_value());
   CHECK_FALSE(read_edn("::a").has_value());
+}
+
+TEST_CASE("advance_position counts lines and UTF-8 characters as the byte-by-byte rule does") {
+  // The rule: a newline starts the next line at column 1; every other byte that is not a UTF-8
+  // continuation byte (10xxxxxx) is one column; the offset counts bytes.
+  auto model = [](TextPosition from, std::string_view text) {
+    for (char ch : text) {
+      auto c = static_cast<unsigned char>(ch);
+      if (c == '\n') {
+        ++from.line;
+        from.column = 1;
+      } else if ((c & 0xC0) != 0x80) {
+        ++from.column;
+      }
+    }
+    from.offset += text.size();
+    return from;
+  };
+  const std::vector<std::string> pieces{"a", "\n", "é", "日本", "𝄞", " ", "\t", "{:k \"v\"}", "\n\n", "\xC3"};
+  std::mt19937 rng(2026);
+  for (int round = 0; round < 2000; ++round) {
+    std::string text;
+    const int n = static_cast<int>(rng() % 40);
+    for (int i = 0; i < n; ++i) text += pieces[rng() % pieces.size()];
+    const TextPosition from{static_cast<std::size_t>(rng() % 100), 1 + rng() % 5, 1 + rng() % 7};
+    CAPTURE(text);
+    CHECK(advance_position(from, text) == model(from, text));
+  }
+}
+
+TEST_CASE("maps and sets read in any key order keep make_map's order and reject repeats") {
+  std::mt19937 rng(7);
+  for (int round = 0; round < 300; ++round) {
+    const int n = 1 + static_cast<int>(rng() % 40);  // both sides of the small-map sort's cut-off
+    std::vector<int> keys(n);
+    for (int i = 0; i < n; ++i) keys[i] = i;
+    std::shuffle(keys.begin(), keys.end(), rng);
+    std::string map_text = "{", set_text = "#{";
+    std::vector<std::pair<Value, Value>> entries;
+    std::vector<Value> items;
+    auto key_text = [](int k) {
+      const std::string n = std::to_string(k);
+      return k % 3 == 0 ? ":a/k" + n : k % 3 == 1 ? ":k" + n : "\"s" + n + "\"";
+    };
+    for (int k : keys) {
+      const std::string key = key_text(k);
+      map_text += key + " " + std::to_string(k) + " ";
+      set_text += key + " ";
+      entries.emplace_back(read_ok(key), Value(static_cast<std::int64_t>(k)));
+      items.push_back(read_ok(key));
+    }
+    Map expected_map;
+    REQUIRE(make_map(entries, expected_map));
+    Set expected_set;
+    REQUIRE(make_set(items, expected_set));
+    CHECK(read_ok(map_text + "}") == Value(expected_map));
+    CHECK(read_ok(set_text + "}") == Value(expected_set));
+    // The same key again, anywhere: an error naming the repeat and where the first one was.
+    const std::string again = key_text(keys[0]);
+    auto bad = read_edn(map_text + again + " 0}");
+    REQUIRE_FALSE(bad.has_value());
+    CHECK(bad.error().message.find("duplicate map key") != std::string::npos);
+    CHECK(bad.error().message.find("(first at line 1, column 2)") != std::string::npos);
+    auto bad_set = read_edn(set_text + again + "}");
+    REQUIRE_FALSE(bad_set.has_value());
+    CHECK(bad_set.error().message.find("duplicate set element") != std::string::npos);
+  }
 }
