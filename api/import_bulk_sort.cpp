@@ -4,7 +4,6 @@
 #include <array>
 #include <cstring>
 #include <filesystem>
-#include <queue>
 #include <system_error>
 #include <thread>
 
@@ -190,11 +189,6 @@ Result<bool> BulkSorter::write_space(std::uint32_t index, Space& sp, std::vector
     const SortRecord& r = sp.records[held_at];
     return std::string_view(sp.arena.data() + r.offset + r.key_size, r.value_size);
   };
-  auto greater = [&](std::size_t a, std::size_t b) {
-    std::string_view ka = key_of(a), kb = key_of(b);
-    if (ka != kb) return ka > kb;
-    return a > b;
-  };
   if (readers.empty() && sp.records.empty()) return false;
 
   auto w = RocksTableWriter::open(store_, SpaceId{index}, path);
@@ -238,15 +232,38 @@ Result<bool> BulkSorter::write_space(std::uint32_t index, Space& sp, std::vector
     for (; held_at < sp.records.size(); ++held_at)
       if (auto r = write(key_of(held), value_of(held)); !r) return std::unexpected(r.error());
   }
-  std::priority_queue<std::size_t, std::vector<std::size_t>, decltype(greater)> heap(greater);
+  // A binary heap of the sources by their current key (ties: the lower source first), whose top
+  // is replaced in place as its source moves on: one sift down per entry.
+  std::vector<std::string_view> keys(held + 1);
+  std::vector<std::size_t> heap;
+  auto less = [&keys](std::size_t a, std::size_t b) {
+    const int c = keys[a].compare(keys[b]);
+    return c < 0 || (c == 0 && a < b);
+  };
+  auto sift_down = [&] {
+    const std::size_t n = heap.size();
+    std::size_t at = 0;
+    const std::size_t moving = heap[0];
+    for (;;) {
+      std::size_t child = 2 * at + 1;
+      if (child >= n) break;
+      if (child + 1 < n && less(heap[child + 1], heap[child])) ++child;
+      if (!less(heap[child], moving)) break;
+      heap[at] = heap[child];
+      at = child;
+    }
+    heap[at] = moving;
+  };
   for (std::size_t i = 0; i < held; ++i) {
-    if (readers[i]->next()) heap.push(i);
+    if (readers[i]->next()) heap.push_back(i);
     else if (readers[i]->failed()) return io_error("read", readers[i]->path());
   }
-  if (held > 0 && !sp.records.empty()) heap.push(held);
+  if (held > 0 && !sp.records.empty()) heap.push_back(held);
+  for (std::size_t src : heap) keys[src] = key_of(src);
+  std::make_heap(heap.begin(), heap.end(), [&less](std::size_t a, std::size_t b) { return less(b, a); });
   while (!heap.empty()) {
-    const std::size_t src = heap.top();
-    if (auto r = write(key_of(src), value_of(src)); !r) return std::unexpected(r.error());
+    const std::size_t src = heap[0];
+    if (auto r = write(keys[src], value_of(src)); !r) return std::unexpected(r.error());
     bool more;
     if (src < held) {
       more = readers[src]->next();
@@ -254,8 +271,13 @@ Result<bool> BulkSorter::write_space(std::uint32_t index, Space& sp, std::vector
     } else {
       more = ++held_at < sp.records.size();
     }
-    heap.pop();
-    if (more) heap.push(src);
+    if (more) {
+      keys[src] = key_of(src);
+    } else {
+      heap[0] = heap.back();
+      heap.pop_back();
+    }
+    if (!heap.empty()) sift_down();
   }
   if (auto r = table.finish(); !r) return std::unexpected(r.error());
   return true;
