@@ -4,10 +4,10 @@
 #include <array>
 #include <cstring>
 #include <filesystem>
-#include <queue>
 #include <system_error>
 #include <thread>
 
+#include "index/key_layout.hpp"
 #include "storage/range_cache.hpp"
 
 namespace quarry::import_detail {
@@ -15,53 +15,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::unexpected<Error> io_error(const std::string& what, const std::string& path) {
-  return std::unexpected(Error{ErrorCode::StorageIo, "bulk import: cannot " + what + " " + path + ": " + std::strerror(errno)});
-}
-
-// A sorted run of one space written by spill(): [0 u32][key size u32][value size u32][key][value]...
-// Its file is read and written by one thread at a time: the _unlocked stdio calls skip the lock
-// that three calls per entry took.
-class RunReader {
- public:
-  explicit RunReader(const std::string& path) : path_(path), file_(std::fopen(path.c_str(), "rb")) {
-    if (file_) std::setvbuf(file_, nullptr, _IOFBF, 1 << 20);
-  }
-  ~RunReader() {
-    if (file_) std::fclose(file_);
-  }
-  RunReader(const RunReader&) = delete;
-  RunReader& operator=(const RunReader&) = delete;
-
-  [[nodiscard]] bool open() const noexcept { return file_ != nullptr; }
-  // Reads the next record; false at the end (error_ set on a read failure).
-  bool next() {
-    std::uint32_t head[3];
-    if (fread_unlocked(head, sizeof head, 1, file_) != 1) {
-      error_ = std::ferror(file_) != 0;
-      return false;
-    }
-    space = head[0];
-    key.resize(head[1]);
-    value.resize(head[2]);
-    if ((head[1] && fread_unlocked(key.data(), head[1], 1, file_) != 1) ||
-        (head[2] && fread_unlocked(value.data(), head[2], 1, file_) != 1)) {
-      error_ = true;
-      return false;
-    }
-    return true;
-  }
-  [[nodiscard]] bool failed() const noexcept { return error_; }
-  [[nodiscard]] const std::string& path() const noexcept { return path_; }
-
-  std::uint32_t space = 0;
-  std::string key, value;
-
- private:
-  std::string path_;
-  std::FILE* file_;
-  bool error_ = false;
-};
+constexpr auto io_error = run_file_error;
 
 }  // namespace
 
@@ -70,6 +24,17 @@ BulkSorter::BulkSorter(RocksStore& store, SpaceId log, std::string dir, std::siz
   std::error_code ec;
   fs::remove_all(dir_, ec);  // a crashed import's leftovers: never ingested
   fs::create_directories(dir_, ec);
+  // EAVT and AEVT keys arrive in order in an import of new entities (import_key_streams.hpp).
+  auto eavt = store_.space(keys::kEavt), aevt = store_.space(keys::kAevt);
+  if (eavt && aevt) {
+    streams_.resize(std::max(eavt->index, aevt->index) + 1);
+    auto next = [this] { return next_path("stream"); };
+    // A transaction's entries are sorted whole (a batch cut inside a map would break order):
+    // 10,000 maps of 5 attributes take ~1 MiB.
+    const std::size_t batch = std::max<std::size_t>(memory_ / 16, std::size_t{4} << 20);
+    streams_[eavt->index] = std::make_unique<KeyStreams>(KeyStreams::Split::ByPartition, next, batch);
+    streams_[aevt->index] = std::make_unique<KeyStreams>(KeyStreams::Split::ByAttribute, next, batch);
+  }
 }
 
 BulkSorter::~BulkSorter() {
@@ -91,6 +56,28 @@ Result<void> BulkSorter::put(SpaceId space, std::string_view key, std::string_vi
     }
     return log_table_->put(key, value);
   }
+  if (space.index < streams_.size() && streams_[space.index] && !streams_[space.index]->fell_back()) {
+    KeyStreams& streams = *streams_[space.index];
+    streams.hold(key, value);
+    if (streams.full()) return flush_streams(space);
+    return {};
+  }
+  return hold(space, key, value);
+}
+
+Result<void> BulkSorter::flush_streams(SpaceId space) {
+  // What the streams cannot take (the space fell back) is sorted like any other space's entries.
+  return streams_[space.index]->flush([&](std::string_view key, std::string_view value) { return hold(space, key, value); });
+}
+
+Result<void> BulkSorter::end_transaction() {
+  for (std::uint32_t i = 0; i < streams_.size(); ++i)
+    if (streams_[i] && streams_[i]->held_bytes() > 0)
+      if (auto r = flush_streams(SpaceId{i}); !r) return r;
+  return {};
+}
+
+Result<void> BulkSorter::hold(SpaceId space, std::string_view key, std::string_view value) {
   if (held_ + key.size() + value.size() + sizeof(SortRecord) > memory_ / 2 && held_ > 0)
     if (auto r = start_spill(); !r) return r;
   if (space.index >= spaces_.size()) spaces_.resize(space.index + 1);
@@ -163,30 +150,33 @@ Result<void> BulkSorter::finish_ready_spill() {
 
 Result<void> BulkSorter::write_run(Space& sp, const std::string& path) {
   sort_records(sp.arena.data(), sp.records);
-  std::FILE* f = std::fopen(path.c_str(), "wb");
-  if (!f) return io_error("create", path);
-  std::setvbuf(f, nullptr, _IOFBF, 1 << 20);
-  bool ok = true;
+  RunWriter run(path, 1 << 20);
   for (const SortRecord& r : sp.records) {
-    const std::uint32_t head[3] = {0, r.key_size, r.value_size};
-    ok = ok && fwrite_unlocked(head, sizeof head, 1, f) == 1;
-    if (r.key_size + r.value_size) ok = ok && fwrite_unlocked(sp.arena.data() + r.offset, r.key_size + r.value_size, 1, f) == 1;
-    if (!ok) break;
+    run.put(r.key(sp.arena.data()), r.value(sp.arena.data()));
+    if (!run.ok()) break;
   }
-  ok = (std::fclose(f) == 0) && ok;
-  if (!ok) return io_error("write", path);
-  return {};
+  return run.close();
 }
 
-Result<bool> BulkSorter::write_space(std::uint32_t index, Space& sp, const std::string& path, index::BulkLoad& load) {
+Result<bool> BulkSorter::write_space(std::uint32_t index, Space& sp, std::vector<SortedFile>& streams,
+                                     const std::string& path, index::BulkLoad& load) {
   sort_records(sp.arena.data(), sp.records);
+  // The streams' files alone, not overlapping: copied one after the other, in key order.
+  std::sort(streams.begin(), streams.end(), [](const SortedFile& x, const SortedFile& y) { return x.first < y.first; });
+  bool concatenate = sp.runs.empty() && sp.records.empty();
+  for (std::size_t i = 1; concatenate && i < streams.size(); ++i) concatenate = streams[i - 1].last < streams[i].first;
   std::vector<std::unique_ptr<RunReader>> readers;
+  for (const SortedFile& f : streams) {
+    auto r = std::make_unique<RunReader>(f.path);
+    if (!r->open()) return io_error("open", f.path);
+    readers.push_back(std::move(r));
+  }
   for (const std::string& run : sp.runs) {
     auto r = std::make_unique<RunReader>(run);
     if (!r->open()) return io_error("open", run);
     readers.push_back(std::move(r));
   }
-  // Sources: 0 .. held-1 are runs, `held` is the records held in memory.
+  // Sources: 0 .. held-1 are the files (streams, then runs), `held` is the records held in memory.
   const std::size_t held = readers.size();
   std::size_t held_at = 0;
   auto key_of = [&](std::size_t src) -> std::string_view {
@@ -199,18 +189,7 @@ Result<bool> BulkSorter::write_space(std::uint32_t index, Space& sp, const std::
     const SortRecord& r = sp.records[held_at];
     return std::string_view(sp.arena.data() + r.offset + r.key_size, r.value_size);
   };
-  auto greater = [&](std::size_t a, std::size_t b) {
-    std::string_view ka = key_of(a), kb = key_of(b);
-    if (ka != kb) return ka > kb;
-    return a > b;
-  };
-  std::priority_queue<std::size_t, std::vector<std::size_t>, decltype(greater)> heap(greater);
-  for (std::size_t i = 0; i < held; ++i) {
-    if (readers[i]->next()) heap.push(i);
-    else if (readers[i]->failed()) return io_error("read", readers[i]->path());
-  }
-  if (!sp.records.empty()) heap.push(held);
-  if (heap.empty()) return false;
+  if (readers.empty() && sp.records.empty()) return false;
 
   auto w = RocksTableWriter::open(store_, SpaceId{index}, path);
   if (!w) return std::unexpected(w.error());
@@ -239,14 +218,52 @@ Result<bool> BulkSorter::write_space(std::uint32_t index, Space& sp, const std::
     }
     return {};
   };
+  if (concatenate) {
+    for (auto& reader : readers) {
+      while (reader->next())
+        if (auto r = write(reader->key, reader->value); !r) return std::unexpected(r.error());
+      if (reader->failed()) return io_error("read", reader->path());
+    }
+    if (auto r = table.finish(); !r) return std::unexpected(r.error());
+    return true;
+  }
   if (held == 0) {
     // One source (no run spilled): the sorted records in order, without a heap.
     for (; held_at < sp.records.size(); ++held_at)
       if (auto r = write(key_of(held), value_of(held)); !r) return std::unexpected(r.error());
   }
-  while (held > 0 && !heap.empty()) {
-    const std::size_t src = heap.top();
-    if (auto r = write(key_of(src), value_of(src)); !r) return std::unexpected(r.error());
+  // A binary heap of the sources by their current key (ties: the lower source first), whose top
+  // is replaced in place as its source moves on: one sift down per entry.
+  std::vector<std::string_view> keys(held + 1);
+  std::vector<std::size_t> heap;
+  auto less = [&keys](std::size_t a, std::size_t b) {
+    const int c = keys[a].compare(keys[b]);
+    return c < 0 || (c == 0 && a < b);
+  };
+  auto sift_down = [&] {
+    const std::size_t n = heap.size();
+    std::size_t at = 0;
+    const std::size_t moving = heap[0];
+    for (;;) {
+      std::size_t child = 2 * at + 1;
+      if (child >= n) break;
+      if (child + 1 < n && less(heap[child + 1], heap[child])) ++child;
+      if (!less(heap[child], moving)) break;
+      heap[at] = heap[child];
+      at = child;
+    }
+    heap[at] = moving;
+  };
+  for (std::size_t i = 0; i < held; ++i) {
+    if (readers[i]->next()) heap.push_back(i);
+    else if (readers[i]->failed()) return io_error("read", readers[i]->path());
+  }
+  if (held > 0 && !sp.records.empty()) heap.push_back(held);
+  for (std::size_t src : heap) keys[src] = key_of(src);
+  std::make_heap(heap.begin(), heap.end(), [&less](std::size_t a, std::size_t b) { return less(b, a); });
+  while (!heap.empty()) {
+    const std::size_t src = heap[0];
+    if (auto r = write(keys[src], value_of(src)); !r) return std::unexpected(r.error());
     bool more;
     if (src < held) {
       more = readers[src]->next();
@@ -254,15 +271,30 @@ Result<bool> BulkSorter::write_space(std::uint32_t index, Space& sp, const std::
     } else {
       more = ++held_at < sp.records.size();
     }
-    heap.pop();
-    if (more) heap.push(src);
+    if (more) {
+      keys[src] = key_of(src);
+    } else {
+      heap[0] = heap.back();
+      heap.pop_back();
+    }
+    if (!heap.empty()) sift_down();
   }
   if (auto r = table.finish(); !r) return std::unexpected(r.error());
   return true;
 }
 
 Result<void> BulkSorter::ingest(index::BulkLoad& load) {
+  if (auto r = end_transaction(); !r) return r;
   if (auto r = finish_spill(); !r) return r;
+  // The streams' files, by space.
+  std::vector<std::vector<SortedFile>> streamed(std::max(spaces_.size(), streams_.size()));
+  for (std::uint32_t i = 0; i < streams_.size(); ++i) {
+    if (!streams_[i]) continue;
+    auto files = streams_[i]->finish();
+    if (!files) return std::unexpected(files.error());
+    streamed[i] = std::move(*files);
+  }
+  if (spaces_.size() < streamed.size()) spaces_.resize(streamed.size());
   // One thread per space: each sorts, merges and writes its own table file.
   struct Task {
     std::uint32_t index;
@@ -271,16 +303,17 @@ Result<void> BulkSorter::ingest(index::BulkLoad& load) {
   };
   std::vector<Task> tasks;
   for (std::uint32_t i = 0; i < spaces_.size(); ++i)
-    if (!spaces_[i].records.empty() || !spaces_[i].runs.empty()) tasks.push_back(Task{i, next_path("table") + ".sst"});
+    if (!spaces_[i].records.empty() || !spaces_[i].runs.empty() || !streamed[i].empty())
+      tasks.push_back(Task{i, next_path("table") + ".sst"});
   {
     std::vector<std::thread> threads;
     for (Task& t : tasks)
-      threads.emplace_back([this, &t, &load] {
+      threads.emplace_back([this, &t, &load, &streamed] {
         // Its look-ups of stored values (BulkLoad::avet_key) are the import's: not kept for
         // queries (ReadsNotCached holds for the thread that makes it).
         ReadsNotCached not_cached;
         try {
-          t.done = write_space(t.index, spaces_[t.index], t.path, load);
+          t.done = write_space(t.index, spaces_[t.index], streamed[t.index], t.path, load);
         } catch (const std::exception& e) {
           t.done = fail(ErrorCode::OutOfMemory, std::string("bulk import: ") + e.what());
         }
@@ -312,6 +345,8 @@ Result<void> BulkSorter::ingest(index::BulkLoad& load) {
   std::error_code ec;
   for (Space& sp : spaces_)
     for (const std::string& path : sp.runs) fs::remove(path, ec);
+  for (const auto& files : streamed)
+    for (const SortedFile& f : files) fs::remove(f.path, ec);
   spaces_.clear();
   spill_.spaces.clear();  // the buffers' memory too, between loads
   held_ = 0;

@@ -9,8 +9,12 @@
 // importing thread seconds of sorting and writing).
 //
 // The log's entries arrive in key order already and go straight to their table file, written on
-// a thread of its own as they come (import_log_table.hpp). The other spaces are sorted and
-// written each on a thread of its own at the end.
+// a thread of its own as they come (import_log_table.hpp). EAVT's and AEVT's arrive in order too
+// in an import of new entities, in a few interleaved streams: they are sorted a transaction at a
+// time and appended to a file per stream, which the final step copies or merges without a sort
+// (import_key_streams.hpp); a space whose streams break too often falls back to the sort. The
+// other spaces (AVET, VAET, large values) are sorted. At the end each space is merged and written
+// on a thread of its own.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +25,7 @@
 #include <vector>
 
 #include "api/import_key_sort.hpp"
+#include "api/import_key_streams.hpp"
 #include "api/import_log_table.hpp"
 #include "index/bulk.hpp"
 #include "storage/rocks_store.hpp"
@@ -34,6 +39,8 @@ class BulkSorter final : public index::BulkSink {
   ~BulkSorter() override;  // removes its files
 
   [[nodiscard]] Result<void> put(SpaceId space, std::string_view key, std::string_view value) override;
+  // Appends the transaction's EAVT and AEVT entries to their streams.
+  [[nodiscard]] Result<void> end_transaction() override;
 
   // Sorts and merges everything put, writes the tables and `load`'s meta records, and ingests
   // them (one atomic step); the sorter is then empty and may take the next load's entries.
@@ -68,9 +75,14 @@ class BulkSorter final : public index::BulkSink {
   [[nodiscard]] Result<void> finish_ready_spill();
   // Sorts `space`'s held records and writes them to `path` as a run.
   [[nodiscard]] static Result<void> write_run(Space& space, const std::string& path);
-  // Sorts and merges one space into the table file `path` (false: nothing to write).
-  [[nodiscard]] Result<bool> write_space(std::uint32_t index, Space& space, const std::string& path,
-                                         index::BulkLoad& load);
+  // Holds an entry for the sort (spilling the held ones when they fill their half).
+  [[nodiscard]] Result<void> hold(SpaceId space, std::string_view key, std::string_view value);
+  // Appends the entries `space`'s streams hold; what they cannot take goes to hold().
+  [[nodiscard]] Result<void> flush_streams(SpaceId space);
+  // Sorts and merges one space (its held records, runs and `streams`' files) into the table file
+  // `path` (false: nothing to write).
+  [[nodiscard]] Result<bool> write_space(std::uint32_t index, Space& space, std::vector<SortedFile>& streams,
+                                         const std::string& path, index::BulkLoad& load);
   [[nodiscard]] std::string next_path(const char* what);
 
   RocksStore& store_;
@@ -80,6 +92,7 @@ class BulkSorter final : public index::BulkSink {
   std::size_t held_ = 0;  // bytes held in every space's arena and records (not counting spill_)
   std::vector<Space> spaces_;  // by SpaceId
   Spill spill_;
+  std::vector<std::unique_ptr<KeyStreams>> streams_;  // by SpaceId: EAVT's and AEVT's
   std::unique_ptr<LogTable> log_table_;
   std::string log_path_;
   std::uint64_t files_ = 0;

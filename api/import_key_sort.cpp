@@ -79,4 +79,6 @@ void sort_records(const char* arena, std::vector<SortRecord>& records) {
   radix_sort(arena, records.data(), records.data() + records.size(), 0);
 }
 
+void sort_records(const char* arena, SortRecord* first, SortRecord* last) { radix_sort(arena, first, last, 0); }
+
 }  // namespace quarry::import_detail

@@ -33,5 +33,7 @@ struct SortRecord {
 // keys it is a prefix of); records of equal keys end up next to each other, in no given order.
 // Sorts in place: no memory beyond the recursion (at most one level per key byte).
 void sort_records(const char* arena, std::vector<SortRecord>& records);
+// The same for the records [first, last).
+void sort_records(const char* arena, SortRecord* first, SortRecord* last);
 
 }  // namespace quarry::import_detail

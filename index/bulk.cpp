@@ -204,7 +204,7 @@ Result<void> BulkLoad::add(TxId tx, std::span<const Datom> datoms, BulkSink& sin
     if (is_user_entity(d.e.value)) mark_entity(d.e.value);
   last_tx_ = tx;
   ++transactions_;
-  return {};
+  return sink.end_transaction();
 }
 
 Result<void> BulkLoad::avet_key(std::string_view key) {

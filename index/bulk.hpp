@@ -50,12 +50,16 @@ namespace detail {
 struct DbCore;
 }
 
-// Where BulkLoad::add sends index entries. The log's entries come in ascending key order; the
-// others in no order, and an entry of the values space may repeat (same key, same value).
+// Where BulkLoad::add sends index entries, a transaction at a time. The log's entries come in
+// ascending key order; the others in no given order (in an import of new entities, EAVT's and
+// AEVT's mostly ascend from one transaction to the next), and an entry of the values space may
+// repeat (same key, same value).
 class BulkSink {
  public:
   virtual ~BulkSink() = default;
   [[nodiscard]] virtual Result<void> put(SpaceId space, std::string_view key, std::string_view value) = 0;
+  // After the last entry of a transaction (BulkLoad::add's last call).
+  [[nodiscard]] virtual Result<void> end_transaction() { return {}; }
 };
 
 class BulkLoad {

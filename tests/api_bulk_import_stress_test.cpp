@@ -2,8 +2,10 @@
 // scripts/test, or ctest -L stress). Each file mixes what passes the bulk path's checks (fresh
 // entities by tempid, refs forwards and backwards, card-many values) with what does not
 // (upserts, card-one updates of earlier entities, retractions, lookup refs, repeated card-many
-// values, retractEntity, new attributes mid-file), in random batch sizes and sort budgets; the two
-// stores must be identical key for key, also when the file ends in an error.
+// values, retractEntity, new attributes mid-file), and entities by explicit ids in no order (so
+// that EAVT's and AEVT's streams of ordered keys break, and fall back to the sort), in random
+// batch sizes and sort budgets; the two stores must be identical key for key, also when the file
+// ends in an error.
 #include <doctest/doctest.h>
 
 #include "support/import_outcome.hpp"
@@ -79,6 +81,9 @@ std::string random_file(std::uint32_t seed, int entities, bool end_in_error) {
       gone[static_cast<std::size_t>(j)] = true;
     } else if (r < 88) {  // an undeclared attribute
       alone("{:db/id \"e" + id + "\" :extra/a" + std::to_string(pick(4)) + " " + std::to_string(pick(9)) + "}");
+    } else if (r < 94) {  // an entity by explicit id, in no order (EAVT and AEVT out of order)
+      text += "{:db/id " + std::to_string(500'000 + pick(400'000)) + " :k/n " + std::to_string(pick(50)) +
+              " :k/tags [:x" + std::to_string(pick(3)) + "]}\n";
     } else {  // a fresh entity referring to an earlier one by lookup ref
       const int i = defined++;
       gone.push_back(false);

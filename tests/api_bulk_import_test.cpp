@@ -156,6 +156,71 @@ TEST_CASE("into a database that holds data: new entities, and references and ups
   CHECK(s.bulk_transactions > 0);
 }
 
+// EAVT and AEVT entries go to files of ordered streams while their keys ascend (new entities in
+// file order), start another file when order breaks, and fall back to the sort after
+// KeyStreams::kMaxFiles files (api/import_key_streams.hpp). Each shape, with everything in memory
+// and with runs spilled, gives the ordinary path's store.
+TEST_CASE("keys out of order: facts about earlier entities, explicit ids, a space that falls back to the sort") {
+  // Every shape with everything held in memory, then with runs spilled; the first summary.
+  auto both = [](const std::string& text, std::size_t batch, const std::vector<std::string>& setup = {}) {
+    ImportSummary in_memory = same_both_ways(text, batch, std::size_t{256} << 20, setup);
+    CHECK(in_memory.bulk_runs == 0);
+    ImportSummary spilled = same_both_ways(text, batch, std::size_t{64} << 10, setup);
+    CHECK(spilled.bulk_runs > 0);
+    return in_memory;
+  };
+  SUBCASE("new entities only, refs backwards: every stream stays in order") {
+    std::string text = "[";
+    for (int i = 0; i < 2000; ++i) {
+      text += "{:db/id \"p" + std::to_string(i) + "\" :person/age " + std::to_string(i % 90) + " :person/tag [:t" +
+              std::to_string(i % 5) + " :a" + std::to_string(i % 3) + "]";
+      if (i > 0) text += " :person/best \"p" + std::to_string(i / 2) + "\"";
+      text += "}\n";
+    }
+    ImportSummary s = both(std::string(kSchema) + text + "]\n", 150);
+    CHECK(s.bulk_ingests == 1);
+  }
+  SUBCASE("facts about the first vector's entities in a second one, ascending and then descending") {
+    std::string text = std::string(kSchema) + people(0, 1500, 17) + "[";
+    for (int i = 0; i < 1500; i += 3) text += "[:db/add \"p" + std::to_string(i) + "\" :person/tag :later]\n";
+    text += "]\n[";
+    for (int i = 1499; i >= 0; i -= 5) text += "{:db/id \"p" + std::to_string(i) + "\" :person/tag :last}\n";
+    text += "]\n";
+    ImportSummary s = both(text, 40);
+    CHECK(s.bulk_transactions + 1 == s.transactions);
+  }
+  SUBCASE("explicit ids, descending: order breaks in every transaction until the spaces fall back") {
+    // 400 transactions of 3 maps: far more breaks than KeyStreams::kMaxFiles.
+    std::string text = "[";
+    for (int i = 0; i < 1200; ++i)
+      text += "{:db/id " + std::to_string(50'000 - 7 * i) + " :person/age " + std::to_string(i % 50) +
+              " :person/tag [:x" + std::to_string(i % 4) + "]}\n";
+    text += "]\n";
+    ImportSummary s = both(text, 3, {kSchema});
+    CHECK(s.bulk_transactions == s.transactions);
+  }
+  SUBCASE("explicit ids that ascend, then jump back, then ascend: a few streams, then the sort") {
+    std::string text = "[";
+    for (int round = 0; round < 90; ++round)
+      for (int i = 0; i < 6; ++i)
+        text += "{:db/id " + std::to_string(1000 + round * 3 + i * 1000) + " :person/age " + std::to_string(round) + "}\n";
+    text += "]\n";
+    both(text, 6, {kSchema});
+  }
+  SUBCASE("a second import into a non-empty database, adding to its entities and making new ones") {
+    const std::vector<std::string> setup{kSchema, people(0, 600, 23)};
+    std::string text = "[";
+    for (int i = 0; i < 1800; ++i) {
+      if (i % 3 == 0) text += "[:db/add " + std::to_string(1 + (i * 7) % 600) + " :person/tag :again]\n";
+      text += "{:db/id \"n" + std::to_string(i) + "\" :person/age " + std::to_string(i % 70) + " :person/friend [" +
+              std::to_string(1 + i % 600) + "]}\n";
+    }
+    text += "]\n";
+    ImportSummary s = both(text, 100, setup);
+    CHECK(s.bulk_transactions > 0);
+  }
+}
+
 TEST_CASE("what the import reads is not kept in the range cache, on any of its threads") {
   // The ingest's per-space threads look up the stored values of attributes that hold data (for
   // the distinct-value counts): once they filled the cache with segments the ingest then dropped
